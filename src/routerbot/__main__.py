@@ -1,0 +1,5 @@
+import sys
+
+from routerbot.cli import main
+
+sys.exit(main())

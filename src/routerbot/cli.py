@@ -1,0 +1,76 @@
+"""The ``routerbot`` command: a thin shell over the library.
+
+Each sub-command lives in ``routerbot.commands.<module>`` and exposes
+``register(subparsers)``; heavy imports happen inside the command's ``run`` so that
+``routerbot --help`` stays fast. Library errors become one line on stderr and a
+non-zero exit code: 2 for bad input or configuration, 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from routerbot import __version__
+from routerbot.errors import ConfigError, InputError, RouterbotError
+
+COMMAND_MODULES = (
+    "routerbot.commands.run_cmd",  # run, demo
+    "routerbot.commands.triage_cmd",  # triage
+    "routerbot.commands.eval_cmd",  # eval
+    "routerbot.commands.config_cmd",  # check-config
+    "routerbot.commands.sandbox_cmd",  # sandbox
+    "routerbot.commands.export_cmd",  # export, report
+    "routerbot.commands.soak_cmd",  # soak
+)
+
+EPILOG = """examples:
+  routerbot demo                              seeded sandbox + daemon, prints what it did
+  routerbot triage --file ticket.json         explain the decision for one ticket file
+  routerbot eval tickets.jsonl                score the routing on labelled tickets
+  routerbot check-config config/routing.toml  validate a routing file
+  routerbot run                               the daemon (settings from ROUTERBOT_* variables)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="routerbot",
+        description="Routes, answers and follows up the Expadon 2 Certificats JSM tickets.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"routerbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        code: int = func(args)
+    except ConfigError as exc:
+        print(f"routerbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"routerbot: {exc}", file=sys.stderr)
+        return 2
+    except RouterbotError as exc:
+        print(f"routerbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
