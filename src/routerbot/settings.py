@@ -1,0 +1,189 @@
+"""Operational settings: one pydantic-settings object, built once in the entrypoint.
+
+Routing rules live in ``config/routing.toml`` (``routerbot.config``); this module only
+holds what changes between deployments: where Jira is, the credentials, where the
+state lives, timings. Every variable is prefixed ``ROUTERBOT_`` and may also come from
+a ``.env`` file. Secrets may come from the environment, from a ``*_FILE`` variable
+naming a file (``ROUTERBOT_JIRA_API_TOKEN_FILE=/run/secrets/jira-token``) or from a
+secrets directory (``ROUTERBOT_SECRETS_DIR``, one file per variable, named like the
+variable in lower case: ``routerbot_jira_api_token``).
+
+Nothing is read at import time: call :func:`load_settings` (or construct
+:class:`Settings` with explicit values, as the demo and the tests do).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from routerbot.errors import ConfigError
+
+ENV_PREFIX = "ROUTERBOT_"
+DEFAULT_STATE_URL = "sqlite:///var/routerbot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+SECRET_FIELDS = ("jira_api_token",)
+
+
+def _default_replica_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Settings(BaseSettings):
+    """Every ``ROUTERBOT_*`` variable. See the README's settings table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+        frozen=True,
+    )
+
+    jira_url: str = Field("", description="Base URL of the Jira site (https://…atlassian.net)")
+    jira_email: str = Field("", description="E-mail of the bot account")
+    jira_api_token: SecretStr | None = Field(None, description="API token of the bot account")
+    jira_api_token_file: Path | None = Field(None, description="File holding the API token")
+    jira_timeout: float = Field(20.0, gt=0, le=300, description="Read timeout per call (s)")
+    poll_overlap_seconds: float = Field(
+        600.0, ge=0, description="How far back each poll looks again (search index lag)"
+    )
+    move_strategy: str = Field("", description="How to move a ticket to another desk")
+    state_url: str = Field(DEFAULT_STATE_URL, description="SQLAlchemy URL of the state store")
+    poll_seconds: float = Field(60.0, gt=0, description="Seconds between two polls")
+    dry_run: bool = Field(False, description="Decide and log, write nothing to Jira")
+    routing_file: Path = Field(Path("config/routing.toml"), description="Routing rules (TOML)")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="/metrics port; 0 disables")
+    metrics_host: str = Field("0.0.0.0", description="Address the metrics server binds")  # noqa: S104
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: Literal["auto", "json", "console"] = Field("auto", description="Log renderer")
+    replica_id: str = Field(default_factory=_default_replica_id, min_length=1)
+    lease_seconds: float = Field(120.0, gt=0, description="Per-ticket and poller lease TTL")
+    reload_seconds: float = Field(30.0, gt=0, description="Seconds between routing.toml checks")
+    followup_seconds: float = Field(3600.0, gt=0, description="Seconds between follow-up runs")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("jira_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be an absolute https:// URL")
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            raise ValueError("must use https:// (plain http is only allowed on loopback)")
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials; use JIRA_EMAIL and JIRA_API_TOKEN")
+        return value
+
+    @model_validator(mode="after")
+    def _token_from_file(self) -> Settings:
+        if self.jira_api_token is None and self.jira_api_token_file is not None:
+            try:
+                text = self.jira_api_token_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                # Only the file name and the OS reason: never the content.
+                raise ValueError(
+                    f"JIRA_API_TOKEN_FILE cannot be read ({exc.strerror or type(exc).__name__})"
+                ) from None
+            object.__setattr__(self, "jira_api_token", SecretStr(text))
+        return self
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def api_token(self) -> str:
+        """The token's value (for the adapter only; never log it)."""
+        return self.jira_api_token.get_secret_value() if self.jira_api_token else ""
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log redactor."""
+        values = [self.api_token]
+        password = _url_password(self.state_url)
+        if password:
+            values.append(password)
+        return [v for v in values if v]
+
+    def require_jira(self) -> None:
+        """Raise ``ConfigError`` naming every missing Jira variable."""
+        missing = [
+            f"{ENV_PREFIX}{name.upper()}"
+            for name, value in (
+                ("jira_url", self.jira_url),
+                ("jira_email", self.jira_email),
+                ("jira_api_token", self.api_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError([f"{name} is not set" for name in missing], source="settings")
+
+    def safe_state_url(self) -> str:
+        """The state URL with its password masked, for logs."""
+        return redact_url_password(self.state_url)
+
+
+def _url_password(url: str) -> str:
+    try:
+        return make_url(url).password or ""
+    except Exception:  # any unparsable URL simply has no password to hide
+        return ""
+
+
+def redact_url_password(url: str) -> str:
+    """``postgresql://u:***@h/db`` for ``postgresql://u:secret@h/db``."""
+    password = _url_password(url)
+    return url.replace(f":{password}@", ":***@") if password else url
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    """One line per error, naming the variable, never echoing the input value."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = err.get("loc") or ()
+        field = str(loc[0]) if loc else ""
+        name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+        message = str(err.get("msg", "invalid value"))
+        message = message.removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+def load_settings(*, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Build the settings from the process environment, ``.env`` and secret files.
+
+    ``overrides`` win over every other source (the pydantic-settings initialiser rule).
+    Validation errors become :class:`ConfigError` with one line per variable, never
+    the value that was refused.
+    """
+    kwargs: dict[str, Any] = dict(overrides)
+    secrets_dir = os.environ.get(f"{ENV_PREFIX}SECRETS_DIR")
+    if secrets_dir:
+        if not Path(secrets_dir).is_dir():
+            raise ConfigError(
+                [f"{ENV_PREFIX}SECRETS_DIR: {secrets_dir} is not a directory"], source="settings"
+            )
+        kwargs["_secrets_dir"] = secrets_dir
+    kwargs["_env_file"] = env_file if env_file and Path(env_file).is_file() else None
+    try:
+        return Settings(**kwargs)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc), source="settings") from None
