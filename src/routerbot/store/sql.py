@@ -1,0 +1,519 @@
+"""``SqlStateStore``: the :class:`routerbot.ports.StateStore` on SQLAlchemy Core.
+
+One class for SQLite and PostgreSQL; the dialect-specific bits are the upsert
+constructs and ``FOR UPDATE`` (ignored by SQLite, where ``BEGIN IMMEDIATE``
+already serialises writers). Lease times come from the injected clock, so the
+replicas' clocks must agree to well under the lease TTL (NTP).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection, make_url
+
+from routerbot.errors import LeaseLost, StateStoreError
+from routerbot.ports import ActionRecord, ActionState, Clock, Lease, SystemClock, TicketState
+from routerbot.store import schema as s
+from routerbot.store.engine import READ_ONLY, is_sqlite_memory, make_engine, redact_url
+
+#: ``TicketState.status`` values that mean "waiting for the customer's answer".
+WAITING_STATUSES: tuple[str, ...] = ("waiting_browser", "reminded")
+
+#: Action kinds (``ActionRecord.kind``).
+ACTION_KINDS: tuple[str, ...] = ("public_reply", "internal_note", "reroute", "transition", "label")
+
+_UNFINISHED = (ActionState.PLANNED.value, ActionState.IN_FLIGHT.value)
+_MAX_ERROR_CHARS = 2000
+
+
+class SqlStateStore:
+    """Cursor, ticket state, leases and the action ledger in one SQL database.
+
+    ``url`` is a SQLAlchemy URL: ``sqlite:///var/routerbot.db`` (default,
+    one replica), ``sqlite://`` (in memory, tests) or
+    ``postgresql+psycopg://user@host/db`` (several replicas). Constructing the
+    store does not connect; call :meth:`create_schema` (or use
+    :func:`routerbot.store.open_store`, which does) before the first use.
+
+    Every method raises :class:`~routerbot.errors.StateStoreError` on a database
+    failure, never with the URL's password in it, and the fenced ones
+    :class:`~routerbot.errors.LeaseLost` when the caller's lease is gone.
+    """
+
+    def __init__(self, url: str, *, clock: Clock | None = None) -> None:
+        self._clock: Clock = clock or SystemClock()
+        try:
+            parsed = make_url(url)
+        except (sa.exc.ArgumentError, ValueError) as exc:
+            raise StateStoreError(f"invalid state store URL: {redact_url(url)}") from exc
+        self._password = parsed.password if isinstance(parsed.password, str) else None
+        self.url = redact_url(parsed)
+        try:
+            self._engine = make_engine(parsed)
+        except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
+            raise self._translate(exc) from exc
+        self.dialect = self._engine.dialect.name
+        # The in-memory SQLite database is one shared connection: one transaction
+        # at a time. Files and PostgreSQL have a pool and real locking.
+        self._serial: threading.RLock | None = (
+            threading.RLock() if is_sqlite_memory(parsed) else None
+        )
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"SqlStateStore({self.url!r})"
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _translate(self, exc: BaseException) -> StateStoreError:
+        orig = getattr(exc, "orig", None) or exc
+        text = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+        if self._password:
+            text = text.replace(self._password, "***")
+        return StateStoreError(f"state store ({self.url}) failed: {type(orig).__name__}: {text}")
+
+    @contextmanager
+    def _tx(self, *, read_only: bool = False) -> Iterator[Connection]:
+        """One transaction; SQLite: ``BEGIN IMMEDIATE`` unless ``read_only``."""
+        if self._closed:
+            raise StateStoreError("the state store is closed")
+        lock = self._serial
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self._engine.connect() as conn:
+                if read_only:
+                    conn.execution_options(**{READ_ONLY: True})
+                with conn.begin():
+                    yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise self._translate(exc) from exc
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT with ``on_conflict_do_*`` support."""
+        if self.dialect == "postgresql":
+            return pg_dialect.insert(table)
+        if self.dialect == "sqlite":
+            return sqlite_dialect.insert(table)
+        raise StateStoreError(f"unsupported database for the state store: {self.dialect}")
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    # ------------------------------------------------------------------ schema
+
+    def create_schema(self) -> int:
+        """Create the tables (idempotent) and record the schema version; returns it."""
+        try:
+            with self._tx() as conn:
+                return s.create_schema(conn, self._now())
+        except RuntimeError as exc:
+            raise StateStoreError(str(exc)) from exc
+
+    def schema_version(self) -> int:
+        with self._tx(read_only=True) as conn:
+            return s.current_version(conn)
+
+    def quick_check(self) -> bool:
+        """SQLite: ``PRAGMA quick_check`` is ok. Other databases: True."""
+        if self.dialect != "sqlite":
+            return True
+        with self._tx(read_only=True) as conn:
+            rows = conn.exec_driver_sql("PRAGMA quick_check").scalars().all()
+        return list(rows) == ["ok"]
+
+    # ------------------------------------------------------------------ cursor
+
+    def get_cursor(self, name: str) -> datetime | None:
+        with self._tx(read_only=True) as conn:
+            value: datetime | None = conn.execute(
+                sa.select(s.poll_cursor.c.value).where(s.poll_cursor.c.name == name)
+            ).scalar()
+        return value
+
+    def set_cursor(self, name: str, value: datetime) -> None:
+        """Move the cursor forward; a value older than the stored one is ignored,
+        so two pollers can never move it backwards (use :meth:`reset_cursor`)."""
+        now = self._now()
+        stmt = self._insert(s.poll_cursor).values(name=name, value=value, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[s.poll_cursor.c.name],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+            where=s.poll_cursor.c.value < stmt.excluded.value,
+        )
+        with self._tx() as conn:
+            conn.execute(stmt)
+
+    def reset_cursor(self, name: str, value: datetime | None = None) -> None:
+        """Operator tool: set the cursor to ``value`` even backwards (None: forget it)."""
+        with self._tx() as conn:
+            conn.execute(s.poll_cursor.delete().where(s.poll_cursor.c.name == name))
+            if value is not None:
+                conn.execute(
+                    s.poll_cursor.insert().values(name=name, value=value, updated_at=self._now())
+                )
+
+    # ------------------------------------------------------------------ tickets
+
+    def get_ticket(self, key: str) -> TicketState | None:
+        with self._tx(read_only=True) as conn:
+            row = conn.execute(
+                sa.select(s.ticket_state).where(s.ticket_state.c.ticket_key == key)
+            ).first()
+        return _ticket_from_row(row._mapping) if row is not None else None
+
+    def put_ticket(self, state: TicketState, lease: Lease | None = None) -> None:
+        """Save the ticket state; with a lease, raises ``LeaseLost`` if fenced out."""
+        values = {
+            "ticket_key": state.key,
+            "last_updated": state.last_updated,
+            "last_trigger": state.last_trigger,
+            "asks": state.asks,
+            "status": state.status,
+            "waiting_since": state.waiting_since,
+            "category": state.category,
+            "updated_at": self._now(),
+        }
+        stmt = self._insert(s.ticket_state).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[s.ticket_state.c.ticket_key],
+            set_={k: stmt.excluded[k] for k in values if k != "ticket_key"},
+        )
+        with self._tx() as conn:
+            if lease is not None:
+                self._fence(conn, lease, state.key)
+            conn.execute(stmt)
+
+    def waiting_tickets(self) -> list[TicketState]:
+        """Tickets whose status is one of :data:`WAITING_STATUSES`, oldest wait first."""
+        query = (
+            sa.select(s.ticket_state)
+            .where(s.ticket_state.c.status.in_(WAITING_STATUSES))
+            .order_by(s.ticket_state.c.waiting_since, s.ticket_state.c.ticket_key)
+        )
+        with self._tx(read_only=True) as conn:
+            rows = conn.execute(query).all()
+        return [_ticket_from_row(r._mapping) for r in rows]
+
+    # ------------------------------------------------------------------ leases
+
+    def claim(self, key: str, owner: str, ttl_seconds: float) -> Lease | None:
+        """Take the ticket's lease if it is free, expired, or already ``owner``'s.
+
+        Every successful claim bumps the epoch, which fences out any earlier lease
+        on the key (even one of the same owner). None if another live owner holds it.
+        """
+        row = self._take(s.ticket_lease, s.ticket_lease.c.ticket_key, key, owner, ttl_seconds)
+        if row is None:
+            return None
+        return Lease(key=key, owner=owner, epoch=int(row[0]), until=row[1])
+
+    def renew(self, lease: Lease, ttl_seconds: float) -> Lease:
+        """Extend a live lease (same epoch); raises ``LeaseLost`` if it is gone."""
+        until = self._now() + timedelta(seconds=ttl_seconds)
+        with self._tx() as conn:
+            self._fence(conn, lease, lease.key)
+            conn.execute(
+                s.ticket_lease.update()
+                .where(s.ticket_lease.c.ticket_key == lease.key)
+                .values(lease_until=until)
+            )
+        return Lease(key=lease.key, owner=lease.owner, epoch=lease.epoch, until=until)
+
+    def release(self, lease: Lease) -> None:
+        """Give the lease back (it expires now). A lease already lost is a no-op.
+
+        The row is kept, so the epoch keeps growing and never repeats.
+        """
+        t = s.ticket_lease
+        with self._tx() as conn:
+            conn.execute(
+                t.update()
+                .where(
+                    t.c.ticket_key == lease.key,
+                    t.c.owner == lease.owner,
+                    t.c.epoch == lease.epoch,
+                )
+                .values(lease_until=self._now())
+            )
+
+    def lease_holder(self, key: str) -> Lease | None:
+        """The live lease on ``key`` (None when free or expired). For diagnostics."""
+        t = s.ticket_lease
+        with self._tx(read_only=True) as conn:
+            row = conn.execute(
+                sa.select(t.c.owner, t.c.epoch, t.c.lease_until).where(
+                    t.c.ticket_key == key, t.c.lease_until > self._now()
+                )
+            ).first()
+        if row is None:
+            return None
+        return Lease(key=key, owner=row.owner, epoch=int(row.epoch), until=row.lease_until)
+
+    def try_lead(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        """Leader lease: True when ``owner`` holds the lease ``name`` for ``ttl_seconds``.
+
+        For "only one replica polls at a time": every replica calls
+        ``try_lead("poller", replica_id, ttl)`` before each poll and polls only on
+        True. The holder renews by calling again before ``ttl`` runs out; when it
+        dies, another replica takes over once the lease has expired. Per-ticket
+        leases still guard every write, so a leader change mid-poll is safe.
+        """
+        taken = self._take(s.leader_lease, s.leader_lease.c.name, name, owner, ttl_seconds)
+        return taken is not None
+
+    def resign(self, name: str, owner: str) -> None:
+        """Give up the leader lease ``name`` if ``owner`` holds it (clean shutdown)."""
+        t = s.leader_lease
+        with self._tx() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.name == name, t.c.owner == owner)
+                .values(lease_until=self._now())
+            )
+
+    def _take(
+        self, table: sa.Table, key_col: sa.Column[Any], key: str, owner: str, ttl: float
+    ) -> Sequence[Any] | None:
+        """Atomic "take if free, expired or mine": one INSERT … ON CONFLICT DO
+        UPDATE … WHERE … RETURNING. On PostgreSQL the conflicting row is locked and
+        the WHERE re-read, so of two concurrent claims exactly one wins."""
+        if ttl <= 0:
+            raise ValueError("ttl_seconds must be positive")
+        now = self._now()
+        until = now + timedelta(seconds=ttl)
+        stmt = self._insert(table).values(
+            {key_col.name: key, "owner": owner, "epoch": 1, "lease_until": until}
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[key_col],
+            set_={
+                "owner": stmt.excluded.owner,
+                "epoch": table.c.epoch + 1,
+                "lease_until": stmt.excluded.lease_until,
+            },
+            where=sa.or_(table.c.lease_until <= now, table.c.owner == owner),
+        ).returning(table.c.epoch, table.c.lease_until)
+        with self._tx() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else tuple(row)
+
+    def _fence(self, conn: Connection, lease: Lease, key: str) -> None:
+        """Raise ``LeaseLost`` unless ``lease`` is still the live lease on ``key``.
+
+        Locks the lease row (PostgreSQL) until the caller's transaction ends, so no
+        claim can slip in between this check and the caller's write.
+        """
+        if lease.key != key:
+            raise LeaseLost(f"lease is for {lease.key}, not {key}")
+        t = s.ticket_lease
+        row = conn.execute(
+            sa.select(t.c.owner, t.c.epoch, t.c.lease_until)
+            .where(t.c.ticket_key == key)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise LeaseLost(f"{key}: no lease held")
+        if row.owner != lease.owner or int(row.epoch) != lease.epoch:
+            raise LeaseLost(f"{key}: lease taken over (epoch {lease.epoch} -> {row.epoch})")
+        if row.lease_until <= self._now():
+            raise LeaseLost(f"{key}: lease expired")
+
+    # ------------------------------------------------------------------ ledger
+
+    def record_intent(
+        self, action_id: str, key: str, kind: str, payload: dict[str, Any], lease: Lease
+    ) -> ActionRecord:
+        """Insert a PLANNED action unless ``action_id`` exists; returns the stored
+        record (possibly one an earlier run or another replica recorded)."""
+        now = self._now()
+        stmt = (
+            self._insert(s.action)
+            .values(
+                action_id=action_id,
+                ticket_key=key,
+                kind=kind,
+                payload=payload,
+                state=ActionState.PLANNED.value,
+                attempts=0,
+                external_ref="",
+                error="",
+                created=now,
+                updated=now,
+            )
+            .on_conflict_do_nothing(index_elements=[s.action.c.action_id])
+        )
+        with self._tx() as conn:
+            self._fence(conn, lease, key)
+            conn.execute(stmt)
+            return self._load_action(conn, action_id)
+
+    def mark_in_flight(self, action_id: str, lease: Lease) -> ActionRecord:
+        """PLANNED or IN_FLIGHT → IN_FLIGHT, ``attempts += 1``; fenced.
+
+        A DONE or FAILED action is returned unchanged: the caller must not act.
+        """
+        a = s.action
+        with self._tx() as conn:
+            record = self._load_action(conn, action_id)
+            self._fence(conn, lease, record.key)
+            if record.state not in (ActionState.PLANNED, ActionState.IN_FLIGHT):
+                return record
+            conn.execute(
+                a.update()
+                .where(a.c.action_id == action_id, a.c.state.in_(_UNFINISHED))
+                .values(
+                    state=ActionState.IN_FLIGHT.value,
+                    attempts=a.c.attempts + 1,
+                    updated=self._now(),
+                )
+            )
+            return self._load_action(conn, action_id)
+
+    def mark_done(self, action_id: str, lease: Lease | None, external_ref: str = "") -> None:
+        """→ DONE with ``external_ref`` (e.g. the comment id). Fenced when ``lease``
+        is given; reconciliation without a lease passes None. Idempotent."""
+        a = s.action
+        with self._tx() as conn:
+            record = self._load_action(conn, action_id)
+            if lease is not None:
+                self._fence(conn, lease, record.key)
+            if record.state is ActionState.DONE and (
+                not external_ref or record.external_ref == external_ref
+            ):
+                return
+            conn.execute(
+                a.update()
+                .where(a.c.action_id == action_id)
+                .values(
+                    state=ActionState.DONE.value,
+                    external_ref=external_ref or record.external_ref,
+                    error="",
+                    updated=self._now(),
+                )
+            )
+
+    def mark_failed(self, action_id: str, lease: Lease | None, error: str) -> None:
+        """→ FAILED with ``error`` (a definitive refusal; needs a human). A DONE
+        action stays DONE: what was done cannot be undone by a late failure."""
+        a = s.action
+        with self._tx() as conn:
+            record = self._load_action(conn, action_id)
+            if lease is not None:
+                self._fence(conn, lease, record.key)
+            if record.state is ActionState.DONE:
+                return
+            conn.execute(
+                a.update()
+                .where(a.c.action_id == action_id)
+                .values(
+                    state=ActionState.FAILED.value,
+                    error=error[:_MAX_ERROR_CHARS],
+                    updated=self._now(),
+                )
+            )
+
+    def get_action(self, action_id: str) -> ActionRecord | None:
+        with self._tx(read_only=True) as conn:
+            row = conn.execute(sa.select(s.action).where(s.action.c.action_id == action_id)).first()
+        return _action_from_row(row._mapping) if row is not None else None
+
+    def unfinished_actions(self, older_than: datetime | None = None) -> list[ActionRecord]:
+        """PLANNED or IN_FLIGHT actions last touched before ``older_than`` (all when
+        None), oldest first: what reconciliation at start-up must re-check."""
+        a = s.action
+        query = sa.select(a).where(a.c.state.in_(_UNFINISHED))
+        if older_than is not None:
+            query = query.where(a.c.updated < older_than)
+        query = query.order_by(a.c.created, a.c.action_id)
+        with self._tx(read_only=True) as conn:
+            rows = conn.execute(query).all()
+        return [_action_from_row(r._mapping) for r in rows]
+
+    def actions_for(self, key: str) -> list[ActionRecord]:
+        a = s.action
+        query = sa.select(a).where(a.c.ticket_key == key).order_by(a.c.created, a.c.action_id)
+        with self._tx(read_only=True) as conn:
+            rows = conn.execute(query).all()
+        return [_action_from_row(r._mapping) for r in rows]
+
+    def count_public_replies_since(self, since: datetime) -> int:
+        """DONE ``public_reply`` actions confirmed at or after ``since`` (global breaker)."""
+        a = s.action
+        query = sa.select(sa.func.count()).where(
+            a.c.kind == "public_reply",
+            a.c.state == ActionState.DONE.value,
+            a.c.updated >= since,
+        )
+        with self._tx(read_only=True) as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def stats(self) -> dict[str, int]:
+        """Number of actions in each state (every ``ActionState`` value, zeros
+        included). Ledger backlog = ``planned + in_flight``."""
+        a = s.action
+        counts = {state.value: 0 for state in ActionState}
+        with self._tx(read_only=True) as conn:
+            for state, n in conn.execute(
+                sa.select(a.c.state, sa.func.count()).group_by(a.c.state)
+            ).all():
+                counts[str(state)] = int(n)
+        return counts
+
+    def _load_action(self, conn: Connection, action_id: str) -> ActionRecord:
+        row = conn.execute(sa.select(s.action).where(s.action.c.action_id == action_id)).first()
+        if row is None:
+            raise StateStoreError(f"unknown action {action_id!r}")
+        return _action_from_row(row._mapping)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def close(self) -> None:
+        """Release the connections. Idempotent; the store is unusable afterwards."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> SqlStateStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _ticket_from_row(row: Any) -> TicketState:
+    return TicketState(
+        key=row["ticket_key"],
+        last_updated=row["last_updated"],
+        last_trigger=row["last_trigger"],
+        asks=int(row["asks"]),
+        status=row["status"],
+        waiting_since=row["waiting_since"],
+        category=row["category"],
+    )
+
+
+def _action_from_row(row: Any) -> ActionRecord:
+    return ActionRecord(
+        action_id=row["action_id"],
+        key=row["ticket_key"],
+        kind=row["kind"],
+        payload=dict(row["payload"] or {}),
+        state=ActionState(row["state"]),
+        attempts=int(row["attempts"]),
+        external_ref=row["external_ref"],
+        created=row["created"],
+        updated=row["updated"],
+        error=row["error"],
+    )
