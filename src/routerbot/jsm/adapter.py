@@ -1,0 +1,475 @@
+"""``JiraServiceDesk``: the :class:`routerbot.ports.ServiceDesk` port over Jira Cloud REST.
+
+Built on pycontribs ``jira.JIRA`` (``get_server_info=False``: no call at construction;
+``max_retries=0``: its ``ResilientSession`` would retry POSTs) for the authenticated
+``requests`` session only; every call goes through :class:`routerbot.jsm.http.JiraHttp`,
+the one call policy (timeouts, retries for reads, no blind retry for writes, error
+translation, no secrets in messages).
+
+Request budget (what the bot's throughput goal rests on):
+
+* one-off discovery, cached for the adapter's life: ``GET /rest/api/2/myself`` (account id
+  and time zone), ``GET /rest/api/2/field`` (the Customer Request Type field, by its
+  ``com.atlassian.servicedesk:vp-origin`` schema), ``GET /rest/servicedeskapi/servicedesk``
+  (service desk id ↔ project key);
+* :meth:`poll`: one ``POST /rest/api/2/search/jql`` per page, with every field ``decide``
+  needs and the ``routerbot`` property; a ticket with more comments than the search embeds
+  (20) costs one ``GET …/comment`` page per 100 comments, for that ticket only;
+* writes: one request each (comment, request type, record+labels), two for a transition
+  (GET transitions + POST).
+
+Moving a request to another service desk (``move_strategy``):
+
+* ``"bulk_move"`` (default): ``POST /rest/api/3/bulk/issues/move`` to the target desk's
+  project with the target request type's issue type (status and field defaults inferred),
+  then ``GET /rest/api/3/bulk/queue/{taskId}`` until ``COMPLETE`` (bounded by
+  ``move_timeout`` seconds, slept through the clock), then read the issue by id to learn
+  its new key and set the request type there. The POST is sent once: a lost answer is an
+  :class:`~routerbot.errors.AmbiguousWrite` (the service re-reads the ticket's desk before
+  trying again). A task that ends ``FAILED``/``CANCELLED``/``DEAD`` is a
+  :class:`~routerbot.errors.Conflict`.
+* ``"note_only"``: never moves; :meth:`move` raises :class:`~routerbot.errors.Conflict`
+  so the service leaves an internal note for the agents to move the ticket by hand. The
+  safe choice where the bot account lacks the *Bulk change* global permission or where
+  moves are not wanted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+from jira import JIRA
+
+from routerbot.domain import Target
+from routerbot.errors import Conflict, NotFound, ServiceDeskError
+from routerbot.jsm import wire
+from routerbot.jsm.http import JiraHttp, OnResponse, RetryPolicy, Timeout, basic_auth_value
+from routerbot.ports import BotRecord, Clock, SystemClock, TicketSnapshot
+
+REQUEST_TYPE_SCHEMA = "com.atlassian.servicedesk:vp-origin"
+EXPERIMENTAL = {"X-ExperimentalApi": "opt-in"}
+DEFAULT_STATUS_NAMES: Mapping[str, str] = {
+    "waiting_for_customer": "Waiting for customer",
+    "waiting_for_support": "Waiting for support",
+}
+BASE_FIELDS = (
+    "summary",
+    "description",
+    "reporter",
+    "comment",
+    "status",
+    "assignee",
+    "labels",
+    "created",
+    "updated",
+    "project",
+)
+COMMENT_PAGE = 100
+MOVE_STRATEGIES = ("bulk_move", "note_only")
+_MOVE_DONE = "COMPLETE"
+_MOVE_FAILED = frozenset({"FAILED", "CANCEL_REQUESTED", "CANCELLED", "DEAD"})
+
+SessionHook = Callable[[requests.Session], None]
+
+
+def jql_datetime(instant: datetime, zone: ZoneInfo) -> str:
+    """A JQL date-time literal (``yyyy/MM/dd HH:mm``, minute precision, floored) for an
+    instant, in the time zone JQL will read it in (the searching account's)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(zone).strftime("%Y/%m/%d %H:%M")
+
+
+def _quote_jql(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class JiraServiceDesk:
+    """Jira Cloud + JSM implementation of :class:`routerbot.ports.ServiceDesk`."""
+
+    def __init__(
+        self,
+        url: str,
+        email: str,
+        api_token: str,
+        *,
+        projects: Sequence[str] | None = None,
+        service_desks: Sequence[str] = ("3", "4"),
+        timeout: Timeout = (3.05, 20),
+        overlap: timedelta = timedelta(minutes=2),
+        page_size: int = 50,
+        record_property: str = wire.RECORD_PROPERTY,
+        move_strategy: str = "bulk_move",
+        status_names: Mapping[str, str] = DEFAULT_STATUS_NAMES,
+        clock: Clock | None = None,
+        session_hook: SessionHook | None = None,
+        on_response: OnResponse | None = None,
+        retry_policy: RetryPolicy | None = None,
+        move_timeout: float = 120.0,
+        move_poll_interval: float = 1.0,
+    ) -> None:
+        if move_strategy not in MOVE_STRATEGIES:
+            raise ValueError(f"move_strategy must be one of {MOVE_STRATEGIES}: {move_strategy!r}")
+        self._url = url.rstrip("/")
+        self._projects = tuple(projects) if projects else None
+        self._service_desks = tuple(str(d) for d in service_desks)
+        self._overlap = overlap
+        self._page_size = page_size
+        self._record_property = record_property
+        self._move_strategy = move_strategy
+        self._status_names = dict(status_names)
+        self._clock: Clock = clock or SystemClock()
+        self._move_timeout = move_timeout
+        self._move_poll_interval = move_poll_interval
+        client = JIRA(
+            self._url,
+            basic_auth=(email, api_token),
+            get_server_info=False,
+            max_retries=0,
+            timeout=timeout,
+        )
+        session: requests.Session = client._session
+        if session_hook is not None:
+            session_hook(session)
+        self.http = JiraHttp(
+            session,
+            self._url,
+            timeout=timeout,
+            clock=self._clock,
+            policy=retry_policy,
+            on_response=on_response,
+            secrets=(api_token, basic_auth_value(email, api_token)),
+        )
+        self._me: Mapping[str, Any] | None = None
+        self._rt_field: str | None = None
+        self._desks: list[Mapping[str, Any]] | None = None
+        self._issue_types: dict[tuple[str, str], str] = {}
+
+    def __repr__(self) -> str:  # never show credentials
+        return f"JiraServiceDesk({self._url!r})"
+
+    # ------------------------------------------------------------------ discovery (cached)
+
+    def _myself(self) -> Mapping[str, Any]:
+        if self._me is None:
+            me = self.http.call("GET", "/rest/api/2/myself")
+            if not isinstance(me, Mapping) or not me.get("accountId"):
+                raise ServiceDeskError("/myself answered without an accountId")
+            self._me = me
+        return self._me
+
+    def whoami(self) -> str:
+        return str(self._myself()["accountId"])
+
+    def time_zone(self) -> ZoneInfo:
+        """The bot account's profile time zone, in which JQL reads date literals."""
+        name = str(self._myself().get("timeZone") or "UTC")
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def request_type_field(self) -> str:
+        """The id of the Customer Request Type field (``customfield_NNNNN``)."""
+        if self._rt_field is None:
+            fields = self.http.call("GET", "/rest/api/2/field")
+            found = [
+                f
+                for f in (fields if isinstance(fields, list) else [])
+                if isinstance(f, Mapping)
+                and isinstance(f.get("schema"), Mapping)
+                and f["schema"].get("custom") == REQUEST_TYPE_SCHEMA
+            ]
+            if not found:
+                raise ServiceDeskError(
+                    "no Customer Request Type field (schema vp-origin) on this site: "
+                    "is Jira Service Management enabled?"
+                )
+            # several "Request Type (migrated)" fields can exist: prefer the plain one
+            found.sort(key=lambda f: (str(f.get("name")) != "Request Type", str(f.get("id"))))
+            self._rt_field = str(found[0]["id"])
+        return self._rt_field
+
+    def _service_desk_list(self) -> list[Mapping[str, Any]]:
+        if self._desks is None:
+            desks: list[Mapping[str, Any]] = []
+            start = 0
+            while True:
+                page = self.http.call(
+                    "GET",
+                    "/rest/servicedeskapi/servicedesk",
+                    params={"start": start, "limit": 50},
+                    headers=EXPERIMENTAL,
+                )
+                values = page.get("values") if isinstance(page, Mapping) else None
+                batch = [v for v in (values or []) if isinstance(v, Mapping)]
+                desks.extend(batch)
+                if not isinstance(page, Mapping) or page.get("isLastPage", True) or not batch:
+                    break
+                start += len(batch)
+            self._desks = desks
+        return self._desks
+
+    def project_of_desk(self, desk_id: str) -> str:
+        for desk in self._service_desk_list():
+            if str(desk.get("id")) == str(desk_id):
+                return str(desk.get("projectKey"))
+        raise NotFound(f"service desk {desk_id} is not visible to the bot account")
+
+    def desk_by_project(self) -> dict[str, str]:
+        return {str(d.get("projectKey")): str(d.get("id")) for d in self._service_desk_list()}
+
+    def projects(self) -> tuple[str, ...]:
+        if self._projects is None:
+            self._projects = tuple(self.project_of_desk(d) for d in self._service_desks)
+        return self._projects
+
+    def _fields(self) -> list[str]:
+        return [*BASE_FIELDS, self.request_type_field()]
+
+    # ------------------------------------------------------------------ reads
+
+    def poll_jql(self, updated_since: datetime | None) -> str:
+        projects = ", ".join(_quote_jql(p) for p in self.projects())
+        clauses = [f"project in ({projects})"]
+        if updated_since is not None:
+            since = jql_datetime(updated_since - self._overlap, self.time_zone())
+            clauses.append(f'updated >= "{since}"')
+        return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
+
+    def poll(self, updated_since: datetime | None) -> Iterator[TicketSnapshot]:
+        jql = self.poll_jql(updated_since)
+        bot = self.whoami()
+        fields = self._fields()
+        desks = self._desks_if_known()
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            body: dict[str, Any] = {
+                "jql": jql,
+                "fields": fields,
+                "properties": [self._record_property],
+                "maxResults": self._page_size,
+            }
+            if token:
+                body["nextPageToken"] = token
+            page = self.http.call("POST", "/rest/api/2/search/jql", json=body, idempotent=True)
+            page = page if isinstance(page, Mapping) else {}
+            for issue in page.get("issues") or []:
+                if not isinstance(issue, Mapping):
+                    continue
+                key = str(issue.get("key"))
+                if key in seen or wire.status_category(issue) == "done":
+                    continue
+                seen.add(key)
+                yield self._snapshot(issue, bot, desks)
+            token = page.get("nextPageToken")
+            if page.get("isLast", not token) or not token:
+                return
+
+    def get(self, key: str) -> TicketSnapshot:
+        issue = self.http.call(
+            "GET",
+            "/rest/api/2/issue/{key}",
+            path_params={"key": key},
+            params={"fields": ",".join(self._fields()), "properties": self._record_property},
+        )
+        if not isinstance(issue, Mapping):
+            raise ServiceDeskError("issue read answered with no body", method="GET", path=key)
+        return self._snapshot(issue, self.whoami(), self._desks_if_known())
+
+    def _desks_if_known(self) -> Mapping[str, str] | None:
+        return self.desk_by_project() if self._desks is not None else None
+
+    def _snapshot(
+        self, issue: Mapping[str, Any], bot: str, desks: Mapping[str, str] | None
+    ) -> TicketSnapshot:
+        fields = wire.as_map(issue.get("fields"))
+        embedded, total = wire.embedded_comments(fields)
+        comments: Sequence[Any] | None = None
+        if total > len(embedded):
+            comments = self._all_comments(str(issue.get("key") or issue.get("id")))
+        snap = wire.ticket_from_issue(
+            issue,
+            bot_account_id=bot,
+            request_type_field=self.request_type_field(),
+            comments=comments,
+            desk_by_project=desks,
+        )
+        if self._record_property != wire.RECORD_PROPERTY:
+            props = issue.get("properties")
+            value = props.get(self._record_property) if isinstance(props, Mapping) else None
+            snap = TicketSnapshot(snap.ticket, wire.record_from_property(value))
+        return snap
+
+    def _all_comments(self, key: str) -> list[Any]:
+        out: list[Any] = []
+        start = 0
+        while True:
+            page = self.http.call(
+                "GET",
+                "/rest/api/2/issue/{key}/comment",
+                path_params={"key": key},
+                params={"startAt": start, "maxResults": COMMENT_PAGE, "orderBy": "created"},
+            )
+            page = page if isinstance(page, Mapping) else {}
+            batch = [c for c in page.get("comments") or [] if isinstance(c, Mapping)]
+            out.extend(batch)
+            total = page.get("total")
+            start += len(batch)
+            if not batch or not isinstance(total, int) or start >= total:
+                return out
+
+    # ------------------------------------------------------------------ writes
+
+    def post_comment(self, key: str, body: str, *, public: bool) -> str:
+        created = self.http.call(
+            "POST",
+            "/rest/servicedeskapi/request/{key}/comment",
+            path_params={"key": key},
+            json={"body": body, "public": public},
+            headers=EXPERIMENTAL,
+        )
+        comment_id = created.get("id") if isinstance(created, Mapping) else None
+        if not comment_id:
+            raise ServiceDeskError(
+                "comment created but no id returned",
+                method="POST",
+                path=f"/rest/servicedeskapi/request/{key}/comment",
+            )
+        return str(comment_id)
+
+    def set_request_type(self, key: str, request_type: str) -> None:
+        self.http.call(
+            "PUT",
+            "/rest/api/2/issue/{key}",
+            path_params={"key": key},
+            params={"notifyUsers": "false"},
+            json={"fields": {self.request_type_field(): str(request_type)}},
+        )
+
+    def transition(self, key: str, status: str) -> bool:
+        name = self._status_names.get(status, status)
+        listing = self.http.call(
+            "GET", "/rest/api/2/issue/{key}/transitions", path_params={"key": key}
+        )
+        transitions = listing.get("transitions") if isinstance(listing, Mapping) else None
+        wanted = name.casefold()
+        for t in transitions or []:
+            if not isinstance(t, Mapping) or t.get("isAvailable") is False:
+                continue
+            to = wire.as_map(t.get("to"))
+            if str(to.get("name", "")).casefold() == wanted:
+                self.http.call(
+                    "POST",
+                    "/rest/api/2/issue/{key}/transitions",
+                    path_params={"key": key},
+                    json={"transition": {"id": str(t.get("id"))}},
+                )
+                return True
+        return False
+
+    def save_record(self, key: str, record: BotRecord, *, add_labels: Sequence[str] = ()) -> None:
+        body: dict[str, Any] = {
+            "properties": [{"key": self._record_property, "value": wire.record_to_property(record)}]
+        }
+        if add_labels:
+            body["update"] = {"labels": [{"add": label} for label in add_labels]}
+        self.http.call(
+            "PUT",
+            "/rest/api/2/issue/{key}",
+            path_params={"key": key},
+            params={"notifyUsers": "false"},
+            json=body,
+        )
+
+    def move(self, key: str, target: Target) -> str:
+        if self._move_strategy == "note_only":
+            raise Conflict(
+                f"moving {key} to service desk {target.service_desk} is disabled "
+                "(move_strategy=note_only): an agent must move it",
+                method="POST",
+                path="/rest/api/3/bulk/issues/move",
+            )
+        project = self.project_of_desk(target.service_desk)
+        issue_type = self._issue_type_of(target)
+        submitted = self.http.call(
+            "POST",
+            "/rest/api/3/bulk/issues/move",
+            json={
+                "sendBulkNotification": False,
+                "targetToSourcesMapping": {
+                    f"{project},{issue_type}": {
+                        "issueIdsOrKeys": [key],
+                        "inferFieldDefaults": True,
+                        "inferStatusDefaults": True,
+                        "inferSubtaskTypeDefault": True,
+                        "inferClassificationDefaults": True,
+                    }
+                },
+            },
+        )
+        task_id = submitted.get("taskId") if isinstance(submitted, Mapping) else None
+        if not task_id:
+            raise ServiceDeskError(
+                "bulk move accepted without a taskId",
+                method="POST",
+                path="/rest/api/3/bulk/issues/move",
+            )
+        progress = self._wait_for_task(str(task_id))
+        moved_ids = [str(i) for i in progress.get("processedAccessibleIssues") or []]
+        ref = moved_ids[0] if moved_ids else key
+        issue = self.http.call(
+            "GET",
+            "/rest/api/2/issue/{key}",
+            path_params={"key": ref},
+            params={"fields": "project"},
+        )
+        new_key = str(issue.get("key")) if isinstance(issue, Mapping) and issue.get("key") else key
+        self.set_request_type(new_key, target.request_type)
+        return new_key
+
+    def _issue_type_of(self, target: Target) -> str:
+        cache_key = (target.service_desk, target.request_type)
+        if cache_key not in self._issue_types:
+            rt = self.http.call(
+                "GET",
+                "/rest/servicedeskapi/servicedesk/{desk}/requesttype/{rt}",
+                path_params={"desk": target.service_desk, "rt": target.request_type},
+                headers=EXPERIMENTAL,
+            )
+            issue_type = rt.get("issueTypeId") if isinstance(rt, Mapping) else None
+            if not issue_type:
+                raise ServiceDeskError(f"request type {target} has no issueTypeId")
+            self._issue_types[cache_key] = str(issue_type)
+        return self._issue_types[cache_key]
+
+    def _wait_for_task(self, task_id: str) -> Mapping[str, Any]:
+        waited = 0.0
+        path = "/rest/api/3/bulk/queue/{task}"
+        while True:
+            progress = self.http.call("GET", path, path_params={"task": task_id})
+            progress = progress if isinstance(progress, Mapping) else {}
+            status = str(progress.get("status", ""))
+            if status == _MOVE_DONE:
+                failed = progress.get("failedAccessibleIssues")
+                if isinstance(failed, Mapping) and failed:
+                    reasons = "; ".join(
+                        f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                        for k, v in failed.items()
+                    )
+                    raise Conflict(f"bulk move task {task_id} failed: {reasons}"[:400])
+                return progress
+            if status in _MOVE_FAILED:
+                raise Conflict(f"bulk move task {task_id} ended {status}")
+            if waited >= self._move_timeout:
+                raise ServiceDeskError(
+                    f"bulk move task {task_id} still {status or 'unknown'} after "
+                    f"{self._move_timeout:.0f}s"
+                )
+            self._clock.sleep(self._move_poll_interval)
+            waited += self._move_poll_interval
