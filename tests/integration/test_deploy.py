@@ -46,6 +46,8 @@ DOCUMENTED_SETTINGS = frozenset(
         "ROUTERBOT_RELOAD_SECONDS",
     }
 )
+# Read by routerbot.settings.load_settings from the environment, not a Settings field.
+EXTRA_SETTINGS = frozenset({"ROUTERBOT_SECRETS_DIR"})
 SETTING_NAME = re.compile(r"\bROUTERBOT_[A-Z0-9_]+\b")
 
 
@@ -65,7 +67,7 @@ def known_settings() -> frozenset[str]:
     try:
         from routerbot.settings import Settings  # noqa: PLC0415 - may not exist yet
     except ImportError:
-        return DOCUMENTED_SETTINGS
+        return DOCUMENTED_SETTINGS | EXTRA_SETTINGS
     prefix = str(Settings.model_config.get("env_prefix", "")).upper()
     names: set[str] = set()
     for field_name, field in Settings.model_fields.items():
@@ -74,13 +76,13 @@ def known_settings() -> frozenset[str]:
             names.update(a.upper() for a in aliases)
         else:
             names.add(prefix + field_name.upper())
-    return frozenset(n for n in names if n.startswith("ROUTERBOT_"))
+    return frozenset(n for n in names if n.startswith("ROUTERBOT_")) | EXTRA_SETTINGS
 
 
 def _env_example_names() -> set[str]:
     names = set()
     for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^#?(ROUTERBOT_[A-Z0-9_]+)=", line.strip())
+        m = re.match(r"^#?\s*(ROUTERBOT_[A-Z0-9_]+)=", line.strip())
         if m:
             names.add(m.group(1))
     return names
