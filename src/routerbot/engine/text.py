@@ -1,0 +1,677 @@
+"""French text as the public writes it, made comparable: pure, fast, never raising.
+
+Two layers:
+
+* :func:`clean_body` (and :func:`split_body`) keep the *human* text of a message:
+  HTML, Jira wiki markup, quoted e-mail replies and signatures removed, accents and
+  case kept. Use it before looking for meaning in a description or a comment.
+* :func:`normalise`, :func:`tokens`, :func:`stem`, :func:`stems`, :func:`fuzzy_contains`
+  make text *comparable*: NFKC, lower case, accents folded, punctuation to spaces, SMS
+  abbreviations expanded, French Snowball stems, word-level typo tolerance.
+
+:func:`is_auto_reply` tells out-of-office and delivery notifications from real messages.
+
+Hostile input is expected (10 MB pastes, NUL and control characters, RTL marks,
+zero-width characters, zalgo combining marks, Cyrillic/Greek homoglyphs): every
+function bounds its work (text is capped at :data:`MAX_CHARS` characters *after* NFKC
+normalisation, which can expand text) and never raises on any ``str``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "MAX_CHARS",
+    "BodyParts",
+    "clean_body",
+    "fold",
+    "fuzzy_contains",
+    "is_auto_reply",
+    "normalise",
+    "split_body",
+    "stem",
+    "stems",
+    "tokens",
+]
+
+#: Maximum number of characters kept from any input, counted after NFKC.
+MAX_CHARS = 50_000
+
+# --------------------------------------------------------------------------- bounding
+
+
+_INVISIBLE = re.compile(
+    # C0/C1 controls except \t \n \r, zero-width and bidi controls, soft hyphen, BOM,
+    # interlinear annotation, noncharacters and lone surrogates.
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]"
+)
+_ZALGO = re.compile(
+    "([\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
+)
+
+
+def _bounded_nfkc(raw: object, limit: int = MAX_CHARS) -> str:
+    """NFKC-normalise at most ~``limit`` characters, strip invisible characters.
+
+    The input is cut to ``2 * limit`` first (so 10 MB cost nothing), normalised (NFKC
+    may expand a character into up to 18), then cut to ``limit``.
+    """
+    if not isinstance(raw, str):
+        raw = "" if raw is None else str(raw)
+    s = raw[: 2 * limit]
+    s = _INVISIBLE.sub("", s)
+    s = unicodedata.normalize("NFKC", s)
+    s = _ZALGO.sub(r"\1", s)  # keep one combining mark at most per base character
+    if len(s) > limit:
+        s = s[:limit]
+    return s.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --------------------------------------------------------------------------- clean_body
+
+_HTML_HINT = re.compile(
+    r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9:-]{0,30}(?:\s[^<>]{0,2000})?/?\s*>|<!--"
+    r"|&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,10});"
+)
+_HTML_DROP = re.compile(
+    r"<\s*(script|style|head|title)\b[^>]{0,2000}>.*?<\s*/\s*\1\s*>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_QUOTE = re.compile(
+    r"<\s*blockquote\b.*</\s*blockquote\s*>"
+    r"|<\s*div\b[^>]{0,500}\b(?:gmail_quote|divRplyFwdMsg|moz-cite-prefix|OutlookMessageHeader)\b.*",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_BREAK = re.compile(
+    r"<\s*(?:br|/?p|/?div|/?li|/?tr|/?h[1-6]|/?table|/?ul|/?ol|hr|/?pre|/?blockquote)\b[^<>]{0,2000}>",
+    re.IGNORECASE,
+)
+_HTML_CELL = re.compile(r"<\s*/?\s*t[dh]\b[^<>]{0,2000}>", re.IGNORECASE)
+_HTML_TAG = re.compile(
+    r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9:-]{0,30}(?:\s[^<>]{0,2000})?/?\s*>|<![^<>]{0,2000}>"
+)
+
+_WIKI_QUOTE = re.compile(r"\{quote\}.*?(?:\{quote\}|\Z)", re.IGNORECASE | re.DOTALL)
+_WIKI_BQ = re.compile(r"^[ \t]*bq\.[^\n]*$", re.MULTILINE)
+_WIKI_MACRO = re.compile(
+    r"\{(?:code|noformat|panel|color|quote|anchor|section|column)(?::[^{}\n]{0,200})?\}",
+    re.IGNORECASE,
+)
+_WIKI_IMAGE = re.compile(
+    r"!(?:[^\s!|]{1,300}\.(?:png|jpe?g|gif|bmp|svg|webp|tiff?)|https?://[^\s!|]{1,500})(?:\|[^!\n]{0,200})?!",
+    re.IGNORECASE,
+)
+_WIKI_ATTACH = re.compile(r"\[\^[^\]\n]{1,300}\]|\[~[^\]\n]{1,200}\]")
+_WIKI_LINK = re.compile(r"\[([^\[\]|\n]{1,300})\|([^\[\]\n]{1,1000})\]")
+_WIKI_BARE_LINK = re.compile(r"\[((?:https?://|mailto:)[^\[\]\s]{1,1000})\]", re.IGNORECASE)
+_WIKI_HEADING = re.compile(r"^[ \t]*h[1-6]\.[ \t]+", re.MULTILINE)
+_WIKI_BULLET = re.compile(r"^[ \t]*[*#]+[ \t]+", re.MULTILINE)
+_WIKI_RULE = re.compile(r"^[ \t]*-{4,}[ \t]*$", re.MULTILINE)
+_WIKI_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
+_WIKI_EFFECTS = (
+    re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*(?![\w*])"),
+    re.compile(r"(?<![\w_])_(?=\S)([^_\n]{1,500}?)(?<=\S)_(?![\w_])"),
+    re.compile(r"(?<![\w+])\+(?=\S)([^+\n]{1,500}?)(?<=\S)\+(?![\w+])"),
+    re.compile(r"\?\?(?=\S)([^?\n]{1,500}?)(?<=\S)\?\?"),
+    re.compile(r"\{\{([^{}\n]{1,500})\}\}"),
+)
+
+_QUOTE_LINE = re.compile(r"^[ \t]*>")
+_ORIGINAL_MESSAGE = re.compile(
+    r"^[ \t]*-{2,}[ \t]*(?:original message|message d'origine|message original"
+    r"|courriel original|mail original)[ \t]*-{2,}",
+    re.IGNORECASE,
+)
+_WROTE = re.compile(
+    r"^[ \t]*(?:le|on)\b[^\n]{0,250}?(?:a [ée]crit|wrote|écrivait)[ \t]*:?[ \t]*$",
+    re.IGNORECASE,
+)
+_HEADER_FROM = re.compile(r"^[ \t]*\**(?:de|from|exp[ée]diteur)[ \t]*\**[ \t]*:", re.IGNORECASE)
+_HEADER_OTHER = re.compile(
+    r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|[àa]|to|objet|subject|cc)[ \t]*\**[ \t]*:",
+    re.IGNORECASE,
+)
+_HEADER_ONE_LINE = re.compile(
+    r"\b(?:de|from)[ \t]*:[^\n]{0,300}?\b(?:envoy[ée](?: le)?|sent|date)[ \t]*:[^\n]{0,300}?"
+    r"\b(?:objet|subject|[àa]|to)[ \t]*:",
+    re.IGNORECASE,
+)
+
+_CLOSING = (
+    r"(?:(?:bien|tr[èe]s|tres) )?cordialement|cdt|cdlt|slts|bav|bàv"
+    r"|bien (?:[àa] )?(?:vous|toi)"
+    r"|(?:je vous souhaite (?:une )?)?(?:bonne|belle|excellente) (?:journ[ée]e|soir[ée]e"
+    r"|fin de journ[ée]e|semaine|apr[èe]s-midi|continuation|fin de semaine|week-end)"
+    r"|(?:(?:sinc[èe]res|meilleures|mes) )?salutations(?: distingu[ée]es)?"
+    r"|(?:avec )?(?:mes )?remerciements"
+    r"|(?:un )?grand merci|merci(?: encore| beaucoup| bien| infiniment)?(?: (?:d'|par )avance)?"
+    r"(?: (?:pour|de) (?:votre|vos|ton|ta) (?:aide|retour|r[ée]ponse|compr[ée]hension|diligence"
+    r"|r[ée]activit[ée]|temps|retours|[ée]clairage))?"
+    r"|(?:en )?vous remerciant(?: (?:par |d')avance)?"
+    r"(?: (?:pour|de) votre (?:aide|retour|r[ée]ponse))?"
+    r"|je vous remercie(?: (?:par |d')avance)?(?: (?:pour|de) votre (?:aide|retour|r[ée]ponse))?"
+    r"|dans l'attente de (?:votre|vos) (?:retour|r[ée]ponse)s?"
+    r"|respectueusement|amicalement|[àa] bient[ôo]t|a\+"
+    r"|(?:best|kind|warm|many)? ?regards|thanks?(?: you)?(?: in advance)?|cheers|sincerely"
+    r"|envoy[ée] (?:de|depuis) mon [^\n]{1,40}|sent from my [^\n]{1,40}"
+)
+_CLOSING_LINE = re.compile(
+    rf"^[ \t]*(?:{_CLOSING})[ \t]*[,.!;:)]*[ \t]*(?P<rest>[^\n]*)$", re.IGNORECASE
+)
+_CLOSING_TAIL = re.compile(
+    rf"(?<=[.!?])[ \t]+(?:{_CLOSING})[ \t]*[,.!;:]*[ \t]*(?P<rest>[^\n]{{0,60}})$", re.IGNORECASE
+)
+_SIG_DASHES = re.compile(r"^[ \t]*(?:--|__+|-- )[ \t]*$")
+_NAME_LIKE = re.compile(
+    r"^(?:(?:[A-ZÀ-ÖØ-Þ][\w'’.-]{0,30}|[A-ZÀ-ÖØ-Þ]\.|de|du|le|la|van|von|des)[ \t]*){1,5}[.,]?$"
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_WORDISH = re.compile(r"\w")
+_GREETING_ONLY = re.compile(
+    r"^\W*(?:bonjour|bonsoir|hello|hi|salut|madame|monsieur|messieurs|dear \w+|"
+    r"voir ci-dessous|ci-dessous|cf\.? ci-dessous|pour info|fyi|see below)?\W*$",
+    re.IGNORECASE,
+)
+
+#: A signature block after a closing is at most this many non-empty lines…
+_SIG_MAX_LINES = 9
+#: …each at most this long, and this long in total.
+_SIG_MAX_LINE_CHARS = 120
+_SIG_MAX_CHARS = 700
+
+
+@dataclass(frozen=True, slots=True)
+class BodyParts:
+    """A message split into the author's own words, their signature and what they quoted."""
+
+    body: str
+    signature: str = ""
+    quoted: str = ""
+
+
+def _strip_html(s: str) -> str:
+    s = _HTML_DROP.sub(" ", s)
+    s = _HTML_BREAK.sub("\n", s)
+    s = _HTML_CELL.sub(" ", s)
+    s = _HTML_TAG.sub("", s)
+    return html.unescape(s)
+
+
+def _strip_wiki(s: str) -> str:
+    if "{" in s:
+        s = _WIKI_MACRO.sub("\n", s)
+    if "!" in s:
+        s = _WIKI_IMAGE.sub(" ", s)
+    if "[" in s:
+        s = _WIKI_ATTACH.sub(" ", s)
+        s = _WIKI_LINK.sub(r"\1", s)
+        s = _WIKI_BARE_LINK.sub(r"\1", s)
+    s = _WIKI_HEADING.sub("", s)
+    s = _WIKI_BULLET.sub("", s)
+    s = _WIKI_RULE.sub("", s)
+    if "|" in s:
+        s = _WIKI_TABLE_ROW.sub(lambda m: " ".join(c.strip() for c in m.group(0).split("|")), s)
+    for effect in _WIKI_EFFECTS:
+        s = effect.sub(r"\1", s)
+    return s
+
+
+def _has_content(lines: list[str]) -> bool:
+    """True when the lines hold more than a greeting."""
+    text = " ".join(ln for ln in lines if ln.strip())
+    if not _WORDISH.search(text):
+        return False
+    return not _GREETING_ONLY.match(text.strip())
+
+
+def _split_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Cut the message at the start of a quoted e-mail; drop '>' lines."""
+    kept: list[str] = []
+    quoted: list[str] = []
+    n = len(lines)
+    for i, line in enumerate(lines):
+        cut = bool(_ORIGINAL_MESSAGE.match(line) or _WROTE.match(line)) or (
+            i + 1 < n and len(line) < 250 and _WROTE.match(line + " " + lines[i + 1].strip())
+        )
+        if cut:
+            pass
+        elif _HEADER_FROM.match(line):
+            window = lines[i + 1 : i + 6]
+            cut = sum(1 for w in window if _HEADER_OTHER.match(w)) >= 2
+        elif _HEADER_ONE_LINE.search(line):
+            m = _HEADER_ONE_LINE.search(line)
+            if m is not None:
+                head = line[: m.start()]
+                if head.strip():
+                    kept.append(head)
+                quoted.append(line[m.start() :])
+                quoted.extend(lines[i + 1 :])
+                return kept, quoted
+        if cut:
+            quoted.extend(lines[i:])
+            return kept, quoted
+        if _QUOTE_LINE.match(line):
+            quoted.append(line)
+        else:
+            kept.append(line)
+    return kept, quoted
+
+
+def _signature_ok(tail: list[str]) -> bool:
+    body = [t for t in tail if t.strip()]
+    if len(body) > _SIG_MAX_LINES:
+        return False
+    if sum(len(t) for t in body) > _SIG_MAX_CHARS:
+        return False
+    return all(len(t.strip()) <= _SIG_MAX_LINE_CHARS for t in body)
+
+
+def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Cut at the first closing formula followed only by a short, signature-like block."""
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if _SIG_DASHES.match(line):
+            if _has_content(lines[:i]) and _signature_ok(lines[i + 1 :]):
+                return lines[:i], lines[i:]
+            continue
+        m = _CLOSING_LINE.match(line)
+        if m is not None:
+            rest = m.group("rest").strip()
+            if (not rest or _NAME_LIKE.match(rest)) and _signature_ok(lines[i + 1 :]):
+                if _has_content(lines[:i]):
+                    return lines[:i], lines[i:]
+                continue
+        m2 = _CLOSING_TAIL.search(line) if len(line) < 2000 else None
+        if m2 is not None:
+            rest = m2.group("rest").strip()
+            if (not rest or _NAME_LIKE.match(rest)) and _signature_ok(lines[i + 1 :]):
+                head = line[: m2.start()]
+                return [*lines[:i], head], [line[m2.start() :].strip(), *lines[i + 1 :]]
+    return lines, []
+
+
+def _tidy(lines: list[str]) -> str:
+    text = "\n".join(_SPACES.sub(" ", ln).strip() for ln in lines)
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
+
+
+def split_body(raw: str) -> BodyParts:
+    """Split a message into the author's words, signature and quoted text (cleaned)."""
+    try:
+        return _split_body(raw)
+    except Exception:  # pragma: no cover - defensive: never raise on hostile input
+        return BodyParts(body=_tidy(_bounded_nfkc(raw).split("\n")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_body_cached(s: str) -> BodyParts:
+    quoted_html = ""
+    if "<" in s or "&" in s:
+        if _HTML_HINT.search(s):
+            m = _HTML_QUOTE.search(s)
+            if m is not None:
+                quoted_html = _strip_html(s[m.start() :])
+                s = s[: m.start()]
+            s = _strip_html(s)
+        s = _INVISIBLE.sub("", s.replace("\u00a0", " "))
+    if "{quote" in s.lower():
+        quoted_html += "\n" + "\n".join(m.group(0) for m in _WIKI_QUOTE.finditer(s))
+        s = _WIKI_QUOTE.sub("\n", s)
+    s = _WIKI_BQ.sub("", s)
+    s = _strip_wiki(s)
+    lines = s.split("\n")
+    kept, quoted = _split_quoted(lines)
+    if not _has_content(kept) and quoted:
+        # The whole message is a forward or a quote: its content is all there is.
+        kept = [
+            ln.lstrip(" \t>")
+            for ln in quoted
+            if not (
+                _HEADER_FROM.match(ln) or _HEADER_OTHER.match(ln) or _ORIGINAL_MESSAGE.match(ln)
+            )
+            and not _WROTE.match(ln)
+        ]
+        quoted = []
+    body, signature = _split_signature(kept)
+    return BodyParts(
+        body=_tidy(body),
+        signature=_tidy(signature),
+        quoted=_tidy([*quoted, *quoted_html.split("\n")]),
+    )
+
+
+def _split_body(raw: str) -> BodyParts:
+    return _split_body_cached(_bounded_nfkc(raw))
+
+
+def clean_body(raw: str) -> str:
+    """The author's own words: no HTML, wiki markup, quoted e-mail or signature.
+
+    Accents, case and line breaks are kept (blank-line runs collapsed). A message that
+    is nothing but a forward or quote keeps the quoted content (minus the headers).
+    Signatures are cut from a closing formula ("Cordialement", "Merci d'avance",
+    "Bonne journée", "--"…) to the end, only when what follows is short and
+    signature-like. ``{quote}`` blocks are treated as quoted text; ``{code}`` and
+    ``{noformat}`` contents are kept (customers paste error messages there).
+    """
+    return split_body(raw).body
+
+
+# --------------------------------------------------------------------------- normalise
+
+_FOLD_EXTRA = {
+    "œ": "oe",
+    "æ": "ae",
+    "ø": "o",
+    "đ": "d",
+    "ł": "l",
+    "ı": "i",
+    "ß": "ss",
+    "þ": "th",
+    "ð": "d",
+}
+# Cyrillic and Greek letters that look Latin (homoglyphs), mapped to what they mimic.
+_HOMOGLYPHS = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ɑ": "a", "ο": "o", "α": "a",
+    "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+    "ϲ": "c", "ϳ": "j", "ѵ": "v", "һ": "h", "ӏ": "l", "ɩ": "i",
+}  # fmt: skip
+_FOLD_TABLE = str.maketrans({**_FOLD_EXTRA, **_HOMOGLYPHS})
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+#: SMS style and common abbreviations → words (applied to whole normalised tokens).
+ABBREVIATIONS: dict[str, str] = {
+    "bjr": "bonjour", "bjour": "bonjour", "bnjr": "bonjour", "bsr": "bonsoir",
+    "slt": "salut", "svp": "s il vous plait", "stp": "s il te plait", "svpl": "s il vous plait",
+    "pb": "probleme", "pbs": "problemes", "pbm": "probleme", "pblm": "probleme",
+    "prob": "probleme", "pbl": "probleme", "prblm": "probleme",
+    "cnx": "connexion", "cnxion": "connexion", "conx": "connexion", "connection": "connexion",
+    "connections": "connexions", "conection": "connexion", "deconnection": "deconnexion",
+    "mdp": "mot de passe", "motdepasse": "mot de passe", "pwd": "mot de passe",
+    "qd": "quand", "qnd": "quand", "pr": "pour", "ds": "dans", "tjs": "toujours",
+    "tjrs": "toujours", "tjr": "toujours", "bcp": "beaucoup", "bcps": "beaucoup",
+    "dc": "donc", "pk": "pourquoi", "pq": "pourquoi", "pkoi": "pourquoi", "tt": "tout",
+    "ts": "tous", "tte": "toute", "ttes": "toutes", "auj": "aujourd hui", "ajd": "aujourd hui",
+    "aujd": "aujourd hui", "msg": "message", "msgs": "messages", "tel": "telephone",
+    "qq": "quelques", "qqs": "quelques", "qqn": "quelqu un", "qqun": "quelqu un",
+    "qqch": "quelque chose", "qqc": "quelque chose", "pdt": "pendant", "avc": "avec",
+    "ac": "avec", "cad": "c est a dire", "dsl": "desole", "mtn": "maintenant",
+    "mci": "merci", "mrc": "merci", "mr6": "merci", "cdt": "cordialement",
+    "cdlt": "cordialement", "slts": "salutations", "ajourd": "aujourd",
+    "jarrive": "j arrive", "narrive": "n arrive", "jarrivais": "j arrivais",
+    "narrivais": "n arrivais", "narrivons": "n arrivons", "narrivent": "n arrivent",
+    "jai": "j ai", "jy": "j y", "jen": "j en", "jsuis": "je suis", "chui": "je suis",
+    "jsui": "je suis", "jessaie": "j essaie", "jessaye": "j essaye", "jutilise": "j utilise",
+    "jobtiens": "j obtiens", "jaurais": "j aurais", "jvoudrais": "je voudrais",
+    "ya": "il y a", "yen": "il y en", "lacces": "l acces", "dacces": "d acces",
+    "dacceder": "d acceder", "lhabilitation": "l habilitation",
+    "dhabilitation": "d habilitation", "lapplication": "l application",
+    "lapplie": "l appli", "lappli": "l appli", "maider": "m aider", "mindiquer": "m indiquer",
+    "sidentifier": "s identifier", "midentifier": "m identifier", "mauthentifier": "m authentifier",
+    "sauthentifier": "s authentifier", "nest": "n est", "cest": "c est", "quil": "qu il",
+    "quon": "qu on", "jamais": "jamais", "aujourdhui": "aujourd hui",
+    "habilitee": "habilitee", "identifient": "identifiant", "identifiants": "identifiants",
+    "navigateure": "navigateur", "naviguateur": "navigateur",
+}  # fmt: skip
+
+
+def fold(s: str) -> str:
+    """NFKC, lower case, accents and ligatures folded, homoglyphs mapped; keeps punctuation."""
+    s = _bounded_nfkc(s).casefold().translate(_FOLD_TABLE)
+    if s.isascii():
+        return s
+    s = unicodedata.normalize("NFD", s)
+    return _COMBINING.sub("", s)
+
+
+def _expand(words: list[str]) -> str:
+    out = []
+    for w in words:
+        out.append(ABBREVIATIONS.get(w, w))
+    return " ".join(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalise_cached(s: str) -> str:
+    return _normalise(s)
+
+
+def _normalise(s: str) -> str:
+    folded = fold(s)
+    words = _NON_ALNUM.sub(" ", folded).split()
+    return _expand(words)
+
+
+def normalise(s: str) -> str:
+    """Comparable form of French text, e.g. ``"Bjr, PB de cnx ! Connexion refusée"`` →
+    ``"bonjour probleme de connexion connexion refusee"``.
+
+    NFKC, lower case, accents and ligatures folded (é→e, œ→oe), homoglyphs mapped,
+    apostrophes, quotes, dashes and all other punctuation to single spaces, SMS style
+    and abbreviations expanded (see :data:`ABBREVIATIONS`). Idempotent.
+    """
+    try:
+        if len(s) <= 4096:
+            return _normalise_cached(s)
+        return _normalise(s)
+    except Exception:  # pragma: no cover - defensive: never raise on hostile input
+        return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens_cached(norm: str) -> tuple[str, ...]:
+    return tuple(w for w in norm.split() if len(w) > 1 or w.isdigit())
+
+
+def tokens(s: str) -> list[str]:
+    """Words of ``normalise(s)``, without one-letter noise (digits are kept)."""
+    return list(_tokens_cached(normalise(s)))
+
+
+_stemmers = threading.local()
+
+
+def _stemmer() -> Any:
+    st = getattr(_stemmers, "french", None)
+    if st is None:
+        import snowballstemmer  # noqa: PLC0415 - heavy-ish import kept off the import path
+
+        st = snowballstemmer.stemmer("french")
+        _stemmers.french = st
+    return st
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """French Snowball stem of one normalised token (``"habilitations"`` → ``"habilit"``)."""
+    if len(token) <= 2 or token.isdigit():
+        return token
+    try:
+        return str(_stemmer().stemWord(token))
+    except Exception:  # pragma: no cover - defensive
+        return token
+
+
+def stems(s: str) -> list[str]:
+    """Stems of :func:`tokens` of ``s``."""
+    return [stem(t) for t in tokens(s)]
+
+
+# --------------------------------------------------------------------------- fuzzy
+
+
+@dataclass(slots=True)
+class _HayIndex:
+    words: tuple[str, ...]
+    positions: dict[str, list[int]]
+    by_len: dict[int, list[str]]
+    memo: dict[tuple[str, int], frozenset[str]]
+
+
+@functools.lru_cache(maxsize=64)
+def _index(hay: str) -> _HayIndex:
+    words = tuple(hay.split())
+    positions: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        positions.setdefault(w, []).append(i)
+    by_len: dict[int, list[str]] = {}
+    for w in positions:
+        by_len.setdefault(len(w), []).append(w)
+    return _HayIndex(words, positions, by_len, {})
+
+
+def _matches(idx: _HayIndex, word: str, max_typos: int) -> frozenset[str]:
+    key = (word, max_typos)
+    found = idx.memo.get(key)
+    if found is not None:
+        return found
+    hits: set[str] = set()
+    if word in idx.positions:
+        hits.add(word)
+    if len(word) > 3 and max_typos > 0:
+        from rapidfuzz.distance import Levenshtein  # noqa: PLC0415 - cheap after first import
+
+        n = len(word)
+        for length in range(max(4, n - max_typos), n + max_typos + 1):
+            for cand in idx.by_len.get(length, ()):
+                if Levenshtein.distance(word, cand, score_cutoff=max_typos) <= max_typos:
+                    hits.add(cand)
+    result = frozenset(hits)
+    if len(idx.memo) < 4096:
+        idx.memo[key] = result
+    return result
+
+
+def fuzzy_contains(  # noqa: PLR0911 - early exits are the fast path
+    haystack_norm: str, phrase_norm: str, *, max_typos: int = 1
+) -> bool:
+    """True when the words of ``phrase_norm`` occur in a row in ``haystack_norm``,
+    each allowed up to ``max_typos`` edits (Levenshtein); words of 3 letters or fewer
+    must match exactly. Both arguments must already be :func:`normalise`-d.
+
+    An empty phrase matches nothing. A multi-word phrase also matches its words
+    glued together ("mot de passe" ~ "motdepase"). Exact substring first, so the
+    common case costs one ``in``.
+    """
+    try:
+        phrase = phrase_norm.split()
+        if not phrase:
+            return False
+        hay = haystack_norm[: 2 * MAX_CHARS]
+        if f" {' '.join(phrase)} " in f" {hay} ":
+            return True
+        if max_typos <= 0:
+            return False
+        idx = _index(hay)
+        sets = []
+        for w in phrase:
+            m = _matches(idx, w, max_typos)
+            if not m:
+                break
+            sets.append(m)
+        else:
+            k = len(phrase)
+            words = idx.words
+            for first in sets[0]:
+                for p in idx.positions[first]:
+                    if p + k <= len(words) and all(words[p + j] in sets[j] for j in range(1, k)):
+                        return True
+        if len(phrase) > 1:
+            glued = "".join(phrase)
+            if len(glued) >= 6 and _matches(idx, glued, max_typos):
+                return True
+        return False
+    except Exception:  # pragma: no cover - defensive: never raise on hostile input
+        return False
+
+
+# --------------------------------------------------------------------------- auto replies
+
+_AUTO_HEADER = re.compile(
+    r"auto-submitted\s*:\s*auto-(?:replied|generated|notified)|x-autoreply\s*:|x-autorespond\s*:"
+    r"|precedence\s*:\s*auto_reply",
+    re.IGNORECASE,
+)
+_AUTO_LEADING = re.compile(
+    r"^(?:(?:re|tr|fw|fwd|aw|rep)\s+)*(?:(?:bonjour|bonsoir|hello|hi|madame|monsieur)\s+)*"
+    r"(?:reponse automatique|reponse auto|automatic reply|auto reply|autoreply|auto response"
+    r"|out of office|out of the office|absence du bureau|message d absence|absent e du bureau"
+    r"|absent du bureau|absente du bureau|undeliverable|undelivered mail|non remis"
+    r"|delivery status notification|mail delivery|mailer daemon|notification d etat de remise"
+    r"|echec de la remise|remise impossible|accuse de reception|returned mail"
+    r"|message non distribue|delivery failure|failure notice)\b"
+)
+_AUTO_STRONG = re.compile(
+    r"\b(?:ceci est une reponse automatique|ceci est un message automatique"
+    r"|this is an automatic|this is an automated|message genere automatiquement"
+    r"|je prendrai connaissance de (?:votre|vos) (?:message|mail|courriel|e mail)s?"
+    r"|i will (?:reply|respond|get back to you) (?:to your (?:message|email) )?"
+    r"(?:when|on|upon) my return"
+    r"|(?:votre|your) message n a pas pu etre (?:remis|delivre|distribue)"
+    r"|(?:could not|couldn t|was not|wasn t) be(?:en)? delivered|delivery has failed"
+    r"|your message (?:could not|wasn t|was not) delivered"
+    r"|(?:avec un )?acces (?:tres )?(?:limite|restreint) a (?:ma|mes)"
+    r" (?:messagerie|mails|courriels))"
+)
+_AUTO_ABSENCE = re.compile(
+    r"\b(?:i am (?:currently )?(?:out of the office|away from the office|on (?:annual )?leave)"
+    r"|je suis (?:actuellement )?(?:absent|absente|absent e)s? (?:du bureau|jusqu)"
+    r"|je serai (?:absent|absente|absent e) (?:du bureau )?(?:jusqu|du \d))"
+)
+_AUTO_WEAK = re.compile(
+    r"\b(?:absent|absente|absent e|absents|en conges?|en vacances|en deplacement|hors du bureau"
+    r"|en arret|en formation|out of office|away|on leave)\b"
+)
+_AUTO_RETURN = re.compile(
+    r"\b(?:jusqu (?:au|a|a la)|a mon retour|de retour (?:le|a partir|au|lundi|mardi|mercredi|jeudi"
+    r"|vendredi|demain|la semaine)|retour prevu"
+    r"|pour toute (?:urgence|demande urgente|question urgente)"
+    r"|en cas d urgence|until|back on|returning on|in case of emergency|for urgent)\b"
+)
+_REQUEST_HINT = re.compile(
+    r"\b(?:pouvez vous|pourriez vous|pouvez vous|je n arrive|j ai besoin|ma demande"
+    r"|mon habilitation|impossible de|je ne peux|je voudrais|je souhaite|could you|can you"
+    r"|i cannot|i can t|i need)\b"
+)
+
+
+def is_auto_reply(body: str) -> bool:
+    """True for out-of-office replies, automatic acknowledgements and bounce notices.
+
+    Judged on the opening of the message (a real message that mentions holidays in
+    passing is not an automatic reply): an ``Auto-Submitted: auto-replied`` header
+    line, a leading "Réponse automatique"/"Automatic reply"/"Undeliverable"…, an
+    unmistakable automatic sentence ("ceci est une réponse automatique", "je suis
+    absente du bureau", "je prendrai connaissance de votre message à mon retour"…)
+    in the opening, or an absence word ("en congés") with a return date or an
+    "urgence" contact and no request ("pouvez-vous", "?", "je n'arrive"…).
+    """
+    try:
+        raw = body[:4000] if isinstance(body, str) else ""
+        if _AUTO_HEADER.search(raw):
+            return True
+        opening = normalise(raw[:600])
+        if _AUTO_LEADING.match(opening):
+            return True
+        head = opening[:320]
+        if _AUTO_STRONG.search(head):
+            return True
+        if _AUTO_ABSENCE.search(head) or (_AUTO_WEAK.search(head) and _AUTO_RETURN.search(head)):
+            raw_head = clean_body(raw[:600])[:320]
+            return "?" not in raw_head and not _REQUEST_HINT.search(head)
+        return False
+    except Exception:  # pragma: no cover - defensive
+        return False
