@@ -1,0 +1,183 @@
+"""SQLite specifics of the state store: files, WAL, concurrent writers, reopening."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from routerbot.errors import StateStoreError
+from routerbot.ports import ActionState, TicketState
+from routerbot.store import SqlStateStore, create_schema, open_store, redact_url
+
+T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def test_creates_the_parent_directories_of_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "deep" / "routerbot.db"
+    with open_store(f"sqlite:///{path}") as store:
+        store.set_cursor("poll", T0)
+    assert path.is_file()
+
+
+def test_database_file_runs_in_wal_mode_and_passes_quick_check(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with open_store(f"sqlite:///{path}") as store:
+        store.set_cursor("poll", T0)
+        assert store.quick_check()
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        (version,) = raw.execute("SELECT max(version) FROM schema_version").fetchone()
+        assert version == 1
+    finally:
+        raw.close()
+
+
+def test_reopening_after_close_keeps_everything(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    with open_store(url) as first:
+        first.set_cursor("poll", T0)
+        first.put_ticket(
+            TicketState(key="OPE-5", asks=1, status="waiting_browser", waiting_since=T0)
+        )
+        lease = first.claim("OPE-5", "replica-a", 600)
+        assert lease is not None
+        first.record_intent("act-1", "OPE-5", "public_reply", {"faq": "f2"}, lease)
+        first.mark_in_flight("act-1", lease)
+        first.record_intent("act-2", "OPE-5", "label", {"label": "routerbot"}, lease)
+        first.mark_done("act-2", lease, "ok")
+
+    with open_store(url) as second:
+        assert second.get_cursor("poll") == T0
+        assert [t.key for t in second.waiting_tickets()] == ["OPE-5"]
+        (unfinished,) = second.unfinished_actions()
+        assert unfinished.action_id == "act-1"
+        assert unfinished.state is ActionState.IN_FLIGHT
+        assert unfinished.attempts == 1
+        assert second.stats()["done"] == 1
+        # The lease survived the restart too: another owner must wait for it.
+        assert second.claim("OPE-5", "replica-b", 600) is None
+
+
+def test_two_connections_reading_then_writing_at_once_never_fail_with_database_locked(
+    tmp_path: Path,
+) -> None:
+    """Two stores (two engines, two pools) on one file, hammered from four threads
+    with read-then-write transactions: BEGIN IMMEDIATE makes them wait their turn."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    stores = [open_store(url), open_store(url)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+    per_thread = 60
+
+    def work(store: SqlStateStore, name: str) -> None:
+        try:
+            start.wait()
+            for n in range(per_thread):
+                key = f"{name}-{n}"
+                lease = store.claim(key, name, 600)  # read-then-write (upsert)
+                assert lease is not None
+                store.record_intent(f"{key}:reply", key, "public_reply", {}, lease)
+                store.mark_in_flight(f"{key}:reply", lease)  # read, fence, write
+                store.mark_done(f"{key}:reply", lease, f"c-{n}")
+                store.put_ticket(TicketState(key=key, asks=n % 3), lease)
+                store.set_cursor("poll", T0 + timedelta(seconds=n))
+                store.release(lease)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(stores[i % 2], f"t{i}")) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert stores[0].stats() == {
+            "planned": 0,
+            "in_flight": 0,
+            "done": 4 * per_thread,
+            "failed": 0,
+        }
+        assert stores[1].get_cursor("poll") == T0 + timedelta(seconds=per_thread - 1)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_in_memory_store_is_shared_by_threads(tmp_path: Path) -> None:
+    with open_store("sqlite://") as store:
+        errors: list[BaseException] = []
+
+        def work(name: str) -> None:
+            try:
+                for n in range(30):
+                    lease = store.claim(f"{name}-{n}", name, 60)
+                    assert lease is not None
+                    store.record_intent(f"{name}-{n}", f"{name}-{n}", "label", {}, lease)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert store.stats()["planned"] == 90
+
+
+def test_in_memory_stores_do_not_share_data() -> None:
+    with open_store("sqlite://") as one, open_store("sqlite://") as two:
+        one.set_cursor("poll", T0)
+        assert two.get_cursor("poll") is None
+
+
+def test_create_schema_helper_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    assert create_schema(url) == 1
+    assert create_schema(url) == 1
+
+
+def test_a_database_from_a_newer_routerbot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    create_schema(f"sqlite:///{path}")
+    raw = sqlite3.connect(path)
+    raw.execute("INSERT INTO schema_version VALUES (99, '2030-01-01 00:00:00.000000')")
+    raw.commit()
+    raw.close()
+    with pytest.raises(StateStoreError, match="newer"):
+        open_store(f"sqlite:///{path}")
+
+
+def test_database_errors_become_state_store_errors(tmp_path: Path) -> None:
+    store = SqlStateStore(f"sqlite:///{tmp_path / 'state.db'}")  # no schema created
+    try:
+        with pytest.raises(StateStoreError, match="no such table"):
+            store.get_cursor("poll")
+    finally:
+        store.close()
+
+
+def test_error_messages_never_contain_the_url_password() -> None:
+    secret = "Sup3r-S3cret-pw"
+    url = f"postgresql+psycopg://routerbot:{secret}@127.0.0.1:1/routerbot?connect_timeout=2"
+    store = SqlStateStore(url)
+    try:
+        with pytest.raises(StateStoreError) as caught:
+            store.create_schema()
+        assert secret not in str(caught.value)
+        assert "127.0.0.1" in str(caught.value)
+        assert secret not in repr(store)
+    finally:
+        store.close()
+    assert secret not in redact_url(url)
+
+
+def test_an_unparseable_url_is_a_state_store_error() -> None:
+    with pytest.raises(StateStoreError, match="invalid state store URL"):
+        SqlStateStore("not a url")
