@@ -146,8 +146,8 @@ def _walk_adf(node: object, parts: list[str]) -> None:
     _walk_adf(node.get("content"), parts)
     if kind in {"tableCell", "tableHeader"}:
         parts.append("\t")
-    elif kind in _BLOCK_NODES:
-        parts.append("\n")
+    elif kind in _BLOCK_NODES and parts and not parts[-1].endswith("\n"):
+        parts.append("\n")  # one line break however deeply blocks nest
 
 
 def rich_text(value: object) -> str:
