@@ -1,0 +1,515 @@
+"""The support lead's tooling, as pure functions over domain values (routerbot.support)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from routerbot.config import RoutingConfig, parse_config
+from routerbot.domain import (
+    AuthorRole,
+    Category,
+    Comment,
+    Decision,
+    InternalNote,
+    PublicReply,
+    Reroute,
+    Target,
+    Ticket,
+)
+from routerbot.support import (
+    UNDO_METRIC,
+    DecisionChange,
+    DecisionSummary,
+    FaqRecogniser,
+    LocationChange,
+    TicketHistory,
+    UndoTracker,
+    as_filed,
+    compare_configs,
+    config_warnings,
+    detect_undos,
+    export_row,
+    label_history,
+    location_changes,
+    merge_scans,
+    render_changes,
+    render_undo_report,
+    undo_counter,
+    undo_rates,
+)
+
+FAQ_IDS = (
+    "role-admin-local",
+    "procedure-habilitation",
+    "modeles-en-ligne",
+    "habiliter-collegue",
+    "connexion-impossible",
+    "creer-mon-compte",
+    "gestion-utilisateurs",
+    "telecharger-modele",
+    "nous-contacter",
+    "agrement-vs-certificat",
+)
+ANSWERS = {
+    "connexion-impossible": (
+        "Videz les caches de votre navigateur et essayez Chrome ou Firefox, les navigateurs "
+        "recommandés. Si cela ne fonctionne toujours pas, utilisez le formulaire {form_link} "
+        "en précisant votre navigateur et sa version."
+    ),
+    "telecharger-modele": (
+        "Cliquez sur le bouton télécharger les documents en haut à droite de l'écran : le "
+        "modèle PDF se remplit à mesure que vous complétez le formulaire."
+    ),
+    "creer-mon-compte": (
+        "Créez votre compte personnel sur moncompte.agriculture.gouv.fr, il vous permettra "
+        "ensuite de demander vos habilitations."
+    ),
+}
+
+
+def routing_toml(*, assistance_strong: str = '"mot de passe"', extra: str = "") -> str:
+    faq = "\n".join(
+        f'[faq.{fid}]\nquestion = "Question {fid} ?"\n'
+        f'answer = """{ANSWERS.get(fid, "Réponse détaillée numéro " + fid + " pour vous.")}"""\n'
+        + ('signals = { strong = ["telecharger modele"] }\n' if fid == "telecharger-modele" else "")
+        for fid in FAQ_IDS
+    )
+    return f"""
+version = 1
+[categories.habilitation]
+target = "3/84"
+signals = {{ strong = ["demande habilitation", "formulaire habilitation"] }}
+[categories.assistance_operateur]
+target = "3/86"
+signals = {{ strong = [{assistance_strong}], medium = ["certificat bloque"] }}
+[categories.assistance_sd]
+target = "4/87"
+signals = {{ strong = ["agent ddpp"], patterns = [{{ regex = "sival\\\\d+" }}] }}
+[links.operateur]
+form_link = "https://example.org/portal/3/create/86"
+contact_link = "https://example.org/portal/3"
+habilitation_link = "https://example.org/portal/3/create/84"
+[links.services_deconcentres]
+form_link = "https://example.org/portal/4/create/87"
+contact_link = "https://example.org/portal/4"
+habilitation_link = "https://example.org/portal/3/create/84"
+[conversation]
+ask_message = "Quel navigateur et quelle version utilisez-vous ? (réf. routerbot/navigateur)"
+ask_again_message = "Il nous manque la version du navigateur (réf. routerbot/navigateur)"
+reminder_message = "Avez-vous pu retrouver votre navigateur ?"
+{faq}
+{extra}
+"""
+
+
+@pytest.fixture(scope="module")
+def config() -> RoutingConfig:
+    return parse_config(routing_toml(), source="test.toml")
+
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return NOW + timedelta(minutes=minutes)
+
+
+def ticket(
+    key: str = "SUP-1", location: str = "3/86", comments: tuple[Comment, ...] = ()
+) -> Ticket:
+    target = Target.parse(location)
+    return Ticket(
+        key=key,
+        service_desk=target.service_desk,
+        request_type=target.request_type,
+        summary="Modèle de certificat",
+        description="Bonjour, comment télécharger le modèle du certificat ?",
+        comments=comments,
+    )
+
+
+def comment(n: int, role: AuthorRole, body: str, *, public: bool = True) -> Comment:
+    return Comment(id=str(n), author=role, body=body, public=public, created=at(n))
+
+
+BOT = "bot-account"
+AGENT = "agent-account"
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def fake_decide(ticket: Ticket, config: RoutingConfig) -> Decision:
+    """A stand-in engine: reroutes to habilitation when the config's habilitation
+    phrases mention "formulaire" and the ticket says it; answers FAQ otherwise."""
+    wants_hab = any(
+        "formulaire" in p for p in config.categories[Category.HABILITATION].signals.strong
+    )
+    if wants_hab and "formulaire" in ticket.description:
+        target = config.target_for(Category.HABILITATION)
+        return Decision(
+            key=ticket.key,
+            category=Category.HABILITATION,
+            category_confidence=0.9,
+            population=None,
+            target=target,
+            actions=(Reroute(ticket.location, target), InternalNote("moved")),
+        )
+    return Decision(
+        key=ticket.key,
+        category=Category.ASSISTANCE_OPERATEUR,
+        category_confidence=0.8,
+        population=None,
+        target=ticket.location,
+        actions=(PublicReply("…", faq_id="telecharger-modele"),),
+        faq_id="telecharger-modele",
+    )
+
+
+def test_compare_configs_lists_only_tickets_whose_decision_changes(config: RoutingConfig) -> None:
+    old = config.model_copy(
+        update={
+            "categories": {
+                **config.categories,
+                Category.HABILITATION: config.categories[Category.HABILITATION].model_copy(
+                    update={
+                        "signals": config.categories[Category.HABILITATION].signals.model_copy(
+                            update={"strong": ("demande habilitation",)}
+                        )
+                    }
+                ),
+            }
+        }
+    )
+    moved = Ticket("SUP-7", "3", "86", "Envoi", "Voici le formulaire rempli")
+    same = Ticket("SUP-8", "3", "86", "Modèle", "comment télécharger le modèle ?")
+    changes = compare_configs([moved, same], old, config, decide=fake_decide)
+    assert [c.key for c in changes] == ["SUP-7"]
+    change = changes[0]
+    assert change.old == DecisionSummary(
+        "assistance_operateur", None, "telecharger-modele", False, True
+    )
+    assert change.new == DecisionSummary("habilitation", "3/84", None, False, False)
+    assert change.changed == ("category", "reroute", "faq", "auto_reply")
+
+
+def test_render_changes_shows_both_decisions_side_by_side_and_marks_changes() -> None:
+    old = DecisionSummary("assistance_operateur", None, "telecharger-modele", False, True)
+    new = DecisionSummary("habilitation", "3/84", None, False, False)
+    text = render_changes([DecisionChange("SUP-7", old, new)], total=12)
+    assert text.startswith("1 of 12 tickets change decision (old → new)")
+    lines = text.splitlines()
+    category_line = next(line for line in lines if "category" in line and "*" in line)
+    assert "assistance_operateur" in category_line and "habilitation" in category_line
+    ask_line = next(line for line in lines if "ask_browser" in line)
+    assert "*" not in ask_line
+    assert "changed fields: auto_reply 1, category 1, faq 1, reroute 1" in text
+
+
+def test_render_changes_says_when_nothing_changes() -> None:
+    assert render_changes([], total=5) == "0 of 5 tickets change decision (old → new)\n"
+
+
+# --------------------------------------------------------------------------- config warnings
+
+
+def test_config_warnings_reports_a_phrase_shared_by_two_categories() -> None:
+    cfg = parse_config(routing_toml(assistance_strong='"demande habilitation collegue"'))
+    warnings = config_warnings(cfg)
+    assert len(warnings) == 1
+    assert warnings[0].startswith("overlap: categories → habilitation → signals → strong[0]")
+    assert "assistance_operateur → signals → strong[0]" in warnings[0]
+
+
+def test_config_warnings_are_empty_for_distinct_categories(config: RoutingConfig) -> None:
+    assert config_warnings(config) == []
+
+
+def test_config_warnings_lists_phrases_and_patterns_that_never_fire(config: RoutingConfig) -> None:
+    tickets = [
+        Ticket("T-1", "3", "86", "Mot de passe", "J'ai perdu mon mot de passe"),
+        Ticket("T-2", "4", "87", "SIVAL", "Je suis agent DDPP, erreur sival12"),
+        Ticket("T-3", "3", "84", "Habilitation", "Voici ma demande d'habilitation"),
+    ]
+    warnings = config_warnings(config, tickets)
+    silent = [w for w in warnings if w.startswith("never fires")]
+    assert any("'formulaire habilitation'" in w for w in silent)
+    assert any("'certificat bloque'" in w for w in silent)
+    assert any("'telecharger modele'" in w for w in silent)
+    assert not any("'mot de passe'" in w or "'agent ddpp'" in w for w in silent)
+    assert not any("patterns[0]" in w for w in silent)
+    assert all("of 3 tickets" in w for w in silent)
+
+
+def test_config_warnings_count_customer_comments_but_not_agent_ones(config: RoutingConfig) -> None:
+    with_customer = ticket(comments=(comment(1, AuthorRole.CUSTOMER, "certificat bloqué"),))
+    with_agent = ticket(comments=(comment(1, AuthorRole.AGENT, "certificat bloqué"),))
+    assert not any("certificat bloque" in w for w in config_warnings(config, [with_customer]))
+    assert any("certificat bloque" in w for w in config_warnings(config, [with_agent]))
+
+
+# --------------------------------------------------------------------------- changelog
+
+
+def test_location_changes_read_request_type_and_desk_from_the_changelog() -> None:
+    log = [
+        {
+            "created": "2026-01-05T09:10:00.000+0000",
+            "author": {"accountId": AGENT},
+            "items": [{"field": "status", "fieldId": "status", "from": "1", "to": "2"}],
+        },
+        {
+            "created": "2026-01-05T09:05:00.000+0000",
+            "author": {"accountId": BOT},
+            "items": [
+                {"field": "project", "fieldId": "project", "from": "10003", "to": "10004"},
+                {"field": "Key", "fieldId": "issuekey", "fromString": "A-1", "toString": "B-1"},
+                {
+                    "field": "Customer Request Type",
+                    "fieldId": "customfield_10010",
+                    "from": "86",
+                    "to": None,
+                },
+            ],
+        },
+        {
+            "created": "2026-01-05T09:06:00.000+0000",
+            "author": {"accountId": BOT},
+            "items": [
+                {
+                    "field": "Customer Request Type",
+                    "fieldId": "customfield_10010",
+                    "from": None,
+                    "to": "87",
+                }
+            ],
+        },
+    ]
+    changes = location_changes(
+        log, request_type_field="customfield_10010", desk_by_project_id={"10003": "3", "10004": "4"}
+    )
+    assert changes == (
+        LocationChange(at(5), BOT, "3", "4", "86", ""),
+        LocationChange(at(6), BOT, None, None, "", "87"),
+    )
+    history = TicketHistory(ticket("B-1", "4/87"), changes, BOT)
+    assert history.original == Target("3", "86")
+    assert history.location_at(at(5) + timedelta(seconds=30)) == Target("4", "")
+
+
+# --------------------------------------------------------------------------- labelling
+
+
+def test_label_history_takes_the_final_request_type_and_the_last_faq_answered(
+    config: RoutingConfig,
+) -> None:
+    reply = config.render(config.faq["telecharger-modele"].answer, None)
+    history = TicketHistory(
+        ticket(
+            "SUP-2",
+            "3/86",
+            comments=(
+                comment(1, AuthorRole.CUSTOMER, "Alors ?"),
+                comment(2, AuthorRole.AGENT, "Bonjour, " + reply + " Cordialement"),
+                comment(3, AuthorRole.AGENT, "note interne", public=False),
+            ),
+        ),
+        (LocationChange(at(0), AGENT, None, None, "84", "86"),),
+        BOT,
+    )
+    expected = label_history(history, config)
+    assert expected == {
+        "category": "assistance_operateur",
+        "faq": "telecharger-modele",
+        "ask_browser": False,
+        "browser": None,
+        "reroute_to": "3/86",
+        "auto_reply": True,
+    }
+
+
+def test_label_history_has_no_reroute_nor_faq_when_agents_kept_and_wrote_freely(
+    config: RoutingConfig,
+) -> None:
+    history = TicketHistory(
+        ticket(
+            "SUP-3", "3/84", comments=(comment(2, AuthorRole.AGENT, "Dossier transmis à la DD."),)
+        ),
+    )
+    expected = label_history(history, config)
+    assert expected["category"] == "habilitation"
+    assert expected["reroute_to"] is None
+    assert expected["faq"] is None
+    assert expected["auto_reply"] is False
+
+
+def test_label_history_sees_a_browser_question(config: RoutingConfig) -> None:
+    ask = config.conversation.ask_message
+    history = TicketHistory(ticket("SUP-4", comments=(comment(1, AuthorRole.BOT, ask),)))
+    expected = label_history(history, config)
+    assert expected["ask_browser"] is True
+    assert expected["auto_reply"] is True
+
+
+def test_export_row_is_the_ticket_as_filed_with_its_label(config: RoutingConfig) -> None:
+    history = TicketHistory(
+        ticket(
+            "SUP-5",
+            "4/87",
+            comments=(
+                comment(1, AuthorRole.CUSTOMER, "Je précise : je suis agent DDPP"),
+                comment(2, AuthorRole.BOT, "Votre demande a été transférée"),
+                comment(3, AuthorRole.CUSTOMER, "merci"),
+            ),
+        ),
+        (LocationChange(at(1), BOT, "3", "4", "86", "87"),),
+        BOT,
+    )
+    row = export_row(history, config)
+    assert (row["service_desk"], row["request_type"]) == ("3", "86")
+    assert row["comments"] == [{"author": "customer", "body": "Je précise : je suis agent DDPP"}]
+    assert row["expected"]["category"] == "assistance_sd"
+    assert row["expected"]["reroute_to"] == "4/87"
+    assert as_filed(history).location == Target("3", "86")
+
+
+def test_faq_recogniser_needs_most_of_the_answer_words(config: RoutingConfig) -> None:
+    rec = FaqRecogniser(config)
+    full = config.render(config.faq["creer-mon-compte"].answer, None)
+    assert rec.faq_of(full) == "creer-mon-compte"
+    assert rec.faq_of("Créez votre compte.") is None
+
+
+# --------------------------------------------------------------------------- undo detection
+
+
+def test_detects_an_agent_moving_a_bot_reroute_elsewhere(config: RoutingConfig) -> None:
+    history = TicketHistory(
+        ticket("SUP-9", "3/84"),
+        (
+            LocationChange(at(1), BOT, None, None, "84", "86"),
+            LocationChange(at(30), AGENT, None, None, "86", "84"),
+        ),
+        BOT,
+    )
+    scan = detect_undos(history, config)
+    assert [(a.kind, a.category) for a in scan.actions] == [("reroute", "assistance_operateur")]
+    assert [(u.kind, u.category, u.at) for u in scan.undos] == [
+        ("reroute_reverted", "assistance_operateur", at(30))
+    ]
+
+
+def test_a_bot_move_across_desks_counts_once_and_stands_when_agents_leave_it(
+    config: RoutingConfig,
+) -> None:
+    history = TicketHistory(
+        ticket("SUP-10", "4/87"),
+        (
+            LocationChange(at(1), BOT, "3", "4", "86", ""),
+            LocationChange(at(1), BOT, None, None, "", "87"),
+        ),
+        BOT,
+    )
+    scan = detect_undos(history, config)
+    assert [(a.kind, a.category) for a in scan.actions] == [("reroute", "assistance_sd")]
+    assert scan.undos == ()
+
+
+def test_an_agent_reroute_without_a_bot_reroute_is_not_an_undo(config: RoutingConfig) -> None:
+    history = TicketHistory(
+        ticket("SUP-11", "3/84"), (LocationChange(at(1), AGENT, None, None, "86", "84"),), BOT
+    )
+    assert detect_undos(history, config).actions == ()
+    assert detect_undos(history, config).undos == ()
+
+
+def test_detects_an_agent_public_correction_after_a_bot_reply(config: RoutingConfig) -> None:
+    reply = config.render(config.faq["telecharger-modele"].answer, None)
+    history = TicketHistory(
+        ticket(
+            "SUP-12",
+            "3/86",
+            comments=(
+                comment(1, AuthorRole.BOT, reply),
+                comment(2, AuthorRole.AGENT, "à vérifier", public=False),
+                comment(3, AuthorRole.AGENT, "Pardon, ce modèle n'est pas encore en ligne."),
+            ),
+        ),
+        bot_account_id=BOT,
+    )
+    scan = detect_undos(history, config)
+    assert [(u.kind, u.category, u.faq, u.at) for u in scan.undos] == [
+        ("reply_corrected", "assistance_operateur", "telecharger-modele", at(3))
+    ]
+
+
+def test_an_agent_answering_the_customer_after_a_bot_reply_is_not_a_correction(
+    config: RoutingConfig,
+) -> None:
+    history = TicketHistory(
+        ticket(
+            "SUP-13",
+            comments=(
+                comment(1, AuthorRole.BOT, config.conversation.ask_message),
+                comment(2, AuthorRole.CUSTOMER, "Firefox 115"),
+                comment(3, AuthorRole.AGENT, "Merci, nous regardons."),
+            ),
+        ),
+        bot_account_id=BOT,
+    )
+    scan = detect_undos(history, config)
+    assert len(scan.actions) == 1
+    assert scan.undos == ()
+
+
+def test_undo_rates_are_per_kind_category_and_faq(config: RoutingConfig) -> None:
+    reply = config.render(config.faq["telecharger-modele"].answer, None)
+    corrected = TicketHistory(
+        ticket(
+            "A-1",
+            comments=(comment(1, AuthorRole.BOT, reply), comment(2, AuthorRole.AGENT, "Non.")),
+        ),
+        bot_account_id=BOT,
+    )
+    kept = TicketHistory(
+        ticket("A-2", comments=(comment(1, AuthorRole.BOT, reply),)), bot_account_id=BOT
+    )
+    scan = merge_scans(detect_undos(h, config) for h in (corrected, kept, kept))
+    rates = undo_rates(scan)
+    assert [(r.kind, r.category, r.faq, r.undone, r.actions) for r in rates] == [
+        ("reply_corrected", "assistance_operateur", "telecharger-modele", 1, 3)
+    ]
+    assert rates[0].rate == pytest.approx(1 / 3)
+    report = render_undo_report(scan, tickets=3)
+    assert report.startswith("3 tickets read, 3 bot actions, 1 undone by agents (33.3%)")
+    assert "A-1  reply_corrected" in report
+
+
+def test_undo_tracker_counts_each_undo_once_and_ignores_older_ones(config: RoutingConfig) -> None:
+    registry = CollectorRegistry()
+    counter = undo_counter(registry)
+    tracker = UndoTracker(counter, config, since=at(10))
+    old_undo = TicketHistory(
+        ticket("U-1", "3/84"),
+        (
+            LocationChange(at(1), BOT, None, None, "84", "86"),
+            LocationChange(at(5), AGENT, None, None, "86", "84"),
+        ),
+        BOT,
+    )
+    new_undo = TicketHistory(
+        ticket("U-2", "3/84"),
+        (
+            LocationChange(at(11), BOT, None, None, "84", "86"),
+            LocationChange(at(20), AGENT, None, None, "86", "84"),
+        ),
+        BOT,
+    )
+    assert tracker.observe(old_undo) == []
+    assert len(tracker.observe(new_undo)) == 1
+    assert tracker.observe(new_undo) == []
+    labels = {"kind": "reroute_reverted", "category": "assistance_operateur", "faq": "-"}
+    assert registry.get_sample_value(UNDO_METRIC, labels) == 1.0
