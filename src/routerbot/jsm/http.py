@@ -245,8 +245,12 @@ class JiraHttp:
         )
 
     def _report(self, method: str, template: str, status: int, started: float) -> None:
-        if self._on_response is not None:
+        if self._on_response is None:
+            return
+        try:
             self._on_response(method, template, status, time.monotonic() - started)
+        except Exception as exc:  # metrics must never break a call
+            log.warning("jsm.metrics_callback_failed", error=type(exc).__name__)
 
     def _backoff(self, attempt: int) -> float:
         p = self._policy
