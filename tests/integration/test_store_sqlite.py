@@ -181,3 +181,8 @@ def test_error_messages_never_contain_the_url_password() -> None:
 def test_an_unparseable_url_is_a_state_store_error() -> None:
     with pytest.raises(StateStoreError, match="invalid state store URL"):
         SqlStateStore("not a url")
+
+
+def test_an_unsupported_database_is_refused_up_front() -> None:
+    with pytest.raises(StateStoreError, match="unsupported"):
+        SqlStateStore("mysql://user:pw@127.0.0.1/routerbot")

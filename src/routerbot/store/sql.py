@@ -56,6 +56,11 @@ class SqlStateStore:
             raise StateStoreError(f"invalid state store URL: {redact_url(url)}") from exc
         self._password = parsed.password if isinstance(parsed.password, str) else None
         self.url = redact_url(parsed)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise StateStoreError(
+                f"unsupported state store database {parsed.get_backend_name()!r} in "
+                f"{self.url}: use sqlite:///path or postgresql+psycopg://…"
+            )
         try:
             self._engine = make_engine(parsed)
         except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
