@@ -483,3 +483,15 @@ def test_retry_is_logged_without_credentials(rsps: responses.RequestsMock, clock
     assert event["path"] == "/rest/api/2/myself"
     assert TOKEN not in json.dumps(event)
     structlog.reset_defaults()
+
+
+def test_a_broken_metrics_callback_does_not_break_the_call(
+    rsps: responses.RequestsMock, clock: FakeClock
+):
+    rsps.get(MYSELF, json=ME)
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("metrics backend down")
+
+    desk = JiraServiceDesk(BASE, EMAIL, TOKEN, clock=clock, on_response=broken)
+    assert desk.whoami() == "bot-1"
