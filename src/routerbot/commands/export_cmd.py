@@ -1,10 +1,166 @@
-"""Placeholder: the owner of this command replaces it."""
+"""``routerbot export`` and ``routerbot report``: the support lead's view of real history.
+
+``export`` pulls past tickets from JSM into the labelled format of ROUTING.md, labelled
+from where the agents finally put them and what was finally answered, so that a
+routing change can be backtested with ``routerbot eval`` before it goes live.
+``report`` reads the same history and prints how often agents undid the bot.
+Both read only: they never write to Jira.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from routerbot.config import RoutingConfig
+    from routerbot.jsm.adapter import JiraServiceDesk
+
+EXPORT_EPILOG = """examples:
+  routerbot export --jql 'project in (SUP, SD) AND created >= -90d' history.jsonl
+  routerbot export --jql 'project = SUP AND resolved >= -30d' history.jsonl --limit 200
+  routerbot eval history.jsonl                        backtest the current routing.toml
+  routerbot eval history.jsonl --compare-config old.toml
+
+Each line is the ticket as the customer filed it (original portal and form, the
+customer's first messages) with "expected" read from the history: the final request
+type (category, and reroute_to when the agents moved it), the FAQ answer the last
+public reply carries, whether the browser was asked for. "browser" is left null.
+Jira settings come from the ROUTERBOT_JIRA_* variables. Read only.
+"""
+
+REPORT_EPILOG = """examples:
+  routerbot report                                     the desks' last 30 days
+  routerbot report --days 7
+  routerbot report --jql 'project = SUP AND updated >= -14d'
+
+Counts the bot's reroutes and public replies and how many an agent undid: a reroute
+that an agent moved elsewhere (reroute_reverted), a public bot reply followed by an
+agent's public reply before the customer wrote again (reply_corrected), per category
+and FAQ entry. The daemon exports the same events as the Prometheus counter
+routerbot_agent_undo_total{kind,category,faq}. Read only.
+"""
 
 
-def register(sub: "argparse._SubParsersAction[Any]") -> None:
-    """Register nothing yet."""
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    export = sub.add_parser(
+        "export",
+        help="pull past JSM tickets into the labelled JSON Lines format, to backtest routing",
+        description="Export past tickets, labelled from what the agents finally did.",
+        epilog=EXPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("--jql", required=True, help="which tickets (a bounded JQL query)")
+    export.add_argument("out", metavar="OUT.jsonl", help="file to write ('-' for stdout)")
+    export.add_argument("--limit", type=int, default=None, metavar="N", help="at most N tickets")
+    export.add_argument(
+        "--config",
+        default=None,
+        metavar="PATH",
+        help="routing.toml giving categories and FAQ answers (default: ROUTERBOT_ROUTING_FILE)",
+    )
+    export.set_defaults(func=run_export)
+
+    report = sub.add_parser(
+        "report",
+        help="how often agents undo the bot, per category and FAQ entry",
+        description="Read the Jira changelog and comments and print the agents' undo rates.",
+        epilog=REPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument(
+        "--jql", default=None, help="which tickets (default: the desks' last --days)"
+    )
+    report.add_argument(
+        "--days", type=int, default=30, metavar="N", help="window without --jql (default 30)"
+    )
+    report.add_argument("--limit", type=int, default=None, metavar="N", help="at most N tickets")
+    report.add_argument(
+        "--config",
+        default=None,
+        metavar="PATH",
+        help="routing.toml (default: ROUTERBOT_ROUTING_FILE)",
+    )
+    report.set_defaults(func=run_report)
+
+
+def _connect(args: argparse.Namespace) -> tuple[JiraServiceDesk, RoutingConfig]:
+    from routerbot.config import load_config  # noqa: PLC0415
+    from routerbot.errors import InputError  # noqa: PLC0415
+    from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415
+    from routerbot.settings import load_settings  # noqa: PLC0415
+
+    if args.limit is not None and args.limit < 1:
+        raise InputError("--limit must be at least 1")
+    settings = load_settings()
+    config = load_config(args.config or settings.routing_file)
+    settings.require_jira()
+    desk = JiraServiceDesk(
+        settings.jira_url,
+        settings.jira_email,
+        settings.api_token,
+        timeout=(3.05, settings.jira_timeout),
+    )
+    return desk, config
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from routerbot.errors import InputError  # noqa: PLC0415
+    from routerbot.support import FaqRecogniser, export_row, read_history  # noqa: PLC0415
+
+    desk, config = _connect(args)
+    recogniser = FaqRecogniser(config)
+    rows = (
+        export_row(h, config, recogniser) for h in read_history(desk, args.jql, limit=args.limit)
+    )
+    count = rerouted = answered = 0
+    if args.out == "-":
+        handle = sys.stdout
+    else:
+        try:
+            handle = Path(args.out).open("w", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputError(f"cannot write {args.out}: {exc.strerror}") from exc
+    try:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+            rerouted += row["expected"]["reroute_to"] is not None
+            answered += row["expected"]["faq"] is not None
+    finally:
+        if handle is not sys.stdout:
+            handle.close()
+    print(
+        f"exported {count} tickets to {args.out}: {rerouted} moved by agents, "
+        f"{answered} answered with a FAQ entry",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from routerbot.errors import InputError  # noqa: PLC0415
+    from routerbot.support import (  # noqa: PLC0415
+        FaqRecogniser,
+        detect_undos,
+        merge_scans,
+        read_history,
+        render_undo_report,
+    )
+
+    if args.days < 1:
+        raise InputError("--days must be at least 1")
+    desk, config = _connect(args)
+    jql = args.jql
+    if not jql:
+        projects = ", ".join(f'"{p}"' for p in desk.projects())
+        jql = f"project in ({projects}) AND updated >= -{args.days}d ORDER BY updated DESC"
+    recogniser = FaqRecogniser(config)
+    histories = list(read_history(desk, jql, limit=args.limit))
+    scan = merge_scans(detect_undos(h, config, recogniser) for h in histories)
+    sys.stdout.write(render_undo_report(scan, tickets=len(histories)))
+    return 0
