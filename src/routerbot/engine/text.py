@@ -30,6 +30,7 @@ from typing import Any
 __all__ = [
     "MAX_CHARS",
     "BodyParts",
+    "bounded",
     "clean_body",
     "fold",
     "fuzzy_contains",
@@ -73,6 +74,15 @@ def _bounded_nfkc(raw: object, limit: int = MAX_CHARS) -> str:
     if len(s) > limit:
         s = s[:limit]
     return s.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def bounded(raw: str, limit: int = MAX_CHARS) -> str:
+    """``raw`` NFKC-normalised, without control/zero-width/bidi characters, at most
+    ``limit`` characters long (cut after normalisation), newlines unified to ``\\n``."""
+    try:
+        return _bounded_nfkc(raw, limit)
+    except Exception:  # pragma: no cover - defensive
+        return ""
 
 
 # --------------------------------------------------------------------------- clean_body

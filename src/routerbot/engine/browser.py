@@ -1,0 +1,508 @@
+"""Which browser, and which major version, a customer says they use. Pure, never raises.
+
+Sources, strongest first:
+
+1. **Pasted user-agent strings** ("Mozilla/5.0 (…) Chrome/120.0.0.0 Safari/537.36
+   Edg/120.0.2210.91") are parsed by the maintained ``ua-parser`` package; its families
+   are mapped by :data:`UA_FAMILIES` (Chrome Mobile → chrome, Mobile Safari → safari,
+   Samsung Internet → other…).
+2. **Words**: a browser name ("Google Chrome", "Mozilla Firefox", "Microsoft Edge", "IE11",
+   "Internet Explorer", "Safari", "Opera", and Vivaldi, Brave, Samsung Internet, Yandex…
+   as ``other``) with a version attached to it or clearly about it: "Firefox 115",
+   "firefox 115.3 esr", "Chrome v.120", "Chrome (Version 120.0.6099.217 (Build officiel))",
+   "la version 119 d'Edge". A number counts only when attached to the name: "version 2
+   du certificat", "Windows 10", "Expadon 2", dates, phone numbers and "64 bits" are not
+   browser versions. "Edge (dernière version)", "à jour" → version ``None``.
+   "Chromium" is reported as ``chrome``: same engine, same version numbers, and the
+   support's advice (Chrome/Firefox) treats them alike; a Chromium-based browser that
+   names itself (Vivaldi, Brave, Opera, Edge) keeps its own name, and "basé sur
+   Chromium" is not a mention of Chromium.
+3. **Bare versions**, with no browser name next to them ("Version 87.0.4280.88 (Build
+   officiel) (32 bits)", "voici la version : 119.0.2151.97"), complete a browser named
+   elsewhere. When no browser is named anywhere, the About-page wording names it:
+   a four-part version from major 79 on is Chrome's or Edge's, told apart by its build
+   number (Chrome 120 is 120.0.6099.x, Edge 120 is 120.0.2210.x); otherwise
+   "(Version officielle)"/"(Official build)" is Edge's wording, "(Build officiel)"/
+   "(Official Build)" Chrome's, "esr" Firefox's. A bare version that names nothing
+   gives ``None``: a version without a browser is not a browser.
+
+Mentions that deny use ("je n'ai pas Chrome", "sans Firefox", "ne pas installer
+Chrome") are ignored; mentions that are only a comparison ("basé sur Chromium") or a
+list of alternatives without versions ("Chrome ou Firefox") count only when nothing
+else is named. Among the rest, the latest complete statement (name and version)
+wins; failing one, the latest named browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from routerbot.domain import Browser
+from routerbot.engine.text import bounded
+
+__all__ = [
+    "BROWSER_NAMES",
+    "UA_FAMILIES",
+    "extract_browser",
+    "extract_browser_from_conversation",
+    "parse_user_agent",
+]
+
+BROWSER_NAMES = ("chrome", "firefox", "edge", "safari", "ie", "opera", "other")
+
+#: ua-parser family → our name. Families not listed map to ``other`` ("Other" to nothing).
+UA_FAMILIES: dict[str, str] = {
+    "Chrome": "chrome",
+    "Chrome Mobile": "chrome",
+    "Chrome Mobile iOS": "chrome",
+    "Chrome Mobile WebView": "chrome",
+    "Chromium": "chrome",
+    "HeadlessChrome": "chrome",
+    "Chrome Frame": "chrome",
+    "Firefox": "firefox",
+    "Firefox Mobile": "firefox",
+    "Firefox iOS": "firefox",
+    "Firefox Beta": "firefox",
+    "Firefox Alpha": "firefox",
+    "Firefox (Nightly)": "firefox",
+    "Edge": "edge",
+    "Edge Mobile": "edge",
+    "Safari": "safari",
+    "Mobile Safari": "safari",
+    "Mobile Safari UI/WKWebView": "safari",
+    "IE": "ie",
+    "IE Mobile": "ie",
+    "Opera": "opera",
+    "Opera Mobile": "opera",
+    "Opera Mini": "opera",
+    "Opera Tablet": "opera",
+    "Opera Neon": "opera",
+    "Opera GX": "opera",
+}
+
+#: Plausible major versions per browser; a number outside is not that browser's version.
+_VERSION_RANGE: dict[str, tuple[int, int]] = {
+    "chrome": (4, 200),
+    "firefox": (2, 200),
+    "edge": (12, 200),
+    "safari": (3, 30),
+    "ie": (4, 11),
+    "opera": (7, 200),
+    "other": (1, 200),
+}
+
+_MAX_UA_PER_TEXT = 5
+_MAX_MENTIONS = 60
+
+
+def _build_fold_table() -> dict[int, str]:
+    """Length-preserving fold: lower case, accents off, typographic punctuation unified."""
+    table: dict[int, str] = {}
+    for cp in range(0x00C0, 0x0250):
+        c = chr(cp)
+        low = c.lower()
+        base = unicodedata.normalize("NFKD", low)[:1] if len(low) == 1 else ""
+        if base.isascii() and base.isalpha():
+            table[cp] = base
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp + 32)
+    for c in "’‘ʼ`´′‛":
+        table[ord(c)] = "'"
+    for c in "‐‑‒–—―−":
+        table[ord(c)] = "-"
+    for c in "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u3000":
+        table[ord(c)] = " "
+    homoglyphs = {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
+        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "ο": "o", "α": "a", "ε": "e", "ι": "i",
+        "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "һ": "h", "к": "k", "м": "m",
+        "т": "t", "в": "b", "н": "h",
+        "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
+        "С": "c", "Т": "t", "Х": "x", "І": "i", "Ј": "j", "Ѕ": "s",
+    }  # fmt: skip
+    for k, v in homoglyphs.items():
+        table[ord(k)] = v
+    return table
+
+
+_FOLD = _build_fold_table()
+
+# --------------------------------------------------------------------------- patterns
+
+_UA_START = re.compile(r"(?:Mozilla|Opera)/\d")
+_UA_TOKEN = re.compile(
+    r"\b(?:AppleWebKit|Chrome|CriOS|Firefox|FxiOS|Safari|Edg|EdgA|EdgiOS|Edge|OPR|Gecko"
+    r"|Trident|SamsungBrowser|Vivaldi|YaBrowser|Version|Mobile)/\d[\w.]*"
+)
+_UA_STOP = re.compile(r"[\n<>\"«»`]")
+
+_NAMES = re.compile(
+    r"(?<![a-z0-9_@./-])(?:"
+    r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?edge(?:[ \t]+chromium)?)"
+    r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|crome|chorme)"
+    r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
+    r"|ff(?=[ \t]?\d{2,3}\b))"
+    r"|(?P<ie>internet[ \t]+explorer|(?<!windows )(?<!file )explorer|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
+    r"|(?P<safari>safari)"
+    r"|(?P<opera>opera(?:[ \t]+gx)?)"
+    r"|(?P<other>vivaldi|samsung[ \t]+internet|yandex(?:[ \t]+browser)?|duckduckgo|waterfox"
+    r"|pale[ \t]?moon|seamonkey|tor[ \t]+browser|maxthon|uc[ \t]?browser|librewolf|floorp"
+    r"|arc[ \t]+browser|brave)"
+    r")(?![a-z_@])"
+)
+_AFTER_NAME = re.compile(
+    r"[ \t]*(?:[(\[:,=][ \t]*)?"
+    r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
+    r"(?:(?:en[ \t]+)?(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
+    r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})(?P<esr>[ \t]*esr)?(?![\d/]|\.\d|[,.]\d|[a-z])"
+)
+_IE_VERSION = re.compile(r"[ \t]?-?(?P<v>\d{1,2})(?![\d/.])")
+_NOT_A_VERSION_AFTER = re.compile(
+    r"[ \t]*(?:-?[ \t]*bits?\b|h\b|heures?\b|min\b|mn\b|jours?\b|ans\b|%|€|euros?\b|fois\b"
+    r"|postes?\b|pc\b|utilisateurs?\b|agents?\b|personnes?\b|onglets?\b|fenetres?\b"
+    r"|[ \t]\d{2}[ \t]\d{2})"
+)
+_VERSION_BEFORE_NAME = re.compile(
+    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
+    r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
+    r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
+)
+_NEGATED_BEFORE = re.compile(
+    r"(?:\bpas|\bsans|\bni|\bplus|\bnot|\bno|\bnor|\bwithout)"
+    r"(?:[ \t]+(?:de|d'|le|la|l'|sur|avec|installer|installe|installee|acces[ \t]+a|utiliser"
+    r"|droit[ \t]+a|encore|have|use|using|installed|a|an|the|any))*[ \t]*'?[ \t]*$"
+)
+_COMPARISON_BEFORE = re.compile(
+    r"(?:\bbases?e?s?[ \t]+sur|\bbased[ \t]+on|\bmoteur|\bcomme|\bsimilaire[ \t]+a"
+    r"|\bsimilar[ \t]+to|\blike|\bequivalent[ \t]+(?:a|de)|\bfork[ \t]+de|\bderive[ \t]+de"
+    r"|\bsur[ \t]+base[ \t]+de)"
+    r"[ \t]*(?:d'|de[ \t]+)?$"
+)
+_ALTERNATIVE_GAP = re.compile(r"^[ \t]*(?:,|/|ou|et|or|and|&|\+)[ \t]*(?:ou[ \t]+|or[ \t]+)?$")
+_ABOUT_TAIL = re.compile(
+    r"[ \t]*(?:esr)?[ \t]*\([ \t]*(?P<tail>build officiel|official build|version officielle"
+    r"|build officielle|version officiel)[ \t]*\)"
+)
+_BARE_VERSION = re.compile(
+    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?:[:=][ \t]*)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
+    r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
+)
+_BARE_BUILD = re.compile(
+    r"(?<![\w.])(?P<v>\d{2,3}\.\d{1,2}\.\d{3,5}\.\d{1,4})(?P<esr>esr)?(?![\w.])"
+)
+_NOT_BROWSER_CONTEXT = re.compile(
+    r"(?:windows|\bios|android|mac ?os|os ?x|java|expadon|adobe|acrobat|reader|office|pdf"
+    r"|certificat|modele|formulaire|appli|application|logiciel|document|excel|word|outlook"
+    r"|\bos|systeme|firmware|\bip|adresse)[^.\n]{0,12}$"
+)
+_BRAVE_CONTEXT = re.compile(r"(?:sur|avec|utilise|navigateur|browser|using|use)\W*$")
+_DE_AFTER = re.compile(r"[ \t]+(?:du|de|des|d')(?:[ \t]|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    pos: int
+    name: str | None  # explicit name; None for a bare version
+    version: str | None
+    raw: str
+    weak: bool = False
+    inferred: str | None = None  # name guessed from an About-page wording (bare versions)
+
+
+def _major_ok(name: str, major: str) -> bool:
+    if not major.isdigit() or major.startswith("0"):
+        return False
+    low, high = _VERSION_RANGE.get(name, (1, 200))
+    return low <= int(major) <= high
+
+
+# --------------------------------------------------------------------------- user agents
+
+
+def parse_user_agent(ua: str) -> Browser | None:
+    """A user-agent string → :class:`Browser` (via ``ua-parser``), or None if unknown."""
+    try:
+        from ua_parser import parse_user_agent as ua_parse  # noqa: PLC0415 - slow first load
+
+        parsed = ua_parse(ua[:2000])
+    except Exception:  # pragma: no cover - defensive: never raise on hostile input
+        return None
+    if parsed is None or parsed.family == "Other":
+        return None
+    name = UA_FAMILIES.get(parsed.family, "other")
+    major = parsed.major if parsed.major and _major_ok(name, parsed.major) else None
+    return Browser(name, major, ua.strip())
+
+
+def _ua_spans(s: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _UA_START.finditer(s):
+        if m.start() < pos:
+            continue
+        stop = _UA_STOP.search(s, m.start(), m.start() + 1200)
+        end = stop.start() if stop else min(len(s), m.start() + 1200)
+        spans.append((m.start(), end))
+        pos = end
+        if len(spans) >= _MAX_UA_PER_TEXT:
+            return spans
+    # Fragments without the "Mozilla/5.0" prefix: two product tokens on one line.
+    for m in _UA_TOKEN.finditer(s):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        stop = _UA_STOP.search(s, m.start(), m.start() + 1200)
+        end = stop.start() if stop else min(len(s), m.start() + 1200)
+        if len(_UA_TOKEN.findall(s, m.start(), end)) >= 2:
+            spans.append((m.start(), end))
+            if len(spans) >= _MAX_UA_PER_TEXT:
+                break
+    return spans
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _infer_from_version(version: str, tail: str | None, raw_tail: str, esr: bool) -> str | None:
+    parts = version.split(".")
+    if esr:
+        return "firefox"
+    if len(parts) == 4 and parts[0].isdigit() and parts[2].isdigit() and int(parts[0]) >= 79:
+        major, build = int(parts[0]), int(parts[2])
+        midpoint = 2127 + 53 * (major - 79)
+        return "edge" if build < midpoint else "chrome"
+    if tail in ("version officielle", "version officiel"):
+        return "edge"
+    if tail == "official build":
+        return "edge" if "Official build" in raw_tail else "chrome"
+    if tail in ("build officiel", "build officielle"):
+        return "chrome"
+    return None
+
+
+class _Consumed:
+    """Character spans already read as part of a mention (a number is read once)."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self.spans = list(spans)
+
+    def free(self, a: int, b: int) -> bool:
+        return not any(a < y and x < b for x, y in self.spans)
+
+    def add(self, a: int, b: int) -> None:
+        self.spans.append((a, b))
+
+
+def _version_before_name(s: str, w: str, used: _Consumed) -> list[_Mention]:
+    mentions = []
+    for m in _VERSION_BEFORE_NAME.finditer(w):
+        name = m.group("name")
+        name = {"internet explorer": "ie", "vivaldi": "other", "brave": "other"}.get(name, name)
+        major = m.group("v").split(".")[0]
+        if _major_ok(name, major):
+            mentions.append(_Mention(m.start(), name, major, s[m.start() : m.end()]))
+            used.add(m.start(), m.end())
+    return mentions
+
+
+def _is_false_name(s: str, w: str, m: re.Match[str], name: str) -> bool:
+    """Lower-case "ie" without a version, or "brave" used as an adjective."""
+    word = m.group(0)
+    if name == "ie" and word == "ie" and s[m.start() : m.end()] != "IE":
+        return _IE_VERSION.match(w, m.end()) is None
+    if name == "other" and word == "brave":
+        before = w[max(0, m.start() - 30) : m.start()]
+        if _BRAVE_CONTEXT.search(before):
+            return False
+        return _AFTER_NAME.match(w, m.end()) is None
+    return False
+
+
+def _attached_version(w: str, name: str, start: int) -> tuple[str | None, int]:
+    """The major version attached after a name ending at ``start``, and where it ends."""
+    after = (_IE_VERSION if name == "ie" else _AFTER_NAME).match(w, start)
+    if after is None:
+        return None, start
+    major = after.group("v").split(".")[0]
+    if _NOT_A_VERSION_AFTER.match(w, after.end()) or not _major_ok(name, major):
+        return None, start
+    about = _ABOUT_TAIL.match(w, after.end())
+    return major, about.end() if about is not None else after.end()
+
+
+def _named_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
+    mentions: list[_Mention] = []
+    last_end = -1
+    for m in _NAMES.finditer(w):
+        if len(mentions) >= _MAX_MENTIONS:
+            break
+        name = m.lastgroup or "other"
+        if not used.free(m.start(), m.end()) or _is_false_name(s, w, m, name):
+            continue
+        before = w[max(0, m.start() - 60) : m.start()]
+        if _NEGATED_BEFORE.search(before):
+            used.add(m.start(), m.end())
+            continue
+        weak = _COMPARISON_BEFORE.search(before) is not None
+        version, end = _attached_version(w, name, m.end())
+        mention = _Mention(m.start(), name, version, s[m.start() : end].strip(), weak=weak)
+        previous = mentions[-1] if mentions else None
+        if (
+            previous is not None
+            and version is None
+            and previous.version is None
+            and _ALTERNATIVE_GAP.match(w[last_end : m.start()])
+        ):
+            mentions[-1] = _Mention(previous.pos, previous.name, None, previous.raw, weak=True)
+            mention = _Mention(m.start(), name, None, mention.raw, weak=True)
+        mentions.append(mention)
+        used.add(m.start(), end)
+        last_end = end
+    return mentions
+
+
+def _bare_version_ok(w: str, m: re.Match[str], rx: re.Pattern[str]) -> bool:
+    parts = m.group("v").split(".")
+    major = parts[0]
+    if not major.isdigit() or major.startswith("0"):
+        return False
+    if _NOT_BROWSER_CONTEXT.search(w[max(0, m.start() - 40) : m.start()]):
+        return False
+    if _NOT_A_VERSION_AFTER.match(w, m.end()):
+        return False
+    if len(parts) >= 3:
+        if rx is _BARE_BUILD:
+            return 40 <= int(major) <= 200 and int(parts[2]) >= 256
+        return 3 <= int(major) <= 200
+    return 40 <= int(major) <= 200 and _DE_AFTER.match(w, m.end()) is None
+
+
+def _bare_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
+    mentions: list[_Mention] = []
+    for rx in (_BARE_VERSION, _BARE_BUILD):
+        for m in rx.finditer(w):
+            if len(mentions) >= _MAX_MENTIONS:
+                break
+            if not used.free(m.start(), m.end()) or not _bare_version_ok(w, m, rx):
+                continue
+            version = m.group("v")
+            about = _ABOUT_TAIL.match(w, m.end())
+            wording = about.group("tail") if about else None
+            raw_wording = s[about.start() : about.end()] if about else ""
+            end = about.end() if about else m.end()
+            inferred = _infer_from_version(version, wording, raw_wording, bool(m.group("esr")))
+            major = version.split(".")[0]
+            raw = s[m.start() : end].strip()
+            mentions.append(_Mention(m.start(), None, major, raw, inferred=inferred))
+            used.add(m.start(), end)
+    return mentions
+
+
+def _word_mentions(s: str, w: str, ua_spans: Sequence[tuple[int, int]]) -> list[_Mention]:
+    """Named mentions and bare versions in ``w`` (``s`` folded, same length)."""
+    used = _Consumed(ua_spans)
+    mentions = _version_before_name(s, w, used)
+    mentions.extend(_named_mentions(s, w, used))
+    mentions.extend(_bare_mentions(s, w, used))
+    return mentions
+
+
+def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
+    s = bounded(text)
+    mentions: list[_Mention] = []
+    spans = _ua_spans(s) if "/" in s else []
+    for a, b in spans:
+        parsed = parse_user_agent(s[a:b])
+        if parsed is not None:
+            mentions.append(_Mention(a, parsed.name, parsed.version, parsed.raw))
+    w = s.translate(_FOLD)
+    if len(w) != len(s):  # pragma: no cover - translate is length-preserving by construction
+        w = w[: len(s)].ljust(len(s))
+    mentions.extend(_word_mentions(s, w, spans))
+    mentions.sort(key=lambda m: m.pos)
+    return tuple(mentions)
+
+
+@functools.lru_cache(maxsize=2048)
+def _mentions_cached(text: str) -> tuple[_Mention, ...]:
+    return _mentions_uncached(text)
+
+
+def _mentions(text: object) -> tuple[_Mention, ...]:
+    if not isinstance(text, str) or not text:
+        return ()
+    try:
+        if len(text) <= 8192:
+            return _mentions_cached(text)
+        return _mentions_uncached(text)
+    except Exception:  # pragma: no cover - defensive: never raise on hostile input
+        return ()
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _merge(mentions: Sequence[_Mention]) -> Browser | None:
+    strong = [m for m in mentions if not m.weak]
+    if not any(m.name for m in strong):
+        strong = list(mentions)  # only comparisons or alternatives: better than nothing
+    current: _Mention | None = None  # the browser being talked about
+    latest_complete: Browser | None = None
+    pending: _Mention | None = None  # a bare version waiting for a name
+    for m in strong:
+        if m.name is not None:
+            if m.version is not None:
+                current = m
+                latest_complete = Browser(m.name, m.version, m.raw)
+            elif pending is not None:
+                raw = f"{m.raw} … {pending.raw}"
+                current = _Mention(m.pos, m.name, pending.version, raw)
+                latest_complete = Browser(m.name, pending.version, raw)
+                pending = None
+            elif current is None or current.name != m.name:
+                current = m
+        elif current is not None and current.name is not None and current.version is None:
+            raw = f"{current.raw} … {m.raw}"
+            current = _Mention(m.pos, current.name, m.version, raw)
+            latest_complete = Browser(current.name or "other", m.version, raw)
+        elif current is None:
+            pending = m
+    if latest_complete is not None:
+        return latest_complete
+    if current is not None and current.name is not None:
+        return Browser(current.name, current.version, current.raw)
+    if pending is not None and pending.inferred is not None:
+        return Browser(pending.inferred, pending.version, pending.raw)
+    return None
+
+
+def extract_browser(text: str) -> Browser | None:
+    """The browser and major version stated in one text, or None when none is named.
+
+    ``Browser.version`` is None when the browser is named without a usable version.
+    See the module docstring for the rules.
+    """
+    try:
+        return _merge(_mentions(text))
+    except Exception:  # pragma: no cover - defensive
+        return None
+
+
+def extract_browser_from_conversation(texts: Sequence[str]) -> Browser | None:
+    """The browser stated across the customer's texts, oldest first.
+
+    A browser named in one text is completed by a version given later ("c'est chrome"
+    … "Version 120.0.6099.130 (Build officiel)" → chrome 120); the latest complete
+    statement wins when they contradict; a bare version with no browser named anywhere
+    gives None unless its About-page wording names the browser.
+    """
+    try:
+        mentions: list[_Mention] = []
+        for t in texts[:50]:
+            mentions.extend(_mentions(t))
+        return _merge(mentions)
+    except Exception:  # pragma: no cover - defensive
+        return None
