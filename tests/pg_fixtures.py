@@ -11,8 +11,9 @@ Fixtures:
     The admin URL, once the server answered (session scope).
 ``pg_url``
     A SQLAlchemy URL whose ``search_path`` is a fresh schema of its own
-    (``rbtest_<random>``), dropped after the test: parallel tests and runs never
-    see each other's tables. Works across processes (pass it to a subprocess
+    (``rbtest_<unix time>_<random>``), dropped after the test: parallel tests and runs never
+    see each other's tables (schemas of killed runs, older than an hour, are
+    dropped at the next session start). Works across processes (pass it to a subprocess
     as ``ROUTERBOT_STATE_URL``).
 ``pg_url_factory``
     Call it for more such URLs in one test.
@@ -21,12 +22,14 @@ Fixtures:
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
 
+ABANDONED_AFTER_SECONDS = 3600
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -50,6 +53,18 @@ def _unreachable(reason: str) -> None:
     pytest.skip(f"{message}; set ROUTERBOT_TEST_PG_URL to run the PostgreSQL tests")
 
 
+def _drop_abandoned_schemas(conn: sa.Connection) -> None:
+    """Schemas left by a test run that was killed (older than an hour)."""
+    cutoff = int(time.time()) - ABANDONED_AFTER_SECONDS
+    names = conn.execute(
+        sa.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rbtest\\_%'")
+    ).scalars()
+    for name in list(names):
+        parts = name.split("_")
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < cutoff:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
     url = pg_test_url()
@@ -57,6 +72,7 @@ def pg_server_url() -> str:
         engine = _admin_engine(url)
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
+            _drop_abandoned_schemas(conn)
         engine.dispose()
     except Exception as exc:  # any failure means "no server to test against"
         first_line = str(getattr(exc, "orig", exc)).strip().splitlines()
@@ -70,7 +86,7 @@ def pg_url_factory(pg_server_url: str) -> Iterator[Callable[[], str]]:
     created: list[str] = []
 
     def make() -> str:
-        schema = f"rbtest_{uuid.uuid4().hex[:16]}"
+        schema = f"rbtest_{int(time.time())}_{uuid.uuid4().hex[:12]}"
         with engine.connect() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         created.append(schema)
