@@ -390,7 +390,9 @@ def _content_stems(text: str) -> list[str]:
 
 
 def _faq_fingerprints(config: RoutingConfig) -> dict[str, list[frozenset[str]]]:
-    prints: dict[str, list[frozenset[str]]] = {}
+    """The answer words of each FAQ entry (per population's links), without the words
+    most answers share (greeting, signature), which tell the entries apart poorly."""
+    raw: dict[str, list[frozenset[str]]] = {}
     for fid, entry in config.faq.items():
         variants = []
         for pop in Population:
@@ -398,16 +400,17 @@ def _faq_fingerprints(config: RoutingConfig) -> dict[str, list[frozenset[str]]]:
                 text = config.render(entry.answer, pop)
             except (KeyError, IndexError, ValueError):
                 text = entry.answer
-            stems = frozenset(s for s in _content_stems(text) if len(s) > 2)
-            if stems:
-                variants.append(stems)
-        prints[fid] = variants
-    return prints
+            variants.append(frozenset(s for s in _content_stems(text) if len(s) > 2))
+        raw[fid] = variants
+    spread = Tally(s for variants in raw.values() for s in frozenset().union(*variants))
+    common = {s for s, n in spread.items() if n > max(1, len(raw) // 2)}
+    return {fid: [v - common for v in variants if v - common] for fid, variants in raw.items()}
 
 
 class FaqRecogniser:
-    """Which FAQ answer a reply carries: the entry whose answer words the reply holds
-    (at least ``min_share`` of them), best share first."""
+    """Which FAQ answer a reply carries: the entry whose distinctive answer words the
+    reply holds (at least ``min_share`` of them); the largest share wins, then the
+    longest answer (a reply quoting one answer also holds most of a shorter one)."""
 
     def __init__(self, config: RoutingConfig, *, min_share: float = 0.7) -> None:
         self._prints = _faq_fingerprints(config)
@@ -415,13 +418,14 @@ class FaqRecogniser:
 
     def faq_of(self, body: str) -> str | None:
         words = set(_content_stems(body))
-        best: tuple[float, str] | None = None
+        best: tuple[float, int, str] | None = None
         for fid, variants in self._prints.items():
             for stems in variants:
-                share = len(stems & words) / len(stems)
-                if share >= self._min_share and (best is None or share > best[0]):
-                    best = (share, fid)
-        return best[1] if best else None
+                hits = len(stems & words)
+                share = hits / len(stems)
+                if share >= self._min_share and (best is None or (share, hits) > best[:2]):
+                    best = (share, hits, fid)
+        return best[2] if best else None
 
 
 def _asks_browser(body: str, config: RoutingConfig) -> bool:
@@ -458,7 +462,8 @@ def label_history(
     * ``reroute_to``: the final location when it differs from the original one (the
       request type the customer filed in, read from the changelog);
     * ``faq``: the FAQ entry the last public reply by the bot or an agent carries;
-    * ``ask_browser``: a public reply asked for the browser and its version;
+    * ``ask_browser``: a public reply asked for the browser and its version (its FAQ
+      entry is then the login-failure one, ``login_failure.faq``, as in ROUTING.md);
     * ``auto_reply``: a FAQ answer or a browser question was sent publicly;
     * ``browser``: ``None`` (not read from history; fill in by hand when it matters).
     """
@@ -472,6 +477,8 @@ def label_history(
         if faq:
             break
     ask = any(_asks_browser(c.body, config) for c in staff)
+    if ask and faq is None:  # the browser question carries the login-failure steps
+        faq = config.login_failure.faq
     return {
         "category": category.value if category else None,
         "faq": faq,
@@ -617,7 +624,9 @@ def _reply_undos(
     for n, c in enumerate(comments):
         if c.author is not AuthorRole.BOT or not c.public:
             continue
-        faq = rec.faq_of(c.body) or NONE
+        faq = rec.faq_of(c.body) or (
+            config.login_failure.faq if _asks_browser(c.body, config) else NONE
+        )
         cat = category_of(config, history.location_at(c.created))
         cat_name = cat.value if cat else NONE
         actions.append(BotAction(key, "reply", cat_name, faq, c.created))

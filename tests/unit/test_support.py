@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
 
-from routerbot.config import RoutingConfig, parse_config
+from routerbot.config import RoutingConfig, load_config, parse_config
 from routerbot.domain import (
     AuthorRole,
     Category,
     Comment,
     Decision,
     InternalNote,
+    Population,
     PublicReply,
     Reroute,
     Target,
@@ -351,6 +353,7 @@ def test_label_history_sees_a_browser_question(config: RoutingConfig) -> None:
     history = TicketHistory(ticket("SUP-4", comments=(comment(1, AuthorRole.BOT, ask),)))
     expected = label_history(history, config)
     assert expected["ask_browser"] is True
+    assert expected["faq"] == "connexion-impossible"
     assert expected["auto_reply"] is True
 
 
@@ -513,3 +516,16 @@ def test_undo_tracker_counts_each_undo_once_and_ignores_older_ones(config: Routi
     assert tracker.observe(new_undo) == []
     labels = {"kind": "reroute_reverted", "category": "assistance_operateur", "faq": "-"}
     assert registry.get_sample_value(UNDO_METRIC, labels) == 1.0
+
+
+def test_every_shipped_faq_answer_is_recognised_as_itself() -> None:
+    shipped = Path(__file__).resolve().parents[2] / "config" / "routing.toml"
+    cfg = load_config(shipped)
+    rec = FaqRecogniser(cfg)
+    found = {
+        (fid, pop): rec.faq_of(cfg.render(entry.answer, pop))
+        for fid, entry in cfg.faq.items()
+        for pop in Population
+    }
+    assert {k: v for k, v in found.items() if v != k[0]} == {}
+    assert rec.faq_of(cfg.conversation.ask_message) is None
