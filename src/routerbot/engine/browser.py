@@ -50,6 +50,7 @@ __all__ = [
     "extract_browser",
     "extract_browser_from_conversation",
     "parse_user_agent",
+    "warm_up",
 ]
 
 BROWSER_NAMES = ("chrome", "firefox", "edge", "safari", "ie", "opera", "other")
@@ -236,6 +237,11 @@ def parse_user_agent(ua: str) -> Browser | None:
     name = UA_FAMILIES.get(parsed.family, "other")
     major = parsed.major if parsed.major and _major_ok(name, parsed.major) else None
     return Browser(name, major, ua.strip())
+
+
+def warm_up() -> None:
+    """Load ua-parser's rules now (about 0.25 s) rather than on the first pasted user agent."""
+    parse_user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Firefox/121.0")
 
 
 def _ua_spans(s: str) -> list[tuple[int, int]]:

@@ -59,18 +59,35 @@ _ZALGO = re.compile(
 )
 
 
-def _bounded_nfkc(raw: object, limit: int = MAX_CHARS) -> str:
-    """NFKC-normalise at most ~``limit`` characters, strip invisible characters.
+_NFKC_CHUNK = 8192
 
-    The input is cut to ``2 * limit`` first (so 10 MB cost nothing), normalised (NFKC
-    may expand a character into up to 18), then cut to ``limit``.
+
+def _bounded_nfkc(raw: object, limit: int = MAX_CHARS) -> str:
+    """NFKC-normalise just enough of ``raw`` to yield ``limit`` characters, then cut.
+
+    Works chunk by chunk (chunk edges moved past combining marks), so a 10 MB paste
+    or a run of characters that NFKC expands eighteen-fold costs the same as a
+    ``limit``-long text; at most ``4 * limit`` raw characters are read. Invisible
+    characters are dropped and zalgo runs shortened.
     """
     if not isinstance(raw, str):
         raw = "" if raw is None else str(raw)
-    s = raw[: 2 * limit]
-    s = _INVISIBLE.sub("", s)
-    s = unicodedata.normalize("NFKC", s)
-    s = _ZALGO.sub(r"\1", s)  # keep one combining mark at most per base character
+    if raw.isascii() and len(raw) <= limit:
+        s = _INVISIBLE.sub("", raw)
+        return s.replace("\r\n", "\n").replace("\r", "\n")
+    out: list[str] = []
+    total = 0
+    i, n = 0, min(len(raw), 4 * limit)  # never read more than 4 x limit raw characters
+    while i < n and total < limit:
+        j = min(i + _NFKC_CHUNK, n)
+        stop = min(j + 64, n)
+        while j < stop and unicodedata.combining(raw[j]):
+            j += 1
+        chunk = unicodedata.normalize("NFKC", _INVISIBLE.sub("", raw[i:j]))
+        out.append(chunk)
+        total += len(chunk)
+        i = j
+    s = _ZALGO.sub(r"\1", "".join(out))  # keep one combining mark per base character
     if len(s) > limit:
         s = s[:limit]
     return s.replace("\r\n", "\n").replace("\r", "\n")
@@ -91,10 +108,7 @@ _HTML_HINT = re.compile(
     r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9:-]{0,30}(?:\s[^<>]{0,2000})?/?\s*>|<!--"
     r"|&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,10});"
 )
-_HTML_DROP = re.compile(
-    r"<\s*(script|style|head|title)\b[^>]{0,2000}>.*?<\s*/\s*\1\s*>|<!--.*?-->",
-    re.IGNORECASE | re.DOTALL,
-)
+_HTML_DROP_OPEN = re.compile(r"<\s*(script|style|head|title)\b[^<>]{0,2000}>|<!--", re.IGNORECASE)
 _HTML_QUOTE = re.compile(
     r"<\s*blockquote\b.*</\s*blockquote\s*>"
     r"|<\s*div\b[^>]{0,500}\b(?:gmail_quote|divRplyFwdMsg|moz-cite-prefix|OutlookMessageHeader)\b.*",
@@ -169,8 +183,10 @@ _CLOSING = (
     r"(?: (?:pour|de) votre (?:aide|retour|r[ée]ponse))?"
     r"|je vous remercie(?: (?:par |d')avance)?(?: (?:pour|de) votre (?:aide|retour|r[ée]ponse))?"
     r"|dans l'attente de (?:votre|vos) (?:retour|r[ée]ponse)s?"
-    r"|respectueusement|amicalement|[àa] bient[ôo]t|a\+"
-    r"|(?:best|kind|warm|many)? ?regards|thanks?(?: you)?(?: in advance)?|cheers|sincerely"
+    r"|respectueusement|amicalement|[àa] bient[ôo]t|a\+|bon week-end"
+    r"|bonnes f[êe]tes(?: de fin d'ann[ée]e)?"
+    r"|(?:je )?rest(?:e|ant) [àa] (?:votre|ta) (?:enti[èe]re )?disposition(?: pour [^\n]{1,40})?"
+    r"|(?:best|kind|warm|many)? ?regards|best|thx|thanks?(?: you)?(?: in advance)?|cheers|sincerely"
     r"|envoy[ée] (?:de|depuis) mon [^\n]{1,40}|sent from my [^\n]{1,40}"
 )
 _CLOSING_LINE = re.compile(
@@ -180,8 +196,9 @@ _CLOSING_TAIL = re.compile(
     rf"(?<=[.!?])[ \t]+(?:{_CLOSING})[ \t]*[,.!;:]*[ \t]*(?P<rest>[^\n]{{0,60}})$", re.IGNORECASE
 )
 _SIG_DASHES = re.compile(r"^[ \t]*(?:--|__+|-- )[ \t]*$")
-_NAME_LIKE = re.compile(
-    r"^(?:(?:[A-ZÀ-ÖØ-Þ][\w'’.-]{0,30}|[A-ZÀ-ÖØ-Þ]\.|de|du|le|la|van|von|des)[ \t]*){1,5}[.,]?$"
+_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.&]{0,30}|de|du|le|la|van|von|des|et|&)"
+_NAME_LIKE = re.compile(  # linear: words cannot contain the separators
+    rf"^{_NAME_WORD}(?:(?:[ \t]*[,–|-][ \t]*|[ \t]+){_NAME_WORD}){{0,7}}[ \t]*[.,]?$"
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
@@ -208,8 +225,32 @@ class BodyParts:
     quoted: str = ""
 
 
+def _drop_html_blocks(s: str) -> str:
+    """Remove <script>/<style>/<head>/<title> blocks and comments, in linear time."""
+    low = s.lower()
+    out: list[str] = []
+    missing: set[str] = set()
+    pos = 0
+    while True:
+        m = _HTML_DROP_OPEN.search(s, pos)
+        if m is None:
+            break
+        out.append(s[pos : m.start()])
+        closer = "-->" if m.group(0) == "<!--" else f"</{m.group(1).lower()}"
+        end = -1 if closer in missing else low.find(closer, m.end())
+        if end < 0:
+            missing.add(closer)  # never search again for a closer that is not there
+            pos = m.end()  # unclosed: drop the opening tag only
+            continue
+        gt = low.find(">", end)
+        pos = len(s) if gt < 0 else gt + 1
+        out.append(" ")
+    out.append(s[pos:])
+    return "".join(out)
+
+
 def _strip_html(s: str) -> str:
-    s = _HTML_DROP.sub(" ", s)
+    s = _drop_html_blocks(s)
     s = _HTML_BREAK.sub("\n", s)
     s = _HTML_CELL.sub(" ", s)
     s = _HTML_TAG.sub("", s)
@@ -285,6 +326,11 @@ def _signature_ok(tail: list[str]) -> bool:
     return all(len(t.strip()) <= _SIG_MAX_LINE_CHARS for t in body)
 
 
+def _rest_ok(rest: str) -> bool:
+    """What may follow a closing formula on its line: nothing, or a name."""
+    return not rest or (len(rest) <= 80 and _NAME_LIKE.match(rest) is not None)
+
+
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     """Cut at the first closing formula followed only by a short, signature-like block."""
     for i, line in enumerate(lines):
@@ -297,14 +343,14 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         m = _CLOSING_LINE.match(line)
         if m is not None:
             rest = m.group("rest").strip()
-            if (not rest or _NAME_LIKE.match(rest)) and _signature_ok(lines[i + 1 :]):
+            if _rest_ok(rest) and _signature_ok(lines[i + 1 :]):
                 if _has_content(lines[:i]):
                     return lines[:i], lines[i:]
                 continue
         m2 = _CLOSING_TAIL.search(line) if len(line) < 2000 else None
         if m2 is not None:
             rest = m2.group("rest").strip()
-            if (not rest or _NAME_LIKE.match(rest)) and _signature_ok(lines[i + 1 :]):
+            if _rest_ok(rest) and _signature_ok(lines[i + 1 :]):
                 head = line[: m2.start()]
                 return [*lines[:i], head], [line[m2.start() :].strip(), *lines[i + 1 :]]
     return lines, []
@@ -507,7 +553,7 @@ def _stemmer() -> Any:
 @functools.lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """French Snowball stem of one normalised token (``"habilitations"`` → ``"habilit"``)."""
-    if len(token) <= 2 or token.isdigit():
+    if len(token) <= 2 or len(token) > 40 or token.isdigit():
         return token
     try:
         return str(_stemmer().stemWord(token))
@@ -634,7 +680,7 @@ _AUTO_STRONG = re.compile(
     r"|(?:could not|couldn t|was not|wasn t) be(?:en)? delivered|delivery has failed"
     r"|your message (?:could not|wasn t|was not) delivered"
     r"|(?:avec un )?acces (?:tres )?(?:limite|restreint) a (?:ma|mes)"
-    r" (?:messagerie|mails|courriels))"
+    r" (?:messagerie|mails|e mails|courriels))"
 )
 _AUTO_ABSENCE = re.compile(
     r"\b(?:i am (?:currently )?(?:out of the office|away from the office|on (?:annual )?leave)"
