@@ -56,3 +56,8 @@ def sandbox(sandbox_factory: Callable[..., RunningSandbox]) -> RunningSandbox:
 @pytest.fixture
 def empty_sandbox(sandbox_factory: Callable[..., RunningSandbox]) -> RunningSandbox:
     return sandbox_factory(seeded=False)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+# pg_server_url, pg_url (own schema per test), pg_url_factory: see tests/pg_fixtures.py.
+pytest_plugins = ["tests.pg_fixtures"]
