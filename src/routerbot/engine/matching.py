@@ -114,7 +114,6 @@ STOP_WORDS: frozenset[str] = frozenset(
         "to",
         "of",
         "in",
-        "on",
         "for",
         "and",
         "or",

@@ -1,0 +1,93 @@
+"""Reading a ticket's comments: who spoke last, what the bot already asked, what is new.
+
+The bot recognises its own questions for the browser by the marker it puts in them
+(``conversation.ask_marker``) and, for comments written by other tools or people on
+its behalf, by their similarity to the configured ask texts or by their asking for a
+browser *and* a version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from routerbot.config import RoutingConfig
+from routerbot.domain import AuthorRole, Comment, Ticket
+from routerbot.engine import text
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    last: Comment | None
+    bot_asks: int  # questions for the browser the bot already asked
+    bot_spoke: bool  # any comment by the bot (public or internal)
+    bot_public_replies: int
+    agent_spoke: bool  # an agent wrote a public comment
+    last_bot: Comment | None
+    last_bot_was_ask: bool
+    customer_texts: tuple[str, ...]  # every customer comment, cleaned, auto-replies out
+    new_customer: tuple[Comment, ...]  # customer comments after the bot's/agent's last word
+    trigger_id: str  # the customer comment answered, or "created"
+
+    @property
+    def last_author(self) -> AuthorRole | None:
+        return self.last.author if self.last else None
+
+
+def is_ask(body: str, config: RoutingConfig) -> bool:
+    """Is this (bot) comment a question for the customer's browser and version?"""
+    conv = config.conversation
+    if conv.ask_marker and conv.ask_marker in body:
+        return True
+    norm = text.normalise(text.clean_body(body) or body)
+    for ref in (conv.ask_message, conv.ask_again_message):
+        ref_norm = text.normalise(ref.replace(conv.ask_marker, ""))
+        if fuzz.token_set_ratio(norm, ref_norm) >= conv.ask_similarity_min:
+            return True
+    words = set(norm.split())
+    asks_browser = any(text.normalise(w) in words for w in conv.browser_words)
+    asks_version = any(text.normalise(w) in words for w in conv.version_words)
+    return asks_browser and asks_version
+
+
+def read_conversation(ticket: Ticket, config: RoutingConfig) -> ConversationView:
+    comments = ticket.comments
+    asks = 0
+    bot_spoke = agent_spoke = False
+    bot_public = 0
+    last_bot: Comment | None = None
+    last_bot_was_ask = False
+    last_other_idx = -1  # index of the last bot or agent public word
+    customer_texts: list[str] = []
+    for i, c in enumerate(comments):
+        if c.author is AuthorRole.BOT:
+            bot_spoke = True
+            if c.public:
+                bot_public += 1
+                last_bot = c
+                last_bot_was_ask = is_ask(c.body, config)
+                asks += last_bot_was_ask
+                last_other_idx = i
+        elif c.author is AuthorRole.AGENT:
+            if c.public:
+                agent_spoke = True
+                last_other_idx = i
+        elif not text.is_auto_reply(c.body):
+            customer_texts.append(text.clean_body(c.body))
+    new_customer = tuple(
+        c for c in comments[last_other_idx + 1 :] if c.author is AuthorRole.CUSTOMER
+    )
+    last_customer = next((c for c in reversed(comments) if c.author is AuthorRole.CUSTOMER), None)
+    return ConversationView(
+        last=comments[-1] if comments else None,
+        bot_asks=asks,
+        bot_spoke=bot_spoke,
+        bot_public_replies=bot_public,
+        agent_spoke=agent_spoke,
+        last_bot=last_bot,
+        last_bot_was_ask=last_bot_was_ask,
+        customer_texts=tuple(customer_texts),
+        new_customer=new_customer,
+        trigger_id=last_customer.id if last_customer else "created",
+    )

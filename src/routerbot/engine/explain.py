@@ -1,0 +1,141 @@
+"""A decision, explained: a checklist for people and a JSON object for machines.
+
+``render_checklist`` prints the signals the engine looked at (``[x]`` fired, ``[ ]``
+missing, with their weights), the actions and the reason, in the style of a pull
+request's merge conditions. ``render_note`` is the short internal note the bot leaves
+for agents. ``decision_to_json`` is the stable JSON form (``triage --json``, logs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from routerbot.domain import (
+    Action,
+    AddLabel,
+    Decision,
+    InternalNote,
+    PublicReply,
+    Reroute,
+    Transition,
+)
+
+
+def describe_action(action: Action) -> str:
+    if isinstance(action, PublicReply):
+        what = f"FAQ {action.faq_id}" if action.faq_id else "message"
+        return f"public reply ({action.purpose}): {what}"
+    if isinstance(action, InternalNote):
+        return f"internal note ({action.purpose})"
+    if isinstance(action, Reroute):
+        how = "move to service desk" if action.moves_desk else "change request type"
+        return f"reroute {action.source} → {action.target} ({how})"
+    if isinstance(action, Transition):
+        return f"transition to {action.to}"
+    if isinstance(action, AddLabel):
+        return f"add label {action.label}"
+    raise TypeError(f"unknown action {action!r}")  # pragma: no cover - closed set
+
+
+def render_checklist(decision: Decision) -> str:
+    d = decision
+    lines = [f"# {d.key}"]
+    cat = d.category.value if d.category else "?"
+    pop = d.population.value if d.population else "?"
+    lines.append(f"category: {cat} ({d.category_confidence:.2f}) → {d.target or '?'}")
+    lines.append(f"population: {pop}")
+    if d.browser is not None:
+        lines.append(f"browser: {d.browser}")
+    if d.login_failure:
+        lines.append("login failure: yes" + (" — asking for the browser" if d.ask_browser else ""))
+    if d.candidates:
+        cands = ", ".join(f"{fid} {score:.2f}" for fid, score in d.candidates[:5])
+        lines.append(f"FAQ candidates: {cands}")
+    lines.append("")
+    lines.append("signals:")
+    for s in d.signals:
+        mark = "x" if s.fired else " "
+        weight = f" ({s.weight:+.2f})" if s.weight else ""
+        detail = f": {s.detail}" if s.detail else ""
+        lines.append(f"- [{mark}] {s.name}{detail}{weight}")
+    lines.append("")
+    if d.skipped:
+        lines.append(f"skipped: {d.skip_reason}")
+    else:
+        lines.append("actions:")
+        lines.extend(f"- {describe_action(a)}" for a in d.actions)
+        if not d.actions:
+            lines.append("- (none)")
+    lines.append(f"reason: {d.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def render_note(decision: Decision, candidates: Sequence[tuple[str, float]]) -> str:
+    """The internal note for agents: the bot's reading in a few lines."""
+    d = decision
+    cat = d.category.value if d.category else "?"
+    lines = [
+        "[routerbot] Analyse automatique",
+        f"- Catégorie : {cat} (confiance {d.category_confidence:.2f}) → {d.target or '?'}",
+        f"- Population : {d.population.value if d.population else '?'}",
+    ]
+    if d.browser is not None:
+        lines.append(f"- Navigateur : {d.browser}")
+    if candidates:
+        cands = ", ".join(f"{fid} ({score:.2f})" for fid, score in candidates)
+        lines.append(f"- FAQ possibles : {cands}")
+    if d.reason:
+        lines.append(f"- Raison : {d.reason}")
+    return "\n".join(lines)
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    if isinstance(action, PublicReply):
+        return {
+            "type": "public_reply",
+            "faq_id": action.faq_id,
+            "purpose": action.purpose,
+            "body": action.body,
+        }
+    if isinstance(action, InternalNote):
+        return {"type": "internal_note", "purpose": action.purpose, "body": action.body}
+    if isinstance(action, Reroute):
+        return {
+            "type": "reroute",
+            "source": str(action.source),
+            "target": str(action.target),
+            "moves_desk": action.moves_desk,
+        }
+    if isinstance(action, Transition):
+        return {"type": "transition", "to": action.to}
+    if isinstance(action, AddLabel):
+        return {"type": "add_label", "label": action.label}
+    raise TypeError(f"unknown action {action!r}")  # pragma: no cover - closed set
+
+
+def decision_to_json(decision: Decision) -> dict[str, Any]:
+    d = decision
+    return {
+        "key": d.key,
+        "category": d.category.value if d.category else None,
+        "category_confidence": d.category_confidence,
+        "population": d.population.value if d.population else None,
+        "target": str(d.target) if d.target else None,
+        "reroute_to": str(d.reroute.target) if d.reroute else None,
+        "faq_id": d.faq_id,
+        "faq_confidence": d.faq_confidence,
+        "reply_faq": d.reply_faq,
+        "browser": ({"name": d.browser.name, "version": d.browser.version} if d.browser else None),
+        "ask_browser": d.ask_browser,
+        "login_failure": d.login_failure,
+        "skip_reason": d.skip_reason,
+        "reason": d.reason,
+        "trigger_id": d.trigger_id,
+        "candidates": [{"faq_id": f, "confidence": c} for f, c in d.candidates],
+        "actions": [_action_json(a) for a in d.actions],
+        "signals": [
+            {"name": s.name, "fired": s.fired, "detail": s.detail, "weight": s.weight}
+            for s in d.signals
+        ],
+    }
