@@ -34,8 +34,12 @@ class RunningSandbox(SandboxServer):
 def sandbox_factory() -> Iterator[Callable[..., RunningSandbox]]:
     started: list[RunningSandbox] = []
 
-    def make(model: SandboxModel | None = None, faults: FaultPlan | None = None,
-             seeded: bool = True, **model_kwargs: Any) -> RunningSandbox:
+    def make(
+        model: SandboxModel | None = None,
+        faults: FaultPlan | None = None,
+        seeded: bool = True,
+        **model_kwargs: Any,
+    ) -> RunningSandbox:
         if model is None:
             model = SandboxModel.seeded(**model_kwargs) if seeded else SandboxModel(**model_kwargs)
         server = RunningSandbox(model, faults=faults)

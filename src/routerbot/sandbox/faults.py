@@ -89,15 +89,16 @@ class FaultPlan:
                 try:
                     rates[name] = float(value)
                 except ValueError as exc:
-                    raise InputError(f"fault rate for {name} is not a number: {value!r}") \
-                        from exc
+                    raise InputError(f"fault rate for {name} is not a number: {value!r}") from exc
             else:
                 options[name] = value.strip()
         known = {"retry-after", "retry-after-form", "slow-seconds", "hang-seconds", "seed"}
         unknown = set(options) - known
         if unknown:
-            raise InputError(f"unknown fault {sorted(unknown)[0]!r} "
-                             f"(known: {', '.join(KINDS)}; options: {', '.join(sorted(known))})")
+            raise InputError(
+                f"unknown fault {sorted(unknown)[0]!r} "
+                f"(known: {', '.join(KINDS)}; options: {', '.join(sorted(known))})"
+            )
         try:
             return cls(
                 rates=rates,
@@ -145,8 +146,17 @@ class FaultPlan:
 
     def describe(self) -> dict[str, object]:
         with self._lock:
-            pending = [{"match": s.pattern, "outcomes": list(s.outcomes)}
-                       for s in self._scripts if s.outcomes]
-        return {"rates": dict(self.rates), "seed": self.seed, "retry_after": self.retry_after,
-                "retry_after_form": self.retry_after_form, "slow_seconds": self.slow_seconds,
-                "hang_seconds": self.hang_seconds, "scripts": pending}
+            pending = [
+                {"match": s.pattern, "outcomes": list(s.outcomes)}
+                for s in self._scripts
+                if s.outcomes
+            ]
+        return {
+            "rates": dict(self.rates),
+            "seed": self.seed,
+            "retry_after": self.retry_after,
+            "retry_after_form": self.retry_after_form,
+            "slow_seconds": self.slow_seconds,
+            "hang_seconds": self.hang_seconds,
+            "scripts": pending,
+        }

@@ -118,8 +118,10 @@ def tokenize(text: str) -> list[Tok]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise JqlError(f"Error in the JQL Query: the character '{text[pos:].strip()[:1]}' "
-                           f"is a reserved JQL character (char {pos}).")
+            raise JqlError(
+                f"Error in the JQL Query: the character '{text[pos:].strip()[:1]}' "
+                f"is a reserved JQL character (char {pos})."
+            )
         pos = m.end()
         kind = m.lastgroup or "word"
         raw = m.group(kind)
@@ -142,8 +144,7 @@ class _Parser:
     def take(self) -> Tok:
         tok = self.peek()
         if tok is None:
-            raise JqlError("Error in the JQL Query: Expecting more input at the end of the "
-                           "query.")
+            raise JqlError("Error in the JQL Query: Expecting more input at the end of the query.")
         self.i += 1
         return tok
 
@@ -182,14 +183,21 @@ class _Parser:
         if self.peek() is not None:
             tok = self.peek()
             assert tok is not None
-            raise JqlError(f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got "
-                           f"'{tok.text}'.")
+            raise JqlError(
+                f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{tok.text}'."
+            )
         return Query(where, tuple(order))
 
     def _at_order_by(self) -> bool:
         a, b = self.peek(), self.peek(1)
-        return (a is not None and b is not None and a.kind == "word" and b.kind == "word"
-                and a.upper == "ORDER" and b.upper == "BY")
+        return (
+            a is not None
+            and b is not None
+            and a.kind == "word"
+            and b.kind == "word"
+            and a.upper == "ORDER"
+            and b.upper == "BY"
+        )
 
     def or_expr(self) -> Predicate:
         parts = [self.and_expr()]
@@ -227,13 +235,13 @@ class _Parser:
         name = tok.text.lower()
         fld = FIELD_ALIASES.get(name)
         if fld is None:
-            raise JqlError(f"Field '{tok.text}' does not exist or you do not have permission "
-                           "to view it.")
+            raise JqlError(
+                f"Field '{tok.text}' does not exist or you do not have permission to view it."
+            )
         op = self._operator()
         if op in ("IS", "IS NOT"):
             if not self.at_word("EMPTY", "NULL"):
-                raise JqlError(f"Error in the JQL Query: Expecting 'EMPTY' or 'NULL' after "
-                               f"'{op}'.")
+                raise JqlError(f"Error in the JQL Query: Expecting 'EMPTY' or 'NULL' after '{op}'.")
             self.i += 1
             empty = op == "IS"
             return lambda row: _is_empty(row.value(fld)) == empty
@@ -323,8 +331,12 @@ class _Parser:
         m = _RELATIVE.match(text.strip())
         if m:
             sign, n, unit = m.groups()
-            delta = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
-                     "w": timedelta(weeks=1)}[unit.lower()] * int(n)
+            delta = {
+                "m": timedelta(minutes=1),
+                "h": timedelta(hours=1),
+                "d": timedelta(days=1),
+                "w": timedelta(weeks=1),
+            }[unit.lower()] * int(n)
             return self.ctx.now + delta if sign == "+" else self.ctx.now - delta
         for fmt in _DATE_FORMATS:
             try:
@@ -335,7 +347,8 @@ class _Parser:
         raise JqlError(
             f"Date value '{text}' for field 'updated' is invalid. Valid formats include: "
             "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period "
-            "format e.g. '-5d', '4w 2d'.")
+            "format e.g. '-5d', '4w 2d'."
+        )
 
 
 def _is_empty(value: Any) -> bool:

@@ -50,8 +50,13 @@ ISSUE_TYPE_NAME = "[System] Service request"
 class SandboxApiError(Exception):
     """An answer other than 2xx: rendered by the server in the called API's error shape."""
 
-    def __init__(self, status: int, message: str = "", errors: Mapping[str, str] | None = None,
-                 i18n_key: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str = "",
+        errors: Mapping[str, str] | None = None,
+        i18n_key: str = "",
+    ) -> None:
         self.status = status
         self.message = message
         self.errors = dict(errors or {})
@@ -113,13 +118,28 @@ GROUPS = (
     RequestTypeGroup("27", "4", "Demandes des services déconcentrés"),
 )
 REQUEST_TYPES = (
-    RequestType("84", "3", "28", "Habilitation",
-                "Demander l'habilitation au module Certificats",
-                "Joignez les documents fournis par votre DD(ETS)PP."),
-    RequestType("86", "3", "28", "Assistance opérateurs",
-                "Toute autre demande d'assistance pour les opérateurs"),
-    RequestType("87", "4", "27", "Assistance services déconcentrés",
-                "Demande d'assistance des services déconcentrés"),
+    RequestType(
+        "84",
+        "3",
+        "28",
+        "Habilitation",
+        "Demander l'habilitation au module Certificats",
+        "Joignez les documents fournis par votre DD(ETS)PP.",
+    ),
+    RequestType(
+        "86",
+        "3",
+        "28",
+        "Assistance opérateurs",
+        "Toute autre demande d'assistance pour les opérateurs",
+    ),
+    RequestType(
+        "87",
+        "4",
+        "27",
+        "Assistance services déconcentrés",
+        "Demande d'assistance des services déconcentrés",
+    ),
 )
 
 WAITING_FOR_SUPPORT = "Waiting for support"
@@ -134,12 +154,18 @@ STATUSES = (
 )
 _OPEN = (WAITING_FOR_SUPPORT, WAITING_FOR_CUSTOMER, IN_PROGRESS)
 TRANSITIONS = (
-    WorkflowTransition("11", "Respond to customer", WAITING_FOR_CUSTOMER,
-                       (WAITING_FOR_SUPPORT, IN_PROGRESS)),
-    WorkflowTransition("21", "Back to waiting for support", WAITING_FOR_SUPPORT,
-                       (WAITING_FOR_CUSTOMER, IN_PROGRESS)),
-    WorkflowTransition("31", "Start progress", IN_PROGRESS,
-                       (WAITING_FOR_SUPPORT, WAITING_FOR_CUSTOMER)),
+    WorkflowTransition(
+        "11", "Respond to customer", WAITING_FOR_CUSTOMER, (WAITING_FOR_SUPPORT, IN_PROGRESS)
+    ),
+    WorkflowTransition(
+        "21",
+        "Back to waiting for support",
+        WAITING_FOR_SUPPORT,
+        (WAITING_FOR_CUSTOMER, IN_PROGRESS),
+    ),
+    WorkflowTransition(
+        "31", "Start progress", IN_PROGRESS, (WAITING_FOR_SUPPORT, WAITING_FOR_CUSTOMER)
+    ),
     WorkflowTransition("41", "Resolve this issue", RESOLVED, _OPEN),
     WorkflowTransition("51", "Reopen", WAITING_FOR_SUPPORT, (RESOLVED,)),
     WorkflowTransition("61", "Cancel request", RESOLVED, _OPEN, customer=True),
@@ -311,13 +337,16 @@ class SandboxModel:
             self._next_number = {d.project_key: 1 for d in DESKS}
             self.bot = self._add_user(self.bot_email, "routerbot", "bot", self.bot_token)
             self.agents = [
-                self._add_user("sophie.martin@expadon-support.example", "Sophie Martin",
-                               "agent", AGENT_TOKEN),
-                self._add_user("julien.robert@expadon-support.example", "Julien Robert",
-                               "agent", AGENT_TOKEN),
+                self._add_user(
+                    "sophie.martin@expadon-support.example", "Sophie Martin", "agent", AGENT_TOKEN
+                ),
+                self._add_user(
+                    "julien.robert@expadon-support.example", "Julien Robert", "agent", AGENT_TOKEN
+                ),
             ]
-            self.automation = self._add_user("automation@atlassian.invalid",
-                                             "Automation for Jira", "automation", "")
+            self.automation = self._add_user(
+                "automation@atlassian.invalid", "Automation for Jira", "automation", ""
+            )
 
     @classmethod
     def seeded(cls, **kwargs: Any) -> SandboxModel:
@@ -373,11 +402,17 @@ class SandboxModel:
         """By id, ``projectKey:KEY`` or ``projectId:ID`` (as servicedeskapi accepts)."""
         kind, _, value = ref.partition(":")
         for d in self.desks.values():
-            if (not value and d.id == ref) or (kind == "projectKey" and d.project_key == value) \
-                    or (kind == "projectId" and d.project_id == value):
+            if (
+                (not value and d.id == ref)
+                or (kind == "projectKey" and d.project_key == value)
+                or (kind == "projectId" and d.project_id == value)
+            ):
                 return d
-        raise SandboxApiError(404, f"Service Desk with id {ref} does not exist.",
-                              i18n_key="sd.service.desk.error.not.found")
+        raise SandboxApiError(
+            404,
+            f"Service Desk with id {ref} does not exist.",
+            i18n_key="sd.service.desk.error.not.found",
+        )
 
     def desk_for_project(self, ref: str) -> Desk | None:
         for d in self.desks.values():
@@ -392,7 +427,8 @@ class SandboxModel:
             issue_id = id_or_key if id_or_key in self.issues else self._keys.get(id_or_key.upper())
             if issue_id is None:
                 raise SandboxApiError(
-                    404, "Issue does not exist or you do not have permission to see it.")
+                    404, "Issue does not exist or you do not have permission to see it."
+                )
             return self.issues[issue_id]
 
     def visible_issues(self, viewer: User) -> Iterator[Issue]:
@@ -411,13 +447,13 @@ class SandboxModel:
         issue.updated = max(now, issue.updated)
         return now
 
-    def _record(self, issue: Issue, author_id: str, items: list[HistoryItem],
-                when: datetime | None = None) -> None:
+    def _record(
+        self, issue: Issue, author_id: str, items: list[HistoryItem], when: datetime | None = None
+    ) -> None:
         if not items:
             return
         self._next_history += 1
-        issue.history.append(History(str(self._next_history), author_id, when or self.now(),
-                                     items))
+        issue.history.append(History(str(self._next_history), author_id, when or self.now(), items))
 
     def create_issue(
         self,
@@ -438,23 +474,39 @@ class SandboxModel:
                 rt = self.request_types.get(request_type_id)
                 if rt is None or rt.desk_id != desk.id:
                     raise SandboxApiError(
-                        400, f"The request type {request_type_id} does not belong to service "
-                        f"desk {desk.id}.", {"requestTypeId": "invalid request type"})
+                        400,
+                        f"The request type {request_type_id} does not belong to service "
+                        f"desk {desk.id}.",
+                        {"requestTypeId": "invalid request type"},
+                    )
             when = created or self.now()
             self._next_issue += 1
-            if key and key.upper().startswith(desk.project_key + "-") \
-                    and key.upper() not in self._keys and key.rsplit("-", 1)[1].isdigit():
+            if (
+                key
+                and key.upper().startswith(desk.project_key + "-")
+                and key.upper() not in self._keys
+                and key.rsplit("-", 1)[1].isdigit()
+            ):
                 key = key.upper()
                 self._next_number[desk.project_key] = max(
-                    self._next_number[desk.project_key], int(key.rsplit("-", 1)[1]) + 1)
+                    self._next_number[desk.project_key], int(key.rsplit("-", 1)[1]) + 1
+                )
             else:
                 key = f"{desk.project_key}-{self._next_number[desk.project_key]}"
                 self._next_number[desk.project_key] += 1
             issue = Issue(
-                id=str(self._next_issue), key=key, desk_id=desk.id,
-                request_type_id=request_type_id, summary=summary, description=description,
-                reporter_id=reporter.account_id, status=status_named(status).name,
-                created=when, updated=when, status_date=when, source_id=source_id,
+                id=str(self._next_issue),
+                key=key,
+                desk_id=desk.id,
+                request_type_id=request_type_id,
+                summary=summary,
+                description=description,
+                reporter_id=reporter.account_id,
+                status=status_named(status).name,
+                created=when,
+                updated=when,
+                status_date=when,
+                source_id=source_id,
             )
             self.issues[issue.id] = issue
             self._keys[key] = issue.id
@@ -479,8 +531,15 @@ class SandboxModel:
                 raise SandboxApiError(403, "Customers cannot add internal comments.")
             now = when or self.now()
             self._next_comment += 1
-            comment = SComment(str(self._next_comment), user.account_id, body, public, now, now,
-                               dict(properties or {}))
+            comment = SComment(
+                str(self._next_comment),
+                user.account_id,
+                body,
+                public,
+                now,
+                now,
+                dict(properties or {}),
+            )
             issue.comments.append(comment)
             self._touch(issue, now)
             if user.role == "customer" and issue.status == WAITING_FOR_CUSTOMER and when is None:
@@ -510,15 +569,18 @@ class SandboxModel:
         issue.status = new.name
         now = self._touch(issue)
         issue.status_date = now
-        self._record(issue, actor.account_id,
-                     [HistoryItem("status", "status", "jira", old.id, old.name, new.id, new.name)])
+        self._record(
+            issue,
+            actor.account_id,
+            [HistoryItem("status", "status", "jira", old.id, old.name, new.id, new.name)],
+        )
 
     def transitions_for(self, issue: Issue, *, customer: bool = False) -> list[WorkflowTransition]:
-        return [t for t in TRANSITIONS
-                if issue.status in t.sources and t.customer == customer]
+        return [t for t in TRANSITIONS if issue.status in t.sources and t.customer == customer]
 
-    def transition(self, key: str, transition_id: str, actor: User, *,
-                   customer: bool = False) -> None:
+    def transition(
+        self, key: str, transition_id: str, actor: User, *, customer: bool = False
+    ) -> None:
         with self.lock:
             issue = self.issue(key)
             for t in self.transitions_for(issue, customer=customer):
@@ -526,50 +588,84 @@ class SandboxModel:
                     self._set_status(issue, t.to, actor)
                     return
             raise SandboxApiError(
-                400, f"Transition id '{transition_id}' is not valid for this issue.")
+                400, f"Transition id '{transition_id}' is not valid for this issue."
+            )
 
     def set_labels(self, issue: Issue, labels: Iterable[str], actor: User) -> None:
         new = sorted(dict.fromkeys(labels))
         for label in new:
             if not label or any(c.isspace() for c in label):
-                raise SandboxApiError(400, "", {"labels": "The label '%s' contains spaces "
-                                                "which is invalid." % label})
+                raise SandboxApiError(
+                    400, "", {"labels": f"The label '{label}' contains spaces which is invalid."}
+                )
         old = sorted(issue.labels)
         if new == old:
             return
         issue.labels = new
         self._touch(issue)
-        self._record(issue, actor.account_id, [HistoryItem(
-            "labels", "labels", "jira", None, " ".join(old), None, " ".join(new))])
+        self._record(
+            issue,
+            actor.account_id,
+            [HistoryItem("labels", "labels", "jira", None, " ".join(old), None, " ".join(new))],
+        )
 
     def set_request_type(self, issue: Issue, request_type_id: str, actor: User) -> None:
         rt = self.request_types.get(request_type_id)
         if rt is None or rt.desk_id != issue.desk_id:
-            raise SandboxApiError(400, "", {
-                REQUEST_TYPE_FIELD: f"The request type '{request_type_id}' is not valid for "
-                f"project {self.desks[issue.desk_id].project_key}."})
+            raise SandboxApiError(
+                400,
+                "",
+                {
+                    REQUEST_TYPE_FIELD: f"The request type '{request_type_id}' is not valid for "
+                    f"project {self.desks[issue.desk_id].project_key}."
+                },
+            )
         if issue.request_type_id == request_type_id:
             return
         old = self.request_types.get(issue.request_type_id or "")
         issue.request_type_id = request_type_id
         self._touch(issue)
-        self._record(issue, actor.account_id, [HistoryItem(
-            "Customer Request Type", REQUEST_TYPE_FIELD, "custom",
-            old.id if old else None, old.name if old else None, rt.id, rt.name)])
+        self._record(
+            issue,
+            actor.account_id,
+            [
+                HistoryItem(
+                    "Customer Request Type",
+                    REQUEST_TYPE_FIELD,
+                    "custom",
+                    old.id if old else None,
+                    old.name if old else None,
+                    rt.id,
+                    rt.name,
+                )
+            ],
+        )
 
     def set_assignee(self, issue: Issue, account_id: str | None, actor: User) -> None:
         if account_id is not None and self.user(account_id) is None:
-            raise SandboxApiError(400, "", {"assignee": f"User '{account_id}' cannot be assigned "
-                                            "issues."})
+            raise SandboxApiError(
+                400, "", {"assignee": f"User '{account_id}' cannot be assigned issues."}
+            )
         if issue.assignee_id == account_id:
             return
         old, new = self.user(issue.assignee_id), self.user(account_id)
         issue.assignee_id = account_id
         self._touch(issue)
-        self._record(issue, actor.account_id, [HistoryItem(
-            "assignee", "assignee", "jira", old.account_id if old else None,
-            old.display_name if old else None, new.account_id if new else None,
-            new.display_name if new else None)])
+        self._record(
+            issue,
+            actor.account_id,
+            [
+                HistoryItem(
+                    "assignee",
+                    "assignee",
+                    "jira",
+                    old.account_id if old else None,
+                    old.display_name if old else None,
+                    new.account_id if new else None,
+                    new.display_name if new else None,
+                )
+            ],
+        )
 
     def set_text(self, issue: Issue, field_id: str, value: str, actor: User) -> None:
         old = getattr(issue, field_id)
@@ -577,8 +673,11 @@ class SandboxModel:
             return
         setattr(issue, field_id, value)
         self._touch(issue)
-        self._record(issue, actor.account_id,
-                     [HistoryItem(field_id, field_id, "jira", None, old, None, value)])
+        self._record(
+            issue,
+            actor.account_id,
+            [HistoryItem(field_id, field_id, "jira", None, old, None, value)],
+        )
 
     def set_property(self, issue: Issue, prop_key: str, value: Any) -> bool:
         """Set an issue property; True when it was created. Does not bump ``updated``."""
@@ -601,18 +700,19 @@ class SandboxModel:
                 if desk is None:
                     raise SandboxApiError(400, f"The project {project_ref} does not exist.")
                 if issue_type != ISSUE_TYPE_ID:
-                    raise SandboxApiError(400, f"The issue type {issue_type} is not valid for "
-                                          f"project {desk.project_key}.")
+                    raise SandboxApiError(
+                        400,
+                        f"The issue type {issue_type} is not valid for project {desk.project_key}.",
+                    )
                 for ref in refs:
                     try:
                         targets[self.issue(str(ref)).id] = desk.id
                     except SandboxApiError as exc:
                         raise SandboxApiError(
-                            400, "Some of the issues in the issueIdsOrKeys are not valid") \
-                            from exc
+                            400, "Some of the issues in the issueIdsOrKeys are not valid"
+                        ) from exc
             if not targets:
-                raise SandboxApiError(400, "Some of the issues in the issueIdsOrKeys are not "
-                                      "valid")
+                raise SandboxApiError(400, "Some of the issues in the issueIdsOrKeys are not valid")
             self._next_task += 1
             task = BulkTask(str(self._next_task), actor.account_id, self.now(), targets)
             self.tasks[task.id] = task
@@ -633,8 +733,9 @@ class SandboxModel:
     def _settle_tasks(self) -> None:
         now = self.now()
         for task in self.tasks.values():
-            if task.status in ("ENQUEUED", "RUNNING") and \
-                    now - task.created >= timedelta(seconds=self.move_seconds):
+            if task.status in ("ENQUEUED", "RUNNING") and now - task.created >= timedelta(
+                seconds=self.move_seconds
+            ):
                 self._complete(task)
 
     def _complete(self, task: BulkTask) -> None:
@@ -653,13 +754,29 @@ class SandboxModel:
             self._keys[new_key] = issue.id
             self._touch(issue)
             items = [
-                HistoryItem("project", "project", "jira", old_desk.project_id,
-                            old_desk.name, desk.project_id, desk.name),
+                HistoryItem(
+                    "project",
+                    "project",
+                    "jira",
+                    old_desk.project_id,
+                    old_desk.name,
+                    desk.project_id,
+                    desk.name,
+                ),
                 HistoryItem("Key", "issuekey", "jira", None, old_key, None, new_key),
             ]
             if old_rt is not None:
-                items.append(HistoryItem("Customer Request Type", REQUEST_TYPE_FIELD, "custom",
-                                         old_rt.id, old_rt.name, None, None))
+                items.append(
+                    HistoryItem(
+                        "Customer Request Type",
+                        REQUEST_TYPE_FIELD,
+                        "custom",
+                        old_rt.id,
+                        old_rt.name,
+                        None,
+                        None,
+                    )
+                )
             self._record(issue, actor.account_id, items)
             task.processed.append(issue_id)
         task.status = "COMPLETE"
@@ -694,16 +811,28 @@ class SandboxModel:
             start = created or (self.now() - timedelta(minutes=minutes_apart * (n_comments + 1)))
             try:
                 issue = self.create_issue(
-                    desk_id=desk_id, request_type_id=rt_id, summary=ticket.summary,
-                    description=ticket.description, reporter=reporter, status=status,
-                    created=start, key=ticket.key, source_id=ticket.key)
+                    desk_id=desk_id,
+                    request_type_id=rt_id,
+                    summary=ticket.summary,
+                    description=ticket.description,
+                    reporter=reporter,
+                    status=status,
+                    created=start,
+                    key=ticket.key,
+                    source_id=ticket.key,
+                )
             except SandboxApiError as exc:
                 raise InputError(f"{ticket.key}: {exc.message}") from exc
             except KeyError as exc:
                 raise InputError(f"{ticket.key}: unknown status {status!r}") from exc
             for i, c in enumerate(ticket.comments, start=1):
-                self.add_comment(issue.key, c.body, author=c.author.value, public=c.public,
-                                 when=start + timedelta(minutes=minutes_apart * i))
+                self.add_comment(
+                    issue.key,
+                    c.body,
+                    author=c.author.value,
+                    public=c.public,
+                    when=start + timedelta(minutes=minutes_apart * i),
+                )
             if labels:
                 issue.labels = sorted(dict.fromkeys(labels))
             if assignee:
@@ -732,9 +861,13 @@ class SandboxModel:
                 elif row.get("minutes_ago") is not None:
                     created = self.now() - timedelta(minutes=float(row["minutes_ago"]))
                 issue = self.add_ticket(
-                    ticket, status=str(row.get("status") or WAITING_FOR_SUPPORT),
-                    labels=row.get("labels") or (), assignee=row.get("assignee"),
-                    properties=row.get("properties"), created=created)
+                    ticket,
+                    status=str(row.get("status") or WAITING_FOR_SUPPORT),
+                    labels=row.get("labels") or (),
+                    assignee=row.get("assignee"),
+                    properties=row.get("properties"),
+                    created=created,
+                )
                 keys.append(issue.key)
         return keys
 
@@ -755,40 +888,58 @@ class SandboxModel:
             for issue in sorted(self.issues.values(), key=lambda i: int(i.id)):
                 reporter = self.users[issue.reporter_id]
                 assignee = self.user(issue.assignee_id)
-                tickets.append({
-                    "key": issue.key,
-                    "id": issue.id,
-                    "old_keys": list(issue.old_keys),
-                    "source_id": issue.source_id,
-                    "service_desk": issue.desk_id,
-                    "project": self.desks[issue.desk_id].project_key,
-                    "request_type": issue.request_type_id,
-                    "status": issue.status,
-                    "labels": list(issue.labels),
-                    "properties": json.loads(json.dumps(issue.properties)),
-                    "assignee": assignee.email if assignee else None,
-                    "reporter": {"email": reporter.email, "displayName": reporter.display_name,
-                                 "accountId": reporter.account_id},
-                    "summary": issue.summary,
-                    "created": issue.created.isoformat(),
-                    "updated": issue.updated.isoformat(),
-                    "comments": [self._comment_state(c) for c in issue.comments],
-                    "history": [
-                        {"author": self.users[h.author_id].role, "created": h.created.isoformat(),
-                         "items": [{"field": it.field, "from": it.from_string,
-                                    "to": it.to_string} for it in h.items]}
-                        for h in issue.history
-                    ],
-                })
-            tasks = [{"taskId": t.id, "status": t.status, "targets": dict(t.targets)}
-                     for t in self.tasks.values()]
+                tickets.append(
+                    {
+                        "key": issue.key,
+                        "id": issue.id,
+                        "old_keys": list(issue.old_keys),
+                        "source_id": issue.source_id,
+                        "service_desk": issue.desk_id,
+                        "project": self.desks[issue.desk_id].project_key,
+                        "request_type": issue.request_type_id,
+                        "status": issue.status,
+                        "labels": list(issue.labels),
+                        "properties": json.loads(json.dumps(issue.properties)),
+                        "assignee": assignee.email if assignee else None,
+                        "reporter": {
+                            "email": reporter.email,
+                            "displayName": reporter.display_name,
+                            "accountId": reporter.account_id,
+                        },
+                        "summary": issue.summary,
+                        "created": issue.created.isoformat(),
+                        "updated": issue.updated.isoformat(),
+                        "comments": [self._comment_state(c) for c in issue.comments],
+                        "history": [
+                            {
+                                "author": self.users[h.author_id].role,
+                                "created": h.created.isoformat(),
+                                "items": [
+                                    {"field": it.field, "from": it.from_string, "to": it.to_string}
+                                    for it in h.items
+                                ],
+                            }
+                            for h in issue.history
+                        ],
+                    }
+                )
+            tasks = [
+                {"taskId": t.id, "status": t.status, "targets": dict(t.targets)}
+                for t in self.tasks.values()
+            ]
             return {"tickets": tickets, "tasks": tasks}
 
     def _comment_state(self, c: SComment) -> dict[str, Any]:
         author = self.users[c.author_id]
-        return {"id": c.id, "author_role": author.role, "author": author.email,
-                "author_account": author.account_id, "public": c.public, "body": c.body,
-                "created": c.created.isoformat()}
+        return {
+            "id": c.id,
+            "author_role": author.role,
+            "author": author.email,
+            "author_account": author.account_id,
+            "public": c.public,
+            "body": c.body,
+            "created": c.created.isoformat(),
+        }
 
 
 def _json_lines(text: str, source: str) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import email.utils
+import functools
 import json
 import re
 import socket
@@ -30,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,7 +50,6 @@ from routerbot.sandbox.model import (
 from routerbot.sandbox.views import (
     CATEGORIES,
     FIELDS,
-    SEARCH_COMMENT_CAP,
     View,
     adf_to_text,
     page_params,
@@ -105,8 +107,7 @@ class Req:
         try:
             return json.loads(self.raw_body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SandboxApiError(400, f"Unexpected character in the request body: {exc}") \
-                from exc
+            raise SandboxApiError(400, f"Unexpected character in the request body: {exc}") from exc
 
     def body_object(self) -> dict[str, Any]:
         data = self.json()
@@ -163,9 +164,14 @@ class RequestLog:
             self.by_client[client] += 1
             deadline = self.deadlines.get(client)
             if deadline is not None and now < deadline[0] - 0.01:
-                self.early.append({"client": client, "request": template,
-                                   "after": deadline[1],
-                                   "early_by_seconds": round(deadline[0] - now, 3)})
+                self.early.append(
+                    {
+                        "client": client,
+                        "request": template,
+                        "after": deadline[1],
+                        "early_by_seconds": round(deadline[0] - now, 3),
+                    }
+                )
 
     def fault(self, kind: str) -> None:
         with self.lock:
@@ -203,13 +209,31 @@ class SandboxApp:
 
     # ----------------------------------------------------------------- routing table
 
-    def _add(self, method: str, template: str, handler: Handler, family: str = "platform",
-             *, auth: bool = True, experimental: bool = False, versions: str = "23") -> None:
+    def _add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        family: str = "platform",
+        *,
+        auth: bool = True,
+        experimental: bool = False,
+        versions: str = "23",
+    ) -> None:
         for v in versions if "{v}" in template else "x":
             concrete = template.replace("{v}", v)
             pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(concrete))
-            self.routes.append(Route(method, re.compile(f"^{pattern}$"), concrete, handler,
-                                     family, auth, experimental))
+            self.routes.append(
+                Route(
+                    method,
+                    re.compile(f"^{pattern}$"),
+                    concrete,
+                    handler,
+                    family,
+                    auth,
+                    experimental,
+                )
+            )
 
     def _register(self) -> None:
         api = "/rest/api/{v}"
@@ -228,8 +252,11 @@ class SandboxApp:
         add("GET", f"{api}/issue/{{issueIdOrKey}}/properties", self.property_keys)
         add("GET", f"{api}/issue/{{issueIdOrKey}}/properties/{{propertyKey}}", self.get_property)
         add("PUT", f"{api}/issue/{{issueIdOrKey}}/properties/{{propertyKey}}", self.set_property)
-        add("DELETE", f"{api}/issue/{{issueIdOrKey}}/properties/{{propertyKey}}",
-            self.delete_property)
+        add(
+            "DELETE",
+            f"{api}/issue/{{issueIdOrKey}}/properties/{{propertyKey}}",
+            self.delete_property,
+        )
         add("GET", f"{api}/issue/{{issueIdOrKey}}/transitions", self.get_transitions)
         add("POST", f"{api}/issue/{{issueIdOrKey}}/transitions", self.do_transition)
         add("GET", f"{api}/issue/{{issueIdOrKey}}/comment", self.get_comments)
@@ -242,8 +269,12 @@ class SandboxApp:
         add("GET", f"{sd}/servicedesk", self.sd_desks, "sd")
         add("GET", f"{sd}/servicedesk/{{serviceDeskId}}", self.sd_desk, "sd")
         add("GET", f"{sd}/servicedesk/{{serviceDeskId}}/requesttype", self.sd_request_types, "sd")
-        add("GET", f"{sd}/servicedesk/{{serviceDeskId}}/requesttype/{{requestTypeId}}",
-            self.sd_request_type, "sd")
+        add(
+            "GET",
+            f"{sd}/servicedesk/{{serviceDeskId}}/requesttype/{{requestTypeId}}",
+            self.sd_request_type,
+            "sd",
+        )
         add("GET", f"{sd}/servicedesk/{{serviceDeskId}}/requesttypegroup", self.sd_groups, "sd")
         add("GET", f"{sd}/requesttype", self.sd_all_request_types, "sd", experimental=True)
         add("GET", f"{sd}/request", self.sd_requests, "sd")
@@ -281,14 +312,15 @@ class SandboxApp:
     def error(family: str, exc: SandboxApiError) -> Resp:
         if family == "sd":
             body: dict[str, Any] = {"errorMessage": exc.message or "; ".join(exc.errors.values())}
-            body["i18nErrorMessage"] = {"i18nKey": exc.i18n_key or "sd.error.generic",
-                                        "parameters": []}
+            body["i18nErrorMessage"] = {
+                "i18nKey": exc.i18n_key or "sd.error.generic",
+                "parameters": [],
+            }
         elif family == "bulk":
             messages = [exc.message] if exc.message else list(exc.errors.values())
             body = {"errors": [{"message": m} for m in messages]}
         else:
-            body = {"errorMessages": [exc.message] if exc.message else [],
-                    "errors": exc.errors}
+            body = {"errorMessages": [exc.message] if exc.message else [], "errors": exc.errors}
         return Resp(exc.status, body)
 
     def authenticate(self, req: Req) -> User | None:
@@ -324,15 +356,21 @@ class SandboxApp:
         if route.auth:
             req.user = self.authenticate(req)
             if req.user is None:
-                resp = self.error(route.family, SandboxApiError(
-                    401, "Client must be authenticated to access this resource."))
+                resp = self.error(
+                    route.family,
+                    SandboxApiError(401, "Client must be authenticated to access this resource."),
+                )
                 resp.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'
                 resp.headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED"
                 return resp
-        if route.experimental and \
-                req.headers.get("x-experimentalapi", "").lower() not in ("opt-in", "true"):
-            return self.error(route.family, SandboxApiError(
-                412, EXPERIMENTAL_MESSAGE, i18n_key="sd.api.experimental.required"))
+        if route.experimental and req.headers.get("x-experimentalapi", "").lower() not in (
+            "opt-in",
+            "true",
+        ):
+            return self.error(
+                route.family,
+                SandboxApiError(412, EXPERIMENTAL_MESSAGE, i18n_key="sd.api.experimental.required"),
+            )
         try:
             with self.model.lock:
                 return route.handler(req)
@@ -350,16 +388,18 @@ class SandboxApp:
         issue = self.model.issue(req.params["issueIdOrKey"])
         assert req.user is not None
         if not req.user.is_agent:
-            raise SandboxApiError(404, "Issue does not exist or you do not have permission "
-                                  "to see it.")
+            raise SandboxApiError(
+                404, "Issue does not exist or you do not have permission to see it."
+            )
         return issue
 
     # ----------------------------------------------------------------- platform: meta
 
     def server_info(self, req: Req) -> Resp:
         viewer = req.user or self.model.bot
-        return Resp(200, View(self.model, self.base, viewer, req.version)
-                    .server_info(self.model.now()))
+        return Resp(
+            200, View(self.model, self.base, viewer, req.version).server_info(self.model.now())
+        )
 
     def myself(self, req: Req) -> Resp:
         return Resp(200, self.view(req).myself())
@@ -389,8 +429,17 @@ class SandboxApp:
                 "properties": req.qlist("properties"),
             }
         body = req.body_object()
-        allowed = {"jql", "nextPageToken", "maxResults", "fields", "expand", "properties",
-                   "fieldsByKeys", "reconcileIssues", "failFast"}
+        allowed = {
+            "jql",
+            "nextPageToken",
+            "maxResults",
+            "fields",
+            "expand",
+            "properties",
+            "fieldsByKeys",
+            "reconcileIssues",
+            "failFast",
+        }
         unknown = sorted(set(body) - allowed)
         if unknown:
             raise SandboxApiError(400, f'Unrecognized field "{unknown[0]}" in the request body.')
@@ -429,7 +478,7 @@ class SandboxApp:
         found.sort(key=lambda i: int(i.id))
         order = query.order or (("created", True),)
         for name, desc in reversed(order):
-            found.sort(key=lambda i, n=name: _sort_key(self, i, n), reverse=desc)
+            found.sort(key=functools.partial(_sort_key, self, name=name), reverse=desc)
         return found
 
     def search(self, req: Req) -> Resp:
@@ -450,7 +499,7 @@ class SandboxApp:
         digest = zlib.crc32(str(args["jql"]).encode())
         start = _read_token(token, digest) if token else 0
         issues = self._results(req, query)
-        page = issues[start:start + limit]
+        page = issues[start : start + limit]
         view = self.view(req)
         expand = {x.strip() for x in str(args["expand"]).split(",") if x.strip()}
         chosen = None if fields is None else fields - {"id", "key"}
@@ -459,8 +508,9 @@ class SandboxApp:
             if id_only and not props:
                 rendered.append({"id": issue.id})
             else:
-                rendered.append(view.issue(issue, chosen, properties=props, expand=expand,
-                                           in_search=True))
+                rendered.append(
+                    view.issue(issue, chosen, properties=props, expand=expand, in_search=True)
+                )
         body: dict[str, Any] = {"issues": rendered}
         if start + limit < len(issues):
             body["nextPageToken"] = _make_token(start + limit, digest)
@@ -483,13 +533,14 @@ class SandboxApp:
         sel = _field_selection(req.qlist("fields") or ["*all"])
         chosen = None if sel is None else sel - {"id", "key"}
         expand = set(req.qlist("expand"))
-        return Resp(200, self.view(req).issue(issue, chosen, properties=req.qlist("properties"),
-                                               expand=expand))
+        return Resp(
+            200,
+            self.view(req).issue(issue, chosen, properties=req.qlist("properties"), expand=expand),
+        )
 
     def edit_issue(self, req: Req) -> Resp:
         issue = self.agent_issue(req)
         assert req.user is not None
-        actor = req.user
         body = req.body_object()
         fields = body.get("fields") or {}
         update = body.get("update") or {}
@@ -497,108 +548,32 @@ class SandboxApp:
             raise SandboxApiError(400, "'fields' and 'update' must be objects.")
         both = sorted(set(fields) & set(update))
         if both:
-            raise SandboxApiError(400, "", {both[0]: f"Field '{both[0]}' cannot be set in both "
-                                            "'fields' and 'update'."})
-        plan: list[Callable[[], None]] = []
+            raise SandboxApiError(
+                400,
+                "",
+                {both[0]: f"Field '{both[0]}' cannot be set in both 'fields' and 'update'."},
+            )
+        edit = _Edit(self.model, issue, req.user, req.version, list(issue.labels))
         errors: dict[str, str] = {}
-        labels = list(issue.labels)  # label operations chain within one edit
-        for name, value in fields.items():
-            self._plan_field(req, issue, actor, name, [{"set": value}], plan, errors, labels)
-        for name, ops in update.items():
-            if not isinstance(ops, list):
-                errors[name] = "Operations must be a list."
-                continue
-            self._plan_field(req, issue, actor, name, ops, plan, errors, labels)
+        operations = [(n, [{"set": v}]) for n, v in fields.items()] + list(update.items())
+        for name, ops in operations:
+            problem = edit.plan_field(name, ops)
+            if problem:
+                errors[name] = problem
         props = body.get("properties") or []
         if not isinstance(props, list) or not all(
-                isinstance(p, dict) and "key" in p and "value" in p for p in props):
+            isinstance(p, dict) and "key" in p and "value" in p for p in props
+        ):
             errors["properties"] = "Each property needs a 'key' and a 'value'."
         if errors:
             raise SandboxApiError(400, "", errors)
-        for step in plan:
+        for step in edit.plan:
             step()
         for p in props:
             self.model.set_property(issue, str(p["key"]), p["value"])
         if req.qbool("returnIssue", False):
             return Resp(200, self.view(req).issue(issue, None))
         return Resp(204)
-
-    def _plan_field(self, req: Req, issue: Issue, actor: User, name: str, ops: list[Any],
-                    plan: list[Callable[[], None]], errors: dict[str, str],
-                    labels: list[str]) -> None:
-        """Validate one field's operations; queue the writes in ``plan``."""
-        model = self.model
-        for op in ops:
-            if not isinstance(op, dict) or len(op) != 1:
-                errors[name] = "Each operation must be an object with one verb."
-                return
-            verb, value = next(iter(op.items()))
-            if name == "labels":
-                current = list(labels)
-                if verb == "set":
-                    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-                        errors[name] = "Labels must be a list of strings."
-                        return
-                    new = value
-                elif verb in ("add", "remove"):
-                    if not isinstance(value, str):
-                        errors[name] = "A label must be a string."
-                        return
-                    new = [*current, value] if verb == "add" else \
-                        [x for x in current if x != value]
-                else:
-                    errors[name] = f"Operation '{verb}' is not supported for labels."
-                    return
-                bad = [x for x in new if not x or any(c.isspace() for c in x)]
-                if bad:
-                    errors[name] = f"The label '{bad[0]}' contains spaces which is invalid."
-                    return
-                labels[:] = new
-                plan.append(lambda new=list(new): model.set_labels(issue, new, actor))
-            elif name == REQUEST_TYPE_FIELD:
-                if verb != "set":
-                    errors[name] = f"Operation '{verb}' is not supported for this field."
-                    return
-                if not isinstance(value, str):
-                    errors[name] = "Operation value must be a string"
-                    return
-                rt = model.request_types.get(value)
-                if rt is None or rt.desk_id != issue.desk_id:
-                    errors[name] = (f"The request type '{value}' is not valid for project "
-                                    f"{model.desks[issue.desk_id].project_key}.")
-                    return
-                plan.append(lambda v=value: model.set_request_type(issue, v, actor))
-            elif name in ("summary", "description"):
-                if verb != "set":
-                    errors[name] = f"Operation '{verb}' is not supported for this field."
-                    return
-                text = value
-                if name == "description" and req.version == "3":
-                    if value is not None and not (isinstance(value, dict)
-                                                  and value.get("type") == "doc"):
-                        errors[name] = "Operation value must be an Atlassian Document."
-                        return
-                    text = adf_to_text(value) if value else ""
-                if text is None:
-                    text = ""
-                if not isinstance(text, str) or (name == "summary" and not text.strip()):
-                    errors[name] = "You must specify a summary of the issue." \
-                        if name == "summary" else "Operation value must be a string"
-                    return
-                plan.append(lambda n=name, t=text: model.set_text(issue, n, t, actor))
-            elif name == "assignee":
-                if verb != "set":
-                    errors[name] = f"Operation '{verb}' is not supported for this field."
-                    return
-                account = value.get("accountId") if isinstance(value, dict) else value
-                if account is not None and model.user(str(account)) is None:
-                    errors[name] = f"User '{account}' cannot be assigned issues."
-                    return
-                plan.append(lambda a=account: model.set_assignee(issue, a, actor))
-            else:
-                errors[name] = (f"Field '{name}' cannot be set. It is not on the appropriate "
-                                "screen, or unknown.")
-                return
 
     # ----------------------------------------------------------------- platform: properties
 
@@ -635,8 +610,11 @@ class SandboxApp:
         issue = self.agent_issue(req)
         view = self.view(req)
         wanted = req.q("transitionId")
-        ts = [view.transition(t) for t in self.model.transitions_for(issue)
-              if wanted is None or t.id == wanted]
+        ts = [
+            view.transition(t)
+            for t in self.model.transitions_for(issue)
+            if wanted is None or t.id == wanted
+        ]
         return Resp(200, {"expand": "transitions", "transitions": ts})
 
     def do_transition(self, req: Req) -> Resp:
@@ -675,23 +653,25 @@ class SandboxApp:
         issue = self.agent_issue(req)
         order = req.q("orderBy", "created") or "created"
         if order.lstrip("+-") != "created":
-            raise SandboxApiError(400, "Ordering by field other than 'created' is not "
-                                  "supported.")
+            raise SandboxApiError(400, "Ordering by field other than 'created' is not supported.")
         comments = list(issue.comments)
         if order.startswith("-"):
             comments.reverse()
         start, limit = page_params(req.q("startAt"), req.q("maxResults"), 5000, 5000)
         rendered = "renderedBody" in req.qlist("expand")
-        return Resp(200, self.view(req).comment_page(issue, comments, start=start, limit=limit,
-                                                     rendered=rendered))
+        return Resp(
+            200,
+            self.view(req).comment_page(
+                issue, comments, start=start, limit=limit, rendered=rendered
+            ),
+        )
 
     def get_comment(self, req: Req) -> Resp:
         issue = self.agent_issue(req)
         for c in issue.comments:
             if c.id == req.params["id"]:
                 return Resp(200, self.view(req).comment(issue, c))
-        raise SandboxApiError(404, "Can not find a comment for the id: "
-                              f"{req.params['id']}.")
+        raise SandboxApiError(404, f"Can not find a comment for the id: {req.params['id']}.")
 
     def add_comment(self, req: Req) -> Resp:
         issue = self.agent_issue(req)
@@ -704,11 +684,15 @@ class SandboxApp:
             if isinstance(p, dict) and "key" in p:
                 stored[str(p["key"])] = p.get("value")
                 value = p.get("value")
-                if p["key"] == "sd.public.comment" and isinstance(value, dict) \
-                        and value.get("internal") is True:
+                if (
+                    p["key"] == "sd.public.comment"
+                    and isinstance(value, dict)
+                    and value.get("internal") is True
+                ):
                     internal = True
-        comment = self.model.add_comment(issue.key, text, author=req.user or "bot",
-                                         public=not internal, properties=stored)
+        comment = self.model.add_comment(
+            issue.key, text, author=req.user or "bot", public=not internal, properties=stored
+        )
         rendered = "renderedBody" in req.qlist("expand")
         return Resp(201, self.view(req).comment(issue, comment, rendered=rendered))
 
@@ -726,8 +710,9 @@ class SandboxApp:
         for target, spec in mapping.items():
             parts = [p.strip() for p in str(target).split(",")]
             if len(parts) < 2 or not isinstance(spec, dict):
-                raise SandboxApiError(400, f"Invalid target '{target}': expected "
-                                      "'<project>,<issueType>[,<parent>]'.")
+                raise SandboxApiError(
+                    400, f"Invalid target '{target}': expected '<project>,<issueType>[,<parent>]'."
+                )
             refs = spec.get("issueIdsOrKeys")
             if not isinstance(refs, list) or not refs:
                 raise SandboxApiError(400, "issueIdsOrKeys must be a non-empty list.")
@@ -740,35 +725,51 @@ class SandboxApp:
         view = self.view(req)
         total = len(task.targets)
         done = len(task.processed)
-        return Resp(200, {
-            "taskId": task.id,
-            "status": task.status,
-            "progressPercent": 100 if task.status == "COMPLETE" else (done * 100 // total),
-            "submittedBy": {"accountId": task.submitted_by},
-            "created": view.jira_time(task.created),
-            "started": view.jira_time(task.started),
-            "updated": view.jira_time(task.updated or task.created),
-            "totalIssueCount": total,
-            "processedAccessibleIssues": [int(i) for i in task.processed],
-            "failedAccessibleIssues": task.failed,
-            "invalidOrInaccessibleIssueCount": task.invalid_count,
-        } | ({} if task.started else {"started": None}))
+        return Resp(
+            200,
+            {
+                "taskId": task.id,
+                "status": task.status,
+                "progressPercent": 100 if task.status == "COMPLETE" else (done * 100 // total),
+                "submittedBy": {"accountId": task.submitted_by},
+                "created": view.jira_time(task.created),
+                "started": view.jira_time(task.started),
+                "updated": view.jira_time(task.updated or task.created),
+                "totalIssueCount": total,
+                "processedAccessibleIssues": [int(i) for i in task.processed],
+                "failedAccessibleIssues": task.failed,
+                "invalidOrInaccessibleIssueCount": task.invalid_count,
+            }
+            | ({} if task.started else {"started": None}),
+        )
 
     # ----------------------------------------------------------------- servicedeskapi
 
     def sd_info(self, req: Req) -> Resp:
-        return Resp(200, {
-            "version": "10.0.0", "platformVersion": "1001.0.0", "isLicensedForUse": True,
-            "buildDate": View(self.model, self.base, self.model.bot).date_dto(self.model.now()),
-            "buildChangeSet": "350e7d5a3ea46c7b7dd875b9439a1b0467131186",
-            "_links": {"self": f"{self.base}/rest/servicedeskapi"},
-        })
+        return Resp(
+            200,
+            {
+                "version": "10.0.0",
+                "platformVersion": "1001.0.0",
+                "isLicensedForUse": True,
+                "buildDate": View(self.model, self.base, self.model.bot).date_dto(self.model.now()),
+                "buildChangeSet": "350e7d5a3ea46c7b7dd875b9439a1b0467131186",
+                "_links": {"self": f"{self.base}/rest/servicedeskapi"},
+            },
+        )
 
-    def _page(self, req: Req, values: list[Any], path: str, limit_default: int = 50,
-              extra_query: dict[str, str] | None = None) -> Resp:
+    def _page(
+        self,
+        req: Req,
+        values: list[Any],
+        path: str,
+        limit_default: int = 50,
+        extra_query: dict[str, str] | None = None,
+    ) -> Resp:
         start, limit = page_params(req.q("start"), req.q("limit"), limit_default)
-        return Resp(200, self.view(req).page(values, start=start, limit=limit, path=path,
-                                             query=extra_query))
+        return Resp(
+            200, self.view(req).page(values, start=start, limit=limit, path=path, query=extra_query)
+        )
 
     def sd_desks(self, req: Req) -> Resp:
         view = self.view(req)
@@ -782,9 +783,13 @@ class SandboxApp:
         view = self.view(req)
         group = req.q("groupId")
         search = (req.q("searchQuery") or "").lower()
-        rts = [view.request_type(rt) for rt in self.model.request_types.values()
-               if rt.desk_id == desk.id and (group is None or rt.group_id == group)
-               and search in rt.name.lower()]
+        rts = [
+            view.request_type(rt)
+            for rt in self.model.request_types.values()
+            if rt.desk_id == desk.id
+            and (group is None or rt.group_id == group)
+            and search in rt.name.lower()
+        ]
         query = {k: v for k, v in (("groupId", group), ("searchQuery", search or None)) if v}
         return self._page(req, rts, f"/servicedesk/{desk.id}/requesttype", extra_query=query)
 
@@ -792,21 +797,28 @@ class SandboxApp:
         desk = self.model.desk(req.params["serviceDeskId"])
         rt = self.model.request_types.get(req.params["requestTypeId"])
         if rt is None or rt.desk_id != desk.id:
-            raise SandboxApiError(404, f"The request type {req.params['requestTypeId']} does "
-                                  "not exist in this service desk.")
+            raise SandboxApiError(
+                404,
+                f"The request type {req.params['requestTypeId']} does "
+                "not exist in this service desk.",
+            )
         return Resp(200, self.view(req).request_type(rt))
 
     def sd_groups(self, req: Req) -> Resp:
         desk = self.model.desk(req.params["serviceDeskId"])
-        groups = [{"id": g.id, "name": g.name} for g in self.model.groups.values()
-                  if g.desk_id == desk.id]
+        groups = [
+            {"id": g.id, "name": g.name} for g in self.model.groups.values() if g.desk_id == desk.id
+        ]
         return self._page(req, groups, f"/servicedesk/{desk.id}/requesttypegroup")
 
     def sd_all_request_types(self, req: Req) -> Resp:
         view = self.view(req)
         desks = set(req.qlist("serviceDeskId"))
-        rts = [view.request_type(rt) for rt in self.model.request_types.values()
-               if not desks or rt.desk_id in desks]
+        rts = [
+            view.request_type(rt)
+            for rt in self.model.request_types.values()
+            if not desks or rt.desk_id in desks
+        ]
         return self._page(req, rts, "/requesttype")
 
     def _request(self, req: Req) -> Issue:
@@ -814,11 +826,13 @@ class SandboxApp:
         try:
             issue = self.model.issue(req.params["issueIdOrKey"])
         except SandboxApiError as exc:
-            raise SandboxApiError(404, "The request could not be found.",
-                                  i18n_key="sd.request.error.not.found") from exc
+            raise SandboxApiError(
+                404, "The request could not be found.", i18n_key="sd.request.error.not.found"
+            ) from exc
         if not self.model.can_see(req.user, issue) or issue.request_type_id is None:
-            raise SandboxApiError(404, "The request could not be found.",
-                                  i18n_key="sd.request.error.not.found")
+            raise SandboxApiError(
+                404, "The request could not be found.", i18n_key="sd.request.error.not.found"
+            )
         return issue
 
     def sd_requests(self, req: Req) -> Resp:
@@ -839,8 +853,7 @@ class SandboxApp:
             if (desk and issue.desk_id != desk) or (rtype and issue.request_type_id != rtype):
                 continue
             closed = status_named(issue.status).category == "done"
-            if (state == "OPEN_REQUESTS" and closed) or (state == "CLOSED_REQUESTS"
-                                                         and not closed):
+            if (state == "OPEN_REQUESTS" and closed) or (state == "CLOSED_REQUESTS" and not closed):
                 continue
             found.append(view.customer_request(issue, expand))
         return self._page(req, found, "/request")
@@ -855,8 +868,11 @@ class SandboxApp:
         desk = self.model.desk(str(body.get("serviceDeskId") or ""))
         rt = self.model.request_types.get(str(body.get("requestTypeId") or ""))
         if rt is None or rt.desk_id != desk.id:
-            raise SandboxApiError(400, f"The request type {body.get('requestTypeId')} is not "
-                                  f"valid for service desk {desk.id}.")
+            raise SandboxApiError(
+                400,
+                f"The request type {body.get('requestTypeId')} is not "
+                f"valid for service desk {desk.id}.",
+            )
         values = body.get("requestFieldValues") or {}
         if not isinstance(values, dict):
             raise SandboxApiError(400, "requestFieldValues must be an object.")
@@ -880,8 +896,13 @@ class SandboxApp:
             if found is None:
                 raise SandboxApiError(400, f"The user {on_behalf} does not exist.")
             reporter = found
-        issue = self.model.create_issue(desk_id=desk.id, request_type_id=rt.id, summary=summary,
-                                        description=str(description), reporter=reporter)
+        issue = self.model.create_issue(
+            desk_id=desk.id,
+            request_type_id=rt.id,
+            summary=summary,
+            description=str(description),
+            reporter=reporter,
+        )
         return Resp(201, self.view(req).customer_request(issue, set()))
 
     def sd_status(self, req: Req) -> Resp:
@@ -892,13 +913,24 @@ class SandboxApp:
             for it in h.items:
                 if it.field == "status" and it.to_string:
                     s = status_named(it.to_string)
-                    history.append({"status": s.name,
-                                    "statusCategory": {"new": "NEW",
-                                                       "indeterminate": "INDETERMINATE",
-                                                       "done": "DONE"}[s.category],
-                                    "statusDate": view.date_dto(h.created)})
-        history.append({"status": "Waiting for support", "statusCategory": "NEW",
-                        "statusDate": view.date_dto(issue.created)})
+                    history.append(
+                        {
+                            "status": s.name,
+                            "statusCategory": {
+                                "new": "NEW",
+                                "indeterminate": "INDETERMINATE",
+                                "done": "DONE",
+                            }[s.category],
+                            "statusDate": view.date_dto(h.created),
+                        }
+                    )
+        history.append(
+            {
+                "status": "Waiting for support",
+                "statusCategory": "NEW",
+                "statusDate": view.date_dto(issue.created),
+            }
+        )
         history = [history[-1], *history[:-1]]
         history.reverse()
         return self._page(req, history, f"/request/{issue.id}/status")
@@ -910,10 +942,16 @@ class SandboxApp:
         want_internal = req.qbool("internal", True) and req.user.is_agent
         rendered = "renderedBody" in req.qlist("expand")
         view = self.view(req)
-        shown = [view.sd_comment(issue, c, rendered=rendered) for c in issue.comments
-                 if (c.public and want_public) or (not c.public and want_internal)]
-        query = {k: v for k, v in (("public", req.q("public")), ("internal", req.q("internal")))
-                 if v is not None}
+        shown = [
+            view.sd_comment(issue, c, rendered=rendered)
+            for c in issue.comments
+            if (c.public and want_public) or (not c.public and want_internal)
+        ]
+        query = {
+            k: v
+            for k, v in (("public", req.q("public")), ("internal", req.q("internal")))
+            if v is not None
+        }
         return self._page(req, shown, f"/request/{issue.id}/comment", extra_query=query)
 
     def sd_comment(self, req: Req) -> Resp:
@@ -928,21 +966,25 @@ class SandboxApp:
         issue = self._request(req)
         body = req.body_object()
         if "public" not in body or not isinstance(body["public"], bool):
-            raise SandboxApiError(400, "The request is missing the required 'public' field.",
-                                  i18n_key="sd.comment.public.required")
+            raise SandboxApiError(
+                400,
+                "The request is missing the required 'public' field.",
+                i18n_key="sd.comment.public.required",
+            )
         text = body.get("body")
         if not isinstance(text, str) or not text.strip():
-            raise SandboxApiError(400, "The comment body is required.",
-                                  i18n_key="sd.comment.body.required")
+            raise SandboxApiError(
+                400, "The comment body is required.", i18n_key="sd.comment.body.required"
+            )
         assert req.user is not None
-        comment = self.model.add_comment(issue.key, text, author=req.user,
-                                         public=body["public"])
+        comment = self.model.add_comment(issue.key, text, author=req.user, public=body["public"])
         return Resp(201, self.view(req).sd_comment(issue, comment))
 
     def sd_transitions(self, req: Req) -> Resp:
         issue = self._request(req)
-        ts = [{"id": t.id, "name": t.name}
-              for t in self.model.transitions_for(issue, customer=True)]
+        ts = [
+            {"id": t.id, "name": t.name} for t in self.model.transitions_for(issue, customer=True)
+        ]
         return self._page(req, ts, f"/request/{issue.id}/transition")
 
     def sd_transition(self, req: Req) -> Resp:
@@ -970,19 +1012,27 @@ class SandboxApp:
         text = req.raw_body.decode("utf-8", errors="replace")
         try:
             data = json.loads(text)
-            rows = data.get("tickets") if isinstance(data, dict) and "tickets" in data else \
-                (data if isinstance(data, list) else [data])
+            rows = (
+                data.get("tickets")
+                if isinstance(data, dict) and "tickets" in data
+                else (data if isinstance(data, list) else [data])
+            )
         except json.JSONDecodeError:
             rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        if not isinstance(rows, list):
+            raise SandboxApiError(400, 'Expected {"tickets": [...]}, a list or JSON Lines.')
         keys = self.model.load_rows(rows)
         return Resp(201, {"keys": keys})
 
     def admin_comments(self, req: Req) -> Resp:
         body = req.body_object()
         key = str(body.get("key") or "")
-        comment = self.model.add_comment(key, str(body.get("body") or ""),
-                                         author=str(body.get("author") or "customer"),
-                                         public=bool(body.get("public", True)))
+        comment = self.model.add_comment(
+            key,
+            str(body.get("body") or ""),
+            author=str(body.get("author") or "customer"),
+            public=bool(body.get("public", True)),
+        )
         return Resp(201, {"id": comment.id, "key": self.model.issue(key).key})
 
     def admin_get_faults(self, req: Req) -> Resp:
@@ -991,8 +1041,9 @@ class SandboxApp:
     def admin_faults(self, req: Req) -> Resp:
         body = req.body_object()
         seed = body.get("seed")
-        plan = FaultPlan.parse(str(body.get("spec") or ""),
-                               seed=int(seed) if seed is not None else None)
+        plan = FaultPlan.parse(
+            str(body.get("spec") or ""), seed=int(seed) if seed is not None else None
+        )
         for s in body.get("script") or []:
             plan.script(str(s.get("match")), [str(o) for o in s.get("outcomes") or []])
         self.faults = plan
@@ -1009,9 +1060,99 @@ class SandboxApp:
         return Resp(200, {"tickets": len(self.model.issues)})
 
 
-def _seed_rows() -> list[dict[str, Any]]:
-    from importlib import resources
+@dataclass
+class _Edit:
+    """One ``PUT issue``: every operation is validated before any is applied."""
 
+    model: SandboxModel
+    issue: Issue
+    actor: User
+    version: str
+    labels: list[str]  # label operations chain within one edit
+    plan: list[Callable[[], None]] = field(default_factory=list)
+    labels_planned: bool = False
+
+    def plan_field(self, name: str, ops: Any) -> str | None:
+        """Queue the writes for one field; returns the problem, if any."""
+        if not isinstance(ops, list):
+            return "Operations must be a list."
+        planner = {
+            "labels": self._labels,
+            REQUEST_TYPE_FIELD: self._request_type,
+            "summary": self._text,
+            "description": self._text,
+            "assignee": self._assignee,
+        }.get(name)
+        if planner is None:
+            return f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+        for op in ops:
+            if not isinstance(op, dict) or len(op) != 1:
+                return "Each operation must be an object with one verb."
+            verb, value = next(iter(op.items()))
+            if name != "labels" and verb != "set":
+                return f"Operation '{verb}' is not supported for this field."
+            problem = planner(name, verb, value)
+            if problem:
+                return problem
+        return None
+
+    def _labels(self, name: str, verb: str, value: Any) -> str | None:
+        if verb == "set":
+            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                return "Labels must be a list of strings."
+            new = list(value)
+        elif verb in ("add", "remove"):
+            if not isinstance(value, str):
+                return "A label must be a string."
+            new = [*self.labels, value] if verb == "add" else [x for x in self.labels if x != value]
+        else:
+            return f"Operation '{verb}' is not supported for labels."
+        bad = [x for x in new if not x or any(c.isspace() for c in x)]
+        if bad:
+            return f"The label '{bad[0]}' contains spaces which is invalid."
+        if not self.labels_planned:  # one change (and one history entry) for all label ops
+            self.labels_planned = True
+            self.plan.append(lambda: self.model.set_labels(self.issue, self.labels, self.actor))
+        self.labels[:] = new
+        return None
+
+    def _request_type(self, name: str, verb: str, value: Any) -> str | None:
+        if not isinstance(value, str):
+            return "Operation value must be a string"
+        rt = self.model.request_types.get(value)
+        if rt is None or rt.desk_id != self.issue.desk_id:
+            project = self.model.desks[self.issue.desk_id].project_key
+            return f"The request type '{value}' is not valid for project {project}."
+        self.plan.append(
+            functools.partial(self.model.set_request_type, self.issue, value, self.actor)
+        )
+        return None
+
+    def _text(self, name: str, verb: str, value: Any) -> str | None:
+        text = value
+        if name == "description" and self.version == "3":
+            if value is not None and not (isinstance(value, dict) and value.get("type") == "doc"):
+                return "Operation value must be an Atlassian Document."
+            text = adf_to_text(value) if value else ""
+        text = "" if text is None else text
+        if not isinstance(text, str):
+            return "Operation value must be a string"
+        if name == "summary" and not text.strip():
+            return "You must specify a summary of the issue."
+        self.plan.append(functools.partial(self.model.set_text, self.issue, name, text, self.actor))
+        return None
+
+    def _assignee(self, name: str, verb: str, value: Any) -> str | None:
+        account = value.get("accountId") if isinstance(value, dict) else value
+        if account is not None and self.model.user(str(account)) is None:
+            return f"User '{account}' cannot be assigned issues."
+        self.plan.append(
+            functools.partial(self.model.set_assignee, self.issue, account, self.actor)
+        )
+        return None
+
+
+def _seed_rows() -> list[dict[str, Any]]:
     text = resources.files("routerbot.sandbox").joinpath("seed.jsonl").read_text("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
@@ -1023,44 +1164,66 @@ class _Row:
     """Adapts an issue to what JQL clauses read."""
 
     def __init__(self, app: SandboxApp, issue: Issue) -> None:
-        self.app = app
+        self.model = app.model
         self.issue = issue
 
     def value(self, name: str) -> Any:
-        i, m = self.issue, self.app.model
-        if name == "project":
-            d = m.desks[i.desk_id]
-            return [d.project_key, d.project_id, d.name]
-        if name == "key":
-            return [i.key, *i.old_keys, i.id]
-        if name in ("created", "updated"):
-            return getattr(i, name)
-        if name == "labels":
-            return list(i.labels)
-        if name == "status":
-            s = status_named(i.status)
-            return [s.name, s.id]
-        if name == "statusCategory":
-            c = CATEGORIES[status_named(i.status).category]
-            return [c["key"], c["name"], str(c["id"])]
-        if name == "resolution":
-            return "Done" if status_named(i.status).category == "done" else None
-        if name in ("assignee", "reporter"):
-            u = m.user(i.assignee_id if name == "assignee" else i.reporter_id)
-            return None if u is None else [u.account_id, u.email, u.display_name]
-        if name == "requestType":
-            rt = m.request_types.get(i.request_type_id or "")
-            return None if rt is None else [rt.id, rt.name]
-        if name == "summary":
-            return i.summary
-        if name == "description":
-            return i.description
-        if name == "text":
-            return " ".join([i.summary, i.description, *(c.body for c in i.comments)])
-        return None
+        getter = getattr(self, "_" + name, None)
+        return getter() if getter is not None else None
+
+    def _project(self) -> Any:
+        d = self.model.desks[self.issue.desk_id]
+        return [d.project_key, d.project_id, d.name]
+
+    def _key(self) -> Any:
+        return [self.issue.key, *self.issue.old_keys, self.issue.id]
+
+    def _created(self) -> Any:
+        return self.issue.created
+
+    def _updated(self) -> Any:
+        return self.issue.updated
+
+    def _labels(self) -> Any:
+        return list(self.issue.labels)
+
+    def _status(self) -> Any:
+        s = status_named(self.issue.status)
+        return [s.name, s.id]
+
+    def _statusCategory(self) -> Any:  # noqa: N802 - named after the JQL field
+        c = CATEGORIES[status_named(self.issue.status).category]
+        return [c["key"], c["name"], str(c["id"])]
+
+    def _resolution(self) -> Any:
+        return "Done" if status_named(self.issue.status).category == "done" else None
+
+    def _person(self, account_id: str | None) -> Any:
+        u = self.model.user(account_id)
+        return None if u is None else [u.account_id, u.email, u.display_name]
+
+    def _assignee(self) -> Any:
+        return self._person(self.issue.assignee_id)
+
+    def _reporter(self) -> Any:
+        return self._person(self.issue.reporter_id)
+
+    def _requestType(self) -> Any:  # noqa: N802 - named after the JQL field
+        rt = self.model.request_types.get(self.issue.request_type_id or "")
+        return None if rt is None else [rt.id, rt.name]
+
+    def _summary(self) -> Any:
+        return self.issue.summary
+
+    def _description(self) -> Any:
+        return self.issue.description
+
+    def _text(self) -> Any:
+        i = self.issue
+        return " ".join([i.summary, i.description, *(c.body for c in i.comments)])
 
 
-def _sort_key(app: SandboxApp, issue: Issue, name: str) -> Any:
+def _sort_key(app: SandboxApp, issue: Issue, *, name: str) -> Any:
     if name == "key":
         return (issue.key.rsplit("-", 1)[0], issue.number)
     if name in ("created", "updated"):
@@ -1107,8 +1270,7 @@ def _read_token(token: str, digest: int) -> int:
         offset = int(data["o"])
         same = data["h"] == digest
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise SandboxApiError(400, "The provided next page token is invalid or expired.") \
-            from exc
+        raise SandboxApiError(400, "The provided next page token is invalid or expired.") from exc
     if not same:
         raise SandboxApiError(400, "The provided next page token is invalid or expired.")
     return offset
@@ -1130,19 +1292,19 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "sandbox-jsm"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._serve()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._serve()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._serve()
 
     def _serve(self) -> None:
@@ -1150,17 +1312,22 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
-        req = Req(self.command, parts.path.rstrip("/") or "/",
-                  parse_qs(parts.query, keep_blank_values=True),
-                  {k.lower(): v for k, v in self.headers.items()}, raw)
+        req = Req(
+            self.command,
+            parts.path.rstrip("/") or "/",
+            parse_qs(parts.query, keep_blank_values=True),
+            {k.lower(): v for k, v in self.headers.items()},
+            raw,
+        )
         route, params, other = app.match(req.method, req.path)
         if route is None:
             family = "sd" if req.path.startswith("/rest/servicedeskapi") else "platform"
             status = 405 if other else 404
             msg = "Method Not Allowed" if other else "null for uri: " + req.path
             if not req.path.startswith("/_sandbox"):
-                app.log.arrive(app.client_of(req, self.client_address[0]),
-                               f"{req.method} (unmatched)")
+                app.log.arrive(
+                    app.client_of(req, self.client_address[0]), f"{req.method} (unmatched)"
+                )
             self._send(app.error(family, SandboxApiError(status, msg)))
             return
         req.params = params
@@ -1195,8 +1362,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_response(self, app: SandboxApp, route: Route, client: str, status: int) -> Resp:
         plan = app.faults
-        messages = {429: "Rate limit exceeded.", 500: "Internal server error",
-                    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+        messages = {
+            429: "Rate limit exceeded.",
+            500: "Internal server error",
+            502: "Bad Gateway",
+            503: "Service Unavailable",
+            504: "Gateway Timeout",
+        }
         resp = app.error(route.family, SandboxApiError(status, messages[status]))
         if status in (429, 503):
             wait = max(0.0, plan.retry_after)
@@ -1211,22 +1383,26 @@ class _Handler(BaseHTTPRequestHandler):
             app.log.must_wait(client, until, f"{status} on {self.command} {route.template}")
             if status == 429:
                 reset = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(until + 60))
-                resp.headers |= {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0",
-                                 "X-RateLimit-Reset": reset,
-                                 "RateLimit-Reason": "jira-burst-based",
-                                 "X-RateLimit-NearLimit": "true"}
+                resp.headers |= {
+                    "X-RateLimit-Limit": "100",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": reset,
+                    "RateLimit-Reason": "jira-burst-based",
+                    "X-RateLimit-NearLimit": "true",
+                }
         return resp
 
     def _drop(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _send(self, resp: Resp) -> None:
-        payload = b"" if resp.body is None or resp.status == 204 else \
-            json.dumps(resp.body, ensure_ascii=False).encode("utf-8")
+        payload = (
+            b""
+            if resp.body is None or resp.status == 204
+            else json.dumps(resp.body, ensure_ascii=False).encode("utf-8")
+        )
         try:
             self.send_response(resp.status)
             if payload:
@@ -1251,8 +1427,13 @@ class SandboxServer:
             requests.get(sb.url + "/rest/api/3/myself", auth=(sb.email, sb.token))
     """
 
-    def __init__(self, model: SandboxModel | None = None, host: str = "127.0.0.1",
-                 port: int = 0, faults: FaultPlan | None = None) -> None:
+    def __init__(
+        self,
+        model: SandboxModel | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | None = None,
+    ) -> None:
         self.model = model if model is not None else SandboxModel.seeded()
         self.host = host
         self.port = port
@@ -1303,8 +1484,12 @@ class SandboxServer:
         self.app = SandboxApp(self.model, self._faults, f"http://{host!s}:{self.port}")
         httpd.app = self.app
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"sandbox-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

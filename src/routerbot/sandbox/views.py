@@ -33,8 +33,12 @@ from routerbot.sandbox.model import (
 
 CATEGORIES = {
     "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
-    "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow",
-                      "name": "In Progress"},
+    "indeterminate": {
+        "id": 4,
+        "key": "indeterminate",
+        "colorName": "yellow",
+        "name": "In Progress",
+    },
     "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
 }
 SD_CATEGORY = {"new": "NEW", "indeterminate": "INDETERMINATE", "done": "DONE"}
@@ -50,17 +54,26 @@ FIELDS: dict[str, tuple[str, bool, dict[str, Any]]] = {
     "labels": ("Labels", True, {"type": "array", "items": "string", "system": "labels"}),
     "created": ("Created", True, {"type": "datetime", "system": "created"}),
     "updated": ("Updated", True, {"type": "datetime", "system": "updated"}),
-    "statuscategorychangedate": ("Status Category Changed", True,
-                                 {"type": "datetime", "system": "statuscategorychangedate"}),
+    "statuscategorychangedate": (
+        "Status Category Changed",
+        True,
+        {"type": "datetime", "system": "statuscategorychangedate"},
+    ),
     "project": ("Project", True, {"type": "project", "system": "project"}),
     "issuetype": ("Issue Type", True, {"type": "issuetype", "system": "issuetype"}),
     "resolution": ("Resolution", True, {"type": "resolution", "system": "resolution"}),
     "resolutiondate": ("Resolved", True, {"type": "datetime", "system": "resolutiondate"}),
     "priority": ("Priority", True, {"type": "priority", "system": "priority"}),
     "comment": ("Comment", False, {"type": "comments-page", "system": "comment"}),
-    REQUEST_TYPE_FIELD: ("Request Type", True, {
-        "type": "sd-customerrequesttype", "custom": "com.atlassian.servicedesk:vp-origin",
-        "customId": 10010}),
+    REQUEST_TYPE_FIELD: (
+        "Request Type",
+        True,
+        {
+            "type": "sd-customerrequesttype",
+            "custom": "com.atlassian.servicedesk:vp-origin",
+            "customId": 10010,
+        },
+    ),
 }
 SEARCH_COMMENT_CAP = 20
 
@@ -120,8 +133,11 @@ class View:
         if when is None:
             return None
         local = when.astimezone(self.tz)
-        return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + \
-            local.strftime("%z")
+        return (
+            local.strftime("%Y-%m-%dT%H:%M:%S.")
+            + f"{local.microsecond // 1000:03d}"
+            + local.strftime("%z")
+        )
 
     def date_dto(self, when: datetime) -> dict[str, Any]:
         local = when.astimezone(self.tz)
@@ -171,8 +187,10 @@ class View:
             "iconUrl": f"{self.base}/images/icons/status_generic.gif",
             "name": s.name,
             "id": s.id,
-            "statusCategory": {"self": f"{self.base}/rest/api/{self.version}/statuscategory/"
-                                       f"{cat['id']}"} | cat,
+            "statusCategory": {
+                "self": f"{self.base}/rest/api/{self.version}/statuscategory/{cat['id']}"
+            }
+            | cat,
         }
 
     def project(self, desk: Desk) -> dict[str, Any]:
@@ -213,10 +231,17 @@ class View:
             data["renderedBody"] = wiki_to_html(c.body)
         return data
 
-    def comment_page(self, issue: Issue, comments: Sequence[SComment], *, start: int = 0,
-                     limit: int | None = None, total: int | None = None,
-                     rendered: bool = False) -> dict[str, Any]:
-        page = list(comments)[start:] if limit is None else list(comments)[start:start + limit]
+    def comment_page(
+        self,
+        issue: Issue,
+        comments: Sequence[SComment],
+        *,
+        start: int = 0,
+        limit: int | None = None,
+        total: int | None = None,
+        rendered: bool = False,
+    ) -> dict[str, Any]:
+        page = list(comments)[start:] if limit is None else list(comments)[start : start + limit]
         return {
             "comments": [self.comment(issue, c, rendered=rendered) for c in page],
             "self": f"{self.base}/rest/api/{self.version}/issue/{issue.id}/comment",
@@ -241,8 +266,7 @@ class View:
         comments = issue.comments
         if in_search:
             shown = comments[:SEARCH_COMMENT_CAP]
-            comment = self.comment_page(issue, shown, limit=SEARCH_COMMENT_CAP,
-                                        total=len(comments))
+            comment = self.comment_page(issue, shown, limit=SEARCH_COMMENT_CAP, total=len(comments))
         else:
             comment = self.comment_page(issue, comments, limit=max(len(comments), 5000))
         return {
@@ -258,13 +282,23 @@ class View:
             "statuscategorychangedate": self.jira_time(issue.status_date),
             "project": self.project(desk),
             "issuetype": self.issuetype(),
-            "resolution": ({"self": f"{self.base}/rest/api/{self.version}/resolution/10000",
-                            "id": "10000", "description": "Work has been completed.",
-                            "name": "Done"} if done else None),
+            "resolution": (
+                {
+                    "self": f"{self.base}/rest/api/{self.version}/resolution/10000",
+                    "id": "10000",
+                    "description": "Work has been completed.",
+                    "name": "Done",
+                }
+                if done
+                else None
+            ),
             "resolutiondate": self.jira_time(issue.status_date) if done else None,
-            "priority": {"self": f"{self.base}/rest/api/{self.version}/priority/3",
-                         "iconUrl": f"{self.base}/images/icons/priorities/medium.svg",
-                         "name": "Medium", "id": "3"},
+            "priority": {
+                "self": f"{self.base}/rest/api/{self.version}/priority/3",
+                "iconUrl": f"{self.base}/images/icons/priorities/medium.svg",
+                "name": "Medium",
+                "id": "3",
+            },
             "comment": comment,
             REQUEST_TYPE_FIELD: self.request_type_field(issue),
         }
@@ -283,15 +317,16 @@ class View:
         chosen = values if fields is None else {k: v for k, v in values.items() if k in fields}
         data: dict[str, Any] = {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog,"
-                      "versionedRepresentations,customfield_10010.requestTypePractice",
+            "versionedRepresentations,customfield_10010.requestTypePractice",
             "id": issue.id,
             "self": f"{self.base}/rest/api/{self.version}/issue/{issue.id}",
             "key": issue.key,
             "fields": chosen,
         }
         if properties:
-            data["properties"] = {k: issue.properties[k] for k in properties
-                                  if k in issue.properties}
+            data["properties"] = {
+                k: issue.properties[k] for k in properties if k in issue.properties
+            }
         if "names" in expand:
             data["names"] = {k: FIELDS[k][0] for k in chosen if k in FIELDS}
         if "schema" in expand:
@@ -301,8 +336,7 @@ class View:
         if "changelog" in expand:
             data["changelog"] = self.changelog(issue.history)
         if "transitions" in expand:
-            data["transitions"] = [self.transition(t)
-                                   for t in self.model.transitions_for(issue)]
+            data["transitions"] = [self.transition(t) for t in self.model.transitions_for(issue)]
         return data
 
     def changelog(self, histories: Sequence[History]) -> dict[str, Any]:
@@ -316,9 +350,15 @@ class View:
                     "author": self.user_details(self.model.users[h.author_id]),
                     "created": self.jira_time(h.created),
                     "items": [
-                        {"field": it.field, "fieldtype": it.fieldtype, "fieldId": it.field_id,
-                         "from": it.from_, "fromString": it.from_string, "to": it.to,
-                         "toString": it.to_string}
+                        {
+                            "field": it.field,
+                            "fieldtype": it.fieldtype,
+                            "fieldId": it.field_id,
+                            "from": it.from_,
+                            "fromString": it.from_string,
+                            "to": it.to,
+                            "toString": it.to_string,
+                        }
                         for it in h.items
                     ],
                 }
@@ -344,20 +384,37 @@ class View:
         for fid, (name, navigable, schema) in FIELDS.items():
             custom = fid.startswith("customfield_")
             clause = ["cf[10010]", "Request Type"] if custom else [fid]
-            out.append({
-                "id": fid, "key": fid, "name": name, "custom": custom, "orderable": True,
-                "navigable": navigable, "searchable": True, "clauseNames": clause,
-                "schema": schema,
-            })
+            out.append(
+                {
+                    "id": fid,
+                    "key": fid,
+                    "name": name,
+                    "custom": custom,
+                    "orderable": True,
+                    "navigable": navigable,
+                    "searchable": True,
+                    "clauseNames": clause,
+                    "schema": schema,
+                }
+            )
         # A second, legacy request-type field with the same name, as real sites have.
-        out.append({
-            "id": "customfield_10201", "key": "customfield_10201",
-            "name": "Request Type (migrated)", "custom": True, "orderable": True,
-            "navigable": True, "searchable": True, "clauseNames": ["cf[10201]"],
-            "schema": {"type": "string", "custom":
-                       "com.atlassian.jira.plugin.system.customfieldtypes:textfield",
-                       "customId": 10201},
-        })
+        out.append(
+            {
+                "id": "customfield_10201",
+                "key": "customfield_10201",
+                "name": "Request Type (migrated)",
+                "custom": True,
+                "orderable": True,
+                "navigable": True,
+                "searchable": True,
+                "clauseNames": ["cf[10201]"],
+                "schema": {
+                    "type": "string",
+                    "custom": "com.atlassian.jira.plugin.system.customfieldtypes:textfield",
+                    "customId": 10201,
+                },
+            }
+        )
         return out
 
     # ---------------------------------------------------------------- servicedeskapi
@@ -392,8 +449,10 @@ class View:
         return {
             "_expands": ["field"],
             "id": rt.id,
-            "_links": {"self": f"{self.base}/rest/servicedeskapi/servicedesk/{rt.desk_id}/"
-                               f"requesttype/{rt.id}"},
+            "_links": {
+                "self": f"{self.base}/rest/servicedeskapi/servicedesk/{rt.desk_id}/"
+                f"requesttype/{rt.id}"
+            },
             "name": rt.name,
             "description": rt.description,
             "helpText": rt.help_text,
@@ -401,8 +460,10 @@ class View:
             "serviceDeskId": rt.desk_id,
             "portalId": self.model.desks[rt.desk_id].portal_id,
             "groupIds": [rt.group_id],
-            "icon": {"id": f"1050{rt.id}", "_links": {"iconUrls": {
-                f"{n}x{n}": f"{icon}&size={n}" for n in (48, 24, 16, 32)}}},
+            "icon": {
+                "id": f"1050{rt.id}",
+                "_links": {"iconUrls": {f"{n}x{n}": f"{icon}&size={n}" for n in (48, 24, 16, 32)}},
+            },
             "restrictionStatus": "OPEN",
         }
 
@@ -410,15 +471,18 @@ class View:
         return {
             "jiraRest": f"{self.base}/rest/api/2/issue/{issue.id}",
             "web": f"{self.base}/servicedesk/customer/portal/"
-                   f"{self.model.desks[issue.desk_id].portal_id}/{issue.key}",
+            f"{self.model.desks[issue.desk_id].portal_id}/{issue.key}",
             "agent": f"{self.base}/browse/{issue.key}",
             "self": f"{self.base}/rest/servicedeskapi/request/{issue.id}",
         }
 
     def current_status(self, issue: Issue) -> dict[str, Any]:
         s = status_named(issue.status)
-        return {"status": s.name, "statusCategory": SD_CATEGORY[s.category],
-                "statusDate": self.date_dto(issue.status_date)}
+        return {
+            "status": s.name,
+            "statusCategory": SD_CATEGORY[s.category],
+            "statusDate": self.date_dto(issue.status_date),
+        }
 
     def sd_comment(self, issue: Issue, c: SComment, *, rendered: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -428,17 +492,26 @@ class View:
             "public": c.public,
             "author": self.sd_user(self.model.users[c.author_id]),
             "created": self.date_dto(c.created),
-            "_links": {"self": f"{self.base}/rest/servicedeskapi/request/{issue.id}/comment/"
-                               f"{c.id}"},
+            "_links": {
+                "self": f"{self.base}/rest/servicedeskapi/request/{issue.id}/comment/{c.id}"
+            },
         }
         if rendered:
             data["renderedBody"] = {"html": wiki_to_html(c.body)}
         return data
 
-    def page(self, values: list[Any], *, start: int, limit: int, path: str,
-             query: dict[str, str] | None = None, expands: Sequence[str] = ()) -> dict[str, Any]:
+    def page(
+        self,
+        values: list[Any],
+        *,
+        start: int,
+        limit: int,
+        path: str,
+        query: dict[str, str] | None = None,
+        expands: Sequence[str] = (),
+    ) -> dict[str, Any]:
         """The servicedeskapi paging envelope; ``values`` is the full list."""
-        chunk = values[start:start + limit]
+        chunk = values[start : start + limit]
         last = start + limit >= len(values)
         base = f"{self.base}/rest/servicedeskapi"
 
@@ -466,12 +539,24 @@ class View:
         reporter = self.model.users[issue.reporter_id]
         values: list[dict[str, Any]] = [
             {"fieldId": "summary", "label": "Résumé", "value": issue.summary},
-            {"fieldId": "description", "label": "Description", "value": issue.description,
-             "renderedValue": {"html": wiki_to_html(issue.description)}},
+            {
+                "fieldId": "description",
+                "label": "Description",
+                "value": issue.description,
+                "renderedValue": {"html": wiki_to_html(issue.description)},
+            },
         ]
         data: dict[str, Any] = {
-            "_expands": ["participant", "status", "sla", "requestType", "serviceDesk",
-                         "attachment", "action", "comment"],
+            "_expands": [
+                "participant",
+                "status",
+                "sla",
+                "requestType",
+                "serviceDesk",
+                "attachment",
+                "action",
+                "comment",
+            ],
             "issueId": issue.id,
             "issueKey": issue.key,
             "summary": issue.summary,
@@ -495,16 +580,24 @@ class View:
         if "attachment" in expand:
             data["attachments"] = self.page([], start=0, limit=50, path=path + "/attachment")
         if "status" in expand:
-            data["status"] = self.page([self.current_status(issue)], start=0, limit=50,
-                                       path=path + "/status")
+            data["status"] = self.page(
+                [self.current_status(issue)], start=0, limit=50, path=path + "/status"
+            )
         if "comment" in expand:
-            shown = [self.sd_comment(issue, c) for c in issue.comments
-                     if c.public or self.viewer.is_agent]
+            shown = [
+                self.sd_comment(issue, c)
+                for c in issue.comments
+                if c.public or self.viewer.is_agent
+            ]
             data["comments"] = self.page(shown, start=0, limit=50, path=path + "/comment")
         if "action" in expand:
             allowed = {"allowed": True}
-            data["actions"] = {"addAttachment": allowed, "addComment": allowed,
-                               "addParticipant": allowed, "removeParticipant": allowed}
+            data["actions"] = {
+                "addAttachment": allowed,
+                "addComment": allowed,
+                "addParticipant": allowed,
+                "removeParticipant": allowed,
+            }
         return data
 
     def server_info(self, now: datetime) -> dict[str, Any]:
@@ -524,8 +617,9 @@ class View:
         }
 
 
-def page_params(start: str | None, limit: str | None, default: int = 50,
-                maximum: int = 100) -> tuple[int, int]:
+def page_params(
+    start: str | None, limit: str | None, default: int = 50, maximum: int = 100
+) -> tuple[int, int]:
     """servicedeskapi ``start``/``limit``: bad numbers fall back to the defaults."""
     try:
         s = max(0, int(start)) if start is not None else 0
