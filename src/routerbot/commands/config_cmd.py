@@ -1,10 +1,66 @@
-"""Placeholder: the owner of this command replaces it."""
+"""``routerbot check-config [PATH]``: validate a routing file, print OK or every error."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
+DEFAULT_CONFIG = "config/routing.toml"
 
-def register(sub: "argparse._SubParsersAction[Any]") -> None:
-    """Register nothing yet."""
+EPILOG = """examples:
+  routerbot check-config                          checks config/routing.toml
+  routerbot check-config /etc/routerbot/routing.toml
+
+Exit code 0 when the file is valid, 2 when it is not (every problem is listed with
+its TOML path and line).
+"""
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser(
+        "check-config",
+        help="validate a routing.toml and print a summary or every error",
+        description="Validate a routing file: unknown keys, bad patterns, unknown FAQ ids, "
+        "broken templates, out-of-range numbers, missing categories.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", nargs="?", default=DEFAULT_CONFIG, help="the routing file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from routerbot.config import load_config  # noqa: PLC0415 - keep --help fast
+    from routerbot.errors import ConfigError  # noqa: PLC0415
+
+    try:
+        config = load_config(args.path)
+    except ConfigError as exc:
+        print(f"{args.path}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    phrases = sum(
+        len(s.strong) + len(s.medium) + len(s.weak) + len(s.negative)
+        for s in [c.signals for c in config.categories.values()]
+        + [f.signals for f in config.faq.values()]
+        + [config.login_failure.signals]
+    )
+    print(f"OK {args.path} (sha256 {config.config_hash[:12]})")
+    for cat, cc in config.categories.items():
+        print(f"  category {cat.value:<22} → {cc.target}")
+    print(f"  FAQ entries: {len(config.faq)}; phrases: {phrases}")
+    t = config.thresholds
+    print(
+        f"  thresholds: reroute ≥ {t.reroute_min_confidence}, "
+        f"FAQ reply ≥ {t.faq_reply_min_confidence}"
+    )
+    mins = ", ".join(f"{k} ≥ {v}" for k, v in config.browsers.minimum_major.items())
+    print(f"  browsers: {', '.join(config.browsers.recommended)} ({mins})")
+    print(
+        f"  conversation: at most {config.conversation.max_asks} asks, reminder after "
+        f"{config.conversation.reminder_after_days} d, hand-over after "
+        f"{config.conversation.handover_after_days} d"
+    )
+    return 0

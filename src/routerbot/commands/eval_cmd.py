@@ -1,10 +1,77 @@
-"""Placeholder: the owner of this command replaces it."""
+"""``routerbot eval FILE.jsonl``: decide labelled tickets and print the metrics table."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from routerbot.config import RoutingConfig
+    from routerbot.evaluation import EvalReport
+
+DEFAULT_CONFIG = "config/routing.toml"
+
+EPILOG = """examples:
+  routerbot eval ../shared/data/tickets-dev.jsonl
+  routerbot eval tickets.jsonl --config my-routing.toml --decisions out.jsonl
+
+Tickets without "expected" are decided and written to --decisions, not scored.
+Exit code 0 when every bar of the metrics table holds, 1 otherwise.
+"""
 
 
-def register(sub: "argparse._SubParsersAction[Any]") -> None:
-    """Register nothing yet."""
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score the routing on labelled tickets (JSON Lines)",
+        description="Decide each ticket of FILE and print category accuracy and confusion "
+        "matrix, reroute accuracy, FAQ reply precision/recall, ask-browser and browser "
+        "accuracy, unwanted public replies and the exact-decision rate.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The eval arguments (kept apart so other options can be added beside them)."""
+    p.add_argument("file", help="tickets in the ROUTING.md JSON Lines format")
+    p.add_argument("--config", default=DEFAULT_CONFIG, help="routing file (default: %(default)s)")
+    p.add_argument("--decisions", metavar="OUT.jsonl", help="write one decision per line here")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+
+def load(args: argparse.Namespace) -> tuple[RoutingConfig, EvalReport]:
+    """Load the config and evaluate the file (reused by extensions of this command)."""
+    from routerbot.config import load_config  # noqa: PLC0415 - keep --help fast
+    from routerbot.evaluation import evaluate  # noqa: PLC0415
+    from routerbot.labelled import read_labelled  # noqa: PLC0415
+
+    config = load_config(args.config)
+    return config, evaluate(read_labelled(args.file), config)
+
+
+def write_decisions(report: EvalReport, path: str) -> None:
+    from routerbot.errors import InputError  # noqa: PLC0415
+
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            for r in report.results:
+                out.write(json.dumps({"id": r.id, **r.predicted}, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from routerbot.evaluation import render_table  # noqa: PLC0415
+
+    _config, report = load(args)
+    if args.decisions:
+        write_decisions(report, args.decisions)
+    if args.json:
+        print(json.dumps({"counts": report.counts, "metrics": report.metrics}, indent=2))
+    else:
+        print(render_table(report), end="")
+    return 0 if all(report.passes().values()) else 1
