@@ -461,7 +461,8 @@ def label_history(
       the three targets);
     * ``reroute_to``: the final location when it differs from the original one (the
       request type the customer filed in, read from the changelog);
-    * ``faq``: the FAQ entry the last public reply by the bot or an agent carries;
+    * ``faq``: the FAQ entry the last FAQ answer (by the bot or an agent) carries,
+      unless an agent corrected it in public before the customer wrote again;
     * ``ask_browser``: a public reply asked for the browser and its version (its FAQ
       entry is then the login-failure one, ``login_failure.faq``, as in ROUTING.md);
     * ``auto_reply``: a FAQ answer or a browser question was sent publicly;
@@ -471,11 +472,7 @@ def label_history(
     final, original = history.final, history.original
     category = category_of(config, final)
     staff = _staff_public(history.ticket.comments)
-    faq = None
-    for comment in reversed(staff):
-        faq = rec.faq_of(comment.body)
-        if faq:
-            break
+    faq = _final_faq(history.ticket.comments, rec)
     ask = any(_asks_browser(c.body, config) for c in staff)
     if ask and faq is None:  # the browser question carries the login-failure steps
         faq = config.login_failure.faq
@@ -487,6 +484,25 @@ def label_history(
         "reroute_to": str(final) if final != original and final.request_type else None,
         "auto_reply": bool(faq) or ask,
     }
+
+
+def _final_faq(comments: Iterable[Comment], rec: FaqRecogniser) -> str | None:
+    """The FAQ entry the last FAQ-carrying public reply holds, unless an agent's public
+    reply followed it before the customer wrote again (a correction)."""
+    faq: str | None = None
+    open_answer = False
+    for c in comments:
+        if c.author is AuthorRole.CUSTOMER:
+            open_answer = False
+            continue
+        if not c.public:
+            continue
+        found = rec.faq_of(c.body)
+        if found:
+            faq, open_answer = found, True
+        elif open_answer and c.author is AuthorRole.AGENT:
+            faq, open_answer = None, False
+    return faq
 
 
 def as_filed(history: TicketHistory) -> Ticket:
@@ -798,13 +814,25 @@ def _paged(desk: JiraServiceDesk, template: str, key: str, items: str) -> list[A
             return out
 
 
+def _changelog(desk: JiraServiceDesk, issue: Mapping[str, Any], key: str) -> list[Any]:
+    """The issue's changelog entries: the embedded ones when complete, else all pages."""
+    embedded = issue.get("changelog")
+    if isinstance(embedded, Mapping):
+        histories = [h for h in embedded.get("histories") or [] if isinstance(h, Mapping)]
+        total = embedded.get("total")
+        if not isinstance(total, int) or total <= len(histories):
+            return histories
+    return _paged(desk, "/rest/api/2/issue/{key}/changelog", key, "values")
+
+
 def read_history(
     desk: JiraServiceDesk, jql: str, *, limit: int | None = None
 ) -> Iterator[TicketHistory]:
     """Past tickets matching ``jql`` with every comment and their location changes.
 
-    Costs one search call per page, plus one changelog call per ticket (and one
-    comment call per ticket whose comments the search did not embed in full).
+    Costs one search call per page (the changelog comes embedded); a ticket whose
+    comments or changelog the search did not embed in full costs one more call per
+    100 comments or changelog entries.
     """
     from routerbot.jsm import wire  # noqa: PLC0415
 
@@ -817,7 +845,12 @@ def read_history(
     count = 0
     page_size = 50 if limit is None else max(1, min(50, limit))
     while True:
-        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": page_size}
+        body: dict[str, Any] = {
+            "jql": jql,
+            "fields": fields,
+            "expand": "changelog",
+            "maxResults": page_size,
+        }
         if token:
             body["nextPageToken"] = token
         page = desk.http.call("POST", "/rest/api/2/search/jql", json=body, idempotent=True)
@@ -839,7 +872,7 @@ def read_history(
                 comments=comments,
                 desk_by_project=by_key,
             )
-            log = _paged(desk, "/rest/api/2/issue/{key}/changelog", key, "values")
+            log = _changelog(desk, issue, key)
             changes = location_changes(log, request_type_field=rt_field, desk_by_project_id=desks)
             yield TicketHistory(snap.ticket, changes, bot)
             count += 1

@@ -348,6 +348,24 @@ def test_label_history_has_no_reroute_nor_faq_when_agents_kept_and_wrote_freely(
     assert expected["auto_reply"] is False
 
 
+def test_label_history_credits_no_faq_when_an_agent_corrected_it(config: RoutingConfig) -> None:
+    reply = config.render(config.faq["telecharger-modele"].answer, None)
+    corrected = (
+        comment(1, AuthorRole.BOT, reply),
+        comment(2, AuthorRole.AGENT, "Pardon, ce modèle n'est pas en ligne."),
+    )
+    thanked = (
+        comment(1, AuthorRole.BOT, reply),
+        comment(2, AuthorRole.CUSTOMER, "Merci !"),
+        comment(3, AuthorRole.AGENT, "Avec plaisir."),
+    )
+    assert label_history(TicketHistory(ticket(comments=corrected)), config)["faq"] is None
+    assert (
+        label_history(TicketHistory(ticket(comments=thanked)), config)["faq"]
+        == "telecharger-modele"
+    )
+
+
 def test_label_history_sees_a_browser_question(config: RoutingConfig) -> None:
     ask = config.conversation.ask_message
     history = TicketHistory(ticket("SUP-4", comments=(comment(1, AuthorRole.BOT, ask),)))
