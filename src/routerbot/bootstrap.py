@@ -1,0 +1,190 @@
+"""The composition root: the ONE place that picks implementations and wires them.
+
+::
+
+    settings = load_settings()
+    app = build_app(settings)          # Jira adapter, SQL store, routing config, metrics
+    try:
+        app.daemon.run()               # or app.service.triage("OPE-12", apply=False)
+    finally:
+        app.close()
+
+Tests and the demo pass their own ``service_desk``, ``store`` or ``clock``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from routerbot.config import RoutingConfig, load_config
+from routerbot.daemon import ConfigSource, Daemon
+from routerbot.errors import ConfigError
+from routerbot.observability import Health, Metrics, ObservabilityServer, get_logger, redactor
+from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock
+from routerbot.service import TriageService
+from routerbot.settings import DEFAULT_STATE_URL, Settings
+
+DEFAULT_ROUTING_FILE = Path("config/routing.toml")
+
+
+def resolve_routing_file(path: Path) -> Path:
+    """The routing file to load: as given, or — for the default relative path when the
+    current directory has none — the copy shipped beside the package's sources."""
+    if path.is_file():
+        return path
+    if not path.is_absolute() and path == DEFAULT_ROUTING_FILE:
+        shipped = Path(__file__).resolve().parents[2] / DEFAULT_ROUTING_FILE
+        if shipped.is_file():
+            return shipped
+    raise ConfigError([f"ROUTERBOT_ROUTING_FILE: {path} does not exist"], source="settings")
+
+
+@dataclass
+class App:
+    """Everything ``routerbot run``, ``triage`` and ``demo`` need, wired."""
+
+    settings: Settings
+    config: RoutingConfig
+    service_desk: ServiceDesk
+    store: StateStore
+    service: TriageService
+    daemon: Daemon
+    metrics: Metrics
+    health: Health
+    clock: Clock
+    routing_file: Path | None = None
+    server: ObservabilityServer | None = None
+    _closers: list[Any] = field(default_factory=list)
+
+    def start_metrics_server(self) -> ObservabilityServer | None:
+        """Serve /healthz, /readyz and /metrics unless METRICS_PORT is 0."""
+        if self.settings.metrics_port == 0 or self.server is not None:
+            return self.server
+        self.server = ObservabilityServer(
+            self.metrics,
+            self.health,
+            host=self.settings.metrics_host,
+            port=self.settings.metrics_port,
+            redact=redactor(),
+        ).start()
+        return self.server
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        for closer in reversed(self._closers):
+            closer()
+        self._closers.clear()
+
+
+def _open_store(settings: Settings, clock: Clock | None) -> StateStore:
+    from routerbot.store import open_store  # noqa: PLC0415  # SQLAlchemy only when needed
+
+    url = settings.state_url
+    if url == DEFAULT_STATE_URL:
+        Path("var").mkdir(exist_ok=True)
+    return open_store(url, clock=clock)
+
+
+def _jira(settings: Settings, config: RoutingConfig, clock: Clock, metrics: Metrics) -> Any:
+    from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415  # requests + jira
+
+    settings.require_jira()
+    desks = sorted({c.target.service_desk for c in config.categories.values()})
+    return JiraServiceDesk(
+        settings.jira_url,
+        settings.jira_email,
+        settings.api_token,
+        service_desks=desks,
+        timeout=(3.05, settings.jira_timeout),
+        overlap=timedelta(seconds=settings.poll_overlap_seconds),
+        move_strategy=settings.move_strategy or config.reroute.move_strategy,
+        status_names={
+            "waiting_for_customer": config.workflow.status_waiting_customer,
+            "waiting_for_support": config.workflow.status_waiting_support,
+        },
+        clock=clock,
+        on_response=metrics.observe_api_call,
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    service_desk: ServiceDesk | None = None,
+    store: StateStore | None = None,
+    clock: Clock | None = None,
+    config: RoutingConfig | None = None,
+    metrics: Metrics | None = None,
+) -> App:
+    """Wire adapter + store + config + metrics + logger. Raises ``ConfigError`` early."""
+    clock = clock or SystemClock()
+    metrics = metrics or Metrics()
+    log = get_logger("routerbot")
+    red = redactor()
+    for secret in settings.secrets():
+        red.add_secret(secret)
+    if settings.jira_email and settings.api_token:
+        red.add_basic_auth(settings.jira_email, settings.api_token)
+
+    source: ConfigSource | None = None
+    routing_file: Path | None = None
+    if config is None:
+        routing_file = resolve_routing_file(settings.routing_file)
+        source = ConfigSource(routing_file, load_config)
+        config = source.load()
+    closers: list[Any] = []
+    if service_desk is None:
+        service_desk = _jira(settings, config, clock, metrics)
+    if store is None:
+        store = _open_store(settings, None if isinstance(clock, SystemClock) else clock)
+        closers.append(store.close)
+    health = Health(poll_seconds=settings.poll_seconds, clock=clock)
+    service = TriageService(
+        service_desk,
+        store,
+        config,
+        owner=settings.replica_id,
+        clock=clock,
+        metrics=metrics,
+        lease_seconds=settings.lease_seconds,
+        dry_run=settings.dry_run,
+    )
+    daemon = Daemon(
+        service,
+        store=store,
+        desk=service_desk,
+        metrics=metrics,
+        health=health,
+        owner=settings.replica_id,
+        clock=clock,
+        poll_seconds=settings.poll_seconds,
+        reload_seconds=settings.reload_seconds,
+        followup_seconds=settings.followup_seconds,
+        lease_seconds=settings.lease_seconds,
+        config_source=source,
+    )
+    log.debug(
+        "app.built",
+        state_url=settings.safe_state_url(),
+        routing_file=str(routing_file or ""),
+        dry_run=settings.dry_run,
+        replica=settings.replica_id,
+    )
+    return App(
+        settings=settings,
+        config=config,
+        service_desk=service_desk,
+        store=store,
+        service=service,
+        daemon=daemon,
+        metrics=metrics,
+        health=health,
+        clock=clock,
+        routing_file=routing_file,
+        _closers=closers,
+    )

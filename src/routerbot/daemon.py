@@ -1,0 +1,439 @@
+"""``routerbot run``: the poll loop, the follow-up job and routing.toml hot reload.
+
+An APScheduler 3.x ``BlockingScheduler`` with an in-memory job store and ONE worker
+thread, so jobs never overlap (each job also has ``max_instances=1``,
+``coalesce=True`` and ``misfire_grace_time=None``: a late poll runs late, never
+silently skipped). Several replicas never share a job store: they coordinate only
+through the state store (a leader lease for polling, per-ticket leases for writes).
+
+The poll: ``ServiceDesk.poll(cursor)`` → each snapshot through
+:meth:`TriageService.handle`; the cursor moves only up to what was fully handled (a
+pending ticket keeps it at its ``updated``: no ticket is ever lost). After each poll,
+unfinished intents older than the settle delay are reconciled.
+
+SIGTERM/SIGINT: stop claiming tickets, finish the one in hand, stop the scheduler,
+exit 0. :meth:`Daemon.run_cycles` runs polls synchronously (demo, tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from routerbot.errors import (
+    AuthenticationError,
+    ConfigError,
+    RouterbotError,
+    ServiceDeskError,
+    StateStoreError,
+)
+from routerbot.observability import Health, Metrics, get_logger
+from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock
+from routerbot.service import Outcome, TriageResult, TriageService
+
+POLL_CURSOR = "poll"
+LEADER_LEASE = "poller"
+SHUTDOWN_GRACE_SECONDS = 25.0
+
+
+@dataclass
+class PollReport:
+    """What one poll did."""
+
+    ok: bool = True
+    standby: bool = False  # another replica leads the polling
+    seen: int = 0
+    handled: int = 0
+    pending: int = 0
+    results: list[TriageResult] = field(default_factory=list)
+    reconciled: list[TriageResult] = field(default_factory=list)
+    cursor: datetime | None = None
+    error: str = ""
+    interrupted: bool = False
+
+
+class ConfigSource:
+    """Watches routing.toml: a valid change is swapped in, an invalid one refused."""
+
+    def __init__(self, path: Path, loader: Callable[[Path], Any]) -> None:
+        self.path = path
+        self._loader = loader
+        self._mtime: float | None = None
+        self._digest = ""
+
+    def _stat(self) -> tuple[float, str]:
+        data = self.path.read_bytes()
+        return self.path.stat().st_mtime, hashlib.sha256(data).hexdigest()
+
+    def load(self) -> Any:
+        """First load: errors propagate (the daemon refuses to start)."""
+        mtime, digest = self._stat()
+        config = self._loader(self.path)
+        self._mtime, self._digest = mtime, digest
+        return config
+
+    def changed(self) -> bool:
+        try:
+            mtime, digest = self._stat()
+        except OSError:
+            return False
+        if mtime == self._mtime and digest == self._digest:
+            return False
+        if digest == self._digest:
+            self._mtime = mtime
+            return False
+        return True
+
+    def reload(self) -> Any:
+        """The new config (raises ``ConfigError``); remembers the file's state either way,
+        so a refused file is not re-reported until it changes again."""
+        mtime, digest = self._stat()
+        self._mtime, self._digest = mtime, digest
+        return self._loader(self.path)
+
+
+class Daemon:
+    """Runs the service unattended. Build it with :func:`routerbot.bootstrap.build_app`."""
+
+    def __init__(
+        self,
+        service: TriageService,
+        *,
+        store: StateStore,
+        desk: ServiceDesk,
+        metrics: Metrics,
+        health: Health,
+        owner: str,
+        clock: Clock | None = None,
+        poll_seconds: float = 60.0,
+        reload_seconds: float = 30.0,
+        followup_seconds: float = 3600.0,
+        lease_seconds: float = 120.0,
+        settle_seconds: float = 30.0,
+        config_source: ConfigSource | None = None,
+        logger: Any = None,
+    ) -> None:
+        self.service = service
+        self.store = store
+        self.desk = desk
+        self.metrics = metrics
+        self.health = health
+        self.owner = owner
+        self.clock: Clock = clock or SystemClock()
+        self.poll_seconds = poll_seconds
+        self.reload_seconds = reload_seconds
+        self.followup_seconds = followup_seconds
+        self.lease_seconds = lease_seconds
+        self.settle = timedelta(seconds=settle_seconds)
+        self.config_source = config_source
+        self.log = logger or get_logger("routerbot.daemon")
+        self.stopping = service.stopping
+        self._dry_cursor: datetime | None = None
+        self._not_before: datetime | None = None
+        self._busy = threading.Lock()
+        self._scheduler: Any = None
+        self._started = False
+
+    @property
+    def dry_run(self) -> bool:
+        return self.service.dry_run
+
+    # ------------------------------------------------------------------ jobs
+
+    def startup(self) -> None:
+        """Check the credentials, then reconcile every unfinished intent."""
+        if self._started:
+            return
+        self._started = True
+        try:
+            bot = self.desk.whoami()
+            self.health.set_auth(True)
+            self.log.info(
+                "daemon.started",
+                owner=self.owner,
+                bot_account=bot,
+                dry_run=self.dry_run,
+                config_hash=self.service.config_hash[:12],
+            )
+        except AuthenticationError as exc:
+            self.health.set_auth(False)
+            self.log.error("daemon.auth_failed", error=str(exc))
+            raise
+        if not self.dry_run:
+            done = self.service.reconcile()
+            if done:
+                self.log.info(
+                    "daemon.reconciled", tickets=len(done), outcomes=[r.outcome for r in done]
+                )
+
+    def poll_once(self) -> PollReport:
+        """One poll; never raises for service-desk or store failures (logged, reported)."""
+        report = PollReport()
+        with self._busy:
+            self.health.beat()
+            if self.stopping.is_set():
+                report.interrupted = True
+                return report
+            now = self.clock.now()
+            if self._not_before is not None and now < self._not_before:
+                report.error = "rate limited"
+                return report
+            started = time.monotonic()
+            try:
+                if not self._lead():
+                    report.standby = True
+                    self.health.poll_succeeded()
+                    return report
+                self._poll(report)
+                if not self.dry_run and not self.stopping.is_set():
+                    report.reconciled = self.service.reconcile(older_than=now - self.settle)
+            except AuthenticationError as exc:
+                self.health.set_auth(False)
+                report.ok, report.error = False, str(exc)
+                self.log.error("poll.auth_failed", error=str(exc))
+            except (ServiceDeskError, StateStoreError) as exc:
+                report.ok, report.error = False, str(exc)
+                self.log.error("poll.failed", error=str(exc), error_type=type(exc).__name__)
+            except Exception as exc:  # never let one bad poll kill the daemon
+                report.ok, report.error = False, type(exc).__name__
+                self.log.exception("poll.crashed")
+            finally:
+                self.metrics.poll_duration.observe(time.monotonic() - started)
+                self._update_backlog()
+            if report.ok:
+                self.health.set_auth(True)
+                self.health.poll_succeeded()
+                self.metrics.poll_last_success.set(time.time())
+            else:
+                self.health.poll_failed(report.error)
+            self.log.info(
+                "poll.done",
+                seen=report.seen,
+                handled=report.handled,
+                pending=report.pending,
+                ok=report.ok,
+                standby=report.standby,
+                cursor=report.cursor,
+            )
+        return report
+
+    def _lead(self) -> bool:
+        if self.dry_run:
+            return True
+        try_lead = getattr(self.store, "try_lead", None)
+        if try_lead is None:
+            return True
+        ttl = max(self.lease_seconds, 3 * self.poll_seconds)
+        return bool(try_lead(LEADER_LEASE, self.owner, ttl))
+
+    def _poll(self, report: PollReport) -> None:
+        cursor = self._dry_cursor if self.dry_run else self.store.get_cursor(POLL_CURSOR)
+        handled_max: datetime | None = None
+        pending_min: datetime | None = None
+        try:
+            for snap in self.desk.poll(cursor):
+                if self.stopping.is_set():
+                    report.interrupted = True
+                    break
+                report.seen += 1
+                result = self.service.handle(snap)
+                report.results.append(result)
+                updated = snap.ticket.updated
+                if result.handled:
+                    report.handled += 1
+                    if updated and (handled_max is None or updated > handled_max):
+                        handled_max = updated
+                else:
+                    report.pending += 1
+                    if updated and (pending_min is None or updated < pending_min):
+                        pending_min = updated
+                if result.outcome == Outcome.RATE_LIMITED:
+                    wait = result.retry_after or self.poll_seconds
+                    self._not_before = self.clock.now() + timedelta(seconds=wait)
+                    self.log.warning("poll.rate_limited", retry_after=wait)
+                    break
+        finally:
+            # Advance only up to what was fully handled (tickets come oldest first).
+            new = pending_min if pending_min is not None else handled_max
+            if new is not None:
+                if self.dry_run:
+                    self._dry_cursor = new
+                else:
+                    self.store.set_cursor(POLL_CURSOR, new)
+                report.cursor = new
+
+    def follow_up_once(self) -> list[TriageResult]:
+        """Reminders and hand-overs for tickets waiting for the customer."""
+        results: list[TriageResult] = []
+        with self._busy:
+            self.health.beat()
+            try:
+                waiting = self.store.waiting_tickets()
+            except StateStoreError as exc:
+                self.log.error("followup.failed", error=str(exc))
+                return results
+            for state in waiting:
+                if self.stopping.is_set():
+                    break
+                if state.waiting_since is None:
+                    continue
+                try:
+                    result = self.service.follow_up(state)
+                except RouterbotError as exc:
+                    self.log.error("followup.ticket_failed", key=state.key, error=str(exc))
+                    continue
+                if result is not None:
+                    results.append(result)
+            self._update_backlog()
+        return results
+
+    def reload_config(self) -> bool | None:
+        """True: a new config is active; False: refused; None: unchanged."""
+        source = self.config_source
+        if source is None or not source.changed():
+            return None
+        try:
+            config = source.reload()
+        except ConfigError as exc:
+            self.metrics.config_reloads.labels("error").inc()
+            self.log.error(
+                "config.reload_refused",
+                path=str(source.path),
+                problems=exc.problems,
+                kept=self.service.config_hash[:12],
+            )
+            return False
+        old = self.service.config_hash
+        self.service.config = config
+        self.metrics.config_reloads.labels("ok").inc()
+        self.log.info(
+            "config.reloaded",
+            path=str(source.path),
+            old=old[:12],
+            config_hash=self.service.config_hash[:12],
+        )
+        return True
+
+    def _update_backlog(self) -> None:
+        try:
+            stats = getattr(self.store, "stats", None)
+            if stats is not None:
+                counts = stats()
+                backlog = int(counts.get("planned", 0)) + int(counts.get("in_flight", 0))
+            else:
+                backlog = len(self.store.unfinished_actions())
+            self.metrics.ledger_backlog.set(backlog)
+        except StateStoreError:
+            pass
+
+    # ------------------------------------------------------------------ running
+
+    def run_cycles(
+        self, n: int, *, between: Callable[[int], None] | None = None
+    ) -> list[PollReport]:
+        """Run ``n`` polls (each followed by the follow-up job) without the scheduler;
+        ``between(i)`` runs after cycle ``i`` (the demo uses it to play the customer)."""
+        self.startup()
+        reports = []
+        for i in range(n):
+            reports.append(self.poll_once())
+            self.follow_up_once()
+            if between is not None and i < n - 1:
+                between(i)
+        return reports
+
+    def run(self, *, once: bool = False) -> int:
+        """Block until SIGTERM/SIGINT (or after one poll with ``once``); exit code."""
+        self._install_signals()
+        self.startup()
+        if once:
+            report = self.poll_once()
+            self.follow_up_once()
+            self._resign()
+            return 0 if report.ok else 1
+        from apscheduler.executors.pool import ThreadPoolExecutor  # noqa: PLC0415  # heavy
+        from apscheduler.schedulers.blocking import BlockingScheduler  # noqa: PLC0415
+
+        scheduler = BlockingScheduler(
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        now = datetime.now(UTC)
+        scheduler.add_job(
+            self.poll_once,
+            "interval",
+            seconds=self.poll_seconds,
+            id="poll",
+            name="poll",
+            next_run_time=now,
+        )
+        scheduler.add_job(
+            self.follow_up_once,
+            "interval",
+            seconds=self.followup_seconds,
+            id="followup",
+            name="follow-up",
+            next_run_time=now + timedelta(seconds=min(5.0, self.poll_seconds)),
+        )
+        if self.config_source is not None:
+            scheduler.add_job(
+                self.reload_config,
+                "interval",
+                seconds=self.reload_seconds,
+                id="reload",
+                name="config reload",
+            )
+        self._scheduler = scheduler
+        self.log.info(
+            "daemon.scheduler_started",
+            poll_seconds=self.poll_seconds,
+            followup_seconds=self.followup_seconds,
+            reload_seconds=self.reload_seconds,
+        )
+        if self.stopping.is_set():  # a signal before the scheduler existed
+            return 0
+        scheduler.start()  # returns after shutdown
+        # The job in hand finishes its ticket; wait for it before closing anything.
+        if self._busy.acquire(timeout=SHUTDOWN_GRACE_SECONDS):
+            self._busy.release()
+        else:
+            self.log.error("daemon.shutdown_timeout", grace=SHUTDOWN_GRACE_SECONDS)
+        self._resign()
+        self.log.info("daemon.stopped")
+        return 0
+
+    def request_stop(self, reason: str = "requested") -> None:
+        """Stop claiming tickets; the ticket in hand is finished. Safe from a signal."""
+        first = not self.stopping.is_set()
+        self.stopping.set()
+        if first:
+            self.log.info("daemon.stopping", reason=reason)
+        scheduler = self._scheduler
+        if scheduler is not None and getattr(scheduler, "running", False):
+            scheduler.shutdown(wait=False)
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self.request_stop(signal.Signals(signum).name)
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def _resign(self) -> None:
+        resign = getattr(self.store, "resign", None)
+        if resign is not None and not self.dry_run:
+            with contextlib.suppress(StateStoreError):
+                resign(LEADER_LEASE, self.owner)
