@@ -874,7 +874,10 @@ class SandboxModel:
     def load_labelled(self, path: str | Path) -> list[str]:
         """Load a ROUTING.md JSON Lines file (validated by ``read_labelled``)."""
         p = Path(path)
-        lines = p.read_text(encoding="utf-8").splitlines()
+        try:
+            lines = p.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {p}: {exc}") from exc
         rows = [json.loads(lines[lt.line - 1]) for lt in read_labelled(p)]
         return self.load_rows(rows)
 
