@@ -52,8 +52,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from routerbot.sandbox import FaultPlan, SandboxModel, SandboxServer
-    from routerbot.sandbox.model import DEFAULT_EMAIL, DEFAULT_TOKEN
+    from routerbot.sandbox import FaultPlan, SandboxModel, SandboxServer  # noqa: PLC0415 - keep --help fast
+    from routerbot.sandbox.model import DEFAULT_EMAIL, DEFAULT_TOKEN  # noqa: PLC0415
 
     faults = FaultPlan.parse(args.faults, seed=args.seed)
     kwargs = {"email": args.email or DEFAULT_EMAIL, "token": args.token or DEFAULT_TOKEN}
