@@ -76,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _triage_live(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    from routerbot.errors import InputError  # noqa: PLC0415
-
     import importlib  # noqa: PLC0415
+
+    from routerbot.errors import InputError  # noqa: PLC0415
 
     try:
         # imported by name: the service layer is written apart and may be absent

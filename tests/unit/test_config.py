@@ -1,0 +1,148 @@
+"""The routing file: the shipped one loads; every kind of mistake is named with path and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routerbot.config import KNOWN_FAQ_IDS, load_config, parse_config
+from routerbot.domain import Category, Population, Target
+from routerbot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "config" / "routing.toml"
+
+
+def shipped_text() -> str:
+    return SHIPPED.read_text(encoding="utf-8")
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="test.toml")
+    return info.value.problems
+
+
+def line_of(text: str, needle: str, start: int = 0) -> int:
+    return text[: text.index(needle, start)].count("\n") + 1
+
+
+def test_shipped_routing_file_loads_with_the_three_targets() -> None:
+    config = load_config(SHIPPED)
+    assert config.categories[Category.HABILITATION].target == Target("3", "84")
+    assert config.categories[Category.ASSISTANCE_OPERATEUR].target == Target("3", "86")
+    assert config.categories[Category.ASSISTANCE_SD].target == Target("4", "87")
+    assert set(config.faq) == set(KNOWN_FAQ_IDS)
+    assert config.conversation.max_asks == 2
+    assert config.workflow.status_waiting_customer == "Waiting for customer"
+    assert config.labels.handled == "routerbot"
+    assert len(config.config_hash) == 64
+
+
+def test_answers_carry_the_links_of_the_requesters_population() -> None:
+    config = load_config(SHIPPED)
+    answer = config.faq["nous-contacter"].answer
+    assert "portal/3/group/28/create/86" in config.render(answer, Population.OPERATEUR)
+    sd = config.render(answer, Population.SERVICES_DECONCENTRES)
+    assert "portal/4/group/27/create/87" in sd
+    assert "portal/3" not in sd
+
+
+def test_config_is_frozen() -> None:
+    config = load_config(SHIPPED)
+    with pytest.raises(ValueError, match="frozen"):
+        config.thresholds.faq_reply_min_confidence = 0.1  # type: ignore[misc]
+
+
+def test_unknown_key_is_refused_with_path_and_line() -> None:
+    text = shipped_text().replace("[thresholds]\n", "[thresholds]\nfaq_treshold = 0.5\n", 1)
+    line = line_of(text, "faq_treshold")
+    assert f"thresholds → faq_treshold (line {line}): unknown key" in problems_of(text)
+
+
+def test_bad_regex_is_refused_with_its_index() -> None:
+    text = shipped_text().replace(
+        'weight = 0.8, name = "je suis exportateur" },',
+        "weight = 0.8, name = \"je suis exportateur\" },\n  { regex = '(unclosed', weight = 0.5 },",
+    )
+    line = line_of(text, "(unclosed")
+    [problem] = problems_of(text)
+    assert problem.startswith(
+        f"population → operateur → statements → patterns[1] → regex (line {line}): bad pattern:"
+    )
+
+
+def test_unknown_faq_id_is_refused() -> None:
+    text = shipped_text() + '\n[faq.mot-de-passe-oublie]\nquestion = "?"\nanswer = "x"\n'
+    line = line_of(text, "[faq.mot-de-passe-oublie]")
+    [problem] = problems_of(text)
+    assert problem.startswith(f"faq → mot-de-passe-oublie (line {line}): unknown FAQ id")
+
+
+def test_login_failure_must_name_a_known_faq() -> None:
+    text = shipped_text().replace('faq = "connexion-impossible"', 'faq = "connexion"', 1)
+    line = line_of(text, 'faq = "connexion"')
+    assert problems_of(text) == [f"login_failure → faq (line {line}): unknown FAQ id 'connexion'"]
+
+
+def test_broken_template_placeholder_is_refused() -> None:
+    text = shipped_text().replace("formulaire : {contact_link}", "formulaire : {contact_lien}")
+    start = text.index("[faq.nous-contacter]")
+    line = line_of(text, "answer =", start)
+    [problem] = problems_of(text)
+    assert problem.startswith(
+        f"faq → nous-contacter → answer (line {line}): unknown placeholder {{contact_lien}}"
+    )
+
+
+def test_unbalanced_brace_in_template_is_refused() -> None:
+    text = shipped_text().replace("quelle version : {form_link}", "quelle version : {form_link")
+    [problem] = problems_of(text)
+    assert "broken template" in problem
+
+
+def test_out_of_range_number_is_refused() -> None:
+    text = shipped_text().replace(
+        "faq_reply_min_confidence = 0.75", "faq_reply_min_confidence = 1.5", 1
+    )
+    line = line_of(text, "faq_reply_min_confidence = 1.5")
+    assert problems_of(text) == [
+        f"thresholds → faq_reply_min_confidence (line {line}): "
+        "Input should be less than or equal to 1"
+    ]
+
+
+def test_missing_category_is_refused() -> None:
+    text = shipped_text()
+    start = text.index("[categories.assistance_sd]")
+    end = text.index("# ------", start)
+    problems = problems_of(text[:start] + text[end:])
+    assert any("categories" in p and "missing category 'assistance_sd'" in p for p in problems)
+
+
+def test_empty_phrase_is_refused_at_its_index() -> None:
+    text = shipped_text().replace(
+        '  "demande habilitation",\n', '  "demande habilitation",\n  "le la",\n', 1
+    )
+    line = line_of(text, '"le la"')
+    assert problems_of(text) == [
+        f"categories → habilitation → signals → strong[1] (line {line}): "
+        "phrase has only stop words after normalisation"
+    ]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = shipped_text().replace("[thresholds]\n", "[thresholds]\nfoo = 1\n", 1)
+    text = text.replace("max_asks = 2", "max_asks = 9", 1)
+    assert len(problems_of(text)) == 2
+
+
+def test_invalid_toml_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        parse_config("[thresholds\n")
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.toml")
