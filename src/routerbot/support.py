@@ -881,3 +881,31 @@ def read_history(
         token = page.get("nextPageToken")
         if page.get("isLast", not token) or not token:
             return
+
+
+# =========================================================================== file helpers
+
+
+def compare_file(
+    path: str, old_config_path: str, new_config: RoutingConfig
+) -> tuple[list[DecisionChange], int]:
+    """``routerbot eval FILE --compare-config OLD.toml``: the changes and the ticket count."""
+    from routerbot.config import load_config  # noqa: PLC0415
+    from routerbot.labelled import read_labelled  # noqa: PLC0415
+
+    old = load_config(old_config_path)
+    tickets = [lt.ticket for lt in read_labelled(path)]
+    return compare_configs(tickets, old, new_config), len(tickets)
+
+
+def changes_as_json(changes: Sequence[DecisionChange]) -> list[dict[str, Any]]:
+    fields = DecisionSummary.FIELDS
+    return [
+        {
+            "id": c.key,
+            "changed": list(c.changed),
+            "old": {f: getattr(c.old, f) for f in fields},
+            "new": {f: getattr(c.new, f) for f in fields},
+        }
+        for c in changes
+    ]
