@@ -15,6 +15,7 @@ DEFAULT_CONFIG = "config/routing.toml"
 EPILOG = """examples:
   routerbot eval ../shared/data/tickets-dev.jsonl
   routerbot eval tickets.jsonl --config my-routing.toml --decisions out.jsonl
+  routerbot eval history.jsonl --compare-config routing-before.toml
 
 Tickets without "expected" are decided and written to --decisions, not scored.
 Exit code 0 when every bar of the metrics table holds, 1 otherwise.
@@ -41,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=DEFAULT_CONFIG, help="routing file (default: %(default)s)")
     p.add_argument("--decisions", metavar="OUT.jsonl", help="write one decision per line here")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument(
+        "--compare-config",
+        metavar="OLD.toml",
+        help="also list the tickets whose decision differs under OLD.toml, side by side",
+    )
 
 
 def load(args: argparse.Namespace) -> tuple[RoutingConfig, EvalReport]:
@@ -70,8 +76,19 @@ def run(args: argparse.Namespace) -> int:
     _config, report = load(args)
     if args.decisions:
         write_decisions(report, args.decisions)
+    changes = None
+    if args.compare_config:  # routerbot.support owns the comparison
+        from routerbot import support  # noqa: PLC0415
+
+        changes, total = support.compare_file(args.file, args.compare_config, _config)
     if args.json:
-        print(json.dumps({"counts": report.counts, "metrics": report.metrics}, indent=2))
+        out: dict[str, Any] = {"counts": report.counts, "metrics": report.metrics}
+        if changes is not None:
+            out["changes"] = support.changes_as_json(changes)
+        print(json.dumps(out, indent=2))
     else:
         print(render_table(report), end="")
+        if changes is not None:
+            print(f"\nold: {args.compare_config}   new: {args.config}")
+            print(support.render_changes(changes, total), end="")
     return 0 if all(report.passes().values()) else 1
