@@ -11,6 +11,7 @@ DEFAULT_CONFIG = "config/routing.toml"
 EPILOG = """examples:
   routerbot check-config                          checks config/routing.toml
   routerbot check-config /etc/routerbot/routing.toml
+  routerbot check-config config/routing.toml --tickets history.jsonl
 
 Exit code 0 when the file is valid, 2 when it is not (every problem is listed with
 its TOML path and line).
@@ -27,6 +28,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("path", nargs="?", default=DEFAULT_CONFIG, help="the routing file")
+    p.add_argument(
+        "--tickets",
+        metavar="FILE.jsonl",
+        help="also warn about phrases and patterns that fire on none of these tickets",
+    )
     p.set_defaults(func=run)
 
 
@@ -63,4 +69,12 @@ def run(args: argparse.Namespace) -> int:
         f"{config.conversation.reminder_after_days} d, hand-over after "
         f"{config.conversation.handover_after_days} d"
     )
+    from routerbot import support  # noqa: PLC0415 - overlap / never-fires warnings
+    from routerbot.labelled import read_labelled  # noqa: PLC0415
+
+    tickets = [lt.ticket for lt in read_labelled(args.tickets)] if args.tickets else None
+    warnings = support.config_warnings(config, tickets)
+    print(f"  warnings: {len(warnings)}")
+    for warning in warnings:
+        print(f"  - {warning}")
     return 0
