@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from routerbot.chaos import crash_point
 from routerbot.domain import (
     Action,
     AddLabel,
@@ -441,6 +442,7 @@ class TriageService:
                 _skip_decision(key, "leased by another replica"), [], key, Outcome.BUSY
             )
         try:
+            crash_point("after_claim")
             return work(lease)
         except LeaseLost:
             self.metrics.lease_lost.inc()
@@ -507,6 +509,7 @@ class TriageService:
             self.store.record_intent(
                 p.action_id, ticket.key, p.kind, action_payload(p, finish), lease
             )
+        crash_point("after_intent")
         records = {r.action_id: r for r in self.store.actions_for(ticket.key)}
         return self._run(snap, decision, planned, records=records, finish=finish, lease=lease)
 
@@ -561,7 +564,9 @@ class TriageService:
                 elif status == "gone":
                     failed.append(p.label)
                     break
+            crash_point("after_done_before_record")
             self._save_record(jira_key, snap, planned, finish, lease)
+            crash_point("after_record_before_state")
         except _Pending as pend:
             outcome = Outcome.RATE_LIMITED if pend.retry_after is not None else Outcome.PENDING
             self.log.warning(
@@ -585,6 +590,7 @@ class TriageService:
         self._remember(
             ticket, self.store.get_ticket(ticket.key), lease, finish=finish, key=jira_key
         )
+        crash_point("after_record_before_cursor")
         outcome = Outcome.FAILED if failed and not executed else Outcome.DONE
         self._count(decision, executed or ["none"])
         self._log(decision, ticket.key, executed, outcome, failed, event=event)
@@ -614,6 +620,7 @@ class TriageService:
             return "already", current.external_ref
         if current.state is ActionState.FAILED:
             return "failed", current.error
+        crash_point("after_in_flight")
         return self._act(p, jira_key, snap.ticket.key, lease)
 
     def _known_outcome(  # noqa: PLR0911  # one return per ledger situation
@@ -683,6 +690,7 @@ class TriageService:
             self.metrics.actions.labels(p.kind, "failed").inc()
             self.log.error("action.failed", key=key, action=p.label, error=_safe_error(exc))
             return ("gone" if isinstance(exc, NotFound) else "failed"), str(exc)[:200]
+        crash_point("after_send_before_done")
         self.store.mark_done(p.action_id, lease, ref)
         self.metrics.actions.labels(p.kind, "done").inc()
         return "done", ref if isinstance(p.action, Reroute) else ""
