@@ -295,8 +295,9 @@ class SandboxModel:
     """An in-memory JSM site with the two Expadon portals.
 
     ``clock`` gives "now" for every timestamp (inject a fake in tests).
-    ``move_polls`` is how many polls of a bulk-move task it takes to complete it
-    (a task also completes by itself ``move_seconds`` after submission).
+    ``move_polls`` is how many polls of a bulk-move task it takes to complete it: the
+    first poll sees ENQUEUED, the next RUNNING, the third COMPLETE (a task also
+    completes by itself ``move_seconds`` after submission, polled or not).
     """
 
     def __init__(
@@ -306,7 +307,7 @@ class SandboxModel:
         token: str = DEFAULT_TOKEN,
         clock: Clock | None = None,
         time_zone: str = DEFAULT_TIME_ZONE,
-        move_polls: int = 2,
+        move_polls: int = 3,
         move_seconds: float = 5.0,
     ) -> None:
         self.lock = threading.RLock()
@@ -724,7 +725,7 @@ class SandboxModel:
             if task is None:
                 raise SandboxApiError(404, f"Task {task_id} not found.")
             task.polls += 1
-            if task.status == "ENQUEUED":
+            if task.status == "ENQUEUED" and task.polls > 1:
                 task.status, task.started, task.updated = "RUNNING", self.now(), self.now()
             if task.status == "RUNNING" and task.polls >= self.move_polls:
                 self._complete(task)

@@ -725,23 +725,20 @@ class SandboxApp:
         view = self.view(req)
         total = len(task.targets)
         done = len(task.processed)
-        return Resp(
-            200,
-            {
-                "taskId": task.id,
-                "status": task.status,
-                "progressPercent": 100 if task.status == "COMPLETE" else (done * 100 // total),
-                "submittedBy": {"accountId": task.submitted_by},
-                "created": view.jira_time(task.created),
-                "started": view.jira_time(task.started),
-                "updated": view.jira_time(task.updated or task.created),
-                "totalIssueCount": total,
-                "processedAccessibleIssues": [int(i) for i in task.processed],
-                "failedAccessibleIssues": task.failed,
-                "invalidOrInaccessibleIssueCount": task.invalid_count,
-            }
-            | ({} if task.started else {"started": None}),
-        )
+        progress = {
+            "taskId": task.id,
+            "status": task.status,
+            "progressPercent": 100 if task.status == "COMPLETE" else (done * 100 // total),
+            "submittedBy": {"accountId": task.submitted_by},
+            "created": view.jira_time(task.created),
+            "started": view.jira_time(task.started),
+            "updated": view.jira_time(task.updated or task.created),
+            "totalIssueCount": total,
+            "processedAccessibleIssues": [int(i) for i in task.processed],
+            "failedAccessibleIssues": task.failed,
+            "invalidOrInaccessibleIssueCount": task.invalid_count,
+        }
+        return Resp(200, {k: v for k, v in progress.items() if v is not None})
 
     # ----------------------------------------------------------------- servicedeskapi
 

@@ -349,15 +349,21 @@ class View:
                     "id": h.id,
                     "author": self.user_details(self.model.users[h.author_id]),
                     "created": self.jira_time(h.created),
+                    # Jira sends nulls here; the spec types them as plain strings, so the
+                    # sandbox leaves empty ends out (clients read them with .get()).
                     "items": [
                         {
-                            "field": it.field,
-                            "fieldtype": it.fieldtype,
-                            "fieldId": it.field_id,
-                            "from": it.from_,
-                            "fromString": it.from_string,
-                            "to": it.to,
-                            "toString": it.to_string,
+                            k: v
+                            for k, v in (
+                                ("field", it.field),
+                                ("fieldtype", it.fieldtype),
+                                ("fieldId", it.field_id),
+                                ("from", it.from_),
+                                ("fromString", it.from_string),
+                                ("to", it.to),
+                                ("toString", it.to_string),
+                            )
+                            if v is not None
                         }
                         for it in h.items
                     ],
