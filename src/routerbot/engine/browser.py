@@ -192,6 +192,7 @@ _BARE_VERSION = re.compile(
     r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?:[:=][ \t]*)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
     r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
 )
+_BARE_ESR = re.compile(r"(?<![\w.])(?P<v>\d{2,3}(?:\.\d{1,2}){1,2})(?P<esr>[ \t]?esr)(?![\w.])")
 _BARE_BUILD = re.compile(
     r"(?<![\w.])(?P<v>\d{2,3}\.\d{1,2}\.\d{3,5}\.\d{1,4})(?P<esr>esr)?(?![\w.])"
 )
@@ -234,7 +235,11 @@ def parse_user_agent(ua: str) -> Browser | None:
         return None
     if parsed is None or parsed.family == "Other":
         return None
-    name = UA_FAMILIES.get(parsed.family, "other")
+    name = UA_FAMILIES.get(parsed.family)
+    if name is None:
+        if not _UA_START.match(ua.lstrip()):
+            return None  # curl, bots, libraries: not a browser a person uses
+        name = "other"
     major = parsed.major if parsed.major and _major_ok(name, parsed.major) else None
     return Browser(name, major, ua.strip())
 
@@ -373,12 +378,15 @@ def _named_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
 def _bare_version_ok(w: str, m: re.Match[str], rx: re.Pattern[str]) -> bool:
     parts = m.group("v").split(".")
     major = parts[0]
-    if not major.isdigit() or major.startswith("0"):
+    if (
+        not major.isdigit()
+        or major.startswith("0")
+        or _NOT_BROWSER_CONTEXT.search(w[max(0, m.start() - 40) : m.start()])
+        or _NOT_A_VERSION_AFTER.match(w, m.end())
+    ):
         return False
-    if _NOT_BROWSER_CONTEXT.search(w[max(0, m.start() - 40) : m.start()]):
-        return False
-    if _NOT_A_VERSION_AFTER.match(w, m.end()):
-        return False
+    if rx is _BARE_ESR:
+        return 10 <= int(major) <= 200
     if len(parts) >= 3:
         if rx is _BARE_BUILD:
             return 40 <= int(major) <= 200 and int(parts[2]) >= 256
@@ -388,7 +396,7 @@ def _bare_version_ok(w: str, m: re.Match[str], rx: re.Pattern[str]) -> bool:
 
 def _bare_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
     mentions: list[_Mention] = []
-    for rx in (_BARE_VERSION, _BARE_BUILD):
+    for rx in (_BARE_VERSION, _BARE_BUILD, _BARE_ESR):
         for m in rx.finditer(w):
             if len(mentions) >= _MAX_MENTIONS:
                 break

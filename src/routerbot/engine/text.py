@@ -552,9 +552,16 @@ def _stemmer() -> Any:
 
 @functools.lru_cache(maxsize=65536)
 def stem(token: str) -> str:
-    """French Snowball stem of one normalised token (``"habilitations"`` → ``"habilit"``)."""
+    """French Snowball stem of one normalised token (``"habilitations"`` → ``"habilit"``).
+
+    One fix over plain Snowball: a plural in "-ions" is stemmed as its singular, because
+    Snowball reads "-ions" as a verb ending ("connexions" → "connex" but "connexion" →
+    "connexion"); with the fix both give "connexion".
+    """
     if len(token) <= 2 or len(token) > 40 or token.isdigit():
         return token
+    if len(token) > 5 and token.endswith("ions"):
+        token = token[:-1]
     try:
         return str(_stemmer().stemWord(token))
     except Exception:  # pragma: no cover - defensive

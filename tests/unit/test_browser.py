@@ -1,0 +1,394 @@
+"""Browser and version extraction from words, user-agent strings and conversations."""
+
+from __future__ import annotations
+
+import pytest
+
+from routerbot.domain import Browser
+from routerbot.engine.browser import (
+    BROWSER_NAMES,
+    extract_browser,
+    extract_browser_from_conversation,
+    parse_user_agent,
+)
+
+
+def named(text: str) -> tuple[str, str | None] | None:
+    found = extract_browser(text)
+    return None if found is None else (found.name, found.version)
+
+
+def conversation(*texts: str) -> tuple[str, str | None] | None:
+    found = extract_browser_from_conversation(texts)
+    return None if found is None else (found.name, found.version)
+
+
+# --------------------------------------------------------------------------- user agents
+
+USER_AGENTS = [
+    # Desktop
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/121.0.0.0 Safari/537.36",
+        ("chrome", "121"),
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:122.0) Gecko/20100101 Firefox/122.0",
+        ("firefox", "122"),
+    ),
+    (
+        "Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0",
+        ("firefox", "115"),
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/121.0.0.0 Safari/537.36 Edg/121.0.2277.83",
+        ("edge", "121"),
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/70.0.3538.102 Safari/537.36 Edge/18.19045",
+        ("edge", "18"),
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Version/16.6 Safari/605.1.15",
+        ("safari", "16"),
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36 OPR/106.0.0.0",
+        ("opera", "106"),
+    ),
+    ("Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko", ("ie", "11")),
+    ("Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0)", ("ie", "8")),
+    (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Ubuntu Chromium/119.0.6045.159 Chrome/119.0.6045.159 Safari/537.36",
+        ("chrome", "119"),
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36 Vivaldi/6.5.3206.55",
+        ("other", "6"),
+    ),
+    # Mobile
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+        "like Gecko) Version/17.3 Mobile/15E148 Safari/604.1",
+        ("safari", "17"),
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 16_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/16.6 Mobile/15E148 Safari/604.1",
+        ("safari", "16"),
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/121.0.6167.101 Mobile Safari/537.36",
+        ("chrome", "121"),
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+        "like Gecko) CriOS/121.0.6167.66 Mobile/15E148 Safari/604.1",
+        ("chrome", "121"),
+    ),
+    (
+        "Mozilla/5.0 (Android 14; Mobile; rv:122.0) Gecko/122.0 Firefox/122.0",
+        ("firefox", "122"),
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+        "like Gecko) FxiOS/122.0 Mobile/15E148 Safari/605.1.15",
+        ("firefox", "122"),
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-A536B) AppleWebKit/537.36 (KHTML, like "
+        "Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+        ("other", "23"),
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 13; SM-G991B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/121.0.0.0 Mobile Safari/537.36 EdgA/121.0.2277.107",
+        ("edge", "121"),
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 13; SM-G991B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Mobile Safari/537.36 OPR/79.1.4195.76977",
+        ("opera", "79"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("ua", "expected"), USER_AGENTS)
+def test_parses_real_user_agent_strings(ua: str, expected: tuple[str, str]) -> None:
+    assert named(ua) == expected
+    parsed = parse_user_agent(ua)
+    assert parsed is not None
+    assert (parsed.name, parsed.version) == expected
+
+
+def test_reads_a_user_agent_pasted_inside_a_sentence_and_html() -> None:
+    body = (
+        "<p>Voici ce que donne la page :</p><p><code>Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
+        " AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36 "
+        "Edg/119.0.2151.97</code></p><p>Merci</p>"
+    )
+    assert named(body) == ("edge", "119")
+
+
+def test_reads_a_user_agent_fragment_without_the_mozilla_prefix() -> None:
+    assert named("copié : AppleWebKit/537.36 Chrome/118.0.5993.88 Safari/537.36") == (
+        "chrome",
+        "118",
+    )
+
+
+def test_user_agent_keeps_the_string_as_raw() -> None:
+    ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:122.0) Gecko/20100101 Firefox/122.0"
+    found = extract_browser(f"Mon navigateur : {ua}\nMerci")
+    assert found is not None
+    assert found.raw == ua
+
+
+def test_unknown_user_agent_is_not_a_browser() -> None:
+    assert parse_user_agent("curl/8.4.0") is None
+
+
+# --------------------------------------------------------------------------- words
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("j'utilise Firefox 121", ("firefox", "121")),
+        ("navigateur : firefox 102.8 esr", ("firefox", "102")),
+        ("Mozilla Firefox 115.6.0esr (64 bits)", ("firefox", "115")),
+        ("Chrome v.119 sous Windows", ("chrome", "119")),
+        ("chrome version 118.0.5993", ("chrome", "118")),
+        ("Google Chrome 108.0.5359.125", ("chrome", "108")),
+        ("Google Chrome (Version 121.0.6167.140 (Build officiel) (64 bits))", ("chrome", "121")),
+        ("Edge 120", ("edge", "120")),
+        ("Microsoft Edge version 120.0.2210.144", ("edge", "120")),
+        ("Microsoft Edge", ("edge", None)),
+        ("IE11", ("ie", "11")),
+        ("ie 9", ("ie", "9")),
+        ("Internet Explorer 11", ("ie", "11")),
+        ("toujours sous IE", ("ie", None)),
+        ("Safari 16 sur un Mac", ("safari", "16")),
+        ("Opera 104", ("opera", "104")),
+        ("Opera GX", ("opera", None)),
+        ("Vivaldi 6.4", ("other", "6")),
+        ("j'utilise Brave", ("other", None)),
+        ("Samsung Internet 22", ("other", "22")),
+        ("Chromium 119", ("chrome", "119")),
+        ("la version 117 de Chrome", ("chrome", "117")),
+        ("CHROME V.121 SUR WINDOWS 11", ("chrome", "121")),
+        ("firefox,version: 120", ("firefox", "120")),
+        ("sur сhrоmе 120", ("chrome", "120")),  # Cyrillic homoglyphs
+        ("Ch\u200brome 120", ("chrome", "120")),  # zero-width space inside the name
+    ],
+)
+def test_reads_browser_and_major_version_from_words(
+    sentence: str, expected: tuple[str, str | None]
+) -> None:
+    assert named(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Edge (dernière version)",
+        "chrome à jour",
+        "la dernière version de Chrome",
+        "Chrome, tel 06 71 22 48 90",
+        "Chrome 64 bits",
+        "Chrome, le 12/01/2024",
+        "Firefox 15/01",
+        "Chrome 2 fois de suite",
+        "Safari 605",  # a WebKit build, not a Safari version
+        "Edge 3 postes",
+    ],
+)
+def test_names_the_browser_without_a_version_when_the_number_is_not_its_version(
+    sentence: str,
+) -> None:
+    found = extract_browser(sentence)
+    assert found is not None
+    assert found.version is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "version 2 du certificat",
+        "Windows 10",
+        "Expadon 2",
+        "le 03/02/2024 à 10:15",
+        "appelez-moi au 06 12 34 56 78",
+        "certificat n° 2024-118563",
+        "un brave homme m'a aidé",
+        "c'est-à-dire, ie le navigateur par défaut",
+        "l'explorateur de fichiers",
+        "Windows version 10.0.19045",
+        "adresse IP 192.168.100.12",
+        "je ne sais pas quel navigateur",
+        "",
+    ],
+)
+def test_finds_no_browser_in_false_positive_traps(sentence: str) -> None:
+    assert extract_browser(sentence) is None
+
+
+def test_ignores_a_browser_the_customer_says_they_do_not_have() -> None:
+    assert named("Je n'ai pas Chrome sur ce poste, seulement Edge") == ("edge", None)
+    assert named("Erreur sur Edge. Je préfère ne pas installer Chrome.") == ("edge", None)
+    assert named("sans Firefox ni Chrome, j'utilise Safari 17") == ("safari", "17")
+
+
+def test_does_not_read_negation_far_from_the_name() -> None:
+    assert named("je n'arrive pas à me connecter avec Firefox") == ("firefox", None)
+
+
+def test_a_chromium_based_browser_keeps_its_own_name() -> None:
+    assert named("J'utilise Vivaldi 6.5.3206.53 (basé sur Chromium).") == ("other", "6")
+    assert named("J'utilise Brave, basé sur Chromium") == ("other", None)
+
+
+def test_alternatives_without_versions_count_only_when_nothing_else_is_named() -> None:
+    assert named("Vous conseillez Chrome ou Firefox, mais j'ai Edge") == ("edge", None)
+    assert named("j'ai essayé Chrome et Firefox") is not None
+
+
+def test_the_latest_complete_statement_wins_in_one_text() -> None:
+    text = "J'ai d'abord essayé Edge, puis Google Chrome version 121.0.6167.85, même erreur."
+    assert named(text) == ("chrome", "121")
+
+
+def test_a_complete_statement_beats_a_later_bare_name() -> None:
+    assert named("Firefox 115 au bureau ; j'ai aussi essayé Edge") == ("firefox", "115")
+
+
+def test_about_page_wording_names_a_bare_version() -> None:
+    assert named("Version 91.0.4472.124 (Build officiel) (64 bits)") == ("chrome", "91")
+    assert named("118.0.2088.76 (Version officielle) (64 bits)") == ("edge", "118")
+    assert named("Version 121.0.6167.161 (Official Build) (64-bit)") == ("chrome", "121")
+    assert named("Version 121.0.2277.98 (Official build) (64-bit)") == ("edge", "121")
+    assert named("115.7.0esr (64 bits)") == ("firefox", "115")
+
+
+def test_build_number_tells_chrome_from_edge_when_wording_is_ambiguous() -> None:
+    # Both About pages say "(Build officiel)" in some French builds.
+    assert named("Version 120.0.2210.133 (Build officiel) (64 bits)") == ("edge", "120")
+    assert named("Version 120.0.6099.217 (Build officiel) (64 bits)") == ("chrome", "120")
+
+
+def test_a_bare_version_alone_names_no_browser() -> None:
+    assert extract_browser("version 121") is None
+    assert extract_browser("voici la version : 119.2") is None
+
+
+def test_raw_keeps_the_words_the_browser_was_read_from() -> None:
+    found = extract_browser("Navigateur : Firefox 115.3 ESR, poste verrouillé")
+    assert found == Browser("firefox", "115", "Firefox 115.3 ESR")
+
+
+def test_names_are_from_the_closed_set() -> None:
+    samples = ["Edge 1", "IE 11", "Vivaldi", "Safari", "Opera 100", "Firefox", "Chrome 120"]
+    for sample in samples:
+        found = extract_browser(sample)
+        assert found is None or found.name in BROWSER_NAMES
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+def test_conversation_merges_a_name_with_a_version_given_later() -> None:
+    assert conversation(
+        "je n'arrive pas à me connecter",
+        "c'est Chrome",
+        "Version 121.0.6167.140 (Build officiel) (64 bits)",
+    ) == ("chrome", "121")
+
+
+def test_conversation_merges_a_bare_version_into_the_named_browser() -> None:
+    assert conversation("erreur sur Edge", "voici la version : 120.0.2210.144") == ("edge", "120")
+
+
+def test_conversation_merges_a_version_given_before_the_name() -> None:
+    assert conversation("Version 121.0.6167.140", "c'est Chrome") == ("chrome", "121")
+
+
+def test_conversation_named_browser_beats_about_wording_guess() -> None:
+    # The customer named Chrome; an ambiguous About line does not rename it.
+    assert conversation("c'est chrome", "Version 119.0.6045.200") == ("chrome", "119")
+
+
+def test_conversation_latest_complete_statement_wins() -> None:
+    assert conversation("Firefox 115", "finalement sur Chrome 121 même erreur") == (
+        "chrome",
+        "121",
+    )
+    assert conversation("Firefox 115", "j'ai aussi essayé Chrome") == ("firefox", "115")
+
+
+def test_conversation_with_a_new_browser_named_takes_its_own_version() -> None:
+    assert conversation("Firefox 115", "je suis passé sur Edge", "version 120.0.2210.91") == (
+        "edge",
+        "120",
+    )
+
+
+def test_conversation_keeps_the_name_when_the_version_never_comes() -> None:
+    assert conversation("connexion impossible", "c'est chrome", "je ne trouve pas") == (
+        "chrome",
+        None,
+    )
+
+
+def test_conversation_bare_version_with_no_name_anywhere_is_none() -> None:
+    assert conversation("connexion impossible", "la version est 121") is None
+
+
+def test_conversation_bare_version_named_by_about_wording_when_nothing_else_does() -> None:
+    assert conversation("page blanche", "Version 86.0.4240.198 (Build officiel) (32 bits)") == (
+        "chrome",
+        "86",
+    )
+
+
+def test_conversation_of_nothing_is_none() -> None:
+    assert extract_browser_from_conversation([]) is None
+    assert conversation("bonjour", "merci") is None
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Chrome 120 " * 1_000_000,
+        "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0.0.0 Safari/537.36\n" * 50_000,
+        "Chrome/1 " * 500_000,
+        "\x00\x01Chrome\x02 120\x7f" * 100_000,
+        "\u202eChrome 120\u200f" * 100_000,
+        ("C" + "\u0301" * 30 + "hrome ") * 50_000,
+        "version 120.0.6099.1 " * 200_000,
+        "chrome ou firefox ou edge " * 200_000,
+        "1." * 2_000_000,
+        bytes(range(256)).decode("latin-1") * 40_000,
+    ],
+)
+def test_browser_extraction_survives_hostile_input(raw: str) -> None:
+    found = extract_browser(raw)
+    assert found is None or found.name in BROWSER_NAMES
+    merged = extract_browser_from_conversation([raw, raw])
+    assert merged is None or merged.name in BROWSER_NAMES
+
+
+def test_browser_extraction_accepts_non_string_input_without_raising() -> None:
+    assert extract_browser(None) is None  # type: ignore[arg-type]  # hostile caller
+    assert extract_browser_from_conversation([None, "Chrome 120"]) == Browser(  # type: ignore[list-item]  # hostile caller
+        "chrome", "120", "Chrome 120"
+    )

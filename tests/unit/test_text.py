@@ -1,0 +1,472 @@
+"""French text normalisation: cleaning messages, comparable forms, typos, automatic replies."""
+
+from __future__ import annotations
+
+import pytest
+
+from routerbot.engine import text
+from routerbot.engine.text import (
+    MAX_CHARS,
+    clean_body,
+    fuzzy_contains,
+    is_auto_reply,
+    normalise,
+    split_body,
+    stem,
+    stems,
+    tokens,
+)
+
+# --------------------------------------------------------------------------- normalise
+
+
+def test_normalise_folds_case_and_accents() -> None:
+    assert normalise("ÉCHEC de l'Habilitation à Expadon") == "echec de l habilitation a expadon"
+
+
+def test_normalise_folds_ligatures_and_typographic_punctuation() -> None:
+    assert normalise("L’œuvre « déjà » vue — cœur‑de‑métier") == "l oeuvre deja vue coeur de metier"
+
+
+def test_normalise_turns_punctuation_into_single_spaces() -> None:
+    assert normalise("  connexion...impossible!!!\n\t(erreur 500)  ") == (
+        "connexion impossible erreur 500"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sms", "expected"),
+    [
+        ("bjr j ai un pb de cnx", "bonjour j ai un probleme de connexion"),
+        ("mdp oublié stp", "mot de passe oublie s il te plait"),
+        (
+            "qd je me connecte ca marche pas svp",
+            "quand je me connecte ca marche pas s il vous plait",
+        ),
+        ("c tjs pareil ds l appli", "c toujours pareil dans l appli"),
+        ("jarrive pas a me co pr les certifs", "j arrive pas a me co pour les certifs"),
+        ("j'arrive pas", "j arrive pas"),
+        ("narrive pas", "n arrive pas"),
+        ("Connection refusée", "connexion refusee"),
+    ],
+)
+def test_normalise_expands_sms_style_and_abbreviations(sms: str, expected: str) -> None:
+    assert normalise(sms) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Bjr, PB de cnx !", "L’œuvre", "jarrive pas ds l'appli", "ÉCOLE\u00a0d'été", "mdp"],
+)
+def test_normalise_is_idempotent(raw: str) -> None:
+    once = normalise(raw)
+    assert normalise(once) == once
+
+
+def test_normalise_maps_cyrillic_and_greek_homoglyphs_to_latin() -> None:
+    # "сhrоmе" below uses Cyrillic с, о and е; "Εdge" a Greek capital epsilon.
+    assert normalise("сhrоmе") == "chrome"
+    assert normalise("Εdge") == "edge"
+
+
+def test_normalise_drops_combining_marks_from_decomposed_text() -> None:
+    decomposed = "habilite\u0301e"  # e + COMBINING ACUTE ACCENT
+    assert normalise(decomposed) == "habilitee"
+
+
+def test_normalise_reads_fullwidth_letters_through_nfkc() -> None:
+    assert normalise("ＥＸＰＡＤＯＮ　２") == "expadon 2"
+
+
+# --------------------------------------------------------------------------- tokens and stems
+
+
+def test_tokens_drop_one_letter_noise_but_keep_digits() -> None:
+    assert tokens("J'ai l'Expadon 2 à jour") == ["ai", "expadon", "2", "jour"]
+
+
+def test_stem_reduces_french_inflections_to_one_stem() -> None:
+    assert stem("habilitations") == stem("habilitation")
+    assert stem("connexions") == stem("connexion")
+    assert stem("regions") == stem("region")
+    assert stem("certificats") == stem("certificat")
+
+
+def test_stem_leaves_numbers_and_very_long_tokens_alone() -> None:
+    assert stem("2024") == "2024"
+    long_token = "x" * 500
+    assert stem(long_token) == long_token
+
+
+def test_stems_of_differently_written_phrases_agree() -> None:
+    assert stems("Demandes d'HABILITATIONS") == stems("demande habilitation")
+
+
+# --------------------------------------------------------------------------- fuzzy_contains
+
+
+@pytest.mark.parametrize(
+    ("haystack", "phrase"),
+    [
+        ("je fais une demande d abilitation", "habilitation"),
+        ("mon identifient ne marche plus", "identifiant"),
+        ("erreur de conexion au module", "connexion"),
+        ("le mot de pase est refuse", "mot de passe"),
+        ("j ai perdu mon motdepase", "mot de passe"),
+        ("gestion des utilisateur", "gestion des utilisateurs"),
+    ],
+)
+def test_fuzzy_contains_tolerates_one_typo_per_word(haystack: str, phrase: str) -> None:
+    assert fuzzy_contains(normalise(haystack), normalise(phrase))
+
+
+def test_fuzzy_contains_accepts_the_anglicism_connection_through_normalise() -> None:
+    assert fuzzy_contains(normalise("Problème de connection"), normalise("connexion"))
+
+
+def test_fuzzy_contains_does_not_stretch_a_short_word_into_a_longer_one() -> None:
+    # "pas" has 3 letters: it must match exactly, and "passe" is not "pas".
+    assert not fuzzy_contains("demande de mot de passe", "mot de pas")
+
+
+def test_fuzzy_contains_requires_short_words_to_match_exactly() -> None:
+    assert not fuzzy_contains("le pdf est vide", "pdg")
+    assert not fuzzy_contains("mon compte", "mot")
+    assert fuzzy_contains("mon compte", "mon")
+
+
+def test_fuzzy_contains_rejects_two_typos_in_one_word_by_default() -> None:
+    assert not fuzzy_contains("abilitasion", "habilitation")
+    assert fuzzy_contains("abilitasion", "habilitation", max_typos=2)
+
+
+def test_fuzzy_contains_needs_the_words_in_a_row() -> None:
+    assert not fuzzy_contains("mot ou passe", "mot de passe")
+    assert not fuzzy_contains("de passe mot", "mot de passe")
+
+
+def test_fuzzy_contains_matches_whole_words_only() -> None:
+    assert not fuzzy_contains("deconnexion", "connexion")
+    assert fuzzy_contains("une deconnexion puis connexion", "connexion")
+
+
+def test_fuzzy_contains_with_zero_typos_is_exact_word_match() -> None:
+    assert fuzzy_contains("erreur de connexion", "connexion", max_typos=0)
+    assert not fuzzy_contains("erreur de conexion", "connexion", max_typos=0)
+
+
+def test_fuzzy_contains_never_matches_an_empty_phrase() -> None:
+    assert not fuzzy_contains("n importe quoi", "")
+    assert not fuzzy_contains("", "")
+
+
+def test_fuzzy_contains_gives_same_answers_when_the_haystack_is_reused() -> None:
+    hay = normalise("Bonjour, je n'arrive pas à me connecter, mon identifient est refusé")
+    phrases = ["identifiant", "connecter", "habilitation", "mot de passe", "identifiant"]
+    first = [fuzzy_contains(hay, p) for p in phrases]
+    second = [fuzzy_contains(hay, p) for p in phrases]
+    assert first == second == [True, True, False, False, True]
+
+
+# --------------------------------------------------------------------------- clean_body: HTML
+
+
+def test_clean_body_strips_html_tags_and_decodes_entities() -> None:
+    raw = (
+        "<div><p>Bonjour,</p><p>Erreur &laquo;&nbsp;acc&egrave;s refus&eacute;&nbsp;&raquo;"
+        " &amp; page blanche</p></div>"
+    )
+    assert clean_body(raw) == "Bonjour,\n\nErreur « accès refusé » & page blanche"
+
+
+def test_clean_body_drops_scripts_styles_and_comments() -> None:
+    raw = (
+        "<html><head><style>p {color: red}</style></head><body>"
+        "<p>Demande <!-- brouillon --> urgente</p><script>alert('x')</script></body></html>"
+    )
+    assert clean_body(raw) == "Demande urgente"
+
+
+def test_clean_body_keeps_email_addresses_in_angle_brackets() -> None:
+    raw = "Merci de répondre à <paul.martin@vergers-du-sud.fr> pour mon accès au module."
+    assert "paul.martin@vergers-du-sud.fr" in clean_body(raw)
+
+
+def test_clean_body_drops_html_blockquote_and_gmail_quote() -> None:
+    raw = (
+        "<p>Voici ma version de Firefox : 121.</p>"
+        "<blockquote>Pouvez-vous nous indiquer votre navigateur ?</blockquote>"
+    )
+    assert clean_body(raw) == "Voici ma version de Firefox : 121."
+    gmail = '<div>Toujours bloqué.</div><div class="gmail_quote">Le lun. ... a écrit :</div>'
+    assert clean_body(gmail) == "Toujours bloqué."
+
+
+# --------------------------------------------------------------------------- clean_body: wiki
+
+
+def test_clean_body_removes_jira_wiki_effects_links_and_images() -> None:
+    raw = (
+        "h2. Contexte\n"
+        "Le bouton *Télécharger* ne marche pas, voir [la capture|https://exemple.fr/c.png] "
+        "et !capture-ecran.png|thumbnail! ainsi que {{monospace}} et _italique_."
+    )
+    assert clean_body(raw) == (
+        "Contexte\nLe bouton Télécharger ne marche pas, voir la capture "
+        "et ainsi que monospace et italique."
+    )
+
+
+def test_clean_body_keeps_code_block_contents_but_not_markers() -> None:
+    raw = "Message obtenu :\n{code:java}HTTP 403 Forbidden{code}\n{noformat}ligne 2{noformat}"
+    body = clean_body(raw)
+    assert "HTTP 403 Forbidden" in body
+    assert "ligne 2" in body
+    assert "{" not in body
+
+
+def test_clean_body_treats_wiki_quote_blocks_as_quoted_text() -> None:
+    parts = split_body("Je confirme.\n{quote}Merci de préciser votre navigateur.{quote}")
+    assert parts.body == "Je confirme."
+    assert "préciser votre navigateur" in parts.quoted
+
+
+def test_clean_body_flattens_wiki_tables() -> None:
+    raw = "||Navigateur||Version||\n|Firefox|115|"
+    assert clean_body(raw) == "Navigateur Version\nFirefox 115"
+
+
+def test_clean_body_keeps_underscores_inside_identifiers() -> None:
+    assert clean_body("mon login est j_martin_export") == "mon login est j_martin_export"
+
+
+# --------------------------------------------------------------------------- clean_body: quotes
+
+
+def test_clean_body_cuts_french_gmail_quote_header_and_following_text() -> None:
+    raw = (
+        "Bonjour, c'est Edge version 118.\n\n"
+        "Le mar. 9 janv. 2024 à 14:32, Assistance Expadon <assistance@exemple.fr> a écrit :\n"
+        "> Bonjour,\n> Quel navigateur utilisez-vous ?\n"
+    )
+    parts = split_body(raw)
+    assert parts.body == "Bonjour, c'est Edge version 118."
+    assert "Quel navigateur" in parts.quoted
+
+
+def test_clean_body_cuts_quote_header_wrapped_on_two_lines() -> None:
+    raw = (
+        "Toujours la même erreur.\n"
+        "Le 10/01/2024 à 09:05, Support Certificats <support@exemple.fr>\n"
+        "a écrit :\n> ancien message"
+    )
+    assert clean_body(raw) == "Toujours la même erreur."
+
+
+def test_clean_body_cuts_english_on_wrote_header() -> None:
+    raw = "Still failing.\n\nOn Tue, 9 Jan 2024 at 14:32, Support wrote:\n> Which browser?"
+    assert clean_body(raw) == "Still failing."
+
+
+def test_clean_body_cuts_outlook_original_message_and_header_blocks() -> None:
+    raw_en = "Please see above.\n-----Original Message-----\nFrom: a\nSent: b\nSubject: c\nold"
+    assert clean_body(raw_en) == "Please see above."
+    raw_fr = (
+        "Voici le formulaire signé.\n\n"
+        "De : Martin Paul <p.martin@exemple.fr>\n"
+        "Envoyé : jeudi 11 janvier 2024 08:12\n"
+        "À : Assistance\n"
+        "Objet : RE: habilitation\n\n"
+        "Texte ancien"
+    )
+    assert clean_body(raw_fr) == "Voici le formulaire signé."
+
+
+def test_clean_body_cuts_outlook_header_flattened_on_one_line() -> None:
+    raw = "Ci-joint. De : Paul Envoyé : lundi À : support Objet : demande ancien texte"
+    assert clean_body(raw) == "Ci-joint."
+
+
+def test_clean_body_drops_interleaved_quoted_lines() -> None:
+    raw = "> Quel navigateur ?\nFirefox.\n> Quelle version ?\n121"
+    assert clean_body(raw) == "Firefox.\n121"
+
+
+def test_clean_body_keeps_the_content_of_a_message_that_is_only_a_forward() -> None:
+    raw = (
+        "---------- Message d'origine ----------\n"
+        "De : Jeanne Roux\nEnvoyé : lundi\nÀ : moi\nObjet : accès\n"
+        "Je n'ai pas accès au module Certificats."
+    )
+    assert clean_body(raw) == "Je n'ai pas accès au module Certificats."
+
+
+def test_clean_body_does_not_cut_at_a_sentence_starting_with_le() -> None:
+    raw = "Le module ne s'affiche pas.\nLe message dit que j'ai écrit trop vite."
+    assert clean_body(raw) == raw
+
+
+# --------------------------------------------------------------------------- clean_body: signatures
+
+
+def test_clean_body_removes_signature_after_cordialement() -> None:
+    raw = (
+        "Bonjour,\nJe voudrais savoir quels modèles sont en ligne.\n\n"
+        "Cordialement,\nLucie Bernard\nAssistante export – Bernard Huîtres\n05 46 00 00 00"
+    )
+    parts = split_body(raw)
+    assert parts.body == "Bonjour,\nJe voudrais savoir quels modèles sont en ligne."
+    assert parts.signature.startswith("Cordialement,")
+    assert "Bernard Huîtres" in parts.signature
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Bien cordialement,",
+        "Bonne journée",
+        "Merci d'avance",
+        "Merci par avance pour votre retour.",
+        "Bien à vous",
+        "Sincères salutations",
+        "--",
+        "Kind regards,",
+        "Cdt",
+        "En vous remerciant par avance,",
+    ],
+)
+def test_clean_body_recognises_common_closings(closing: str) -> None:
+    raw = f"Bonjour,\ncomment créer mon compte ?\n{closing}\nHugo Lenoir\nLenoir Fruits"
+    assert clean_body(raw) == "Bonjour,\ncomment créer mon compte ?"
+
+
+def test_clean_body_removes_closing_and_name_on_the_same_line() -> None:
+    assert clean_body("Erreur à la connexion avec Safari. Merci. Inès") == (
+        "Erreur à la connexion avec Safari."
+    )
+    assert clean_body("Page blanche\nMerci, Inès Morel, Morel Primeurs") == "Page blanche"
+
+
+def test_clean_body_keeps_a_closing_followed_by_a_long_message() -> None:
+    long_tail = "\n".join(
+        f"Point {i} : le certificat de l'envoi numéro {i} reste bloqué à la signature."
+        for i in range(12)
+    )
+    raw = f"Bonjour,\nMerci d'avance\n{long_tail}"
+    assert clean_body(raw) == raw
+
+
+def test_clean_body_keeps_a_merci_sentence_that_is_a_request() -> None:
+    raw = "Bonjour,\nMerci de me dire comment habiliter mon collègue."
+    assert clean_body(raw) == raw
+
+
+def test_clean_body_does_not_treat_a_lone_closing_as_the_whole_message() -> None:
+    assert clean_body("Cordialement") == "Cordialement"
+
+
+def test_clean_body_keeps_accents_and_case() -> None:
+    assert clean_body("Échec de connexion à l'Espace Certificats") == (
+        "Échec de connexion à l'Espace Certificats"
+    )
+
+
+def test_clean_body_removes_mobile_signature() -> None:
+    assert clean_body("Toujours bloqué\n\nEnvoyé de mon iPhone") == "Toujours bloqué"
+
+
+# --------------------------------------------------------------------------- automatic replies
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Réponse automatique : Je suis absente jusqu'au 15 mars.",
+        "Bonjour,\n\nJe suis absent du bureau jusqu'au lundi 4 mars inclus. "
+        "Pour toute urgence, contactez le standard.",
+        "Je suis en congés jusqu'au 22 avril, avec un accès limité à mes e-mails.",
+        "Bonjour, ceci est une réponse automatique. Votre message a bien été reçu.",
+        "Je prendrai connaissance de votre message à mon retour le 3 juin.",
+        "Automatic reply: I am out of the office until Monday.",
+        "Out of Office: back on 12 February",
+        "Undeliverable: RE: habilitation",
+        "Mail Delivery Subsystem\nDelivery to the following recipient failed permanently",
+        "Auto-Submitted: auto-replied\n\nMerci pour votre message.",
+        "Votre message n'a pas pu être remis à l'adresse indiquée.",
+        "RE: Réponse automatique : Absent",
+    ],
+)
+def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
+    assert is_auto_reply(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bonjour, je serai en congés la semaine prochaine, pouvez-vous valider mon "
+        "habilitation avant ?",
+        "Bonjour, je suis en congés jusqu'au 3, pouvez-vous traiter ma demande ?",
+        "Bonjour, j'ai reçu une réponse automatique mais aucune réponse depuis.",
+        "Bonjour, je n'arrive pas à me connecter. Je pars en vacances demain, c'est urgent.",
+        "Bonjour, l'exportateur est absent, qui peut signer le certificat ?",
+        "Je n'arrive pas à me connecter depuis Chrome.\n\nCordialement,\nMarc\n"
+        "PS : je serai absent du bureau jusqu'au 12, contactez ma collègue.",
+        "",
+        "Auto-Submitted: no\n\nBonjour, voici ma demande.",
+    ],
+)
+def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:
+    assert not is_auto_reply(body)
+
+
+def test_is_auto_reply_judges_on_the_opening_only() -> None:
+    request = "Bonjour, voici ma demande d'habilitation, formulaires en pièce jointe. " * 20
+    assert not is_auto_reply(request + "Réponse automatique : je suis absente du bureau.")
+
+
+# --------------------------------------------------------------------------- hostile input
+
+_HOSTILE = {
+    "ten_megabytes": "a" * 10_000_000,
+    "nul_and_controls": "Bonjour\x00\x01\x02\x1b[31m" * 200_000,
+    "rtl_marks": "\u202eBonjour\u200f\u2066" * 300_000,
+    "zero_width": "hab\u200bili\u200dtation\ufeff " * 100_000,
+    "zalgo": ("e" + "\u0301\u0302\u0303" * 20) * 100_000,
+    "nfkc_expanding": "\ufdfa" * 1_000_000,
+    "unclosed_tags": "<script>" * 200_000,
+    "angle_brackets": "<" * 2_000_000,
+    "lone_surrogates": "\ud800\udfff abc" * 100_000,
+    "closings": ("Cordialement. " * 40 + "\n") * 20_000,
+    "header_lookalikes": "De : x Envoyé : y " * 200_000,
+    "wiki_noise": "*a*_b_{{c}}[x|y]!i.png!|a|b|{quote}\n" * 100_000,
+    "binary": bytes(range(256)).decode("latin-1") * 40_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE))
+def test_text_functions_survive_hostile_input(name: str) -> None:
+    raw = _HOSTILE[name]
+    cleaned = clean_body(raw)
+    norm = normalise(raw)
+    assert isinstance(cleaned, str)
+    assert len(cleaned) <= MAX_CHARS
+    assert len(norm) <= 2 * MAX_CHARS  # abbreviations may lengthen a little
+    assert "\x00" not in cleaned
+    assert "\u202e" not in cleaned
+    assert set(norm) <= set("abcdefghijklmnopqrstuvwxyz0123456789 ")
+    assert isinstance(tokens(raw), list)
+    assert isinstance(stems(raw), list)
+    assert isinstance(is_auto_reply(raw), bool)
+    assert isinstance(fuzzy_contains(norm, "mot de passe"), bool)
+
+
+def test_bounded_cuts_after_nfkc() -> None:
+    # U+FDFA expands to 18 characters under NFKC: the cut must be on the expanded text.
+    out = text.bounded("\ufdfa" * 10, limit=20)
+    assert len(out) == 20
+
+
+def test_text_functions_accept_non_string_input_without_raising() -> None:
+    assert normalise(None) == ""  # type: ignore[arg-type]  # hostile caller
+    assert clean_body(None) == ""  # type: ignore[arg-type]  # hostile caller
+    assert is_auto_reply(None) is False  # type: ignore[arg-type]  # hostile caller
