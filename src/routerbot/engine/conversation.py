@@ -43,7 +43,7 @@ def is_ask(body: str, config: RoutingConfig) -> bool:
     norm = text.normalise(text.clean_body(body) or body)
     for ref in (conv.ask_message, conv.ask_again_message):
         ref_norm = text.normalise(ref.replace(conv.ask_marker, ""))
-        if fuzz.token_set_ratio(norm, ref_norm) >= conv.ask_similarity_min:
+        if fuzz.ratio(norm, ref_norm) >= conv.ask_similarity_min:
             return True
     words = set(norm.split())
     asks_browser = any(text.normalise(w) in words for w in conv.browser_words)

@@ -1,0 +1,366 @@
+"""The decision engine on tickets written for these tests (not the dev set)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from routerbot.config import RoutingConfig, load_config
+from routerbot.domain import (
+    AuthorRole,
+    Category,
+    Comment,
+    InternalNote,
+    Person,
+    Population,
+    PublicReply,
+    Ticket,
+    Transition,
+)
+from routerbot.engine import decide, decide_followup
+from routerbot.engine.explain import decision_to_json, render_checklist
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def config() -> RoutingConfig:
+    return load_config(ROOT / "config" / "routing.toml")
+
+
+def make(
+    description: str,
+    *,
+    summary: str = "Question",
+    email: str = "j.martin@vergers-martin.fr",
+    name: str = "Jeanne Martin",
+    where: str = "3/86",
+    comments: tuple[tuple[str, str], ...] = (),
+    assignee: str | None = None,
+) -> Ticket:
+    desk, rtype = where.split("/")
+    return Ticket(
+        key="T-1",
+        service_desk=desk,
+        request_type=rtype,
+        summary=summary,
+        description=description,
+        reporter=Person(display_name=name, email=email),
+        comments=tuple(
+            Comment(id=f"c{i}", author=AuthorRole(a), body=b) for i, (a, b) in enumerate(comments)
+        ),
+        assignee=assignee,
+    )
+
+
+# ------------------------------------------------------------------ population
+
+
+def test_reroutes_agent_ticket_filed_in_operator_portal(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, je suis inspecteur à la DDETSPP du Gers, je ne trouve plus la liste "
+        "des certificats à signer dans mon espace. Merci",
+        email="paul.roux@gers.gouv.fr",
+    )
+    d = decide(t, config)
+    assert d.population is Population.SERVICES_DECONCENTRES
+    assert d.category is Category.ASSISTANCE_SD
+    assert d.reroute is not None and str(d.reroute.target) == "4/87"
+
+
+def test_agent_writing_from_personal_mailbox_is_recognised_by_what_they_say(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour, agent au SIVEP de Rungis, ma boîte pro est en panne. Le bouton valider "
+        "ne répond plus sur les certificats. Cordialement",
+        email="marc.petit77@gmail.com",
+    )
+    assert decide(t, config).category is Category.ASSISTANCE_SD
+
+
+def test_operator_filing_in_agents_portal_is_moved_back(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, notre société n'arrive pas à joindre un fichier à la demande de certificat, "
+        "le message dit fichier trop gros. Merci",
+        email="export@conserves-durand.fr",
+        where="4/87",
+    )
+    d = decide(t, config)
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+    assert d.reroute is not None and str(d.reroute.target) == "3/86"
+
+
+def test_state_domain_alone_makes_an_agent(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, une question sur un certificat signé hier.",
+        email="a.b@agriculture.gouv.fr",
+        where="4/87",
+    )
+    d = decide(t, config)
+    assert d.category is Category.ASSISTANCE_SD
+    assert d.reroute is None
+
+
+def test_operator_sending_habilitation_forms_goes_to_the_habilitation_form(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour, veuillez trouver ci-joint le formulaire d'habilitation complété, reçu de la "
+        "DDPP du Nord, pour notre nouvelle assistante export. Cordialement",
+    )
+    d = decide(t, config)
+    assert d.category is Category.HABILITATION
+    assert d.reroute is not None and str(d.reroute.target) == "3/84"
+    assert d.reply_faq is None
+
+
+# ------------------------------------------------------------------ FAQ, asked many ways
+
+FAQ_CASES = [
+    (
+        "role-admin-local",
+        "J'ai le rôle administrateur local, est-ce que ça suffit pour accéder au module "
+        "certificats ?",
+    ),
+    (
+        "role-admin-local",
+        "je suis admin local de ma boite mais pas d'acces a certificats, le role suffit pas ?",
+    ),
+    (
+        "procedure-habilitation",
+        "Bonjour, quelle est la procédure pour être habilité au module certificats ? Merci",
+    ),
+    ("procedure-habilitation", "bjr, cmt etre habilite sur expadon svp ?"),
+    (
+        "procedure-habilitation",
+        "Hello, how do we get access to the Certificats module? We are a new exporter.",
+    ),
+    ("modeles-en-ligne", "Où trouver la liste des modèles de certificats disponibles en ligne ?"),
+    (
+        "modeles-en-ligne",
+        "Le certificat pour les vins vers le Japon est il en ligne ? comment savoir quels "
+        "modeles sont en ligne",
+    ),
+    (
+        "habiliter-collegue",
+        "Comment habiliter ma collègue qui vient d'arriver ? Je suis administratrice locale.",
+    ),
+    (
+        "habiliter-collegue",
+        "How can I give my colleague access to Certificats? I am the local admin.",
+    ),
+    ("creer-mon-compte", "Bonjour, comment créer mon compte pour utiliser Expadon ?"),
+    ("creer-mon-compte", "slt je n'ai pas encore d'identifiant, cmt creer un compte ?"),
+    ("gestion-utilisateurs", "A quoi sert l'application gestion des utilisateurs ?"),
+    ("gestion-utilisateurs", "what is the 'gestion des utilisateurs' application used for?"),
+    (
+        "telecharger-modele",
+        "Comment télécharger le modèle du certificat avant de soumettre ma demande ?",
+    ),
+    (
+        "telecharger-modele",
+        "je trouve pas le bouton pour telecharger le pdf du certificat, ou est il ?",
+    ),
+    ("nous-contacter", "Quel est le lien du formulaire pour contacter l'assistance ?"),
+    ("nous-contacter", "Is there a phone number to reach the support team?"),
+    (
+        "agrement-vs-certificat",
+        "Je suis habilité Agrément, est-ce valable aussi pour Certificats ?",
+    ),
+    (
+        "agrement-vs-certificat",
+        "on a acces au module agrement mais pas certificats, faut il une autre habilitation ?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("faq_id", "body"), FAQ_CASES)
+def test_answers_each_faq_however_it_is_asked(
+    config: RoutingConfig, faq_id: str, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.reply_faq == faq_id, render_checklist(d)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Le PDF généré ne reprend pas le poids net, les cases restent vides. Pouvez-vous "
+        "corriger ?",
+        "Bonjour, notre certificat pour le Canada a été refusé, pourquoi ?",
+        "Offre spéciale : audit SEO gratuit pour votre site, répondez OUI.",
+        "Bonjour, veuillez trouver ci-joint nos documents d'habilitation signés par la DDPP.",
+    ],
+)
+def test_no_public_answer_when_no_faq_is_asked(config: RoutingConfig, body: str) -> None:
+    d = decide(make(body), config)
+    assert d.public_replies == (), render_checklist(d)
+
+
+def test_sd_agent_gets_the_agents_contact_link(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, comment contacter l'assistance quand on est agent en DDPP ?",
+        email="x.y@loiret.gouv.fr",
+        where="4/87",
+    )
+    [reply] = decide(t, config).public_replies
+    assert reply.faq_id == "nous-contacter"
+    assert "portal/4/group/27/create/87" in reply.body
+
+
+# ------------------------------------------------------------------ login failures
+
+
+def test_asks_for_browser_when_login_fails_without_one(config: RoutingConfig) -> None:
+    d = decide(make("bonjour je narrive pas a me conecter depuis hier", summary="cnx"), config)
+    assert d.login_failure and d.ask_browser
+    assert d.reply_faq == "connexion-impossible"
+    assert Transition("waiting_for_customer") in d.actions
+    assert config.conversation.ask_marker in d.public_replies[0].body
+
+
+def test_asks_for_version_when_only_the_browser_is_named(config: RoutingConfig) -> None:
+    d = decide(make("Impossible de me connecter avec Firefox, écran blanc."), config)
+    assert d.ask_browser
+    assert d.browser is not None and d.browser.name == "firefox" and d.browser.version is None
+
+
+def test_recent_recommended_browser_gets_a_note_not_a_reply(config: RoutingConfig) -> None:
+    d = decide(make("Je n'arrive plus à me connecter, j'utilise Chrome 124, cache vidé."), config)
+    assert not d.ask_browser and d.public_replies == ()
+    assert any(isinstance(a, InternalNote) for a in d.actions)
+
+
+@pytest.mark.parametrize("words", ["IE 11", "Firefox 68", "Safari 16", "Chrome 80"])
+def test_old_or_unrecommended_browser_gets_the_connexion_advice(
+    config: RoutingConfig, words: str
+) -> None:
+    d = decide(make(f"Erreur à la connexion, navigateur {words}."), config)
+    assert d.reply_faq == "connexion-impossible" and not d.ask_browser
+
+
+def test_local_admin_who_cannot_open_certificats_gets_the_role_answer(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Je suis administrateur local, je n'arrive pas à me connecter au module "
+            "Certificats, faut-il un autre rôle ?"
+        ),
+        config,
+    )
+    assert d.reply_faq == "role-admin-local" and not d.ask_browser
+
+
+# ------------------------------------------------------------------ conversation
+
+ASK = "Bonjour, merci d'indiquer votre navigateur et sa version. (message automatique)"
+
+
+def test_customer_answer_completing_browser_gives_note_and_back_to_agents(
+    config: RoutingConfig,
+) -> None:
+    t = make("impossible de me connecter", comments=(("bot", ASK), ("customer", "Firefox 128.0")))
+    d = decide(t, config)
+    assert d.browser is not None and d.browser.version == "128"
+    assert d.public_replies == ()
+    assert Transition("waiting_for_support") in d.actions
+    assert d.trigger_id == "c1"
+
+
+def test_customer_answer_naming_old_edge_gets_advice(config: RoutingConfig) -> None:
+    t = make("erreur de connexion", comments=(("bot", ASK), ("customer", "c'est Edge 100")))
+    d = decide(t, config)
+    assert d.reply_faq == "connexion-impossible" and not d.ask_browser
+
+
+def test_incomplete_answer_is_asked_again_once(config: RoutingConfig) -> None:
+    t = make("impossible de me connecter", comments=(("bot", ASK), ("customer", "j'ai Chrome")))
+    d = decide(t, config)
+    assert d.ask_browser
+    assert d.public_replies[0].purpose == "ask_browser_again"
+
+
+def test_after_two_asks_the_agents_take_over(config: RoutingConfig) -> None:
+    t = make(
+        "impossible de me connecter",
+        comments=(("bot", ASK), ("customer", "chrome"), ("bot", ASK), ("customer", "je sais pas")),
+    )
+    d = decide(t, config)
+    assert not d.ask_browser and d.public_replies == ()
+    assert Transition("waiting_for_support") in d.actions
+
+
+def test_bot_ask_is_recognised_by_its_marker_whatever_the_wording(config: RoutingConfig) -> None:
+    marker = config.conversation.ask_marker
+    t = make(
+        "pb de connexion", comments=(("bot", f"Texte différent ({marker})"), ("customer", "Opera"))
+    )
+    assert decide(t, config).ask_browser
+
+
+def test_skips_when_the_bots_word_is_the_last(config: RoutingConfig) -> None:
+    d = decide(make("impossible de me connecter", comments=(("bot", ASK),)), config)
+    assert d.skipped and d.actions == ()
+
+
+def test_skips_out_of_office_answers(config: RoutingConfig) -> None:
+    t = make(
+        "impossible de me connecter",
+        comments=(
+            ("bot", ASK),
+            ("customer", "Réponse automatique : je suis absent jusqu'au 3 mars."),
+        ),
+    )
+    assert decide(t, config).skipped
+
+
+def test_skips_tickets_assigned_to_a_person(config: RoutingConfig) -> None:
+    assert decide(make("comment créer mon compte ?", assignee="acc-42"), config).skipped
+
+
+def test_thanks_after_the_bots_answer_needs_no_reply(config: RoutingConfig) -> None:
+    t = make(
+        "comment créer mon compte ?",
+        comments=(
+            ("bot", "Bonjour, voici le lien moncompte (message automatique)"),
+            ("customer", "Merci, c'est fait, ça marche !"),
+        ),
+    )
+    d = decide(t, config)
+    assert d.skipped and d.public_replies == ()
+
+
+def test_new_ticket_answers_trigger_created(config: RoutingConfig) -> None:
+    assert decide(make("comment créer mon compte ?"), config).trigger_id == "created"
+
+
+def test_followup_reminds_then_hands_over(config: RoutingConfig) -> None:
+    t = make("impossible de me connecter", comments=(("bot", ASK),))
+    since = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    kw = {"asks": 1, "waiting_since": since, "config": config}
+    early = decide_followup(t, reminded=False, now=since + timedelta(days=1), **kw)  # type: ignore[arg-type]
+    assert early.skipped
+    remind = decide_followup(t, reminded=False, now=since + timedelta(days=4), **kw)  # type: ignore[arg-type]
+    assert [r.purpose for r in remind.public_replies] == ["reminder"]
+    again = decide_followup(t, reminded=True, now=since + timedelta(days=5), **kw)  # type: ignore[arg-type]
+    assert again.skipped
+    late = decide_followup(t, reminded=True, now=since + timedelta(days=8), **kw)  # type: ignore[arg-type]
+    assert Transition("waiting_for_support") in late.actions and late.public_replies == ()
+
+
+# ------------------------------------------------------------------ explanation
+
+
+def test_checklist_and_json_explain_the_decision(config: RoutingConfig) -> None:
+    d = decide(make("comment créer mon compte ?"), config)
+    text = render_checklist(d)
+    assert "- [x] faq.creer-mon-compte" in text
+    assert "public reply (faq): FAQ creer-mon-compte" in text
+    data = decision_to_json(d)
+    assert data["reply_faq"] == "creer-mon-compte"
+    assert any(a["type"] == "public_reply" for a in data["actions"])
+    assert isinstance(d.public_replies[0], PublicReply)
