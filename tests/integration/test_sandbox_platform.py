@@ -128,9 +128,11 @@ def test_refuses_missing_or_wrong_credentials_with_jira_401_body(sandbox: Any, a
 
 def test_overridden_credentials_are_the_only_bot_credentials(sandbox_factory: Any) -> None:
     sb = sandbox_factory(email="bot@expadon.example", token="s3cret")
-    ok = requests.get(f"{sb.url}/rest/api/3/myself", auth=("bot@expadon.example", "s3cret"))
+    ok = requests.get(
+        f"{sb.url}/rest/api/3/myself", auth=("bot@expadon.example", "s3cret"), timeout=10
+    )
     old = requests.get(
-        f"{sb.url}/rest/api/3/myself", auth=("routerbot@example.org", "sandbox-token")
+        f"{sb.url}/rest/api/3/myself", auth=("routerbot@example.org", "sandbox-token"), timeout=10
     )
     assert (ok.status_code, old.status_code) == (200, 401)
 
