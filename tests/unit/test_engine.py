@@ -238,7 +238,7 @@ def test_recent_recommended_browser_gets_a_note_not_a_reply(config: RoutingConfi
 def test_old_or_unrecommended_browser_gets_the_connexion_advice(
     config: RoutingConfig, words: str
 ) -> None:
-    d = decide(make(f"Erreur à la connexion, navigateur {words}."), config)
+    d = decide(make(f"Erreur à la connexion, navigateur {words} sous Windows"), config)
     assert d.reply_faq == "connexion-impossible" and not d.ask_browser
 
 
