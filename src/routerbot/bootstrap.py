@@ -90,7 +90,13 @@ def _open_store(settings: Settings, clock: Clock | None) -> StateStore:
     return open_store(url, clock=clock)
 
 
-def _jira(settings: Settings, config: RoutingConfig, clock: Clock, metrics: Metrics) -> Any:
+def _jira(
+    settings: Settings,
+    config: RoutingConfig,
+    clock: Clock,
+    metrics: Metrics,
+    options: dict[str, Any],
+) -> Any:
     from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415  # requests + jira
 
     settings.require_jira()
@@ -109,6 +115,7 @@ def _jira(settings: Settings, config: RoutingConfig, clock: Clock, metrics: Metr
         },
         clock=clock,
         on_response=metrics.observe_api_call,
+        **options,
     )
 
 
@@ -120,8 +127,12 @@ def build_app(
     clock: Clock | None = None,
     config: RoutingConfig | None = None,
     metrics: Metrics | None = None,
+    adapter_options: dict[str, Any] | None = None,
 ) -> App:
-    """Wire adapter + store + config + metrics + logger. Raises ``ConfigError`` early."""
+    """Wire adapter + store + config + metrics + logger. Raises ``ConfigError`` early.
+
+    ``adapter_options`` are extra keyword arguments for ``JiraServiceDesk`` (the demo
+    shortens the bulk-move polling interval)."""
     clock = clock or SystemClock()
     metrics = metrics or Metrics()
     log = get_logger("routerbot")
@@ -139,7 +150,7 @@ def build_app(
         config = source.load()
     closers: list[Any] = []
     if service_desk is None:
-        service_desk = _jira(settings, config, clock, metrics)
+        service_desk = _jira(settings, config, clock, metrics, adapter_options or {})
     if store is None:
         store = _open_store(settings, None if isinstance(clock, SystemClock) else clock)
         closers.append(store.close)
