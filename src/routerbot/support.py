@@ -412,9 +412,10 @@ class FaqRecogniser:
     reply holds (at least ``min_share`` of them); the largest share wins, then the
     longest answer (a reply quoting one answer also holds most of a shorter one)."""
 
-    def __init__(self, config: RoutingConfig, *, min_share: float = 0.7) -> None:
+    def __init__(self, config: RoutingConfig, *, min_share: float = 0.7, min_words: int = 4):
         self._prints = _faq_fingerprints(config)
         self._min_share = min_share
+        self._min_words = min_words  # a few shared words are chance, not a quoted answer
 
     def faq_of(self, body: str) -> str | None:
         words = set(_content_stems(body))
@@ -423,7 +424,9 @@ class FaqRecogniser:
             for stems in variants:
                 hits = len(stems & words)
                 share = hits / len(stems)
-                if share >= self._min_share and (best is None or (share, hits) > best[:2]):
+                if hits < self._min_words or share < self._min_share:
+                    continue
+                if best is None or (share, hits) > best[:2]:
                     best = (share, hits, fid)
         return best[2] if best else None
 
@@ -466,7 +469,9 @@ def label_history(
     * ``ask_browser``: a public reply asked for the browser and its version (its FAQ
       entry is then the login-failure one, ``login_failure.faq``, as in ROUTING.md);
     * ``auto_reply``: a FAQ answer or a browser question was sent publicly;
-    * ``browser``: ``None`` (not read from history; fill in by hand when it matters).
+    * ``browser``: the browser and major version the customer states in the exported
+      text (:func:`as_filed`), read by the engine's extractor — a text fact, not an
+      agent's judgement, so browser accuracy on exported files checks little.
     """
     rec = recogniser or FaqRecogniser(config)
     final, original = history.final, history.original
@@ -480,10 +485,19 @@ def label_history(
         "category": category.value if category else None,
         "faq": faq,
         "ask_browser": ask,
-        "browser": None,
+        "browser": _stated_browser(as_filed(history)),
         "reroute_to": str(final) if final != original and final.request_type else None,
         "auto_reply": bool(faq) or ask,
     }
+
+
+def _stated_browser(ticket: Ticket) -> dict[str, str | None] | None:
+    from routerbot.engine.browser import extract_browser_from_conversation  # noqa: PLC0415
+
+    texts = [ticket.summary, ticket.description]
+    texts.extend(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER)
+    browser = extract_browser_from_conversation(texts)
+    return {"name": browser.name, "version": browser.version} if browser else None
 
 
 def _final_faq(comments: Iterable[Comment], rec: FaqRecogniser) -> str | None:

@@ -366,6 +366,22 @@ def test_label_history_credits_no_faq_when_an_agent_corrected_it(config: Routing
     )
 
 
+def test_label_history_reads_the_browser_the_customer_states_in_the_exported_text(
+    config: RoutingConfig,
+) -> None:
+    history = TicketHistory(
+        ticket(
+            comments=(
+                comment(1, AuthorRole.CUSTOMER, "J'utilise Firefox 115."),
+                comment(2, AuthorRole.BOT, config.conversation.ask_message),
+                comment(3, AuthorRole.CUSTOMER, "Finalement c'est Chrome 120"),
+            )
+        )
+    )
+    assert label_history(history, config)["browser"] == {"name": "firefox", "version": "115"}
+    assert label_history(TicketHistory(ticket()), config)["browser"] is None
+
+
 def test_label_history_sees_a_browser_question(config: RoutingConfig) -> None:
     ask = config.conversation.ask_message
     history = TicketHistory(ticket("SUP-4", comments=(comment(1, AuthorRole.BOT, ask),)))

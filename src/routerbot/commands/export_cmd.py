@@ -26,7 +26,7 @@ EXPORT_EPILOG = """examples:
 Each line is the ticket as the customer filed it (original portal and form, the
 customer's first messages) with "expected" read from the history: the final request
 type (category, and reroute_to when the agents moved it), the FAQ answer the last
-public reply carries, whether the browser was asked for. "browser" is left null.
+reply carries, whether the browser was asked for, and the browser the customer states.
 Jira settings come from the ROUTERBOT_JIRA_* variables. Read only.
 """
 
