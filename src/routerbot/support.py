@@ -897,6 +897,30 @@ def read_history(
             return
 
 
+def observe_recent_undos(
+    desk: JiraServiceDesk, tracker: UndoTracker, *, minutes: int = 60, limit: int = 500
+) -> list[UndoEvent]:
+    """For the daemon's periodic job: re-read the tickets the bot labelled that were
+    updated in the last ``minutes`` and count new undos in the tracker's counter.
+
+    Wiring (composition root)::
+
+        counter = support.undo_counter(metrics.registry)
+        tracker = support.UndoTracker(counter, config, since=clock.now())
+        every 15 minutes: support.observe_recent_undos(desk, tracker, minutes=30)
+    """
+    projects = ", ".join(f'"{p}"' for p in desk.projects())
+    label = tracker.config.labels.handled
+    jql = (
+        f'project in ({projects}) AND labels = "{label}" AND updated >= -{int(minutes)}m '
+        "ORDER BY updated ASC"
+    )
+    new: list[UndoEvent] = []
+    for history in read_history(desk, jql, limit=limit):
+        new.extend(tracker.observe(history))
+    return new
+
+
 # =========================================================================== file helpers
 
 

@@ -7,17 +7,21 @@ adapter (its own account), agents act in Jira (the sandbox model, as an agent us
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from routerbot.cli import main
 from routerbot.config import RoutingConfig, load_config
 from routerbot.domain import AuthorRole, Comment, Person, Population, Target, Ticket
 from routerbot.jsm.adapter import JiraServiceDesk
 from routerbot.labelled import read_labelled
+from routerbot.ports import BotRecord
 from routerbot.sandbox import SandboxModel, SandboxServer
+from routerbot.support import UndoTracker, observe_recent_undos, undo_counter
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTING = ROOT / "config" / "routing.toml"
@@ -218,3 +222,27 @@ def test_export_without_jira_settings_fails_with_one_line(
     err = capsys.readouterr().err
     assert "ROUTERBOT_JIRA_URL is not set" in err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_the_daemon_job_counts_each_recent_undo_once_in_the_metric(
+    jira_env: SandboxServer, config: RoutingConfig
+) -> None:
+    model = jira_env.model
+    desk = bot_desk(jira_env)
+    registry = CollectorRegistry()
+    tracker = UndoTracker(undo_counter(registry), config, since=model.now() - timedelta(minutes=1))
+    key = add(model, "OPE-9", "3/84", "Je voudrais l'accès au module.", "f@vins.example")
+    desk.set_request_type(key, "86")
+    desk.save_record(key, BotRecord(state="done"), add_labels=[config.labels.handled])
+    unlabelled = add(model, "OPE-10", "3/84", "Question.", "g@vins.example")
+    desk.set_request_type(unlabelled, "86")
+    for k in (key, unlabelled):
+        agent_sets_request_type(model, k, "84")
+
+    first = observe_recent_undos(desk, tracker, minutes=30)
+    again = observe_recent_undos(desk, tracker, minutes=30)
+
+    assert [(u.key, u.kind) for u in first] == [(key, "reroute_reverted")]
+    assert again == []
+    labels = {"kind": "reroute_reverted", "category": "assistance_operateur", "faq": "-"}
+    assert registry.get_sample_value("routerbot_agent_undo_total", labels) == 1.0
