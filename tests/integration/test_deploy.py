@@ -8,6 +8,7 @@ image's health-check command against a local HTTP server.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import re
 import shlex
@@ -260,8 +261,6 @@ def _healthcheck_code() -> str:
     rest = next(rest for word, rest in _dockerfile_instructions() if word == "HEALTHCHECK")
     m = re.search(r"CMD\s+(\[.*\])", rest)
     assert m, rest
-    import json  # noqa: PLC0415
-
     argv = json.loads(m.group(1))
     assert argv[:2] == ["python", "-c"], argv
     code = argv[2]
@@ -271,11 +270,14 @@ def _healthcheck_code() -> str:
 
 class _Health(http.server.BaseHTTPRequestHandler):
     status = 200
+    heartbeat_age = 1.5
 
     def do_GET(self) -> None:
+        body = json.dumps({"status": "alive", "heartbeat_age_seconds": self.heartbeat_age})
         self.send_response(self.status if self.path == "/healthz" else 404)
+        self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(body.encode())
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -283,7 +285,7 @@ class _Health(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def health_server() -> Iterator[tuple[int, type[_Health]]]:
-    handler = type("Handler", (_Health,), {"status": 200})
+    handler = type("Handler", (_Health,), {})
     server = http.server.HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -294,8 +296,8 @@ def health_server() -> Iterator[tuple[int, type[_Health]]]:
         server.server_close()
 
 
-def _run_healthcheck(port: int) -> int:
-    env = dict(os.environ, ROUTERBOT_METRICS_PORT=str(port))
+def _run_healthcheck(port: int, poll_seconds: str = "60") -> int:
+    env = dict(os.environ, ROUTERBOT_METRICS_PORT=str(port), ROUTERBOT_POLL_SECONDS=poll_seconds)
     result = subprocess.run(
         [sys.executable, "-c", _healthcheck_code()],
         env=env,
@@ -306,11 +308,20 @@ def _run_healthcheck(port: int) -> int:
     return result.returncode
 
 
-def test_docker_healthcheck_passes_when_healthz_answers_200(
+def test_docker_healthcheck_passes_while_the_loop_beats(
     health_server: tuple[int, type[_Health]],
 ) -> None:
     port, _ = health_server
     assert _run_healthcheck(port) == 0
+
+
+def test_docker_healthcheck_fails_when_the_heartbeat_is_stale(
+    health_server: tuple[int, type[_Health]],
+) -> None:
+    port, handler = health_server
+    handler.heartbeat_age = 3 * 10 + 121
+    assert _run_healthcheck(port, poll_seconds="10") != 0
+    assert _run_healthcheck(port, poll_seconds="60") == 0
 
 
 def test_docker_healthcheck_fails_when_healthz_answers_503(

@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from routerbot.jsm.adapter import JiraServiceDesk
 
 EXPORT_EPILOG = """examples:
-  routerbot export --jql 'project in (SUP, SD) AND created >= -90d' history.jsonl
-  routerbot export --jql 'project = SUP AND resolved >= -30d' history.jsonl --limit 200
+  routerbot export --jql 'project in (OPE, SD) AND resolved >= -90d' history.jsonl
+  routerbot export --jql 'project = OPE AND resolved >= -30d' history.jsonl --limit 200
   routerbot eval history.jsonl                        backtest the current routing.toml
   routerbot eval history.jsonl --compare-config old.toml
 
@@ -33,7 +33,7 @@ Jira settings come from the ROUTERBOT_JIRA_* variables. Read only.
 REPORT_EPILOG = """examples:
   routerbot report                                     the desks' last 30 days
   routerbot report --days 7
-  routerbot report --jql 'project = SUP AND updated >= -14d'
+  routerbot report --jql 'project = OPE AND updated >= -14d'
 
 Counts the bot's reroutes and public replies and how many an agent undid: a reroute
 that an agent moved elsewhere (reroute_reverted), a public bot reply followed by an
