@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import regex
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from routerbot.domain import Category, Population, Target
 from routerbot.errors import ConfigError
@@ -228,8 +228,6 @@ class RoutingConfig(_Model):
     labels: LabelsConfig = LabelsConfig()
     config_hash: str = ""
     source: str = ""
-    #: what the engine compiles from this config (phrases, patterns), built on first use
-    _engine: Any = PrivateAttr(default=None)
 
     def target_for(self, category: Category) -> Target:
         return self.categories[category].target

@@ -31,10 +31,13 @@ class Compiled:
     patterns: dict[str, regex.Pattern[str]]
 
 
+_COMPILED: dict[int, tuple[RoutingConfig, Compiled]] = {}
+
+
 def compiled(config: RoutingConfig) -> Compiled:
-    cached = config._engine
-    if isinstance(cached, Compiled):
-        return cached
+    hit = _COMPILED.get(id(config))
+    if hit is not None and hit[0] is config:
+        return hit[1]
     phrases: list[str] = []
     pattern_texts: list[str] = []
     for s in _all_signal_sets(config):
@@ -44,7 +47,9 @@ def compiled(config: RoutingConfig) -> Compiled:
         phrases, window=config.scoring.window, typo_min_length=config.scoring.typo_min_length
     )
     result = Compiled(matcher, {p: regex.compile(p) for p in pattern_texts})
-    config._engine = result
+    if len(_COMPILED) > 16:  # configs are few (reloads, tests): keep the cache small
+        _COMPILED.clear()
+    _COMPILED[id(config)] = (config, result)
     return result
 
 
@@ -113,9 +118,10 @@ def score_signals(doc: Doc, signals: SignalSet, config: RoutingConfig, name: str
     total = 0.0
     fired: list[Signal] = []
     position = 1 << 30
+    matches = c.matcher.matches
     for kind, weight in (("strong", sc.strong), ("medium", sc.medium), ("weak", sc.weak)):
         for phrase in getattr(signals, kind):
-            if c.matcher.matches(doc, phrase):
+            if matches(doc, phrase):
                 total += weight
                 fired.append(Signal(f"{name}.{kind}", True, phrase, weight))
                 position = min(position, c.matcher.position(doc, phrase))

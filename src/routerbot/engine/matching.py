@@ -194,6 +194,8 @@ class Doc:
     norm: str
     stems: list[str]
     positions: dict[str, list[int]] = field(default_factory=dict)
+    #: phrases whose first word occurs in the text (the only ones that can match)
+    candidates: frozenset[str] = frozenset()
 
     def has_word(self, stem_: str) -> bool:
         return stem_ in self.positions
@@ -231,6 +233,11 @@ class Matcher:
                     deletions.setdefault(d, set()).add(v)
         self._deletions = deletions
         self._neighbours = {}
+        by_stem: dict[str, set[str]] = {}
+        for text_, parts in self._phrases.items():
+            for s in parts[0].places[0] if parts and parts[0].places else ():
+                by_stem.setdefault(s, set()).add(text_)
+        self._by_stem = by_stem
         self._vocab_dirty = False
 
     def _fuzzy(self, s: str) -> tuple[str, ...]:
@@ -261,14 +268,30 @@ class Matcher:
                 positions.setdefault(s, []).append(i)
             for v in self._fuzzy(s):
                 positions.setdefault(v, []).append(i)
-        return Doc(norm, stems, positions)
+        by_stem = self._by_stem
+        candidates: set[str] = set()
+        for s in positions:
+            found = by_stem.get(s)
+            if found:
+                candidates.update(found)
+        return Doc(norm, stems, positions, frozenset(candidates))
 
     def matches(self, doc: Doc, phrase: str) -> bool:
-        parts = self._phrases.get(phrase) or self.compile(phrase)
-        if self._vocab_dirty:  # pragma: no cover - phrases are compiled up front
-            self._build_vocab()
+        if phrase not in doc.candidates:
+            if phrase in self._phrases:
+                return False
+            self.compile(phrase)  # pragma: no cover - phrases are compiled up front
             return self.matches(self.doc(doc.norm, normalised=True), phrase)
-        return all(_match_places(doc.positions, p.places, self.window) for p in parts)
+        parts = self._phrases[phrase]
+        present = doc.positions.keys()
+        # cheap test first: every place of every part must occur somewhere
+        for part in parts:
+            for place in part.places:
+                if present.isdisjoint(place):
+                    return False
+        return all(
+            len(p.places) == 1 or _match_places(doc.positions, p.places, self.window) for p in parts
+        )
 
     def position(self, doc: Doc, phrase: str) -> int:
         """Index of the first word of the phrase's first match (or a large number)."""
