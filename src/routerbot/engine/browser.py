@@ -202,6 +202,12 @@ _NOT_BROWSER_CONTEXT = re.compile(
     r"|\bos|systeme|firmware|\bip|adresse)[^.\n]{0,12}$"
 )
 _BRAVE_CONTEXT = re.compile(r"(?:sur|avec|utilise|navigateur|browser|using|use)\W*$")
+# Every word pattern needs one of these (on folded text): a cheap first look.
+_HINT = re.compile(
+    r"chrom|crome|chorme|fire|firfox|fierfox|mozilla|edge|explorer|\bie|safari|opera|vivaldi"
+    r"|brave|samsung|yandex|duckduckgo|waterfox|pale|seamonkey|tor|maxthon|browser|librewolf"
+    r"|floorp|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
+)
 _DE_AFTER = re.compile(r"[ \t]+(?:du|de|des|d')(?:[ \t]|$)")
 
 
@@ -432,10 +438,11 @@ def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
         parsed = parse_user_agent(s[a:b])
         if parsed is not None:
             mentions.append(_Mention(a, parsed.name, parsed.version, parsed.raw))
-    w = s.translate(_FOLD)
+    w = s.lower() if s.isascii() else s.translate(_FOLD)
     if len(w) != len(s):  # pragma: no cover - translate is length-preserving by construction
         w = w[: len(s)].ljust(len(s))
-    mentions.extend(_word_mentions(s, w, spans))
+    if _HINT.search(w):
+        mentions.extend(_word_mentions(s, w, spans))
     mentions.sort(key=lambda m: m.pos)
     return tuple(mentions)
 

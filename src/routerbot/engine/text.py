@@ -54,6 +54,11 @@ _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
     "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]"
 )
+_SUSPECT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff"
+    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 _ZALGO = re.compile(
     "([\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
 )
@@ -77,17 +82,24 @@ def _bounded_nfkc(raw: object, limit: int = MAX_CHARS) -> str:
         return s.replace("\r\n", "\n").replace("\r", "\n")
     out: list[str] = []
     total = 0
+    suspect = False  # invisible characters or combining marks seen
     i, n = 0, min(len(raw), 4 * limit)  # never read more than 4 x limit raw characters
     while i < n and total < limit:
         j = min(i + _NFKC_CHUNK, n)
         stop = min(j + 64, n)
         while j < stop and unicodedata.combining(raw[j]):
             j += 1
-        chunk = unicodedata.normalize("NFKC", _INVISIBLE.sub("", raw[i:j]))
+        piece = raw[i:j]
+        if _SUSPECT.search(piece):
+            suspect = True
+            piece = _INVISIBLE.sub("", piece)
+        chunk = unicodedata.normalize("NFKC", piece)
         out.append(chunk)
         total += len(chunk)
         i = j
-    s = _ZALGO.sub(r"\1", "".join(out))  # keep one combining mark per base character
+    s = "".join(out)
+    if suspect:
+        s = _ZALGO.sub(r"\1", s)  # keep one combining mark per base character
     if len(s) > limit:
         s = s[:limit]
     return s.replace("\r\n", "\n").replace("\r", "\n")
@@ -140,15 +152,21 @@ _WIKI_HEADING = re.compile(r"^[ \t]*h[1-6]\.[ \t]+", re.MULTILINE)
 _WIKI_BULLET = re.compile(r"^[ \t]*[*#]+[ \t]+", re.MULTILINE)
 _WIKI_RULE = re.compile(r"^[ \t]*-{4,}[ \t]*$", re.MULTILINE)
 _WIKI_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
+_WIKI_LINE_HINT = re.compile(r"^[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})", re.MULTILINE)
 _WIKI_EFFECTS = (
-    re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*(?![\w*])"),
-    re.compile(r"(?<![\w_])_(?=\S)([^_\n]{1,500}?)(?<=\S)_(?![\w_])"),
-    re.compile(r"(?<![\w+])\+(?=\S)([^+\n]{1,500}?)(?<=\S)\+(?![\w+])"),
-    re.compile(r"\?\?(?=\S)([^?\n]{1,500}?)(?<=\S)\?\?"),
-    re.compile(r"\{\{([^{}\n]{1,500})\}\}"),
+    ("*", re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*(?![\w*])")),
+    ("_", re.compile(r"(?<![\w_])_(?=\S)([^_\n]{1,500}?)(?<=\S)_(?![\w_])")),
+    ("+", re.compile(r"(?<![\w+])\+(?=\S)([^+\n]{1,500}?)(?<=\S)\+(?![\w+])")),
+    ("??", re.compile(r"\?\?(?=\S)([^?\n]{1,500}?)(?<=\S)\?\?")),
+    ("{{", re.compile(r"\{\{([^{}\n]{1,500})\}\}")),
 )
 
 _QUOTE_LINE = re.compile(r"^[ \t]*>")
+_QUOTE_HINT = re.compile(
+    r"^[ \t]*(?:>|-{2,}|\**(?:le|on|de|from|exp[ée]diteur)\b)|\b(?:de|from)[ \t]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_LE_ON = re.compile(r"[ \t]*(?:le|on)\b", re.IGNORECASE)
 _ORIGINAL_MESSAGE = re.compile(
     r"^[ \t]*-{2,}[ \t]*(?:original message|message d'origine|message original"
     r"|courriel original|mail original)[ \t]*-{2,}",
@@ -266,13 +284,15 @@ def _strip_wiki(s: str) -> str:
         s = _WIKI_ATTACH.sub(" ", s)
         s = _WIKI_LINK.sub(r"\1", s)
         s = _WIKI_BARE_LINK.sub(r"\1", s)
-    s = _WIKI_HEADING.sub("", s)
-    s = _WIKI_BULLET.sub("", s)
-    s = _WIKI_RULE.sub("", s)
+    if _WIKI_LINE_HINT.search(s):
+        s = _WIKI_HEADING.sub("", s)
+        s = _WIKI_BULLET.sub("", s)
+        s = _WIKI_RULE.sub("", s)
     if "|" in s:
         s = _WIKI_TABLE_ROW.sub(lambda m: " ".join(c.strip() for c in m.group(0).split("|")), s)
-    for effect in _WIKI_EFFECTS:
-        s = effect.sub(r"\1", s)
+    for marker, effect in _WIKI_EFFECTS:
+        if marker in s:
+            s = effect.sub(r"\1", s)
     return s
 
 
@@ -286,19 +306,24 @@ def _has_content(lines: list[str]) -> bool:
 
 def _split_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
     """Cut the message at the start of a quoted e-mail; drop '>' lines."""
+    if not _QUOTE_HINT.search("\n".join(lines)):
+        return lines, []
     kept: list[str] = []
     quoted: list[str] = []
     n = len(lines)
     for i, line in enumerate(lines):
         cut = bool(_ORIGINAL_MESSAGE.match(line) or _WROTE.match(line)) or (
-            i + 1 < n and len(line) < 250 and _WROTE.match(line + " " + lines[i + 1].strip())
+            i + 1 < n
+            and len(line) < 250
+            and _LE_ON.match(line) is not None
+            and _WROTE.match(line + " " + lines[i + 1].strip()) is not None
         )
         if cut:
             pass
         elif _HEADER_FROM.match(line):
             window = lines[i + 1 : i + 6]
             cut = sum(1 for w in window if _HEADER_OTHER.match(w)) >= 2
-        elif _HEADER_ONE_LINE.search(line):
+        elif ":" in line and _HEADER_ONE_LINE.search(line):
             m = _HEADER_ONE_LINE.search(line)
             if m is not None:
                 head = line[: m.start()]
@@ -317,15 +342,6 @@ def _split_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
     return kept, quoted
 
 
-def _signature_ok(tail: list[str]) -> bool:
-    body = [t for t in tail if t.strip()]
-    if len(body) > _SIG_MAX_LINES:
-        return False
-    if sum(len(t) for t in body) > _SIG_MAX_CHARS:
-        return False
-    return all(len(t.strip()) <= _SIG_MAX_LINE_CHARS for t in body)
-
-
 def _rest_ok(rest: str) -> bool:
     """What may follow a closing formula on its line: nothing, or a name."""
     return not rest or (len(rest) <= 80 and _NAME_LIKE.match(rest) is not None)
@@ -333,31 +349,53 @@ def _rest_ok(rest: str) -> bool:
 
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     """Cut at the first closing formula followed only by a short, signature-like block."""
-    for i, line in enumerate(lines):
+    # Only lines followed by a signature-like tail can start a signature: find the
+    # first such line from the end, so the closing patterns run on a few lines only.
+    first = len(lines)
+    count = chars = 0
+    while first > 0:
+        stripped = lines[first - 1].strip()
+        if stripped:
+            count += 1
+            chars += len(stripped)
+            if (
+                count > _SIG_MAX_LINES
+                or chars > _SIG_MAX_CHARS
+                or len(stripped) > _SIG_MAX_LINE_CHARS
+            ):
+                break
+        first -= 1
+    for i in range(max(0, first - 1), len(lines)):
+        line = lines[i]
         if not line.strip():
             continue
         if _SIG_DASHES.match(line):
-            if _has_content(lines[:i]) and _signature_ok(lines[i + 1 :]):
+            if _has_content(lines[:i]):
                 return lines[:i], lines[i:]
             continue
         m = _CLOSING_LINE.match(line)
-        if m is not None:
-            rest = m.group("rest").strip()
-            if _rest_ok(rest) and _signature_ok(lines[i + 1 :]):
-                if _has_content(lines[:i]):
-                    return lines[:i], lines[i:]
-                continue
-        m2 = _CLOSING_TAIL.search(line) if len(line) < 2000 else None
+        if m is not None and _rest_ok(m.group("rest").strip()):
+            if _has_content(lines[:i]):
+                return lines[:i], lines[i:]
+            continue
+        m2 = (
+            _CLOSING_TAIL.search(line)
+            if len(line) < 2000 and ("." in line or "!" in line or "?" in line)
+            else None
+        )
         if m2 is not None:
             rest = m2.group("rest").strip()
-            if _rest_ok(rest) and _signature_ok(lines[i + 1 :]):
+            if _rest_ok(rest):
                 head = line[: m2.start()]
                 return [*lines[:i], head], [line[m2.start() :].strip(), *lines[i + 1 :]]
     return lines, []
 
 
 def _tidy(lines: list[str]) -> str:
-    text = "\n".join(_SPACES.sub(" ", ln).strip() for ln in lines)
+    if not lines:
+        return ""
+    text = _SPACES.sub(" ", "\n".join(lines))
+    text = "\n".join(ln.strip() for ln in text.split("\n"))
     return _MANY_NEWLINES.sub("\n\n", text).strip()
 
 
@@ -383,7 +421,8 @@ def _split_body_cached(s: str) -> BodyParts:
     if "{quote" in s.lower():
         quoted_html += "\n" + "\n".join(m.group(0) for m in _WIKI_QUOTE.finditer(s))
         s = _WIKI_QUOTE.sub("\n", s)
-    s = _WIKI_BQ.sub("", s)
+    if "bq." in s:
+        s = _WIKI_BQ.sub("", s)
     s = _strip_wiki(s)
     lines = s.split("\n")
     kept, quoted = _split_quoted(lines)
@@ -444,8 +483,13 @@ _HOMOGLYPHS = {
     "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
     "ϲ": "c", "ϳ": "j", "ѵ": "v", "һ": "h", "ӏ": "l", "ɩ": "i",
 }  # fmt: skip
-_FOLD_TABLE = str.maketrans({**_FOLD_EXTRA, **_HOMOGLYPHS})
+_FOLD_MAP = {**_FOLD_EXTRA, **_HOMOGLYPHS}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ASCII_PUNCT_TO_SPACE = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isascii() and chr(c).isalnum())}
+    | {chr(c): chr(c).lower() for c in range(ord("A"), ord("Z") + 1)}
+)
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 #: SMS style and common abbreviations → words (applied to whole normalised tokens).
@@ -486,11 +530,18 @@ ABBREVIATIONS: dict[str, str] = {
 
 def fold(s: str) -> str:
     """NFKC, lower case, accents and ligatures folded, homoglyphs mapped; keeps punctuation."""
-    s = _bounded_nfkc(s).casefold().translate(_FOLD_TABLE)
+    s = _bounded_nfkc(s).casefold()
     if s.isascii():
         return s
-    s = unicodedata.normalize("NFD", s)
-    return _COMBINING.sub("", s)
+    s = _COMBINING.sub("", unicodedata.normalize("NFD", s))
+    if s.isascii():
+        return s
+    # Only the few characters left (œ, ’, homoglyphs…) go through the table.
+    return _NON_ASCII.sub(_fold_char, s)
+
+
+def _fold_char(m: re.Match[str]) -> str:
+    return "".join(_FOLD_MAP.get(c, c) for c in m.group(0))
 
 
 def _expand(words: list[str]) -> str:
@@ -507,7 +558,10 @@ def _normalise_cached(s: str) -> str:
 
 def _normalise(s: str) -> str:
     folded = fold(s)
-    words = _NON_ALNUM.sub(" ", folded).split()
+    if folded.isascii():
+        words = folded.translate(_ASCII_PUNCT_TO_SPACE).split()
+    else:
+        words = _NON_ALNUM.sub(" ", folded).split()
     return _expand(words)
 
 
@@ -711,6 +765,28 @@ _REQUEST_HINT = re.compile(
 )
 
 
+# Every automatic-reply pattern below contains one of these (on folded text): a cheap
+# first look that lets ordinary messages through without normalising them.
+_AUTO_HINT = re.compile(
+    r"automat|auto.?repl|auto.?respon|absen|office|cong[eé]|vacanc|d[ée]placement|hors du bureau"
+    r"|arr[eê]t|formation|deliver|d[ée]livr|remis|mailer|daemon|accus[ée]|away|leave|undeliv"
+    r"|failure|returned|distribu|connaissance|my return|limit[ée]|restreint"
+)
+
+
+def _automatic_opening(raw_opening: str) -> bool:
+    opening = normalise(raw_opening)
+    if _AUTO_LEADING.match(opening):
+        return True
+    head = opening[:320]
+    if _AUTO_STRONG.search(head):
+        return True
+    if _AUTO_ABSENCE.search(head) or (_AUTO_WEAK.search(head) and _AUTO_RETURN.search(head)):
+        raw_head = clean_body(raw_opening)[:320]
+        return "?" not in raw_head and not _REQUEST_HINT.search(head)
+    return False
+
+
 def is_auto_reply(body: str) -> bool:
     """True for out-of-office replies, automatic acknowledgements and bounce notices.
 
@@ -726,15 +802,10 @@ def is_auto_reply(body: str) -> bool:
         raw = body[:4000] if isinstance(body, str) else ""
         if _AUTO_HEADER.search(raw):
             return True
-        opening = normalise(raw[:600])
-        if _AUTO_LEADING.match(opening):
-            return True
-        head = opening[:320]
-        if _AUTO_STRONG.search(head):
-            return True
-        if _AUTO_ABSENCE.search(head) or (_AUTO_WEAK.search(head) and _AUTO_RETURN.search(head)):
-            raw_head = clean_body(raw[:600])[:320]
-            return "?" not in raw_head and not _REQUEST_HINT.search(head)
-        return False
+        opening = raw[:600]
+        # Cheap first look: ordinary messages carry none of the words below.
+        if not _AUTO_HINT.search(opening.lower()):
+            return False
+        return _automatic_opening(opening)
     except Exception:  # pragma: no cover - defensive
         return False
