@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         model = SandboxModel.seeded(**kwargs)
     server = SandboxServer(model, host=args.host, port=args.port, faults=faults)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()
     except OSError as exc:
@@ -80,8 +82,6 @@ def run(args: argparse.Namespace) -> int:
         rates = ",".join(f"{k}={v}" for k, v in faults.rates.items())
         print(f"faults: {rates}", flush=True)
     print(f"state: {server.url}/_sandbox/state   (Ctrl-C to stop)", flush=True)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
