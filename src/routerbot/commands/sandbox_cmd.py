@@ -56,12 +56,13 @@ def run(args: argparse.Namespace) -> int:
     from routerbot.sandbox.model import DEFAULT_EMAIL, DEFAULT_TOKEN  # noqa: PLC0415
 
     faults = FaultPlan.parse(args.faults, seed=args.seed)
-    kwargs = {"email": args.email or DEFAULT_EMAIL, "token": args.token or DEFAULT_TOKEN}
+    email: str = args.email or DEFAULT_EMAIL
+    token: str = args.token or DEFAULT_TOKEN
     if args.tickets:
-        model = SandboxModel(**kwargs)
+        model = SandboxModel(email=email, token=token)
         model.load_labelled(args.tickets)
     else:
-        model = SandboxModel.seeded(**kwargs)
+        model = SandboxModel.seeded(email=email, token=token)
     server = SandboxServer(model, host=args.host, port=args.port, faults=faults)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
