@@ -148,13 +148,26 @@ def test_429_without_any_header_backs_off_at_least_one_second(
     assert all(1 <= w <= 30 for w in clock.sleeps)
 
 
-def test_x_ratelimit_reset_is_a_minimum_too(rsps: responses.RequestsMock, clock: FakeClock):
+def test_x_ratelimit_reset_is_honoured_when_retry_after_is_absent(
+    rsps: responses.RequestsMock, clock: FakeClock
+):
+    reset = (clock.current + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%MZ")
+    rsps.get(MYSELF, status=429, headers={"X-RateLimit-Reset": reset})
+    rsps.get(MYSELF, json=ME)
+    make_desk(clock).whoami()
+    [wait] = clock.sleeps
+    assert wait >= 120
+
+
+def test_retry_after_wins_over_the_later_quota_window_reset(
+    rsps: responses.RequestsMock, clock: FakeClock
+):
     reset = (clock.current + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%MZ")
     rsps.get(MYSELF, status=429, headers={"Retry-After": "5", "X-RateLimit-Reset": reset})
     rsps.get(MYSELF, json=ME)
     make_desk(clock).whoami()
     [wait] = clock.sleeps
-    assert wait >= 120
+    assert 5 <= wait <= 5 * 1.1 + 0.5
 
 
 def test_read_still_rate_limited_after_all_attempts_raises_rate_limited(
@@ -178,6 +191,8 @@ def test_read_still_rate_limited_after_all_attempts_raises_rate_limited(
         ({"Retry-After": "Mon, 02 Mar 2026 09:00:45 GMT"}, 45.0),
         ({"Retry-After": "not a date"}, None),
         ({"X-RateLimit-Reset": "2026-03-02T09:01Z"}, 60.0),
+        ({"Retry-After": "3", "X-RateLimit-Reset": "2026-03-02T09:01Z"}, 3.0),
+        ({"Retry-After": "soon", "X-RateLimit-Reset": "2026-03-02T09:01Z"}, 60.0),
         ({}, None),
     ],
 )

@@ -5,7 +5,7 @@ Rules (see ``reliability-research.md`` §1.3 and §3.4):
 * every call has a ``(connect, read)`` timeout;
 * **reads** (GET, idempotent PUT/DELETE, and the search POST flagged ``idempotent=True``)
   are retried on 429, 5xx, timeouts and dropped connections, with exponential backoff and
-  full jitter; a ``Retry-After`` (seconds or HTTP-date) or ``X-RateLimit-Reset`` is a
+  full jitter; a ``Retry-After`` (seconds or HTTP-date; else ``X-RateLimit-Reset``) is a
   **minimum** wait (never scaled down, jitter added on top), clamped to
   ``[min_retry_after, max_retry_after]``;
 * **writes** (POST comment, transition, bulk move) are sent **once**:
@@ -79,34 +79,36 @@ class RetryPolicy:
 
 
 def server_wait_hint(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds the server asked us to wait: ``Retry-After`` (delta-seconds or HTTP-date) and
-    ``X-RateLimit-Reset`` (ISO 8601), the larger of the two; ``None`` when neither is usable."""
-    hints: list[float] = []
+    """Seconds the server asked us to wait: ``Retry-After`` (delta-seconds or HTTP-date);
+    without a usable one, the time until ``X-RateLimit-Reset`` (ISO 8601, when the quota
+    window resets — later than needed when both are sent); ``None`` when neither is usable."""
     ra = headers.get("Retry-After")
     if ra is not None and ra.strip():
         text = ra.strip()
         try:
-            hints.append(float(text))
+            return float(text)
         except ValueError:
-            try:
-                when = parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
-                when = None
-            if when is not None:
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=UTC)
-                hints.append((when - now).total_seconds())
+            when = _http_date(text)
+        if when is not None:
+            return (when - now).total_seconds()
     reset = headers.get("X-RateLimit-Reset")
     if reset is not None and reset.strip():
         try:
             when = datetime.fromisoformat(reset.strip().replace("Z", "+00:00"))
         except ValueError:
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            hints.append((when - now).total_seconds())
-    return max(hints) if hints else None
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return (when - now).total_seconds()
+    return None
+
+
+def _http_date(text: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -310,7 +312,11 @@ class JiraHttp:
         if status in (404, 410):
             return NotFound(self._message(response, "not found"), **kw)
         if status >= 500:  # a write that failed on the server: it may have been applied
-            return AmbiguousWrite(self._message(response, "server error on a write"), **kw)
+            exc = AmbiguousWrite(self._message(response, "server error on a write"), **kw)
+            if server_wait_hint(response.headers, self._clock.now()) is not None:
+                # 503 + Retry-After: honour it like a 429 (no request before it expires)
+                setattr(exc, "retry_after", self._retry_wait(response, 1))  # noqa: B010
+            return exc
         return Conflict(self._message(response, "refused"), **kw)
 
 
