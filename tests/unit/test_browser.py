@@ -185,6 +185,18 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("la version 117 de Chrome", ("chrome", "117")),
         ("CHROME V.121 SUR WINDOWS 11", ("chrome", "121")),
         ("firefox,version: 120", ("firefox", "120")),
+        ("Firefox ESR 128", ("firefox", "128")),
+        ("Chrome – version 119", ("chrome", "119")),
+        ("Chrome, la version 118", ("chrome", "118")),
+        ("Firefox en version 121", ("firefox", "121")),
+        ("chrome (121)", ("chrome", "121")),
+        ("IE 11.0.9600.19036", ("ie", "11")),
+        ("Internet Explorer version 10", ("ie", "10")),
+        ("ie-11", ("ie", "11")),
+        ("Mozilla 115", ("firefox", "115")),
+        ("Edge chromium 119", ("edge", "119")),
+        ("Safari 17.2.1 sur iPhone", ("safari", "17")),
+        ("Google Chrome est à jour\nVersion 121.0.6167.185 (Build officiel)", ("chrome", "121")),
         ("sur сhrоmе 120", ("chrome", "120")),  # Cyrillic homoglyphs
         ("Ch\u200brome 120", ("chrome", "120")),  # zero-width space inside the name
     ],
@@ -208,6 +220,8 @@ def test_reads_browser_and_major_version_from_words(
         "Chrome 2 fois de suite",
         "Safari 605",  # a WebKit build, not a Safari version
         "Edge 3 postes",
+        "Edge de 2019",
+        "Chrome-2",
     ],
 )
 def test_names_the_browser_without_a_version_when_the_number_is_not_its_version(

@@ -156,12 +156,13 @@ _NAMES = re.compile(
     r")(?![a-z_@])"
 )
 _AFTER_NAME = re.compile(
-    r"[ \t]*(?:[(\[:,=][ \t]*)?"
+    r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
-    r"(?:(?:en[ \t]+)?(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
+    r"(?:(?:en|la|sa|de|with|en[ \t]+la)[ \t]+)?"
+    r"(?:(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
     r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})(?P<esr>[ \t]*esr)?(?![\d/]|\.\d|[,.]\d|[a-z])"
 )
-_IE_VERSION = re.compile(r"[ \t]?-?(?P<v>\d{1,2})(?![\d/.])")
+_IE_VERSION = re.compile(r"[ \t]?-?(?P<v>\d{1,2})(?:\.\d+)*(?![\d/])")
 _NOT_A_VERSION_AFTER = re.compile(
     r"[ \t]*(?:-?[ \t]*bits?\b|h\b|heures?\b|min\b|mn\b|jours?\b|ans\b|%|€|euros?\b|fois\b"
     r"|postes?\b|pc\b|utilisateurs?\b|agents?\b|personnes?\b|onglets?\b|fenetres?\b"
@@ -340,7 +341,7 @@ def _is_false_name(s: str, w: str, m: re.Match[str], name: str) -> bool:
 
 def _attached_version(w: str, name: str, start: int) -> tuple[str | None, int]:
     """The major version attached after a name ending at ``start``, and where it ends."""
-    after = (_IE_VERSION if name == "ie" else _AFTER_NAME).match(w, start)
+    after = _AFTER_NAME.match(w, start)
     if after is None:
         return None, start
     major = after.group("v").split(".")[0]
