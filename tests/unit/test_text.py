@@ -301,6 +301,11 @@ def test_clean_body_keeps_the_content_of_a_message_that_is_only_a_forward() -> N
     assert clean_body(raw) == "Je n'ai pas accès au module Certificats."
 
 
+def test_clean_body_does_not_cut_at_a_written_by_sentence_without_a_date() -> None:
+    raw = "Voici ce qui s'affiche.\nLe message que le site a écrit :\nErreur interne du serveur"
+    assert clean_body(raw) == raw
+
+
 def test_clean_body_does_not_cut_at_a_sentence_starting_with_le() -> None:
     raw = "Le module ne s'affiche pas.\nLe message dit que j'ai écrit trop vite."
     assert clean_body(raw) == raw

@@ -173,7 +173,9 @@ _ORIGINAL_MESSAGE = re.compile(
     re.IGNORECASE,
 )
 _WROTE = re.compile(
-    r"^[ \t]*(?:le|on)\b[^\n]{0,250}?(?:a [ée]crit|wrote|écrivait)[ \t]*:?[ \t]*$",
+    # A reply header always carries a date or a time: "Le 9 janv. 2024 à 14:32, X a écrit :".
+    r"^[ \t]*(?:le|on)\b(?=[^\n]{0,250}?\d)"
+    r"[^\n]{0,250}?(?:a [ée]crit|wrote|écrivait)[ \t]*:?[ \t]*$",
     re.IGNORECASE,
 )
 _HEADER_FROM = re.compile(r"^[ \t]*\**(?:de|from|exp[ée]diteur)[ \t]*\**[ \t]*:", re.IGNORECASE)
