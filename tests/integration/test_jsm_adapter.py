@@ -465,3 +465,40 @@ def test_note_only_strategy_refuses_to_move_without_any_request(
 def test_unknown_move_strategy_is_rejected_at_construction():
     with pytest.raises(ValueError, match="move_strategy"):
         JiraServiceDesk(BASE, "a@b.c", TOKEN, move_strategy="teleport")
+
+
+def test_second_transition_in_a_project_posts_the_remembered_id_directly(
+    rsps: responses.RequestsMock, clock: FakeClock
+):
+    rsps.get(
+        f"{BASE}/rest/api/2/issue/OPE-101/transitions",
+        json=payload("transitions-waiting-support"),
+    )
+    rsps.post(f"{BASE}/rest/api/2/issue/OPE-101/transitions", status=204)
+    rsps.post(
+        f"{BASE}/rest/api/2/issue/OPE-102/transitions",
+        status=204,
+        match=[matchers.json_params_matcher({"transition": {"id": "11"}})],
+    )
+    desk = make_desk(clock)
+    assert desk.transition("OPE-101", "waiting_for_customer") is True
+    assert desk.transition("OPE-102", "waiting_for_customer") is True
+    assert [c.request.method for c in rsps.calls] == ["GET", "POST", "POST"]
+
+
+def test_remembered_transition_refused_falls_back_to_listing(
+    rsps: responses.RequestsMock, clock: FakeClock
+):
+    url = f"{BASE}/rest/api/2/issue/OPE-101/transitions"
+    rsps.get(url, json=payload("transitions-waiting-support"))
+    rsps.post(url, status=204)
+    rsps.post(
+        url,
+        status=400,
+        json={"errorMessages": ["Transition id '11' is not valid for this issue."]},
+    )
+    rsps.get(url, json={"transitions": []})
+    desk = make_desk(clock)
+    assert desk.transition("OPE-101", "waiting_for_customer") is True
+    assert desk.transition("OPE-101", "waiting_for_customer") is False
+    assert [c.request.method for c in rsps.calls] == ["GET", "POST", "POST", "GET"]

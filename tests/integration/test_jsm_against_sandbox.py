@@ -162,7 +162,7 @@ def test_move_to_the_other_desk_gives_a_new_key_with_the_target_request_type(san
 
 
 def test_triaging_a_ticket_stays_within_the_request_budget(sandbox: Any):
-    """Search share + reply + record + transition (GET+POST): what one triage costs."""
+    """Search share + reply + record (+ a transition): what one triage costs."""
     calls = Calls()
     desk = make_desk(sandbox, calls)
     list(desk.poll(None))
@@ -175,6 +175,18 @@ def test_triaging_a_ticket_stays_within_the_request_budget(sandbox: Any):
     desk.save_record(snap.ticket.key, BotRecord(done=("a",)), add_labels=["routerbot"])
     writes = calls.count() - before
     assert writes == 2
+    # a transition costs one request once its id is known for the project
+    other = next(
+        s
+        for s in snaps
+        if s.ticket.service_desk == "3"
+        and s.ticket.key != snap.ticket.key
+        and s.ticket.status.casefold() == "waiting for support"
+    )
+    assert desk.transition(snap.ticket.key, "waiting_for_customer") is True
+    before = calls.count()
+    assert desk.transition(other.ticket.key, "waiting_for_customer") is True
+    assert calls.count() - before == 1
     assert per_ticket_search + writes <= 4
     assert Counter(status for _, _, status in calls.seen if status >= 400) == Counter()
 

@@ -15,8 +15,8 @@ Request budget (what the bot's throughput goal rests on):
 * :meth:`poll`: one ``POST /rest/api/2/search/jql`` per page, with every field ``decide``
   needs and the ``routerbot`` property; a ticket with more comments than the search embeds
   (20) costs one ``GET …/comment`` page per 100 comments, for that ticket only;
-* writes: one request each (comment, request type, record+labels), two for a transition
-  (GET transitions + POST).
+* writes: one request each (comment, request type, record+labels, transition once its
+  id is known for the project; the first transition to a status also lists them).
 
 Moving a request to another service desk (``move_strategy``):
 
@@ -148,6 +148,7 @@ class JiraServiceDesk:
         self._rt_field: str | None = None
         self._desks: list[Mapping[str, Any]] | None = None
         self._issue_types: dict[tuple[str, str], str] = {}
+        self._transition_ids: dict[tuple[str, str], str] = {}
 
     def __repr__(self) -> str:  # never show credentials
         return f"JiraServiceDesk({self._url!r})"
@@ -353,7 +354,31 @@ class JiraServiceDesk:
         )
 
     def transition(self, key: str, status: str) -> bool:
+        """Move ``key`` to the status configured for ``status``.
+
+        The transition id found for a (project, status name) is remembered: next time it
+        is POSTed straight away (one request). A 400 means it is not open from the current
+        status: then, as the first time, the open transitions are listed and the one whose
+        ``to.name`` matches is used; none → ``False`` (already there, or not reachable).
+        """
         name = self._status_names.get(status, status)
+        cache_key = (key.rsplit("-", 1)[0], name.casefold())
+        cached = self._transition_ids.get(cache_key)
+        if cached is not None:
+            try:
+                self._post_transition(key, cached)
+                return True
+            except Conflict as exc:
+                if exc.status != 400:
+                    raise
+        found = self._find_transition(key, name)
+        if found is None:
+            return False
+        self._post_transition(key, found)
+        self._transition_ids[cache_key] = found
+        return True
+
+    def _find_transition(self, key: str, name: str) -> str | None:
         listing = self.http.call(
             "GET", "/rest/api/2/issue/{key}/transitions", path_params={"key": key}
         )
@@ -362,16 +387,17 @@ class JiraServiceDesk:
         for t in transitions or []:
             if not isinstance(t, Mapping) or t.get("isAvailable") is False:
                 continue
-            to = wire.as_map(t.get("to"))
-            if str(to.get("name", "")).casefold() == wanted:
-                self.http.call(
-                    "POST",
-                    "/rest/api/2/issue/{key}/transitions",
-                    path_params={"key": key},
-                    json={"transition": {"id": str(t.get("id"))}},
-                )
-                return True
-        return False
+            if str(wire.as_map(t.get("to")).get("name", "")).casefold() == wanted:
+                return str(t.get("id"))
+        return None
+
+    def _post_transition(self, key: str, transition_id: str) -> None:
+        self.http.call(
+            "POST",
+            "/rest/api/2/issue/{key}/transitions",
+            path_params={"key": key},
+            json={"transition": {"id": transition_id}},
+        )
 
     def save_record(self, key: str, record: BotRecord, *, add_labels: Sequence[str] = ()) -> None:
         body: dict[str, Any] = {
