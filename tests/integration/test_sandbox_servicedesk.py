@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -342,3 +343,21 @@ def test_seeded_tickets_are_oldest_first_in_the_past(sandbox: Any) -> None:
     assert all(t["created"] <= t["updated"] for t in tickets)
     assert sum(1 for t in tickets if t["status"] == "Waiting for customer") >= 1
     assert sum(1 for t in tickets if t["assignee"]) >= 1
+
+
+def test_parallel_writes_are_all_kept(desk: Any) -> None:
+    def write(i: int) -> int:
+        with requests.Session() as s:
+            for j in range(10):
+                s.post(
+                    f"{desk.url}{SD}/request/OPE-1/comment",
+                    json={"body": f"{i}-{j}", "public": j % 2 == 0},
+                    auth=desk.auth,
+                    timeout=10,
+                ).raise_for_status()
+        return i
+
+    with ThreadPoolExecutor(8) as pool:
+        assert sorted(pool.map(write, range(8))) == list(range(8))
+    ids = [c.id for c in desk.model.issue("OPE-1").comments]
+    assert len(ids) == 3 + 80 == len(set(ids))
