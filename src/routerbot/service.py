@@ -684,7 +684,8 @@ class TriageService:
             raise _Pending(p.label, _safe_error(exc), exc.retry_after) from None
         except TransientError as exc:  # AmbiguousWrite included: stays IN_FLIGHT
             self.metrics.actions.labels(p.kind, "ambiguous").inc()
-            raise _Pending(p.label, _safe_error(exc)) from None
+            # a 503 may carry Retry-After: the daemon then waits before any other request
+            raise _Pending(p.label, _safe_error(exc), getattr(exc, "retry_after", None)) from None
         except ServiceDeskError as exc:  # definitive: NotFound, Conflict, Forbidden, 4xx
             self.store.mark_failed(p.action_id, lease, _safe_error(exc))
             self.metrics.actions.labels(p.kind, "failed").inc()
@@ -761,7 +762,9 @@ class TriageService:
             status = "waiting_browser"
         elif "waiting_for_support" in transitions:
             status = "handed_over"
-        elif followup and any(p.kind == "public_reply" for p in planned):
+        elif followup and any(
+            isinstance(p.action, PublicReply) and p.action.purpose == "reminder" for p in planned
+        ):
             status = "reminded"
         elif followup:
             status = prev.status if prev else ""
