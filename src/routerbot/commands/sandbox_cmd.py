@@ -6,7 +6,11 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Any
+from collections.abc import Sized
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from routerbot.sandbox import FaultPlan, SandboxServer
 
 EPILOG = """examples:
   routerbot sandbox                                   seeded sample tickets on a free port
@@ -73,7 +77,18 @@ def run(args: argparse.Namespace) -> int:
             f"routerbot: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
         )
         return 1
-    print(f"JSM sandbox on {server.url} with {len(model.issues)} tickets", flush=True)
+    try:
+        _announce(server, model.issues, faults)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _announce(server: SandboxServer, issues: Sized, faults: FaultPlan) -> None:
+    print(f"JSM sandbox on {server.url} with {len(issues)} tickets", flush=True)
     print(
         f"ROUTERBOT_JIRA_URL={server.url} ROUTERBOT_JIRA_EMAIL={server.email} "
         f"ROUTERBOT_JIRA_API_TOKEN={server.token}",
@@ -83,13 +98,6 @@ def run(args: argparse.Namespace) -> int:
         rates = ",".join(f"{k}={v}" for k, v in faults.rates.items())
         print(f"faults: {rates}", flush=True)
     print(f"state: {server.url}/_sandbox/state   (Ctrl-C to stop)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
 
 
 def _interrupt(signum: int, frame: object) -> None:
