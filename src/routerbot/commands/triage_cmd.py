@@ -76,21 +76,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _triage_live(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    import importlib  # noqa: PLC0415
+    from routerbot.bootstrap import build_app  # noqa: PLC0415 - keep --help fast
+    from routerbot.observability import configure_logging  # noqa: PLC0415
+    from routerbot.settings import load_settings  # noqa: PLC0415
 
-    from routerbot.errors import InputError  # noqa: PLC0415
-
+    overrides: dict[str, Any] = {}
+    if args.config != DEFAULT_CONFIG:
+        overrides["routing_file"] = Path(args.config)
+    settings = load_settings(**overrides)
+    # log lines go to stderr, so the checklist on stdout stays clean
+    configure_logging(
+        level=settings.log_level,
+        fmt=settings.log_format,
+        secrets=settings.secrets(),
+        basic_auth=(settings.jira_email, settings.api_token) if settings.api_token else None,
+    )
+    app = build_app(settings)
     try:
-        # imported by name: the service layer is written apart and may be absent
-        bootstrap = importlib.import_module("routerbot.bootstrap")
-        settings_mod = importlib.import_module("routerbot.settings")
-    except ImportError as exc:
-        raise InputError(f"live triage is not available ({exc.name} missing): use --file") from exc
-    settings = settings_mod.Settings()
-    if args.config != DEFAULT_CONFIG and hasattr(settings, "routing_config"):
-        settings = settings.model_copy(update={"routing_config": args.config})
-    app = bootstrap.build_app(settings)
-    result = app.service.triage(args.key, apply=args.apply)
+        result = app.service.triage(args.key, apply=args.apply)
+    finally:
+        app.close()
     return result.decision, list(result.executed)
 
 
