@@ -170,6 +170,7 @@ class Daemon:
             raise
         if not self.dry_run:
             done = self.service.reconcile()
+            self._hold(done)
             if done:
                 self.log.info(
                     "daemon.reconciled", tickets=len(done), outcomes=[r.outcome for r in done]
@@ -194,8 +195,9 @@ class Daemon:
                     self.health.poll_succeeded()
                     return report
                 self._poll(report)
-                if not self.dry_run and not self.stopping.is_set():
+                if not self.dry_run and not self.stopping.is_set() and not self._holding():
                     report.reconciled = self.service.reconcile(older_than=now - self.settle)
+                    self._hold(report.reconciled)
             except AuthenticationError as exc:
                 self.health.set_auth(False)
                 report.ok, report.error = False, str(exc)
@@ -225,6 +227,16 @@ class Daemon:
                 cursor=report.cursor,
             )
         return report
+
+    def _holding(self) -> bool:
+        """True while a Retry-After from Jira has not expired: send nothing."""
+        return self._not_before is not None and self.clock.now() < self._not_before
+
+    def _hold(self, results: list[TriageResult]) -> None:
+        for result in results:
+            if result.outcome == Outcome.RATE_LIMITED:
+                wait = result.retry_after or self.poll_seconds
+                self._not_before = self.clock.now() + timedelta(seconds=wait)
 
     def _lead(self) -> bool:
         if self.dry_run:
@@ -276,6 +288,8 @@ class Daemon:
         results: list[TriageResult] = []
         with self._busy:
             self.health.beat()
+            if self._holding():
+                return results
             try:
                 waiting = self.store.waiting_tickets()
             except StateStoreError as exc:
@@ -293,6 +307,9 @@ class Daemon:
                     continue
                 if result is not None:
                     results.append(result)
+                    if result.outcome == Outcome.RATE_LIMITED:
+                        self._hold([result])
+                        break
             self._update_backlog()
         return results
 

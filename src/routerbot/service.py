@@ -430,6 +430,8 @@ class TriageService:
             if self.stopping.is_set():
                 break
             results.append(self._with_lease(key, functools.partial(self._reconcile_key, key)))
+            if results[-1].outcome == Outcome.RATE_LIMITED:
+                break  # Retry-After: no other request until it expires (the daemon waits)
         return results
 
     # ------------------------------------------------------------------ lease wrapper
