@@ -460,17 +460,16 @@ class TriageService:
 
     def _handle_leased(self, snap: TicketSnapshot, lease: Lease) -> TriageResult:
         key = snap.ticket.key
-        unfinished = [
-            r
-            for r in self.store.actions_for(key)
-            if r.state in (ActionState.PLANNED, ActionState.IN_FLIGHT)
-        ]
+        records = self.store.actions_for(key)
+        unfinished = [r for r in records if r.state in (ActionState.PLANNED, ActionState.IN_FLIGHT)]
         finished: TriageResult | None = None
         if unfinished:
             finished = self._finish_plan(key, unfinished, lease, snap=None)
             if not finished.handled:
                 return finished
             snap = self.desk.get(finished.key)
+        else:
+            self._save_missing_record(snap, records, lease)
         try:
             decision = self._decide(snap.ticket, self.config)
         except Exception as exc:  # a bug in the engine must not stall the whole poll
@@ -488,6 +487,33 @@ class TriageService:
             failed=finished.failed + result.failed,
             outcome=outcome,
         )
+
+    def _save_missing_record(
+        self, snap: TicketSnapshot, records: Sequence[ActionRecord], lease: Lease
+    ) -> None:
+        """A crash after the last action and before the record write (crash point
+        ``after_done_before_record``) left every action DONE but the ticket without its
+        BotRecord, label and local state: the decision now sees the bot's own last word and
+        skips, so write them here (tests/chaos/test_crashes.py)."""
+        done = [r for r in records if r.state is ActionState.DONE]
+        if not done:
+            return
+        newest = max(done, key=lambda r: (r.updated is not None, r.updated or r.created))
+        finish = Finish.from_json(newest.payload.get("finish"))
+        plan = [r for r in done if Finish.from_json(r.payload.get("finish")) == finish]
+        if all(r.action_id in snap.record.done for r in plan):
+            return
+        planned = sorted(
+            (p for p in (action_from_record(r) for r in plan) if p is not None),
+            key=lambda p: p.seq,
+        )
+        key = snap.ticket.key
+        self.log.info("ticket.record_recovered", key=key, actions=[p.label for p in planned])
+        try:
+            self._save_record(key, snap, planned, finish, lease)
+        except _Pending:
+            return  # tried again at the next poll
+        self._remember(snap.ticket, self.store.get_ticket(key), lease, finish=finish, key=key)
 
     def _execute(
         self, snap: TicketSnapshot, decision: Decision, lease: Lease, *, followup: bool = False
