@@ -14,6 +14,7 @@ Tests and the demo pass their own ``service_desk``, ``store`` or ``clock``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -119,6 +120,28 @@ def _jira(
     )
 
 
+def _undo_job(
+    desk: ServiceDesk, service: TriageService, metrics: Metrics, clock: Clock
+) -> Callable[[], object] | None:
+    """The periodic read that feeds ``routerbot_agent_undo_total`` (real adapter only:
+    it needs the changelog search)."""
+    from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415
+
+    if not isinstance(desk, JiraServiceDesk):
+        return None
+    from routerbot import support  # noqa: PLC0415
+
+    tracker = support.UndoTracker(
+        support.undo_counter(metrics.registry), service.config, since=clock.now()
+    )
+
+    def job() -> object:
+        tracker.config = service.config  # follow hot reloads
+        return support.observe_recent_undos(desk, tracker, minutes=30)
+
+    return job
+
+
 def build_app(
     settings: Settings,
     *,
@@ -167,6 +190,7 @@ def build_app(
     )
     daemon = Daemon(
         service,
+        undo_job=_undo_job(service_desk, service, metrics, clock),
         store=store,
         desk=service_desk,
         metrics=metrics,

@@ -121,6 +121,8 @@ class Daemon:
         settle_seconds: float = 30.0,
         config_source: ConfigSource | None = None,
         logger: Any = None,
+        undo_job: Callable[[], object] | None = None,
+        undo_seconds: float = 900.0,
     ) -> None:
         self.service = service
         self.store = store
@@ -135,6 +137,8 @@ class Daemon:
         self.lease_seconds = lease_seconds
         self.settle = timedelta(seconds=settle_seconds)
         self.config_source = config_source
+        self.undo_job = undo_job
+        self.undo_seconds = undo_seconds
         self.log = logger or get_logger("routerbot.daemon")
         self.stopping = service.stopping
         self._dry_cursor: datetime | None = None
@@ -313,6 +317,18 @@ class Daemon:
             self._update_backlog()
         return results
 
+    def observe_undos(self) -> None:
+        """Count agents undoing the bot (``routerbot_agent_undo_total``): read-only."""
+        if self.undo_job is None or self.stopping.is_set():
+            return
+        with self._busy:
+            if self._holding():
+                return
+            try:
+                self.undo_job()
+            except RouterbotError as exc:  # a metric must never stop the daemon
+                self.log.warning("undo_metric.failed", error=str(exc))
+
     def reload_config(self) -> bool | None:
         """True: a new config is active; False: refused; None: unchanged."""
         source = self.config_source
@@ -409,6 +425,14 @@ class Daemon:
                 seconds=self.reload_seconds,
                 id="reload",
                 name="config reload",
+            )
+        if self.undo_job is not None:
+            scheduler.add_job(
+                self.observe_undos,
+                "interval",
+                seconds=self.undo_seconds,
+                id="undo",
+                name="agent undo metric",
             )
         self._scheduler = scheduler
         self.log.info(

@@ -99,3 +99,34 @@ def test_dropped_connection_before_the_comment_posts_exactly_once(
     assert _public_bot_comments(empty_sandbox, key) == []
     app.daemon.run_cycles(2)  # the cursor stayed on the ticket: the next poll finishes it
     assert len(_public_bot_comments(empty_sandbox, key)) == 1
+
+
+WRONG_FORM = {
+    "id": "S-9",
+    "service_desk": "3",
+    "request_type": "86",
+    "summary": "Demande d'habilitation au module Certificats",
+    "description": "Bonjour, veuillez trouver ci-joint les formulaires d'habilitation remplis "
+    "avec notre DDPP pour deux utilisateurs de notre société. Cordialement, Marc Petit",
+    "reporter": {"displayName": "Marc Petit", "email": "marc.petit@petit-export.fr"},
+}
+
+
+def test_daemon_counts_an_agent_moving_a_rerouted_ticket_back(app: App, empty_sandbox: Any) -> None:
+    key = _add(empty_sandbox, WRONG_FORM)
+    app.daemon.run_cycles(1)
+    model = empty_sandbox.model
+    assert model.issue(key).request_type_id == "84", "the bot reroutes the habilitation"
+    model.set_request_type(model.issue(key), "86", model.agents[0])  # an agent undoes it
+
+    app.daemon.observe_undos()
+    app.daemon.observe_undos()  # counted once, however often the job runs
+
+    total = sum(
+        s.value
+        for metric in app.metrics.registry.collect()
+        if metric.name == "routerbot_agent_undo"
+        for s in metric.samples
+        if s.name == "routerbot_agent_undo_total" and s.labels.get("kind") == "reroute_reverted"
+    )
+    assert total == 1.0
