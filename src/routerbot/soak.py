@@ -22,7 +22,7 @@ I3 no leak
     public comment.
 I4 no loop
     at most ``reply_cap`` bot public replies per ticket, at most one per turn, none in a
-    turn opened by an automatic reply, at most ``max_bot_comments`` bot comments in all.
+    turn opened by an automatic reply, at most ``max_bot_comments`` bot comments per turn.
 
 Everything here reads the sandbox's state as plain JSON: :func:`check_invariants` is
 what every chaos test calls at its end, and :class:`DaemonProcess` is the process
@@ -140,7 +140,7 @@ def check_invariants(  # noqa: PLR0912, PLR0915  # one pass, four invariants
     ledger: Any = None,
     reply_cap: int = 3,
     per_turn_cap: int = 1,
-    max_bot_comments: int = 10,
+    max_bot_comments: int = 4,
     is_auto_reply: Callable[[str], bool] | None = None,
 ) -> OracleReport:
     """Check I1–I4 on a sandbox state (``GET /_sandbox/state``).
@@ -199,10 +199,11 @@ def check_invariants(  # noqa: PLR0912, PLR0915  # one pass, four invariants
                 report.loops.append(f"{key}: {len(replies)} public replies in one turn")
             if opener is not None and replies and auto(str(opener.get("body", ""))):
                 report.loops.append(f"{key}: public reply to an automatic reply")
+            n_bot = sum(1 for kind, _ in events if kind == "comment")
+            if n_bot > max_bot_comments:
+                report.loops.append(f"{key}: {n_bot} bot comments in one turn")
         if len(public_bot) > reply_cap:
             report.loops.append(f"{key}: {len(public_bot)} public replies (cap {reply_cap})")
-        if len(bot_comments) > max_bot_comments:
-            report.loops.append(f"{key}: {len(bot_comments)} bot comments")
         # I3 material
         for c in t.get("comments", []):
             body = str(c.get("body", ""))

@@ -43,7 +43,8 @@ def ticket_row(
         "description": description,
         "reporter": {"displayName": "Client Test", "email": email},
         "comments": list(comments),
-        "minutes_ago": 1,
+        # comments are loaded 7 minutes apart after the creation: keep them all in the past
+        "minutes_ago": 1 + 7 * (len(list(comments)) + 1),
     }
     row.update(extra)
     return row
