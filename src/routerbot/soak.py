@@ -694,7 +694,8 @@ def run_soak(options: SoakOptions) -> SoakReport:  # noqa: PLR0912, PLR0915  # o
         _say(options, "quiet period: faults off, no more kills")
         sb.faults = FaultPlan()
         store = open_store(state_url)
-        deadline = time.monotonic() + options.quiet_timeout
+        # the daemon drains a backlog at ~10-15 tickets/s: give big runs the time to finish
+        deadline = time.monotonic() + max(options.quiet_timeout, 0.2 * options.tickets)
         converged = False
         while time.monotonic() < deadline:
             time.sleep(1.0)
