@@ -100,6 +100,9 @@ class Thresholds(_Model):
     reroute_min_confidence: Unit = 0.7
     faq_reply_min_confidence: Unit = 0.75
     candidate_note_min_confidence: Unit = 0.3
+    #: the best FAQ entry is answered in public only if it leads the next eligible
+    #: entry by at least this much (uncapped evidence); closer, both go to the note
+    faq_margin: Unit = 0.0
 
 
 class Scoring(_Model):

@@ -109,31 +109,45 @@ class Score:
     value: float  # 0..1
     signals: tuple[Signal, ...]
     position: int = 1 << 30  # where the earliest positive phrase matched
+    raw: float = 0.0  # the uncapped sum (can exceed 1): how much evidence there is
 
 
 def score_signals(doc: Doc, signals: SignalSet, config: RoutingConfig, name: str) -> Score:
-    """Add up the weights of the phrases and patterns that match (capped to 0..1)."""
+    """Add up the weights of the phrases and patterns that match (capped to 0..1).
+
+    Negative phrases and patterns can only take evidence away: they are looked at
+    only when something positive matched (the cheap path for most signal sets).
+    """
     c = compiled(config)
     sc = config.scoring
     total = 0.0
     fired: list[Signal] = []
     position = 1 << 30
     matches = c.matcher.matches
+    cands = doc.candidates  # phrases whose first word occurs: the only ones that can match
     for kind, weight in (("strong", sc.strong), ("medium", sc.medium), ("weak", sc.weak)):
         for phrase in getattr(signals, kind):
-            if matches(doc, phrase):
+            if phrase in cands and matches(doc, phrase):
                 total += weight
                 fired.append(Signal(f"{name}.{kind}", True, phrase, weight))
                 position = min(position, c.matcher.position(doc, phrase))
-    for phrase in signals.negative:
-        if c.matcher.matches(doc, phrase):
-            total -= sc.negative
-            fired.append(Signal(f"{name}.negative", True, phrase, -sc.negative))
+    negative_patterns = []
     for pat in signals.patterns:
-        if _search(c.patterns[pat.regex], doc.norm):
+        if pat.weight < 0:
+            negative_patterns.append(pat)
+        elif _search(c.patterns[pat.regex], doc.norm):
             total += pat.weight
             fired.append(Signal(f"{name}.pattern", True, pat.name or pat.regex, pat.weight))
-    return Score(max(0.0, min(1.0, total)), tuple(fired), position)
+    if total > 0:
+        for phrase in signals.negative:
+            if phrase in cands and matches(doc, phrase):
+                total -= sc.negative
+                fired.append(Signal(f"{name}.negative", True, phrase, -sc.negative))
+        for pat in negative_patterns:
+            if _search(c.patterns[pat.regex], doc.norm):
+                total += pat.weight
+                fired.append(Signal(f"{name}.pattern", True, pat.name or pat.regex, pat.weight))
+    return Score(max(0.0, min(1.0, total)), tuple(fired), position, total)
 
 
 def _search(pattern: regex.Pattern[str], s: str) -> bool:
@@ -234,11 +248,15 @@ class FaqScore:
     position: int
     priority: int
     eligible: bool
+    #: uncapped evidence (sum of the weights, question bonus included): two entries
+    #: both capped at 1.0 can still be told apart, or found too close to call
+    raw: float = 0.0
 
 
 def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) -> list[FaqScore]:
-    """Every FAQ entry with signals, best first (confidence, then priority, then first
-    mentioned); entries the population may not receive are ``eligible=False``."""
+    """Every FAQ entry with signals, best first (confidence, then uncapped evidence,
+    then priority, then first mentioned); entries the population may not receive are
+    ``eligible=False``."""
     out: list[FaqScore] = []
     bonus = config.scoring.question_bonus
     for fid, entry in config.faq.items():
@@ -246,18 +264,31 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
             continue
         s = score_signals(tt.doc, entry.signals, config, f"faq.{fid}")
         value = s.value
+        raw = s.raw
         sig = list(s.signals)
         if value > 0 and tt.is_question:
             value = min(1.0, value + bonus)
+            raw += bonus
             sig.append(Signal(f"faq.{fid}.question", True, "the text asks something", bonus))
         elif value > 0 and entry.requires_question:
             value *= 0.6
+            raw *= 0.6
             sig.append(Signal(f"faq.{fid}.question", False, "no question asked", 0.0))
         if value <= 0:
             continue
         eligible = population in entry.populations
-        out.append(FaqScore(fid, round(value, 3), tuple(sig), s.position, entry.priority, eligible))
-    out.sort(key=lambda f: (-f.confidence, -f.priority, f.position))
+        out.append(
+            FaqScore(
+                fid,
+                round(value, 3),
+                tuple(sig),
+                s.position,
+                entry.priority,
+                eligible,
+                round(raw, 3),
+            )
+        )
+    out.sort(key=lambda f: (-f.confidence, -f.raw, -f.priority, f.position))
     return out
 
 

@@ -94,6 +94,28 @@ def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
     return True, f"{b} is recommended and recent enough"
 
 
+def reply_choice(
+    faqs: Sequence[FaqScore], config: RoutingConfig
+) -> tuple[FaqScore | None, FaqScore | None]:
+    """(the entry to answer in public or None, the rival that made it too close).
+
+    The best eligible entry at or above ``faq_reply_min_confidence`` is answered
+    unless the next eligible entry comes within ``faq_margin`` of it (both measured
+    on their uncapped evidence): then neither is, both go to the internal note. A
+    wrong public answer costs more than none.
+    """
+    thr = config.thresholds
+    eligible = [f for f in faqs if f.eligible]
+    if not eligible or eligible[0].confidence < thr.faq_reply_min_confidence:
+        return None, None
+    top = eligible[0]
+    if len(eligible) > 1 and thr.faq_margin > 0:
+        rival = eligible[1]
+        if top.raw - rival.raw < thr.faq_margin - 1e-9:
+            return None, rival
+    return top, None
+
+
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
@@ -102,8 +124,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     login = score_login_failure(tt, config)
     signals += login.signals or (Signal("login_failure", False, "no login-failure words", 0.0),)
     login_failure = login.value >= config.login_failure.min_confidence
-    thr = config.thresholds.faq_reply_min_confidence
-    top = next((f for f in faqs if f.eligible and f.confidence >= thr), None)
+    top, _ = reply_choice(faqs, config)
 
     if pop.population is Population.SERVICES_DECONCENTRES:
         category, conf = Category.ASSISTANCE_SD, pop.confidence
@@ -227,9 +248,7 @@ def _new_ticket(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
                 f"{a.category_confidence:.2f} < {thr.reroute_min_confidence:.2f}): not moved"
             )
     # 2. at most one public reply
-    top = next(
-        (f for f in a.faqs if f.eligible and f.confidence >= thr.faq_reply_min_confidence), None
-    )
+    top, rival = reply_choice(a.faqs, config)
     faq_wins = top is not None and (not a.login_failure or config.faq[top.faq_id].priority >= 10)
     ask = False
     reply_faq: str | None = None
@@ -258,8 +277,8 @@ def _new_ticket(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
             actions.append(Transition(WAITING_FOR_CUSTOMER))
             missing = "version" if b is not None else "browser and version"
             reasons.append(f"login failure, {missing} missing: ask")
-    elif a.faqs and a.faqs[0].confidence >= thr.candidate_note_min_confidence:
-        reasons.append("no FAQ answer sure enough: candidates in a note")
+    elif (note_why := _no_reply_reason(a.faqs, rival, config)) is not None:
+        reasons.append(note_why)
     # 3. the note for the agents, and the label
     d = replace(d, faq_id=reply_faq or d.faq_id, ask_browser=ask)
     reason = "; ".join(reasons) or f"{a.category.value}: nothing to answer"
@@ -268,6 +287,21 @@ def _new_ticket(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
         actions.append(InternalNote(render_note(d, _candidates(a.faqs, config)), "triage"))
     actions.append(AddLabel(config.labels.handled))
     return replace(d, actions=tuple(actions))
+
+
+def _no_reply_reason(
+    faqs: Sequence[FaqScore], rival: FaqScore | None, config: RoutingConfig
+) -> str | None:
+    thr = config.thresholds
+    if rival is not None:
+        best = next(f for f in faqs if f.eligible)
+        return (
+            f"FAQ {best.faq_id} ({best.raw:.2f}) and {rival.faq_id} ({rival.raw:.2f}) too "
+            f"close to call (margin {thr.faq_margin:.2f}): candidates in a note"
+        )
+    if faqs and faqs[0].confidence >= thr.candidate_note_min_confidence:
+        return "no FAQ answer sure enough: candidates in a note"
+    return None
 
 
 def _candidates(faqs: Sequence[FaqScore], config: RoutingConfig) -> list[tuple[str, float]]:
