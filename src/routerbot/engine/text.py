@@ -229,6 +229,31 @@ _GREETING_ONLY = re.compile(
     re.IGNORECASE,
 )
 
+#: A legal notice appended by a mail server ("Ce message et ses pièces jointes sont
+#: confidentiels…", "This e-mail is intended only for…", "Pensez à l'environnement
+#: avant d'imprimer"): it is never the author's words and often runs long.
+_DISCLAIMER = re.compile(
+    r"\b(?:ce (?:message|courriel|mail|e-mail|courrier)|cet e-?mail|this (?:e-?mail|message)"
+    r"|les informations contenues|the information contained)\b[^\n]{0,300}?"
+    r"(?:confidenti|destinataire|intended|recipient|interdit|prohibited)"
+    r"|avant d'imprimer|before printing|think before you print"
+    r"|pensez (?:[àa] )?l'environnement|please consider the environment",
+    re.IGNORECASE,
+)
+_DISCLAIMER_HINTS = (
+    "confidenti",
+    "destinataire",
+    "intended",
+    "recipient",
+    "interdit",
+    "prohibited",
+    "imprimer",
+    "print",
+    "environ",
+)
+#: only the last lines of a message are looked at for a legal notice
+_DISCLAIMER_TAIL_LINES = 12
+
 #: A signature block after a closing is at most this many non-empty lines…
 _SIG_MAX_LINES = 9
 #: …each at most this long, and this long in total.
@@ -393,6 +418,26 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines, []
 
 
+def _split_disclaimer(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Cut a legal notice (and the "--" line before it) off the end of a message."""
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    for i in nonblank[-_DISCLAIMER_TAIL_LINES:]:
+        line = lines[i]
+        low = line.lower()
+        if (
+            len(line) < 3000
+            and any(w in low for w in _DISCLAIMER_HINTS)
+            and _DISCLAIMER.search(line)
+        ):
+            cut = i
+            while cut > 0 and (not lines[cut - 1].strip() or _SIG_DASHES.match(lines[cut - 1])):
+                cut -= 1
+            if _has_content(lines[:cut]):
+                return lines[:cut], lines[cut:]
+            return lines, []
+    return lines, []
+
+
 def _tidy(lines: list[str]) -> str:
     if not lines:
         return ""
@@ -439,10 +484,11 @@ def _split_body_cached(s: str) -> BodyParts:
             and not _WROTE.match(ln)
         ]
         quoted = []
+    kept, notice = _split_disclaimer(kept)
     body, signature = _split_signature(kept)
     return BodyParts(
         body=_tidy(body),
-        signature=_tidy(signature),
+        signature=_tidy([*signature, *notice]),
         quoted=_tidy([*quoted, *quoted_html.split("\n")]),
     )
 
