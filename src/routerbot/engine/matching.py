@@ -266,6 +266,13 @@ class Matcher:
         for i, s in enumerate(stems):
             if s in vocab:
                 positions.setdefault(s, []).append(i)
+                # a word the configuration knows is that word, not a typo of another
+                # one ("module" is not a misspelt "modele"); only a letter more or less
+                # still links two known stems (inflections: "habilite"/"habilit")
+                for v in self._fuzzy(s):
+                    if len(v) != len(s):
+                        positions.setdefault(v, []).append(i)
+                continue
             for v in self._fuzzy(s):
                 positions.setdefault(v, []).append(i)
         by_stem = self._by_stem
