@@ -475,3 +475,26 @@ def test_text_functions_accept_non_string_input_without_raising() -> None:
     assert normalise(None) == ""  # type: ignore[arg-type]  # hostile caller
     assert clean_body(None) == ""  # type: ignore[arg-type]  # hostile caller
     assert is_auto_reply(None) is False  # type: ignore[arg-type]  # hostile caller
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "--\nCe message et ses pièces jointes sont confidentiels et réservés à leurs "
+        "destinataires. Toute diffusion non autorisée est interdite.",
+        "This e-mail and any attachment are intended solely for the named recipient. "
+        "If you received it in error, please delete it.\nPlease consider the environment "
+        "before printing this e-mail.",
+        "P Pensez à l'environnement avant d'imprimer ce courriel.",
+    ],
+)
+def test_split_body_cuts_a_legal_notice_off_a_message_without_closing(notice: str) -> None:
+    raw = f"Bonjour,\nComment joindre le support par téléphone ?\n\n{notice}"
+    parts = text.split_body(raw)
+    assert parts.body == "Bonjour,\nComment joindre le support par téléphone ?"
+    assert "confidenti" in parts.signature or "environ" in parts.signature
+
+
+def test_split_body_keeps_a_confidentiality_sentence_that_is_the_question() -> None:
+    raw = "Bonjour,\nce message d'erreur est confidentiel selon notre DSI ?\nMerci de votre aide"
+    assert "confidentiel" in text.split_body(raw).body

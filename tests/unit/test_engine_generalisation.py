@@ -1,0 +1,273 @@
+"""FAQ entries told apart by what their answer is about, asked in words the dev set
+never used; and the margin rule that keeps near-ties out of public replies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routerbot.config import RoutingConfig, load_config, parse_config
+from routerbot.domain import (
+    Category,
+    InternalNote,
+    Person,
+    Ticket,
+)
+from routerbot.engine import decide
+from routerbot.engine.classify import FaqScore
+from routerbot.engine.decide import reply_choice
+from routerbot.engine.explain import render_checklist
+from routerbot.engine.matching import Matcher
+from routerbot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "config" / "routing.toml"
+
+
+@pytest.fixture(scope="module")
+def config() -> RoutingConfig:
+    return load_config(SHIPPED)
+
+
+def make(
+    description: str,
+    *,
+    summary: str = "Question",
+    email: str = "contact@laiterie-des-monts.fr",
+    where: str = "3/86",
+) -> Ticket:
+    desk, rtype = where.split("/")
+    return Ticket(
+        key="G-1",
+        service_desk=desk,
+        request_type=rtype,
+        summary=summary,
+        description=description,
+        reporter=Person(display_name="Paul Renaud", email=email),
+    )
+
+
+def with_margin(margin: str) -> str:
+    text = SHIPPED.read_text(encoding="utf-8")
+    return text.replace("faq_margin = 0.5", f"faq_margin = {margin}", 1)
+
+
+# ------------------------------------------------------------------ the margin rule
+
+
+def _faq(fid: str, confidence: float, raw: float, *, eligible: bool = True) -> FaqScore:
+    return FaqScore(fid, confidence, (), 0, 0, eligible, raw)
+
+
+def test_close_runner_up_blocks_the_public_answer(config: RoutingConfig) -> None:
+    faqs = [_faq("habiliter-collegue", 1.0, 1.3), _faq("gestion-utilisateurs", 0.9, 0.9)]
+    top, rival = reply_choice(faqs, config)
+    assert top is None
+    assert rival is not None and rival.faq_id == "gestion-utilisateurs"
+
+
+def test_clear_leader_is_answered_even_when_both_are_capped(config: RoutingConfig) -> None:
+    faqs = [_faq("role-admin-local", 1.0, 2.5), _faq("habiliter-collegue", 1.0, 0.9)]
+    top, rival = reply_choice(faqs, config)
+    assert top is not None and top.faq_id == "role-admin-local" and rival is None
+
+
+def test_an_entry_the_requester_may_not_receive_is_no_rival(config: RoutingConfig) -> None:
+    faqs = [
+        _faq("creer-mon-compte", 0.9, 0.9),
+        _faq("procedure-habilitation", 0.9, 0.9, eligible=False),
+    ]
+    top, _ = reply_choice(faqs, config)
+    assert top is not None and top.faq_id == "creer-mon-compte"
+
+
+def test_margin_zero_keeps_the_old_behaviour() -> None:
+    config = parse_config(with_margin("0.0"), source="test.toml")
+    faqs = [_faq("nous-contacter", 0.9, 0.9), _faq("telecharger-modele", 0.9, 0.9)]
+    top, _ = reply_choice(faqs, config)
+    assert top is not None and top.faq_id == "nous-contacter"
+
+
+@pytest.mark.parametrize("bad", ["-0.1", "1.5", '"wide"'])
+def test_faq_margin_out_of_range_is_refused(bad: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(with_margin(bad), source="test.toml")
+    assert any("faq_margin" in p for p in info.value.problems)
+
+
+def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Deux questions : comment télécharger le PDF du modèle de certificat ? "
+            "Et quel est le lien du formulaire pour contacter l'assistance ?"
+        ),
+        config,
+    )
+    assert d.public_replies == (), render_checklist(d)
+    [note] = [a for a in d.actions if isinstance(a, InternalNote)]
+    assert "telecharger-modele" in note.body and "nous-contacter" in note.body
+    assert "too close" in d.reason
+
+
+# ------------------------------------------------------------------ near neighbours
+
+NEIGHBOURS = [
+    # has the local admin role, cannot get into Certificats / which role is needed
+    (
+        "role-admin-local",
+        "On m'a attribué le rôle d'administratrice locale mais le menu Certificats reste "
+        "grisé. Quel rôle me faut-il ?",
+    ),
+    (
+        "role-admin-local",
+        "I am local administrator for my firm. Which role do I need to file certificate requests?",
+    ),
+    # give a colleague access, add a user
+    (
+        "habiliter-collegue",
+        "Comment ajouter notre stagiaire pour qu'il puisse saisir des demandes ? Je suis "
+        "l'administrateur local.",
+    ),
+    ("habiliter-collegue", "How do I grant our new employee access to the Certificats module?"),
+    ("habiliter-collegue", "comment habiliter un employé de notre entrepôt sur expadon ?"),
+    # what the user-management application is for / remove or change a colleague's access
+    (
+        "gestion-utilisateurs",
+        "Notre ancienne comptable est partie le mois dernier, comment retirer ses droits "
+        "sur Expadon ? Je suis administratrice locale.",
+    ),
+    ("gestion-utilisateurs", "How can I revoke the access of a former employee who left?"),
+    # no account yet
+    ("creer-mon-compte", "je n'ai aucun identifiant, où faut-il s'inscrire ?"),
+    ("creer-mon-compte", "Where can I register? I don't have any account yet."),
+]
+
+
+@pytest.mark.parametrize(("faq_id", "body"), NEIGHBOURS)
+def test_near_neighbour_entries_are_told_apart(
+    config: RoutingConfig, faq_id: str, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.reply_faq == faq_id, render_checklist(d)
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+
+
+def test_habilitating_an_employee_is_not_the_habilitation_procedure(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make("comment habiliter une autre salariée pour me remplacer pendant mes congés ?"), config
+    )
+    assert d.reply_faq != "procedure-habilitation", render_checklist(d)
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+    assert d.reroute is None
+
+
+def test_agent_without_an_account_gets_the_account_answer_not_a_browser_question(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Bonjour, nouvelle arrivée à la DDETSPP, je n'ai pas encore d'identifiant. "
+            "Comment créer mon compte ?",
+            email="a.petit@correze.gouv.fr",
+            where="4/87",
+        ),
+        config,
+    )
+    assert d.reply_faq == "creer-mon-compte", render_checklist(d)
+    assert not d.ask_browser
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "J'ai bien créé mon compte hier mais je n'arrive pas à me connecter à Expadon.",
+        "Impossible d'accéder à mon compte depuis ce matin, la page reste blanche.",
+    ],
+)
+def test_a_failing_existing_account_is_still_a_login_failure(
+    config: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.ask_browser, render_checklist(d)
+    assert d.reply_faq == "connexion-impossible"
+
+
+# ------------------------------------------------------------------ recall
+
+RECALL = [
+    (
+        "modeles-en-ligne",
+        "Le modèle pour le lait en poudre vers l'Algérie est-il disponible sur Expadon ?",
+    ),
+    ("modeles-en-ligne", "Where do you announce new certificate models when they go live?"),
+    ("modeles-en-ligne", "Y a-t-il une liste complète des certificats dématérialisés ?"),
+    (
+        "agrement-vs-certificat",
+        "We are registered in the Agrément module. Is that valid for the certificates "
+        "module as well?",
+    ),
+    ("agrement-vs-certificat", "notre habilitation agrément couvre-t-elle aussi les certificats ?"),
+    (
+        "procedure-habilitation",
+        "Nous démarrons l'export de miel. Quelles démarches pour obtenir l'accès à Expadon "
+        "Certificats ?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("faq_id", "body"), RECALL)
+def test_entries_are_found_however_they_are_asked(
+    config: RoutingConfig, faq_id: str, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.reply_faq == faq_id, render_checklist(d)
+
+
+def test_a_models_question_filed_as_habilitation_goes_to_assistance(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Avant d'envoyer notre dossier d'habilitation, comment savoir quels modèles "
+            "de certificats sont en ligne ?",
+            where="3/84",
+        ),
+        config,
+    )
+    assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+    assert d.reroute is not None and str(d.reroute.target) == "3/86"
+
+
+def test_a_legal_notice_does_not_hide_the_question(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Bonjour,\n\nQuelle est la démarche pour être habilités au module Certificats ?"
+            "\n\nCordialement,\nPaul Renaud\n\n--\nCe courriel et les pièces jointes sont "
+            "confidentiels et destinés exclusivement à leurs destinataires. Si vous l'avez "
+            "reçu par erreur, merci de le supprimer."
+        ),
+        config,
+    )
+    assert d.reply_faq == "procedure-habilitation", render_checklist(d)
+
+
+# ------------------------------------------------------------------ matching
+
+
+def test_a_known_word_is_not_read_as_a_typo_of_another_known_word() -> None:
+    m = Matcher(["obtenir modele", "acces module"])
+    doc = m.doc("comment obtenir l'accès au module certificats")
+    assert m.matches(doc, "acces module")
+    assert not m.matches(doc, "obtenir modele")
+
+
+def test_known_inflections_and_real_typos_still_match() -> None:
+    m = Matcher(["habilite agrement", "telecharger modele"])
+    assert m.matches(m.doc("je suis habilitée agrément"), "habilite agrement")
+    assert m.matches(m.doc("comment telecharjer le modele"), "telecharger modele")
