@@ -271,3 +271,20 @@ def test_known_inflections_and_real_typos_still_match() -> None:
     m = Matcher(["habilite agrement", "telecharger modele"])
     assert m.matches(m.doc("je suis habilitée agrément"), "habilite agrement")
     assert m.matches(m.doc("comment telecharjer le modele"), "telecharger modele")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Mon certificat sanitaire pour la Chine n'est toujours pas disponible, la DD l'a-t-elle "
+        "signé ?",
+        "Bonjour, comment supprimer une demande de certificat créée par erreur ?",
+        "Je suis administrateur local. Notre demande vers le Japon reste au statut brouillon, "
+        "que faire ?",
+        "Our new employee submitted a certificate request but it was rejected, why?",
+        "Le module certificats est très lent depuis ce matin, est-ce un incident ?",
+    ],
+)
+def test_wider_vocabulary_does_not_answer_other_questions(config: RoutingConfig, body: str) -> None:
+    d = decide(make(body), config)
+    assert d.public_replies == (), render_checklist(d)
