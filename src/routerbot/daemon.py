@@ -245,11 +245,8 @@ class Daemon:
     def _lead(self) -> bool:
         if self.dry_run:
             return True
-        try_lead = getattr(self.store, "try_lead", None)
-        if try_lead is None:
-            return True
         ttl = max(self.lease_seconds, 3 * self.poll_seconds)
-        return bool(try_lead(LEADER_LEASE, self.owner, ttl))
+        return self.store.try_lead(LEADER_LEASE, self.owner, ttl)
 
     def _poll(self, report: PollReport) -> None:
         cursor = self._dry_cursor if self.dry_run else self.store.get_cursor(POLL_CURSOR)
@@ -358,12 +355,8 @@ class Daemon:
 
     def _update_backlog(self) -> None:
         try:
-            stats = getattr(self.store, "stats", None)
-            if stats is not None:
-                counts = stats()
-                backlog = int(counts.get("planned", 0)) + int(counts.get("in_flight", 0))
-            else:
-                backlog = len(self.store.unfinished_actions())
+            counts = self.store.stats()
+            backlog = counts.get("planned", 0) + counts.get("in_flight", 0)
             self.metrics.ledger_backlog.set(backlog)
         except StateStoreError:
             pass
@@ -474,7 +467,6 @@ class Daemon:
         signal.signal(signal.SIGINT, handler)
 
     def _resign(self) -> None:
-        resign = getattr(self.store, "resign", None)
-        if resign is not None and not self.dry_run:
+        if not self.dry_run:
             with contextlib.suppress(StateStoreError):
-                resign(LEADER_LEASE, self.owner)
+                self.store.resign(LEADER_LEASE, self.owner)

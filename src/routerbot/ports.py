@@ -158,8 +158,25 @@ class StateStore(Protocol):
 
     def release(self, lease: Lease) -> None: ...
 
-    def record_intent(self, action_id: str, key: str, kind: str, payload: dict[str, Any],
-                      lease: Lease) -> ActionRecord:
+    def renew(self, lease: Lease, ttl_seconds: float) -> Lease:
+        """Extend a live lease (same epoch); raises ``LeaseLost`` if it is gone."""
+        ...
+
+    def try_lead(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        """Leader lease (one poller among replicas): True while ``owner`` holds it."""
+        ...
+
+    def resign(self, name: str, owner: str) -> None:
+        """Give up the leader lease on a clean stop."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Number of actions in each state (for the ledger-backlog metric)."""
+        ...
+
+    def record_intent(
+        self, action_id: str, key: str, kind: str, payload: dict[str, Any], lease: Lease
+    ) -> ActionRecord:
         """Insert a PLANNED action unless it exists; returns the stored record."""
         ...
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -44,7 +43,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from routerbot import engine
 from routerbot.chaos import crash_point
+from routerbot.config import RoutingConfig
 from routerbot.domain import (
     Action,
     AddLabel,
@@ -83,14 +84,10 @@ from routerbot.ports import (
 MARKER_RE = re.compile(r"\[routerbot:([0-9a-f]{8})\]")
 MAX_ATTEMPTS = 5  # attempts of one action before it is FAILED for a human
 RECORD_DONE_LIMIT = 200
-DEFAULT_STATUS_NAMES = {
-    "waiting_for_customer": "Waiting for customer",
-    "waiting_for_support": "Waiting for support",
-}
 ASK_PURPOSES = frozenset({"ask_browser", "ask_browser_again"})
 KIND_ORDER = {"reroute": 0, "public_reply": 1, "internal_note": 1, "transition": 2}
 
-Decide = Callable[[Ticket, Any], Decision]
+Decide = Callable[[Ticket, RoutingConfig], Decision]
 DecideFollowup = Callable[..., Decision]
 
 
@@ -291,31 +288,16 @@ def action_from_record(rec: ActionRecord) -> PlannedAction | None:
     return PlannedAction(rec.action_id, rec.kind, action, int(p.get("seq", 0)))
 
 
-def _cfg(config: Any, path: str, default: Any) -> Any:
-    obj = config
-    for part in path.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            return default
-    return obj
-
-
 def _safe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def _engine() -> Any:
-    return importlib.import_module("routerbot.engine")  # loaded on first use only
-
-
-def _default_decide(ticket: Ticket, config: Any) -> Decision:
-    result: Decision = _engine().decide(ticket, config)
-    return result
+def _default_decide(ticket: Ticket, config: RoutingConfig) -> Decision:
+    return engine.decide(ticket, config)
 
 
 def _default_decide_followup(ticket: Ticket, **kwargs: Any) -> Decision:
-    result: Decision = _engine().decide_followup(ticket, **kwargs)
-    return result
+    return engine.decide_followup(ticket, **kwargs)
 
 
 # --------------------------------------------------------------------------- the service
@@ -328,7 +310,7 @@ class TriageService:
         self,
         service_desk: ServiceDesk,
         store: StateStore,
-        config: Any,
+        config: RoutingConfig,
         *,
         owner: str,
         clock: Clock | None = None,
@@ -361,7 +343,7 @@ class TriageService:
 
     @property
     def config_hash(self) -> str:
-        return str(_cfg(self.config, "config_hash", ""))
+        return self.config.config_hash
 
     @property
     def breaker_open(self) -> bool:
@@ -755,17 +737,15 @@ class TriageService:
         return None
 
     def _status_name(self, to: str) -> str:
-        wf = _cfg(self.config, "workflow", None)
+        wf = self.config.workflow
         if to == "waiting_for_customer":
-            return str(_cfg(wf, "status_waiting_customer", DEFAULT_STATUS_NAMES[to]))
+            return wf.status_waiting_customer
         if to == "waiting_for_support":
-            return str(_cfg(wf, "status_waiting_support", DEFAULT_STATUS_NAMES[to]))
+            return wf.status_waiting_support
         return to
 
     def _renew(self, lease: Lease) -> None:
-        renew = getattr(self.store, "renew", None)
-        if renew is not None:
-            renew(lease, self.lease_seconds)
+        self.store.renew(lease, self.lease_seconds)
 
     # ------------------------------------------------------------------ record & state
 
@@ -778,7 +758,7 @@ class TriageService:
         followup: bool,
         prev: TicketState | None,
     ) -> Finish:
-        labels = [str(_cfg(self.config, "labels.handled", "routerbot"))]
+        labels = [self.config.labels.handled]
         labels += [a.label for a in decision.actions if isinstance(a, AddLabel)]
         asks = sum(
             1
@@ -977,8 +957,8 @@ class TriageService:
         if not replies:
             return list(decision.actions)
         ticket = snap.ticket
-        per_ticket = int(_cfg(self.config, "loop_guard.max_public_replies_per_ticket", 3))
-        per_hour = int(_cfg(self.config, "loop_guard.max_public_replies_per_hour", 60))
+        per_ticket = self.config.loop_guard.max_public_replies_per_ticket
+        per_hour = self.config.loop_guard.max_public_replies_per_hour
         already = sum(1 for c in ticket.comments if c.author is AuthorRole.BOT and c.public)
         sent_hour = self.store.count_public_replies_since(self.clock.now() - timedelta(hours=1))
         self._set_breaker(sent_hour >= per_hour, sent_hour, per_hour)

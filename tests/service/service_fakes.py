@@ -11,8 +11,10 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from routerbot.config import RoutingConfig, load_config
 from routerbot.domain import (
     AuthorRole,
     Category,
@@ -31,6 +33,8 @@ from routerbot.errors import NotFound
 from routerbot.observability import Metrics
 from routerbot.ports import BotRecord, TicketSnapshot
 from routerbot.service import TriageService
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BOT_ID = "bot-account"
 
@@ -328,21 +332,17 @@ def fake_decide_followup(
     return Decision(skip_reason="too early", **base)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class FakeConfig:
-    """The few config attributes the service reads."""
-
-    @dataclass(frozen=True)
-    class _LoopGuard:
-        max_public_replies_per_ticket: int = 3
-        max_public_replies_per_hour: int = 30
-
-    loop_guard: _LoopGuard = field(default_factory=_LoopGuard)
-    config_hash: str = "f" * 64
+def routing_config(**loop_guard: int) -> RoutingConfig:
+    """The shipped, validated routing.toml, with loop-guard limits overridden."""
+    config = load_config(ROOT / "config" / "routing.toml")
+    if not loop_guard:
+        return config
+    guard = config.loop_guard.model_copy(update=loop_guard)
+    return config.model_copy(update={"loop_guard": guard})
 
 
 def make_service(desk: Any, store: Any, clock: FakeClock, **kw: Any) -> TriageService:
-    kw.setdefault("config", FakeConfig())
+    kw.setdefault("config", routing_config())
     kw.setdefault("owner", "replica-a")
     return TriageService(
         desk,

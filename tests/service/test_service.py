@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from service_fakes import FakeClock, FakeConfig, FakeDesk, Fault, make_service
+from service_fakes import FakeClock, FakeDesk, Fault, make_service, routing_config
 from structlog.testing import capture_logs
 
 from routerbot.domain import AuthorRole
@@ -221,7 +221,7 @@ def test_global_breaker_holds_public_replies_and_says_so(
     desk: FakeDesk, store: SqlStateStore, clock: FakeClock
 ) -> None:
     metrics = Metrics()
-    config = FakeConfig(loop_guard=FakeConfig._LoopGuard(max_public_replies_per_hour=2))
+    config = routing_config(max_public_replies_per_hour=2)
     svc = make_service(desk, store, clock, config=config, metrics=metrics)
     for n in range(1, 4):
         desk.add(f"OPE-2{n}", "Comment vous contacter ?")
@@ -247,7 +247,7 @@ def test_global_breaker_holds_public_replies_and_says_so(
 def test_per_ticket_cap_stops_public_replies(
     desk: FakeDesk, store: SqlStateStore, clock: FakeClock
 ) -> None:
-    config = FakeConfig(loop_guard=FakeConfig._LoopGuard(max_public_replies_per_ticket=1))
+    config = routing_config(max_public_replies_per_ticket=1)
     svc = make_service(desk, store, clock, config=config)
     desk.add("OPE-40", "Erreur de connexion")
     svc.handle(_snap(desk, "OPE-40"))
