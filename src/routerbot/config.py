@@ -130,6 +130,8 @@ class PopulationSide(_Model):
 class PopulationWeights(_Model):
     statement: Annotated[float, Field(ge=0.0, le=10.0)] = 4.0
     signature: Annotated[float, Field(ge=0.0, le=10.0)] = 3.0
+    #: an operator's signature naming a business; None: the same as ``signature``
+    business_signature: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
     email_state: Annotated[float, Field(ge=0.0, le=10.0)] = 2.5
     email_company: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
     email_personal: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5

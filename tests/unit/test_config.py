@@ -63,8 +63,9 @@ def test_unknown_key_is_refused_with_path_and_line() -> None:
 
 def test_bad_regex_is_refused_with_its_index() -> None:
     text = shipped_text().replace(
-        'weight = 0.8, name = "je suis exportateur" },',
-        "weight = 0.8, name = \"je suis exportateur\" },\n  { regex = '(unclosed', weight = 0.5 },",
+        'weight = 0.8, name = "je suis exportateur / éleveur / producteur" },',
+        'weight = 0.8, name = "je suis exportateur / éleveur / producteur" },'
+        "\n  { regex = '(unclosed', weight = 0.5 },",
     )
     line = line_of(text, "(unclosed")
     [problem] = problems_of(text)

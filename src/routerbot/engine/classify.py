@@ -18,7 +18,7 @@ import regex
 from routerbot.config import PATTERN_TIMEOUT_SECONDS, RoutingConfig, SignalSet
 from routerbot.domain import Category, Population, Signal, Ticket
 from routerbot.engine import text
-from routerbot.engine.matching import Doc, Matcher
+from routerbot.engine.matching import Doc, Matcher, normalise
 
 # --------------------------------------------------------------------------- compiled
 
@@ -183,17 +183,20 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
         sig.append(Signal("population.statement", False, "nobody says who they are", 0.0))
 
     words = set(tt.signature.split())
+    padded = f" {tt.signature} "
     for side, side_words in (
         ("sd", pc.services_deconcentres.signature_words),
         ("operateur", pc.operateur.signature_words),
     ):
-        hit = next((x for x in side_words if x in words), None)
+        hit = next((x for x in side_words if _in_signature(x, words, padded)), None)
         if hit:
+            weight = w.signature
             if side == "sd":
-                sd += w.signature
+                sd += weight
             else:
-                op += w.signature
-            sig.append(Signal(f"population.{side}.signature", True, hit, w.signature))
+                weight = w.signature if w.business_signature is None else w.business_signature
+                op += weight
+            sig.append(Signal(f"population.{side}.signature", True, hit, weight))
 
     domain = tt.email_domain
     if domain:
@@ -224,6 +227,14 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
     confidence = 0.5 + 0.5 * (1.0 - math.exp(-margin / 1.5))
     sig.append(Signal("population.total", True, f"sd={sd:.2f} operateur={op:.2f}", margin))
     return PopulationResult(pop, round(confidence, 3), tuple(sig))
+
+
+def _in_signature(entry: str, words: set[str], padded: str) -> bool:
+    """One signature word, or several in a row ("export de"), as whole words."""
+    norm = normalise(entry)
+    if " " in norm:
+        return f" {norm} " in padded
+    return norm in words
 
 
 def _domain_in(domain: str, patterns: Sequence[str]) -> bool:

@@ -1,0 +1,129 @@
+"""Who is writing: operators with a personal mailbox who file in the agents' portal,
+businesses named in signatures, first-person business statements, and agents who
+still win when they say who they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routerbot.config import RoutingConfig, load_config
+from routerbot.domain import Category, Person, Population, Reroute, Ticket
+from routerbot.engine import decide
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def config() -> RoutingConfig:
+    return load_config(ROOT / "config" / "routing.toml")
+
+
+def make(
+    description: str,
+    *,
+    email: str,
+    summary: str = "Question",
+    where: str = "4/87",
+    name: str = "Paul Renaud",
+) -> Ticket:
+    desk, rtype = where.split("/")
+    return Ticket(
+        key="P-1",
+        service_desk=desk,
+        request_type=rtype,
+        summary=summary,
+        description=description,
+        reporter=Person(display_name=name, email=email),
+    )
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "SCEA du Moulin Neuf",
+        "Domaine des Trois Vallées - vins de Loire",
+        "Fromagerie Bastide",
+        "Pépinière Lambert",
+        "Négoce Carrel - bovins maigres",
+        "Export de génisses Auvergne",
+    ],
+)
+def test_business_signature_with_personal_mailbox_is_an_operator_in_the_agents_portal(
+    config: RoutingConfig, signature: str
+) -> None:
+    ticket = make(
+        f"Bonjour,\nUne question sur les documents demandés pour la Suisse.\nMerci\n"
+        f"Luc Arnal\n{signature}",
+        email="luc.arnal12@sfr.fr",
+    )
+    d = decide(ticket, config)
+    assert d.population is Population.OPERATEUR
+    assert Reroute(ticket.location, config.target_for(d.category)) in d.actions
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Je suis apicultrice et je voudrais savoir combien de temps prend une demande.",
+        "Je suis viticulteur dans le Jura, une question sur les délais.",
+        "Mon exploitation expédie des agneaux vers l'Espagne, une question sur les délais.",
+        "J'exporte des pommes au Canada depuis cette année, une question sur les délais.",
+        "Je dois faire partir mes juments en Belgique, une question sur les délais.",
+    ],
+)
+def test_first_person_business_statement_outweighs_the_agents_portal(
+    config: RoutingConfig, sentence: str
+) -> None:
+    d = decide(make(f"Bonjour,\n{sentence}\nCordialement", email="x.y@orange.fr"), config)
+    assert d.population is Population.OPERATEUR
+    assert d.category is not Category.ASSISTANCE_SD
+
+
+def test_personal_mailbox_alone_leans_operator_without_moving_the_ticket(
+    config: RoutingConfig,
+) -> None:
+    # nobody says who they are: a lean, not enough to move the ticket across desks
+    d = decide(make("Bonjour, une question sur les délais. Merci", email="m.b@free.fr"), config)
+    assert d.population is Population.OPERATEUR
+    assert not any(isinstance(a, Reroute) for a in d.actions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je suis inspectrice à la DDETSPP, je vous écris de ma boîte perso : la bannette "
+        "des demandes à instruire est vide depuis hier.",
+        "En tant que vétérinaire certificateur, je ne peux plus signer les certificats "
+        "qui me sont affectés.",
+    ],
+)
+def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
+    config: RoutingConfig, text: str
+) -> None:
+    d = decide(make(f"Bonjour,\n{text}\nMerci", email="agent.perso@gmail.com"), config)
+    assert d.population is Population.SERVICES_DECONCENTRES
+    assert d.category is Category.ASSISTANCE_SD
+
+
+def test_certifying_vet_signing_from_a_practice_is_not_a_business(config: RoutingConfig) -> None:
+    ticket = make(
+        "Bonjour,\nEn tant que vétérinaire sanitaire, je ne vois pas le bouton Signer "
+        "sur les certificats qui me sont affectés.\nDr Anne Morel\n"
+        "Clinique vétérinaire du Château - 72000",
+        email="contact@clinique-veto-chateau.fr",
+        where="3/86",
+    )
+    assert decide(ticket, config).population is Population.SERVICES_DECONCENTRES
+
+
+def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
+    # "ma boîte perso" is a mailbox, not a business ("ma société")
+    ticket = make(
+        "Bonjour,\nJe suis agente à la DDPP, je vous écris depuis ma boîte perso car "
+        "ma messagerie est en panne. Les demandes n'arrivent plus dans ma bannette.",
+        email="agente.x@gmail.com",
+        where="3/86",
+    )
+    assert decide(ticket, config).population is Population.SERVICES_DECONCENTRES
