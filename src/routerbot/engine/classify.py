@@ -29,6 +29,10 @@ class Compiled:
 
     matcher: Matcher
     patterns: dict[str, regex.Pattern[str]]
+    #: per side ("sd", "operateur"): the signature entries, normalised, in config order
+    signature_entries: dict[str, tuple[str, ...]]
+    #: per side: the one-word entries, for a quick set test
+    signature_single: dict[str, frozenset[str]]
 
 
 _COMPILED: dict[int, tuple[RoutingConfig, Compiled]] = {}
@@ -46,7 +50,13 @@ def compiled(config: RoutingConfig) -> Compiled:
     matcher = Matcher(
         phrases, window=config.scoring.window, typo_min_length=config.scoring.typo_min_length
     )
-    result = Compiled(matcher, {p: regex.compile(p) for p in pattern_texts})
+    sides = {
+        "sd": config.population.services_deconcentres.signature_words,
+        "operateur": config.population.operateur.signature_words,
+    }
+    entries = {k: tuple(normalise(x) for x in v) for k, v in sides.items()}
+    single = {k: frozenset(x for x in v if " " not in x) for k, v in entries.items()}
+    result = Compiled(matcher, {p: regex.compile(p) for p in pattern_texts}, entries, single)
     if len(_COMPILED) > 16:  # configs are few (reloads, tests): keep the cache small
         _COMPILED.clear()
     _COMPILED[id(config)] = (config, result)
@@ -182,13 +192,11 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
     if s_sd.value == 0 and s_op.value == 0:
         sig.append(Signal("population.statement", False, "nobody says who they are", 0.0))
 
+    c = compiled(config)
     words = set(tt.signature.split())
     padded = f" {tt.signature} "
-    for side, side_words in (
-        ("sd", pc.services_deconcentres.signature_words),
-        ("operateur", pc.operateur.signature_words),
-    ):
-        hit = next((x for x in side_words if _in_signature(x, words, padded)), None)
+    for side in ("sd", "operateur"):
+        hit = _signature_hit(c.signature_entries[side], c.signature_single[side], words, padded)
         if hit:
             weight = w.signature
             if side == "sd":
@@ -229,12 +237,17 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
     return PopulationResult(pop, round(confidence, 3), tuple(sig))
 
 
-def _in_signature(entry: str, words: set[str], padded: str) -> bool:
-    """One signature word, or several in a row ("export de"), as whole words."""
-    norm = normalise(entry)
-    if " " in norm:
-        return f" {norm} " in padded
-    return norm in words
+def _signature_hit(
+    entries: tuple[str, ...], single: frozenset[str], words: set[str], padded: str
+) -> str | None:
+    """The first entry found in the signature: one word, or several in a row
+    ("export de", "clinique veterinaire"), as whole words."""
+    if len(entries) == len(single) and single.isdisjoint(words):
+        return None
+    for x in entries:
+        if (x in words) if " " not in x else (f" {x} " in padded):
+            return x
+    return None
 
 
 def _domain_in(domain: str, patterns: Sequence[str]) -> bool:

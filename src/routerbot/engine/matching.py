@@ -144,12 +144,17 @@ STOP_WORDS: frozenset[str] = frozenset(
 )
 
 
+#: Words the French stemmer folds onto a word of another meaning: "assistance" (the
+#: support) and "assistant(e)" (a colleague) both give "assist".
+STEM_OVERRIDES: dict[str, str] = {"assistance": "assistanc", "assistances": "assistanc"}
+
+
 @functools.lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """The French stem of one normalised token (cached: vocabularies repeat)."""
     if len(token) <= 3 or token.isdigit():
         return token
-    return _text.stem(token)
+    return STEM_OVERRIDES.get(token) or _text.stem(token)
 
 
 @functools.lru_cache(maxsize=8192)
