@@ -83,6 +83,9 @@ def test_question_in_new_words_gets_its_answer(config: RoutingConfig, text: str,
         "J'ai saisi toute ma demande mais le PDF téléchargé reste vierge. Est-ce normal ?",
         # "poser une question" is a preamble, not a request for the contact form
         "Je voudrais poser une question : quel certificat faut-il pour des porcs vers Cuba ?",
+        # a request already under way: its status, not the procedure
+        "Quel est l'avancement de notre habilitation ? Quelle est la procédure ensuite ?",
+        "Toujours pas de nouvelles de mon habilitation, quelles démarches faire ?",
         # the "droit" to the module failing for someone already set up is not the procedure
         "Nous n'avons plus le droit d'accéder au module certificats, menu grisé. Vérifiez ?",
     ],
