@@ -526,3 +526,23 @@ def test_bulk_move_of_an_unknown_issue_is_refused_with_the_bulk_error_shape(smal
     assert r.json() == {
         "errors": [{"message": "Some of the issues in the issueIdsOrKeys are not valid"}]
     }
+
+
+def test_paging_reads_the_snapshot_of_the_first_page_while_tickets_change(sandbox: Any) -> None:
+    """Tickets updated between two pages move to the end of ``ORDER BY updated`` in a
+    new search; the pages of a search already under way neither skip nor repeat them."""
+    api = Api(sandbox, "2")  # v2 takes plain-string comment bodies
+    jql = "project in (OPE, SD) ORDER BY updated ASC, key ASC"
+    everything = api.keys(jql)
+    first = api.search(jql, fields="summary", maxResults=5)
+    seen = [i["key"] for i in first["issues"]]
+    for key in seen:  # touch what was read: each moves to the end of a fresh search
+        assert api.post(f"/issue/{key}/comment", {"body": "vu"}).status_code == 201
+    token = first["nextPageToken"]
+    while token:
+        page = api.search(jql, fields="summary", maxResults=5, nextPageToken=token)
+        seen += [i["key"] for i in page["issues"]]
+        token = page.get("nextPageToken")
+    assert sorted(seen) == sorted(everything)
+    assert len(seen) == len(set(seen))
+    assert api.keys(jql)[:5] != seen[:5]  # a new search does see the change

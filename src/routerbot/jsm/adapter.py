@@ -101,7 +101,7 @@ class JiraServiceDesk:
         service_desks: Sequence[str] = ("3", "4"),
         timeout: Timeout = (3.05, 20),
         overlap: timedelta = timedelta(minutes=2),
-        page_size: int = 50,
+        page_size: int = 100,
         record_property: str = wire.RECORD_PROPERTY,
         move_strategy: str = "bulk_move",
         status_names: Mapping[str, str] = DEFAULT_STATUS_NAMES,

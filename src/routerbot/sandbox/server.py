@@ -27,8 +27,9 @@ import re
 import socket
 import threading
 import time
+import uuid
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,7 @@ REMOVED_SEARCH_MESSAGE = (
     "A full migration guideline is available at "
     "https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
+SNAPSHOTS_KEPT = 64  # search snapshots kept for nextPageToken (oldest dropped)
 UNBOUNDED_MESSAGE = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
@@ -205,6 +207,11 @@ class SandboxApp:
         self.base = base_url
         self.log = RequestLog()
         self.routes: list[Route] = []
+        # Search result snapshots, one per first page: later pages of the same search
+        # read the ids the first page saw (stable paging while tickets change, and no
+        # re-evaluation of the JQL over every issue for each page).
+        self._snapshots: OrderedDict[str, list[str]] = OrderedDict()
+        self._snapshot_lock = threading.Lock()
         self._register()
 
     # ----------------------------------------------------------------- routing table
@@ -497,9 +504,24 @@ class SandboxApp:
         limit = max(1, min(limit, cap))
         token = args["nextPageToken"]
         digest = zlib.crc32(str(args["jql"]).encode())
-        start = _read_token(token, digest) if token else 0
-        issues = self._results(req, query)
-        page = issues[start : start + limit]
+        if token:
+            start, snap_id = _read_token(token, digest)
+            with self._snapshot_lock:
+                ids = self._snapshots.get(snap_id)
+            if ids is None:
+                raise SandboxApiError(400, "The provided next page token is invalid or expired.")
+        else:
+            start, snap_id = 0, uuid.uuid4().hex
+            ids = [i.id for i in self._results(req, query)]
+            with self._snapshot_lock:
+                self._snapshots[snap_id] = ids
+                while len(self._snapshots) > SNAPSHOTS_KEPT:
+                    self._snapshots.popitem(last=False)
+        page = [
+            issue
+            for issue_id in ids[start : start + limit]
+            if (issue := self.model.issues.get(issue_id)) is not None
+        ]
         view = self.view(req)
         expand = {x.strip() for x in str(args["expand"]).split(",") if x.strip()}
         chosen = None if fields is None else fields - {"id", "key"}
@@ -512,8 +534,8 @@ class SandboxApp:
                     view.issue(issue, chosen, properties=props, expand=expand, in_search=True)
                 )
         body: dict[str, Any] = {"issues": rendered}
-        if start + limit < len(issues):
-            body["nextPageToken"] = _make_token(start + limit, digest)
+        if start + limit < len(ids):
+            body["nextPageToken"] = _make_token(start + limit, digest, snap_id)
             body["isLast"] = False
         else:
             body["isLast"] = True
@@ -1255,22 +1277,23 @@ def _field_selection(raw: list[str]) -> set[str] | None:
     return chosen - excluded
 
 
-def _make_token(offset: int, digest: int) -> str:
-    raw = json.dumps({"o": offset, "h": digest}).encode()
+def _make_token(offset: int, digest: int, snapshot: str) -> str:
+    raw = json.dumps({"o": offset, "h": digest, "s": snapshot}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _read_token(token: str, digest: int) -> int:
+def _read_token(token: str, digest: int) -> tuple[int, str]:
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         offset = int(data["o"])
+        snapshot = str(data["s"])
         same = data["h"] == digest
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise SandboxApiError(400, "The provided next page token is invalid or expired.") from exc
     if not same:
         raise SandboxApiError(400, "The provided next page token is invalid or expired.")
-    return offset
+    return offset, snapshot
 
 
 # --------------------------------------------------------------------------- HTTP layer
