@@ -23,7 +23,14 @@ from typing import Any
 from routerbot.config import RoutingConfig, load_config
 from routerbot.daemon import ConfigSource, Daemon
 from routerbot.errors import ConfigError
-from routerbot.observability import Health, Metrics, ObservabilityServer, get_logger, redactor
+from routerbot.observability import (
+    Health,
+    Metrics,
+    ObservabilityServer,
+    configure_logging,
+    get_logger,
+    redactor,
+)
 from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock
 from routerbot.service import TriageService
 from routerbot.settings import DEFAULT_STATE_URL, Settings
@@ -117,6 +124,16 @@ def _jira(
         clock=clock,
         on_response=metrics.observe_api_call,
         **options,
+    )
+
+
+def configure_logging_for(settings: Settings) -> None:
+    """Logs as the settings say, with the token (and its Basic form) redacted."""
+    configure_logging(
+        level=settings.log_level,
+        fmt=settings.log_format,
+        secrets=settings.secrets(),
+        basic_auth=(settings.jira_email, settings.api_token) if settings.api_token else None,
     )
 
 

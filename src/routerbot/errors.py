@@ -45,8 +45,9 @@ class InputError(RouterbotError):
 class ServiceDeskError(RouterbotError):
     """The service desk refused or failed a call. Never carries tokens or raw headers."""
 
-    def __init__(self, message: str, *, status: int | None = None, method: str = "",
-                 path: str = "") -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, method: str = "", path: str = ""
+    ) -> None:
         self.status = status
         self.method = method
         self.path = path

@@ -99,8 +99,7 @@ def ticket_to_labelled(ticket: Ticket, expected: Mapping[str, Any] | None = None
     }
     if ticket.comments:
         row["comments"] = [
-            {"author": c.author.value, "body": c.body}
-            | ({} if c.public else {"public": False})
+            {"author": c.author.value, "body": c.body} | ({} if c.public else {"public": False})
             for c in ticket.comments
         ]
     if expected is not None:

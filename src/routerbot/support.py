@@ -776,39 +776,6 @@ class UndoTracker:
 # =========================================================================== reading Jira
 
 
-_SEARCH_FIELDS = (
-    "summary",
-    "description",
-    "reporter",
-    "comment",
-    "status",
-    "assignee",
-    "labels",
-    "created",
-    "updated",
-    "project",
-)
-_EXPERIMENTAL = {"X-ExperimentalApi": "opt-in"}
-
-
-def _desk_by_project_id(desk: JiraServiceDesk) -> dict[str, str]:
-    out: dict[str, str] = {}
-    start = 0
-    while True:
-        page = desk.http.call(
-            "GET",
-            "/rest/servicedeskapi/servicedesk",
-            params={"start": start, "limit": 50},
-            headers=_EXPERIMENTAL,
-        )
-        values = [v for v in (page or {}).get("values") or [] if isinstance(v, Mapping)]
-        for v in values:
-            out[_str(v.get("projectId"))] = _str(v.get("id"))
-        if not values or (page or {}).get("isLastPage", True):
-            return out
-        start += len(values)
-
-
 def _paged(desk: JiraServiceDesk, template: str, key: str, items: str) -> list[Any]:
     out: list[Any] = []
     start = 0
@@ -852,9 +819,9 @@ def read_history(
 
     bot = desk.whoami()
     rt_field = desk.request_type_field()
-    desks = _desk_by_project_id(desk)
+    desks = desk.desk_by_project_id()
     by_key = desk.desk_by_project()
-    fields = [*_SEARCH_FIELDS, rt_field]
+    fields = desk.search_fields()
     token: str | None = None
     count = 0
     page_size = 50 if limit is None else max(1, min(50, limit))

@@ -61,18 +61,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_daemon(args: argparse.Namespace) -> int:
-    from routerbot.bootstrap import build_app  # noqa: PLC0415  # keep --help fast
-    from routerbot.observability import configure_logging  # noqa: PLC0415
+    from routerbot.bootstrap import build_app, configure_logging_for  # noqa: PLC0415
     from routerbot.settings import load_settings  # noqa: PLC0415
 
     overrides: dict[str, Any] = {"dry_run": True} if args.dry_run else {}
     settings = load_settings(**overrides)
-    configure_logging(
-        level=settings.log_level,
-        fmt=settings.log_format,
-        secrets=settings.secrets(),
-        basic_auth=(settings.jira_email, settings.api_token) if settings.api_token else None,
-    )
+    configure_logging_for(settings)
     app = build_app(settings)
     try:
         app.start_metrics_server()

@@ -76,21 +76,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _triage_live(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    from routerbot.bootstrap import build_app  # noqa: PLC0415 - keep --help fast
-    from routerbot.observability import configure_logging  # noqa: PLC0415
+    from routerbot.bootstrap import build_app, configure_logging_for  # noqa: PLC0415
     from routerbot.settings import load_settings  # noqa: PLC0415
 
     overrides: dict[str, Any] = {}
     if args.config != DEFAULT_CONFIG:
         overrides["routing_file"] = Path(args.config)
     settings = load_settings(**overrides)
-    # log lines go to stderr, so the checklist on stdout stays clean
-    configure_logging(
-        level=settings.log_level,
-        fmt=settings.log_format,
-        secrets=settings.secrets(),
-        basic_auth=(settings.jira_email, settings.api_token) if settings.api_token else None,
-    )
+    configure_logging_for(settings)  # to stderr: the checklist on stdout stays clean
     app = build_app(settings)
     try:
         result = app.service.triage(args.key, apply=args.apply)

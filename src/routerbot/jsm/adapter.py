@@ -224,13 +224,17 @@ class JiraServiceDesk:
     def desk_by_project(self) -> dict[str, str]:
         return {str(d.get("projectKey")): str(d.get("id")) for d in self._service_desk_list()}
 
+    def desk_by_project_id(self) -> dict[str, str]:
+        return {str(d.get("projectId")): str(d.get("id")) for d in self._service_desk_list()}
+
+    def search_fields(self) -> list[str]:
+        """The issue fields a ticket is read with (the request-type field included)."""
+        return [*BASE_FIELDS, self.request_type_field()]
+
     def projects(self) -> tuple[str, ...]:
         if self._projects is None:
             self._projects = tuple(self.project_of_desk(d) for d in self._service_desks)
         return self._projects
-
-    def _fields(self) -> list[str]:
-        return [*BASE_FIELDS, self.request_type_field()]
 
     # ------------------------------------------------------------------ reads
 
@@ -245,7 +249,7 @@ class JiraServiceDesk:
     def poll(self, updated_since: datetime | None) -> Iterator[TicketSnapshot]:
         jql = self.poll_jql(updated_since)
         bot = self.whoami()
-        fields = self._fields()
+        fields = self.search_fields()
         desks = self._desks_if_known()
         token: str | None = None
         seen: set[str] = set()
@@ -277,7 +281,7 @@ class JiraServiceDesk:
             "GET",
             "/rest/api/2/issue/{key}",
             path_params={"key": key},
-            params={"fields": ",".join(self._fields()), "properties": self._record_property},
+            params={"fields": ",".join(self.search_fields()), "properties": self._record_property},
         )
         if not isinstance(issue, Mapping):
             raise ServiceDeskError("issue read answered with no body", method="GET", path=key)
