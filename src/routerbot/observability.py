@@ -262,7 +262,8 @@ def ticket_triaged_fields(
         "reason": decision.skip_reason or decision.reason,
         "skipped": decision.skipped,
         "dry_run": dry_run,
-        "faq": decision.faq_id,
+        "faq": decision.reply_faq,  # the FAQ answered in public, if any
+        "faq_best": decision.faq_id,  # the best candidate, answered or not
         "faq_confidence": round(decision.faq_confidence, 3),
         "confidence": round(decision.category_confidence, 3),
         "trigger": decision.trigger_id,

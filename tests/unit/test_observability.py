@@ -235,3 +235,22 @@ def test_server_serves_health_readiness_and_metrics() -> None:
         assert _get(server.url + "/nope")[0] == 404
     finally:
         server.stop()
+
+
+def test_triaged_line_names_the_answered_faq_apart_from_an_unanswered_best_guess() -> None:
+    guess_only = Decision(
+        key="EXP-2",
+        category=Category.ASSISTANCE_OPERATEUR,
+        category_confidence=0.9,
+        population=Population.OPERATEUR,
+        target=Target("3", "86"),
+        actions=(InternalNote("candidats"),),
+        faq_id="modeles-en-ligne",
+        faq_confidence=0.5,
+        reason="no FAQ answer sure enough",
+    )
+    fields = ticket_triaged_fields(
+        guess_only, key="EXP-2", executed=[], dry_run=False, config_hash="c" * 64, outcome="done"
+    )
+    assert fields["faq"] is None
+    assert fields["faq_best"] == "modeles-en-ligne"
