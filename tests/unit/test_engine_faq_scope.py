@@ -1,0 +1,150 @@
+"""FAQ recall and precision, round 3: phrases tied to where the words are (ordered
+with a window, not "anywhere in the text"), answers given by question to both
+populations where they hold for both, and the near misses that must stay silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routerbot.config import RoutingConfig, load_config
+from routerbot.domain import Category, Person, PublicReply, Ticket
+from routerbot.engine import decide
+
+ROOT = Path(__file__).resolve().parents[2]
+OPERATOR = "m.girard@girard-miels.fr"
+AGENT = "p.lemaire@loire-atlantique.gouv.fr"
+
+
+@pytest.fixture(scope="module")
+def config() -> RoutingConfig:
+    return load_config(ROOT / "config" / "routing.toml")
+
+
+def make(
+    description: str,
+    *,
+    summary: str = "Question",
+    email: str = OPERATOR,
+    where: str = "3/86",
+) -> Ticket:
+    desk, rtype = where.split("/")
+    return Ticket(
+        key="S-1",
+        service_desk=desk,
+        request_type=rtype,
+        summary=summary,
+        description=description,
+        reporter=Person(display_name="Martine Girard", email=email),
+    )
+
+
+def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
+    return [a.faq_id for a in decide(ticket, config).actions if isinstance(a, PublicReply)]
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        (
+            "J'ai reçu le rôle d'administratrice locale hier. L'onglet des certificats "
+            "n'apparaît pas dans mon menu, seulement la liste des comptes de la société. "
+            "Pourquoi ?",
+            "role-admin-local",
+        ),
+        (
+            "Bonjour, je n'ai encore jamais eu d'identifiant pour Expadon. "
+            "Comment fait-on pour s'inscrire ?",
+            "creer-mon-compte",
+        ),
+        (
+            "Hello, I have no account yet. How do I register to use Expadon?",
+            "creer-mon-compte",
+        ),
+        (
+            "J'ai commencé une demande pour l'Algérie et le PDF que je télécharge est vide, "
+            "rien dedans. Comment j'obtiens le modèle rempli ?",
+            "telecharger-modele",
+        ),
+        (
+            "Good morning, our firm ships wine to Singapore. What is the process for us to "
+            "be given access to the Certificats module?",
+            "procedure-habilitation",
+        ),
+        (
+            "Notre maison souhaite obtenir un accès au module Certificats. Quelles démarches "
+            "et à qui faut-il s'adresser ?",
+            "procedure-habilitation",
+        ),
+        (
+            "Notre ex-salariée a quitté l'entreprise vendredi, comment retirer ses droits sur "
+            "Expadon ?",
+            "gestion-utilisateurs",
+        ),
+    ],
+)
+def test_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
+    assert replied(make(text), config) == [faq]
+
+
+def test_an_agent_asking_how_to_download_a_model_gets_the_answer(config: RoutingConfig) -> None:
+    t = make(
+        "Inspectrice à la DDPP : où clique-t-on pour télécharger le modèle PDF d'une demande "
+        "qu'un exportateur vient d'ouvrir ?",
+        email=AGENT,
+        where="4/87",
+    )
+    d = decide(t, config)
+    assert d.category is Category.ASSISTANCE_SD
+    assert replied(t, config) == ["telecharger-modele"]
+
+
+def test_an_agent_asking_the_operator_procedure_gets_no_public_answer(
+    config: RoutingConfig,
+) -> None:
+    # procedure-habilitation describes the operator's own process: not for an agent
+    t = make(
+        "Agent à la DDETSPP : quelle est la procédure d'habilitation pour un exportateur de "
+        "notre département ?",
+        email=AGENT,
+        where="4/87",
+    )
+    assert replied(t, config) == []
+
+
+def test_asking_whom_to_address_for_access_is_the_procedure_not_the_contact_form(
+    config: RoutingConfig,
+) -> None:
+    t = make("Pour avoir l'accès aux certificats, à qui dois-je m'adresser ?")
+    assert replied(t, config) == ["procedure-habilitation"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an account screen and creating certificates are not creating an account
+        "Dans l'écran des comptes je ne vois rien. Le bouton pour créer une demande de "
+        "certificat est grisé, est-ce un bug ?",
+        # the account exists already: not the account-creation answer
+        "J'ai créé mon compte sur moncompte la semaine dernière mais je n'ai pas accès au "
+        "module certificats, comment faire ?",
+        # 'certificat en ligne' + 'quelle' about a blocked request is not the models list
+        "Ma demande de certificat en ligne est bloquée depuis lundi, quelle solution ?",
+        # 'nulle part' is not someone who left ('partie')
+        "Je voudrais changer mon rôle mais je ne trouve l'option nulle part, comment faire ?",
+        # a PDF filled in and still blank is a fault, not the blank-at-first answer
+        "J'ai saisi toutes les informations et le PDF téléchargé reste vide. Pourquoi ?",
+        # fields missing in the PDF of a finished request: a fault as well
+        "Le PDF du certificat a plusieurs champs vides alors que tout est validé, normal ?",
+    ],
+)
+def test_near_misses_get_no_public_answer(text: str, config: RoutingConfig) -> None:
+    assert replied(make(text), config) == []
+
+
+def test_registering_a_colleague_is_not_creating_ones_own_account(
+    config: RoutingConfig,
+) -> None:
+    t = make("Comment inscrire mon collaborateur sur Expadon pour qu'il saisisse les demandes ?")
+    assert replied(t, config) == ["habiliter-collegue"]
