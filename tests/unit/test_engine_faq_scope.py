@@ -148,3 +148,16 @@ def test_registering_a_colleague_is_not_creating_ones_own_account(
 ) -> None:
     t = make("Comment inscrire mon collaborateur sur Expadon pour qu'il saisisse les demandes ?")
     assert replied(t, config) == ["habiliter-collegue"]
+
+
+def test_asking_how_to_reach_the_support_by_phone_gets_the_contact_answer(
+    config: RoutingConfig,
+) -> None:
+    t = make("Peut-on vous joindre par téléphone ? Je ne trouve pas de numéro sur le site.")
+    assert replied(t, config) == ["nous-contacter"]
+
+
+def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingConfig) -> None:
+    # "joindre" also means attaching a document
+    t = make("Comment joindre par mail le certificat d'origine à ma demande en cours ?")
+    assert replied(t, config) == []
