@@ -161,3 +161,39 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
     # "joindre" also means attaching a document
     t = make("Comment joindre par mail le certificat d'origine à ma demande en cours ?")
     assert replied(t, config) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        ("Hi, what is the purpose of the user management app?", "gestion-utilisateurs"),
+        (
+            "Qu'est-ce qu'on doit faire pour avoir l'habilitation Certificats ?",
+            "procedure-habilitation",
+        ),
+        (
+            "Quelles démarches pour que notre coopérative puisse utiliser la plateforme ?",
+            "procedure-habilitation",
+        ),
+        (
+            "Je voudrais que ma secrétaire puisse préparer les demandes à ma place, comment ?",
+            "habiliter-collegue",
+        ),
+    ],
+)
+def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
+    assert replied(make(text), config) == [faq]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a colleague who cannot log in: the login-failure question, not habiliter-collegue
+        "Ma collègue ne peut plus se connecter depuis hier, que faire ?",
+        # asking about the status of one's habilitation request: no procedure answer
+        "J'ai fait la demande pour obtenir l'habilitation il y a trois semaines, où en est-elle ?",
+    ],
+)
+def test_more_near_misses_get_no_faq_answer(text: str, config: RoutingConfig) -> None:
+    faqs = replied(make(text), config)
+    assert faqs in ([], ["connexion-impossible"])
