@@ -197,3 +197,19 @@ def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: Routin
 def test_more_near_misses_get_no_faq_answer(text: str, config: RoutingConfig) -> None:
     faqs = replied(make(text), config)
     assert faqs in ([], ["connexion-impossible"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the issued certificate, not the model of a request under way
+        "Comment récupérer en PDF le certificat délivré la semaine dernière pour nos archives ?",
+        # an agent validating a request looks at a filled-in PDF: blank is a fault there
+        "Je dois valider une demande mais le modèle PDF que je télécharge est vierge. Que faire ?",
+    ],
+)
+def test_an_issued_or_validated_certificate_gets_no_model_answer(
+    text: str, config: RoutingConfig
+) -> None:
+    assert replied(make(text, email=AGENT, where="4/87"), config) == []
+    assert replied(make(text), config) == []
