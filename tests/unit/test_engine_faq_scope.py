@@ -213,3 +213,21 @@ def test_an_issued_or_validated_certificate_gets_no_model_answer(
 ) -> None:
     assert replied(make(text, email=AGENT, where="4/87"), config) == []
     assert replied(make(text), config) == []
+
+
+def test_no_account_on_the_platform_is_the_account_question(config: RoutingConfig) -> None:
+    t = make("Je n'ai pas de compte sur la plateforme Expadon. Comment faire ?")
+    assert replied(t, config) == ["creer-mon-compte"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an account somewhere else (a carrier, a bank) is not the platform's
+        "Je n'ai pas de compte chez ce transitaire, qui doit établir le certificat ?",
+        # a new account that fails to log in: the login question, not account creation
+        "On m'a créé un nouveau compte Expadon mais je ne peux pas me connecter, que faire ?",
+    ],
+)
+def test_other_accounts_get_no_account_creation_answer(text: str, config: RoutingConfig) -> None:
+    assert "creer-mon-compte" not in replied(make(text), config)
