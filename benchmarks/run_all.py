@@ -131,7 +131,7 @@ def bench_requests(n: int = 200) -> list[Row]:
         (
             f"HTTP requests per idle poll, {handled} tickets touched in the overlap window",
             f"{per_idle:.2f}",
-            f"goal 1; one search page per 50 recently updated tickets ({idle_note})",
+            f"goal 1; one search page per 100 recently updated tickets ({idle_note})",
         ),
         (
             f"HTTP requests per triaged ticket ({handled} tickets)",
