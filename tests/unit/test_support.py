@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from routerbot.config import RoutingConfig, load_config, parse_config
+from routerbot.config import KNOWN_FAQ_IDS, RoutingConfig, load_config, parse_config
 from routerbot.domain import (
     AuthorRole,
     Category,
@@ -43,18 +43,7 @@ from routerbot.support import (
     undo_rates,
 )
 
-FAQ_IDS = (
-    "role-admin-local",
-    "procedure-habilitation",
-    "modeles-en-ligne",
-    "habiliter-collegue",
-    "connexion-impossible",
-    "creer-mon-compte",
-    "gestion-utilisateurs",
-    "telecharger-modele",
-    "nous-contacter",
-    "agrement-vs-certificat",
-)
+FAQ_IDS = KNOWN_FAQ_IDS
 ANSWERS = {
     "connexion-impossible": (
         "Videz les caches de votre navigateur et essayez Chrome ou Firefox, les navigateurs "
