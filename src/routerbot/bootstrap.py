@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from routerbot.config import RoutingConfig, load_config
 from routerbot.daemon import ConfigSource, Daemon
-from routerbot.errors import ConfigError
+from routerbot.errors import ConfigError, StateStoreError
 from routerbot.observability import (
     Health,
     Metrics,
@@ -127,6 +127,22 @@ def _jira(
     )
 
 
+RATE_LIMIT_CURSOR = "jira_not_before"
+
+
+def _rate_limit_gate(store: StateStore, log: Any) -> dict[str, Any]:
+    """Remember Jira's Retry-After in the state store, so that a restarted (or another)
+    replica sends nothing before it expires either."""
+
+    def remember(until: datetime) -> None:
+        try:
+            store.set_cursor(RATE_LIMIT_CURSOR, until)
+        except StateStoreError as exc:
+            log.warning("rate_limit.not_persisted", error=str(exc))
+
+    return {"not_before": store.get_cursor(RATE_LIMIT_CURSOR), "on_rate_limit": remember}
+
+
 def configure_logging_for(settings: Settings) -> None:
     """Logs as the settings say, with the token (and its Basic form) redacted."""
     configure_logging(
@@ -189,11 +205,12 @@ def build_app(
         source = ConfigSource(routing_file, load_config)
         config = source.load()
     closers: list[Any] = []
-    if service_desk is None:
-        service_desk = _jira(settings, config, clock, metrics, adapter_options or {})
     if store is None:
         store = _open_store(settings, None if isinstance(clock, SystemClock) else clock)
         closers.append(store.close)
+    if service_desk is None:
+        options = {**_rate_limit_gate(store, log), **(adapter_options or {})}
+        service_desk = _jira(settings, config, clock, metrics, options)
     health = Health(poll_seconds=settings.poll_seconds, clock=clock)
     service = TriageService(
         service_desk,

@@ -510,3 +510,42 @@ def test_a_broken_metrics_callback_does_not_break_the_call(
 
     desk = JiraServiceDesk(BASE, EMAIL, TOKEN, clock=clock, on_response=broken)
     assert desk.whoami() == "bot-1"
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+def test_after_a_429_on_a_write_no_request_of_any_kind_leaves_before_retry_after(
+    rsps: responses.RequestsMock, clock: FakeClock
+) -> None:
+    remembered: list[datetime] = []
+    rsps.post(COMMENT, status=429, headers={"Retry-After": "30"})
+    rsps.get(MYSELF, json=ME)
+    desk = make_desk(clock, on_rate_limit=remembered.append)
+    t0 = clock.now()
+    with pytest.raises(RateLimited):
+        desk.post_comment("OPE-1", "Bonjour", public=True)
+    assert desk.whoami() == "bot-1"  # another endpoint, sent only after the wait
+    assert clock.now() - t0 >= timedelta(seconds=30)
+    [until] = remembered
+    assert until >= t0 + timedelta(seconds=30)
+
+
+def test_a_wait_remembered_from_before_a_restart_holds_the_first_request(
+    rsps: responses.RequestsMock, clock: FakeClock
+) -> None:
+    rsps.get(MYSELF, json=ME)
+    until = clock.now() + timedelta(seconds=12)
+    desk = make_desk(clock, not_before=until)
+    assert desk.whoami() == "bot-1"
+    assert clock.now() >= until
+    assert clock.sleeps == [12.0]
+
+
+def test_an_expired_remembered_wait_costs_nothing(
+    rsps: responses.RequestsMock, clock: FakeClock
+) -> None:
+    rsps.get(MYSELF, json=ME)
+    desk = make_desk(clock, not_before=clock.now() - timedelta(seconds=5))
+    assert desk.whoami() == "bot-1"
+    assert clock.sleeps == []

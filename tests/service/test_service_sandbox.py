@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from routerbot.bootstrap import App, build_app
+from routerbot.bootstrap import RATE_LIMIT_CURSOR, App, build_app
 from routerbot.ports import ActionState
 from routerbot.sandbox import FaultPlan
 from routerbot.service import MARKER_RE, Outcome
@@ -130,3 +131,22 @@ def test_daemon_counts_an_agent_moving_a_rerouted_ticket_back(app: App, empty_sa
         if s.name == "routerbot_agent_undo_total" and s.labels.get("kind") == "reroute_reverted"
     )
     assert total == 1.0
+
+
+def test_a_retry_after_is_remembered_for_the_next_process(
+    empty_sandbox: Any, app: App, tmp_path: Path
+) -> None:
+    _add(empty_sandbox, CONTACT)
+    empty_sandbox.faults = FaultPlan.parse("retry-after=2").script(
+        "POST /rest/servicedeskapi/request/*/comment", ["429"]
+    )
+    app.daemon.run_cycles(1)
+    until = app.store.get_cursor(RATE_LIMIT_CURSOR)
+    assert until is not None and until > datetime.now(UTC)
+
+    # a restarted process (new objects, same state file) starts behind the same gate
+    restarted = build_app(app.settings)
+    try:
+        assert restarted.service_desk.http.not_before == until
+    finally:
+        restarted.close()

@@ -111,6 +111,8 @@ class JiraServiceDesk:
         retry_policy: RetryPolicy | None = None,
         move_timeout: float = 120.0,
         move_poll_interval: float = 1.0,
+        not_before: datetime | None = None,
+        on_rate_limit: Callable[[datetime], None] | None = None,
     ) -> None:
         if move_strategy not in MOVE_STRATEGIES:
             raise ValueError(f"move_strategy must be one of {MOVE_STRATEGIES}: {move_strategy!r}")
@@ -143,6 +145,8 @@ class JiraServiceDesk:
             policy=retry_policy,
             on_response=on_response,
             secrets=(api_token, basic_auth_value(email, api_token)),
+            not_before=not_before,
+            on_rate_limit=on_rate_limit,
         )
         self._me: Mapping[str, Any] | None = None
         self._rt_field: str | None = None

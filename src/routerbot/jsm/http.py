@@ -34,7 +34,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
@@ -143,8 +143,14 @@ class JiraHttp:
         on_response: OnResponse | None = None,
         secrets: Sequence[str] = (),
         rng: random.Random | None = None,
+        not_before: datetime | None = None,
+        on_rate_limit: Callable[[datetime], None] | None = None,
     ) -> None:
         self._session = session
+        # The rate-limit gate: nothing is sent before this instant (a Retry-After from
+        # any earlier answer, possibly from before a restart: see ``on_rate_limit``).
+        self._not_before = not_before
+        self._on_rate_limit = on_rate_limit
         self._base = base_url.rstrip("/")
         self._timeout = timeout
         self._clock: Clock = clock or SystemClock()
@@ -179,6 +185,7 @@ class JiraHttp:
         while True:
             attempt += 1
             last = attempt >= self._policy.max_attempts
+            self._await_gate(method, path)
             started = time.monotonic()
             try:
                 response = self._session_request(method, path, params, json, headers)
@@ -205,6 +212,8 @@ class JiraHttp:
                 return _decode(response)
             if status == 429 or (status >= 500 and retryable):
                 wait = self._retry_wait(response, attempt)
+                if status == 429 or server_wait_hint(response.headers, self._clock.now()):
+                    self._close_gate(wait)
                 if status == 429 and (not retryable or last):
                     raise RateLimited(
                         self._message(response, "rate limited"),
@@ -224,7 +233,30 @@ class JiraHttp:
                 continue
             raise self._error(response, method, path, retryable)
 
+    @property
+    def not_before(self) -> datetime | None:
+        """Nothing is sent before this instant (None: no Retry-After in force)."""
+        return self._not_before
+
     # ------------------------------------------------------------------ internals
+
+    def _close_gate(self, seconds: float) -> None:
+        until = self._clock.now() + timedelta(seconds=seconds)
+        if self._not_before is None or until > self._not_before:
+            self._not_before = until
+            if self._on_rate_limit is not None:
+                try:
+                    self._on_rate_limit(until)
+                except Exception as exc:  # remembering the wait must not break the call
+                    log.warning("jsm.rate_limit_callback_failed", error=type(exc).__name__)
+
+    def _await_gate(self, method: str, path: str) -> None:
+        if self._not_before is None:
+            return
+        remaining = (self._not_before - self._clock.now()).total_seconds()
+        if remaining > 0:
+            log.info("jsm.rate_limit_wait", method=method, path=path, wait_s=round(remaining, 3))
+            self._clock.sleep(remaining)
 
     def _session_request(
         self,
