@@ -144,6 +144,23 @@ def bench_requests(n: int = 200) -> list[Row]:
 # --------------------------------------------------------------------------- backlog + RSS
 
 
+def _daemon(sb: SandboxServer, workdir: Path, *, poll_seconds: str, **env: str) -> DaemonProcess:
+    """``routerbot run`` as a subprocess on a SQLite file in ``workdir``."""
+    return DaemonProcess(
+        sb.url,
+        sb.email,
+        sb.token,
+        f"sqlite:///{workdir / 'state.db'}",
+        workdir,
+        env={
+            "ROUTERBOT_ROUTING_FILE": str(routing_file_for_load(workdir)),
+            "ROUTERBOT_POLL_SECONDS": poll_seconds,
+            "ROUTERBOT_LOG_LEVEL": "WARNING",
+            **env,
+        },
+    )
+
+
 def bench_backlog(n: int, idle_polls: tuple[int, int]) -> list[Row]:
     rows = [p.row for p in plan_tickets(n, random.Random(11), prefix="BL")]
     model = SandboxModel(move_polls=1)
@@ -152,19 +169,7 @@ def bench_backlog(n: int, idle_polls: tuple[int, int]) -> list[Row]:
     out: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        daemon = DaemonProcess(
-            sb.url,
-            sb.email,
-            sb.token,
-            f"sqlite:///{workdir / 'state.db'}",
-            workdir,
-            env={
-                "ROUTERBOT_ROUTING_FILE": str(routing_file_for_load(workdir)),
-                "ROUTERBOT_POLL_SECONDS": "0.5",
-                "ROUTERBOT_LOG_LEVEL": "WARNING",
-                "ROUTERBOT_LEASE_SECONDS": "120",
-            },
-        )
+        daemon = _daemon(sb, workdir, poll_seconds="0.5", ROUTERBOT_LEASE_SECONDS="120")
         try:
             started = time.monotonic()
             daemon.start()
@@ -218,18 +223,7 @@ def bench_idle_rss(idle_polls: tuple[int, int]) -> list[Row]:
     out: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        daemon = DaemonProcess(
-            sb.url,
-            sb.email,
-            sb.token,
-            f"sqlite:///{workdir / 'state.db'}",
-            workdir,
-            env={
-                "ROUTERBOT_ROUTING_FILE": str(routing_file_for_load(workdir)),
-                "ROUTERBOT_POLL_SECONDS": "0.02",
-                "ROUTERBOT_LOG_LEVEL": "WARNING",
-            },
-        )
+        daemon = _daemon(sb, workdir, poll_seconds="0.02")
         try:
             daemon.start()
             assert daemon.proc is not None
