@@ -31,7 +31,7 @@ from routerbot.observability import (
     get_logger,
     redactor,
 )
-from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock
+from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock, TicketHistorySource
 from routerbot.service import TriageService
 from routerbot.settings import DEFAULT_STATE_URL, Settings
 
@@ -156,23 +156,31 @@ def configure_logging_for(settings: Settings) -> None:
 def _undo_job(
     desk: ServiceDesk, service: TriageService, metrics: Metrics, clock: Clock
 ) -> Callable[[], object] | None:
-    """The periodic read that feeds ``routerbot_agent_undo_total`` (real adapter only:
-    it needs the changelog search)."""
-    from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415
-
-    if not isinstance(desk, JiraServiceDesk):
+    """The periodic read that feeds ``routerbot_agent_undo_total`` (when the service
+    desk can also read history: the Jira adapter can, the in-memory model cannot)."""
+    if not isinstance(desk, TicketHistorySource):
         return None
-    from routerbot import support  # noqa: PLC0415
+    from routerbot.lead import undo  # noqa: PLC0415
 
-    tracker = support.UndoTracker(
-        support.undo_counter(metrics.registry), service.config, since=clock.now()
+    source: TicketHistorySource = desk
+    tracker = undo.UndoTracker(
+        undo.undo_counter(metrics.registry), service.config, since=clock.now()
     )
 
     def job() -> object:
         tracker.config = service.config  # follow hot reloads
-        return support.observe_recent_undos(desk, tracker, minutes=30)
+        return undo.observe_recent_undos(source, tracker, minutes=30)
 
     return job
+
+
+def build_history_source(
+    settings: Settings, config: RoutingConfig, *, clock: Clock | None = None
+) -> TicketHistorySource:
+    """The read-only history reader of ``routerbot export`` and ``report``: the Jira
+    adapter on the configured desks, no state store, no metrics server."""
+    desk: TicketHistorySource = _jira(settings, config, clock or SystemClock(), Metrics(), {})
+    return desk
 
 
 def build_app(

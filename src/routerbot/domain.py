@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class Category(enum.StrEnum):
@@ -219,3 +219,71 @@ class Decision:
     def reply_faq(self) -> str | None:
         """The FAQ id carried by the public reply, if any (what the eval scores)."""
         return next((r.faq_id for r in self.public_replies if r.faq_id), None)
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True, slots=True)
+class LocationChange:
+    """One changelog entry that moved a ticket: its desk, its request type, or both.
+
+    ``None`` for a side the entry did not touch; ``""`` for a cleared value (a move
+    clears the request type until it is set again in the new desk).
+    """
+
+    at: datetime | None
+    author_id: str
+    old_desk: str | None = None
+    new_desk: str | None = None
+    old_request_type: str | None = None
+    new_request_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHistory:
+    """A past ticket as it stands now, with the changes of its location."""
+
+    ticket: Ticket
+    changes: tuple[LocationChange, ...] = ()
+    bot_account_id: str = ""
+
+    @property
+    def final(self) -> Target:
+        return self.ticket.location
+
+    def locations(self) -> list[tuple[LocationChange | None, Target]]:
+        """The original location (with ``None``), then the location after each change."""
+        desk, rtype = self.ticket.service_desk, self.ticket.request_type
+        for ch in reversed(self.changes):
+            if ch.old_request_type is not None:
+                rtype = ch.old_request_type
+            if ch.old_desk is not None:
+                desk = ch.old_desk
+        states: list[tuple[LocationChange | None, Target]] = [(None, Target(desk, rtype))]
+        for ch in self.changes:
+            if ch.new_desk is not None:
+                desk = ch.new_desk
+            if ch.new_request_type is not None:
+                rtype = ch.new_request_type
+            states.append((ch, Target(desk, rtype)))
+        return states
+
+    @property
+    def original(self) -> Target:
+        return self.locations()[0][1]
+
+    def location_at(self, when: datetime | None) -> Target:
+        """Where the ticket was at an instant (the final place when unknown)."""
+        if when is None:
+            return self.final
+        current = self.original
+        for ch, loc in self.locations()[1:]:
+            if ch is not None and ch.at is not None and aware(ch.at) <= aware(when):
+                current = loc
+        return current
+
+
+def aware(t: datetime) -> datetime:
+    """``t`` with UTC as its zone when it has none."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

@@ -5,6 +5,7 @@ Implementations:
 * :class:`ServiceDesk` — ``routerbot.jsm.adapter.JiraServiceDesk`` (Jira Cloud over
   HTTP; also what talks to the sandbox), and the in-memory sandbox model for unit-level
   service tests.
+* :class:`TicketHistorySource` — ``JiraServiceDesk`` too (search with the changelog).
 * :class:`StateStore` — ``routerbot.store.SqlStateStore`` (SQLite by default,
   PostgreSQL for several replicas).
 * :class:`Clock` — ``SystemClock`` below; tests pass a fake.
@@ -20,9 +21,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from routerbot.domain import Target, Ticket
+from routerbot.domain import Target, Ticket, TicketHistory
 
 # --------------------------------------------------------------------------- service desk
 
@@ -85,6 +86,21 @@ class ServiceDesk(Protocol):
 
     def save_record(self, key: str, record: BotRecord, *, add_labels: Sequence[str] = ()) -> None:
         """Write routerbot's record (issue property) and labels in one idempotent update."""
+        ...
+
+
+@runtime_checkable
+class TicketHistorySource(Protocol):
+    """Past tickets with their whole story, for the lead's tools (``export``, ``report``)
+    and the undo metric. Read only. Errors are ``routerbot.errors.ServiceDeskError``."""
+
+    def projects(self) -> tuple[str, ...]:
+        """The project keys of the configured desks (to build a JQL query)."""
+        ...
+
+    def history(self, jql: str, *, limit: int | None = None) -> Iterator[TicketHistory]:
+        """Tickets matching ``jql`` (open or resolved), every comment, public and
+        internal, and the changes of their location, in the query's order."""
         ...
 
 

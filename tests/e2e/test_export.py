@@ -19,9 +19,9 @@ from routerbot.config import RoutingConfig, load_config
 from routerbot.domain import AuthorRole, Comment, Person, Population, Target, Ticket
 from routerbot.jsm.adapter import JiraServiceDesk
 from routerbot.labelled import read_labelled
+from routerbot.lead.undo import UndoTracker, observe_recent_undos, undo_counter
 from routerbot.ports import BotRecord
 from routerbot.sandbox import SandboxModel, SandboxServer
-from routerbot.support import UndoTracker, observe_recent_undos, undo_counter
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTING = ROOT / "config" / "routing.toml"

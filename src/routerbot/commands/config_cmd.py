@@ -69,11 +69,11 @@ def run(args: argparse.Namespace) -> int:
         f"{config.conversation.reminder_after_days} d, hand-over after "
         f"{config.conversation.handover_after_days} d"
     )
-    from routerbot import support  # noqa: PLC0415 - overlap / never-fires warnings
     from routerbot.labelled import read_labelled  # noqa: PLC0415
+    from routerbot.lead import warnings as lead_warnings  # noqa: PLC0415 - load on use
 
     tickets = [lt.ticket for lt in read_labelled(args.tickets)] if args.tickets else None
-    warnings = support.config_warnings(config, tickets)
+    warnings = lead_warnings.config_warnings(config, tickets)
     print(f"  warnings: {len(warnings)}")
     for warning in warnings:
         print(f"  - {warning}")

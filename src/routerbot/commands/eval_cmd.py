@@ -77,18 +77,18 @@ def run(args: argparse.Namespace) -> int:
     if args.decisions:
         write_decisions(report, args.decisions)
     changes = None
-    if args.compare_config:  # routerbot.support owns the comparison
-        from routerbot import support  # noqa: PLC0415
+    if args.compare_config:  # routerbot.lead.compare owns the comparison
+        from routerbot.lead import compare  # noqa: PLC0415
 
-        changes, total = support.compare_file(args.file, args.compare_config, _config)
+        changes, total = compare.compare_file(args.file, args.compare_config, _config)
     if args.json:
         out: dict[str, Any] = {"counts": report.counts, "metrics": report.metrics}
         if changes is not None:
-            out["changes"] = support.changes_as_json(changes)
+            out["changes"] = compare.changes_as_json(changes)
         print(json.dumps(out, indent=2))
     else:
         print(render_table(report), end="")
         if changes is not None:
             print(f"\nold: {args.compare_config}   new: {args.config}")
-            print(support.render_changes(changes, total), end="")
+            print(compare.render_changes(changes, total), end="")
     return 0 if all(report.passes().values()) else 1

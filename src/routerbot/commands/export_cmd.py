@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from routerbot.config import RoutingConfig
-    from routerbot.jsm.adapter import JiraServiceDesk
+    from routerbot.ports import TicketHistorySource
 
 EXPORT_EPILOG = """examples:
   routerbot export --jql 'project in (OPE, SD) AND resolved >= -90d' history.jsonl
@@ -85,24 +85,17 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     report.set_defaults(func=run_report)
 
 
-def _connect(args: argparse.Namespace) -> tuple[JiraServiceDesk, RoutingConfig]:
+def _connect(args: argparse.Namespace) -> tuple[TicketHistorySource, RoutingConfig]:
+    from routerbot.bootstrap import build_history_source  # noqa: PLC0415
     from routerbot.config import load_config  # noqa: PLC0415
     from routerbot.errors import InputError  # noqa: PLC0415
-    from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415
     from routerbot.settings import load_settings  # noqa: PLC0415
 
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
     settings = load_settings()
     config = load_config(args.config or settings.routing_file)
-    settings.require_jira()
-    desk = JiraServiceDesk(
-        settings.jira_url,
-        settings.jira_email,
-        settings.api_token,
-        timeout=(3.05, settings.jira_timeout),
-    )
-    return desk, config
+    return build_history_source(settings, config), config
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -110,13 +103,12 @@ def run_export(args: argparse.Namespace) -> int:
     from pathlib import Path  # noqa: PLC0415
 
     from routerbot.errors import InputError  # noqa: PLC0415
-    from routerbot.support import FaqRecogniser, export_row, read_history  # noqa: PLC0415
+    from routerbot.lead.export import export_row  # noqa: PLC0415
+    from routerbot.lead.recognise import FaqRecogniser  # noqa: PLC0415
 
-    desk, config = _connect(args)
+    source, config = _connect(args)
     recogniser = FaqRecogniser(config)
-    rows = (
-        export_row(h, config, recogniser) for h in read_history(desk, args.jql, limit=args.limit)
-    )
+    rows = (export_row(h, config, recogniser) for h in source.history(args.jql, limit=args.limit))
     count = rerouted = answered = 0
     if args.out == "-":
         handle = sys.stdout
@@ -144,23 +136,18 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from routerbot.errors import InputError  # noqa: PLC0415
-    from routerbot.support import (  # noqa: PLC0415
-        FaqRecogniser,
-        detect_undos,
-        merge_scans,
-        read_history,
-        render_undo_report,
-    )
+    from routerbot.lead.recognise import FaqRecogniser  # noqa: PLC0415
+    from routerbot.lead.undo import detect_undos, merge_scans, render_undo_report  # noqa: PLC0415
 
     if args.days < 1:
         raise InputError("--days must be at least 1")
-    desk, config = _connect(args)
+    source, config = _connect(args)
     jql = args.jql
     if not jql:
-        projects = ", ".join(f'"{p}"' for p in desk.projects())
+        projects = ", ".join(f'"{p}"' for p in source.projects())
         jql = f"project in ({projects}) AND updated >= -{args.days}d ORDER BY updated DESC"
     recogniser = FaqRecogniser(config)
-    histories = list(read_history(desk, jql, limit=args.limit))
+    histories = list(source.history(jql, limit=args.limit))
     scan = merge_scans(detect_undos(h, config, recogniser) for h in histories)
     sys.stdout.write(render_undo_report(scan, tickets=len(histories)))
     return 0

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from jira import JIRA
 
-from routerbot.domain import Target
+from routerbot.domain import Target, TicketHistory
 from routerbot.errors import Conflict, NotFound, ServiceDeskError
 from routerbot.jsm import wire
 from routerbot.jsm.http import JiraHttp, OnResponse, RetryPolicy, Timeout, basic_auth_value
@@ -250,35 +250,71 @@ class JiraServiceDesk:
             clauses.append(f'updated >= "{since}"')
         return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
 
-    def poll(self, updated_since: datetime | None) -> Iterator[TicketSnapshot]:
-        jql = self.poll_jql(updated_since)
-        bot = self.whoami()
-        fields = self.search_fields()
-        desks = self._desks_if_known()
+    def _search(self, jql: str, extra: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Every issue ``jql`` matches, all pages (``POST /rest/api/2/search/jql``)."""
         token: str | None = None
-        seen: set[str] = set()
         while True:
             body: dict[str, Any] = {
                 "jql": jql,
-                "fields": fields,
-                "properties": [self._record_property],
+                "fields": self.search_fields(),
                 "maxResults": self._page_size,
+                **extra,
             }
             if token:
                 body["nextPageToken"] = token
             page = self.http.call("POST", "/rest/api/2/search/jql", json=body, idempotent=True)
             page = page if isinstance(page, Mapping) else {}
             for issue in page.get("issues") or []:
-                if not isinstance(issue, Mapping):
-                    continue
-                key = str(issue.get("key"))
-                if key in seen or wire.status_category(issue) == "done":
-                    continue
-                seen.add(key)
-                yield self._snapshot(issue, bot, desks)
+                if isinstance(issue, Mapping):
+                    yield issue
             token = page.get("nextPageToken")
             if page.get("isLast", not token) or not token:
                 return
+
+    def poll(self, updated_since: datetime | None) -> Iterator[TicketSnapshot]:
+        jql = self.poll_jql(updated_since)
+        bot = self.whoami()
+        desks = self._desks_if_known()
+        seen: set[str] = set()
+        for issue in self._search(jql, {"properties": [self._record_property]}):
+            key = str(issue.get("key"))
+            if key in seen or wire.status_category(issue) == "done":
+                continue
+            seen.add(key)
+            yield self._snapshot(issue, bot, desks)
+
+    def history(self, jql: str, *, limit: int | None = None) -> Iterator[TicketHistory]:
+        """:class:`routerbot.ports.TicketHistorySource`: past tickets, their comments
+        and their location changes.
+
+        Costs one search call per page (the changelog comes embedded, ``expand``); a
+        ticket whose comments or changelog the search did not embed in full costs one
+        more call per 100 comments or changelog entries."""
+        if limit is not None and limit < 1:
+            return
+        bot = self.whoami()
+        rt_field = self.request_type_field()
+        by_id = self.desk_by_project_id()
+        desks = self.desk_by_project()
+        for count, issue in enumerate(self._search(jql, {"expand": "changelog"}), 1):
+            snap = self._snapshot(issue, bot, desks)
+            key = str(issue.get("key"))
+            changes = wire.location_changes(
+                self._changelog(issue, key), request_type_field=rt_field, desk_by_project_id=by_id
+            )
+            yield TicketHistory(snap.ticket, changes, bot)
+            if limit is not None and count >= limit:
+                return
+
+    def _changelog(self, issue: Mapping[str, Any], key: str) -> list[Any]:
+        """The issue's changelog entries: the embedded ones when complete, else all pages."""
+        embedded = issue.get("changelog")
+        if isinstance(embedded, Mapping):
+            histories = [h for h in embedded.get("histories") or [] if isinstance(h, Mapping)]
+            total = embedded.get("total")
+            if not isinstance(total, int) or total <= len(histories):
+                return histories
+        return self._pages("/rest/api/2/issue/{key}/changelog", key, "values", {})
 
     def get(self, key: str) -> TicketSnapshot:
         issue = self.http.call(
@@ -316,21 +352,29 @@ class JiraServiceDesk:
         return snap
 
     def _all_comments(self, key: str) -> list[Any]:
+        return self._pages(
+            "/rest/api/2/issue/{key}/comment", key, "comments", {"orderBy": "created"}
+        )
+
+    def _pages(self, template: str, key: str, items: str, params: Mapping[str, Any]) -> list[Any]:
+        """Every item of a ``startAt``/``maxResults`` paged list about one issue."""
         out: list[Any] = []
         start = 0
         while True:
             page = self.http.call(
                 "GET",
-                "/rest/api/2/issue/{key}/comment",
+                template,
                 path_params={"key": key},
-                params={"startAt": start, "maxResults": COMMENT_PAGE, "orderBy": "created"},
+                params={"startAt": start, "maxResults": COMMENT_PAGE, **params},
             )
             page = page if isinstance(page, Mapping) else {}
-            batch = [c for c in page.get("comments") or [] if isinstance(c, Mapping)]
+            batch = [c for c in page.get(items) or [] if isinstance(c, Mapping)]
             out.extend(batch)
             total = page.get("total")
             start += len(batch)
-            if not batch or not isinstance(total, int) or start >= total:
+            if not batch or page.get("isLast") is True or not isinstance(total, int):
+                return out
+            if start >= total:
                 return out
 
     # ------------------------------------------------------------------ writes

@@ -17,10 +17,11 @@ Shapes handled:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from routerbot.domain import AuthorRole, Comment, Person, Ticket
+from routerbot.domain import AuthorRole, Comment, LocationChange, Person, Ticket, aware
 from routerbot.ports import BotRecord, TicketSnapshot
 
 #: Issue property key under which routerbot keeps its record.
@@ -350,3 +351,50 @@ def error_text(body: object, *, limit: int = 300) -> str:
             texts.append(_str(b[key]))
     text = "; ".join(t for t in texts if t)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def location_changes(
+    histories: Iterable[Mapping[str, Any]],
+    *,
+    request_type_field: str,
+    desk_by_project_id: Mapping[str, str],
+) -> tuple[LocationChange, ...]:
+    """Location changes from Jira changelog entries (``/issue/{key}/changelog`` values),
+    oldest first. Request type: the item whose ``fieldId`` is the Customer Request Type
+    field (``from``/``to`` are request type ids). Desk: the ``project`` item (``from``/``to``
+    are project ids, mapped to service desk ids)."""
+    out = []
+    for entry in histories:
+        if not isinstance(entry, Mapping):
+            continue
+        change = LocationChange(
+            at=parse_jira_datetime(entry.get("created")),
+            author_id=_str((entry.get("author") or {}).get("accountId")),
+        )
+        touched = False
+        for item in entry.get("items") or []:
+            if not isinstance(item, Mapping):
+                continue
+            fid = _str(item.get("fieldId"))
+            name = _str(item.get("field")).casefold()
+            if fid == request_type_field or (
+                not fid and name in ("customer request type", "request type")
+            ):
+                change = replace(
+                    change,
+                    old_request_type=_str(item.get("from")),
+                    new_request_type=_str(item.get("to")),
+                )
+                touched = True
+            elif fid == "project" or name == "project":
+                old_p, new_p = _str(item.get("from")), _str(item.get("to"))
+                change = replace(
+                    change,
+                    old_desk=desk_by_project_id.get(old_p, old_p),
+                    new_desk=desk_by_project_id.get(new_p, new_p),
+                )
+                touched = True
+        if touched:
+            out.append(change)
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return tuple(sorted(out, key=lambda c: aware(c.at) if c.at else epoch))

@@ -1,4 +1,4 @@
-"""The support lead's tooling, as pure functions over domain values (routerbot.support)."""
+"""The support lead's tooling, as pure functions over domain values (routerbot.lead)."""
 
 from __future__ import annotations
 
@@ -15,33 +15,28 @@ from routerbot.domain import (
     Comment,
     Decision,
     InternalNote,
+    LocationChange,
     Population,
     PublicReply,
     Reroute,
     Target,
     Ticket,
-)
-from routerbot.support import (
-    UNDO_METRIC,
-    DecisionChange,
-    DecisionSummary,
-    FaqRecogniser,
-    LocationChange,
     TicketHistory,
+)
+from routerbot.jsm.wire import location_changes
+from routerbot.lead.compare import DecisionChange, DecisionSummary, compare_configs, render_changes
+from routerbot.lead.export import as_filed, export_row, label_history
+from routerbot.lead.recognise import FaqRecogniser
+from routerbot.lead.undo import (
+    UNDO_METRIC,
     UndoTracker,
-    as_filed,
-    compare_configs,
-    config_warnings,
     detect_undos,
-    export_row,
-    label_history,
-    location_changes,
     merge_scans,
-    render_changes,
     render_undo_report,
     undo_counter,
     undo_rates,
 )
+from routerbot.lead.warnings import config_warnings
 
 FAQ_IDS = KNOWN_FAQ_IDS
 ANSWERS = {
