@@ -21,7 +21,7 @@ from routerbot.engine import decide
 from routerbot.labelled import read_labelled, ticket_to_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT.parent / "shared" / "data" / "tickets-dev.jsonl"
+DEFAULT = ROOT / "tests" / "data" / "tickets-dev.jsonl"
 
 
 def cold(cmd: list[str]) -> float:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT.parent / "shared" / "data" / "tickets-dev.jsonl"
+DEFAULT = ROOT / "tests" / "data" / "tickets-dev.jsonl"
 
 FALLBACK = [
     "Bonjour, je n'arrive pas à me connecter depuis Chrome version 120.0.6099.130. Cordialement,\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,14 +15,21 @@ def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
 
 
+def _require(module: str) -> None:
+    """ruff and mypy come from the environment running the tests, never from PATH."""
+    probe = _run(sys.executable, "-m", module, "--version")
+    if probe.returncode != 0:
+        pytest.fail(f"{module} is not installed in {sys.executable}: pip install -e '.[test]'")
+
+
 def test_ruff_finds_no_lint_errors() -> None:
-    if shutil.which("ruff") is None:
-        pytest.fail("ruff is not installed: run python3 -m pip install -e '.[test]'")
-    result = _run("ruff", "check", "src", "tests", "benchmarks")
+    _require("ruff")
+    result = _run(sys.executable, "-m", "ruff", "check", "src", "tests", "benchmarks", "scripts")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_strict_passes_on_src() -> None:
+    _require("mypy")
     result = _run(sys.executable, "-m", "mypy", "src/routerbot")
     assert result.returncode == 0, result.stdout + result.stderr
 

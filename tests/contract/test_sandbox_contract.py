@@ -1,11 +1,13 @@
 """Contract tests: the sandbox's answers (status and body) against Atlassian's OpenAPI specs.
 
-The specs are read from ``../shared/reference/openapi/`` beside the repository (never
-copied into it). Each case calls one endpoint over HTTP, checks that the status is one
-the spec lists for the operation (or Jira's documented behaviour, noted), and validates
-the JSON body against the operation's response schema, ``$ref``s resolved from the
-spec's components. Platform operations are validated against the v3 spec; v2 answers
-differ only in rich-text fields, which the spec leaves untyped.
+The specs are the trimmed copies in ``tests/contract/openapi/`` (only the operations the
+sandbox serves and the schemas they reach; ``scripts/trim_openapi.py`` makes them from
+Atlassian's published files, see the README there). Each case calls one endpoint over
+HTTP, checks that the status is one the spec lists for the operation (or Jira's
+documented behaviour, noted), and validates the JSON body against the operation's
+response schema, ``$ref``s resolved from the spec's components. Platform operations are
+validated against the v3 spec; v2 answers differ only in rich-text fields, which the
+spec leaves untyped.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from openapi_schema_validator import OAS30ReadValidator
 from routerbot.sandbox import SandboxModel
 from routerbot.sandbox.server import SandboxApp
 
-SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "openapi"
+SPEC_DIR = Path(__file__).resolve().parent / "openapi"
 PLATFORM = "jira-platform.swagger-v3.v3.json"
 JSM = "jsm-servicedesk.swagger.v3.json"
 OPT_IN = {"X-ExperimentalApi": "opt-in"}
@@ -31,13 +33,7 @@ CUSTOMER = ("lea@martin-export.fr", "customer-token")
 
 @cache
 def spec(name: str) -> dict[str, Any]:
-    path = SPEC_DIR / name
-    if not path.is_file():
-        pytest.fail(
-            f"OpenAPI spec {path} is missing: the contract tests read Atlassian's specs from "
-            "../shared/reference/openapi/ beside the repository root"
-        )
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((SPEC_DIR / name).read_text(encoding="utf-8"))
     return data
 
 
@@ -443,4 +439,28 @@ def test_every_served_route_is_an_operation_of_a_spec() -> None:
         ops = spec(name)["paths"].get(template, {})
         if route.method.lower() not in ops:
             missing.append(f"{route.method} {route.template}")
-    assert missing == []
+    assert missing == [], "new route? run scripts/trim_openapi.py (tests/README.md)"
+
+
+def refs_in(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "$ref"] + [
+            r for v in node.values() for r in refs_in(v)
+        ]
+    if isinstance(node, list):
+        return [r for v in node for r in refs_in(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", [PLATFORM, JSM])
+def test_every_ref_of_a_trimmed_spec_resolves_inside_it(name: str) -> None:
+    doc = spec(name)
+    unresolved = []
+    for ref in set(refs_in(doc)):
+        node: Any = doc
+        for part in ref.removeprefix("#/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            unresolved.append(ref)
+    assert unresolved == []
+    assert doc["x-routerbot-trimmed"]["by"] == "scripts/trim_openapi.py"

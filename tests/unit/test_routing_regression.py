@@ -6,7 +6,6 @@ already handled right fails here, with the tickets that changed.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from routerbot.labelled import read_labelled
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-DEV = ROOT.parent / "shared" / "data" / "tickets-dev.jsonl"
 FILES = sorted(DATA.glob("tickets-*.jsonl"))
 
 
@@ -26,12 +24,8 @@ def config() -> RoutingConfig:
     return load_config(ROOT / "config" / "routing.toml")
 
 
-@pytest.mark.parametrize("path", [*FILES, DEV], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_shipped_routing_meets_every_bar(path: Path, config: RoutingConfig) -> None:
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing (CI must have ../shared beside the repo)")
-        pytest.skip(f"{path} not found (the shared folder is not beside this checkout)")
     report = evaluate(read_labelled(path), config)
     failed = {name: report.metrics[name] for name, ok in report.passes().items() if not ok}
     wrong = [(r.id, r.wrong) for r in report.results if r.wrong]
@@ -39,4 +33,5 @@ def test_shipped_routing_meets_every_bar(path: Path, config: RoutingConfig) -> N
 
 
 def test_the_labelled_files_are_there() -> None:
-    assert len(FILES) >= 4
+    assert len(FILES) >= 5
+    assert DATA / "tickets-dev.jsonl" in FILES

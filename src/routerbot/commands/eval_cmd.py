@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = "config/routing.toml"
 
 EPILOG = """examples:
-  routerbot eval ../shared/data/tickets-dev.jsonl
+  routerbot eval tests/data/tickets-dev.jsonl
   routerbot eval tickets.jsonl --config my-routing.toml --decisions out.jsonl
   routerbot eval history.jsonl --compare-config routing-before.toml
 
