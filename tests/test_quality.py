@@ -36,3 +36,24 @@ def test_mypy_strict_passes_on_src() -> None:
 
 def test_package_is_typed() -> None:
     assert (ROOT / "src" / "routerbot" / "py.typed").is_file()
+
+
+def test_the_plain_command_leaves_the_slow_tests_out() -> None:
+    plain = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/chaos/test_soak.py")
+    slow = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "slow", "tests/chaos")
+    soak = "test_soak_of_1000_tickets_with_faults_and_kills_keeps_every_invariant"
+    assert soak not in plain.stdout and "deselected" in plain.stdout, plain.stdout
+    assert soak in slow.stdout, slow.stdout
+    assert "test_random_faults_on_every_route_never_duplicate_nor_lose" in slow.stdout
+
+
+def test_ci_runs_the_readme_test_command_with_ci_set_then_the_slow_tests() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    [command] = [
+        line.strip() for line in readme.splitlines()[:5] if line.strip().endswith("pytest")
+    ]
+    lines = [line.strip() for line in ci.splitlines()]
+    assert "export CI=true" in lines
+    assert command in lines
+    assert lines.index(command) < lines.index("python3 -m pytest -m slow")

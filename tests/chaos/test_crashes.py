@@ -19,6 +19,7 @@ from tests.chaos.harness import (
     oracle,
     ticket_row,
 )
+from tests.waiting import more_polls
 
 from routerbot.chaos import CRASH_EXIT_CODE, CRASH_POINTS
 from routerbot.sandbox import SandboxServer
@@ -64,7 +65,7 @@ def test_killed_at_each_step_then_restarted_does_each_effect_exactly_once(
     daemon.start()
     try:
         assert _wait(lambda: handled("CR-1", "CR-2", "CR-3")(sb.state), 60), daemon.logs()[-3000:]
-        time.sleep(1.0)  # a few more polls: a late duplicate would show now
+        assert more_polls(sb, 3), daemon.logs()[-3000:]  # a late duplicate would show now
     finally:
         assert daemon.terminate() == 0
     state = sb.state
@@ -84,15 +85,19 @@ def test_sigkill_in_the_middle_of_a_backlog_loses_and_duplicates_nothing(chaos_s
     expected = {r["id"]: "handled" for r in rows}
     sb = chaos_sandbox(rows, expected=expected)
     daemon = _daemon(sb, tmp_path)
+
+    def labelled() -> int:
+        return sum("routerbot" in t["labels"] for t in sb.state["tickets"])
+
     for _ in range(3):
         daemon.start()
-        _wait(lambda: sum("routerbot" in t["labels"] for t in sb.state["tickets"]) > 0, 20)
-        time.sleep(0.3)
+        before = labelled()
+        _wait(lambda b=before: labelled() > b, 20)  # killed mid-backlog, once this life worked
         daemon.kill()
     daemon.start()
     try:
         assert _wait(lambda: handled(*expected)(sb.state), 60), daemon.logs()[-3000:]
-        time.sleep(1.0)
+        assert more_polls(sb, 3), daemon.logs()[-3000:]
     finally:
         assert daemon.terminate() == 0
     assert daemon.kills == 3

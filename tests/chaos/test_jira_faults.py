@@ -201,6 +201,7 @@ def test_slow_write_committed_after_the_client_gave_up_is_not_posted_twice(
     assert len(bot_comments(by_source(sb, "SL-1"), public=True)) == 1
 
 
+@pytest.mark.slow  # ~20-100 s: run by .ci/run (python3 -m pytest -m slow)
 def test_random_faults_on_every_route_never_duplicate_nor_lose(chaos_sandbox, bot_factory):
     plan = FaultPlan.parse(
         "429=0.05,500=0.05,503=0.05,502=0.03,drop=0.03,drop-after-write=0.05,retry-after=0.2",

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from tests.chaos.harness import FAQ_TEXT, LOGIN_TEXT, SD_AGENT_TEXT, handled, oracle, ticket_row
+from tests.waiting import more_polls, wait_until
 
 from routerbot.soak import DaemonProcess, routing_file_for_load
 
@@ -17,6 +18,7 @@ def _text(i: int) -> str:
     return (FAQ_TEXT, LOGIN_TEXT, SD_AGENT_TEXT)[i % 3]
 
 
+@pytest.mark.slow  # ~20-100 s: run by .ci/run (python3 -m pytest -m slow)
 def test_two_replicas_on_postgres_with_a_sigkill_do_each_effect_once(
     chaos_sandbox, tmp_path, pg_url
 ):
@@ -50,13 +52,13 @@ def test_two_replicas_on_postgres_with_a_sigkill_do_each_effect_once(
     a.start()
     b.start()
     try:
-        time.sleep(2.0)
+        wait_until(lambda: any("routerbot" in t["labels"] for t in sb.state["tickets"]), 30)
         a.kill()  # the leader (or a worker) dies holding leases
         a.start()
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not handled(*expected)(sb.state):
             time.sleep(0.2)
-        time.sleep(1.5)  # more polls from both: a late duplicate would show now
+        assert more_polls(sb, 4)  # more polls from both: a late duplicate would show now
     finally:
         codes = [r.terminate() for r in replicas]
     assert handled(*expected)(sb.state), a.logs()[-2000:] + b.logs()[-2000:]

@@ -11,6 +11,7 @@ from routerbot.cli import main
 from routerbot.soak import check_invariants
 
 
+@pytest.mark.slow  # ~20-100 s: run by .ci/run (python3 -m pytest -m slow)
 def test_soak_of_1000_tickets_with_faults_and_kills_keeps_every_invariant(capsys, tmp_path):
     code = main(
         [

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 from responses import matchers
+from tests.fakes import FakeClock
 
 from routerbot.domain import AuthorRole, Target
 from routerbot.errors import Conflict, ServiceDeskError
@@ -30,19 +31,6 @@ BOT_ID = "5b10ac8d82e05b22cc7d4ef5"
 
 def payload(name: str) -> Any:
     return json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
-
-
-class FakeClock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.current = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -11,24 +11,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.fakes import FakeClock
 
 from routerbot.domain import AuthorRole, Target
 from routerbot.errors import AuthenticationError, NotFound
 from routerbot.jsm.adapter import JiraServiceDesk
 from routerbot.ports import BotRecord, TicketSnapshot
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime.now(UTC)
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
 
 
 class Calls:
@@ -47,7 +35,7 @@ def make_desk(sandbox: Any, calls: Calls | None = None, **kw: Any) -> JiraServic
         sandbox.url,
         sandbox.email,
         sandbox.token,
-        clock=FakeClock(),
+        clock=FakeClock(datetime.now(UTC)),
         on_response=calls,
         timeout=(2.0, 10.0),
         move_poll_interval=0.01,
@@ -197,7 +185,9 @@ def test_unknown_ticket_is_not_found(sandbox: Any):
 
 
 def test_wrong_token_is_an_authentication_error_without_the_token(sandbox: Any):
-    desk = JiraServiceDesk(sandbox.url, sandbox.email, "wrong-token-witness", clock=FakeClock())
+    desk = JiraServiceDesk(
+        sandbox.url, sandbox.email, "wrong-token-witness", clock=FakeClock(datetime.now(UTC))
+    )
     with pytest.raises(AuthenticationError) as info:
         desk.whoami()
     assert "wrong-token-witness" not in str(info.value)

@@ -18,6 +18,7 @@ import requests
 import responses
 import structlog
 from structlog.testing import capture_logs
+from tests.fakes import FakeClock
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
 from routerbot.errors import (
@@ -41,19 +42,6 @@ TOKEN = "WITNESS-ATATT3xFfGF0-s3cr3t-token-value"
 MYSELF = f"{BASE}/rest/api/2/myself"
 ME = {"accountId": "bot-1", "timeZone": "UTC"}
 COMMENT = f"{BASE}/rest/servicedeskapi/request/OPE-1/comment"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ always end up answered and writes are never duplicated.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from tests.fakes import FakeClock
 
 from routerbot.errors import AmbiguousWrite, RateLimited, ServiceDeskError
 from routerbot.jsm.adapter import JiraServiceDesk
@@ -22,23 +23,10 @@ COMMENT = "POST /rest/servicedeskapi/request/*/comment"
 SEARCH = "POST /rest/api/2/search/jql"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime.now(UTC)
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
-
-
 def make_desk(sandbox: Any, clock: Any = None, **kw: Any) -> JiraServiceDesk:
     kw.setdefault("timeout", (2.0, 5.0))
     return JiraServiceDesk(
-        sandbox.url, sandbox.email, sandbox.token, clock=clock or FakeClock(), **kw
+        sandbox.url, sandbox.email, sandbox.token, clock=clock or FakeClock(datetime.now(UTC)), **kw
     )
 
 
@@ -56,7 +44,7 @@ def test_search_rate_limited_in_either_form_waits_then_succeeds(
 ):
     plan = FaultPlan(retry_after=3, retry_after_form=form).script(SEARCH, ["429", "429"])
     sandbox = sandbox_factory(faults=plan)
-    clock = FakeClock()
+    clock = FakeClock(datetime.now(UTC))
     snaps = list(make_desk(sandbox, clock).poll(None))
     assert snaps
     assert len(clock.sleeps) == 2

@@ -6,26 +6,13 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.fakes import FakeClock
 
 from routerbot.errors import AmbiguousWrite, ConnectionLost
 from routerbot.jsm.adapter import JiraServiceDesk
 from routerbot.jsm.http import RetryPolicy
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
 
 
 class RudeServer:

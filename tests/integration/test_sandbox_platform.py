@@ -8,24 +8,11 @@ from typing import Any
 
 import pytest
 import requests
+from tests.fakes import FakeClock
 
 from routerbot.sandbox import SandboxModel
 
 Json = dict[str, Any]
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-
-    def advance(self, **kw: float) -> None:
-        self.current += timedelta(**kw)
 
 
 def row(key: str, desk: str = "3", rtype: str = "86", **extra: Any) -> Json:

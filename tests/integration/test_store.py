@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.fakes import FakeClock
 
 from routerbot.errors import LeaseLost, StateStoreError
 from routerbot.ports import ActionState, Lease, StateStore, TicketState
@@ -17,20 +18,6 @@ from routerbot.store import SCHEMA_VERSION, SqlStateStore, open_store
 pytest_plugins = ["tests.pg_fixtures"]
 
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.t = start
-
-    def now(self) -> datetime:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -43,7 +30,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(T0)
 
 
 @pytest.fixture

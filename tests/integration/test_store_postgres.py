@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from tests.fakes import FakeClock
 
 from routerbot.errors import LeaseLost
 from routerbot.ports import ActionState, Clock, Lease, TicketState
@@ -21,22 +22,6 @@ pytestmark = pytest.mark.postgres
 
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 TICKETS = [f"OPE-{n}" for n in range(1, 201)]
-
-
-class FakeClock:
-    """Shared by both replicas: time only moves when the test says so."""
-
-    def __init__(self) -> None:
-        self.t = T0
-
-    def now(self) -> datetime:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -141,7 +126,7 @@ def test_two_replicas_never_hold_the_same_ticket_at_the_same_time(
 def test_same_action_id_recorded_by_both_replicas_yields_one_row(
     replicas: Callable[[Clock | None], tuple[SqlStateStore, SqlStateStore]], pg_url: str
 ) -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     a, b = replicas(clock)
     first: dict[str, str] = {}
     guard = threading.Lock()
@@ -175,7 +160,7 @@ def test_same_action_id_recorded_by_both_replicas_yields_one_row(
 def test_paused_replica_is_fenced_out_after_another_takes_over_its_expired_lease(
     replicas: Callable[[Clock | None], tuple[SqlStateStore, SqlStateStore]],
 ) -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     a, b = replicas(clock)
     lease_a = a.claim("OPE-1", "replica-a", 30)
     assert lease_a is not None

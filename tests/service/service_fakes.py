@@ -10,9 +10,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from tests.fakes import FakeClock
 
 from routerbot.config import RoutingConfig, load_config
 from routerbot.domain import (
@@ -37,17 +39,6 @@ from routerbot.service import TriageService
 ROOT = Path(__file__).resolve().parents[2]
 
 BOT_ID = "bot-account"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
 
 
 @dataclass

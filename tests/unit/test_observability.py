@@ -9,10 +9,10 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import structlog
+from tests.fakes import FakeClock
 
 from routerbot.domain import Category, Decision, InternalNote, Population, PublicReply, Target
 from routerbot.observability import (
@@ -49,17 +49,6 @@ def log_stream() -> Iterator[io.StringIO]:
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:
     return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
 
 
 def test_redactor_masks_secret_values_in_nested_structures() -> None:
