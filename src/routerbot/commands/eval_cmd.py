@@ -17,6 +17,9 @@ EPILOG = """examples:
   routerbot eval tickets.jsonl --config my-routing.toml --decisions out.jsonl
   routerbot eval history.jsonl --compare-config routing-before.toml
 
+--compare-config scores OLD.toml too: every metric old → new,
+and each ticket whose decision changes, with the expected decision beside it.
+
 Tickets without "expected" are decided and written to --decisions, not scored.
 Exit code 0 when every bar of the metrics table holds, 1 otherwise.
 """
@@ -45,7 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--compare-config",
         metavar="OLD.toml",
-        help="also list the tickets whose decision differs under OLD.toml, side by side",
+        help="also score OLD.toml: every metric old → new, and the tickets whose decision "
+        "changes, side by side with the expected decision",
     )
 
 
@@ -57,6 +61,15 @@ def load(args: argparse.Namespace) -> tuple[RoutingConfig, EvalReport]:
 
     config = load_config(args.config)
     return config, evaluate(read_labelled(args.file), config)
+
+
+def load_old(args: argparse.Namespace) -> EvalReport:
+    """The same file evaluated under ``--compare-config OLD.toml``."""
+    from routerbot.config import load_config  # noqa: PLC0415
+    from routerbot.evaluation import evaluate  # noqa: PLC0415
+    from routerbot.labelled import read_labelled  # noqa: PLC0415
+
+    return evaluate(read_labelled(args.file), load_config(args.compare_config))
 
 
 def write_decisions(report: EvalReport, path: str) -> None:
@@ -72,23 +85,24 @@ def write_decisions(report: EvalReport, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from routerbot.evaluation import render_table  # noqa: PLC0415
+    from routerbot.lead import compare  # noqa: PLC0415
 
     _config, report = load(args)
     if args.decisions:
         write_decisions(report, args.decisions)
-    changes = None
-    if args.compare_config:  # routerbot.lead.compare owns the comparison
-        from routerbot.lead import compare  # noqa: PLC0415
-
-        changes, total = compare.compare_file(args.file, args.compare_config, _config)
+    old = load_old(args) if args.compare_config else None
+    changes = compare.compare_reports(old, report) if old is not None else None
+    metrics = compare.metric_changes(old, report) if old is not None else None
     if args.json:
         out: dict[str, Any] = {"counts": report.counts, "metrics": report.metrics}
-        if changes is not None:
+        if old is not None and changes is not None and metrics is not None:
+            out["old_metrics"] = old.metrics
             out["changes"] = compare.changes_as_json(changes)
-        print(json.dumps(out, indent=2))
-    else:
-        print(render_table(report), end="")
-        if changes is not None:
-            print(f"\nold: {args.compare_config}   new: {args.config}")
-            print(compare.render_changes(changes, total), end="")
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0 if all(report.passes().values()) else 1
+    print(render_table(report), end="")
+    if changes is not None and metrics is not None:
+        print(f"\nold: {args.compare_config}   new: {args.config}")
+        print(compare.render_metric_changes(metrics))
+        print(compare.render_changes(changes, len(report.results)), end="")
     return 0 if all(report.passes().values()) else 1

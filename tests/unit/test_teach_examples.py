@@ -1,0 +1,96 @@
+"""The example line ``routerbot teach`` proposes: the customer's question, cleaned."""
+
+from __future__ import annotations
+
+from routerbot.domain import AuthorRole, Comment, Person, Ticket
+from routerbot.lead.teach import MAX_WORDS, example_candidates, scrub
+
+
+def _ticket(description: str, summary: str = "question", name: str = "Jeanne Martin") -> Ticket:
+    return Ticket(
+        key="T-1",
+        service_desk="3",
+        request_type="86",
+        summary=summary,
+        description=description,
+        reporter=Person(display_name=name, email="j.martin@exemple.fr"),
+    )
+
+
+def test_keeps_the_question_and_drops_greeting_thanks_and_signature() -> None:
+    ticket = _ticket(
+        "Bonjour Madame, Monsieur,\n\nComment télécharger le modèle de certificat en PDF "
+        "depuis ma demande ?\n\nMerci d'avance.\nCordialement,\nJeanne Martin\nSARL Martin Export"
+    )
+    assert example_candidates(ticket)[0] == (
+        "Comment télécharger le modèle de certificat en PDF depuis ma demande ?"
+    )
+
+
+def test_a_short_question_borrows_the_sentence_before_it() -> None:
+    ticket = _ticket(
+        "Bonjour,\nJe viens d'arriver dans la société. On m'a dit qu'il me faut un compte "
+        "du ministère. Où est-ce que je le crée ?\nMerci"
+    )
+    assert example_candidates(ticket)[0] == (
+        "On m'a dit qu'il me faut un compte du ministère. Où est-ce que je le crée ?"
+    )
+
+
+def test_strips_emails_phone_numbers_and_names() -> None:
+    text = scrub(
+        "Ma collègue Sophie Durand (sophie.durand@vins.fr, 06 71 22 45 90) et M. Payet "
+        "n'ont pas accès, écrivez à Jeanne.",
+        names=["Jeanne", "Martin"],
+    )
+    for gone in ("Sophie", "Durand", "@", "06", "71", "Payet", "Jeanne"):
+        assert gone not in text
+    assert text.startswith("Ma collègue") and "n'ont pas accès" in text
+
+
+def test_drops_a_sentence_that_only_gives_contact_details() -> None:
+    ticket = _ticket(
+        "je n'arrive pas à me connecter depuis ce matin. rappelez moi au 06 71 22 45 90"
+    )
+    first = example_candidates(ticket)[0]
+    assert first == "je n'arrive pas à me connecter depuis ce matin."
+
+
+def test_without_a_question_it_takes_the_sentence_that_states_the_problem() -> None:
+    ticket = _ticket(
+        "Bonjour,\nApicultrice dans la Drôme, j'exporte du miel. Depuis lundi je ne parviens "
+        "plus à me connecter à Expadon 2.\nFrançoise"
+    )
+    assert example_candidates(ticket)[0] == (
+        "Depuis lundi je ne parviens plus à me connecter à Expadon 2."
+    )
+
+
+def test_quoted_mail_below_does_not_become_the_example() -> None:
+    ticket = _ticket(
+        "Où trouver la liste des modèles en ligne ?\n\n"
+        "Le 3 mars 2024 à 10:12, Support <support@expadon.fr> a écrit :\n"
+        "> Comment créer mon compte ?\n> Bonjour"
+    )
+    candidates = example_candidates(ticket)
+    assert candidates[0] == "Où trouver la liste des modèles en ligne ?"
+    assert not any("compte" in c for c in candidates)
+
+
+def test_long_text_is_cut_to_a_good_example_and_all_caps_are_lowered() -> None:
+    long = "Nous avons un souci " + ", ".join(f"point {i}" for i in range(40)) + "."
+    assert len(example_candidates(_ticket(long))[0].split()) <= MAX_WORDS
+    shout = example_candidates(_ticket("BONJOUR A QUOI SERT LA GESTION DES UTILISATEURS ?"))
+    assert shout[0] == "A quoi sert la gestion des utilisateurs ?"
+
+
+def test_an_empty_description_falls_back_to_the_first_customer_comment() -> None:
+    ticket = Ticket(
+        key="T-2",
+        service_desk="3",
+        request_type="86",
+        summary="aide",
+        description="",
+        comments=(Comment("c1", AuthorRole.CUSTOMER, "Comment créer mon compte Expadon ?"),),
+    )
+    assert example_candidates(ticket)[0] == "Comment créer mon compte Expadon ?"
