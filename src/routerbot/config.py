@@ -2,13 +2,20 @@
 
 ``load_config(path)`` / ``parse_config(text)`` read the TOML with :mod:`tomllib`,
 validate it with pydantic (unknown keys refused, numbers in range), then check what
-pydantic cannot: regular expressions compile (with the :mod:`regex` module, matched
-later with a timeout), answer templates only use known placeholders, every FAQ id is
-one of the ten stable ids of ROUTING.md, the three categories are present, phrases are
-not empty. Every problem is reported at once in :class:`routerbot.errors.ConfigError`,
-each with its TOML path and line::
+pydantic cannot: answer templates only use known placeholders, the three categories
+are present, phrases and examples are not empty, the login-failure entry exists.
+Every problem is reported at once in :class:`routerbot.errors.ConfigError`, each with
+its TOML path and line::
 
-    categories → habilitation → signals → strong[3] (line 42): phrase is empty
+    faq → nous-contacter → examples[3] (line 42): example is empty
+
+A valid file is then *compiled* (:func:`routerbot.engine.compiled.compile_routing`):
+the example index, the synonyms and the phrases are built once, in a few
+milliseconds, and kept inside the frozen :class:`RoutingConfig` (``config.compiled``).
+The decision engine receives that one immutable object; there is no other cache.
+
+FAQ entries are data: their ids are the TOML table keys, whatever they are. Adding,
+renaming or removing an entry is a change of the file only.
 
 Nothing is read at import time.
 """
@@ -21,27 +28,15 @@ import string
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import regex
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from routerbot.domain import Category, Population, Target
 from routerbot.errors import ConfigError
 
-#: The stable FAQ ids of ROUTING.md; the text of each lives in the TOML.
-KNOWN_FAQ_IDS: tuple[str, ...] = (
-    "role-admin-local",
-    "procedure-habilitation",
-    "modeles-en-ligne",
-    "habiliter-collegue",
-    "connexion-impossible",
-    "creer-mon-compte",
-    "gestion-utilisateurs",
-    "telecharger-modele",
-    "nous-contacter",
-    "agrement-vs-certificat",
-)
+if TYPE_CHECKING:  # pragma: no cover - the engine imports this module
+    from routerbot.engine.compiled import CompiledRouting
 
 #: Placeholders a public template may use; filled from ``links.<population>``.
 TEMPLATE_PLACEHOLDERS: frozenset[str] = frozenset(
@@ -50,8 +45,12 @@ TEMPLATE_PLACEHOLDERS: frozenset[str] = frozenset(
 
 BROWSER_NAMES = ("chrome", "firefox", "edge", "safari", "ie", "opera", "other")
 
-#: How long one user-written pattern may run on one text before it counts as no match.
-PATTERN_TIMEOUT_SECONDS = 0.05
+#: A routing file larger than this is refused (a lead's file is ~60 KiB).
+MAX_CONFIG_BYTES = 256 * 1024
+
+#: An FAQ entry or a category should be taught with at least this many examples
+#: (``check-config`` warns below it).
+MIN_EXAMPLES = 15
 
 
 def _parse_target(value: Any) -> Any:
@@ -65,66 +64,109 @@ def _parse_target(value: Any) -> Any:
 
 TargetField = Annotated[Target, BeforeValidator(_parse_target)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Phrases = tuple[str, ...]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class PatternSignal(_Model):
-    """A regular expression (``regex`` syntax) matched on the normalised text."""
+class Pair(_Model):
+    """One phrase of ``first`` followed, within ``within`` words, by one of ``then``
+    (``anywhere = true``: both somewhere in the text, in any order)."""
 
-    regex: str
-    weight: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.8
-    name: str = ""
+    first: Phrases
+    then: Phrases
+    within: Annotated[int, Field(ge=0, le=30)] = 4
+    anywhere: bool = False
 
 
-class SignalSet(_Model):
-    """Evidence for one thing, in words a support lead writes.
+class Evidence(_Model):
+    """Plain phrases a support lead writes, by strength.
 
-    Phrases are matched on normalised text (lowercase, no accents, SMS expanded),
-    word by word on French stems, in order, with up to ``scoring.window`` other words
-    between two words of the phrase, tolerating one typo in words of 5+ letters.
-    ``a|b`` in a phrase means "a or b" at that place. Stop words are ignored.
+    A phrase matches when its words occur in the order written (case, accents, plurals
+    and one typo in long words do not matter), with at most ``matching.phrase_gap``
+    other words between two of them. Pairs combine two lists of phrases.
     """
 
-    strong: tuple[str, ...] = ()
-    medium: tuple[str, ...] = ()
-    weak: tuple[str, ...] = ()
-    negative: tuple[str, ...] = ()
-    patterns: tuple[PatternSignal, ...] = ()
+    strong: Phrases = ()
+    medium: Phrases = ()
+    negative: Phrases = ()
+    strong_pairs: tuple[Pair, ...] = ()
+    medium_pairs: tuple[Pair, ...] = ()
+    negative_pairs: tuple[Pair, ...] = ()
+
+
+class EvidenceWeights(_Model):
+    """What one phrase of each strength adds to a score (capped at 1)."""
+
+    strong: Unit = 0.8
+    medium: Unit = 0.4
+    negative: Unit = 0.6
 
 
 class Thresholds(_Model):
-    category_min_confidence: Unit = 0.6
+    #: below this category confidence the bot does not reroute: a note instead
     reroute_min_confidence: Unit = 0.7
+    #: an FAQ entry is answered in public at or above this confidence…
     faq_reply_min_confidence: Unit = 0.75
+    #: …and only if it leads the next eligible entry by at least this much
+    faq_margin: Unit = 0.1
+    #: a less close entry is answered too when it leads the runner-up by this much…
+    faq_clear_lead: Unit = 0.2
+    #: …and is at least this close
+    faq_clear_lead_min_confidence: Unit = 0.4
+    #: candidates under this are not listed in the internal note
     candidate_note_min_confidence: Unit = 0.3
-    #: the best FAQ entry is answered in public only if it leads the next eligible
-    #: entry by at least this much (uncapped evidence); closer, both go to the note
-    faq_margin: Unit = 0.0
+    #: an operator's ticket is habilitation at or above this example similarity…
+    habilitation_min_score: Unit = 0.5
+    #: …and when it leads the assistance examples by at least this much
+    category_margin: Unit = 0.05
+    #: a login failure is detected at or above this evidence
+    login_failure_min_confidence: Unit = 0.6
+    #: a customer's comment "thanks, it works" at or above this evidence
+    thanks_min_confidence: Unit = 0.75
+    #: category confidence when an FAQ answer or a login failure decides it (at least)
+    decided_category_confidence: Unit = 0.8
+    #: category confidence of an operator's question when nothing else decides
+    default_category_confidence: Unit = 0.85
+    #: population confidence = 0.5 + 0.5 * (1 - exp(-margin / population_scale))
+    population_scale: Annotated[float, Field(gt=0.0, le=20.0)] = 1.5
 
 
-class Scoring(_Model):
-    strong: Unit = 0.8
-    medium: Unit = 0.4
-    weak: Unit = 0.15
-    negative: Unit = 0.6
-    question_bonus: Unit = 0.1
-    window: Annotated[int, Field(ge=0, le=10)] = 3
+class Matching(_Model):
+    """How texts are compared with the examples and phrases."""
+
+    #: other words allowed between two words of a phrase
+    phrase_gap: Annotated[int, Field(ge=0, le=10)] = 2
+    #: words this long or longer tolerate one typo
     typo_min_length: Annotated[int, Field(ge=3, le=20)] = 5
+    #: weight of two words in a row (or one apart) against a single word
+    bigram_weight: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    #: how much the second-closest example of an entry counts beside the closest
+    second_example_weight: Unit = 0.25
+    #: how many of the closest examples the explanation lists per entry
+    explain_examples: Annotated[int, Field(ge=1, le=10)] = 3
+    #: added to an entry's confidence when the text asks something ("?", comment…)
+    question_bonus: Unit = 0.05
+    #: words that mean the same here (one group a line; the first word names the group)
+    synonyms: tuple[Phrases, ...] = ()
+    #: more words to ignore in the example index (greetings, fillers)
+    ignore_words: Phrases = ()
 
 
 class CategoryConfig(_Model):
     target: TargetField
     label: str = ""
-    signals: SignalSet = SignalSet()
+    #: an operator's sentences of this category (habilitation vs assistance)
+    examples: Phrases = ()
+    #: added to the example similarity when the ticket was filed in this form
     portal_prior: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class PopulationSide(_Model):
-    statements: SignalSet = SignalSet()
-    signature_words: tuple[str, ...] = ()
+    statements: Evidence = Evidence()
+    signature_words: Phrases = ()
 
 
 class PopulationWeights(_Model):
@@ -139,8 +181,8 @@ class PopulationWeights(_Model):
 
 
 class PopulationConfig(_Model):
-    state_email_domains: tuple[str, ...] = ("agriculture.gouv.fr", "*.gouv.fr")
-    personal_email_domains: tuple[str, ...] = ()
+    state_email_domains: Phrases = ("agriculture.gouv.fr", "*.gouv.fr")
+    personal_email_domains: Phrases = ()
     weights: PopulationWeights = PopulationWeights()
     services_deconcentres: PopulationSide = PopulationSide()
     operateur: PopulationSide = PopulationSide()
@@ -161,24 +203,28 @@ class FaqEntry(_Model):
     answer: str
     #: the category an *operator* asking this question belongs to
     category: Category = Category.ASSISTANCE_OPERATEUR
-    signals: SignalSet = SignalSet()
+    #: customers' questions this entry answers, in their own words
+    examples: Phrases = ()
+    #: never answer this entry when one of these words or phrases is in the text
+    never: Phrases = ()
+    #: answer this entry only when one of these words or phrases is in the text
+    requires: Phrases = ()
     #: only answer when the text asks something (a "?", "comment", "how"…)
     requires_question: bool = True
-    #: a small preference when two entries score alike (higher wins); 10 or more also
-    #: wins over the login-failure handling (the entry explains the failure)
-    priority: Annotated[int, Field(ge=0, le=100)] = 0
+    #: the entry explains a login failure (no account, wrong role): its answer wins
+    #: over the question for the browser
+    explains_login_failure: bool = False
     #: who may receive this answer
     populations: tuple[Population, ...] = (Population.OPERATEUR, Population.SERVICES_DECONCENTRES)
 
 
 class LoginFailureConfig(_Model):
-    signals: SignalSet = SignalSet()
-    min_confidence: Unit = 0.6
+    evidence: Evidence = Evidence()
     faq: str = "connexion-impossible"
 
 
 class BrowsersConfig(_Model):
-    recommended: tuple[str, ...] = ("chrome", "firefox")
+    recommended: Phrases = ("chrome", "firefox")
     minimum_major: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=dict)
 
 
@@ -191,9 +237,9 @@ class ConversationConfig(_Model):
     ask_again_message: str
     reminder_message: str
     ask_similarity_min: Annotated[float, Field(ge=0, le=100)] = 70.0
-    thanks: SignalSet = SignalSet()
-    browser_words: tuple[str, ...] = ("navigateur", "browser")
-    version_words: tuple[str, ...] = ("version",)
+    thanks: Evidence = Evidence()
+    browser_words: Phrases = ("navigateur", "browser")
+    version_words: Phrases = ("version",)
 
 
 class LoopGuard(_Model):
@@ -215,11 +261,16 @@ class LabelsConfig(_Model):
 
 
 class RoutingConfig(_Model):
-    """The whole routing file. ``config_hash`` is the sha256 of the file's bytes."""
+    """The whole routing file. ``config_hash`` is the sha256 of the file's bytes.
+
+    ``compiled`` is what the engine derived from it at load (example index,
+    phrases, synonyms): built by :func:`parse_config`, never changed afterwards.
+    """
 
     version: Literal[1] = 1
     thresholds: Thresholds = Thresholds()
-    scoring: Scoring = Scoring()
+    weights: EvidenceWeights = EvidenceWeights()
+    matching: Matching = Matching()
     categories: dict[Category, CategoryConfig]
     population: PopulationConfig = PopulationConfig()
     links: dict[Population, Links]
@@ -233,6 +284,26 @@ class RoutingConfig(_Model):
     labels: LabelsConfig = LabelsConfig()
     config_hash: str = ""
     source: str = ""
+
+    _compiled: CompiledRouting | None = PrivateAttr(default=None)
+
+    @property
+    def compiled(self) -> CompiledRouting:
+        """The engine's view of this file, built once (at load by :func:`parse_config`)."""
+        c = self._compiled
+        if c is None:
+            # a config built by hand (model_validate, model_copy): compile it on first use
+            from routerbot.engine.compiled import compile_routing  # noqa: PLC0415
+
+            c = compile_routing(self)
+            self._compiled = c
+        return c
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy with changes; what was compiled from the original is not carried over."""
+        copy: RoutingConfig = super().model_copy(update=update, deep=deep)
+        copy._compiled = None
+        return copy
 
     def target_for(self, category: Category) -> Target:
         return self.categories[category].target
@@ -250,9 +321,16 @@ class RoutingConfig(_Model):
 
 
 def load_config(path: str | Path) -> RoutingConfig:
-    """Read and validate a routing file (raises ``ConfigError``)."""
+    """Read, validate and compile a routing file (raises ``ConfigError``)."""
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{p} is {size // 1024} KiB: a routing file may be at most "
+                f"{MAX_CONFIG_BYTES // 1024} KiB",
+                source=str(p),
+            )
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {p}: {exc.strerror}", source=str(p)) from exc
@@ -262,7 +340,12 @@ def load_config(path: str | Path) -> RoutingConfig:
 
 
 def parse_config(text: str, source: str = "") -> RoutingConfig:  # noqa: PLR0912 - one check per rule, flat on purpose
-    """Validate the TOML text of a routing file (raises ``ConfigError``)."""
+    """Validate the TOML text of a routing file and compile it (raises ``ConfigError``)."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"the routing file is {len(text) // 1024} KiB: at most {MAX_CONFIG_BYTES // 1024} KiB",
+            source=source,
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -281,17 +364,11 @@ def parse_config(text: str, source: str = "") -> RoutingConfig:  # noqa: PLR0912
     for cat in Category:
         if cat.value not in data.get("categories", {}):
             problems.append(locator.message(("categories",), f"missing category {cat.value!r}"))
-    faq_data = data.get("faq", {})
-    for fid in faq_data:
-        if fid not in KNOWN_FAQ_IDS:
+    for fid in data.get("faq", {}):
+        if not _FAQ_ID.match(fid):
             problems.append(
-                locator.message(
-                    ("faq", fid), f"unknown FAQ id {fid!r} (known: {', '.join(KNOWN_FAQ_IDS)})"
-                )
+                locator.message(("faq", fid), "an FAQ id is lower-case letters, digits and dashes")
             )
-    for fid in KNOWN_FAQ_IDS:
-        if fid not in faq_data:
-            problems.append(locator.message(("faq",), f"missing FAQ entry {fid!r}"))
     try:
         config = RoutingConfig.model_validate(data)
     except ValidationError as exc:
@@ -303,7 +380,13 @@ def parse_config(text: str, source: str = "") -> RoutingConfig:  # noqa: PLR0912
     if problems:
         raise ConfigError(problems, source=source)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return config.model_copy(update={"config_hash": digest, "source": source})
+    config = config.model_copy(update={"config_hash": digest, "source": source})
+    assert isinstance(config, RoutingConfig)
+    _ = config.compiled  # build the example index now: errors and cost at load
+    return config
+
+
+_FAQ_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 def _is_internal_loc(part: Any) -> bool:
@@ -324,17 +407,22 @@ def _error_text(err: Mapping[str, Any]) -> str:
 def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # noqa: PLR0912 - a flat list of checks
     problems: list[str] = []
 
-    def check_signals(path: tuple[str | int, ...], signals: SignalSet) -> None:
-        for kind in ("strong", "medium", "weak", "negative"):
-            for i, phrase in enumerate(getattr(signals, kind)):
-                why = phrase_problem(phrase)
-                if why:
-                    problems.append(loc.message((*path, kind, i), why))
-        for i, pat in enumerate(signals.patterns):
-            try:
-                regex.compile(pat.regex)
-            except regex.error as exc:
-                problems.append(loc.message((*path, "patterns", i, "regex"), f"bad pattern: {exc}"))
+    def check_phrases(path: tuple[str | int, ...], phrases: Sequence[str], what: str) -> None:
+        for i, phrase in enumerate(phrases):
+            why = phrase_problem(phrase, what)
+            if why:
+                problems.append(loc.message((*path, i), why))
+
+    def check_evidence(path: tuple[str | int, ...], ev: Evidence) -> None:
+        for kind in ("strong", "medium", "negative"):
+            check_phrases((*path, kind), getattr(ev, kind), "phrase")
+            for i, pair in enumerate(getattr(ev, f"{kind}_pairs")):
+                check_phrases((*path, f"{kind}_pairs", i, "first"), pair.first, "phrase")
+                check_phrases((*path, f"{kind}_pairs", i, "then"), pair.then, "phrase")
+                if not pair.first or not pair.then:
+                    problems.append(
+                        loc.message((*path, f"{kind}_pairs", i), "a pair needs first and then")
+                    )
 
     def check_template(path: tuple[str | int, ...], template: str) -> None:
         why = template_problem(template)
@@ -342,20 +430,27 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
             problems.append(loc.message(path, why))
 
     for cat, cc in config.categories.items():
-        check_signals(("categories", cat.value, "signals"), cc.signals)
+        check_phrases(("categories", cat.value, "examples"), cc.examples, "example")
     for side in ("services_deconcentres", "operateur"):
         ps: PopulationSide = getattr(config.population, side)
-        check_signals(("population", side, "statements"), ps.statements)
+        check_evidence(("population", side, "statements"), ps.statements)
+        check_phrases(("population", side, "signature_words"), ps.signature_words, "word")
     for fid, entry in config.faq.items():
-        check_signals(("faq", fid, "signals"), entry.signals)
+        check_phrases(("faq", fid, "examples"), entry.examples, "example")
+        check_phrases(("faq", fid, "never"), entry.never, "phrase")
+        check_phrases(("faq", fid, "requires"), entry.requires, "phrase")
         check_template(("faq", fid, "answer"), entry.answer)
-    check_signals(("login_failure", "signals"), config.login_failure.signals)
+    for i, group in enumerate(config.matching.synonyms):
+        check_phrases(("matching", "synonyms", i), group, "word")
+        if len(group) < 2:
+            problems.append(loc.message(("matching", "synonyms", i), "a group needs two words"))
+    check_evidence(("login_failure", "evidence"), config.login_failure.evidence)
     if config.login_failure.faq not in config.faq:
         problems.append(
             loc.message(("login_failure", "faq"), f"unknown FAQ id {config.login_failure.faq!r}")
         )
     conv = config.conversation
-    check_signals(("conversation", "thanks"), conv.thanks)
+    check_evidence(("conversation", "thanks"), conv.thanks)
     for name in ("ask_message", "ask_again_message", "reminder_message"):
         check_template(("conversation", name), getattr(conv, name))
     if conv.ask_marker and conv.ask_marker not in conv.ask_message:
@@ -409,18 +504,15 @@ def template_problem(template: str) -> str:
     return ""
 
 
-def phrase_problem(phrase: str) -> str:
-    """Why a phrase can never match, or ``""``."""
+def phrase_problem(phrase: str, what: str = "phrase") -> str:
+    """Why a phrase (or example, or word) can never match, or ``""``."""
     if not phrase.strip():
-        return "phrase is empty"
-    if "||" in phrase or phrase.strip().startswith("|") or phrase.strip().endswith("|"):
-        return "phrase has an empty alternative around '|'"
+        return f"{what} is empty"
     # imported here: routerbot.engine imports this module
-    from routerbot.engine.matching import phrase_words  # noqa: PLC0415
+    from routerbot.engine.text import normalise  # noqa: PLC0415
 
-    for part in phrase.split(" + "):
-        if not phrase_words(part):
-            return "phrase has only stop words after normalisation"
+    if not normalise(phrase):
+        return f"{what} has no letters or digits"
     return ""
 
 

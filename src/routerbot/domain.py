@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 
 class Category(enum.StrEnum):
@@ -174,6 +175,48 @@ class Signal:
     weight: float = 0.0
 
 
+class NearestExample(NamedTuple):
+    """One example of ``routing.toml`` close to the ticket: the entry it teaches (an FAQ
+    id or a category), the example's text, and the similarity (0..1)."""
+
+    entry_id: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class FaqCandidate:
+    """One FAQ entry the ticket resembles, with the examples that make it so."""
+
+    faq_id: str
+    confidence: float
+    nearest_examples: tuple[NearestExample, ...] = ()
+    #: the requester's population may receive this answer
+    eligible: bool = True
+    #: why a guard (``never`` / ``requires``) forbids answering it, or ""
+    blocked: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why the engine read the ticket as it did, in terms of the lead's examples.
+
+    ``faq_candidates`` are best first; ``runner_up`` is the entry that came second
+    (the margin is measured against it); ``category_examples`` are the closest
+    habilitation / assistance examples for an operator's ticket.
+    """
+
+    faq_candidates: tuple[FaqCandidate, ...] = ()
+    runner_up: FaqCandidate | None = None
+    category_examples: tuple[NearestExample, ...] = ()
+
+    @property
+    def nearest_examples(self) -> tuple[NearestExample, ...]:
+        """The closest examples over every FAQ entry, best first."""
+        found = [n for c in self.faq_candidates for n in c.nearest_examples]
+        return tuple(sorted(found, key=lambda n: -n.score))
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one ticket, and why. Pure value; executed by the service.
@@ -198,6 +241,7 @@ class Decision:
     signals: tuple[Signal, ...] = ()
     candidates: tuple[tuple[str, float], ...] = ()  # FAQ ids and scores, best first
     trigger_id: str = ""  # the comment id (or "created") this decision answers
+    explanation: Explanation = field(default_factory=Explanation)
 
     @property
     def skipped(self) -> bool:

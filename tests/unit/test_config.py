@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from routerbot.config import KNOWN_FAQ_IDS, load_config, parse_config
+from routerbot.config import MAX_CONFIG_BYTES, load_config, parse_config
 from routerbot.domain import Category, Population, Target
 from routerbot.errors import ConfigError
 
@@ -33,7 +33,8 @@ def test_shipped_routing_file_loads_with_the_three_targets() -> None:
     assert config.categories[Category.HABILITATION].target == Target("3", "84")
     assert config.categories[Category.ASSISTANCE_OPERATEUR].target == Target("3", "86")
     assert config.categories[Category.ASSISTANCE_SD].target == Target("4", "87")
-    assert set(config.faq) == set(KNOWN_FAQ_IDS)
+    assert len(config.faq) == 10
+    assert all(len(e.examples) >= 15 for e in config.faq.values())
     assert config.conversation.max_asks == 2
     assert config.workflow.status_waiting_customer == "Waiting for customer"
     assert config.labels.handled == "routerbot"
@@ -61,24 +62,38 @@ def test_unknown_key_is_refused_with_path_and_line() -> None:
     assert f"thresholds → faq_treshold (line {line}): unknown key" in problems_of(text)
 
 
-def test_bad_regex_is_refused_with_its_index() -> None:
-    text = shipped_text().replace(
-        'weight = 0.8, name = "je suis exportateur / éleveur / producteur" },',
-        'weight = 0.8, name = "je suis exportateur / éleveur / producteur" },'
-        "\n  { regex = '(unclosed', weight = 0.5 },",
+def test_regular_expressions_are_not_a_key_of_an_faq_entry() -> None:
+    start = shipped_text().index("[faq.nous-contacter]")
+    text = shipped_text()
+    text = text[:start] + text[start:].replace(
+        "examples = [", "patterns = [{ regex = 'x' }]\nexamples = [", 1
     )
-    line = line_of(text, "(unclosed")
-    [problem] = problems_of(text)
-    assert problem.startswith(
-        f"population → operateur → statements → patterns[1] → regex (line {line}): bad pattern:"
-    )
+    line = line_of(text, "patterns = [{ regex")
+    assert problems_of(text) == [f"faq → nous-contacter → patterns (line {line}): unknown key"]
 
 
-def test_unknown_faq_id_is_refused() -> None:
-    text = shipped_text() + '\n[faq.mot-de-passe-oublie]\nquestion = "?"\nanswer = "x"\n'
-    line = line_of(text, "[faq.mot-de-passe-oublie]")
+def test_a_new_faq_entry_is_a_toml_change_only() -> None:
+    text = shipped_text() + (
+        '\n[faq.mot-de-passe-oublie]\nquestion = "Mot de passe oublié ?"\nanswer = "x"\n'
+        'examples = ["J\'ai oublié mon mot de passe, comment le réinitialiser ?"]\n'
+    )
+    config = parse_config(text, source="test.toml")
+    assert "mot-de-passe-oublie" in config.faq
+    assert "mot-de-passe-oublie" in config.compiled.faq_index.entry_ids
+
+
+def test_a_malformed_faq_id_is_refused() -> None:
+    text = shipped_text() + '\n[faq."Mot de passe"]\nquestion = "?"\nanswer = "x"\n'
     [problem] = problems_of(text)
-    assert problem.startswith(f"faq → mot-de-passe-oublie (line {line}): unknown FAQ id")
+    assert problem.startswith("faq → Mot de passe")
+    assert "lower-case letters, digits and dashes" in problem
+
+
+def test_a_huge_routing_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "routing.toml"
+    path.write_text(shipped_text() + "#" * MAX_CONFIG_BYTES, encoding="utf-8")
+    with pytest.raises(ConfigError, match="may be at most 256 KiB"):
+        load_config(path)
 
 
 def test_login_failure_must_name_a_known_faq() -> None:
@@ -105,7 +120,7 @@ def test_unbalanced_brace_in_template_is_refused() -> None:
 
 def test_out_of_range_number_is_refused() -> None:
     text = shipped_text().replace(
-        "faq_reply_min_confidence = 0.75", "faq_reply_min_confidence = 1.5", 1
+        "faq_reply_min_confidence = 0.5", "faq_reply_min_confidence = 1.5", 1
     )
     line = line_of(text, "faq_reply_min_confidence = 1.5")
     assert problems_of(text) == [
@@ -122,14 +137,15 @@ def test_missing_category_is_refused() -> None:
     assert any("categories" in p and "missing category 'assistance_sd'" in p for p in problems)
 
 
-def test_empty_phrase_is_refused_at_its_index() -> None:
-    text = shipped_text().replace(
-        '  "demande habilitation",\n', '  "demande habilitation",\n  "le la",\n', 1
-    )
-    line = line_of(text, '"le la"')
+def test_empty_example_is_refused_at_its_index() -> None:
+    start = shipped_text().index("[categories.habilitation]")
+    text = shipped_text()
+    needle = "examples = [\n"
+    at = text.index(needle, start) + len(needle)
+    text = text[:at] + '  "…",\n' + text[at:]
+    line = line_of(text, '"…"')
     assert problems_of(text) == [
-        f"categories → habilitation → signals → strong[1] (line {line}): "
-        "phrase has only stop words after normalisation"
+        f"categories → habilitation → examples[0] (line {line}): example has no letters or digits"
     ]
 
 

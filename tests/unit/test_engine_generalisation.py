@@ -3,6 +3,7 @@ never used; and the margin rule that keeps near-ties out of public replies."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from routerbot.engine import decide
 from routerbot.engine.classify import FaqScore
 from routerbot.engine.decide import reply_choice
 from routerbot.engine.explain import render_checklist
-from routerbot.engine.matching import Matcher
+from routerbot.engine.lexicon import Lexicon, Words, compile_phrase, find
+from routerbot.engine.text import normalise
 from routerbot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,41 +52,55 @@ def make(
 
 def with_margin(margin: str) -> str:
     text = SHIPPED.read_text(encoding="utf-8")
-    return text.replace("faq_margin = 0.5", f"faq_margin = {margin}", 1)
+    return re.sub(r"(?m)^faq_margin = .*$", f"faq_margin = {margin}", text, count=1)
 
 
 # ------------------------------------------------------------------ the margin rule
 
 
-def _faq(fid: str, confidence: float, raw: float, *, eligible: bool = True) -> FaqScore:
-    return FaqScore(fid, confidence, (), 0, 0, eligible, raw)
+def _faq(fid: str, confidence: float, *, eligible: bool = True, blocked: str = "") -> FaqScore:
+    return FaqScore(fid, confidence, (), eligible, (), blocked)
 
 
 def test_close_runner_up_blocks_the_public_answer(config: RoutingConfig) -> None:
-    faqs = [_faq("habiliter-collegue", 1.0, 1.3), _faq("gestion-utilisateurs", 0.9, 0.9)]
+    faqs = [_faq("habiliter-collegue", 0.9), _faq("gestion-utilisateurs", 0.85)]
     top, rival = reply_choice(faqs, config)
     assert top is None
     assert rival is not None and rival.faq_id == "gestion-utilisateurs"
 
 
-def test_clear_leader_is_answered_even_when_both_are_capped(config: RoutingConfig) -> None:
-    faqs = [_faq("role-admin-local", 1.0, 2.5), _faq("habiliter-collegue", 1.0, 0.9)]
+def test_clear_leader_is_answered(config: RoutingConfig) -> None:
+    faqs = [_faq("role-admin-local", 0.9), _faq("habiliter-collegue", 0.3)]
     top, rival = reply_choice(faqs, config)
     assert top is not None and top.faq_id == "role-admin-local" and rival is None
 
 
-def test_an_entry_the_requester_may_not_receive_is_no_rival(config: RoutingConfig) -> None:
+def test_an_entry_its_guards_forbid_is_no_rival(config: RoutingConfig) -> None:
     faqs = [
-        _faq("creer-mon-compte", 0.9, 0.9),
-        _faq("procedure-habilitation", 0.9, 0.9, eligible=False),
+        _faq("creer-mon-compte", 0.9),
+        _faq("procedure-habilitation", 0.88, blocked="never: ci-joint"),
     ]
     top, _ = reply_choice(faqs, config)
     assert top is not None and top.faq_id == "creer-mon-compte"
 
 
-def test_margin_zero_keeps_the_old_behaviour() -> None:
+def test_an_entry_the_requester_may_not_receive_is_not_answered(config: RoutingConfig) -> None:
+    faqs = [_faq("procedure-habilitation", 0.9, eligible=False), _faq("creer-mon-compte", 0.2)]
+    top, _ = reply_choice(faqs, config)
+    assert top is None
+
+
+def test_after_a_login_failure_only_an_entry_that_explains_it_competes(
+    config: RoutingConfig,
+) -> None:
+    faqs = [_faq("gestion-utilisateurs", 0.9), _faq("role-admin-local", 0.7)]
+    top, _ = reply_choice(faqs, config, login_failure=True)
+    assert top is not None and top.faq_id == "role-admin-local"
+
+
+def test_margin_zero_answers_a_tie() -> None:
     config = parse_config(with_margin("0.0"), source="test.toml")
-    faqs = [_faq("nous-contacter", 0.9, 0.9), _faq("telecharger-modele", 0.9, 0.9)]
+    faqs = [_faq("nous-contacter", 0.9), _faq("telecharger-modele", 0.9)]
     top, _ = reply_choice(faqs, config)
     assert top is not None and top.faq_id == "nous-contacter"
 
@@ -261,16 +277,22 @@ def test_a_legal_notice_does_not_hide_the_question(config: RoutingConfig) -> Non
 
 
 def test_a_known_word_is_not_read_as_a_typo_of_another_known_word() -> None:
-    m = Matcher(["obtenir modele", "acces module"])
-    doc = m.doc("comment obtenir l'accès au module certificats")
-    assert m.matches(doc, "acces module")
-    assert not m.matches(doc, "obtenir modele")
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["obtenir", "modele", "acces", "module"])
+    lex.freeze()
+    words = Words.of(lex.keys(normalise("comment obtenir l'accès au module certificats")))
+    assert find(words, compile_phrase(lex, "acces module"), gap=2)
+    assert not find(words, compile_phrase(lex, "obtenir modele"), gap=2)
 
 
 def test_known_inflections_and_real_typos_still_match() -> None:
-    m = Matcher(["habilite agrement", "telecharger modele"])
-    assert m.matches(m.doc("je suis habilitée agrément"), "habilite agrement")
-    assert m.matches(m.doc("comment telecharjer le modele"), "telecharger modele")
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["habilite", "agrement", "telecharger", "modele"])
+    lex.freeze()
+    words = Words.of(lex.keys(normalise("je suis habilitée agrément")))
+    assert find(words, compile_phrase(lex, "habilite agrement"), gap=2)
+    words = Words.of(lex.keys(normalise("comment telecharjer le modele")))
+    assert find(words, compile_phrase(lex, "telecharger modele"), gap=2)
 
 
 @pytest.mark.parametrize(

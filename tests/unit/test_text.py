@@ -8,7 +8,6 @@ from routerbot.engine import text
 from routerbot.engine.text import (
     MAX_CHARS,
     clean_body,
-    fuzzy_contains,
     is_auto_reply,
     normalise,
     split_body,
@@ -100,72 +99,6 @@ def test_stem_leaves_numbers_and_very_long_tokens_alone() -> None:
 
 def test_stems_of_differently_written_phrases_agree() -> None:
     assert stems("Demandes d'HABILITATIONS") == stems("demande habilitation")
-
-
-# --------------------------------------------------------------------------- fuzzy_contains
-
-
-@pytest.mark.parametrize(
-    ("haystack", "phrase"),
-    [
-        ("je fais une demande d abilitation", "habilitation"),
-        ("mon identifient ne marche plus", "identifiant"),
-        ("erreur de conexion au module", "connexion"),
-        ("le mot de pase est refuse", "mot de passe"),
-        ("j ai perdu mon motdepase", "mot de passe"),
-        ("gestion des utilisateur", "gestion des utilisateurs"),
-    ],
-)
-def test_fuzzy_contains_tolerates_one_typo_per_word(haystack: str, phrase: str) -> None:
-    assert fuzzy_contains(normalise(haystack), normalise(phrase))
-
-
-def test_fuzzy_contains_accepts_the_anglicism_connection_through_normalise() -> None:
-    assert fuzzy_contains(normalise("Problème de connection"), normalise("connexion"))
-
-
-def test_fuzzy_contains_does_not_stretch_a_short_word_into_a_longer_one() -> None:
-    # "pas" has 3 letters: it must match exactly, and "passe" is not "pas".
-    assert not fuzzy_contains("demande de mot de passe", "mot de pas")
-
-
-def test_fuzzy_contains_requires_short_words_to_match_exactly() -> None:
-    assert not fuzzy_contains("le pdf est vide", "pdg")
-    assert not fuzzy_contains("mon compte", "mot")
-    assert fuzzy_contains("mon compte", "mon")
-
-
-def test_fuzzy_contains_rejects_two_typos_in_one_word_by_default() -> None:
-    assert not fuzzy_contains("abilitasion", "habilitation")
-    assert fuzzy_contains("abilitasion", "habilitation", max_typos=2)
-
-
-def test_fuzzy_contains_needs_the_words_in_a_row() -> None:
-    assert not fuzzy_contains("mot ou passe", "mot de passe")
-    assert not fuzzy_contains("de passe mot", "mot de passe")
-
-
-def test_fuzzy_contains_matches_whole_words_only() -> None:
-    assert not fuzzy_contains("deconnexion", "connexion")
-    assert fuzzy_contains("une deconnexion puis connexion", "connexion")
-
-
-def test_fuzzy_contains_with_zero_typos_is_exact_word_match() -> None:
-    assert fuzzy_contains("erreur de connexion", "connexion", max_typos=0)
-    assert not fuzzy_contains("erreur de conexion", "connexion", max_typos=0)
-
-
-def test_fuzzy_contains_never_matches_an_empty_phrase() -> None:
-    assert not fuzzy_contains("n importe quoi", "")
-    assert not fuzzy_contains("", "")
-
-
-def test_fuzzy_contains_gives_same_answers_when_the_haystack_is_reused() -> None:
-    hay = normalise("Bonjour, je n'arrive pas à me connecter, mon identifient est refusé")
-    phrases = ["identifiant", "connecter", "habilitation", "mot de passe", "identifiant"]
-    first = [fuzzy_contains(hay, p) for p in phrases]
-    second = [fuzzy_contains(hay, p) for p in phrases]
-    assert first == second == [True, True, False, False, True]
 
 
 # --------------------------------------------------------------------------- clean_body: HTML
@@ -462,7 +395,6 @@ def test_text_functions_survive_hostile_input(name: str) -> None:
     assert isinstance(tokens(raw), list)
     assert isinstance(stems(raw), list)
     assert isinstance(is_auto_reply(raw), bool)
-    assert isinstance(fuzzy_contains(norm, "mot de passe"), bool)
 
 
 def test_bounded_cuts_after_nfkc() -> None:

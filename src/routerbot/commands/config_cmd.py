@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--tickets",
         metavar="FILE.jsonl",
-        help="also warn about phrases and patterns that fire on none of these tickets",
+        help="also warn about FAQ entries that are the closest entry for none of these tickets",
     )
     p.set_defaults(func=run)
 
@@ -43,20 +43,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.path)
     except ConfigError as exc:
-        print(f"{args.path}: {len(exc.problems)} problem(s)", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        print(f"{args.path}: {'; '.join(exc.problems)}", file=sys.stderr)
         return 2
-    phrases = sum(
-        len(s.strong) + len(s.medium) + len(s.weak) + len(s.negative)
-        for s in [c.signals for c in config.categories.values()]
-        + [f.signals for f in config.faq.values()]
-        + [config.login_failure.signals]
-    )
+    examples = sum(len(f.examples) for f in config.faq.values())
+    cat_examples = sum(len(c.examples) for c in config.categories.values())
     print(f"OK {args.path} (sha256 {config.config_hash[:12]})")
     for cat, cc in config.categories.items():
         print(f"  category {cat.value:<22} → {cc.target}")
-    print(f"  FAQ entries: {len(config.faq)}; phrases: {phrases}")
+    print(f"  FAQ entries: {len(config.faq)}; examples: {examples} (categories: {cat_examples})")
     t = config.thresholds
     print(
         f"  thresholds: reroute ≥ {t.reroute_min_confidence}, "

@@ -1,7 +1,8 @@
 """Scores: who wrote the ticket, what it is about, which FAQ it asks, login failure.
 
 Pure functions over a :class:`TicketText` (the ticket's words prepared once) and the
-:class:`~routerbot.config.RoutingConfig`. Every score comes with the
+:class:`~routerbot.config.RoutingConfig` with what was compiled from it at load
+(``config.compiled``: example indexes, phrases). Every score comes with the
 :class:`~routerbot.domain.Signal` list that produced it, fired or not, so that the
 decision can explain itself.
 """
@@ -13,64 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import regex
-
-from routerbot.config import PATTERN_TIMEOUT_SECONDS, RoutingConfig, SignalSet
-from routerbot.domain import Category, Population, Signal, Ticket
+from routerbot.config import RoutingConfig
+from routerbot.domain import Category, NearestExample, Population, Signal, Ticket
 from routerbot.engine import text
-from routerbot.engine.matching import Doc, Matcher, normalise
-
-# --------------------------------------------------------------------------- compiled
-
-
-@dataclass(slots=True)
-class Compiled:
-    """What the engine derives from one configuration, built once per config object."""
-
-    matcher: Matcher
-    patterns: dict[str, regex.Pattern[str]]
-    #: per side ("sd", "operateur"): the signature entries, normalised, in config order
-    signature_entries: dict[str, tuple[str, ...]]
-    #: per side: the one-word entries, for a quick set test
-    signature_single: dict[str, frozenset[str]]
-
-
-_COMPILED: dict[int, tuple[RoutingConfig, Compiled]] = {}
-
-
-def compiled(config: RoutingConfig) -> Compiled:
-    hit = _COMPILED.get(id(config))
-    if hit is not None and hit[0] is config:
-        return hit[1]
-    phrases: list[str] = []
-    pattern_texts: list[str] = []
-    for s in _all_signal_sets(config):
-        phrases.extend((*s.strong, *s.medium, *s.weak, *s.negative))
-        pattern_texts.extend(p.regex for p in s.patterns)
-    matcher = Matcher(
-        phrases, window=config.scoring.window, typo_min_length=config.scoring.typo_min_length
-    )
-    sides = {
-        "sd": config.population.services_deconcentres.signature_words,
-        "operateur": config.population.operateur.signature_words,
-    }
-    entries = {k: tuple(normalise(x) for x in v) for k, v in sides.items()}
-    single = {k: frozenset(x for x in v if " " not in x) for k, v in entries.items()}
-    result = Compiled(matcher, {p: regex.compile(p) for p in pattern_texts}, entries, single)
-    if len(_COMPILED) > 16:  # configs are few (reloads, tests): keep the cache small
-        _COMPILED.clear()
-    _COMPILED[id(config)] = (config, result)
-    return result
-
-
-def _all_signal_sets(config: RoutingConfig) -> list[SignalSet]:
-    sets = [c.signals for c in config.categories.values()]
-    sets += [config.population.services_deconcentres.statements]
-    sets += [config.population.operateur.statements]
-    sets += [f.signals for f in config.faq.values()]
-    sets += [config.login_failure.signals, config.conversation.thanks]
-    return sets
-
+from routerbot.engine.compiled import CompiledEvidence
+from routerbot.engine.index import EntryScore
+from routerbot.engine.lexicon import Words, light_keys
 
 # --------------------------------------------------------------------------- text
 
@@ -86,7 +35,10 @@ _QUESTION_WORDS = re.compile(
 class TicketText:
     """A ticket's words, prepared once for every score."""
 
-    doc: Doc  # summary + description + the customers' comments, cleaned
+    norm: str  # summary + description + the customers' comments, cleaned, normalised
+    words: Words
+    plain: Words  # the same words, plurals aside, for the guards
+    features: set[str]  # for the example indexes
     is_question: bool
     signature: str  # signature lines and the reporter's display name, normalised
     email_domain: str
@@ -97,9 +49,32 @@ def prepare(
 ) -> TicketText:
     parts = text.split_body(ticket.description)
     body = "\n".join([ticket.summary, parts.body, *customer_texts])
-    doc = compiled(config).matcher.doc(body)
+    return _prepare(body, parts, ticket, config, customer_texts)
+
+
+def prepare_text(body: str, config: RoutingConfig) -> TicketText:
+    """A bare text (a comment, an example) prepared like a ticket's words."""
+    c = config.compiled
+    norm = text.normalise(body)
+    keys = c.lexicon.keys(norm)
+    feats = c.faq_index_features(keys)
+    is_question = "?" in body or bool(_QUESTION_WORDS.search(norm))
+    return TicketText(norm, Words.of(keys), Words.of(light_keys(norm)), feats, is_question, "", "")
+
+
+def _prepare(
+    body: str,
+    parts: text.BodyParts,
+    ticket: Ticket,
+    config: RoutingConfig,
+    customer_texts: Sequence[str],
+) -> TicketText:
+    c = config.compiled
+    norm = text.normalise(body)
+    keys = c.lexicon.keys(norm)
+    feats = c.faq_index_features(keys)
     raw_q = "?" in ticket.summary or "?" in parts.body or any("?" in t for t in customer_texts)
-    is_question = raw_q or bool(_QUESTION_WORDS.search(doc.norm))
+    is_question = raw_q or bool(_QUESTION_WORDS.search(norm))
     sig_lines = [ln for ln in parts.signature.splitlines() if ln.strip()]
     if not sig_lines:
         # no closing formula: the last short lines may still be a signature
@@ -108,63 +83,46 @@ def prepare(
     signature = text.normalise("\n".join([*sig_lines, ticket.reporter.display_name]))
     email = ticket.reporter.email.strip().lower()
     domain = email.rpartition("@")[2] if "@" in email else ""
-    return TicketText(doc, is_question, signature, domain)
+    return TicketText(
+        norm, Words.of(keys), Words.of(light_keys(norm)), feats, is_question, signature, domain
+    )
 
 
-# --------------------------------------------------------------------------- scoring
+# --------------------------------------------------------------------------- evidence
 
 
 @dataclass(frozen=True, slots=True)
 class Score:
     value: float  # 0..1
     signals: tuple[Signal, ...]
-    position: int = 1 << 30  # where the earliest positive phrase matched
+    position: int = 1 << 30  # where the earliest strong/medium phrase matched
     raw: float = 0.0  # the uncapped sum (can exceed 1): how much evidence there is
 
 
-def score_signals(doc: Doc, signals: SignalSet, config: RoutingConfig, name: str) -> Score:
-    """Add up the weights of the phrases and patterns that match (capped to 0..1).
+def score_evidence(words: Words, ev: CompiledEvidence, config: RoutingConfig, name: str) -> Score:
+    """Add up the weights of the phrases and pairs found (capped to 0..1).
 
-    Negative phrases and patterns can only take evidence away: they are looked at
-    only when something positive matched (the cheap path for most signal sets).
+    Negative phrases only take evidence away, and are looked at only when something
+    positive was found.
     """
-    c = compiled(config)
-    sc = config.scoring
+    w = config.weights
+    gap = config.matching.phrase_gap
     total = 0.0
     fired: list[Signal] = []
     position = 1 << 30
-    matches = c.matcher.matches
-    cands = doc.candidates  # phrases whose first word occurs: the only ones that can match
-    for kind, weight in (("strong", sc.strong), ("medium", sc.medium), ("weak", sc.weak)):
-        for phrase in getattr(signals, kind):
-            if phrase in cands and matches(doc, phrase):
-                total += weight
-                fired.append(Signal(f"{name}.{kind}", True, phrase, weight))
-                position = min(position, c.matcher.position(doc, phrase))
-    negative_patterns = []
-    for pat in signals.patterns:
-        if pat.weight < 0:
-            negative_patterns.append(pat)
-        elif _search(c.patterns[pat.regex], doc.norm):
-            total += pat.weight
-            fired.append(Signal(f"{name}.pattern", True, pat.name or pat.regex, pat.weight))
-    if total > 0:
-        for phrase in signals.negative:
-            if phrase in cands and matches(doc, phrase):
-                total -= sc.negative
-                fired.append(Signal(f"{name}.negative", True, phrase, -sc.negative))
-        for pat in negative_patterns:
-            if _search(c.patterns[pat.regex], doc.norm):
-                total += pat.weight
-                fired.append(Signal(f"{name}.pattern", True, pat.name or pat.regex, pat.weight))
+    for kind, weight, ps in (("strong", w.strong, ev.strong), ("medium", w.medium, ev.medium)):
+        if ps.empty:
+            continue
+        for hit in ps.all_matches(words, gap):
+            total += weight
+            fired.append(Signal(f"{name}.{kind}", True, hit, weight))
+        if fired:
+            position = min(position, ps.position(words, gap))
+    if total > 0 and not ev.negative.empty:
+        for hit in ev.negative.all_matches(words, gap):
+            total -= w.negative
+            fired.append(Signal(f"{name}.negative", True, hit, -w.negative))
     return Score(max(0.0, min(1.0, total)), tuple(fired), position, total)
-
-
-def _search(pattern: regex.Pattern[str], s: str) -> bool:
-    try:
-        return pattern.search(s, timeout=PATTERN_TIMEOUT_SECONDS) is not None
-    except TimeoutError:
-        return False
 
 
 # --------------------------------------------------------------------------- population
@@ -184,15 +142,15 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
     sd = op = 0.0
     sig: list[Signal] = []
 
-    s_sd = score_signals(tt.doc, pc.services_deconcentres.statements, config, "population.sd")
-    s_op = score_signals(tt.doc, pc.operateur.statements, config, "population.operateur")
+    c = config.compiled
+    s_sd = score_evidence(tt.words, c.statements["sd"], config, "population.sd")
+    s_op = score_evidence(tt.words, c.statements["operateur"], config, "population.operateur")
     sd += w.statement * s_sd.value
     op += w.statement * s_op.value
     sig += s_sd.signals + s_op.signals
     if s_sd.value == 0 and s_op.value == 0:
         sig.append(Signal("population.statement", False, "nobody says who they are", 0.0))
 
-    c = compiled(config)
     words = set(tt.signature.split())
     padded = f" {tt.signature} "
     for side in ("sd", "operateur"):
@@ -232,7 +190,7 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
 
     pop = Population.SERVICES_DECONCENTRES if sd > op else Population.OPERATEUR
     margin = abs(sd - op)
-    confidence = 0.5 + 0.5 * (1.0 - math.exp(-margin / 1.5))
+    confidence = 0.5 + 0.5 * (1.0 - math.exp(-margin / config.thresholds.population_scale))
     sig.append(Signal("population.total", True, f"sd={sd:.2f} operateur={op:.2f}", margin))
     return PopulationResult(pop, round(confidence, 3), tuple(sig))
 
@@ -266,53 +224,62 @@ def _domain_in(domain: str, patterns: Sequence[str]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FaqScore:
+    """One FAQ entry as the examples see the ticket."""
+
     faq_id: str
-    confidence: float
+    confidence: float  # the example similarity, with the question bonus
     signals: tuple[Signal, ...]
-    position: int
-    priority: int
+    #: the population may receive this entry's answer
     eligible: bool
-    #: uncapped evidence (sum of the weights, question bonus included): two entries
-    #: both capped at 1.0 can still be told apart, or found too close to call
-    raw: float = 0.0
+    #: the closest examples of this entry, best first
+    nearest: tuple[NearestExample, ...] = ()
+    #: why a guard forbids answering it ("never: …", "requires: …"), or ""
+    blocked: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return self.eligible and not self.blocked
 
 
 def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) -> list[FaqScore]:
-    """Every FAQ entry with signals, best first (confidence, then uncapped evidence,
-    then priority, then first mentioned); entries the population may not receive are
-    ``eligible=False``."""
+    """Every FAQ entry whose examples share something with the text, best first."""
+    c = config.compiled
+    gap = config.matching.phrase_gap
+    bonus = config.matching.question_bonus
     out: list[FaqScore] = []
-    bonus = config.scoring.question_bonus
-    for fid, entry in config.faq.items():
-        if not (entry.signals.strong or entry.signals.medium or entry.signals.patterns):
-            continue
-        s = score_signals(tt.doc, entry.signals, config, f"faq.{fid}")
-        value = s.value
-        raw = s.raw
-        sig = list(s.signals)
-        if value > 0 and tt.is_question:
+    for es in c.faq_index.scores(tt.features):
+        entry = config.faq[es.entry_id]
+        value = es.score
+        fid = es.entry_id
+        sig: list[Signal] = []
+        best = es.nearest[0] if es.nearest else None
+        if best is not None:
+            sig.append(Signal(f"faq.{fid}.example", True, best.text, best.score))
+        if tt.is_question:
             value = min(1.0, value + bonus)
-            raw += bonus
-            sig.append(Signal(f"faq.{fid}.question", True, "the text asks something", bonus))
-        elif value > 0 and entry.requires_question:
+        elif entry.requires_question:
             value *= 0.6
-            raw *= 0.6
             sig.append(Signal(f"faq.{fid}.question", False, "no question asked", 0.0))
-        if value <= 0:
-            continue
-        eligible = population in entry.populations
+        blocked = ""
+        g = c.guards[fid]
+        hit = g.never.first_match(tt.plain, gap) if not g.never.empty else None
+        if hit is not None:
+            blocked = f"never: {hit}"
+        elif not g.requires.empty and g.requires.first_match(tt.plain, gap) is None:
+            blocked = "requires: none of its words"
+        if blocked:
+            sig.append(Signal(f"faq.{fid}.guard", True, blocked, 0.0))
         out.append(
             FaqScore(
                 fid,
                 round(value, 3),
                 tuple(sig),
-                s.position,
-                entry.priority,
-                eligible,
-                round(raw, 3),
+                population in entry.populations,
+                es.nearest,
+                blocked,
             )
         )
-    out.sort(key=lambda f: (-f.confidence, -f.raw, -f.priority, f.position))
+    out.sort(key=lambda f: -f.confidence)
     return out
 
 
@@ -320,19 +287,48 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
 
 
 def score_login_failure(tt: TicketText, config: RoutingConfig) -> Score:
-    return score_signals(tt.doc, config.login_failure.signals, config, "login_failure")
+    return score_evidence(tt.words, config.compiled.login_failure, config, "login_failure")
 
 
-def score_category(
-    tt: TicketText, ticket: Ticket, category: Category, config: RoutingConfig
-) -> Score:
-    cc = config.categories[category]
-    s = score_signals(tt.doc, cc.signals, config, f"category.{category.value}")
-    if cc.portal_prior and ticket.location == cc.target:
-        prior = Signal(f"category.{category.value}.portal", True, str(cc.target), cc.portal_prior)
-        return Score(min(1.0, s.value + cc.portal_prior), (*s.signals, prior), s.position)
-    return s
+@dataclass(frozen=True, slots=True)
+class CategoryScore:
+    """Habilitation against assistance, for an operator's ticket, from the examples."""
+
+    habilitation: float
+    assistance: float
+    nearest: tuple[NearestExample, ...]
+    signals: tuple[Signal, ...]
 
 
-def score_thanks(doc: Doc, config: RoutingConfig) -> Score:
-    return score_signals(doc, config.conversation.thanks, config, "conversation.thanks")
+def score_category(tt: TicketText, ticket: Ticket, config: RoutingConfig) -> CategoryScore:
+    scores: dict[str, EntryScore] = {
+        s.entry_id: s for s in config.compiled.category_index.scores(tt.features)
+    }
+    sig: list[Signal] = []
+    values: dict[Category, float] = {}
+    for cat in (Category.HABILITATION, Category.ASSISTANCE_OPERATEUR):
+        es = scores.get(cat.value)
+        v = es.score if es else 0.0
+        cc = config.categories[cat]
+        if es and es.nearest:
+            best = es.nearest[0]
+            sig.append(Signal(f"category.{cat.value}.example", True, best.text, best.score))
+        if cc.portal_prior and ticket.location == cc.target:
+            v += cc.portal_prior
+            sig.append(
+                Signal(f"category.{cat.value}.portal", True, str(cc.target), cc.portal_prior)
+            )
+        values[cat] = min(1.0, v)
+    nearest = tuple(
+        sorted(
+            (n for es in scores.values() for n in es.nearest),
+            key=lambda n: -n.score,
+        )
+    )[:3]
+    return CategoryScore(
+        values[Category.HABILITATION], values[Category.ASSISTANCE_OPERATEUR], nearest, tuple(sig)
+    )
+
+
+def score_thanks(words: Words, config: RoutingConfig) -> Score:
+    return score_evidence(words, config.compiled.thanks, config, "conversation.thanks")

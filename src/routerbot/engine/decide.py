@@ -12,10 +12,15 @@ The rules, in order (ROUTING.md, "What the bot does"):
    when the browser is not recommended or too old) and back to the agents;
    incomplete → ask again while fewer than ``max_asks`` asks, else hand over.
 3. **New ticket**: population, category, reroute (above the confidence threshold,
-   else an internal note), then one public reply at most: the FAQ entry at or above
-   ``faq_reply_min_confidence``, or for a login failure the question for the browser
-   (missing name or version) or the browser advice (not recommended / too old).
-   Below the FAQ threshold the candidates go to an internal note instead.
+   else an internal note), then one public reply at most: the FAQ entry whose examples
+   the ticket is closest to, at or above ``faq_reply_min_confidence`` and at least
+   ``faq_margin`` ahead of the runner-up, not forbidden by its ``never``/``requires``
+   guards; or for a login failure the question for the browser (missing name or
+   version) or the browser advice (not recommended / too old). Below the threshold or
+   the margin the candidates go to an internal note instead.
+
+Every decision carries an :class:`~routerbot.domain.Explanation`: the FAQ candidates
+with their closest examples, the runner-up, the closest category examples.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from routerbot.config import RoutingConfig
 from routerbot.domain import (
@@ -32,6 +38,8 @@ from routerbot.domain import (
     Browser,
     Category,
     Decision,
+    Explanation,
+    FaqCandidate,
     InternalNote,
     Population,
     PublicReply,
@@ -46,9 +54,9 @@ from routerbot.engine import text
 from routerbot.engine.classify import (
     FaqScore,
     TicketText,
-    compiled,
     detect_population,
     prepare,
+    prepare_text,
     score_category,
     score_faqs,
     score_login_failure,
@@ -56,7 +64,6 @@ from routerbot.engine.classify import (
 )
 from routerbot.engine.conversation import ConversationView, read_conversation
 from routerbot.engine.explain import render_note
-from routerbot.engine.matching import Doc
 
 WAITING_FOR_CUSTOMER = "waiting_for_customer"
 WAITING_FOR_SUPPORT = "waiting_for_support"
@@ -76,6 +83,7 @@ class _Analysis:
     browser: Browser | None
     signals: tuple[Signal, ...]
     tt: TicketText
+    explanation: Explanation
 
 
 def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
@@ -95,59 +103,112 @@ def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
 
 
 def reply_choice(
-    faqs: Sequence[FaqScore], config: RoutingConfig
+    faqs: Sequence[FaqScore], config: RoutingConfig, *, login_failure: bool = False
 ) -> tuple[FaqScore | None, FaqScore | None]:
     """(the entry to answer in public or None, the rival that made it too close).
 
-    The best eligible entry at or above ``faq_reply_min_confidence`` is answered
-    unless the next eligible entry comes within ``faq_margin`` of it (both measured
-    on their uncapped evidence): then neither is, both go to the internal note. A
-    wrong public answer costs more than none.
+    The best entry its guards allow is answered when the population may receive it,
+    its confidence is at or above ``faq_reply_min_confidence`` and the next entry the
+    guards allow is at least ``faq_margin`` behind — or, a little less close, at or
+    above ``faq_clear_lead_min_confidence`` with a lead of ``faq_clear_lead``. A wrong
+    public answer costs more than none.
     """
     thr = config.thresholds
-    eligible = [f for f in faqs if f.eligible]
-    if not eligible or eligible[0].confidence < thr.faq_reply_min_confidence:
+    login_faq = config.login_failure.faq  # answered by the login-failure rules
+    allowed = [
+        f
+        for f in faqs
+        if not f.blocked
+        and f.faq_id != login_faq
+        # after a login failure, only an entry that explains it may take its place
+        and (not login_failure or config.faq[f.faq_id].explains_login_failure)
+    ]
+    if not allowed or not allowed[0].eligible:
         return None, None
-    top = eligible[0]
-    if len(eligible) > 1 and thr.faq_margin > 0:
-        rival = eligible[1]
-        if top.raw - rival.raw < thr.faq_margin - 1e-9:
-            return None, rival
-    return top, None
+    top = allowed[0]
+    lead = top.confidence - (allowed[1].confidence if len(allowed) > 1 else 0.0)
+    if top.confidence >= thr.faq_reply_min_confidence and lead >= thr.faq_margin - 1e-9:
+        return top, None
+    if top.confidence >= thr.faq_clear_lead_min_confidence and lead >= thr.faq_clear_lead - 1e-9:
+        return top, None
+    if top.confidence >= thr.faq_clear_lead_min_confidence and len(allowed) > 1:
+        return None, allowed[1]
+    return None, None
+
+
+def _told_like_login(faqs: Sequence[FaqScore], config: RoutingConfig) -> bool:
+    """The login-failure entry's examples are the closest, and close enough."""
+    if not faqs or faqs[0].faq_id != config.login_failure.faq:
+        return False
+    thr = config.thresholds
+    second = faqs[1].confidence if len(faqs) > 1 else 0.0
+    return (
+        faqs[0].confidence >= thr.faq_reply_min_confidence
+        and faqs[0].confidence - second >= thr.faq_margin
+    )
+
+
+def _explanation(faqs: Sequence[FaqScore], category_examples: tuple[Any, ...]) -> Explanation:
+    cands = tuple(
+        FaqCandidate(f.faq_id, f.confidence, f.nearest, f.eligible, f.blocked) for f in faqs[:5]
+    )
+    return Explanation(cands, cands[1] if len(cands) > 1 else None, category_examples)
 
 
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
+    thr = config.thresholds
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
     signals: list[Signal] = list(pop.signals)
     faqs = score_faqs(tt, pop.population, config)
     login = score_login_failure(tt, config)
     signals += login.signals or (Signal("login_failure", False, "no login-failure words", 0.0),)
-    login_failure = login.value >= config.login_failure.min_confidence
-    top, _ = reply_choice(faqs, config)
-
+    # a failure told in other words: the login entry's examples are the closest, and
+    # some login-failure evidence agrees
+    login_failure = login.value >= thr.login_failure_min_confidence or (
+        login.value > 0 and _told_like_login(faqs, config)
+    )
+    top, _ = reply_choice(faqs, config, login_failure=login_failure)
+    category_examples: tuple[Any, ...] = ()
+    decided = thr.decided_category_confidence
     if pop.population is Population.SERVICES_DECONCENTRES:
         category, conf = Category.ASSISTANCE_SD, pop.confidence
         signals.append(Signal("category.rule", True, "the requester is a state agent", conf))
-    elif top is not None and (not login_failure or config.faq[top.faq_id].priority >= 10):
+    elif top is not None and (not login_failure or config.faq[top.faq_id].explains_login_failure):
         category = config.faq[top.faq_id].category
-        conf = min(pop.confidence, max(top.confidence, 0.8))
+        conf = min(pop.confidence, max(top.confidence, decided))
         signals.append(Signal("category.rule", True, f"FAQ {top.faq_id} decides", conf))
     elif login_failure:
         category = Category.ASSISTANCE_OPERATEUR
-        conf = min(pop.confidence, max(login.value, 0.8))
+        conf = min(pop.confidence, max(login.value, decided))
         signals.append(Signal("category.rule", True, "a login failure is assistance", conf))
     else:
-        hab = score_category(tt, ticket, Category.HABILITATION, config)
-        signals += hab.signals
-        if hab.value >= config.thresholds.category_min_confidence:
+        cs = score_category(tt, ticket, config)
+        signals += cs.signals
+        category_examples = cs.nearest
+        hab, assist = cs.habilitation, cs.assistance
+        if hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin:
             category = Category.HABILITATION
-            conf = min(pop.confidence, 0.5 + hab.value / 2)
-            signals.append(Signal("category.rule", True, "habilitation words", conf))
+            conf = min(pop.confidence, 0.5 + (hab - assist) / 2 + hab / 4)
+            signals.append(
+                Signal(
+                    "category.rule",
+                    True,
+                    f"habilitation examples ({hab:.2f} vs {assist:.2f})",
+                    conf,
+                )
+            )
         else:
             category = Category.ASSISTANCE_OPERATEUR
-            conf = min(pop.confidence, 0.85 - hab.value / 2)
-            signals.append(Signal("category.rule", True, "an operator's question (default)", conf))
+            conf = min(pop.confidence, thr.default_category_confidence - max(0.0, hab - assist) / 2)
+            signals.append(
+                Signal(
+                    "category.rule",
+                    True,
+                    f"an operator's question ({hab:.2f} vs {assist:.2f})",
+                    conf,
+                )
+            )
     texts = [ticket.summary, text.clean_body(ticket.description), *conv.customer_texts]
     found = browser_mod.extract_browser_from_conversation(texts)
     if found is None:
@@ -174,6 +235,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         browser=found,
         signals=tuple(signals),
         tt=tt,
+        explanation=_explanation(faqs, category_examples),
     )
 
 
@@ -192,6 +254,7 @@ def _base(ticket: Ticket, a: _Analysis, conv: ConversationView) -> Decision:
         signals=a.signals,
         candidates=tuple((f.faq_id, f.confidence) for f in a.faqs),
         trigger_id=conv.trigger_id,
+        explanation=a.explanation,
     )
 
 
@@ -248,11 +311,13 @@ def _new_ticket(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
                 f"{a.category_confidence:.2f} < {thr.reroute_min_confidence:.2f}): not moved"
             )
     # 2. at most one public reply
-    top, rival = reply_choice(a.faqs, config)
-    faq_wins = top is not None and (not a.login_failure or config.faq[top.faq_id].priority >= 10)
+    top, rival = reply_choice(a.faqs, config, login_failure=a.login_failure)
+    login_faq = config.login_failure.faq
+    faq_wins = top is not None and (
+        not a.login_failure or config.faq[top.faq_id].explains_login_failure
+    )
     ask = False
     reply_faq: str | None = None
-    login_faq = config.login_failure.faq
     if faq_wins and top is not None:
         reply_faq = top.faq_id
         actions.append(PublicReply(_answer_text(config, top.faq_id, a.population), top.faq_id))
@@ -294,10 +359,11 @@ def _no_reply_reason(
 ) -> str | None:
     thr = config.thresholds
     if rival is not None:
-        best = next(f for f in faqs if f.eligible)
+        best = next(f for f in faqs if not f.blocked)
         return (
-            f"FAQ {best.faq_id} ({best.raw:.2f}) and {rival.faq_id} ({rival.raw:.2f}) too "
-            f"close to call (margin {thr.faq_margin:.2f}): candidates in a note"
+            f"FAQ {best.faq_id} ({best.confidence:.2f}) and {rival.faq_id} "
+            f"({rival.confidence:.2f}) too close to call (margin {thr.faq_margin:.2f}): "
+            "candidates in a note"
         )
     if faqs and faqs[0].confidence >= thr.candidate_note_min_confidence:
         return "no FAQ answer sure enough: candidates in a note"
@@ -330,8 +396,8 @@ def _after_ask(
         ]
         return replace(d, actions=tuple(actions))
     new_text = "\n".join(text.clean_body(c.body) for c in conv.new_customer)
-    thanks = score_thanks(_doc(new_text, config), config)
-    if thanks.value >= 0.75 and "?" not in new_text:
+    thanks = score_thanks(prepare_text(new_text, config).words, config)
+    if thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text:
         d = replace(d, reason="the customer says it works now: back to the agents")
         return replace(
             d,
@@ -365,17 +431,13 @@ def _after_ask(
 
 def _after_answer(config: RoutingConfig, conv: ConversationView, d: Decision) -> Decision:
     new_text = "\n".join(text.clean_body(c.body) for c in conv.new_customer)
-    thanks = score_thanks(_doc(new_text, config), config)
-    if thanks.value >= 0.75 and "?" not in new_text:
+    thanks = score_thanks(prepare_text(new_text, config).words, config)
+    if thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text:
         return _skip(d, "the customer thanks for the bot's answer")
     d = replace(d, reason="the customer wrote again after the bot's answer: for the agents")
     return replace(
         d, actions=(InternalNote(render_note(d, []), "handover"), Transition(WAITING_FOR_SUPPORT))
     )
-
-
-def _doc(s: str, config: RoutingConfig) -> Doc:
-    return compiled(config).matcher.doc(s)
 
 
 def decide_followup(

@@ -5,9 +5,10 @@ Two layers:
 * :func:`clean_body` (and :func:`split_body`) keep the *human* text of a message:
   HTML, Jira wiki markup, quoted e-mail replies and signatures removed, accents and
   case kept. Use it before looking for meaning in a description or a comment.
-* :func:`normalise`, :func:`tokens`, :func:`stem`, :func:`stems`, :func:`fuzzy_contains`
-  make text *comparable*: NFKC, lower case, accents folded, punctuation to spaces, SMS
-  abbreviations expanded, French Snowball stems, word-level typo tolerance.
+* :func:`normalise`, :func:`tokens`, :func:`stem`, :func:`stems` make text *comparable*:
+  NFKC, lower case, accents folded, punctuation to spaces, SMS abbreviations expanded,
+  French Snowball stems (typo tolerance lives in :mod:`routerbot.engine.lexicon`, where
+  the configuration's vocabulary is known).
 
 :func:`is_auto_reply` tells out-of-office and delivery notifications from real messages.
 
@@ -33,7 +34,6 @@ __all__ = [
     "bounded",
     "clean_body",
     "fold",
-    "fuzzy_contains",
     "is_auto_reply",
     "normalise",
     "split_body",
@@ -551,7 +551,9 @@ ABBREVIATIONS: dict[str, str] = {
     "mdp": "mot de passe", "motdepasse": "mot de passe", "pwd": "mot de passe",
     "qd": "quand", "qnd": "quand", "pr": "pour", "ds": "dans", "tjs": "toujours",
     "tjrs": "toujours", "tjr": "toujours", "bcp": "beaucoup", "bcps": "beaucoup",
-    "dc": "donc", "pk": "pourquoi", "pq": "pourquoi", "pkoi": "pourquoi", "tt": "tout",
+    "dc": "donc", "cmt": "comment", "cmnt": "comment",
+    "kel": "quel", "kelle": "quelle", "pk": "pourquoi", "pq": "pourquoi", "pkoi": "pourquoi",
+    "tt": "tout",
     "ts": "tous", "tte": "toute", "ttes": "toutes", "auj": "aujourd hui", "ajd": "aujourd hui",
     "aujd": "aujourd hui", "msg": "message", "msgs": "messages", "tel": "telephone",
     "qq": "quelques", "qqs": "quelques", "qqn": "quelqu un", "qqun": "quelqu un",
@@ -673,94 +675,6 @@ def stem(token: str) -> str:
 def stems(s: str) -> list[str]:
     """Stems of :func:`tokens` of ``s``."""
     return [stem(t) for t in tokens(s)]
-
-
-# --------------------------------------------------------------------------- fuzzy
-
-
-@dataclass(slots=True)
-class _HayIndex:
-    words: tuple[str, ...]
-    positions: dict[str, list[int]]
-    by_len: dict[int, list[str]]
-    memo: dict[tuple[str, int], frozenset[str]]
-
-
-@functools.lru_cache(maxsize=64)
-def _index(hay: str) -> _HayIndex:
-    words = tuple(hay.split())
-    positions: dict[str, list[int]] = {}
-    for i, w in enumerate(words):
-        positions.setdefault(w, []).append(i)
-    by_len: dict[int, list[str]] = {}
-    for w in positions:
-        by_len.setdefault(len(w), []).append(w)
-    return _HayIndex(words, positions, by_len, {})
-
-
-def _matches(idx: _HayIndex, word: str, max_typos: int) -> frozenset[str]:
-    key = (word, max_typos)
-    found = idx.memo.get(key)
-    if found is not None:
-        return found
-    hits: set[str] = set()
-    if word in idx.positions:
-        hits.add(word)
-    if len(word) > 3 and max_typos > 0:
-        from rapidfuzz.distance import Levenshtein  # noqa: PLC0415 - cheap after first import
-
-        n = len(word)
-        for length in range(max(4, n - max_typos), n + max_typos + 1):
-            for cand in idx.by_len.get(length, ()):
-                if Levenshtein.distance(word, cand, score_cutoff=max_typos) <= max_typos:
-                    hits.add(cand)
-    result = frozenset(hits)
-    if len(idx.memo) < 4096:
-        idx.memo[key] = result
-    return result
-
-
-def fuzzy_contains(  # noqa: PLR0911 - early exits are the fast path
-    haystack_norm: str, phrase_norm: str, *, max_typos: int = 1
-) -> bool:
-    """True when the words of ``phrase_norm`` occur in a row in ``haystack_norm``,
-    each allowed up to ``max_typos`` edits (Levenshtein); words of 3 letters or fewer
-    must match exactly. Both arguments must already be :func:`normalise`-d.
-
-    An empty phrase matches nothing. A multi-word phrase also matches its words
-    glued together ("mot de passe" ~ "motdepase"). Exact substring first, so the
-    common case costs one ``in``.
-    """
-    try:
-        phrase = phrase_norm.split()
-        if not phrase:
-            return False
-        hay = haystack_norm[: 2 * MAX_CHARS]
-        if f" {' '.join(phrase)} " in f" {hay} ":
-            return True
-        if max_typos <= 0:
-            return False
-        idx = _index(hay)
-        sets = []
-        for w in phrase:
-            m = _matches(idx, w, max_typos)
-            if not m:
-                break
-            sets.append(m)
-        else:
-            k = len(phrase)
-            words = idx.words
-            for first in sets[0]:
-                for p in idx.positions[first]:
-                    if p + k <= len(words) and all(words[p + j] in sets[j] for j in range(1, k)):
-                        return True
-        if len(phrase) > 1:
-            glued = "".join(phrase)
-            if len(glued) >= 6 and _matches(idx, glued, max_typos):
-                return True
-        return False
-    except Exception:  # pragma: no cover - defensive: never raise on hostile input
-        return False
 
 
 # --------------------------------------------------------------------------- auto replies

@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
 
 
 def _content_stems(text: str) -> list[str]:
-    from routerbot.engine.matching import content_stems, normalise  # noqa: PLC0415
+    from routerbot.engine.lexicon import content_stems  # noqa: PLC0415
+    from routerbot.engine.text import normalise  # noqa: PLC0415
 
     return content_stems(normalise(text))
 
@@ -64,7 +65,7 @@ def asks_browser(body: str, config: RoutingConfig) -> bool:
     conv = config.conversation
     if conv.ask_marker and conv.ask_marker in body:
         return True
-    from routerbot.engine.matching import normalise  # noqa: PLC0415
+    from routerbot.engine.text import normalise  # noqa: PLC0415
 
     norm = set(normalise(body).split())
     browser = any(normalise(w) in norm for w in conv.browser_words)

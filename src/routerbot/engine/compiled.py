@@ -1,0 +1,184 @@
+"""What the engine derives from one routing file, built once at load: :class:`CompiledRouting`.
+
+:func:`compile_routing` learns the vocabulary of the file (examples, phrases, guards,
+synonyms), then builds the FAQ example index, the category example index and every
+phrase list. It takes a few milliseconds and needs no network and no model. The
+result is immutable and travels inside the :class:`~routerbot.config.RoutingConfig`
+(``config.compiled``), the one object :func:`routerbot.engine.decide` receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from routerbot.domain import Category
+from routerbot.engine import text as _text
+from routerbot.engine.index import ExampleIndex, default_ignore, text_features
+from routerbot.engine.lexicon import (
+    CompiledPair,
+    CompiledPhrase,
+    Lexicon,
+    PhraseSet,
+    compile_phrase,
+    light_keys,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+
+    from routerbot.config import Evidence, Pair, RoutingConfig
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledEvidence:
+    strong: PhraseSet
+    medium: PhraseSet
+    negative: PhraseSet
+
+    @property
+    def empty(self) -> bool:
+        return self.strong.empty and self.medium.empty
+
+
+@dataclass(frozen=True, slots=True)
+class Guards:
+    """An FAQ entry's plain-word guards, matched on words as written (plurals aside),
+    not on stems or synonyms."""
+
+    never: PhraseSet
+    requires: PhraseSet
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRouting:
+    """The example indexes, phrases and signature words of one routing file."""
+
+    lexicon: Lexicon
+    faq_index: ExampleIndex
+    category_index: ExampleIndex
+    guards: Mapping[str, Guards]
+    login_failure: CompiledEvidence
+    thanks: CompiledEvidence
+    statements: Mapping[str, CompiledEvidence]  # "sd" / "operateur"
+    signature_entries: Mapping[str, tuple[str, ...]]  # normalised, config order
+    signature_single: Mapping[str, frozenset[str]]
+    phrase_gap: int
+    ignore: frozenset[str]  # keys the example indexes ignore (stop words)
+
+    def faq_index_features(self, keys: Sequence[str]) -> set[str]:
+        """The example-index features of a text given as keys."""
+        return text_features(keys, self.ignore)
+
+
+def _evidence_texts(ev: Evidence) -> Iterable[str]:
+    yield from ev.strong
+    yield from ev.medium
+    yield from ev.negative
+    for pairs in (ev.strong_pairs, ev.medium_pairs, ev.negative_pairs):
+        for p in pairs:
+            yield from p.first
+            yield from p.then
+
+
+def _words(texts: Iterable[str]) -> Iterable[str]:
+    for t in texts:
+        yield from _text.normalise(t).split()
+
+
+def _phrases(lex: Lexicon, phrases: Sequence[str], pairs: Sequence[Pair] = ()) -> PhraseSet:
+    return PhraseSet(
+        tuple(compile_phrase(lex, p) for p in phrases),
+        tuple(
+            CompiledPair(
+                tuple(compile_phrase(lex, x) for x in p.first),
+                tuple(compile_phrase(lex, x) for x in p.then),
+                p.within,
+                p.anywhere,
+            )
+            for p in pairs
+        ),
+    )
+
+
+def _light(phrases: Sequence[str]) -> PhraseSet:
+    return PhraseSet(
+        tuple(CompiledPhrase(p, tuple(light_keys(_text.normalise(p)))) for p in phrases)
+    )
+
+
+def _evidence(lex: Lexicon, ev: Evidence) -> CompiledEvidence:
+    return CompiledEvidence(
+        _phrases(lex, ev.strong, ev.strong_pairs),
+        _phrases(lex, ev.medium, ev.medium_pairs),
+        _phrases(lex, ev.negative, ev.negative_pairs),
+    )
+
+
+def compile_routing(config: RoutingConfig) -> CompiledRouting:
+    """Build the engine's view of a validated routing file."""
+    m = config.matching
+    lex = Lexicon(m.synonyms, m.typo_min_length)
+    pop = config.population
+    texts: list[str] = []
+    for entry in config.faq.values():
+        texts += [*entry.examples, *entry.never, *entry.requires]
+    for cc in config.categories.values():
+        texts += cc.examples
+    for ev in (
+        config.login_failure.evidence,
+        config.conversation.thanks,
+        pop.services_deconcentres.statements,
+        pop.operateur.statements,
+    ):
+        texts += list(_evidence_texts(ev))
+    lex.learn(_words(texts))
+    lex.freeze()
+    ignore = default_ignore(m.ignore_words, lex)
+    faq_index = ExampleIndex(
+        lex,
+        {fid: e.examples for fid, e in config.faq.items()},
+        bigram_weight=m.bigram_weight,
+        second_weight=m.second_example_weight,
+        explain=m.explain_examples,
+        ignore=ignore,
+    )
+    category_index = ExampleIndex(
+        lex,
+        {
+            c.value: config.categories[c].examples
+            for c in (Category.HABILITATION, Category.ASSISTANCE_OPERATEUR)
+            if c in config.categories
+        },
+        bigram_weight=m.bigram_weight,
+        second_weight=m.second_example_weight,
+        explain=m.explain_examples,
+        ignore=ignore,
+    )
+    guards = {fid: Guards(_light(e.never), _light(e.requires)) for fid, e in config.faq.items()}
+    sides = {
+        "sd": pop.services_deconcentres.signature_words,
+        "operateur": pop.operateur.signature_words,
+    }
+    entries = {k: tuple(_text.normalise(x) for x in v) for k, v in sides.items()}
+    single = {k: frozenset(x for x in v if " " not in x) for k, v in entries.items()}
+    return CompiledRouting(
+        lexicon=lex,
+        faq_index=faq_index,
+        category_index=category_index,
+        guards=MappingProxyType(guards),
+        login_failure=_evidence(lex, config.login_failure.evidence),
+        thanks=_evidence(lex, config.conversation.thanks),
+        statements=MappingProxyType(
+            {
+                "sd": _evidence(lex, pop.services_deconcentres.statements),
+                "operateur": _evidence(lex, pop.operateur.statements),
+            }
+        ),
+        signature_entries=MappingProxyType(entries),
+        signature_single=MappingProxyType(single),
+        phrase_gap=m.phrase_gap,
+        ignore=ignore,
+    )

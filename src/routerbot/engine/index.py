@@ -1,0 +1,168 @@
+"""The example index: which entry's examples a text is closest to, and how close.
+
+Built at load from the ``examples`` lists of ``routing.toml`` (milliseconds, no
+network, no model). Each example becomes a set of *features*: the keys of its words
+(stems, synonyms; see :mod:`routerbot.engine.lexicon`) without stop words, and the
+pairs of keys that follow each other (or with one word between: "télécharger le
+modèle" → ``telecharg model``). A feature weighs its inverse *entry* frequency: a
+word found in the examples of one entry only ("télécharger") weighs ``log(1 + N)``,
+a word every entry uses ("certificat") almost nothing. This is the discriminative
+vocabulary of each entry, learned from its examples.
+
+A text is scored against every example by *coverage*: the weight of the example's
+features found in the text over the weight of all the example's features (how much of
+what that example says the text also says). An entry's score is its closest example's
+coverage, plus a little of the second closest (``second_example_weight``): one stray
+example cannot carry an entry alone when its neighbours disagree. The caller compares
+the best entry with the runner-up (the margin) before answering anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from routerbot.domain import NearestExample
+from routerbot.engine.lexicon import STOP_WORDS, Lexicon
+
+
+@dataclass(frozen=True, slots=True)
+class EntryScore:
+    """How close a text is to one entry's examples (best first in :meth:`scores`)."""
+
+    entry_id: str
+    score: float
+    nearest: tuple[NearestExample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Example:
+    entry_id: str
+    text: str
+    total: float  # the weight of all its features
+
+
+def text_features(keys: Sequence[str], ignore: frozenset[str]) -> set[str]:
+    """Unigrams and (skip-)bigrams of the content keys of a text."""
+    content = [k for k in keys if k not in ignore and not k.isdigit()]
+    feats = set(content)
+    for i in range(len(content) - 1):
+        a = content[i]
+        feats.add(f"{a} {content[i + 1]}")
+        if i + 2 < len(content):
+            feats.add(f"{a} {content[i + 2]}")
+    return feats
+
+
+class ExampleIndex:
+    """Examples of several entries, weighted and inverted for fast scoring."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        examples: Mapping[str, Sequence[str]],
+        *,
+        bigram_weight: float,
+        second_weight: float,
+        explain: int,
+        ignore: frozenset[str],
+        example_share: float = 1.0,
+    ) -> None:
+        self.lexicon = lexicon
+        self.example_share = example_share
+        self.ignore = ignore
+        self.second_weight = second_weight
+        self.explain = explain
+        self.entry_ids: tuple[str, ...] = tuple(eid for eid, ex in examples.items() if ex)
+        feats_of: list[tuple[str, str, set[str]]] = []
+        df: dict[str, set[str]] = {}
+        for eid in self.entry_ids:
+            for text in examples[eid]:
+                feats = self.features(text)
+                feats_of.append((eid, text, feats))
+                for f in feats:
+                    df.setdefault(f, set()).add(eid)
+        n = max(1, len(self.entry_ids))
+        self.weight: dict[str, float] = {}
+        for f, entries in df.items():
+            w = math.log(1.0 + n / len(entries))
+            self.weight[f] = w * bigram_weight if " " in f else w
+        postings: dict[str, list[tuple[int, float]]] = {}
+        items: list[_Example] = []
+        for i, (eid, text, feats) in enumerate(feats_of):
+            total = sum(self.weight[f] for f in feats)
+            items.append(_Example(eid, text, total or 1.0))
+            for f in feats:
+                postings.setdefault(f, []).append((i, self.weight[f]))
+        self.examples: tuple[_Example, ...] = tuple(items)
+        self.postings: dict[str, tuple[tuple[int, float], ...]] = {
+            f: tuple(p) for f, p in postings.items()
+        }
+        self._features_of = {i: feats for i, (_e, _t, feats) in enumerate(feats_of)}
+
+    def features(self, text: str) -> set[str]:
+        from routerbot.engine.text import normalise  # noqa: PLC0415
+
+        return text_features(self.lexicon.keys(normalise(text)), self.ignore)
+
+    def example_features(self, i: int) -> set[str]:
+        return self._features_of[i]
+
+    def coverages(self, feats: Iterable[str]) -> dict[int, float]:
+        """Example number → similarity, for the examples sharing a feature with the text.
+
+        The similarity is the geometric blend of two coverages: how much of the
+        example the text says (``text_share``), and how much of what the text says
+        that the index knows the example says (short texts, long examples).
+        """
+        acc: dict[int, float] = {}
+        postings = self.postings
+        weight = self.weight
+        known = 0.0
+        for f in feats:
+            p = postings.get(f)
+            if p is None:
+                continue
+            known += weight[f]
+            for i, w in p:
+                acc[i] = acc.get(i, 0.0) + w
+        ex = self.examples
+        a = self.example_share
+        if not acc:
+            return {}
+        return {i: (v / ex[i].total) ** a * (v / known) ** (1.0 - a) for i, v in acc.items()}
+
+    def scores(self, feats: Iterable[str], *, exclude: int | None = None) -> list[EntryScore]:
+        """Every entry with a shared feature, best first (ties: config order)."""
+        cov = self.coverages(feats)
+        if exclude is not None:
+            cov.pop(exclude, None)
+        per_entry: dict[str, list[tuple[float, int]]] = {}
+        ex = self.examples
+        for i, c in cov.items():
+            per_entry.setdefault(ex[i].entry_id, []).append((c, i))
+        out: list[EntryScore] = []
+        order = {eid: n for n, eid in enumerate(self.entry_ids)}
+        for eid, found in per_entry.items():
+            found.sort(key=lambda t: (-t[0], t[1]))
+            best = found[0][0]
+            second = found[1][0] if len(found) > 1 else 0.0
+            score = min(1.0, best + self.second_weight * second * best)
+            nearest = tuple(
+                NearestExample(eid, ex[i].text, round(c, 3)) for c, i in found[: self.explain]
+            )
+            out.append(EntryScore(eid, round(score, 4), nearest))
+        out.sort(key=lambda s: (-s.score, order[s.entry_id]))
+        return out
+
+
+def default_ignore(extra: Iterable[str], lexicon: Lexicon) -> frozenset[str]:
+    """The keys the index ignores: stop words and the configured extra words."""
+    words = set(STOP_WORDS)
+    from routerbot.engine.text import normalise  # noqa: PLC0415
+
+    for w in extra:
+        words.update(normalise(w).split())
+    keys = {lexicon.key(w) for w in words}
+    return frozenset(keys | words)

@@ -1,0 +1,280 @@
+"""Words made comparable, and plain phrases found in a text. Built once per routing file.
+
+A :class:`Lexicon` maps every word of a text to a *key*: its French Snowball stem,
+or the key of the synonym group it belongs to (``[matching] synonyms``), or — for a
+word of ``typo_min_length`` letters or more that the configuration does not know —
+the known stem one edit away ("conecter" → ``connect``, "abilitation" → ``habilit``).
+The configuration's vocabulary (examples, phrases, guards) is known at load, so a
+word is looked up once and remembered (a per-word memo, bounded).
+
+A :class:`PhraseSet` is a list of plain phrases ("mot de passe incorrect", "je suis
+exportateur") and pairs (one phrase of ``first`` followed, within a few words, by one
+of ``then``), compiled to keys. A phrase matches when its words occur in the order
+written, with at most ``phrase_gap`` other words between two of them. No regular
+expressions: what a support lead writes is what is matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from routerbot.engine import text as _text
+
+#: Words that carry no meaning for the example index (already normalised: no accents).
+STOP_WORDS: frozenset[str] = frozenset(
+    {
+     "a", "au", "aux", "avec", "ce", "c", "ca", "cet", "cette", "ces", "d", "de", "des", "du",
+     "elle", "elles", "en", "et", "est", "etre", "eu", "il", "ils", "j", "je", "l", "la", "le",
+     "les", "leur", "leurs", "lui", "m", "ma", "me", "mes", "moi", "mon", "n", "ne", "nous",
+     "on", "ou", "par", "plus", "pour", "qu", "que", "qui", "s", "sa", "se", "ses", "si", "son",
+     "sont", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre",
+     "vous", "y", "ai", "as", "avons", "avez", "ont", "suis", "es", "sommes", "etes", "ete",
+     "bien", "tres", "aussi", "deja", "the", "an", "to", "of", "in", "for", "and", "or", "i",
+     "my", "we", "you", "your", "is", "are", "be", "it", "this", "that", "with", "at", "from",
+     "am", "was", "were", "has", "have", "had", "do", "does", "did", "our", "us", "bonjour",
+     "bonsoir", "hello", "hi", "madame", "monsieur", "messieurs", "merci", "thanks",
+     "cordialement", "svp", "plait", "dans", "sans", "mais", "donc", "car", "alors", "comme",
+     "nos", "notre", "cela", "ceci", "celui", "celle", "ici", "avoir", "fait", "faire", "been",
+     "would", "could", "please", "dear", "regards",
+    }
+)  # fmt: skip
+
+#: Words the French stemmer folds onto a word of another meaning: "assistance" (the
+#: support) and "assistant(e)" (a colleague) both give "assist".
+STEM_OVERRIDES: dict[str, str] = {"assistance": "assistanc", "assistances": "assistanc"}
+
+#: The per-word memo is cleared when it grows past this many words.
+MEMO_LIMIT = 200_000
+
+
+def raw_key(word: str) -> str:
+    """The stem of one normalised word, before synonyms and typos."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    return STEM_OVERRIDES.get(word) or _text.stem(word)
+
+
+def light_key(word: str) -> str:
+    """A word with only its plural mark removed: what guards compare (a guard names a
+    word, not every word of its family: "créé" must not match "créer")."""
+    if len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def light_keys(norm: str) -> list[str]:
+    return [light_key(w) for w in norm.split()]
+
+
+def content_stems(norm: str) -> list[str]:
+    """Stems of the non-stop words of a normalised text, in order."""
+    return [raw_key(w) for w in norm.split() if w not in STOP_WORDS]
+
+
+def _deletions(word: str) -> set[str]:
+    out = {word}
+    out.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+    return out
+
+
+class Lexicon:
+    """Word → key for one configuration (synonyms, stems, one typo)."""
+
+    def __init__(self, synonyms: Sequence[Sequence[str]], typo_min_length: int) -> None:
+        self.typo_min_length = typo_min_length
+        self._synonym: dict[str, str] = {}
+        for group in synonyms:
+            keys = [raw_key(w) for g in group for w in _text.normalise(g).split()[:1]]
+            if not keys:
+                continue
+            head = keys[0]
+            for k in keys:
+                self._synonym.setdefault(k, head)
+        self._vocab: set[str] = set(self._synonym.values())
+        self._deletion_index: dict[str, set[str]] = {}
+        self._memo: dict[str, str] = {}
+        self._frozen = False
+
+    # -- building --------------------------------------------------------------
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Make these (normalised) words known: typos are corrected towards them."""
+        assert not self._frozen, "the lexicon is complete once the config is compiled"
+        for w in words:
+            k = self._synonym.get(raw_key(w), raw_key(w))
+            self._vocab.add(k)
+
+    def freeze(self) -> None:
+        for v in self._vocab:
+            if len(v) >= self.typo_min_length:
+                for d in _deletions(v):
+                    self._deletion_index.setdefault(d, set()).add(v)
+        self._frozen = True
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self._vocab)
+
+    # -- looking up ------------------------------------------------------------
+
+    def key(self, word: str) -> str:
+        """The key of one normalised word (memoised per word)."""
+        found = self._memo.get(word)
+        if found is not None:
+            return found
+        k = raw_key(word)
+        k = self._synonym.get(k, k)
+        if k not in self._vocab and len(k) >= self.typo_min_length and self._frozen:
+            k = self._closest(k)
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[word] = k
+        return k
+
+    def _closest(self, k: str) -> str:
+        best: str | None = None
+        for d in _deletions(k):
+            for v in self._deletion_index.get(d, ()):
+                if Levenshtein.distance(k, v, score_cutoff=1) <= 1 and (best is None or v < best):
+                    best = v
+        return best if best is not None else k
+
+    def keys(self, norm: str) -> list[str]:
+        """Keys of every word of a normalised text, in order."""
+        key = self.key
+        return [key(w) for w in norm.split()]
+
+    def phrase_keys(self, phrase: str) -> tuple[str, ...]:
+        return tuple(self.keys(_text.normalise(phrase)))
+
+
+# --------------------------------------------------------------------------- phrases
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPhrase:
+    text: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPair:
+    first: tuple[CompiledPhrase, ...]
+    then: tuple[CompiledPhrase, ...]
+    within: int
+    anywhere: bool
+
+    @property
+    def text(self) -> str:
+        a = " | ".join(p.text for p in self.first[:3]) + (" …" if len(self.first) > 3 else "")
+        b = " | ".join(p.text for p in self.then[:3]) + (" …" if len(self.then) > 3 else "")
+        return f"{a} + {b}" if self.anywhere else f"{a} → {b}"
+
+
+@dataclass(slots=True)
+class Words:
+    """A text as keys, with where each key occurs (built once per text)."""
+
+    keys: list[str]
+    positions: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, keys: list[str]) -> Words:
+        positions: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            p = positions.get(k)
+            if p is None:
+                positions[k] = [i]
+            else:
+                p.append(i)
+        return cls(keys, positions)
+
+
+def compile_phrase(lex: Lexicon, phrase: str) -> CompiledPhrase:
+    return CompiledPhrase(phrase, lex.phrase_keys(phrase))
+
+
+def find(words: Words, phrase: CompiledPhrase, gap: int) -> list[tuple[int, int]]:
+    """Every (start, end) where the phrase occurs (ends inclusive), in text order."""
+    keys = phrase.keys
+    if not keys:
+        return []
+    pos = words.positions
+    firsts = pos.get(keys[0])
+    if not firsts:
+        return []
+    rest = []
+    for k in keys[1:]:
+        p = pos.get(k)
+        if not p:
+            return []
+        rest.append(p)
+    out = []
+    for start in firsts:
+        at = start
+        for plist in rest:
+            nxt = next((q for q in plist if at < q <= at + gap + 1), None)
+            if nxt is None:
+                break
+            at = nxt
+        else:
+            out.append((start, at))
+    return out
+
+
+def matches_pair(words: Words, pair: CompiledPair, gap: int) -> bool:
+    ends = [e for p in pair.first for _s, e in find(words, p, gap)]
+    if not ends:
+        return False
+    starts = [s for p in pair.then for s, _e in find(words, p, gap)]
+    if not starts:
+        return False
+    if pair.anywhere:
+        return True
+    return any(0 < s - e <= pair.within + 1 for e in ends for s in starts)
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseSet:
+    """Phrases and pairs of one strength, compiled."""
+
+    phrases: tuple[CompiledPhrase, ...] = ()
+    pairs: tuple[CompiledPair, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.phrases and not self.pairs
+
+    def first_match(self, words: Words, gap: int) -> str | None:
+        """The text of the first phrase or pair found, or None."""
+        for p in self.phrases:
+            if find(words, p, gap):
+                return p.text
+        for pair in self.pairs:
+            if matches_pair(words, pair, gap):
+                return pair.text
+        return None
+
+    def all_matches(self, words: Words, gap: int) -> list[str]:
+        """The phrases and pairs found; phrases that read the same once stemmed and
+        mapped to synonyms ("erreur" / "error") count once."""
+        seen: set[tuple[str, ...]] = set()
+        out = []
+        for p in self.phrases:
+            if p.keys not in seen and find(words, p, gap):
+                seen.add(p.keys)
+                out.append(p.text)
+        out += [pair.text for pair in self.pairs if matches_pair(words, pair, gap)]
+        return out
+
+    def position(self, words: Words, gap: int) -> int:
+        """Where the earliest phrase of the set starts (a large number if none)."""
+        best = 1 << 30
+        for p in self.phrases:
+            for s, _e in find(words, p, gap):
+                best = min(best, s)
+                break
+        return best
