@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "routerbot.commands.sandbox_cmd",  # sandbox
     "routerbot.commands.export_cmd",  # export, report
     "routerbot.commands.soak_cmd",  # soak
+    "routerbot.commands.state_cmd",  # parked, breaker
 )
 
 EPILOG = """examples:

@@ -30,7 +30,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from routerbot.domain import Category, Population, Target
 from routerbot.errors import ConfigError
@@ -247,6 +255,49 @@ class LoopGuard(_Model):
     max_public_replies_per_hour: Annotated[int, Field(ge=0, le=10000)] = 30
 
 
+def _check_template(text: str, names: tuple[str, ...]) -> str:
+    """A text the bot fills in: only ``{name}`` placeholders from ``names``."""
+    for _, field_name, spec, conv in string.Formatter().parse(text):
+        if field_name is None:
+            continue
+        if field_name not in names or spec or conv:
+            allowed = ", ".join("{" + n + "}" for n in names) or "none"
+            raise ValueError(f"unknown placeholder {{{field_name}}} (allowed: {allowed})")
+    return text
+
+
+class Texts(_Model):
+    """Agent-facing texts the executor writes (internal notes), editable by the leads."""
+
+    reply_held: str = "Réponse publique retenue par routerbot ({reason}). Texte prévu :\n\n{body}"
+    held_ticket_cap: str = "plafond de {cap} réponses publiques atteint pour ce ticket"
+    held_same_text: str = "réponse identique déjà envoyée sur ce ticket : boucle probable"
+    reroute_failed: str = (
+        "routerbot n'a pas pu déplacer ce ticket vers {target} ({error}). "
+        "Merci de le déplacer à la main."
+    )
+
+    @field_validator("reply_held")
+    @classmethod
+    def _reply_held(cls, v: str) -> str:
+        return _check_template(v, ("reason", "body"))
+
+    @field_validator("held_ticket_cap")
+    @classmethod
+    def _ticket_cap(cls, v: str) -> str:
+        return _check_template(v, ("cap",))
+
+    @field_validator("held_same_text")
+    @classmethod
+    def _same_text(cls, v: str) -> str:
+        return _check_template(v, ())
+
+    @field_validator("reroute_failed")
+    @classmethod
+    def _reroute_failed(cls, v: str) -> str:
+        return _check_template(v, ("target", "error"))
+
+
 class Workflow(_Model):
     status_waiting_customer: str = "Waiting for customer"
     status_waiting_support: str = "Waiting for support"
@@ -282,6 +333,7 @@ class RoutingConfig(_Model):
     workflow: Workflow = Workflow()
     reroute: RerouteConfig = RerouteConfig()
     labels: LabelsConfig = LabelsConfig()
+    texts: Texts = Texts()
     config_hash: str = ""
     source: str = ""
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -37,12 +39,19 @@ from routerbot.errors import (
     StateStoreError,
 )
 from routerbot.observability import Health, Metrics, get_logger
-from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock
+from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock, TicketSnapshot
 from routerbot.service import Outcome, TriageResult, TriageService
 
 POLL_CURSOR = "poll"
 LEADER_LEASE = "poller"
 SHUTDOWN_GRACE_SECONDS = 25.0
+
+
+@dataclass
+class _CursorTrack:
+    handled_max: datetime | None = None
+    pending_min: datetime | None = None
+    moving: dict[str, datetime | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,6 +132,9 @@ class Daemon:
         logger: Any = None,
         undo_job: Callable[[], object] | None = None,
         undo_seconds: float = 900.0,
+        page_size: int = 100,
+        move_wait_seconds: float = 10.0,
+        keep_results: bool = True,
     ) -> None:
         self.service = service
         self.store = store
@@ -139,6 +151,9 @@ class Daemon:
         self.config_source = config_source
         self.undo_job = undo_job
         self.undo_seconds = undo_seconds
+        self.page_size = page_size
+        self.move_wait_seconds = move_wait_seconds
+        self.keep_results = keep_results  # False in ``run``: nothing kept per ticket
         self.log = logger or get_logger("routerbot.daemon")
         self.stopping = service.stopping
         self._dry_cursor: datetime | None = None
@@ -146,6 +161,8 @@ class Daemon:
         self._busy = threading.Lock()
         self._scheduler: Any = None
         self._started = False
+        self._heartbeats = False
+        self._leading = False
 
     @property
     def dry_run(self) -> bool:
@@ -173,12 +190,51 @@ class Daemon:
             self.log.error("daemon.auth_failed", error=str(exc))
             raise
         if not self.dry_run:
+            self._take_over_dead_owners()
             done = self.service.reconcile()
             self._hold(done)
             if done:
                 self.log.info(
                     "daemon.reconciled", tickets=len(done), outcomes=[r.outcome for r in done]
                 )
+
+    def _take_over_dead_owners(self) -> None:
+        """A restarted process takes back, at once, the leases that earlier processes of
+        this host left behind when they died (owner ``{host}-{pid}``, pid gone)."""
+        expire = getattr(self.store, "expire_dead_owners", None)
+        if expire is None:
+            return
+        try:
+            dead = expire(socket.gethostname(), _pid_alive, self.owner)
+        except StateStoreError as exc:
+            self.log.warning("daemon.takeover_failed", error=str(exc))
+            return
+        if dead:
+            self.log.info("daemon.took_over_dead_leases", owners=dead)
+
+    def heartbeat(self) -> None:
+        """Every third of the lease TTL: keep (or take over) the poller lease, so a
+        standby replaces a dead leader within one TTL; renew leases of pending moves."""
+        if self.dry_run or self.stopping.is_set():
+            return
+        try:
+            leading = self.store.try_lead(LEADER_LEASE, self.owner, self._leader_ttl())
+            self.service.renew_moves()
+        except StateStoreError as exc:
+            self.log.warning("daemon.heartbeat_failed", error=str(exc))
+            return
+        if leading and not self._leading:
+            self.log.info("daemon.leading", owner=self.owner)
+            scheduler = self._scheduler
+            if scheduler is not None and getattr(scheduler, "running", False):
+                with contextlib.suppress(Exception):
+                    scheduler.modify_job("poll", next_run_time=datetime.now(UTC))
+        self._leading = leading
+
+    def _leader_ttl(self) -> float:
+        if self._heartbeats:
+            return self.lease_seconds
+        return max(self.lease_seconds, 3 * self.poll_seconds)
 
     def poll_once(self) -> PollReport:
         """One poll; never raises for service-desk or store failures (logged, reported)."""
@@ -245,44 +301,101 @@ class Daemon:
     def _lead(self) -> bool:
         if self.dry_run:
             return True
-        ttl = max(self.lease_seconds, 3 * self.poll_seconds)
-        return self.store.try_lead(LEADER_LEASE, self.owner, ttl)
+        self._leading = self.store.try_lead(LEADER_LEASE, self.owner, self._leader_ttl())
+        return self._leading
 
     def _poll(self, report: PollReport) -> None:
+        """Stream the poll: a page of tickets at a time (nothing kept beyond it), moves
+        confirmed while the next tickets go on, the cursor advanced after each page."""
         cursor = self._dry_cursor if self.dry_run else self.store.get_cursor(POLL_CURSOR)
-        handled_max: datetime | None = None
-        pending_min: datetime | None = None
+        track = _CursorTrack()
+        chunk: list[TicketSnapshot] = []
         try:
             for snap in self.desk.poll(cursor):
                 if self.stopping.is_set():
                     report.interrupted = True
                     break
-                report.seen += 1
-                result = self.service.handle(snap)
-                report.results.append(result)
-                updated = snap.ticket.updated
-                if result.handled:
-                    report.handled += 1
-                    if updated and (handled_max is None or updated > handled_max):
-                        handled_max = updated
-                else:
-                    report.pending += 1
-                    if updated and (pending_min is None or updated < pending_min):
-                        pending_min = updated
-                if result.outcome == Outcome.RATE_LIMITED:
-                    wait = result.retry_after or self.poll_seconds
-                    self._not_before = self.clock.now() + timedelta(seconds=wait)
-                    self.log.warning("poll.rate_limited", retry_after=wait)
-                    break
+                chunk.append(snap)
+                if len(chunk) >= self.page_size:
+                    go_on = self._handle_page(chunk, report, track)
+                    chunk = []
+                    self._advance(track, report)
+                    if not go_on:
+                        break
+            else:
+                if chunk:
+                    self._handle_page(chunk, report, track)
         finally:
-            # Advance only up to what was fully handled (tickets come oldest first).
-            new = pending_min if pending_min is not None else handled_max
-            if new is not None:
-                if self.dry_run:
-                    self._dry_cursor = new
-                else:
-                    self.store.set_cursor(POLL_CURSOR, new)
-                report.cursor = new
+            for result in self.service.release_moves():  # still moving: next run confirms
+                self._account(result, report, track)
+            self._advance(track, report)
+
+    def _handle_page(
+        self, chunk: list[TicketSnapshot], report: PollReport, track: _CursorTrack
+    ) -> bool:
+        """Handle one page; False when a Retry-After says stop."""
+        self.service.prefetch([s.ticket.key for s in chunk])
+        for snap in chunk:
+            if self.stopping.is_set():
+                report.interrupted = True
+                return False
+            report.seen += 1
+            result = self.service.handle(snap)
+            if not self._account(result, report, track):
+                return False
+            for done in self.service.resume_moves():
+                if not self._account(done, report, track):
+                    return False
+        # the page's moves: look again with a growing backoff until confirmed
+        deadline = time.monotonic() + self.move_wait_seconds
+        while self.service.moving and time.monotonic() < deadline:
+            due = self.service.next_move_check() or time.monotonic()
+            if self.stopping.wait(max(0.0, min(due, deadline) - time.monotonic())):
+                report.interrupted = True
+                return False
+            for done in self.service.resume_moves():
+                if not self._account(done, report, track):
+                    return False
+        return True
+
+    def _account(self, result: TriageResult, report: PollReport, track: _CursorTrack) -> bool:
+        """Count one result and track the cursor; False when rate limited."""
+        if self.keep_results:
+            report.results.append(result)
+        updated = result.updated
+        if result.outcome is Outcome.MOVING:
+            track.moving[result.polled or result.key] = updated
+            return True
+        moved_from = track.moving.pop(result.polled or result.key, None)
+        updated = updated or moved_from
+        if result.handled:
+            report.handled += 1
+            if updated and (track.handled_max is None or updated > track.handled_max):
+                track.handled_max = updated
+        else:
+            report.pending += 1
+            if updated and (track.pending_min is None or updated < track.pending_min):
+                track.pending_min = updated
+        if result.outcome is Outcome.RATE_LIMITED:
+            wait = result.retry_after or self.poll_seconds
+            self._not_before = self.clock.now() + timedelta(seconds=wait)
+            self.log.warning("poll.rate_limited", retry_after=wait)
+            return False
+        return True
+
+    def _advance(self, track: _CursorTrack, report: PollReport) -> None:
+        """Move the cursor up to what is fully handled (tickets come oldest first)."""
+        holds = [u for u in track.moving.values() if u is not None]
+        if track.pending_min is not None:
+            holds.append(track.pending_min)
+        new = min(holds) if holds else track.handled_max
+        if new is None or new == report.cursor:
+            return
+        if self.dry_run:
+            self._dry_cursor = new
+        else:
+            self.store.set_cursor(POLL_CURSOR, new)
+        report.cursor = new
 
     def follow_up_once(self) -> list[TriageResult]:
         """Reminders and hand-overs for tickets waiting for the customer."""
@@ -390,7 +503,9 @@ class Daemon:
         from apscheduler.schedulers.blocking import BlockingScheduler  # noqa: PLC0415
 
         scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(1)},
+            # one worker for the jobs that write, one for the heartbeat (never blocked
+            # behind a long poll: it keeps the poller lease alive)
+            executors={"default": ThreadPoolExecutor(1), "beat": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -418,6 +533,16 @@ class Daemon:
                 seconds=self.reload_seconds,
                 id="reload",
                 name="config reload",
+            )
+        if not self.dry_run:
+            self._heartbeats = True
+            scheduler.add_job(
+                self.heartbeat,
+                "interval",
+                seconds=max(0.5, self.lease_seconds / 3),
+                id="heartbeat",
+                name="lease heartbeat",
+                executor="beat",
             )
         if self.undo_job is not None:
             scheduler.add_job(
@@ -470,3 +595,13 @@ class Daemon:
         if not self.dry_run:
             with contextlib.suppress(StateStoreError):
                 self.store.resign(LEADER_LEASE, self.owner)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -72,10 +72,15 @@ class Conflict(ServiceDeskError):
 
 
 class TransientError(ServiceDeskError):
-    pass
+    """Worth retrying later. ``retry_after``: seconds the server asked to wait (a 429,
+    or a 5xx carrying Retry-After), None when it said nothing."""
+
+    retry_after: float | None = None
 
 
 class RateLimited(TransientError):
+    retry_after: float
+
     def __init__(self, message: str, *, retry_after: float, **kw: object) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kw)  # type: ignore[arg-type]

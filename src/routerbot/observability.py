@@ -351,6 +351,19 @@ class Metrics:
         self.auth_failures = Counter(
             "routerbot_auth_failures", "401 answers from the service desk", registry=r
         )
+        self.parked = Counter(
+            "routerbot_tickets_parked",
+            "Tickets set aside after failing again and again (poison isolation)",
+            registry=r,
+        )
+        self.parked_now = Gauge(
+            "routerbot_parked_tickets", "Tickets parked right now (routerbot parked)", registry=r
+        )
+        self.deferred = Counter(
+            "routerbot_replies_deferred",
+            "Public replies deferred by the hourly breaker (answered later)",
+            registry=r,
+        )
 
     def observe_api_call(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         """The adapter's ``on_response`` callback (``status`` 0 = no answer)."""
@@ -387,6 +400,20 @@ class Health:
         self.auth_ok: bool | None = None
         self.config_ok = True
         self.heartbeat = self.started
+        self._details: dict[str, str] = {}
+
+    def set_detail(self, name: str, text: str | None) -> None:
+        """A degraded-but-working condition shown in ``/readyz`` (``detail``) without
+        making the replica unready: parked tickets, deferred replies. None clears it."""
+        with self._lock:
+            if text:
+                self._details[name] = text[:200]
+            else:
+                self._details.pop(name, None)
+
+    def details(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._details)
 
     def beat(self) -> None:
         with self._lock:
@@ -474,7 +501,11 @@ class ObservabilityServer:
                     self._json(200, outer.health.liveness())
                 elif path == "/readyz":
                     ok, problems = outer.health.readiness()
-                    body = {"status": "ready" if ok else "not ready", "problems": problems}
+                    body = {
+                        "status": "ready" if ok else "not ready",
+                        "problems": problems,
+                        "detail": outer.health.details(),
+                    }
                     self._json(200 if ok else 503, body)
                 else:
                     self._json(404, {"error": "not found"})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
@@ -48,6 +48,7 @@ class TicketSnapshot:
 
     ticket: Ticket
     record: BotRecord = field(default_factory=BotRecord)
+    error: str = ""  # part of the ticket could not be read (e.g. a comment page): retry
 
 
 class ServiceDesk(Protocol):
@@ -79,13 +80,29 @@ class ServiceDesk(Protocol):
         after the move (Jira gives moved issues a new key)."""
         ...
 
+    def start_move(self, key: str, target: Target) -> str:
+        """Submit the move to another service desk; returns the task id at once."""
+        ...
+
+    def move_progress(self, task_id: str) -> MoveProgress:
+        """Where a submitted move stands (one read; never waits)."""
+        ...
+
     def transition(self, key: str, status: str) -> bool:
         """Move to the status named in config; False when no such transition is open
         (for instance because the ticket is already there)."""
         ...
 
-    def save_record(self, key: str, record: BotRecord, *, add_labels: Sequence[str] = ()) -> None:
-        """Write routerbot's record (issue property) and labels in one idempotent update."""
+    def save_record(
+        self,
+        key: str,
+        record: BotRecord,
+        *,
+        add_labels: Sequence[str] = (),
+        request_type: str = "",
+    ) -> None:
+        """Write routerbot's record (issue property), labels and, after a move, the
+        request type, in one idempotent update."""
         ...
 
 
@@ -136,6 +153,36 @@ class ActionRecord:
     created: datetime | None = None
     updated: datetime | None = None
     error: str = ""
+    ticket_id: str = ""  # the ticket's stable id (survives a move); "" in old rows
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """An action to record before acting (the outbox row)."""
+
+    action_id: str
+    kind: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What :meth:`StateStore.open_ticket` found and did, in one transaction.
+
+    ``records``: every ledger row of the ticket as it stood *before* this call (under
+    any of its keys); ``fresh``: the intents this call inserted (never attempted, so
+    no marker check is needed before acting on them)."""
+
+    lease: Lease
+    records: dict[str, ActionRecord]
+    fresh: frozenset[str] = frozenset()
+
+    def unfinished(self) -> list[ActionRecord]:
+        return [
+            r
+            for r in self.records.values()
+            if r.state in (ActionState.PLANNED, ActionState.IN_FLIGHT)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +196,25 @@ class TicketState:
     status: str = ""  # "", "waiting_browser", "reminded", "handed_over", "done"
     waiting_since: datetime | None = None
     category: str = ""
+    failures: int = 0  # failed handlings in a row (poison isolation)
+    parked_until: datetime | None = None  # set aside until then (``routerbot parked``)
+    last_error: str = ""
+
+
+class MoveState(enum.StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class MoveProgress:
+    """Where a bulk move stands. ``ref`` (when DONE) addresses the moved ticket: its new
+    key when known, else its id (Jira accepts either)."""
+
+    state: MoveState
+    ref: str = ""
+    error: str = ""
 
 
 class StateStore(Protocol):
@@ -191,7 +257,14 @@ class StateStore(Protocol):
         ...
 
     def record_intent(
-        self, action_id: str, key: str, kind: str, payload: dict[str, Any], lease: Lease
+        self,
+        action_id: str,
+        key: str,
+        kind: str,
+        payload: dict[str, Any],
+        lease: Lease,
+        *,
+        ticket_id: str = "",
     ) -> ActionRecord:
         """Insert a PLANNED action unless it exists; returns the stored record."""
         ...
@@ -209,6 +282,45 @@ class StateStore(Protocol):
     def actions_for(self, key: str) -> list[ActionRecord]: ...
 
     def count_public_replies_since(self, since: datetime) -> int: ...
+
+    # -- the executor's few transactions per ticket --------------------------------
+
+    def open_ticket(
+        self, ticket_id: str, key: str, owner: str, ttl_seconds: float, intents: Sequence[Intent]
+    ) -> Opened | None:
+        """Claim the lease, read the ledger, record the intents: one transaction.
+        None when another live owner holds the ticket."""
+        ...
+
+    def fence(self, lease: Lease, ttl_seconds: float) -> Lease:
+        """Raise ``LeaseLost`` unless ``lease`` is live; renews it past half its TTL."""
+        ...
+
+    def note_ref(self, lease: Lease, action_id: str, ref: str) -> None:
+        """Remember an in-flight action's external reference (a bulk-move task id)."""
+        ...
+
+    def settle(
+        self,
+        lease: Lease,
+        *,
+        done: Mapping[str, str] | None = None,
+        failed: Mapping[str, str] | None = None,
+        states: Sequence[TicketState] = (),
+        release: bool = True,
+    ) -> None:
+        """Confirmations, ticket states and the lease release in one fenced transaction."""
+        ...
+
+    def get_tickets(self, keys: Sequence[str]) -> dict[str, TicketState]: ...
+
+    def expire_dead_owners(self, host: str, alive: Callable[[int], bool], me: str) -> list[str]:
+        """Expire leases of this host's dead processes (owner ``{host}-{pid}``)."""
+        ...
+
+    def parked_tickets(self) -> list[TicketState]: ...
+
+    def unpark(self, key: str) -> bool: ...
 
     def close(self) -> None: ...
 

@@ -1,44 +1,31 @@
-"""The triage service: executes a :class:`~routerbot.domain.Decision` through the ports,
-with each side effect done effectively once.
+"""The triage service: decides (pure engine), guards and plans (:mod:`routerbot.planning`,
+pure), and executes through the ledger (:mod:`routerbot.ledger`, exactly once), with
+follow-ups for waiting tickets (:mod:`routerbot.followups`).
 
-Protocol per ticket (reliability research §1.3, "intent → check → act once → confirm →
-reconcile")::
+Per ticket::
 
-    claim the ticket's lease (fencing epoch)
-    finish any unfinished plan of an earlier run first (reconcile), then read it again
-    decide (pure) → plan: reroute, then comments, then transition (loop guards applied)
-    record every intent (PLANNED) before acting        ← the outbox
-    for each action, in order:
-        already DONE in the ledger or in the ticket's BotRecord → skip
-        attempted before (IN_FLIGHT) → fresh read of the ticket: the marker is there
-            (comment footer ``[routerbot:ab12cd34]``, BotRecord.done, current desk/status)
-            → DONE without acting
-        mark IN_FLIGHT (fenced) → act once → mark DONE (comment id / new key)
-    save the BotRecord + labels on the ticket in one idempotent write
-    remember the ticket's ``updated`` (a later poll with no change costs no write)
+    prev state (batched per poll page) → unchanged / parked? → decide → guard → plan
+    open_ticket: lease + ledger + intents                          (1 transaction)
+    an earlier plan unfinished → finish it first (marker checks), then decide again
+    act (a move is submitted and confirmed later: the ticket is MOVING meanwhile)
+    record on the ticket, then settle: confirmations + state + release (1 transaction)
 
-Outcomes of one action: 2xx → DONE; :class:`~routerbot.errors.AmbiguousWrite` or another
-transient error → stays IN_FLIGHT, the ticket is *pending* and is reconciled later (marker
-check, then at most one new attempt); :class:`~routerbot.errors.RateLimited` → pending with
-``retry_after``; a definitive 4xx → FAILED (a failed reroute gets an internal note asking
-the agents to move the ticket); 401 → raised (the daemon stops writing).
+Loop guards (:func:`routerbot.planning.guard`): a per-ticket cap and a loop signature
+(the same text twice) turn a public reply into a note for the agents; the global hourly
+cap opens a *breaker* that **defers** public replies (the ticket stays pending and is
+answered once the window allows or after ``routerbot breaker reset``), loudly: ERROR
+log ``breaker.deferred``, ``routerbot_breaker_open`` = 1, ``/readyz`` detail.
 
-The action id is ``sha256(issue_id|kind|trigger_id|purpose)``: the same customer message
-always yields the same ids, whatever the config version or the replica.
-
-Loop guards: the engine never answers the bot's own comments; here, a per-ticket cap on
-public replies and a global cap per hour (``count_public_replies_since``) that opens a
-breaker: public replies become internal notes for the agents, logged at ERROR, metric
-``routerbot_breaker_open`` = 1. Dry run decides and logs, and writes nothing anywhere.
+Poison isolation: a ticket that fails to be read or written ``PARK_AFTER`` times in a
+row is parked with a growing backoff (``routerbot parked`` lists it; ``--retry``
+brings it back); every other ticket goes on. Dry run decides and logs, writes nothing.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,34 +33,33 @@ from typing import Any
 from routerbot import engine
 from routerbot.chaos import crash_point
 from routerbot.config import RoutingConfig
-from routerbot.domain import (
-    Action,
-    AddLabel,
-    AuthorRole,
-    Decision,
-    InternalNote,
-    PublicReply,
-    Reroute,
-    Target,
-    Ticket,
-    Transition,
-)
-from routerbot.errors import (
-    AuthenticationError,
-    LeaseLost,
-    NotFound,
-    RateLimited,
-    ServiceDeskError,
-    StateStoreError,
-    TransientError,
-)
+from routerbot.domain import AuthorRole, Decision, Ticket
+from routerbot.errors import LeaseLost, NotFound, StateStoreError, TransientError
+from routerbot.followups import DecideFollowup, FollowUps, state_from_record
+from routerbot.ledger import LedgerExecutor, Run, RunResult, safe_error
 from routerbot.observability import Metrics, action_label, get_logger, ticket_triaged_fields
+from routerbot.planning import (
+    MARKER_RE,
+    Finish,
+    GuardCounts,
+    Kind,
+    Outcome,
+    action_id_for,
+    action_payload,
+    finish_for,
+    finish_of,
+    guard,
+    marker_for,
+    plan_actions,
+    plan_from_records,
+    trigger_for,
+)
 from routerbot.ports import (
     ActionRecord,
-    ActionState,
-    BotRecord,
     Clock,
+    Intent,
     Lease,
+    Opened,
     ServiceDesk,
     StateStore,
     SystemClock,
@@ -81,27 +67,21 @@ from routerbot.ports import (
     TicketState,
 )
 
-MARKER_RE = re.compile(r"\[routerbot:([0-9a-f]{8})\]")
-MAX_ATTEMPTS = 5  # attempts of one action before it is FAILED for a human
-RECORD_DONE_LIMIT = 200
-ASK_PURPOSES = frozenset({"ask_browser", "ask_browser_again"})
-KIND_ORDER = {"reroute": 0, "public_reply": 1, "internal_note": 1, "transition": 2}
+__all__ = [
+    "MARKER_RE",
+    "Outcome",
+    "TriageResult",
+    "TriageService",
+    "action_id_for",
+    "marker_for",
+]
 
-Decide = Callable[[Ticket, RoutingConfig], Decision]
-DecideFollowup = Callable[..., Decision]
+BREAKER_RESET_CURSOR = "breaker_reset"
+PARK_AFTER = 3  # failed handlings in a row before a ticket is parked
+PARK_MAX = timedelta(hours=6)
+_COUNT_TTL = 2.0  # seconds the hourly reply count is reused before it is read again
 
-
-class Outcome:
-    DONE = "done"  # every action carried out (or found already done)
-    SKIPPED = "skipped"  # the engine decided to do nothing
-    UNCHANGED = "unchanged"  # same ``updated`` as last handled: not even decided
-    DRY_RUN = "dry_run"  # decided and logged, nothing written
-    PENDING = "pending"  # an outcome is unknown or was refused for now: retry later
-    RATE_LIMITED = "rate_limited"
-    BUSY = "busy"  # another replica holds the ticket's lease
-    FAILED = "failed"  # definitively refused; needs a human (the ticket is not retried)
-
-    HANDLED = frozenset({DONE, SKIPPED, UNCHANGED, DRY_RUN, FAILED})
+Decide = Any  # Callable[[Ticket, RoutingConfig], Decision]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,183 +93,18 @@ class TriageResult:
     decision: Decision
     executed: list[str]
     key: str
-    outcome: str
+    outcome: Outcome
     dry_run: bool = False
     planned: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     retry_after: float | None = None
+    updated: datetime | None = None  # the ticket's ``updated`` as polled (the cursor)
+    polled: str = ""  # the key it was polled under (``key`` is the new one after a move)
 
     @property
     def handled(self) -> bool:
         """True when the poll cursor may move past this ticket."""
-        return self.outcome in Outcome.HANDLED
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedAction:
-    action_id: str
-    kind: str  # public_reply | internal_note | reroute | transition
-    action: Action
-    seq: int
-
-    @property
-    def label(self) -> str:
-        return action_label(self.action)
-
-
-@dataclass(frozen=True, slots=True)
-class Finish:
-    """What to write once every action of a plan is done (kept in each intent's payload
-    so that reconciliation can finish a plan after a crash)."""
-
-    labels: tuple[str, ...] = ()
-    status: str = ""
-    asks_added: int = 0
-    category: str = ""
-    trigger: str = ""
-    faq: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "labels": list(self.labels),
-            "status": self.status,
-            "asks_added": self.asks_added,
-            "category": self.category,
-            "trigger": self.trigger,
-            "faq": self.faq,
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> Finish:
-        d = data if isinstance(data, dict) else {}
-        return cls(
-            labels=tuple(str(x) for x in d.get("labels") or ()),
-            status=str(d.get("status") or ""),
-            asks_added=int(d.get("asks_added") or 0),
-            category=str(d.get("category") or ""),
-            trigger=str(d.get("trigger") or ""),
-            faq=str(d.get("faq") or ""),
-        )
-
-
-class _Pending(Exception):  # noqa: N818  # control flow, not an error
-    def __init__(self, label: str, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.label = label
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-# --------------------------------------------------------------------------- pure helpers
-
-
-def action_id_for(issue_id: str, kind: str, trigger_id: str, purpose: str) -> str:
-    """The deterministic id of one side effect (no config version in it)."""
-    return hashlib.sha256(f"{issue_id}|{kind}|{trigger_id}|{purpose}".encode()).hexdigest()
-
-
-def marker_for(action_id: str) -> str:
-    """The short visible reference that ends every bot comment."""
-    return f"[routerbot:{action_id[:8]}]"
-
-
-def with_marker(body: str, action_id: str) -> str:
-    return f"{body.rstrip()}\n\n{marker_for(action_id)}"
-
-
-def find_marker(ticket: Ticket, action_id: str) -> str | None:
-    """The id of the comment carrying this action's marker, if any."""
-    mark = marker_for(action_id)
-    for comment in ticket.comments:
-        if mark in comment.body:
-            return comment.id or "found"
-    return None
-
-
-def _kind(action: Action) -> str | None:
-    if isinstance(action, PublicReply):
-        return "public_reply"
-    if isinstance(action, InternalNote):
-        return "internal_note"
-    if isinstance(action, Reroute):
-        return "reroute"
-    if isinstance(action, Transition):
-        return "transition"
-    return None  # AddLabel: written with the record
-
-
-def _purpose(action: Action) -> str:
-    if isinstance(action, PublicReply):
-        return f"{action.purpose}:{action.faq_id or ''}"
-    if isinstance(action, InternalNote):
-        return action.purpose
-    if isinstance(action, Reroute):
-        return str(action.target)
-    if isinstance(action, Transition):
-        return action.to
-    return ""
-
-
-def plan_actions(issue_id: str, trigger_id: str, actions: Iterable[Action]) -> list[PlannedAction]:
-    """Give each action its id, in execution order: reroute, comments, transition."""
-    planned: list[PlannedAction] = []
-    seen: dict[str, int] = {}
-    indexed = [(KIND_ORDER.get(_kind(a) or "", 9), i, a) for i, a in enumerate(actions)]
-    for _, _, action in sorted(indexed, key=lambda t: (t[0], t[1])):
-        kind = _kind(action)
-        if kind is None:
-            continue
-        purpose = _purpose(action)
-        n = seen.get(f"{kind}|{purpose}", 0)
-        seen[f"{kind}|{purpose}"] = n + 1
-        if n:
-            purpose = f"{purpose}#{n}"
-        planned.append(
-            PlannedAction(
-                action_id_for(issue_id, kind, trigger_id, purpose), kind, action, len(planned)
-            )
-        )
-    return planned
-
-
-def action_payload(p: PlannedAction, finish: Finish) -> dict[str, Any]:
-    a = p.action
-    data: dict[str, Any] = {"seq": p.seq, "finish": finish.to_json()}
-    if isinstance(a, PublicReply):
-        data.update(body=a.body, purpose=a.purpose, faq_id=a.faq_id)
-    elif isinstance(a, InternalNote):
-        data.update(body=a.body, purpose=a.purpose)
-    elif isinstance(a, Reroute):
-        data.update(source=str(a.source), target=str(a.target))
-    elif isinstance(a, Transition):
-        data.update(to=a.to)
-    return data
-
-
-def action_from_record(rec: ActionRecord) -> PlannedAction | None:
-    """Rebuild a planned action from its ledger row (reconciliation)."""
-    p = rec.payload
-    action: Action
-    try:
-        if rec.kind == "public_reply":
-            action = PublicReply(
-                str(p["body"]), faq_id=p.get("faq_id"), purpose=str(p.get("purpose", "faq"))
-            )
-        elif rec.kind == "internal_note":
-            action = InternalNote(str(p["body"]), purpose=str(p.get("purpose", "note")))
-        elif rec.kind == "reroute":
-            action = Reroute(Target.parse(str(p["source"])), Target.parse(str(p["target"])))
-        elif rec.kind == "transition":
-            action = Transition(str(p["to"]))
-        else:
-            return None
-    except (KeyError, ValueError):
-        return None
-    return PlannedAction(rec.action_id, rec.kind, action, int(p.get("seq", 0)))
-
-
-def _safe_error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:500]
+        return self.outcome.handled
 
 
 def _default_decide(ticket: Ticket, config: RoutingConfig) -> Decision:
@@ -298,9 +113,6 @@ def _default_decide(ticket: Ticket, config: RoutingConfig) -> Decision:
 
 def _default_decide_followup(ticket: Ticket, **kwargs: Any) -> Decision:
     return engine.decide_followup(ticket, **kwargs)
-
-
-# --------------------------------------------------------------------------- the service
 
 
 class TriageService:
@@ -315,7 +127,7 @@ class TriageService:
         owner: str,
         clock: Clock | None = None,
         metrics: Metrics | None = None,
-        lease_seconds: float = 120.0,
+        lease_seconds: float = 15.0,
         dry_run: bool = False,
         decide: Decide | None = None,
         decide_followup: DecideFollowup | None = None,
@@ -331,13 +143,32 @@ class TriageService:
         self.lease_seconds = lease_seconds
         self.dry_run = dry_run
         self._decide = decide or _default_decide
-        self._decide_followup = decide_followup or _default_decide_followup
         self.settle = timedelta(seconds=settle_seconds)
         self.log = logger or get_logger("routerbot.service")
         self._breaker = False
         self._seen_dry: dict[str, datetime | None] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
+        self._bot = ""
+        self._states: dict[str, TicketState | None] = {}
+        self._count: tuple[float, int] | None = None
+        self._moving: dict[str, Run] = {}
+        self.ledger = LedgerExecutor(
+            service_desk,
+            store,
+            metrics=self.metrics,
+            clock=self.clock,
+            log=self.log,
+            lease_seconds=lease_seconds,
+            config=lambda: self.config,
+            bot_account=self.bot_account,
+        )
+        self.followups = FollowUps(
+            service_desk,
+            decide_followup or _default_decide_followup,
+            self.clock,
+            lambda: self.config,
+        )
 
     # ------------------------------------------------------------------ public API
 
@@ -349,15 +180,37 @@ class TriageService:
     def breaker_open(self) -> bool:
         return self._breaker
 
+    def bot_account(self) -> str:
+        """The bot's account id (its own comments are recognised by it)."""
+        if not self._bot:
+            try:
+                self._bot = self.desk.whoami()
+            except Exception:  # the role on each comment still tells
+                return ""
+        return self._bot
+
+    def prefetch(self, keys: Sequence[str]) -> None:
+        """Read the stored states of a poll page in one query (instead of one each)."""
+        if self.dry_run or not keys:
+            return
+        found = self.store.get_tickets(list(keys))
+        with self._lock:
+            self._states = {k: found.get(k) for k in keys}  # None: known to be new
+
     def triage(self, key: str, *, apply: bool) -> TriageResult:
         """``routerbot triage KEY [--apply]``: a fresh read, a decision, and with
         ``apply`` the actions carried out (else nothing is written anywhere)."""
         snap = self.desk.get(key)
         if not apply or self.dry_run:
             return self._dry(snap, None)
-        return self.handle(snap, force=True)
+        result = self.handle(snap, force=True)
+        if result.outcome is Outcome.MOVING:
+            result = self._wait_moves(result, 120.0)
+        return result
 
-    def handle(self, snap: TicketSnapshot, *, force: bool = False) -> TriageResult:
+    def handle(  # noqa: PLR0911  # one return per early outcome
+        self, snap: TicketSnapshot, *, force: bool = False
+    ) -> TriageResult:
         """Decide and execute one polled ticket."""
         ticket = snap.ticket
         if self.dry_run:
@@ -370,7 +223,14 @@ class TriageService:
                     return self._unchanged(ticket)
                 self._seen_dry[ticket.key] = ticket.updated
             return self._dry(snap, None)
-        prev = self.store.get_ticket(ticket.key)
+        prev = self._state(ticket.key)
+        if (
+            not force
+            and prev is not None
+            and prev.parked_until is not None
+            and prev.parked_until > self.clock.now()
+        ):
+            return self._simple(ticket, Outcome.PARKED, "parked after repeated failures")
         if (
             not force
             and prev is not None
@@ -378,556 +238,208 @@ class TriageService:
             and prev.last_updated == ticket.updated
         ):
             return self._unchanged(ticket)
-        return self._with_lease(ticket.key, lambda lease: self._handle_leased(snap, lease))
+        if snap.error:
+            return self._failure(ticket, prev, snap.error)
+        if prev is None:
+            prev = state_from_record(snap)  # a store that lost it: the ticket remembers
+        try:
+            decision = self._decide(ticket, self.config)
+        except Exception as exc:  # a bug in the engine must not stall the whole poll
+            self.log.exception("ticket.decide_failed", key=ticket.key, error=safe_error(exc))
+            return self._simple(ticket, Outcome.FAILED, "decision failed")
+        return self._execute(snap, decision, prev, followup=False)
 
     def follow_up(self, state: TicketState) -> TriageResult | None:
         """Reminder or hand-over for a ticket waiting for the customer's answer."""
-        snap = self.desk.get(state.key)
-        decision = self._decide_followup(
-            snap.ticket,
-            asks=state.asks,
-            reminded=state.status == "reminded",
-            waiting_since=state.waiting_since,
-            now=self.clock.now(),
-            config=self.config,
-        )
+        snap, decision = self.followups.decide(state)
         if decision.skipped and not self.dry_run:
             return None
         if self.dry_run:
             return self._dry(snap, decision)
-        return self._with_lease(
-            state.key, lambda lease: self._execute(snap, decision, lease, followup=True)
-        )
+        return self._execute(snap, decision, state, followup=True)
 
     def reconcile(self, *, older_than: datetime | None = None) -> list[TriageResult]:
         """Finish every unfinished plan (start-up, and on each poll for settled ones)."""
         if self.dry_run:
             return []
-        keys: list[str] = []
+        tickets: dict[str, str] = {}
         for rec in self.store.unfinished_actions(older_than):
-            if rec.key not in keys:
-                keys.append(rec.key)
+            ident = rec.ticket_id or rec.key
+            if ident not in self._moving:
+                tickets.setdefault(ident, rec.key)
         results = []
-        for key in keys:
+        for ident, key in tickets.items():
             if self.stopping.is_set():
                 break
-            results.append(self._with_lease(key, functools.partial(self._reconcile_key, key)))
-            if results[-1].outcome == Outcome.RATE_LIMITED:
+            result = self._reconcile_one(ident, key)
+            results.append(result)
+            if result.outcome is Outcome.RATE_LIMITED:
                 break  # Retry-After: no other request until it expires (the daemon waits)
         return results
 
-    # ------------------------------------------------------------------ lease wrapper
+    # -- moves in flight ---------------------------------------------------------
 
-    def _with_lease(self, key: str, work: Callable[[Lease], TriageResult]) -> TriageResult:
-        lease = self.store.claim(key, self.owner, self.lease_seconds)
-        if lease is None:
-            self.log.debug("ticket.busy", key=key)
-            return TriageResult(
-                _skip_decision(key, "leased by another replica"), [], key, Outcome.BUSY
-            )
-        try:
-            crash_point("after_claim")
-            return work(lease)
-        except LeaseLost:
-            self.metrics.lease_lost.inc()
-            self.log.warning("ticket.lease_lost", key=key)
-            return TriageResult(_skip_decision(key, "lease lost"), [], key, Outcome.BUSY)
-        finally:
+    @property
+    def moving(self) -> int:
+        return len(self._moving)
+
+    def resume_moves(self, *, due_only: bool = True) -> list[TriageResult]:
+        """Look at the pending moves whose next check is due; carry on the ones done."""
+        now = time.monotonic()
+        results = []
+        for ident, run in list(self._moving.items()):
+            if due_only and run.next_check > now:
+                continue
+            if self.stopping.is_set():
+                break
             try:
-                self.store.release(lease)
-            except StateStoreError:
-                self.log.warning("ticket.release_failed", key=key)
+                results.append(self._conclude(self.ledger.run(run)))
+            except LeaseLost:
+                self._moving.pop(ident, None)
+                results.append(self._lease_lost(run.snap.ticket))
+            except BaseException:
+                self._drop_move(ident)
+                raise
+        return results
+
+    def next_move_check(self) -> float | None:
+        """Monotonic time of the earliest due check of a pending move."""
+        return min((r.next_check for r in self._moving.values()), default=None)
+
+    def renew_moves(self) -> None:
+        """Heartbeat: keep the leases of pending moves alive (past half their TTL)."""
+        for ident, run in list(self._moving.items()):
+            try:
+                run.lease = self.store.fence(run.lease, self.lease_seconds)
+            except LeaseLost:
+                self._moving.pop(ident, None)
+
+    def release_moves(self) -> list[TriageResult]:
+        """Give back the leases of moves still pending (the ledger keeps their task ids:
+        the next run confirms them). Returns them as PENDING."""
+        results = []
+        for ident in list(self._moving):
+            run = self._moving[ident]
+            self._drop_move(ident)
+            results.append(
+                TriageResult(
+                    run.decision,
+                    list(run.executed),
+                    run.snap.ticket.key,
+                    Outcome.PENDING,
+                    planned=[p.label for p in run.planned],
+                    updated=run.snap.ticket.updated,
+                    polled=run.snap.ticket.key,
+                )
+            )
+        return results
+
+    def _drop_move(self, ident: str) -> None:
+        run = self._moving.pop(ident, None)
+        if run is None:
+            return
+        try:
+            self.store.settle(run.lease, done=run.done, failed=run.failed)
+        except StateStoreError:
+            self.log.warning("ticket.release_failed", key=run.snap.ticket.key)
+
+    def _wait_moves(self, first: TriageResult, budget: float) -> TriageResult:
+        deadline = time.monotonic() + budget
+        result = first
+        while self._moving and time.monotonic() < deadline and not self.stopping.is_set():
+            due = self.next_move_check() or time.monotonic()
+            self.stopping.wait(max(0.0, due - time.monotonic()))
+            for r in self.resume_moves():
+                result = r
+        return result
 
     # ------------------------------------------------------------------ the main path
 
-    def _handle_leased(self, snap: TicketSnapshot, lease: Lease) -> TriageResult:
-        key = snap.ticket.key
-        records = self.store.actions_for(key)
-        unfinished = [r for r in records if r.state in (ActionState.PLANNED, ActionState.IN_FLIGHT)]
-        finished: TriageResult | None = None
-        if unfinished:
-            finished = self._finish_plan(key, unfinished, lease, snap=None)
-            if not finished.handled:
-                return finished
-            snap = self.desk.get(finished.key)
-        else:
-            self._save_missing_record(snap, records, lease)
-        try:
-            decision = self._decide(snap.ticket, self.config)
-        except Exception as exc:  # a bug in the engine must not stall the whole poll
-            self.log.exception("ticket.decide_failed", key=key, error=_safe_error(exc))
-            return TriageResult(_skip_decision(key, "decision failed"), [], key, Outcome.FAILED)
-        result = self._execute(snap, decision, lease)
-        if finished is None or not finished.executed:
-            return result
-        # What the earlier, unfinished plan needed counts as done in this call too.
-        outcome = Outcome.DONE if result.outcome == Outcome.SKIPPED else result.outcome
-        return replace(
-            result,
-            executed=finished.executed + result.executed,
-            planned=finished.planned + result.planned,
-            failed=finished.failed + result.failed,
-            outcome=outcome,
-        )
-
-    def _save_missing_record(
-        self, snap: TicketSnapshot, records: Sequence[ActionRecord], lease: Lease
-    ) -> None:
-        """A crash after the last action and before the record write (crash point
-        ``after_done_before_record``) left every action DONE but the ticket without its
-        BotRecord, label and local state: the decision now sees the bot's own last word and
-        skips, so write them here (tests/chaos/test_crashes.py)."""
-        done = [r for r in records if r.state is ActionState.DONE]
-        if not done:
-            return
-        newest = max(done, key=lambda r: (r.updated is not None, r.updated or r.created))
-        finish = Finish.from_json(newest.payload.get("finish"))
-        plan = [r for r in done if Finish.from_json(r.payload.get("finish")) == finish]
-        if all(r.action_id in snap.record.done for r in plan):
-            return
-        planned = sorted(
-            (p for p in (action_from_record(r) for r in plan) if p is not None),
-            key=lambda p: p.seq,
-        )
-        key = snap.ticket.key
-        self.log.info("ticket.record_recovered", key=key, actions=[p.label for p in planned])
-        try:
-            self._save_record(key, snap, planned, finish, lease)
-        except _Pending:
-            return  # tried again at the next poll
-        self._remember(snap.ticket, self.store.get_ticket(key), lease, finish=finish, key=key)
+    def _state(self, key: str) -> TicketState | None:
+        with self._lock:
+            if key in self._states:
+                return self._states.pop(key)
+        return self.store.get_ticket(key)
 
     def _execute(
-        self, snap: TicketSnapshot, decision: Decision, lease: Lease, *, followup: bool = False
-    ) -> TriageResult:
-        ticket = snap.ticket
-        prev = self.store.get_ticket(ticket.key)
-        if decision.skipped:
-            self._remember(ticket, prev, lease, finish=None, key=ticket.key)
-            self._count(decision, ["skip"])
-            self._log(decision, ticket.key, [], Outcome.SKIPPED, [])
-            return TriageResult(decision, [], ticket.key, Outcome.SKIPPED)
-        trigger = decision.trigger_id or (
-            f"followup:{prev.waiting_since.isoformat()}"
-            if followup and prev and prev.waiting_since
-            else (ticket.updated.isoformat() if ticket.updated else "created")
-        )
-        actions = self._guard(snap, decision)
-        planned = plan_actions(ticket.issue_id or ticket.key, trigger, actions)
-        finish = self._finish_for(decision, planned, trigger, followup=followup, prev=prev)
-        for p in planned:  # the outbox: every intent first
-            self.store.record_intent(
-                p.action_id, ticket.key, p.kind, action_payload(p, finish), lease
-            )
-        crash_point("after_intent")
-        records = {r.action_id: r for r in self.store.actions_for(ticket.key)}
-        return self._run(snap, decision, planned, records=records, finish=finish, lease=lease)
-
-    def _run(
         self,
         snap: TicketSnapshot,
         decision: Decision,
-        planned: Sequence[PlannedAction],
-        *,
-        records: dict[str, ActionRecord],
-        finish: Finish,
-        lease: Lease,
-        event: str = "ticket.triaged",
-    ) -> TriageResult:
-        ticket = snap.ticket
-        jira_key = ticket.key
-        executed: list[str] = []
-        failed: list[str] = []
-        fresh: list[TicketSnapshot] = []
-        queue = list(planned)
-        extra_note = 0
-        try:
-            while queue:
-                p = queue.pop(0)
-                status, ref = self._run_one(
-                    p,
-                    jira_key=jira_key,
-                    snap=snap,
-                    rec=records.get(p.action_id),
-                    lease=lease,
-                    fresh=fresh,
-                )
-                if status == "done":
-                    executed.append(p.label)
-                    if isinstance(p.action, Reroute) and ref:
-                        jira_key = ref
-                elif status == "failed":
-                    failed.append(p.label)
-                    if isinstance(p.action, Reroute) and extra_note == 0:
-                        extra_note += 1
-                        note = InternalNote(
-                            "routerbot n'a pas pu déplacer ce ticket vers "
-                            f"{p.action.target} ({ref}). Merci de le déplacer à la main.",
-                            purpose="reroute_failed",
-                        )
-                        [np] = plan_actions(ticket.issue_id or ticket.key, finish.trigger, [note])
-                        rec = self.store.record_intent(
-                            np.action_id, ticket.key, np.kind, action_payload(np, finish), lease
-                        )
-                        records[np.action_id] = rec
-                        queue.insert(0, np)
-                elif status == "gone":
-                    failed.append(p.label)
-                    break
-            crash_point("after_done_before_record")
-            self._save_record(jira_key, snap, planned, finish, lease)
-            crash_point("after_record_before_state")
-        except _Pending as pend:
-            outcome = Outcome.RATE_LIMITED if pend.retry_after is not None else Outcome.PENDING
-            self.log.warning(
-                "ticket.pending",
-                key=ticket.key,
-                action=pend.label,
-                reason=pend.reason,
-                retry_after=pend.retry_after,
-            )
-            self._count(decision, executed)
-            self._log(decision, ticket.key, executed, outcome, failed, event=event)
-            return TriageResult(
-                decision,
-                executed,
-                jira_key,
-                outcome,
-                planned=_labels(planned),
-                failed=failed,
-                retry_after=pend.retry_after,
-            )
-        self._remember(
-            ticket, self.store.get_ticket(ticket.key), lease, finish=finish, key=jira_key
-        )
-        crash_point("after_record_before_cursor")
-        outcome = Outcome.FAILED if failed and not executed else Outcome.DONE
-        self._count(decision, executed or ["none"])
-        self._log(decision, ticket.key, executed, outcome, failed, event=event)
-        return TriageResult(
-            decision, executed, jira_key, outcome, planned=_labels(planned), failed=failed
-        )
-
-    def _run_one(
-        self,
-        p: PlannedAction,
-        *,
-        jira_key: str,
-        snap: TicketSnapshot,
-        rec: ActionRecord | None,
-        lease: Lease,
-        fresh: list[TicketSnapshot],
-    ) -> tuple[str, str]:
-        """One action: ``("done"|"already"|"failed"|"gone", ref)``. Raises _Pending."""
-        known = self._known_outcome(
-            p, jira_key=jira_key, snap=snap, rec=rec, lease=lease, fresh=fresh
-        )
-        if known is not None:
-            return known
-        self._renew(lease)
-        current = self.store.mark_in_flight(p.action_id, lease)
-        if current.state is ActionState.DONE:
-            return "already", current.external_ref
-        if current.state is ActionState.FAILED:
-            return "failed", current.error
-        crash_point("after_in_flight")
-        return self._act(p, jira_key, snap.ticket.key, lease)
-
-    def _known_outcome(  # noqa: PLR0911  # one return per ledger situation
-        self,
-        p: PlannedAction,
-        *,
-        jira_key: str,
-        snap: TicketSnapshot,
-        rec: ActionRecord | None,
-        lease: Lease,
-        fresh: list[TicketSnapshot],
-    ) -> tuple[str, str] | None:
-        """The check before acting: None means "act now"."""
-        if rec is not None and rec.state is ActionState.DONE:
-            return "already", rec.external_ref
-        if rec is not None and rec.state is ActionState.FAILED:
-            return "failed", rec.error
-        if p.action_id in snap.record.done:
-            self.store.mark_done(p.action_id, lease, "record")
-            self.metrics.actions.labels(p.kind, "duplicate_suppressed").inc()
-            return "already", ""
-        if isinstance(p.action, Reroute) and snap.ticket.location == p.action.target:
-            self.store.mark_done(p.action_id, lease, snap.ticket.key)
-            return "already", ""
-        if rec is None or (rec.state is not ActionState.IN_FLIGHT and rec.attempts == 0):
-            return None
-        # Attempted before with an unknown outcome: look at the ticket itself.
-        if not fresh:
-            try:
-                fresh.append(self.desk.get(jira_key))
-            except NotFound:
-                return "gone", ""
-            except TransientError as exc:
-                raise _Pending(
-                    p.label, _safe_error(exc), getattr(exc, "retry_after", None)
-                ) from None
-        ref = self._effect_present(p, fresh[0])
-        if ref is not None:
-            self.store.mark_done(p.action_id, lease, ref)
-            self.metrics.actions.labels(p.kind, "duplicate_suppressed").inc()
-            self.log.info("action.already_done", key=snap.ticket.key, action=p.label)
-            return "already", ref
-        if rec.attempts >= MAX_ATTEMPTS:
-            self.store.mark_failed(p.action_id, lease, f"gave up after {rec.attempts} attempts")
-            self.metrics.actions.labels(p.kind, "failed").inc()
-            self.log.error(
-                "action.gave_up", key=snap.ticket.key, action=p.label, attempts=rec.attempts
-            )
-            return "failed", "too many attempts"
-        return None
-
-    def _act(self, p: PlannedAction, jira_key: str, key: str, lease: Lease) -> tuple[str, str]:
-        """Act once and sort the outcome (research §1.3 step 6)."""
-        try:
-            ref = self._perform(p, jira_key)
-        except AuthenticationError:
-            self.metrics.actions.labels(p.kind, "auth_failed").inc()
-            raise
-        except RateLimited as exc:
-            self.metrics.actions.labels(p.kind, "rate_limited").inc()
-            raise _Pending(p.label, _safe_error(exc), exc.retry_after) from None
-        except TransientError as exc:  # AmbiguousWrite included: stays IN_FLIGHT
-            self.metrics.actions.labels(p.kind, "ambiguous").inc()
-            # a 503 may carry Retry-After: the daemon then waits before any other request
-            raise _Pending(p.label, _safe_error(exc), getattr(exc, "retry_after", None)) from None
-        except ServiceDeskError as exc:  # definitive: NotFound, Conflict, Forbidden, 4xx
-            self.store.mark_failed(p.action_id, lease, _safe_error(exc))
-            self.metrics.actions.labels(p.kind, "failed").inc()
-            self.log.error("action.failed", key=key, action=p.label, error=_safe_error(exc))
-            return ("gone" if isinstance(exc, NotFound) else "failed"), str(exc)[:200]
-        crash_point("after_send_before_done")
-        self.store.mark_done(p.action_id, lease, ref)
-        self.metrics.actions.labels(p.kind, "done").inc()
-        return "done", ref if isinstance(p.action, Reroute) else ""
-
-    def _perform(self, p: PlannedAction, key: str) -> str:
-        a = p.action
-        if isinstance(a, Reroute):
-            if a.moves_desk:
-                return self.desk.move(key, a.target)
-            self.desk.set_request_type(key, a.target.request_type)
-            return key
-        if isinstance(a, PublicReply):
-            return self.desk.post_comment(key, with_marker(a.body, p.action_id), public=True)
-        if isinstance(a, InternalNote):
-            return self.desk.post_comment(key, with_marker(a.body, p.action_id), public=False)
-        if isinstance(a, Transition):
-            moved = self.desk.transition(key, self._status_name(a.to))
-            return "transitioned" if moved else "not-available"
-        raise TypeError(f"not an executable action: {type(a).__name__}")
-
-    def _effect_present(self, p: PlannedAction, snap: TicketSnapshot) -> str | None:
-        """Is this action's effect already on the ticket? (the marker check)"""
-        if p.action_id in snap.record.done:
-            return "record"
-        a = p.action
-        if isinstance(a, PublicReply | InternalNote):
-            return find_marker(snap.ticket, p.action_id)
-        if isinstance(a, Reroute):
-            return snap.ticket.key if snap.ticket.location == a.target else None
-        if isinstance(a, Transition):
-            name = self._status_name(a.to)
-            return "status" if snap.ticket.status.casefold() == name.casefold() else None
-        return None
-
-    def _status_name(self, to: str) -> str:
-        wf = self.config.workflow
-        if to == "waiting_for_customer":
-            return wf.status_waiting_customer
-        if to == "waiting_for_support":
-            return wf.status_waiting_support
-        return to
-
-    def _renew(self, lease: Lease) -> None:
-        self.store.renew(lease, self.lease_seconds)
-
-    # ------------------------------------------------------------------ record & state
-
-    def _finish_for(
-        self,
-        decision: Decision,
-        planned: Sequence[PlannedAction],
-        trigger: str,
+        prev: TicketState | None,
         *,
         followup: bool,
-        prev: TicketState | None,
-    ) -> Finish:
-        labels = [self.config.labels.handled]
-        labels += [a.label for a in decision.actions if isinstance(a, AddLabel)]
-        asks = sum(
-            1
-            for p in planned
-            if isinstance(p.action, PublicReply) and p.action.purpose in ASK_PURPOSES
-        )
-        transitions = {p.action.to for p in planned if isinstance(p.action, Transition)}
-        if asks:
-            status = "waiting_browser"
-        elif "waiting_for_support" in transitions:
-            status = "handed_over"
-        elif followup and any(
-            isinstance(p.action, PublicReply) and p.action.purpose == "reminder" for p in planned
-        ):
-            status = "reminded"
-        elif followup:
-            status = prev.status if prev else ""
-        else:
-            status = "done"
-        return Finish(
-            labels=tuple(dict.fromkeys(labels)),
-            status=status,
-            asks_added=asks,
-            category=decision.category.value if decision.category else "",
-            trigger=trigger,
-            faq=decision.reply_faq or "",
-        )
-
-    def _save_record(
-        self,
-        key: str,
-        snap: TicketSnapshot,
-        planned: Sequence[PlannedAction],
-        finish: Finish,
-        lease: Lease,
-    ) -> None:
-        done = [a for a in snap.record.done]
-        done += [p.action_id for p in planned if p.action_id not in done]
-        record = BotRecord(
-            done=tuple(done[-RECORD_DONE_LIMIT:]),
-            asks=snap.record.asks + finish.asks_added,
-            state=finish.status,
-            extra={
-                **snap.record.extra,
-                "category": finish.category,
-                "faq": finish.faq,
-                "trigger": finish.trigger,
-            },
-        )
-        try:
-            self._renew(lease)
-            self.desk.save_record(key, record, add_labels=finish.labels)
-        except RateLimited as exc:
-            raise _Pending("record", _safe_error(exc), exc.retry_after) from None
-        except TransientError as exc:
-            raise _Pending("record", _safe_error(exc)) from None
-        except AuthenticationError:
-            raise
-        except ServiceDeskError as exc:  # the actions are done; the record is a bonus
-            self.log.error("record.failed", key=key, error=_safe_error(exc))
-
-    def _remember(
-        self,
-        ticket: Ticket,
-        prev: TicketState | None,
-        lease: Lease,
-        *,
-        finish: Finish | None,
-        key: str,
-    ) -> None:
-        base = prev or TicketState(key=ticket.key)
-        if finish is None:
-            state = TicketState(
-                key=ticket.key,
-                last_updated=ticket.updated,
-                last_trigger=base.last_trigger,
-                asks=base.asks,
-                status=base.status,
-                waiting_since=base.waiting_since,
-                category=base.category,
-            )
-        else:
-            waiting = finish.status == "waiting_browser"
-            state = TicketState(
-                key=ticket.key,
-                last_updated=ticket.updated,
-                last_trigger=finish.trigger,
-                asks=base.asks + finish.asks_added,
-                status=finish.status,
-                waiting_since=self.clock.now()
-                if waiting
-                else (base.waiting_since if finish.status == "reminded" else None),
-                category=finish.category or base.category,
-            )
-        if key == ticket.key:
-            self.store.put_ticket(state, lease)
-            return
-        # Moved: the new key carries the memory; the old one is closed.
-        self.store.put_ticket(
-            TicketState(
-                key=ticket.key,
-                last_updated=ticket.updated,
-                last_trigger=state.last_trigger,
-                asks=state.asks,
-                status="moved",
-                category=state.category,
-            ),
-            lease,
-        )
-        self.store.put_ticket(
-            TicketState(
-                key=key,
-                last_updated=None,
-                last_trigger=state.last_trigger,
-                asks=state.asks,
-                status=state.status,
-                waiting_since=state.waiting_since,
-                category=state.category,
-            )
-        )
-
-    # ------------------------------------------------------------------ reconcile
-
-    def _reconcile_key(self, key: str, lease: Lease) -> TriageResult:
-        unfinished = [
-            r
-            for r in self.store.actions_for(key)
-            if r.state in (ActionState.PLANNED, ActionState.IN_FLIGHT)
-        ]
-        if not unfinished:
-            return TriageResult(_skip_decision(key, "nothing to reconcile"), [], key, Outcome.DONE)
-        return self._finish_plan(key, unfinished, lease, snap=None)
-
-    def _finish_plan(
-        self,
-        key: str,
-        unfinished: list[ActionRecord],
-        lease: Lease,
-        *,
-        snap: TicketSnapshot | None,
     ) -> TriageResult:
-        """Carry out what an earlier run intended, from the ledger alone."""
-        try:
-            snap = snap or self.desk.get(key)
-        except NotFound:
-            for rec in unfinished:
-                self.store.mark_failed(rec.action_id, lease, "ticket not found")
-            return TriageResult(_skip_decision(key, "ticket gone"), [], key, Outcome.FAILED)
-        except TransientError as exc:
-            return TriageResult(
-                _skip_decision(key, "read failed"),
-                [],
-                key,
-                Outcome.PENDING,
-                retry_after=getattr(exc, "retry_after", None),
+        ticket = snap.ticket
+        ticket_id = ticket.issue_id or ticket.key
+        intents: list[Intent] = []
+        planned = []
+        finish = Finish()
+        if not decision.skipped:
+            sent = self._sent_last_hour()
+            guarded = guard(
+                decision, ticket, GuardCounts(sent), self.config, bot_account=self.bot_account()
             )
-        # every action of the same plan shares the trigger; finish them all in order
-        triggers = {Finish.from_json(r.payload.get("finish")).trigger for r in unfinished}
-        all_recs = [
-            r
-            for r in self.store.actions_for(key)
-            if Finish.from_json(r.payload.get("finish")).trigger in triggers
-        ]
-        planned = sorted(
-            (p for p in (action_from_record(r) for r in all_recs) if p is not None),
-            key=lambda p: p.seq,
+            self._set_breaker(guarded.breaker, sent)
+            if guarded.deferred:
+                return self._deferred(decision, ticket, sent)
+            trigger = trigger_for(decision, ticket, prev, followup=followup)
+            planned = plan_actions(ticket_id, trigger, guarded.actions)
+            finish = finish_for(
+                decision, planned, trigger, self.config, followup=followup, prev=prev
+            )
+            intents = [
+                Intent(p.action_id, p.kind.value, action_payload(p, finish)) for p in planned
+            ]
+        opened = self.store.open_ticket(
+            ticket_id, ticket.key, self.owner, self.lease_seconds, intents
         )
-        finish = Finish.from_json(unfinished[0].payload.get("finish"))
-        records = {r.action_id: r for r in all_recs}
+        if opened is None:
+            self.log.debug("ticket.busy", key=ticket.key)
+            return self._simple(ticket, Outcome.BUSY, "leased by another replica")
+        crash_point("after_claim")
+        crash_point("after_intent")
+        try:
+            wanted = {i.action_id for i in intents}
+            earlier = [r for r in opened.unfinished() if r.action_id not in wanted]
+            if earlier:
+                return self._finish_earlier(snap, opened, earlier, prev, fresh_read=False)
+            if decision.skipped:
+                return self._skip(snap, decision, opened, prev)
+            run = Run(
+                snap,
+                decision,
+                planned,
+                finish,
+                opened.lease,
+                dict(opened.records),
+                opened.fresh,
+                prev,
+            )
+            return self._conclude(self.ledger.run(run))
+        except LeaseLost:
+            return self._lease_lost(ticket)
+        except BaseException:
+            if ticket_id not in self._moving:
+                self._release(opened.lease)
+            raise
+
+    def _finish_earlier(
+        self,
+        snap: TicketSnapshot | None,
+        opened: Opened,
+        unfinished: list[ActionRecord],
+        prev: TicketState | None,
+        *,
+        fresh_read: bool,
+    ) -> TriageResult:
+        """Carry out what an earlier run intended, from the ledger alone; then, when it
+        is done and a ticket was polled, decide again on a fresh read."""
+        ident = opened.lease.key
+        key = unfinished[0].key
+        triggers = {finish_of(r).trigger for r in unfinished}
+        plan_recs = [r for r in opened.records.values() if finish_of(r).trigger in triggers]
+        planned = plan_from_records(plan_recs)
+        finish = finish_of(unfinished[0])
         decision = Decision(
             key=key,
             category=None,
@@ -938,95 +450,310 @@ class TriageService:
             reason="reconcile",
             trigger_id=finish.trigger,
         )
-        self.log.info("ticket.reconcile", key=key, actions=[p.label for p in planned])
-        # A fresh read is what _run_one checks markers against.
-        return self._run(
+        if snap is None:
+            try:
+                snap = self.desk.get(ident)
+            except NotFound:
+                self.store.settle(
+                    opened.lease, failed={r.action_id: "ticket not found" for r in unfinished}
+                )
+                return self._simple_key(key, Outcome.FAILED, "ticket gone")
+            except TransientError as exc:
+                self._release(opened.lease)
+                outcome = Outcome.RATE_LIMITED if exc.retry_after is not None else Outcome.PENDING
+                return TriageResult(
+                    _skip_decision(key, "read failed"),
+                    [],
+                    key,
+                    outcome,
+                    retry_after=exc.retry_after,
+                )
+            fresh_read = True
+        self.log.info("ticket.reconcile", key=snap.ticket.key, actions=[p.label for p in planned])
+        run = Run(
             snap,
             decision,
             planned,
-            records=records,
-            finish=finish,
-            lease=lease,
+            finish,
+            opened.lease,
+            dict(opened.records),
+            frozenset(),
+            prev,
             event="ticket.reconciled",
+            checked=snap if fresh_read else None,
+        )
+        return self._conclude(self.ledger.run(run))
+
+    def _reconcile_one(self, ident: str, key: str) -> TriageResult:
+        opened = self.store.open_ticket(ident, key, self.owner, self.lease_seconds, ())
+        if opened is None:
+            return self._simple_key(key, Outcome.BUSY, "leased by another replica")
+        try:
+            unfinished = opened.unfinished()
+            if not unfinished:
+                self._release(opened.lease)
+                return self._simple_key(key, Outcome.DONE, "nothing to reconcile")
+            prev = self.store.get_ticket(unfinished[0].key)
+            return self._finish_earlier(None, opened, unfinished, prev, fresh_read=True)
+        except LeaseLost:
+            self.metrics.lease_lost.inc()
+            return self._simple_key(key, Outcome.BUSY, "lease lost")
+        except BaseException:
+            if ident not in self._moving:
+                self._release(opened.lease)
+            raise
+
+    def _skip(
+        self, snap: TicketSnapshot, decision: Decision, opened: Opened, prev: TicketState | None
+    ) -> TriageResult:
+        """Nothing to do now. If the last plan's record never reached the ticket (a
+        crash, or the record write kept failing), write it now; else remember the
+        ticket's ``updated`` (the next poll with no change costs nothing)."""
+        ticket = snap.ticket
+        recovered = self._unrecorded_plan(snap, opened)
+        if recovered is not None:
+            self.log.info(
+                "ticket.record_recovered",
+                key=ticket.key,
+                actions=[p.label for p in recovered.planned],
+            )
+            result = self._conclude(self.ledger.run(recovered), log=False)
+            if not result.handled:
+                return result
+        else:
+            base = prev or TicketState(key=ticket.key)
+            state = replace(
+                base, key=ticket.key, last_updated=ticket.updated, failures=0, parked_until=None
+            )
+            self.store.settle(opened.lease, states=[state])
+        if self._own_write(ticket, prev):
+            # the bot's own writes bumped ``updated``: already logged and counted once
+            self.log.debug("ticket.own_write", key=ticket.key)
+        else:
+            self._count_decision(decision, ["skip"])
+            self._log(decision, ticket.key, [], Outcome.SKIPPED, [])
+        return TriageResult(decision, [], ticket.key, Outcome.SKIPPED, updated=ticket.updated)
+
+    def _unrecorded_plan(self, snap: TicketSnapshot, opened: Opened) -> Run | None:
+        done = [r for r in opened.records.values() if r.state.value == "done"]
+        if not done:
+            return None
+        newest = max(done, key=lambda r: (r.updated is not None, r.updated or r.created))
+        finish = finish_of(newest)
+        plan = [r for r in done if finish_of(r) == finish]
+        if all(r.action_id in snap.record.done for r in plan):
+            return None
+        decision = Decision(
+            key=snap.ticket.key,
+            category=None,
+            category_confidence=0.0,
+            population=None,
+            target=None,
+            actions=(),
+            reason="record recovered",
+            trigger_id=finish.trigger,
+        )
+        prev = self._state_for_recovery(snap)
+        return Run(
+            snap,
+            decision,
+            plan_from_records(plan),
+            finish,
+            opened.lease,
+            dict(opened.records),
+            frozenset(),
+            prev,
+            event="ticket.record_recovered",
         )
 
-    # ------------------------------------------------------------------ loop guards
+    def _state_for_recovery(self, snap: TicketSnapshot) -> TicketState | None:
+        return self.store.get_ticket(snap.ticket.key)
 
-    def _guard(self, snap: TicketSnapshot, decision: Decision) -> list[Action]:
-        replies = [a for a in decision.actions if isinstance(a, PublicReply)]
-        if not replies:
-            return list(decision.actions)
-        ticket = snap.ticket
-        per_ticket = self.config.loop_guard.max_public_replies_per_ticket
-        per_hour = self.config.loop_guard.max_public_replies_per_hour
-        already = sum(1 for c in ticket.comments if c.author is AuthorRole.BOT and c.public)
-        sent_hour = self.store.count_public_replies_since(self.clock.now() - timedelta(hours=1))
-        self._set_breaker(sent_hour >= per_hour, sent_hour, per_hour)
-        out: list[Action] = []
-        held_reason = ""
-        for a in decision.actions:
-            if not isinstance(a, PublicReply):
-                out.append(a)
-                continue
-            if self._breaker or sent_hour >= per_hour:
-                held_reason = (
-                    f"disjoncteur ouvert : {sent_hour} réponses publiques dans l'heure "
-                    f"(plafond {per_hour})"
-                )
-                self.log.error(
-                    "breaker.held_reply",
-                    key=ticket.key,
-                    purpose=a.purpose,
-                    sent_last_hour=sent_hour,
-                    cap=per_hour,
-                )
-            elif already >= per_ticket:
-                held_reason = f"plafond de {per_ticket} réponses publiques atteint pour ce ticket"
-                self.log.warning("loop_guard.ticket_cap", key=ticket.key, cap=per_ticket)
-            else:
-                already += 1
-                sent_hour += 1
-                out.append(a)
-                continue
-            out.append(
-                InternalNote(
-                    "Réponse publique retenue par routerbot (" + held_reason + "). "
-                    "Texte prévu :\n\n" + a.body,
-                    purpose=f"held_{a.purpose}",
-                )
+    def _conclude(self, rr: RunResult, *, log: bool = True) -> TriageResult:
+        run = rr.run
+        ticket = run.snap.ticket
+        labels = [p.label for p in run.planned]
+        if rr.outcome is Outcome.MOVING:
+            self._moving[run.ticket_id] = run
+            return TriageResult(
+                run.decision,
+                list(run.executed),
+                ticket.key,
+                Outcome.MOVING,
+                planned=labels,
+                updated=ticket.updated,
+                polled=ticket.key,
             )
-        if held_reason and not any(isinstance(a, PublicReply) for a in out):
-            # no question went out: do not leave the ticket waiting for an answer
-            out = [
-                a for a in out if not (isinstance(a, Transition) and a.to == "waiting_for_customer")
-            ]
-        return out
+        self._moving.pop(run.ticket_id, None)
+        replies = sum(
+            1 for p in run.planned if p.kind is Kind.PUBLIC_REPLY and p.label in run.executed
+        )
+        if replies and self._count is not None:
+            self._count = (self._count[0], self._count[1] + replies)
+        if rr.outcome is Outcome.PENDING and rr.error:
+            self._note_failure(ticket, run.prev, rr.error)
+        if log:
+            self._count_decision(run.decision, run.executed or ["none"])
+            self._log(
+                run.decision,
+                ticket.key,
+                run.executed,
+                rr.outcome,
+                run.failed_labels,
+                event=run.event,
+            )
+        return TriageResult(
+            run.decision,
+            list(run.executed),
+            run.jira_key,
+            rr.outcome,
+            planned=labels,
+            failed=list(run.failed_labels),
+            retry_after=rr.retry_after,
+            updated=ticket.updated,
+            polled=ticket.key,
+        )
 
-    def _set_breaker(self, tripped: bool, sent: int, cap: int) -> None:
+    # ------------------------------------------------------------------ failures & parking
+
+    def _failure(self, ticket: Ticket, prev: TicketState | None, error: str) -> TriageResult:
+        self.log.warning("ticket.read_failed", key=ticket.key, error=error[:300])
+        parked = self._note_failure(ticket, prev, error)
+        outcome = Outcome.PARKED if parked else Outcome.PENDING
+        return self._simple(ticket, outcome, "read failed")
+
+    def _note_failure(self, ticket: Ticket, prev: TicketState | None, error: str) -> bool:
+        """Count one more failure in a row; park the ticket past ``PARK_AFTER``."""
+        base = prev or TicketState(key=ticket.key)
+        failures = base.failures + 1
+        parked_until = None
+        if failures >= PARK_AFTER:
+            backoff = min(PARK_MAX, timedelta(minutes=2 ** (failures - PARK_AFTER)))
+            parked_until = self.clock.now() + backoff
+            self.metrics.parked.inc()
+            self.log.error(
+                "ticket.parked",
+                key=ticket.key,
+                failures=failures,
+                until=parked_until.isoformat(),
+                error=error[:300],
+            )
+        state = replace(
+            base, key=ticket.key, failures=failures, parked_until=parked_until, last_error=error
+        )
+        try:
+            self.store.put_ticket(state)
+        except StateStoreError:
+            self.log.warning("ticket.failure_not_saved", key=ticket.key)
+        return parked_until is not None
+
+    # ------------------------------------------------------------------ breaker
+
+    def _sent_last_hour(self) -> int:
+        now = self.clock.now().timestamp()
+        if self._count is not None and 0 <= now - self._count[0] < _COUNT_TTL:
+            return self._count[1]
+        since = self.clock.now() - timedelta(hours=1)
+        reset = self.store.get_cursor(BREAKER_RESET_CURSOR)
+        if reset is not None and reset > since:
+            since = reset
+        n = self.store.count_public_replies_since(since)
+        self._count = (now, n)
+        return n
+
+    def reset_breaker(self) -> None:
+        """``routerbot breaker reset``: an operator confirms the burst is legitimate;
+        replies confirmed before now no longer count against the hourly cap."""
+        self.store.set_cursor(BREAKER_RESET_CURSOR, self.clock.now() + timedelta(microseconds=1))
+        self._count = None
+
+    def _deferred(self, decision: Decision, ticket: Ticket, sent: int) -> TriageResult:
+        cap = self.config.loop_guard.max_public_replies_per_hour
+        self.metrics.deferred.inc()
+        self.log.error(
+            "breaker.deferred",
+            key=ticket.key,
+            sent_last_hour=sent,
+            cap=cap,
+            detail="public reply deferred until the hourly window allows or "
+            "`routerbot breaker reset`",
+        )
+        return TriageResult(
+            decision,
+            [],
+            ticket.key,
+            Outcome.DEFERRED,
+            planned=[action_label(a) for a in decision.actions],
+            updated=ticket.updated,
+        )
+
+    def _set_breaker(self, tripped: bool, sent: int) -> None:
+        cap = self.config.loop_guard.max_public_replies_per_hour
         if tripped and not self._breaker:
             self.log.error(
                 "breaker.open",
                 sent_last_hour=sent,
                 cap=cap,
-                detail="public replies stopped; internal notes only",
+                detail="public replies deferred; tickets stay pending",
             )
         elif not tripped and self._breaker:
             self.log.warning("breaker.closed", sent_last_hour=sent, cap=cap)
         self._breaker = tripped
         self.metrics.breaker_open.set(1 if tripped else 0)
 
-    # ------------------------------------------------------------------ dry run & logs
+    # ------------------------------------------------------------------ helpers
+
+    def _own_write(self, ticket: Ticket, prev: TicketState | None) -> bool:
+        """The ticket changed only because the bot wrote on it (its reply is the last
+        word): recognised, neither logged nor counted again."""
+        if prev is None or not prev.last_trigger:
+            return False
+        if not ticket.comments:
+            return True
+        last = ticket.comments[-1]
+        bot = self._bot
+        return (
+            (last.author_id == bot) if (bot and last.author_id) else last.author is AuthorRole.BOT
+        )
+
+    def _release(self, lease: Lease) -> None:
+        try:
+            self.store.release(lease)
+        except StateStoreError:
+            self.log.warning("ticket.release_failed", key=lease.key)
+
+    def _lease_lost(self, ticket: Ticket) -> TriageResult:
+        self.metrics.lease_lost.inc()
+        self.log.warning("ticket.lease_lost", key=ticket.key)
+        return self._simple(ticket, Outcome.BUSY, "lease lost")
 
     def _dry(self, snap: TicketSnapshot, decision: Decision | None) -> TriageResult:
         ticket = snap.ticket
         if decision is None:
             decision = self._decide(ticket, self.config)
-        actions = list(decision.actions) if decision.skipped else self._guard(snap, decision)
+        if decision.skipped:
+            actions = list(decision.actions)
+        else:
+            guarded = guard(
+                decision,
+                ticket,
+                GuardCounts(0),
+                self.config,
+                bot_account=self._bot,
+            )
+            actions = list(guarded.actions)
         labels = [action_label(a) for a in actions]
-        outcome = Outcome.DRY_RUN
-        self._log(decision, ticket.key, [], outcome, [], dry_run=True, planned=labels)
-        self._count(decision, ["skip"] if decision.skipped else labels or ["none"])
-        return TriageResult(decision, [], ticket.key, outcome, dry_run=True, planned=labels)
+        self._log(decision, ticket.key, [], Outcome.DRY_RUN, [], dry_run=True, planned=labels)
+        self._count_decision(decision, ["skip"] if decision.skipped else labels or ["none"])
+        return TriageResult(
+            decision,
+            [],
+            ticket.key,
+            Outcome.DRY_RUN,
+            dry_run=True,
+            planned=labels,
+            updated=ticket.updated,
+        )
 
     def _unchanged(self, ticket: Ticket) -> TriageResult:
         return TriageResult(
@@ -1035,9 +762,18 @@ class TriageService:
             ticket.key,
             Outcome.UNCHANGED,
             dry_run=self.dry_run,
+            updated=ticket.updated,
         )
 
-    def _count(self, decision: Decision, labels: Iterable[str]) -> None:
+    def _simple(self, ticket: Ticket, outcome: Outcome, reason: str) -> TriageResult:
+        return TriageResult(
+            _skip_decision(ticket.key, reason), [], ticket.key, outcome, updated=ticket.updated
+        )
+
+    def _simple_key(self, key: str, outcome: Outcome, reason: str) -> TriageResult:
+        return TriageResult(_skip_decision(key, reason), [], key, outcome)
+
+    def _count_decision(self, decision: Decision, labels: Iterable[str]) -> None:
         category = decision.category.value if decision.category else "none"
         for label in labels:
             self.metrics.tickets.labels(category, label.split(":", 1)[0]).inc()
@@ -1047,7 +783,7 @@ class TriageService:
         decision: Decision,
         key: str,
         executed: Sequence[str],
-        outcome: str,
+        outcome: Outcome,
         failed: Sequence[str],
         *,
         dry_run: bool = False,
@@ -1060,7 +796,7 @@ class TriageService:
             executed=executed,
             dry_run=dry_run or self.dry_run,
             config_hash=self.config_hash,
-            outcome=outcome,
+            outcome=outcome.value,
         )
         if failed:
             fields["failed"] = list(failed)
@@ -1070,10 +806,6 @@ class TriageService:
             self.log.warning(event, **fields)
         else:
             self.log.info(event, **fields)
-
-
-def _labels(planned: Sequence[PlannedAction]) -> list[str]:
-    return [p.label for p in planned]
 
 
 def _skip_decision(key: str, reason: str) -> Decision:

@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: Literal["auto", "json", "console"] = Field("auto", description="Log renderer")
     replica_id: str = Field(default_factory=_default_replica_id, min_length=1)
-    lease_seconds: float = Field(120.0, gt=0, description="Per-ticket and poller lease TTL")
+    lease_seconds: float = Field(
+        15.0, gt=0, description="Per-ticket and poller lease TTL (heartbeats renew it)"
+    )
     reload_seconds: float = Field(30.0, gt=0, description="Seconds between routing.toml checks")
     followup_seconds: float = Field(3600.0, gt=0, description="Seconds between follow-up runs")
 

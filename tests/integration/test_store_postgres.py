@@ -14,7 +14,7 @@ from tests.fakes import FakeClock
 
 from routerbot.errors import LeaseLost
 from routerbot.ports import ActionState, Clock, Lease, TicketState
-from routerbot.store import SqlStateStore, open_store
+from routerbot.store import SCHEMA_VERSION, SqlStateStore, open_store
 
 pytest_plugins = ["tests.pg_fixtures"]
 
@@ -221,7 +221,7 @@ def test_two_replicas_starting_at_once_both_create_the_schema(pg_url: str) -> No
         thread.join()
     try:
         assert errors == []
-        assert [store.schema_version() for store in opened] == [1, 1]
+        assert [store.schema_version() for store in opened] == [SCHEMA_VERSION] * 2
     finally:
         for store in opened:
             store.close()

@@ -11,7 +11,7 @@ import pytest
 
 from routerbot.errors import StateStoreError
 from routerbot.ports import ActionState, TicketState
-from routerbot.store import SqlStateStore, create_schema, open_store, redact_url
+from routerbot.store import SCHEMA_VERSION, SqlStateStore, create_schema, open_store, redact_url
 
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 
@@ -32,7 +32,7 @@ def test_database_file_runs_in_wal_mode_and_passes_quick_check(tmp_path: Path) -
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         (version,) = raw.execute("SELECT max(version) FROM schema_version").fetchone()
-        assert version == 1
+        assert version == SCHEMA_VERSION
     finally:
         raw.close()
 
@@ -139,8 +139,8 @@ def test_in_memory_stores_do_not_share_data() -> None:
 
 def test_create_schema_helper_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    assert create_schema(url) == 1
-    assert create_schema(url) == 1
+    assert create_schema(url) == SCHEMA_VERSION
+    assert create_schema(url) == SCHEMA_VERSION
 
 
 def test_a_database_from_a_newer_routerbot_is_refused(tmp_path: Path) -> None:
@@ -186,3 +186,30 @@ def test_an_unparseable_url_is_a_state_store_error() -> None:
 def test_an_unsupported_database_is_refused_up_front() -> None:
     with pytest.raises(StateStoreError, match="unsupported"):
         SqlStateStore("mysql://user:pw@127.0.0.1/routerbot")
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    raw = sqlite3.connect(path)
+    raw.executescript(
+        """
+        CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME NOT NULL);
+        INSERT INTO schema_version VALUES (1, '2026-01-01 00:00:00.000000');
+        CREATE TABLE ticket_state (ticket_key VARCHAR(64) PRIMARY KEY, last_updated DATETIME,
+          last_trigger VARCHAR(255) NOT NULL DEFAULT '', asks INTEGER NOT NULL DEFAULT 0,
+          status VARCHAR(40) NOT NULL DEFAULT '', waiting_since DATETIME,
+          category VARCHAR(100) NOT NULL DEFAULT '', updated_at DATETIME NOT NULL);
+        INSERT INTO ticket_state (ticket_key, status, updated_at)
+          VALUES ('OPE-1', 'waiting_browser', '2026-01-01 00:00:00.000000');
+        CREATE TABLE action (action_id VARCHAR(128) PRIMARY KEY, ticket_key VARCHAR(64) NOT NULL,
+          kind VARCHAR(40) NOT NULL, payload JSON NOT NULL, state VARCHAR(16) NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0, external_ref VARCHAR(255) NOT NULL DEFAULT '',
+          error TEXT NOT NULL DEFAULT '', created DATETIME NOT NULL, updated DATETIME NOT NULL);
+        """
+    )
+    raw.commit()
+    raw.close()
+    with open_store(f"sqlite:///{path}") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        state = store.get_ticket("OPE-1")
+        assert state is not None and state.status == "waiting_browser" and state.failures == 0

@@ -33,7 +33,7 @@ from routerbot.domain import (
 )
 from routerbot.errors import NotFound
 from routerbot.observability import Metrics
-from routerbot.ports import BotRecord, TicketSnapshot
+from routerbot.ports import BotRecord, MoveProgress, MoveState, TicketSnapshot
 from routerbot.service import TriageService
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +60,9 @@ class FakeDesk:
     writes: list[tuple[str, str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     moved: dict[str, str] = field(default_factory=dict)
+    move_polls: int = 0  # looks at a bulk-move task before it completes
+    reads: int = 0  # single-ticket reads (``get``)
+    tasks: dict[str, list[Any]] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
     # helpers for tests -------------------------------------------------------
@@ -107,6 +110,8 @@ class FakeDesk:
 
     # internals ---------------------------------------------------------------
     def _resolve(self, key: str) -> str:
+        by_id = {t.issue_id: k for k, t in self.tickets.items()}
+        key = by_id.get(key, key)
         while key in self.moved:
             key = self.moved[key]
         if key not in self.tickets:
@@ -155,6 +160,7 @@ class FakeDesk:
                 yield TicketSnapshot(t, self.records.get(t.key, BotRecord()))
 
     def get(self, key: str) -> TicketSnapshot:
+        self.reads += 1
         self._fault("get")
         key = self._resolve(key)
         return TicketSnapshot(self.tickets[key], self.records.get(key, BotRecord()))
@@ -175,24 +181,45 @@ class FakeDesk:
         if fault:
             raise fault.exc
 
-    def move(self, key: str, target: Target) -> str:
+    def start_move(self, key: str, target: Target) -> str:
         fault = self._fault("move")
         key = self._resolve(key)
+        task = f"t{next(self._ids)}"
+        self.tasks[task] = [key, target, self.move_polls, ""]
+        self.writes.append(("move", key, str(target)))
+        if fault and not fault.after_commit:
+            raise fault.exc
+        if self.move_polls == 0:
+            self._complete(task)
+        if fault:
+            raise fault.exc
+        return task
+
+    def move_progress(self, task_id: str) -> MoveProgress:
+        self._fault("move_progress")
+        entry = self.tasks[task_id]
+        if not entry[3]:
+            if entry[2] > 0:
+                entry[2] -= 1
+                return MoveProgress(MoveState.RUNNING)
+            self._complete(task_id)
+        return MoveProgress(MoveState.DONE, ref=entry[3])
+
+    def _complete(self, task_id: str) -> None:
+        entry = self.tasks[task_id]
+        key, target = entry[0], entry[1]
         new_key = f"SD{target.service_desk}-{next(self._ids)}"
         self.tickets[new_key] = replace(
             self.tickets.pop(key),
             key=new_key,
             service_desk=target.service_desk,
-            request_type=target.request_type,
+            request_type="",
         )
         if key in self.records:
             self.records[new_key] = self.records.pop(key)
         self.moved[key] = new_key
         self._bump(new_key)
-        self.writes.append(("move", key, str(target)))
-        if fault:
-            raise fault.exc
-        return new_key
+        entry[3] = new_key
 
     def transition(self, key: str, status: str) -> bool:
         fault = self._fault("transition")
@@ -205,12 +232,22 @@ class FakeDesk:
             raise fault.exc
         return True
 
-    def save_record(self, key: str, record: BotRecord, *, add_labels: Sequence[str] = ()) -> None:
+    def save_record(
+        self,
+        key: str,
+        record: BotRecord,
+        *,
+        add_labels: Sequence[str] = (),
+        request_type: str = "",
+    ) -> None:
         fault = self._fault("save_record")
         key = self._resolve(key)
         self.records[key] = record
         labels = tuple(dict.fromkeys((*self.tickets[key].labels, *add_labels)))
-        self._bump(key, labels=labels)
+        changes: dict[str, Any] = {"labels": labels}
+        if request_type:
+            changes["request_type"] = request_type
+        self._bump(key, **changes)
         self.writes.append(("save_record", key, record))
         if fault:
             raise fault.exc

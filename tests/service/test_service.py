@@ -217,7 +217,7 @@ def test_triage_without_apply_writes_nothing(desk: FakeDesk, service: TriageServ
     assert applied.executed == ["reply:faq:nous-contacter"]
 
 
-def test_global_breaker_holds_public_replies_and_says_so(
+def test_hourly_breaker_defers_public_replies_loudly_and_answers_them_later(
     desk: FakeDesk, store: SqlStateStore, clock: FakeClock
 ) -> None:
     metrics = Metrics()
@@ -226,22 +226,47 @@ def test_global_breaker_holds_public_replies_and_says_so(
     for n in range(1, 4):
         desk.add(f"OPE-2{n}", "Comment vous contacter ?")
     with capture_logs() as logs:
-        for n in range(1, 4):
-            svc.handle(_snap(desk, f"OPE-2{n}"))
+        results = [svc.handle(_snap(desk, f"OPE-2{n}")) for n in range(1, 4)]
     assert len(desk.public_bot_comments("OPE-21")) == 1
     assert len(desk.public_bot_comments("OPE-22")) == 1
-    assert desk.public_bot_comments("OPE-23") == []
-    [held] = desk.bot_comments("OPE-23")
-    assert not held.public and "Réponse publique retenue" in held.body
+    # deferred, not converted: nothing written, the ticket stays pending
+    assert desk.bot_comments("OPE-23") == []
+    assert results[2].outcome == Outcome.DEFERRED and not results[2].handled
     assert svc.breaker_open
     assert metrics.value("routerbot_breaker_open") == 1
-    assert any(e["event"] == "breaker.open" and e["log_level"] == "error" for e in logs)
-    # an hour later the breaker closes by itself
+    assert metrics.value("routerbot_replies_deferred_total") == 1
+    assert any(e["event"] == "breaker.deferred" and e["log_level"] == "error" for e in logs)
+    # an hour later the window allows it: the customer gets the answer
     clock.sleep(3700)
-    desk.add("OPE-30", "Comment vous contacter ?")
-    svc.handle(_snap(desk, "OPE-30"))
-    assert len(desk.public_bot_comments("OPE-30")) == 1
+    assert svc.handle(_snap(desk, "OPE-23")).outcome == Outcome.DONE
+    assert len(desk.public_bot_comments("OPE-23")) == 1
     assert metrics.value("routerbot_breaker_open") == 0
+
+
+def test_breaker_reset_lets_a_legitimate_burst_be_answered_at_once(
+    desk: FakeDesk, store: SqlStateStore, clock: FakeClock
+) -> None:
+    config = routing_config(max_public_replies_per_hour=1)
+    svc = make_service(desk, store, clock, config=config)
+    desk.add("OPE-31", "Comment vous contacter ?")
+    desk.add("OPE-32", "Comment vous contacter ?")
+    svc.handle(_snap(desk, "OPE-31"))
+    assert svc.handle(_snap(desk, "OPE-32")).outcome == Outcome.DEFERRED
+    svc.reset_breaker()  # `routerbot breaker reset`: an operator confirms
+    assert svc.handle(_snap(desk, "OPE-32")).outcome == Outcome.DONE
+    assert len(desk.public_bot_comments("OPE-32")) == 1
+
+
+def test_same_reply_twice_on_a_ticket_is_held_as_a_loop(
+    desk: FakeDesk, service: TriageService
+) -> None:
+    desk.add("OPE-33", "Comment vous contacter ?")
+    service.handle(_snap(desk, "OPE-33"))
+    desk.customer_says("OPE-33", "Comment vous contacter ?")
+    service.handle(_snap(desk, "OPE-33"))
+    assert len(desk.public_bot_comments("OPE-33")) == 1
+    notes = [c for c in desk.bot_comments("OPE-33") if not c.public]
+    assert len(notes) == 1 and "boucle" in notes[0].body
 
 
 def test_per_ticket_cap_stops_public_replies(
@@ -262,7 +287,7 @@ def test_ticket_leased_by_another_replica_is_left_alone(
     desk: FakeDesk, service: TriageService, store: SqlStateStore
 ) -> None:
     desk.add("OPE-50", "Comment vous contacter ?")
-    assert store.claim("OPE-50", "replica-z", 60) is not None
+    assert store.claim(desk.tickets["OPE-50"].issue_id, "replica-z", 60) is not None
     result = service.handle(_snap(desk, "OPE-50"))
     assert result.outcome == Outcome.BUSY and not result.handled
     assert desk.writes == []

@@ -45,10 +45,10 @@ import requests
 from jira import JIRA
 
 from routerbot.domain import Target, TicketHistory
-from routerbot.errors import Conflict, NotFound, ServiceDeskError
+from routerbot.errors import Conflict, NotFound, ServiceDeskError, TransientError
 from routerbot.jsm import wire
 from routerbot.jsm.http import JiraHttp, OnResponse, RetryPolicy, Timeout, basic_auth_value
-from routerbot.ports import BotRecord, Clock, SystemClock, TicketSnapshot
+from routerbot.ports import BotRecord, Clock, MoveProgress, MoveState, SystemClock, TicketSnapshot
 
 REQUEST_TYPE_SCHEMA = "com.atlassian.servicedesk:vp-origin"
 EXPERIMENTAL = {"X-ExperimentalApi": "opt-in"}
@@ -336,8 +336,14 @@ class JiraServiceDesk:
         fields = wire.as_map(issue.get("fields"))
         embedded, total = wire.embedded_comments(fields)
         comments: Sequence[Any] | None = None
+        error = ""
         if total > len(embedded):
-            comments = self._all_comments(str(issue.get("key") or issue.get("id")))
+            try:
+                comments = self._all_comments(str(issue.get("key") or issue.get("id")))
+            except (TransientError, Conflict, NotFound) as exc:
+                # one ticket's unreadable comments must not stop the poll: the
+                # service sees the error, retries the ticket, and parks it if it persists
+                error = f"{type(exc).__name__}: {exc}"[:300]
         snap = wire.ticket_from_issue(
             issue,
             bot_account_id=bot,
@@ -349,6 +355,8 @@ class JiraServiceDesk:
             props = issue.get("properties")
             value = props.get(self._record_property) if isinstance(props, Mapping) else None
             snap = TicketSnapshot(snap.ticket, wire.record_from_property(value))
+        if error:
+            snap = TicketSnapshot(snap.ticket, snap.record, error=error)
         return snap
 
     def _all_comments(self, key: str) -> list[Any]:
@@ -451,12 +459,21 @@ class JiraServiceDesk:
             json={"transition": {"id": transition_id}},
         )
 
-    def save_record(self, key: str, record: BotRecord, *, add_labels: Sequence[str] = ()) -> None:
+    def save_record(
+        self,
+        key: str,
+        record: BotRecord,
+        *,
+        add_labels: Sequence[str] = (),
+        request_type: str = "",
+    ) -> None:
         body: dict[str, Any] = {
             "properties": [{"key": self._record_property, "value": wire.record_to_property(record)}]
         }
         if add_labels:
             body["update"] = {"labels": [{"add": label} for label in add_labels]}
+        if request_type:  # after a move: the request type travels with the record
+            body["fields"] = {self.request_type_field(): str(request_type)}
         self.http.call(
             "PUT",
             "/rest/api/2/issue/{key}",
@@ -466,6 +483,38 @@ class JiraServiceDesk:
         )
 
     def move(self, key: str, target: Target) -> str:
+        """Move and wait for the task (for scripts; the service uses :meth:`start_move`
+        and :meth:`move_progress` so that other tickets go on meanwhile)."""
+        task = self.start_move(key, target)
+        waited = 0.0
+        while True:
+            progress = self.move_progress(task)
+            if progress.state is MoveState.FAILED:
+                raise Conflict(progress.error or f"bulk move task {task} failed")
+            if progress.state is MoveState.DONE:
+                issue = self.http.call(
+                    "GET",
+                    "/rest/api/2/issue/{key}",
+                    path_params={"key": progress.ref or key},
+                    params={"fields": "project"},
+                )
+                new_key = (
+                    str(issue.get("key"))
+                    if isinstance(issue, Mapping) and issue.get("key")
+                    else key
+                )
+                self.set_request_type(new_key, target.request_type)
+                return new_key
+            if waited >= self._move_timeout:
+                raise ServiceDeskError(
+                    f"bulk move task {task} still RUNNING after {self._move_timeout:.0f}s"
+                )
+            self._clock.sleep(self._move_poll_interval)
+            waited += self._move_poll_interval
+
+    def start_move(self, key: str, target: Target) -> str:
+        """Submit the bulk move (sent once: a lost answer is an ``AmbiguousWrite``, and
+        the service re-reads the ticket's desk before trying again); the task id."""
         if self._move_strategy == "note_only":
             raise Conflict(
                 f"moving {key} to service desk {target.service_desk} is disabled "
@@ -498,18 +547,31 @@ class JiraServiceDesk:
                 method="POST",
                 path="/rest/api/3/bulk/issues/move",
             )
-        progress = self._wait_for_task(str(task_id))
-        moved_ids = [str(i) for i in progress.get("processedAccessibleIssues") or []]
-        ref = moved_ids[0] if moved_ids else key
-        issue = self.http.call(
-            "GET",
-            "/rest/api/2/issue/{key}",
-            path_params={"key": ref},
-            params={"fields": "project"},
+        return str(task_id)
+
+    def move_progress(self, task_id: str) -> MoveProgress:
+        """One read of the bulk task. DONE carries the moved issue's id (Jira accepts
+        ids wherever a key goes, so no extra read is needed to learn the new key)."""
+        progress = self.http.call(
+            "GET", "/rest/api/3/bulk/queue/{task}", path_params={"task": task_id}
         )
-        new_key = str(issue.get("key")) if isinstance(issue, Mapping) and issue.get("key") else key
-        self.set_request_type(new_key, target.request_type)
-        return new_key
+        progress = progress if isinstance(progress, Mapping) else {}
+        status = str(progress.get("status", ""))
+        if status == _MOVE_DONE:
+            failed = progress.get("failedAccessibleIssues")
+            if isinstance(failed, Mapping) and failed:
+                reasons = "; ".join(
+                    f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                    for k, v in failed.items()
+                )
+                return MoveProgress(
+                    MoveState.FAILED, error=f"bulk move task {task_id} failed: {reasons}"[:400]
+                )
+            moved_ids = [str(i) for i in progress.get("processedAccessibleIssues") or []]
+            return MoveProgress(MoveState.DONE, ref=moved_ids[0] if moved_ids else "")
+        if status in _MOVE_FAILED:
+            return MoveProgress(MoveState.FAILED, error=f"bulk move task {task_id} ended {status}")
+        return MoveProgress(MoveState.RUNNING)
 
     def _issue_type_of(self, target: Target) -> str:
         cache_key = (target.service_desk, target.request_type)
@@ -525,29 +587,3 @@ class JiraServiceDesk:
                 raise ServiceDeskError(f"request type {target} has no issueTypeId")
             self._issue_types[cache_key] = str(issue_type)
         return self._issue_types[cache_key]
-
-    def _wait_for_task(self, task_id: str) -> Mapping[str, Any]:
-        waited = 0.0
-        path = "/rest/api/3/bulk/queue/{task}"
-        while True:
-            progress = self.http.call("GET", path, path_params={"task": task_id})
-            progress = progress if isinstance(progress, Mapping) else {}
-            status = str(progress.get("status", ""))
-            if status == _MOVE_DONE:
-                failed = progress.get("failedAccessibleIssues")
-                if isinstance(failed, Mapping) and failed:
-                    reasons = "; ".join(
-                        f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                        for k, v in failed.items()
-                    )
-                    raise Conflict(f"bulk move task {task_id} failed: {reasons}"[:400])
-                return progress
-            if status in _MOVE_FAILED:
-                raise Conflict(f"bulk move task {task_id} ended {status}")
-            if waited >= self._move_timeout:
-                raise ServiceDeskError(
-                    f"bulk move task {task_id} still {status or 'unknown'} after "
-                    f"{self._move_timeout:.0f}s"
-                )
-            self._clock.sleep(self._move_poll_interval)
-            waited += self._move_poll_interval

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
 #: Bump when a migration is added to :data:`MIGRATIONS`.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Arbitrary constant for ``pg_advisory_xact_lock``: serialises concurrent
 #: ``create_schema`` calls from several replicas starting at once.
@@ -74,6 +74,10 @@ ticket_state = sa.Table(
     sa.Column("waiting_since", UTCDateTime, nullable=True),
     sa.Column("category", sa.String(100), nullable=False, server_default=""),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # v2: poison isolation (a ticket that keeps failing is parked with a backoff)
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("parked_until", UTCDateTime, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
     sa.Index("ix_ticket_state_status", "status"),
 )
 
@@ -108,14 +112,25 @@ action = sa.Table(
     sa.Column("error", sa.Text, nullable=False, server_default=""),
     sa.Column("created", UTCDateTime, nullable=False),
     sa.Column("updated", UTCDateTime, nullable=False),
+    # v2: the ticket's stable id (Jira issue id): a moved ticket keeps its ledger
+    sa.Column("ticket_id", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_action_ticket_key", "ticket_key"),
+    sa.Index("ix_action_ticket_id", "ticket_id"),
     sa.Index("ix_action_state_updated", "state", "updated"),
     sa.Index("ix_action_kind_state_updated", "kind", "state", "updated"),
 )
 
 #: version -> statements that bring a database from ``version - 1`` to ``version``.
-#: Version 1 is the ``metadata`` above, created by ``create_all``.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+#: A new database is created from ``metadata`` (the latest version) directly.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE ticket_state ADD COLUMN failures INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE ticket_state ADD COLUMN parked_until TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE ticket_state ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE action ADD COLUMN ticket_id VARCHAR(64) NOT NULL DEFAULT ''",
+        "CREATE INDEX ix_action_ticket_id ON action (ticket_id)",
+    ),
+}
 
 
 def current_version(conn: Connection) -> int:
@@ -141,10 +156,10 @@ def create_schema(conn: Connection, now: datetime) -> int:
             f"the state database has schema version {version}, newer than this "
             f"routerbot's {SCHEMA_VERSION}: upgrade routerbot"
         )
-    metadata.create_all(conn, checkfirst=True)
-    if version == 0:
-        conn.execute(schema_version.insert().values(version=1, applied_at=now))
-        version = 1
+    if version == 0:  # a new database: the metadata is the latest schema
+        metadata.create_all(conn, checkfirst=True)
+        conn.execute(schema_version.insert().values(version=SCHEMA_VERSION, applied_at=now))
+        return SCHEMA_VERSION
     for target in range(version + 1, SCHEMA_VERSION + 1):
         for statement in MIGRATIONS[target]:
             conn.exec_driver_sql(statement)

@@ -9,7 +9,7 @@ replicas' clocks must agree to well under the lease TTL (NTP).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +20,16 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, make_url
 
 from routerbot.errors import LeaseLost, StateStoreError
-from routerbot.ports import ActionRecord, ActionState, Clock, Lease, SystemClock, TicketState
+from routerbot.ports import (
+    ActionRecord,
+    ActionState,
+    Clock,
+    Intent,
+    Lease,
+    Opened,
+    SystemClock,
+    TicketState,
+)
 from routerbot.store import schema as s
 from routerbot.store.engine import READ_ONLY, is_sqlite_memory, make_engine, redact_url
 
@@ -71,6 +80,9 @@ class SqlStateStore:
         self._serial: threading.RLock | None = (
             threading.RLock() if is_sqlite_memory(parsed) else None
         )
+        # Lease times: the database's now() on PostgreSQL (replicas on several hosts),
+        # unless a test injects its own clock.
+        self._db_time = clock is None and self.dialect == "postgresql"
         self._closed = False
 
     def __repr__(self) -> str:
@@ -180,6 +192,12 @@ class SqlStateStore:
 
     def put_ticket(self, state: TicketState, lease: Lease | None = None) -> None:
         """Save the ticket state; with a lease, raises ``LeaseLost`` if fenced out."""
+        with self._tx() as conn:
+            if lease is not None:
+                self._fence(conn, lease, state.key)
+            self._put_ticket(conn, state)
+
+    def _put_ticket(self, conn: Connection, state: TicketState) -> None:
         values = {
             "ticket_key": state.key,
             "last_updated": state.last_updated,
@@ -188,6 +206,9 @@ class SqlStateStore:
             "status": state.status,
             "waiting_since": state.waiting_since,
             "category": state.category,
+            "failures": state.failures,
+            "parked_until": state.parked_until,
+            "last_error": state.last_error[:_MAX_ERROR_CHARS],
             "updated_at": self._now(),
         }
         stmt = self._insert(s.ticket_state).values(**values)
@@ -195,10 +216,36 @@ class SqlStateStore:
             index_elements=[s.ticket_state.c.ticket_key],
             set_={k: stmt.excluded[k] for k in values if k != "ticket_key"},
         )
+        conn.execute(stmt)
+
+    def get_tickets(self, keys: Sequence[str]) -> dict[str, TicketState]:
+        """The states of several tickets in one read (a poll page)."""
+        if not keys:
+            return {}
+        t = s.ticket_state
+        with self._tx(read_only=True) as conn:
+            rows = conn.execute(sa.select(t).where(t.c.ticket_key.in_(list(keys)))).all()
+        return {r.ticket_key: _ticket_from_row(r._mapping) for r in rows}
+
+    def parked_tickets(self) -> list[TicketState]:
+        """Tickets set aside after failing again and again (``routerbot parked``)."""
+        t = s.ticket_state
+        with self._tx(read_only=True) as conn:
+            rows = conn.execute(
+                sa.select(t).where(t.c.parked_until.is_not(None)).order_by(t.c.ticket_key)
+            ).all()
+        return [_ticket_from_row(r._mapping) for r in rows]
+
+    def unpark(self, key: str) -> bool:
+        """Retry a parked ticket at the next poll (its failure count starts again)."""
+        t = s.ticket_state
         with self._tx() as conn:
-            if lease is not None:
-                self._fence(conn, lease, state.key)
-            conn.execute(stmt)
+            n = conn.execute(
+                t.update()
+                .where(t.c.ticket_key == key, t.c.parked_until.is_not(None))
+                .values(parked_until=None, failures=0, last_updated=None, updated_at=self._now())
+            ).rowcount
+        return bool(n)
 
     def waiting_tickets(self) -> list[TicketState]:
         """Tickets whose status is one of :data:`WAITING_STATUSES`, oldest wait first."""
@@ -226,14 +273,37 @@ class SqlStateStore:
 
     def renew(self, lease: Lease, ttl_seconds: float) -> Lease:
         """Extend a live lease (same epoch); raises ``LeaseLost`` if it is gone."""
-        until = self._now() + timedelta(seconds=ttl_seconds)
+        t = s.ticket_lease
         with self._tx() as conn:
             self._fence(conn, lease, lease.key)
-            conn.execute(
-                s.ticket_lease.update()
-                .where(s.ticket_lease.c.ticket_key == lease.key)
-                .values(lease_until=until)
-            )
+            until = conn.execute(
+                t.update()
+                .where(t.c.ticket_key == lease.key)
+                .values(lease_until=self._until_sql(ttl_seconds))
+                .returning(t.c.lease_until)
+            ).scalar_one()
+        return Lease(key=lease.key, owner=lease.owner, epoch=lease.epoch, until=until)
+
+    def fence(self, lease: Lease, ttl_seconds: float) -> Lease:
+        """Raise ``LeaseLost`` unless ``lease`` is live (checked right before a write
+        that cannot be repeated); renews it once past half its TTL (a heartbeat)."""
+        t = s.ticket_lease
+        with self._tx() as conn:
+            self._fence(conn, lease, lease.key)
+            left = conn.execute(
+                sa.select(t.c.lease_until).where(
+                    t.c.ticket_key == lease.key,
+                    t.c.lease_until > self._until_sql(ttl_seconds / 2),
+                )
+            ).first()
+            if left is not None:
+                return lease
+            until = conn.execute(
+                t.update()
+                .where(t.c.ticket_key == lease.key)
+                .values(lease_until=self._until_sql(ttl_seconds))
+                .returning(t.c.lease_until)
+            ).scalar_one()
         return Lease(key=lease.key, owner=lease.owner, epoch=lease.epoch, until=until)
 
     def release(self, lease: Lease) -> None:
@@ -250,7 +320,7 @@ class SqlStateStore:
                     t.c.owner == lease.owner,
                     t.c.epoch == lease.epoch,
                 )
-                .values(lease_until=self._now())
+                .values(lease_until=self._now_sql())
             )
 
     def lease_holder(self, key: str) -> Lease | None:
@@ -259,7 +329,7 @@ class SqlStateStore:
         with self._tx(read_only=True) as conn:
             row = conn.execute(
                 sa.select(t.c.owner, t.c.epoch, t.c.lease_until).where(
-                    t.c.ticket_key == key, t.c.lease_until > self._now()
+                    t.c.ticket_key == key, t.c.lease_until > self._now_sql()
                 )
             ).first()
         if row is None:
@@ -285,19 +355,32 @@ class SqlStateStore:
             conn.execute(
                 t.update()
                 .where(t.c.name == name, t.c.owner == owner)
-                .values(lease_until=self._now())
+                .values(lease_until=self._now_sql())
             )
 
     def _take(
         self, table: sa.Table, key_col: sa.Column[Any], key: str, owner: str, ttl: float
+    ) -> Sequence[Any] | None:
+        with self._tx() as conn:
+            return self._take_in(conn, table, key_col, key, owner=owner, ttl=ttl)
+
+    def _take_in(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        key_col: sa.Column[Any],
+        key: str,
+        *,
+        owner: str,
+        ttl: float,
     ) -> Sequence[Any] | None:
         """Atomic "take if free, expired or mine": one INSERT … ON CONFLICT DO
         UPDATE … WHERE … RETURNING. On PostgreSQL the conflicting row is locked and
         the WHERE re-read, so of two concurrent claims exactly one wins."""
         if ttl <= 0:
             raise ValueError("ttl_seconds must be positive")
-        now = self._now()
-        until = now + timedelta(seconds=ttl)
+        now = self._now_sql()
+        until = self._until_sql(ttl)
         stmt = self._insert(table).values(
             {key_col.name: key, "owner": owner, "epoch": 1, "lease_until": until}
         )
@@ -310,12 +393,25 @@ class SqlStateStore:
             },
             where=sa.or_(table.c.lease_until <= now, table.c.owner == owner),
         ).returning(table.c.epoch, table.c.lease_until)
-        with self._tx() as conn:
-            row = conn.execute(stmt).first()
+        row = conn.execute(stmt).first()
         return None if row is None else tuple(row)
 
-    def _fence(self, conn: Connection, lease: Lease, key: str) -> None:
-        """Raise ``LeaseLost`` unless ``lease`` is still the live lease on ``key``.
+    def _now_sql(self) -> Any:
+        """ "Now" for lease arithmetic in SQL: the database's clock on PostgreSQL (the
+        replicas' own clocks may disagree), else the store's clock."""
+        if self._db_time:
+            return sa.func.now()
+        return sa.literal(self._now(), s.UTCDateTime())
+
+    def _until_sql(self, seconds: float) -> Any:
+        """``now + seconds`` in SQL, on the same clock as :meth:`_now_sql`."""
+        if self._db_time:
+            return sa.func.now() + timedelta(seconds=seconds)
+        return sa.literal(self._now() + timedelta(seconds=seconds), s.UTCDateTime())
+
+    def _fence(self, conn: Connection, lease: Lease, key: str) -> Any:
+        """Raise ``LeaseLost`` unless ``lease`` is still the live lease on ``key``;
+        returns the row (``lease_until``, ``remaining`` seconds).
 
         Locks the lease row (PostgreSQL) until the caller's transaction ends, so no
         claim can slip in between this check and the caller's write.
@@ -324,7 +420,12 @@ class SqlStateStore:
             raise LeaseLost(f"lease is for {lease.key}, not {key}")
         t = s.ticket_lease
         row = conn.execute(
-            sa.select(t.c.owner, t.c.epoch, t.c.lease_until)
+            sa.select(
+                t.c.owner,
+                t.c.epoch,
+                t.c.lease_until,
+                (t.c.lease_until > self._now_sql()).label("live"),
+            )
             .where(t.c.ticket_key == key)
             .with_for_update()
         ).first()
@@ -332,13 +433,45 @@ class SqlStateStore:
             raise LeaseLost(f"{key}: no lease held")
         if row.owner != lease.owner or int(row.epoch) != lease.epoch:
             raise LeaseLost(f"{key}: lease taken over (epoch {lease.epoch} -> {row.epoch})")
-        if row.lease_until <= self._now():
+        if not row.live:
             raise LeaseLost(f"{key}: lease expired")
+        return row
+
+    def expire_dead_owners(self, host: str, alive: Callable[[int], bool], me: str) -> list[str]:
+        """Expire the leases of earlier processes of this host that are gone (owner
+        ``{host}-{pid}`` whose pid is not alive): a restarted daemon takes its own
+        tickets back at once instead of waiting for their TTL. Returns those owners."""
+        prefix = f"{host}-"
+        dead: list[str] = []
+        with self._tx() as conn:
+            for table in (s.ticket_lease, s.leader_lease):
+                owners = conn.execute(
+                    sa.select(table.c.owner)
+                    .where(table.c.lease_until > self._now_sql(), table.c.owner != me)
+                    .distinct()
+                ).scalars()
+                for owner in list(owners):
+                    pid = str(owner)[len(prefix) :] if str(owner).startswith(prefix) else ""
+                    if pid.isdigit() and not alive(int(pid)):
+                        conn.execute(
+                            table.update()
+                            .where(table.c.owner == owner)
+                            .values(lease_until=self._now_sql())
+                        )
+                        dead.append(str(owner))
+        return sorted(set(dead))
 
     # ------------------------------------------------------------------ ledger
 
     def record_intent(
-        self, action_id: str, key: str, kind: str, payload: dict[str, Any], lease: Lease
+        self,
+        action_id: str,
+        key: str,
+        kind: str,
+        payload: dict[str, Any],
+        lease: Lease,
+        *,
+        ticket_id: str = "",
     ) -> ActionRecord:
         """Insert a PLANNED action unless ``action_id`` exists; returns the stored
         record (possibly one an earlier run or another replica recorded)."""
@@ -356,11 +489,12 @@ class SqlStateStore:
                 error="",
                 created=now,
                 updated=now,
+                ticket_id=ticket_id,
             )
             .on_conflict_do_nothing(index_elements=[s.action.c.action_id])
         )
         with self._tx() as conn:
-            self._fence(conn, lease, key)
+            self._fence(conn, lease, lease.key if ticket_id else key)
             conn.execute(stmt)
             return self._load_action(conn, action_id)
 
@@ -447,8 +581,14 @@ class SqlStateStore:
         return [_action_from_row(r._mapping) for r in rows]
 
     def actions_for(self, key: str) -> list[ActionRecord]:
+        """The ledger of one ticket, by key or by its stable id (a moved ticket's rows
+        are found under either)."""
         a = s.action
-        query = sa.select(a).where(a.c.ticket_key == key).order_by(a.c.created, a.c.action_id)
+        query = (
+            sa.select(a)
+            .where(sa.or_(a.c.ticket_key == key, a.c.ticket_id == key))
+            .order_by(a.c.created, a.c.action_id)
+        )
         with self._tx(read_only=True) as conn:
             rows = conn.execute(query).all()
         return [_action_from_row(r._mapping) for r in rows]
@@ -475,6 +615,135 @@ class SqlStateStore:
             ).all():
                 counts[str(state)] = int(n)
         return counts
+
+    # ------------------------------------------------------------------ executor
+
+    def open_ticket(
+        self, ticket_id: str, key: str, owner: str, ttl_seconds: float, intents: Sequence[Intent]
+    ) -> Opened | None:
+        """One transaction: claim the ticket's lease (keyed by ``ticket_id``), read its
+        ledger (rows under ``ticket_id``, and old rows under ``key``), and — unless an
+        earlier plan is still unfinished — record ``intents`` IN_FLIGHT (attempt 1: the
+        caller acts right after). Unfinished rows being resumed count one more attempt.
+        None when another live owner holds the lease."""
+        a = s.action
+        with self._tx() as conn:
+            taken = self._take_in(
+                conn,
+                s.ticket_lease,
+                s.ticket_lease.c.ticket_key,
+                ticket_id,
+                owner=owner,
+                ttl=ttl_seconds,
+            )
+            if taken is None:
+                return None
+            lease = Lease(key=ticket_id, owner=owner, epoch=int(taken[0]), until=taken[1])
+            where = a.c.ticket_id == ticket_id
+            if key and key != ticket_id:
+                where = sa.or_(where, sa.and_(a.c.ticket_id == "", a.c.ticket_key == key))
+            rows = conn.execute(sa.select(a).where(where).order_by(a.c.created)).all()
+            records = {r.action_id: _action_from_row(r._mapping) for r in rows}
+            wanted = {i.action_id for i in intents}
+            unfinished = [r.action_id for r in records.values() if r.state.value in _UNFINISHED]
+            other = [i for i in unfinished if i not in wanted]
+            fresh: list[Intent] = []
+            if not other:
+                fresh = [i for i in intents if i.action_id not in records]
+            now = self._now()
+            if fresh:
+                conn.execute(
+                    a.insert(),
+                    [
+                        {
+                            "action_id": i.action_id,
+                            "ticket_key": key,
+                            "ticket_id": ticket_id,
+                            "kind": i.kind,
+                            "payload": i.payload,
+                            "state": ActionState.IN_FLIGHT.value,
+                            "attempts": 1,
+                            "external_ref": "",
+                            "error": "",
+                            "created": now,
+                            "updated": now,
+                        }
+                        for i in fresh
+                    ],
+                )
+            if unfinished:
+                conn.execute(
+                    a.update()
+                    .where(a.c.action_id.in_(unfinished))
+                    .values(
+                        state=ActionState.IN_FLIGHT.value,
+                        attempts=a.c.attempts + 1,
+                        ticket_id=ticket_id,
+                        updated=now,
+                    )
+                )
+        return Opened(lease, records, frozenset(i.action_id for i in fresh))
+
+    def note_ref(self, lease: Lease, action_id: str, ref: str) -> None:
+        """Remember an in-flight action's external reference (e.g. ``task:42`` for a
+        bulk move), fenced: a later run confirms that task instead of moving again."""
+        a = s.action
+        with self._tx() as conn:
+            self._fence(conn, lease, lease.key)
+            conn.execute(
+                a.update()
+                .where(a.c.action_id == action_id, a.c.state.in_(_UNFINISHED))
+                .values(external_ref=ref[:255], updated=self._now())
+            )
+
+    def settle(
+        self,
+        lease: Lease,
+        *,
+        done: Mapping[str, str] | None = None,
+        failed: Mapping[str, str] | None = None,
+        states: Sequence[TicketState] = (),
+        release: bool = True,
+    ) -> None:
+        """Confirm actions (DONE with their reference, FAILED with the error), save the
+        ticket states and give the lease back, in one fenced transaction. A DONE action
+        is never turned FAILED."""
+        a = s.action
+        now = self._now()
+        with self._tx() as conn:
+            self._fence(conn, lease, lease.key)
+            for action_id, ref in (done or {}).items():
+                values: dict[str, Any] = {
+                    "state": ActionState.DONE.value,
+                    "error": "",
+                    "updated": now,
+                }
+                if ref:
+                    values["external_ref"] = ref[:255]
+                conn.execute(a.update().where(a.c.action_id == action_id).values(**values))
+            for action_id, error in (failed or {}).items():
+                conn.execute(
+                    a.update()
+                    .where(a.c.action_id == action_id, a.c.state != ActionState.DONE.value)
+                    .values(
+                        state=ActionState.FAILED.value,
+                        error=error[:_MAX_ERROR_CHARS],
+                        updated=now,
+                    )
+                )
+            for state in states:
+                self._put_ticket(conn, state)
+            if release:
+                t = s.ticket_lease
+                conn.execute(
+                    t.update()
+                    .where(
+                        t.c.ticket_key == lease.key,
+                        t.c.owner == lease.owner,
+                        t.c.epoch == lease.epoch,
+                    )
+                    .values(lease_until=self._now_sql())
+                )
 
     def _load_action(self, conn: Connection, action_id: str) -> ActionRecord:
         row = conn.execute(sa.select(s.action).where(s.action.c.action_id == action_id)).first()
@@ -506,6 +775,9 @@ def _ticket_from_row(row: Any) -> TicketState:
         status=row["status"],
         waiting_since=row["waiting_since"],
         category=row["category"],
+        failures=int(row["failures"] or 0),
+        parked_until=row["parked_until"],
+        last_error=row["last_error"] or "",
     )
 
 
@@ -521,4 +793,5 @@ def _action_from_row(row: Any) -> ActionRecord:
         created=row["created"],
         updated=row["updated"],
         error=row["error"],
+        ticket_id=row["ticket_id"] or "",
     )

@@ -1,0 +1,224 @@
+"""The ledger executor, one situation per test: fresh intents, resumed intents (marker
+check first), moves that do not block, records recovered across a move, poison
+isolation, and the transaction budget per ticket."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from service_fakes import BOT_ID, FakeClock, FakeDesk, Fault, make_service
+from structlog.testing import capture_logs
+
+from routerbot.domain import AuthorRole, Comment
+from routerbot.errors import AmbiguousWrite, ServerError
+from routerbot.ports import ActionState, TicketSnapshot
+from routerbot.service import Outcome, TriageService, marker_for
+from routerbot.store import SqlStateStore, open_store
+
+
+def _snap(desk: FakeDesk, key: str) -> TicketSnapshot:
+    return desk.get(key)
+
+
+def _reads(desk: FakeDesk) -> int:
+    return desk.reads
+
+
+def test_fresh_intents_are_acted_on_without_reading_the_ticket_again(
+    desk: FakeDesk, service: TriageService
+) -> None:
+    desk.add("LG-1", "Comment vous contacter ?")
+    snap = _snap(desk, "LG-1")
+    before = desk.reads
+    assert service.handle(snap).outcome == Outcome.DONE
+    assert desk.reads == before  # the polled snapshot was enough
+    assert desk.write_ops() == ["post_comment", "save_record"]
+
+
+def test_an_ordinary_ticket_costs_at_most_three_write_transactions(
+    desk: FakeDesk, service: TriageService, store: SqlStateStore
+) -> None:
+    desk.add("LG-2", "Comment vous contacter ?")
+    snap = _snap(desk, "LG-2")
+    service.prefetch(["LG-2"])
+    service._sent_last_hour()  # the hourly count is read once per few seconds, not per ticket
+    begins: list[str] = []
+
+    def count(conn: object) -> None:
+        begins.append("tx")
+
+    sa.event.listen(store._engine, "begin", count)
+    try:
+        assert service.handle(snap).outcome == Outcome.DONE
+    finally:
+        sa.event.remove(store._engine, "begin", count)
+    # open (lease + ledger + intents), the fence check right before the POST, settle
+    assert len(begins) <= 3, begins
+
+
+def test_an_intent_from_an_earlier_run_is_checked_on_the_ticket_before_acting(
+    desk: FakeDesk, service: TriageService, store: SqlStateStore
+) -> None:
+    desk.add("LG-3", "Comment vous contacter ?")
+    desk.faults.append(Fault("post_comment", AmbiguousWrite("reset"), after_commit=True))
+    assert service.handle(_snap(desk, "LG-3")).outcome == Outcome.PENDING
+    snap = _snap(desk, "LG-3")
+    reads = desk.reads
+    assert service.handle(snap).handled
+    assert desk.reads == reads + 1  # one fresh read for the marker check
+    assert len(desk.public_bot_comments("LG-3")) == 1
+    assert all(a.state is ActionState.DONE for a in store.actions_for("LG-3"))
+
+
+def test_a_marker_pasted_by_the_customer_does_not_count_as_the_bots_reply(
+    desk: FakeDesk, service: TriageService, store: SqlStateStore
+) -> None:
+    desk.add("LG-4", "Comment vous contacter ?")
+    desk.faults.append(Fault("post_comment", AmbiguousWrite("timeout")))  # not committed
+    assert service.handle(_snap(desk, "LG-4")).outcome == Outcome.PENDING
+    [rec] = store.actions_for("LG-4")
+    ticket = desk.tickets["LG-4"]
+    forged = Comment("c-forged", AuthorRole.CUSTOMER, f"voir {marker_for(rec.action_id)}", True)
+    desk.tickets["LG-4"] = ticket.__class__(
+        **{**{f: getattr(ticket, f) for f in ticket.__dataclass_fields__}, "comments": (forged,)}
+    )
+    service.handle(_snap(desk, "LG-4"), force=True)
+    assert len(desk.public_bot_comments("LG-4")) == 1  # the reply was really sent
+
+
+def test_a_pending_move_does_not_stop_the_next_tickets(
+    clock: FakeClock, store: SqlStateStore
+) -> None:
+    desk = FakeDesk(clock, move_polls=3)
+    svc = make_service(desk, store, clock)
+    desk.add("LG-5", "Je suis agent DDPP, comment vous contacter ?")
+    desk.add("LG-6", "Comment vous contacter ?")
+    first = svc.handle(_snap(desk, "LG-5"))
+    assert first.outcome == Outcome.MOVING and not first.handled
+    second = svc.handle(_snap(desk, "LG-6"))
+    assert second.outcome == Outcome.DONE  # handled while the move is still running
+    assert desk.write_ops() == ["move", "post_comment", "save_record"]
+    results = []
+    while svc.moving:
+        results += svc.resume_moves(due_only=False)
+    [done] = [r for r in results if r.outcome != Outcome.MOVING]
+    assert done.outcome == Outcome.DONE and done.key.startswith("SD4-")
+    # the rest of the moved ticket's plan ran once, after the confirmation
+    assert desk.write_ops() == [
+        "move",
+        "post_comment",
+        "save_record",
+        "post_comment",
+        "save_record",
+    ]
+    assert desk.tickets[done.key].request_type == "87"  # set with the record, one write
+
+
+def test_a_move_left_pending_by_a_stop_is_confirmed_not_submitted_again(
+    clock: FakeClock, store: SqlStateStore
+) -> None:
+    desk = FakeDesk(clock, move_polls=2)
+    svc = make_service(desk, store, clock)
+    desk.add("LG-7", "Je suis agent DDPP, comment vous contacter ?")
+    assert svc.handle(_snap(desk, "LG-7")).outcome == Outcome.MOVING
+    [pending] = svc.release_moves()  # SIGTERM: give the lease back
+    assert pending.outcome == Outcome.PENDING
+    other = make_service(desk, store, clock, owner="replica-b")
+    result = other.handle(_snap(desk, "LG-7"))
+    while other.moving:
+        result = other.resume_moves(due_only=False)[-1] if other.moving else result
+    assert desk.write_ops().count("move") == 1
+    assert len(desk.public_bot_comments(desk.moved["LG-7"])) == 1
+
+
+def test_record_lost_after_a_move_is_recovered_under_the_new_key_with_its_follow_up(
+    desk: FakeDesk, service: TriageService, store: SqlStateStore, clock: FakeClock
+) -> None:
+    """Issue 11 item 1: the ledger rows sit under the old key; the ticket is found
+    under its new key and still gets its label, record, waiting state and reminder."""
+    desk.add("LG-8", "Je suis agent DDPP, erreur de connexion")
+    for _ in range(5):
+        desk.faults.append(Fault("save_record", ServerError("503", status=503)))
+    first = service.handle(_snap(desk, "LG-8"))
+    assert first.outcome == Outcome.PENDING
+    new_key = desk.moved["LG-8"]
+    assert "routerbot" not in desk.tickets[new_key].labels
+    desk.faults.clear()
+    service.handle(_snap(desk, new_key))
+    assert "routerbot" in desk.tickets[new_key].labels
+    assert desk.records[new_key].state == "waiting_browser"
+    waiting = [s.key for s in store.waiting_tickets()]
+    assert new_key in waiting and "LG-8" not in waiting
+    clock.sleep(timedelta(days=3, hours=1).total_seconds())
+    [state] = [s for s in store.waiting_tickets() if s.key == new_key]
+    reminder = service.follow_up(state)
+    assert reminder is not None and reminder.executed == ["reply:reminder"]
+    assert len(desk.public_bot_comments(new_key)) == 2
+
+
+def test_waiting_tickets_are_rediscovered_from_the_ticket_after_losing_the_store(
+    desk: FakeDesk, clock: FakeClock, tmp_path: object
+) -> None:
+    """Issue 11 item 3: the follow-up survives a lost database and is sent once."""
+    first_store = open_store("sqlite://", clock=clock)
+    first = make_service(desk, first_store, clock)
+    desk.add("LG-9", "Erreur de connexion")
+    first.handle(_snap(desk, "LG-9"))
+    first_store.close()
+    clock.sleep(timedelta(days=3, hours=1).total_seconds())
+    fresh_store = open_store("sqlite://", clock=clock)  # lost: an empty database
+    second = make_service(desk, fresh_store, clock, owner="replica-b")
+    for snap in desk.poll(None):
+        second.handle(snap)
+    [state] = fresh_store.waiting_tickets()
+    assert state.key == "LG-9" and state.asks == 1
+    result = second.follow_up(state)
+    assert result is not None and result.executed == ["reply:reminder"]
+    assert second.follow_up(fresh_store.waiting_tickets()[0]) is None
+    assert len(desk.public_bot_comments("LG-9")) == 2  # the question and one reminder
+    fresh_store.close()
+
+
+def test_a_ticket_that_keeps_failing_is_parked_and_the_others_go_on(
+    desk: FakeDesk, service: TriageService, store: SqlStateStore
+) -> None:
+    desk.add("LG-10", "Comment vous contacter ?")
+    desk.add("LG-11", "Comment vous contacter ?")
+    broken = TicketSnapshot(desk.tickets["LG-10"], error="ServerError: 500 on comments")
+    outcomes = [service.handle(broken).outcome for _ in range(3)]
+    assert outcomes == [Outcome.PENDING, Outcome.PENDING, Outcome.PARKED]
+    assert Outcome.PARKED.handled  # the cursor moves on
+    assert service.handle(_snap(desk, "LG-11")).outcome == Outcome.DONE
+    [parked] = store.parked_tickets()
+    assert parked.key == "LG-10" and parked.failures == 3 and "500" in parked.last_error
+    assert service.metrics.value("routerbot_tickets_parked_total") == 1
+    # an operator retries it (`routerbot parked --retry LG-10`): handled at once
+    assert store.unpark("LG-10")
+    assert service.handle(_snap(desk, "LG-10")).outcome == Outcome.DONE
+    assert store.parked_tickets() == []
+
+
+def test_the_bots_own_write_is_neither_logged_nor_counted_again(
+    desk: FakeDesk, service: TriageService
+) -> None:
+    desk.add("LG-12", "Comment vous contacter ?")
+    with capture_logs() as logs:
+        service.handle(_snap(desk, "LG-12"))
+        service.handle(_snap(desk, "LG-12"))  # seen again: `updated` moved by the bot
+    assert [e["event"] for e in logs].count("ticket.triaged") == 1
+
+
+def test_an_action_that_keeps_failing_ambiguously_goes_to_a_human(
+    desk: FakeDesk, service: TriageService, store: SqlStateStore
+) -> None:
+    desk.add("LG-13", "Comment vous contacter ?")
+    for _ in range(5):
+        desk.faults.append(Fault("post_comment", AmbiguousWrite("timeout")))
+    for _ in range(5):
+        service.handle(_snap(desk, "LG-13"), force=True)
+    result = service.handle(_snap(desk, "LG-13"), force=True)
+    assert result.failed == ["reply:faq:nous-contacter"]
+    [rec] = store.actions_for("LG-13")
+    assert rec.state is ActionState.FAILED and "gave up" in rec.error
+    assert BOT_ID  # the fake's account
