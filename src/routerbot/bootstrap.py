@@ -22,7 +22,7 @@ from typing import Any
 
 from routerbot.config import RoutingConfig, load_config
 from routerbot.daemon import ConfigSource, Daemon
-from routerbot.errors import ConfigError, StateStoreError
+from routerbot.errors import StateStoreError
 from routerbot.observability import (
     Health,
     Metrics,
@@ -32,22 +32,15 @@ from routerbot.observability import (
     redactor,
 )
 from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock, TicketHistorySource
+from routerbot.routing_file import RoutingFile, locate
 from routerbot.service import TriageService
 from routerbot.settings import DEFAULT_STATE_URL, Settings
 
-DEFAULT_ROUTING_FILE = Path("config/routing.toml")
 
-
-def resolve_routing_file(path: Path) -> Path:
-    """The routing file to load: as given, or — for the default relative path when the
-    current directory has none — the copy shipped beside the package's sources."""
-    if path.is_file():
-        return path
-    if not path.is_absolute() and path == DEFAULT_ROUTING_FILE:
-        shipped = Path(__file__).resolve().parents[2] / DEFAULT_ROUTING_FILE
-        if shipped.is_file():
-            return shipped
-    raise ConfigError([f"ROUTERBOT_ROUTING_FILE: {path} does not exist"], source="settings")
+def resolve_routing_file(settings: Settings, option: str | Path | None = None) -> RoutingFile:
+    """The routing file by the one rule (``routerbot.routing_file``): ``--config`` >
+    ``ROUTERBOT_ROUTING_FILE`` > ``./config/routing.toml`` > the packaged default."""
+    return locate(option, settings.routing_file)
 
 
 @dataclass
@@ -192,11 +185,13 @@ def build_app(
     config: RoutingConfig | None = None,
     metrics: Metrics | None = None,
     adapter_options: dict[str, Any] | None = None,
+    routing: RoutingFile | None = None,
 ) -> App:
     """Wire adapter + store + config + metrics + logger. Raises ``ConfigError`` early.
 
     ``adapter_options`` are extra keyword arguments for ``JiraServiceDesk`` (the demo
-    shortens the bulk-move polling interval)."""
+    shortens the bulk-move polling interval). ``routing`` is the routing file a
+    command's ``--config`` chose; without it the one rule picks it from the settings."""
     clock = clock or SystemClock()
     metrics = metrics or Metrics()
     log = get_logger("routerbot")
@@ -209,7 +204,9 @@ def build_app(
     source: ConfigSource | None = None
     routing_file: Path | None = None
     if config is None:
-        routing_file = resolve_routing_file(settings.routing_file)
+        chosen = routing or resolve_routing_file(settings)
+        routing_file = chosen.path
+        log.info("config.loading", routing_file=str(chosen.path), routing_from=chosen.origin.value)
         source = ConfigSource(routing_file, load_config)
         config = source.load()
     closers: list[Any] = []

@@ -61,7 +61,10 @@ class Settings(BaseSettings):
     state_url: str = Field(DEFAULT_STATE_URL, description="SQLAlchemy URL of the state store")
     poll_seconds: float = Field(60.0, gt=0, description="Seconds between two polls")
     dry_run: bool = Field(False, description="Decide and log, write nothing to Jira")
-    routing_file: Path = Field(Path("config/routing.toml"), description="Routing rules (TOML)")
+    routing_file: Path | None = Field(
+        None,
+        description="Routing rules (TOML); unset: ./config/routing.toml, else the packaged default",
+    )
     metrics_port: int = Field(9108, ge=0, le=65535, description="/metrics port; 0 disables")
     metrics_host: str = Field("0.0.0.0", description="Address the metrics server binds")  # noqa: S104
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")

@@ -26,7 +26,7 @@ def test_defaults_need_no_configuration() -> None:
     assert settings.poll_seconds == 60
     assert settings.metrics_port == 9108
     assert settings.state_url == DEFAULT_STATE_URL
-    assert settings.routing_file == Path("config/routing.toml")
+    assert settings.routing_file is None  # the one rule picks the file (routing_file.py)
     assert settings.dry_run is False
     assert settings.replica_id  # hostname-pid
 

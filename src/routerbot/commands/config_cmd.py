@@ -1,4 +1,5 @@
-"""``routerbot check-config [PATH]``: validate a routing file, print OK or every error."""
+"""``routerbot check-config [PATH | --config PATH]``: validate a routing file, print OK or
+every error."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import argparse
 import sys
 from typing import Any
 
-DEFAULT_CONFIG = "config/routing.toml"
+from routerbot.commands import add_config_option, routing_for
 
 EPILOG = """examples:
-  routerbot check-config                          checks config/routing.toml
-  routerbot check-config /etc/routerbot/routing.toml
-  routerbot check-config config/routing.toml --tickets history.jsonl
+  routerbot check-config                          the file the daemon would load
+  routerbot check-config --config /etc/routerbot/routing.toml
+  routerbot check-config my-routing.toml --tickets history.jsonl
+
+Without a path: ROUTERBOT_ROUTING_FILE, else ./config/routing.toml, else the packaged
+default (the first line on stderr says which).
 
 Exit code 0 when the file is valid, 2 when it is not (every problem is listed with
 its TOML path and line).
@@ -27,7 +31,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", nargs="?", default=DEFAULT_CONFIG, help="the routing file")
+    p.add_argument("path", nargs="?", default=None, help="the routing file (same as --config)")
+    add_config_option(p)
     p.add_argument(
         "--tickets",
         metavar="FILE.jsonl",
@@ -40,14 +45,20 @@ def run(args: argparse.Namespace) -> int:
     from routerbot.config import load_config  # noqa: PLC0415 - keep --help fast
     from routerbot.errors import ConfigError  # noqa: PLC0415
 
+    if args.path and args.config and args.path != args.config:
+        from routerbot.errors import InputError  # noqa: PLC0415
+
+        raise InputError("give the routing file once: PATH or --config PATH")
+    args.config = args.config or args.path
+    path = routing_for(args).path
     try:
-        config = load_config(args.path)
+        config = load_config(path)
     except ConfigError as exc:
-        print(f"{args.path}: {'; '.join(exc.problems)}", file=sys.stderr)
+        print(f"{path}: {'; '.join(exc.problems)}", file=sys.stderr)
         return 2
     examples = sum(len(f.examples) for f in config.faq.values())
     cat_examples = sum(len(c.examples) for c in config.categories.values())
-    print(f"OK {args.path} (sha256 {config.config_hash[:12]})")
+    print(f"OK {path} (sha256 {config.config_hash[:12]})")
     for cat, cc in config.categories.items():
         print(f"  category {cat.value:<22} → {cc.target}")
     print(f"  FAQ entries: {len(config.faq)}; examples: {examples} (categories: {cat_examples})")

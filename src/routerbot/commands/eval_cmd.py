@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from routerbot.config import RoutingConfig
     from routerbot.evaluation import EvalReport
 
-DEFAULT_CONFIG = "config/routing.toml"
+from routerbot.commands import add_config_option, routing_for
 
 EPILOG = """examples:
   routerbot eval tests/data/tickets-dev.jsonl
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The eval arguments (kept apart so other options can be added beside them)."""
     p.add_argument("file", help="tickets in the ROUTING.md JSON Lines format")
-    p.add_argument("--config", default=DEFAULT_CONFIG, help="routing file (default: %(default)s)")
+    add_config_option(p)
     p.add_argument("--decisions", metavar="OUT.jsonl", help="write one decision per line here")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument(
@@ -59,7 +59,8 @@ def load(args: argparse.Namespace) -> tuple[RoutingConfig, EvalReport]:
     from routerbot.evaluation import evaluate  # noqa: PLC0415
     from routerbot.labelled import read_labelled  # noqa: PLC0415
 
-    config = load_config(args.config)
+    args.routing = routing_for(args)
+    config = load_config(args.routing.path)
     return config, evaluate(read_labelled(args.file), config)
 
 
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return 0 if all(report.passes().values()) else 1
     print(render_table(report), end="")
     if changes is not None and metrics is not None:
-        print(f"\nold: {args.compare_config}   new: {args.config}")
+        print(f"\nold: {args.compare_config}   new: {args.routing.path}")
         print(compare.render_metric_changes(metrics))
         print(compare.render_changes(changes, len(report.results)), end="")
     return 0 if all(report.passes().values()) else 1

@@ -13,6 +13,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from routerbot.commands import add_config_option, routing_for
+
 if TYPE_CHECKING:  # pragma: no cover
     from routerbot.config import RoutingConfig
     from routerbot.ports import TicketHistorySource
@@ -20,8 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
 EXPORT_EPILOG = """examples:
   routerbot export --jql 'project in (OPE, SD) AND resolved >= -90d' history.jsonl
   routerbot export --jql 'project = OPE AND resolved >= -30d' history.jsonl --limit 200
-  routerbot eval history.jsonl                        backtest the current routing.toml
-  routerbot eval history.jsonl --compare-config old.toml
+  routerbot eval history.jsonl --config routing.toml   backtest the file you edited
+  routerbot eval history.jsonl --config routing.toml --compare-config old.toml
 
 Each line is the ticket as the customer filed it (original portal and form, the
 customer's first messages) with "expected" read from the history: the final request
@@ -54,12 +56,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     export.add_argument("--jql", required=True, help="which tickets (a bounded JQL query)")
     export.add_argument("out", metavar="OUT.jsonl", help="file to write ('-' for stdout)")
     export.add_argument("--limit", type=int, default=None, metavar="N", help="at most N tickets")
-    export.add_argument(
-        "--config",
-        default=None,
-        metavar="PATH",
-        help="routing.toml giving categories and FAQ answers (default: ROUTERBOT_ROUTING_FILE)",
-    )
+    add_config_option(export)
     export.set_defaults(func=run_export)
 
     report = sub.add_parser(
@@ -76,12 +73,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--days", type=int, default=30, metavar="N", help="window without --jql (default 30)"
     )
     report.add_argument("--limit", type=int, default=None, metavar="N", help="at most N tickets")
-    report.add_argument(
-        "--config",
-        default=None,
-        metavar="PATH",
-        help="routing.toml (default: ROUTERBOT_ROUTING_FILE)",
-    )
+    add_config_option(report)
     report.set_defaults(func=run_report)
 
 
@@ -94,7 +86,7 @@ def _connect(args: argparse.Namespace) -> tuple[TicketHistorySource, RoutingConf
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
     settings = load_settings()
-    config = load_config(args.config or settings.routing_file)
+    config = load_config(routing_for(args, settings).path)
     return build_history_source(settings, config), config
 
 

@@ -7,12 +7,17 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from routerbot.commands import add_config_option, routing_for
+
 RUN_EPILOG = """examples:
   routerbot run                          poll forever (settings from ROUTERBOT_* variables)
   routerbot run --once                   one poll and follow-up, then exit (cron, tests)
   ROUTERBOT_DRY_RUN=true routerbot run   shadow mode: decide and log, write nothing
   routerbot run --dry-run --once         the same, once
+  routerbot run --config /etc/routerbot/routing.toml
 
+The routing file: --config, else ROUTERBOT_ROUTING_FILE, else ./config/routing.toml,
+else the packaged default (the config.loading log line says which).
 SIGTERM or Ctrl-C finishes the ticket in hand and exits 0.
 /healthz, /readyz and /metrics are served on ROUTERBOT_METRICS_PORT (9108; 0 disables).
 """
@@ -21,6 +26,7 @@ DEMO_EPILOG = """examples:
   routerbot demo                  seeded sandbox, 3 cycles, prints what the bot did
   routerbot demo --cycles 5       more polls (the last ones should change nothing)
   routerbot demo --verbose        also show the JSON log lines on stderr
+  routerbot demo --config my-routing.toml   the demo on your routing rules
 
 Needs no configuration: the sandbox runs in-process on a free 127.0.0.1 port, the
 state lives in a temporary SQLite file, nothing outside is touched.
@@ -41,6 +47,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     run.add_argument(
         "--dry-run", action="store_true", help="decide and log only (ROUTERBOT_DRY_RUN=true)"
     )
+    add_config_option(run)
     run.set_defaults(func=run_daemon)
 
     demo = sub.add_parser(
@@ -54,6 +61,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     demo.add_argument("--cycles", type=int, default=3, help="number of polls (default 3)")
     demo.add_argument("--verbose", action="store_true", help="log lines (JSON) on stderr")
+    add_config_option(demo)
     demo.set_defaults(func=run_demo)
 
 
@@ -67,7 +75,7 @@ def run_daemon(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {"dry_run": True} if args.dry_run else {}
     settings = load_settings(**overrides)
     configure_logging_for(settings)
-    app = build_app(settings)
+    app = build_app(settings, routing=routing_for(args, settings, say=False))
     try:
         app.start_metrics_server()
         return app.daemon.run(once=args.once)
@@ -166,6 +174,7 @@ def run_demo(args: argparse.Namespace) -> int:  # noqa: PLR0915  # one linear st
     from routerbot.settings import Settings  # noqa: PLC0415
 
     cycles = max(1, args.cycles)
+    routing = routing_for(args)
     sandbox = SandboxServer(SandboxModel.seeded())
     sandbox.start()
     configure_logging(
@@ -188,7 +197,7 @@ def run_demo(args: argparse.Namespace) -> int:  # noqa: PLR0915  # one linear st
                 poll_seconds=1.0,
                 replica_id="demo",
             )
-            app = build_app(settings, adapter_options={"move_poll_interval": 0.05})
+            app = build_app(settings, adapter_options={"move_poll_interval": 0.05}, routing=routing)
             rows: dict[str, _Row] = {}
             alias: dict[str, str] = {}
             answered: list[tuple[str, str]] = []
@@ -226,6 +235,7 @@ def run_demo(args: argparse.Namespace) -> int:  # noqa: PLR0915  # one linear st
 
     ordered = sorted(rows.values(), key=lambda r: _key_order(r.key))
     print(f"routerbot demo: {cycles} poll cycle(s) against the seeded JSM sandbox over HTTP")
+    print(routing.describe())
     print()
     print(_table(ordered))
     print()

@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-DEFAULT_CONFIG = "config/routing.toml"
+from routerbot.commands import add_config_option, routing_for
 
 EPILOG = """examples:
   routerbot triage --file ticket.json                 checklist for a ticket file
   routerbot triage --file ticket.json --json          the decision as JSON
   routerbot triage EXPC-123                           a live ticket (dry run)
   routerbot triage EXPC-123 --apply                   ... and carry the actions out
+  routerbot triage --file ticket.json --config my-routing.toml
 
 A ticket file holds one ticket in the ROUTING.md format (the object of one line of a
 labelled JSONL file; "expected" is ignored).
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument("key", nargs="?", help="a live ticket key (needs the service settings)")
     p.add_argument("--file", help="a ticket as a JSON file (ROUTING.md format)")
-    p.add_argument("--config", default=DEFAULT_CONFIG, help="routing file (default: %(default)s)")
+    add_config_option(p)
     p.add_argument("--json", action="store_true", help="print the decision as JSON")
     p.add_argument("--apply", action="store_true", help="with KEY: carry the actions out")
     p.set_defaults(func=run)
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
         if args.apply:
             raise InputError("--apply needs a live ticket KEY, not --file")
-        config = load_config(args.config)
+        config = load_config(routing_for(args).path)
         decision = decide(_read_ticket_file(args.file), config)
         executed: list[str] | None = None
     else:
@@ -79,12 +80,10 @@ def _triage_live(args: argparse.Namespace) -> tuple[Any, list[str]]:
     from routerbot.bootstrap import build_app, configure_logging_for  # noqa: PLC0415
     from routerbot.settings import load_settings  # noqa: PLC0415
 
-    overrides: dict[str, Any] = {}
-    if args.config != DEFAULT_CONFIG:
-        overrides["routing_file"] = Path(args.config)
-    settings = load_settings(**overrides)
+    settings = load_settings()
+    routing = routing_for(args, settings)
     configure_logging_for(settings)  # to stderr: the checklist on stdout stays clean
-    app = build_app(settings)
+    app = build_app(settings, routing=routing)
     try:
         result = app.service.triage(args.key, apply=args.apply)
     finally:

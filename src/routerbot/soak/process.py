@@ -15,9 +15,9 @@ from pathlib import Path
 def routing_file_for_load(directory: Path, *, per_hour: int = 10_000) -> Path:
     """A copy of the shipped routing file whose global reply cap (a runaway breaker
     meant for production rates) does not trip under a synthetic load."""
-    from routerbot.bootstrap import DEFAULT_ROUTING_FILE, resolve_routing_file  # noqa: PLC0415
+    from routerbot.routing_file import packaged_routing_file  # noqa: PLC0415
 
-    text = resolve_routing_file(DEFAULT_ROUTING_FILE).read_text(encoding="utf-8")
+    text = packaged_routing_file().read_text(encoding="utf-8")
     text = re.sub(
         r"(?m)^max_public_replies_per_hour\s*=\s*\d+",
         f"max_public_replies_per_hour = {per_hour}",
