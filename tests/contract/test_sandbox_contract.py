@@ -71,7 +71,7 @@ def check(
 
 @pytest.fixture
 def sb(sandbox_factory: Any) -> Any:
-    model = SandboxModel.seeded()
+    model = SandboxModel.seeded(move_polls=3)  # every bulk-move stage is seen
     model.load_rows(
         [
             {

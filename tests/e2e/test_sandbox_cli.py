@@ -109,3 +109,23 @@ def test_bad_arguments_exit_2_with_one_line(args: list[str], message: str) -> No
     assert done.returncode == 2
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_latency_flag_holds_requests_and_makes_moves_take_seconds(running: list) -> None:
+    proc, env = start("--latency-ms", "300", "--jitter-ms", "0", "--move-seconds", "1-3")
+    running.append(proc)
+    assert proc.stdout is not None
+    assert "latency: 300 ms +/- 0 ms; bulk moves take 1-3 s" in proc.stdout.readline()
+    auth = (env["ROUTERBOT_JIRA_EMAIL"], env["ROUTERBOT_JIRA_API_TOKEN"])
+    r = requests.get(f"{env['ROUTERBOT_JIRA_URL']}/rest/api/3/myself", auth=auth, timeout=10)
+    assert r.status_code == 200
+    assert r.elapsed.total_seconds() >= 0.3  # a lower bound: the latency was applied
+
+
+def test_bad_move_seconds_exit_2_with_one_line() -> None:
+    done = subprocess.run(
+        [*CMD, "--move-seconds", "3-1"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 2
+    assert "--move-seconds" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -69,7 +69,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def small(sandbox_factory: Callable[..., Any], clock: FakeClock) -> Any:
     """Four tickets at known times: OPE-1..3 (desk 3) and SD-1 (desk 4)."""
-    model = SandboxModel(clock=clock)
+    model = SandboxModel(clock=clock, move_polls=3, move_seconds=5.0)
     t0 = clock.now()
     model.load_rows(
         [

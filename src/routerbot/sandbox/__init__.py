@@ -8,8 +8,8 @@ Used by the demo, by support leads, and as the main fake in tests::
         ...  # point the Jira adapter at sb.url with (sb.email, sb.token)
 """
 
-from routerbot.sandbox.faults import FaultPlan
+from routerbot.sandbox.faults import FaultPlan, Latency
 from routerbot.sandbox.model import SandboxApiError, SandboxModel
 from routerbot.sandbox.server import SandboxServer
 
-__all__ = ["FaultPlan", "SandboxApiError", "SandboxModel", "SandboxServer"]
+__all__ = ["FaultPlan", "Latency", "SandboxApiError", "SandboxModel", "SandboxServer"]

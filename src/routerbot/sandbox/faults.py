@@ -25,6 +25,10 @@ Scripts take precedence over rates: ``plan.script("POST /rest/servicedeskapi/req
 /comment", ["drop-after-write", "ok"])`` makes the next two matching requests fail that
 way in order (``*`` matches anything, ``/`` included); once the list is used up the
 rates apply again.
+
+:class:`Latency` is the other half of realism: every API request waits ``ms`` ± ``jitter``
+milliseconds before it is handled (``routerbot sandbox --latency-ms 100``), as a request
+to Jira Cloud over the internet does.
 """
 
 from __future__ import annotations
@@ -160,3 +164,33 @@ class FaultPlan:
             "hang_seconds": self.hang_seconds,
             "scripts": pending,
         }
+
+
+@dataclass
+class Latency:
+    """The added round-trip time of each API request: ``ms`` ± ``jitter_ms`` (uniform;
+    a quarter of ``ms`` when not given), never below zero. Thread-safe and deterministic
+    for a seed."""
+
+    ms: float = 0.0
+    jitter_ms: float | None = None
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.ms < 0 or (self.jitter_ms is not None and self.jitter_ms < 0):
+            raise InputError("latency and jitter must be >= 0 ms")
+        self._rng = random.Random(self.seed)  # noqa: S311 - simulation, not security
+        self._lock = threading.Lock()
+
+    @property
+    def spread_ms(self) -> float:
+        return self.ms / 4 if self.jitter_ms is None else self.jitter_ms
+
+    def draw(self) -> float:
+        """Seconds to hold the next request (0 when no latency is configured)."""
+        if self.ms <= 0 and not self.jitter_ms:
+            return 0.0
+        spread = self.spread_ms
+        with self._lock:
+            ms = self.ms + self._rng.uniform(-spread, spread)
+        return max(0.0, ms) / 1000.0

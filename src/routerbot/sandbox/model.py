@@ -16,13 +16,21 @@ Behaviours copied from Jira Cloud on purpose:
 * a request moved to another service desk gets a new key, the old key still resolves,
   and its request type is cleared (it belongs to the old desk) until set again;
 * the request type lives in ``customfield_10010`` (``vp-origin``); an issue without
-  one is not a customer request (servicedeskapi answers 404).
+  one is not a customer request (servicedeskapi answers 404);
+* a bulk move is a task: ``ENQUEUED``, then ``RUNNING``, then ``COMPLETE``, and the issue
+  changes desk and key only when it completes. How long that takes is ``move_seconds``
+  (one duration, or a ``(low, high)`` range drawn per task, as Jira's 1–3 s); ``0``, the
+  default, completes a task as soon as it is submitted. ``move_polls`` instead drives the
+  stages by polls (first poll ENQUEUED, second RUNNING, ``move_polls``-th COMPLETE), for
+  tests that look at every stage.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
+import random
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -279,6 +287,7 @@ class BulkTask:
     submitted_by: str
     created: datetime
     targets: dict[str, str]  # issue id -> target desk id
+    due: datetime | None = None  # completes at this instant (None: driven by polls only)
     invalid_count: int = 0
     polls: int = 0
     status: str = "ENQUEUED"
@@ -295,9 +304,16 @@ class SandboxModel:
     """An in-memory JSM site with the two Expadon portals.
 
     ``clock`` gives "now" for every timestamp (inject a fake in tests).
-    ``move_polls`` is how many polls of a bulk-move task it takes to complete it: the
-    first poll sees ENQUEUED, the next RUNNING, the third COMPLETE (a task also
-    completes by itself ``move_seconds`` after submission, polled or not).
+
+    Bulk-move tasks (see the module doc): ``move_seconds`` is how long one takes to
+    complete, polled or not — a number, or a ``(low, high)`` range drawn per task from
+    ``random.Random(move_seed)``; ``0`` completes it at submission. ENQUEUED lasts the
+    first quarter of that time, RUNNING the rest. With ``move_polls`` set, the stages
+    follow the polls instead (first poll ENQUEUED, second RUNNING, ``move_polls``-th
+    COMPLETE), and ``move_seconds`` (when above 0) still completes an unpolled task.
+
+    Pending tasks sit in a heap by due time: settling them on each access costs nothing
+    while none is due, however many moves were made.
     """
 
     def __init__(
@@ -307,16 +323,27 @@ class SandboxModel:
         token: str = DEFAULT_TOKEN,
         clock: Clock | None = None,
         time_zone: str = DEFAULT_TIME_ZONE,
-        move_polls: int = 3,
-        move_seconds: float = 5.0,
+        move_seconds: float | tuple[float, float] = 0.0,
+        move_polls: int | None = None,
+        move_seed: int | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock: Clock = clock or SystemClock()
         self.bot_email = email
         self.bot_token = token
         self.time_zone = time_zone
+        low, high = (
+            (float(move_seconds), float(move_seconds))
+            if isinstance(move_seconds, int | float)
+            else (float(move_seconds[0]), float(move_seconds[1]))
+        )
+        if not 0.0 <= low <= high:
+            raise ValueError(f"move_seconds must be >= 0 and low <= high, got {move_seconds!r}")
+        if move_polls is not None and move_polls < 1:
+            raise ValueError(f"move_polls must be at least 1, got {move_polls}")
+        self.move_seconds = (low, high)
         self.move_polls = move_polls
-        self.move_seconds = move_seconds
+        self._move_rng = random.Random(move_seed)  # noqa: S311 - simulation, not security
         self.desks = {d.id: d for d in DESKS}
         self.groups = {g.id: g for g in GROUPS}
         self.request_types = {r.id: r for r in REQUEST_TYPES}
@@ -331,6 +358,7 @@ class SandboxModel:
             self.issues: dict[str, Issue] = {}  # by id
             self._keys: dict[str, str] = {}  # key (current and old) -> id
             self.tasks: dict[str, BulkTask] = {}
+            self._due: list[tuple[datetime, int, str]] = []  # (due, seq, task id), a heap
             self._next_issue = 10100
             self._next_comment = 20000
             self._next_history = 30000
@@ -715,8 +743,17 @@ class SandboxModel:
             if not targets:
                 raise SandboxApiError(400, "Some of the issues in the issueIdsOrKeys are not valid")
             self._next_task += 1
-            task = BulkTask(str(self._next_task), actor.account_id, self.now(), targets)
+            now = self.now()
+            task = BulkTask(str(self._next_task), actor.account_id, now, targets)
+            low, high = self.move_seconds
+            seconds = low if low == high else self._move_rng.uniform(low, high)
+            if self.move_polls is None or seconds > 0:
+                task.due = now + timedelta(seconds=seconds)
             self.tasks[task.id] = task
+            if self.move_polls is None and seconds <= 0:
+                self._complete(task)  # no delay configured: done at once
+            elif task.due is not None:
+                heapq.heappush(self._due, (task.due, self._next_task, task.id))
             return task
 
     def poll_task(self, task_id: str) -> BulkTask:
@@ -725,18 +762,38 @@ class SandboxModel:
             if task is None:
                 raise SandboxApiError(404, f"Task {task_id} not found.")
             task.polls += 1
-            if task.status == "ENQUEUED" and task.polls > 1:
-                task.status, task.started, task.updated = "RUNNING", self.now(), self.now()
-            if task.status == "RUNNING" and task.polls >= self.move_polls:
-                self._complete(task)
+            self._settle_tasks()
+            if task.status == "COMPLETE":
+                return task
+            now = self.now()
+            if self.move_polls is not None:
+                if task.status == "ENQUEUED" and task.polls > 1:
+                    task.status, task.started, task.updated = "RUNNING", now, now
+                if task.status == "RUNNING" and task.polls >= self.move_polls:
+                    self._complete(task)
+            elif (
+                task.status == "ENQUEUED"
+                and task.due is not None
+                and now >= task.created + (task.due - task.created) / 4
+            ):
+                task.status, task.started, task.updated = "RUNNING", now, now
             return task
 
+    @property
+    def pending_tasks(self) -> int:
+        """Bulk-move tasks waiting on their due time (not complete yet)."""
+        with self.lock:
+            return len(self._due)
+
     def _settle_tasks(self) -> None:
+        """Complete the tasks whose time has come: only the due ones are looked at."""
+        if not self._due:
+            return
         now = self.now()
-        for task in self.tasks.values():
-            if task.status in ("ENQUEUED", "RUNNING") and now - task.created >= timedelta(
-                seconds=self.move_seconds
-            ):
+        while self._due and self._due[0][0] <= now:
+            _, _, task_id = heapq.heappop(self._due)
+            task = self.tasks[task_id]
+            if task.status in ("ENQUEUED", "RUNNING"):
                 self._complete(task)
 
     def _complete(self, task: BulkTask) -> None:

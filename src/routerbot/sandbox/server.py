@@ -1,12 +1,16 @@
 """The sandbox over real HTTP: Jira Cloud platform + servicedeskapi, faults, admin.
 
 ``SandboxServer(model, port=0).start()`` serves on 127.0.0.1 in a background thread
-(``http.server.ThreadingHTTPServer``; stdlib only). Every API route needs Basic auth
+(``http.server.ThreadingHTTPServer``; stdlib only). ``latency=Latency(100)`` holds each
+API request 100 ms ± 25 ms before handling it (outside the model lock, so concurrent
+clients overlap as they would against Jira); ``date_skew_seconds`` shifts the ``Date``
+header (a Jira whose clock disagrees with ours). Every API route needs Basic auth
 (``email:token``; the bot account by default, ``agent-token`` for agents and
 ``customer-token`` for customers) except ``serverInfo`` and ``servicedeskapi/info``.
 The admin routes under ``/_sandbox/`` need none and are not counted or faulted::
 
-    GET  /_sandbox/requests   counts by "METHOD /path/{template}", faults, early retries
+    GET  /_sandbox/requests   counts by "METHOD /path/{template}", faults, early retries,
+                              the most requests ever in flight at once
     GET  /_sandbox/state      every ticket (see SandboxModel.snapshot)
     POST /_sandbox/tickets    {"tickets": [ROUTING.md objects]} or JSON Lines text
     POST /_sandbox/comments   {"key", "body", "author": "customer|agent|bot", "public"}
@@ -39,7 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from routerbot.errors import InputError
 from routerbot.sandbox import jql
-from routerbot.sandbox.faults import FaultPlan
+from routerbot.sandbox.faults import FaultPlan, Latency
 from routerbot.sandbox.model import (
     REQUEST_TYPE_FIELD,
     Issue,
@@ -158,6 +162,8 @@ class RequestLog:
             self.faults: Counter[str] = Counter()
             self.deadlines: dict[str, tuple[float, str]] = {}
             self.early: list[dict[str, Any]] = []
+            self.in_flight = 0
+            self.in_flight_max = 0
 
     def arrive(self, client: str, template: str) -> None:
         now = time.time()
@@ -179,6 +185,16 @@ class RequestLog:
         with self.lock:
             self.faults[kind] += 1
 
+    def enter(self) -> None:
+        """An API request is being served (from arrival to the last byte of the answer)."""
+        with self.lock:
+            self.in_flight += 1
+            self.in_flight_max = max(self.in_flight_max, self.in_flight)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
     def must_wait(self, client: str, until: float, cause: str) -> None:
         with self.lock:
             self.deadlines[client] = (until, cause)
@@ -192,6 +208,7 @@ class RequestLog:
                 "faults": dict(self.faults),
                 "early_retries": list(self.early),
                 "early_retry_count": len(self.early),
+                "in_flight_max": self.in_flight_max,
             }
 
 
@@ -201,9 +218,16 @@ class RequestLog:
 class SandboxApp:
     """Routes and handlers; independent of the socket layer (tested through it)."""
 
-    def __init__(self, model: SandboxModel, faults: FaultPlan | None, base_url: str) -> None:
+    def __init__(
+        self,
+        model: SandboxModel,
+        faults: FaultPlan | None,
+        base_url: str,
+        latency: Latency | None = None,
+    ) -> None:
         self.model = model
         self.faults = faults or FaultPlan()
+        self.latency = latency or Latency()
         self.base = base_url
         self.log = RequestLog()
         self.routes: list[Route] = []
@@ -1304,6 +1328,7 @@ class _HttpServer(ThreadingHTTPServer):
     allow_reuse_address = True
     app: SandboxApp
     stopping: threading.Event
+    date_skew: float = 0.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1357,6 +1382,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         client = app.client_of(req, self.client_address[0])
         app.log.arrive(client, f"{req.method} {route.template}")
+        app.log.enter()
+        try:
+            self._serve_api(app, req, route, client)
+        finally:
+            app.log.leave()
+
+    def _serve_api(self, app: SandboxApp, req: Req, route: Route, client: str) -> None:
+        delay = app.latency.draw()
+        if delay > 0:
+            self.server.stopping.wait(delay)
         outcome = app.faults.draw(req.method, req.path)
         if outcome != "ok":
             if outcome == "drop-after-write" and req.method not in WRITE_METHODS:
@@ -1396,14 +1431,18 @@ class _Handler(BaseHTTPRequestHandler):
             now = time.time()
             if plan.date_form():
                 until = float(int(now + wait) + 1)
-                resp.headers["Retry-After"] = email.utils.formatdate(until, usegmt=True)
+                resp.headers["Retry-After"] = email.utils.formatdate(
+                    until + self.server.date_skew, usegmt=True
+                )
             else:
                 seconds = int(wait) if wait == int(wait) else int(wait) + 1
                 until = now + seconds
                 resp.headers["Retry-After"] = str(seconds)
             app.log.must_wait(client, until, f"{status} on {self.command} {route.template}")
             if status == 429:
-                reset = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(until + 60))
+                reset = time.strftime(
+                    "%Y-%m-%dT%H:%MZ", time.gmtime(until + 60 + self.server.date_skew)
+                )
                 resp.headers |= {
                     "X-RateLimit-Limit": "100",
                     "X-RateLimit-Remaining": "0",
@@ -1412,6 +1451,11 @@ class _Handler(BaseHTTPRequestHandler):
                     "X-RateLimit-NearLimit": "true",
                 }
         return resp
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header, shifted by the server's ``date_skew_seconds``."""
+        when = time.time() if timestamp is None else timestamp
+        return email.utils.formatdate(when + self.server.date_skew, usegmt=True)
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -1454,11 +1498,16 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         faults: FaultPlan | None = None,
+        *,
+        latency: Latency | None = None,
+        date_skew_seconds: float = 0.0,
     ) -> None:
         self.model = model if model is not None else SandboxModel.seeded()
         self.host = host
         self.port = port
         self._faults = faults
+        self._latency = latency
+        self.date_skew_seconds = date_skew_seconds
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.app: SandboxApp | None = None
@@ -1502,7 +1551,10 @@ class SandboxServer:
         host, port = httpd.server_address[:2]
         self.port = int(port)
         httpd.stopping = threading.Event()
-        self.app = SandboxApp(self.model, self._faults, f"http://{host!s}:{self.port}")
+        httpd.date_skew = self.date_skew_seconds
+        self.app = SandboxApp(
+            self.model, self._faults, f"http://{host!s}:{self.port}", self._latency
+        )
         httpd.app = self.app
         self._httpd = httpd
         self._thread = threading.Thread(
