@@ -22,7 +22,6 @@ from typing import Any
 
 from routerbot.config import RoutingConfig, load_config
 from routerbot.daemon import ConfigSource, Daemon
-from routerbot.errors import StateStoreError
 from routerbot.observability import (
     Health,
     Metrics,
@@ -121,19 +120,29 @@ def _jira(
 
 
 RATE_LIMIT_CURSOR = "jira_not_before"
+MAX_REQUESTS_IN_FLIGHT = 8
 
 
-def _rate_limit_gate(store: StateStore, log: Any) -> dict[str, Any]:
-    """Remember Jira's Retry-After in the state store, so that a restarted (or another)
-    replica sends nothing before it expires either."""
+def _flow_control(store: StateStore, clock: Clock, metrics: Metrics) -> dict[str, Any]:
+    """The Retry-After gate shared with every replica through the state store (re-read
+    before each burst of requests, so a restarted process or a standby that takes over
+    sends nothing before another one's Retry-After expires), the adaptive limit on
+    requests in flight, and the clock-skew gauge. ``build_app`` hands the service's stop
+    event to the gate and the limit, so that SIGTERM cuts every wait short."""
+    from routerbot.jsm.flow import AdaptiveLimit, GateStore, RetryAfterGate  # noqa: PLC0415
 
-    def remember(until: datetime) -> None:
-        try:
-            store.set_cursor(RATE_LIMIT_CURSOR, until)
-        except StateStoreError as exc:
-            log.warning("rate_limit.not_persisted", error=str(exc))
+    def load() -> datetime | None:
+        return store.get_cursor(RATE_LIMIT_CURSOR)
 
-    return {"not_before": store.get_cursor(RATE_LIMIT_CURSOR), "on_rate_limit": remember}
+    def save(until: datetime) -> None:
+        store.set_cursor(RATE_LIMIT_CURSOR, until)  # keeps the later instant
+
+    def repair(until: datetime) -> None:
+        store.reset_cursor(RATE_LIMIT_CURSOR, until)  # a fast clock's far-future instant
+
+    gate = RetryAfterGate(clock=clock, store=GateStore(load, save, repair))
+    limit = AdaptiveLimit(initial=4, maximum=MAX_REQUESTS_IN_FLIGHT)
+    return {"gate": gate, "limit": limit, "on_clock_skew": metrics.clock_skew.set}
 
 
 def configure_logging_for(settings: Settings) -> None:
@@ -214,7 +223,7 @@ def build_app(
         store = _open_store(settings, None if isinstance(clock, SystemClock) else clock)
         closers.append(store.close)
     if service_desk is None:
-        options = {**_rate_limit_gate(store, log), **(adapter_options or {})}
+        options = {**_flow_control(store, clock, metrics), **(adapter_options or {})}
         service_desk = _jira(settings, config, clock, metrics, options)
     health = Health(poll_seconds=settings.poll_seconds, clock=clock)
     service = TriageService(
@@ -227,6 +236,10 @@ def build_app(
         lease_seconds=settings.lease_seconds,
         dry_run=settings.dry_run,
     )
+    http = getattr(service_desk, "http", None)
+    for waiter in (getattr(http, "gate", None), getattr(http, "limit", None)):
+        if waiter is not None:
+            waiter.stop = service.stopping  # SIGTERM interrupts every wait for Jira
     daemon = Daemon(
         service,
         undo_job=_undo_job(service_desk, service, metrics, clock),

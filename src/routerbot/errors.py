@@ -13,8 +13,10 @@
     │   └── TransientError          worth retrying later
     │       ├── RateLimited         429 (or 503 with Retry-After): ``retry_after`` seconds
     │       ├── ServerError         5xx
+    │       ├── Interrupted         stopping (SIGTERM): the call was not sent
     │       └── ConnectionLost      timeout or dropped connection
     │           └── AmbiguousWrite  a write was sent but its outcome is unknown
+    │                               (``retry_after`` set when a 5xx carried one)
     └── StateStoreError             the state database failed
         └── LeaseLost               another replica owns the ticket now (fencing)
 
@@ -94,8 +96,18 @@ class ConnectionLost(TransientError):
     pass
 
 
+class Interrupted(TransientError):
+    """The process is stopping: a wait (Retry-After, backoff, a free slot) was cut short
+    and the call was not sent. Redo it after the restart."""
+
+
 class AmbiguousWrite(ConnectionLost):
-    """A write was sent and no answer came back: it may or may not have happened."""
+    """A write was sent and no answer came back: it may or may not have happened.
+    ``retry_after``: the wait a 5xx asked for (None when it asked none)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kw)  # type: ignore[arg-type]
 
 
 class StateStoreError(RouterbotError):

@@ -364,6 +364,11 @@ class Metrics:
             "Public replies deferred by the hourly breaker (answered later)",
             registry=r,
         )
+        self.clock_skew = Gauge(
+            "routerbot_clock_skew_seconds",
+            "Jira's Date header minus the local clock (checked once a minute; warned beyond 5 s)",
+            registry=r,
+        )
 
     def observe_api_call(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         """The adapter's ``on_response`` callback (``status`` 0 = no answer)."""

@@ -47,7 +47,15 @@ from jira import JIRA
 from routerbot.domain import Target, TicketHistory
 from routerbot.errors import Conflict, NotFound, ServiceDeskError, TransientError
 from routerbot.jsm import wire
-from routerbot.jsm.http import JiraHttp, OnResponse, RetryPolicy, Timeout, basic_auth_value
+from routerbot.jsm.flow import AdaptiveLimit, RetryAfterGate
+from routerbot.jsm.http import (
+    JiraHttp,
+    OnResponse,
+    RetryPolicy,
+    Timeout,
+    basic_auth_value,
+    lean_session,
+)
 from routerbot.ports import BotRecord, Clock, MoveProgress, MoveState, SystemClock, TicketSnapshot
 
 REQUEST_TYPE_SCHEMA = "com.atlassian.servicedesk:vp-origin"
@@ -113,6 +121,9 @@ class JiraServiceDesk:
         move_poll_interval: float = 1.0,
         not_before: datetime | None = None,
         on_rate_limit: Callable[[datetime], None] | None = None,
+        gate: RetryAfterGate | None = None,
+        limit: AdaptiveLimit | None = None,
+        on_clock_skew: Callable[[float], None] | None = None,
     ) -> None:
         if move_strategy not in MOVE_STRATEGIES:
             raise ValueError(f"move_strategy must be one of {MOVE_STRATEGIES}: {move_strategy!r}")
@@ -134,7 +145,7 @@ class JiraServiceDesk:
             max_retries=0,
             timeout=timeout,
         )
-        session: requests.Session = client._session
+        session: requests.Session = lean_session(client._session, self._url)
         if session_hook is not None:
             session_hook(session)
         self.http = JiraHttp(
@@ -147,6 +158,9 @@ class JiraServiceDesk:
             secrets=(api_token, basic_auth_value(email, api_token)),
             not_before=not_before,
             on_rate_limit=on_rate_limit,
+            gate=gate,
+            limit=limit,
+            on_clock_skew=on_clock_skew,
         )
         self._me: Mapping[str, Any] | None = None
         self._rt_field: str | None = None
