@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from routerbot.commands import add_config_option, routing_for
+
+EXIT_DEADLINE_SECONDS = 8.0  # after SIGTERM; systemd and the bars give 10 s
 
 RUN_EPILOG = """examples:
   routerbot run                          poll forever (settings from ROUTERBOT_* variables)
@@ -18,7 +23,9 @@ RUN_EPILOG = """examples:
 
 The routing file: --config, else ROUTERBOT_ROUTING_FILE, else ./config/routing.toml,
 else the packaged default (the config.loading log line says which).
-SIGTERM or Ctrl-C finishes the ticket in hand and exits 0.
+SIGTERM or Ctrl-C finishes the ticket in hand and exits 0, within 10 s whatever the
+process is waiting for (a Retry-After, a slow answer from Jira): a wait is cut short,
+and a request still hanging after 8 s is abandoned (its outcome is checked on restart).
 /healthz, /readyz and /metrics are served on ROUTERBOT_METRICS_PORT (9108; 0 disables).
 """
 
@@ -75,12 +82,38 @@ def run_daemon(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {"dry_run": True} if args.dry_run else {}
     settings = load_settings(**overrides)
     configure_logging_for(settings)
+    from routerbot.errors import Interrupted  # noqa: PLC0415
+
     app = build_app(settings, routing=routing_for(args, settings, say=False))
+    stopping: threading.Event = app.daemon.stopping
+    threading.Thread(
+        target=_exit_deadline, args=(stopping,), name="exit-deadline", daemon=True
+    ).start()
     try:
         app.start_metrics_server()
         return app.daemon.run(once=args.once)
+    except Interrupted:  # SIGTERM while start-up waited for Jira: a clean stop
+        if not stopping.is_set():
+            raise
+        return 0
     finally:
         app.close()
+
+
+def _exit_deadline(stopping: threading.Event) -> None:
+    """Once the daemon is asked to stop, give it ``EXIT_DEADLINE_SECONDS``; a job still
+    stuck then (a request Jira does not answer) is abandoned: the process exits, as after
+    a crash, and the ledger checks that request's outcome on the next start."""
+    stopping.wait()
+    time.sleep(EXIT_DEADLINE_SECONDS)
+    from routerbot.observability import get_logger  # noqa: PLC0415
+
+    get_logger("routerbot.daemon").error(
+        "daemon.exit_forced", after_s=EXIT_DEADLINE_SECONDS, detail="a job did not finish"
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 # --------------------------------------------------------------------------- demo
