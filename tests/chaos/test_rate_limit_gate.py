@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 from tests.chaos.harness import FAQ_TEXT, LOGIN_TEXT, ticket_row
+from tests.waiting import wait_until
 
 from routerbot.sandbox import FaultPlan, SandboxServer
 from routerbot.soak import DaemonProcess, routing_file_for_load
@@ -35,15 +36,6 @@ from routerbot.store import open_store
 
 GATE = "jira_not_before"
 EXIT_BAR = 10.0  # seconds from SIGTERM to the process gone
-
-
-def wait_until(pred: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 def faults_served(sb: SandboxServer, kind: str) -> int:
@@ -165,7 +157,7 @@ def test_sigterm_while_jira_does_not_answer_exits_within_10_s(
 def test_a_503_with_retry_after_on_a_write_holds_the_restarted_process(
     chaos_sandbox: Callable[..., SandboxServer], tmp_path: Path
 ) -> None:
-    plan = FaultPlan.parse("retry-after=8").script(
+    plan = FaultPlan.parse("retry-after=5").script(
         "POST /rest/servicedeskapi/request/*/comment", ["503"]
     )
     ticket_rows = rows("W503", 2)
@@ -187,10 +179,11 @@ def test_a_503_with_retry_after_on_a_write_holds_the_restarted_process(
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_a_standby_taking_over_waits_for_the_retry_after_the_leader_received(
     chaos_sandbox: Callable[..., SandboxServer], tmp_path: Path, pg_url: str
 ) -> None:
-    plan = FaultPlan.parse("retry-after=15").script(
+    plan = FaultPlan.parse("retry-after=10").script(
         "POST /rest/servicedeskapi/request/*/comment", ["429"]
     )
     ticket_rows = rows("SBY", 4)
@@ -205,7 +198,7 @@ def test_a_standby_taking_over_waits_for_the_retry_after_the_leader_received(
     sb.model.load_rows(ticket_rows)
     try:
         assert wait_until(lambda: faults_served(sb, "429") == 1, 30), leader.logs()[-2000:]
-        leader.kill()  # the leader dies behind a 15 s Retry-After; the standby takes over
+        leader.kill()  # the leader dies behind a 10 s Retry-After; the standby takes over
         assert wait_until(
             lambda: all("routerbot" in t["labels"] for t in sb.state["tickets"]), 90
         ), standby.logs()[-3000:]

@@ -12,6 +12,7 @@ import pytest
 import requests
 import responses
 from structlog.testing import capture_logs
+from tests.fakes import FakeClock
 
 from routerbot.errors import AmbiguousWrite, RateLimited
 from routerbot.jsm.adapter import JiraServiceDesk
@@ -22,19 +23,6 @@ BASE = "https://expadon2.atlassian.net"
 MYSELF = f"{BASE}/rest/api/2/myself"
 ME = {"accountId": "bot-1", "timeZone": "UTC"}
 COMMENT = f"{BASE}/rest/servicedeskapi/request/OPE-1/comment"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
 
 
 @pytest.fixture

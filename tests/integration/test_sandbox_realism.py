@@ -6,26 +6,16 @@ import email.utils
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
+from tests.fakes import FakeClock
 
 from routerbot.sandbox import Latency, SandboxModel, SandboxServer
 
 MOVE = {"targetToSourcesMapping": {"SD,10006": {"issueIdsOrKeys": ["OPE-1"]}}}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 def one_ticket(**model_kwargs: Any) -> SandboxModel:
@@ -62,9 +52,9 @@ def test_a_move_goes_enqueued_running_complete_over_its_configured_time() -> Non
     task = submit(model)
     seen = [model.poll_task(task).status]
     assert model.issue("OPE-1").key == "OPE-1"  # nothing moves before the task completes
-    clock.sleep(1.0)
+    clock.advance(1.0)
     seen.append(model.poll_task(task).status)
-    clock.sleep(1.0)
+    clock.advance(1.0)
     seen.append(model.poll_task(task).status)
     assert seen == ["ENQUEUED", "RUNNING", "COMPLETE"]
     assert model.issue("OPE-1").key == "SD-1"
@@ -74,9 +64,9 @@ def test_an_unpolled_move_completes_by_itself_when_due() -> None:
     clock = FakeClock()
     model = one_ticket(clock=clock, move_seconds=2.0)
     submit(model)
-    clock.sleep(1.9)
+    clock.advance(1.9)
     assert model.issue("OPE-1").key == "OPE-1"
-    clock.sleep(0.2)
+    clock.advance(0.2)
     assert model.issue("OPE-1").key == "SD-1"
 
 
@@ -98,7 +88,7 @@ def test_completed_moves_leave_the_pending_heap() -> None:
     for _ in range(200):
         submit(model)
     assert model.pending_tasks == 200
-    clock.sleep(1.0)
+    clock.advance(1.0)
     model.issue("OPE-1")
     assert model.pending_tasks == 0
     assert {t.status for t in model.tasks.values()} == {"COMPLETE"}

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from structlog.testing import capture_logs
+from tests.fakes import FakeClock
 
 from routerbot.errors import Interrupted, StateStoreError
 from routerbot.jsm.flow import AdaptiveLimit, GateStore, RetryAfterGate, pause
 from routerbot.ports import SystemClock
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
 
 
 class MemoryGateStore:
