@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "routerbot.commands.run_cmd",  # run, demo
     "routerbot.commands.triage_cmd",  # triage
     "routerbot.commands.eval_cmd",  # eval
+    "routerbot.commands.teach_cmd",  # teach
     "routerbot.commands.config_cmd",  # check-config
     "routerbot.commands.sandbox_cmd",  # sandbox
     "routerbot.commands.export_cmd",  # export, report
@@ -31,6 +32,8 @@ EPILOG = """examples:
   routerbot demo                              seeded sandbox + daemon, prints what it did
   routerbot triage --file ticket.json         explain the decision for one ticket file
   routerbot eval tickets.jsonl                score the routing on labelled tickets
+  routerbot eval tickets.jsonl --misses       ... and explain each wrong or missed ticket
+  routerbot teach --file t.json --faq ID      propose the example line that teaches a miss
   routerbot check-config config/routing.toml  validate a routing file
   routerbot run                               the daemon (settings from ROUTERBOT_* variables)
 """

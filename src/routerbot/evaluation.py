@@ -186,8 +186,9 @@ def _score(report: EvalReport) -> None:
     }
 
 
-def render_table(report: EvalReport) -> str:
-    """The metrics table, the confusion matrix and the tickets that differ."""
+def render_table(report: EvalReport, *, differences: bool = True) -> str:
+    """The metrics table, the confusion matrix and (``differences``) the tickets that
+    differ, one line each."""
     lines: list[str] = []
     counts = report.counts
     lines.append(f"tickets: {counts.get('tickets', 0)}  scored: {counts.get('scored', 0)}")
@@ -219,7 +220,7 @@ def render_table(report: EvalReport) -> str:
         row = "".join(f"{report.confusion.get((e, p), 0):>22}" for p in cats)
         lines.append(f"{e:<{width}}{row}")
     wrong = [r for r in report.scored if r.wrong]
-    if wrong:
+    if wrong and differences:
         lines.append("")
         lines.append("differences:")
         for r in wrong:

@@ -129,3 +129,21 @@ def read_labelled(path: str | Path) -> Iterator[LabelledTicket]:
             if expected is not None and not isinstance(expected, Mapping):
                 raise InputError(f"{p}:{lineno}: 'expected' must be an object")
             yield LabelledTicket(ticket, expected, lineno)
+
+
+def read_ticket_file(path: str | Path) -> Ticket:
+    """One ticket from a JSON file (one object of the labelled format; ``expected`` is
+    ignored). Errors name the file."""
+    p = Path(path)
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {p}: {exc.strerror}") from exc
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+    try:
+        return ticket_from_labelled(data)
+    except InputError as exc:
+        raise InputError(f"{p}: {exc}") from exc

@@ -1,9 +1,18 @@
-"""The example line ``routerbot teach`` proposes: the customer's question, cleaned."""
+"""``routerbot teach`` as a library: the example line it proposes (the customer's question,
+cleaned) and the loop that keeps the first line making the ticket a hit."""
 
 from __future__ import annotations
 
-from routerbot.domain import AuthorRole, Comment, Person, Ticket
-from routerbot.lead.teach import MAX_WORDS, example_candidates, scrub
+from pathlib import Path
+
+import pytest
+
+from routerbot.config import RoutingConfig, parse_config
+from routerbot.domain import AuthorRole, Comment, Decision, Person, PublicReply, Ticket
+from routerbot.errors import InputError
+from routerbot.lead.teach import MAX_WORDS, Goal, example_candidates, scrub, teach
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _ticket(description: str, summary: str = "question", name: str = "Jeanne Martin") -> Ticket:
@@ -53,7 +62,25 @@ def test_drops_a_sentence_that_only_gives_contact_details() -> None:
         "je n'arrive pas à me connecter depuis ce matin. rappelez moi au 06 71 22 45 90"
     )
     first = example_candidates(ticket)[0]
-    assert first == "je n'arrive pas à me connecter depuis ce matin."
+    assert first == "Je n'arrive pas à me connecter depuis ce matin."
+
+
+def test_a_question_about_it_keeps_the_sentence_that_says_what_it_is() -> None:
+    ticket = _ticket(
+        "Bonjour, une nouvelle recrue arrive lundi au service expédition. Qu'est-ce que je "
+        "dois faire de mon côté pour qu'elle ait ses accès le jour même ?\nMerci, Paul"
+    )
+    assert example_candidates(ticket)[0] == (
+        "Une nouvelle recrue arrive lundi au service expédition. Qu'est-ce que je dois faire "
+        "de mon côté pour qu'elle ait ses accès le jour même ?"
+    )
+
+
+def test_who_the_writer_is_is_not_borrowed_as_context() -> None:
+    ticket = _ticket(
+        "Bonjour, je suis éleveur de chèvres. Comment télécharger le modèle de certificat ?"
+    )
+    assert example_candidates(ticket)[0] == "Comment télécharger le modèle de certificat ?"
 
 
 def test_without_a_question_it_takes_the_sentence_that_states_the_problem() -> None:
@@ -94,3 +121,37 @@ def test_an_empty_description_falls_back_to_the_first_customer_comment() -> None
         comments=(Comment("c1", AuthorRole.CUSTOMER, "Comment créer mon compte Expadon ?"),),
     )
     assert example_candidates(ticket)[0] == "Comment créer mon compte Expadon ?"
+
+
+def test_teach_refuses_a_line_the_entry_already_has() -> None:
+    text = (ROOT / "config" / "routing.toml").read_text(encoding="utf-8")
+    config = parse_config(text)
+    faq_id, entry = next((k, v) for k, v in config.faq.items() if v.examples)
+    goal = Goal.faq(faq_id, config)
+    with pytest.raises(InputError, match="already an example of"):
+        teach(_ticket("Une question ?"), goal, text, candidates=[entry.examples[0].upper()])
+
+
+def test_teach_keeps_the_first_line_that_makes_the_ticket_a_hit() -> None:
+    text = (ROOT / "config" / "routing.toml").read_text(encoding="utf-8")
+    config = parse_config(text)
+    faq_id = next(iter(config.faq))
+    calls: list[str] = []
+
+    def decide(ticket: Ticket, cfg: RoutingConfig) -> Decision:
+        taught = cfg.faq[faq_id].examples[-1] if cfg is not config else ""
+        calls.append(taught)
+        hit = taught == "second wording"
+        actions = (PublicReply("…", faq_id=faq_id),) if hit else ()
+        return Decision(ticket.key, None, 0.0, None, None, actions=actions)
+
+    result = teach(
+        _ticket("x"),
+        Goal.faq(faq_id, config),
+        text,
+        decide=decide,
+        candidates=["first wording", "second wording", "third wording"],
+    )
+    assert result.hit and result.example == "second wording" and result.tried == 2
+    assert result.new_text.count('"second wording",') == 1
+    assert "first wording" not in result.new_text

@@ -96,3 +96,27 @@ def test_replace_file_is_atomic_and_refuses_a_file_changed_meanwhile(tmp_path: P
         replace_file(path, "a = 1\n", "a = 3\n")
     assert path.read_text(encoding="utf-8") == "a = 2\n"
     assert [p.name for p in tmp_path.iterdir()] == ["routing.toml"]
+
+
+def test_a_windows_file_keeps_its_line_endings() -> None:
+    text = '[faq.a]\r\nexamples = [\r\n  "x",\r\n]\r\n'
+    out = append_to_array(text, ("faq", "a"), "examples", "y")
+    assert out == '[faq.a]\r\nexamples = [\r\n  "x",\r\n  "y",\r\n]\r\n'
+
+
+@pytest.mark.parametrize(
+    "value", ['guillemets "doubles"', "antislash \\ et tab\t", "apostrophe l'accès", "{{x}} ]"]
+)
+def test_any_text_round_trips_as_a_toml_string(value: str) -> None:
+    out = append_to_array(MULTILINE, ("faq", "one"), "examples", value)
+    assert tomllib.loads(out)["faq"]["one"]["examples"][-1] == value
+
+
+def test_every_table_of_the_shipped_file_takes_an_example_with_an_insert_only_edit() -> None:
+    text = (ROOT / "config" / "routing.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    tables = [("faq", k) for k in data["faq"]] + [("categories", k) for k in data["categories"]]
+    for table in tables:
+        out = append_to_array(text, table, "examples", "Une question ?")
+        ops = difflib.SequenceMatcher(a=text.splitlines(), b=out.splitlines()).get_opcodes()
+        assert [op[0] for op in ops if op[0] != "equal"] == ["insert"], table

@@ -15,9 +15,12 @@ from routerbot.commands import add_config_option, routing_for
 EPILOG = """examples:
   routerbot eval tests/data/tickets-dev.jsonl
   routerbot eval tickets.jsonl --config my-routing.toml --decisions out.jsonl
+  routerbot eval tickets.jsonl --misses
   routerbot eval history.jsonl --compare-config routing-before.toml
 
---compare-config scores OLD.toml too: every metric old → new,
+--misses explains each wrong or missed ticket: expected vs decided, the closest
+examples of the routing file and the runner-up, and the `routerbot teach` command
+that would teach it. --compare-config scores OLD.toml too: every metric old → new,
 and each ticket whose decision changes, with the expected decision beside it.
 
 Tickets without "expected" are decided and written to --decisions, not scored.
@@ -50,6 +53,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="OLD.toml",
         help="also score OLD.toml: every metric old → new, and the tickets whose decision "
         "changes, side by side with the expected decision",
+    )
+    p.add_argument(
+        "--misses",
+        action="store_true",
+        help="explain each wrong or missed ticket (closest examples, runner-up, teach command)",
     )
 
 
@@ -86,22 +94,36 @@ def write_decisions(report: EvalReport, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from routerbot.evaluation import render_table  # noqa: PLC0415
-    from routerbot.lead import compare  # noqa: PLC0415
+    from routerbot.lead import compare, misses  # noqa: PLC0415
 
-    _config, report = load(args)
+    config, report = load(args)
     if args.decisions:
         write_decisions(report, args.decisions)
     old = load_old(args) if args.compare_config else None
     changes = compare.compare_reports(old, report) if old is not None else None
     metrics = compare.metric_changes(old, report) if old is not None else None
+    wrong = misses.misses(report) if args.misses else []
     if args.json:
         out: dict[str, Any] = {"counts": report.counts, "metrics": report.metrics}
         if old is not None and changes is not None and metrics is not None:
             out["old_metrics"] = old.metrics
             out["changes"] = compare.changes_as_json(changes)
+        if args.misses:
+            out["misses"] = misses.misses_as_json(wrong)
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0 if all(report.passes().values()) else 1
-    print(render_table(report), end="")
+    print(render_table(report, differences=not args.misses), end="")
+    if args.misses:
+        print()
+        t = config.thresholds
+        rule = (
+            f"(an FAQ entry is answered in public at confidence ≥ {t.faq_reply_min_confidence:g}"
+            f" with a lead of ≥ {t.faq_margin:g} over the runner-up)"
+        )
+        text = misses.render_misses(
+            wrong, len(report.scored), file=args.file, config=args.config, rule=rule
+        )
+        print(text, end="")
     if changes is not None and metrics is not None:
         print(f"\nold: {args.compare_config}   new: {args.routing.path}")
         print(compare.render_metric_changes(metrics))

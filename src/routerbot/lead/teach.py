@@ -31,8 +31,12 @@ Decide = Callable[[Ticket, RoutingConfig], Decision]
 
 #: An example longer than this is cut (a good example is one or two sentences).
 MAX_WORDS = 35
-#: A question shorter than this borrows the sentence before it.
+#: A question shorter than this borrows the sentence before it…
 MIN_WORDS = 10
+#: …and any question does when both together stay this short (the sentence before
+#: a question often says what "it" is: "Une nouvelle recrue arrive lundi. Que dois-je
+#: faire pour qu'elle ait ses accès ?").
+CONTEXT_WORDS = 25
 EXAMPLES_KEY = "examples"
 
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
@@ -80,6 +84,11 @@ _QUESTION_START = re.compile(
     r"puis[- ]je|peut[- ]on|pouvez[- ]vous|pourriez[- ]vous|faut[- ]il|dois[- ]je|"
     r"how|what|why|where|when|which|who|can|could|is there|do i|should|"
     r"je (?:voudrais|souhaite|souhaiterais|cherche) (?:savoir|comprendre|conna[iî]tre))\b",
+    re.IGNORECASE,
+)
+# who the writer is, not what they ask: never borrowed as context
+_INTRO = re.compile(
+    r"^\W*(?:je suis|je m'appelle|je travaille|nous sommes|i am|i'm|my name|we are)\b",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -146,7 +155,8 @@ def _join(parts: Sequence[str]) -> str:
             text = text[: good[-1]]
     if text.isupper():  # an all-caps message reads better as a sentence
         text = text[0] + text[1:].lower()
-    return text.strip()
+    text = text.strip()
+    return text[:1].upper() + text[1:]
 
 
 def customer_text(ticket: Ticket) -> str:
@@ -180,8 +190,16 @@ def example_candidates(ticket: Ticket) -> list[str]:
     if q is not None:
         start = q
         while start > 0 and _words(" ".join(sentences[start : q + 1])) < MIN_WORDS:
-            if _words(" ".join(sentences[start - 1 : q + 1])) > MAX_WORDS:
+            if _INTRO.match(sentences[start - 1]) or (
+                _words(" ".join(sentences[start - 1 : q + 1])) > MAX_WORDS
+            ):
                 break
+            start -= 1
+        if (
+            start == q > 0
+            and not _INTRO.match(sentences[q - 1])
+            and _words(" ".join(sentences[q - 1 : q + 1])) <= CONTEXT_WORDS
+        ):
             start -= 1
         add(sentences[start : q + 1])
         if start > 0:
@@ -274,6 +292,8 @@ def teach(
     old_config = parse_config(config_text, source=source)
     old = decide(ticket, old_config)
     lines = list(candidates) if candidates is not None else example_candidates(ticket)
+    if goal.reached(old):  # nothing to teach: the file stays as it is
+        return TeachResult(goal, lines[0] if lines else "", old, old, config_text, 0)
     current = _existing(config_text, goal)
     fresh = [ln for ln in lines if ln.casefold() not in current]
     if not fresh:

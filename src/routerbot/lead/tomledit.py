@@ -254,6 +254,8 @@ def append_to_array(text: str, table: Sequence[str], key: str, value: str) -> st
     Raises :class:`EditError` when the table is missing, the key holds something else
     than an array of strings, or the edit would change anything but that one item.
     """
+    if "\r\n" in text and "\n" not in text.replace("\r\n", ""):  # a Windows file stays one
+        return append_to_array(text.replace("\r\n", "\n"), table, key, value).replace("\n", "\r\n")
     table = tuple(table)
     name = ".".join(table)
     try:
