@@ -18,6 +18,7 @@ import pytest
 
 from routerbot.cli import main
 from routerbot.labelled import read_labelled
+from routerbot.routing_file import packaged_routing_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTING = ROOT / "config" / "routing.toml"
@@ -174,7 +175,8 @@ def test_teach_refuses_bad_input_in_one_line(
     before = (desk / "routing.toml").read_text(encoding="utf-8")
     code = main(["teach", *argv, "--config", "routing.toml", "--write"])
     err = capsys.readouterr().err
-    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    errors = [ln for ln in err.strip().splitlines() if not ln.startswith("routing file:")]
+    assert code == 2 and len(errors) == 1 and message in errors[0]
     assert (desk / "routing.toml").read_text(encoding="utf-8") == before
 
 
@@ -236,3 +238,17 @@ def test_teach_reads_a_live_ticket_through_the_service_desk(
 def test_the_guide_sample_is_labelled_like_any_ticket_file() -> None:
     rows = list(read_labelled(WEEK))
     assert len(rows) == 8 and all(r.expected is not None for r in rows)
+
+
+def test_teach_never_writes_into_the_default_shipped_inside_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(WEEK, tmp_path / "week.jsonl")
+    monkeypatch.chdir(tmp_path)  # no ./config/routing.toml here
+    monkeypatch.delenv("ROUTERBOT_ROUTING_FILE", raising=False)
+    packaged = packaged_routing_file()
+    before = packaged.read_text(encoding="utf-8")
+    code = main(["teach", MISS, "--file", "week.jsonl", "--faq", FAQ, "--write"])
+    assert code == 2
+    assert "shipped inside the package: copy it" in capsys.readouterr().err
+    assert packaged.read_text(encoding="utf-8") == before

@@ -120,3 +120,12 @@ def test_every_table_of_the_shipped_file_takes_an_example_with_an_insert_only_ed
         out = append_to_array(text, table, "examples", "Une question ?")
         ops = difflib.SequenceMatcher(a=text.splitlines(), b=out.splitlines()).get_opcodes()
         assert [op[0] for op in ops if op[0] != "equal"] == ["insert"], table
+
+
+def test_replace_file_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "routing-v2.toml"
+    real.write_text("a = 1\n", encoding="utf-8")
+    link = tmp_path / "routing.toml"
+    link.symlink_to(real.name)
+    replace_file(link, "a = 1\n", "a = 2\n")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "a = 2\n"

@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             f" with a lead of ≥ {t.faq_margin:g} over the runner-up)"
         )
         text = misses.render_misses(
-            wrong, len(report.scored), file=args.file, config=args.config, rule=rule
+            wrong, len(report.scored), file=args.file, config=str(args.routing.path), rule=rule
         )
         print(text, end="")
     if changes is not None and metrics is not None:

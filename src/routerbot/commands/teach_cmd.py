@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from routerbot.commands import add_config_option, routing_for
+
 if TYPE_CHECKING:
     from routerbot.domain import Ticket
     from routerbot.lead.teach import Goal, TeachResult
-
-DEFAULT_CONFIG = "config/routing.toml"
+    from routerbot.routing_file import RoutingFile
 
 EPILOG = """examples:
   routerbot teach --file ticket.json --faq telecharger-modele
@@ -50,14 +51,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         metavar="NAME",
         help="teach the category instead (habilitation or assistance_operateur examples)",
     )
-    p.add_argument("--config", default=DEFAULT_CONFIG, help="routing file (default: %(default)s)")
+    add_config_option(p)
     p.add_argument("--example", metavar="TEXT", help="use this line instead of the proposed one")
     p.add_argument("--write", action="store_true", help="add the line to the routing file")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run)
 
 
-def _read_ticket(args: argparse.Namespace) -> tuple[Ticket, str]:
+def _read_ticket(args: argparse.Namespace) -> tuple[Ticket, str, RoutingFile]:
     """The ticket and where it came from."""
     from routerbot.errors import InputError  # noqa: PLC0415
 
@@ -68,36 +69,35 @@ def _read_ticket(args: argparse.Namespace) -> tuple[Ticket, str]:
 
         for lt in read_labelled(args.file):
             if lt.ticket.key == args.key:
-                return lt.ticket, f"{args.file}:{lt.line}"
+                return lt.ticket, f"{args.file}:{lt.line}", routing_for(args)
         raise InputError(f"no ticket {args.key!r} in {args.file}")
     if args.file:
         if args.key:
             raise InputError("give a KEY with a JSON Lines --file only, or --file alone")
         from routerbot.labelled import read_ticket_file  # noqa: PLC0415
 
-        return read_ticket_file(args.file), args.file
+        return read_ticket_file(args.file), args.file, routing_for(args)
     if not args.key:
         raise InputError("give a ticket KEY or --file TICKET.json")
-    return _live_ticket(args), "live"
+    ticket, routing = _live_ticket(args)
+    return ticket, "live", routing
 
 
 def _is_jsonl(path: str) -> bool:
     return Path(path).suffix.lower() in (".jsonl", ".ndjson")
 
 
-def _live_ticket(args: argparse.Namespace) -> Ticket:
+def _live_ticket(args: argparse.Namespace) -> tuple[Ticket, RoutingFile]:
     """Read one ticket through the service-desk port, wired by the composition root."""
     from routerbot.bootstrap import build_app, configure_logging_for  # noqa: PLC0415
     from routerbot.settings import load_settings  # noqa: PLC0415
 
-    overrides: dict[str, Any] = {}
-    if args.config != DEFAULT_CONFIG:
-        overrides["routing_file"] = Path(args.config)
-    settings = load_settings(**overrides)
+    settings = load_settings()
+    routing = routing_for(args, settings)
     configure_logging_for(settings)  # to stderr: stdout stays for the proposal
-    app = build_app(settings)
+    app = build_app(settings, routing=routing)
     try:
-        return app.service_desk.get(args.key).ticket
+        return app.service_desk.get(args.key).ticket, routing
     finally:
         app.close()
 
@@ -114,14 +114,20 @@ def run(args: argparse.Namespace) -> int:
     from routerbot.errors import InputError  # noqa: PLC0415 - keep --help fast
     from routerbot.lead import teach as teaching  # noqa: PLC0415
     from routerbot.lead.tomledit import replace_file  # noqa: PLC0415
+    from routerbot.routing_file import Origin  # noqa: PLC0415
 
-    path = Path(args.config)
+    ticket, origin, routing = _read_ticket(args)
+    path = routing.path
+    if args.write and routing.origin is Origin.PACKAGED:
+        raise InputError(
+            f"{path} is the default shipped inside the package: copy it, edit the copy "
+            "and pass it with --config (or ROUTERBOT_ROUTING_FILE)"
+        )
     try:
         config_text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
     goal = _goal(args, config_text, str(path))
-    ticket, origin = _read_ticket(args)
     candidates = [args.example.strip()] if args.example and args.example.strip() else None
     result = teaching.teach(ticket, goal, config_text, source=str(path), candidates=candidates)
     written = False

@@ -359,7 +359,9 @@ def _insert_key(
 
 def replace_file(path: Path, original: str, new_text: str) -> None:
     """Write ``new_text`` to ``path`` atomically, keeping its permissions; refuse when
-    the file no longer holds ``original`` (someone saved it meanwhile)."""
+    the file no longer holds ``original`` (someone saved it meanwhile). A symbolic link
+    stays a link: the file it points to is replaced."""
+    path = path.resolve()
     try:
         on_disk = path.read_text(encoding="utf-8")
         mode = stat.S_IMODE(path.stat().st_mode)
