@@ -474,6 +474,52 @@ def test_detects_an_agent_public_correction_after_a_bot_reply(config: RoutingCon
     ]
 
 
+def test_an_agent_public_reply_after_the_bots_own_triage_note_is_a_correction(
+    config: RoutingConfig,
+) -> None:
+    reply = config.render(config.faq["telecharger-modele"].answer, None)
+    history = TicketHistory(
+        ticket(
+            "SUP-14",
+            "3/86",
+            comments=(
+                comment(1, AuthorRole.BOT, reply),
+                comment(
+                    2, AuthorRole.BOT, "routerbot: FAQ telecharger-modele (0.92)", public=False
+                ),
+                comment(3, AuthorRole.AGENT, "vu", public=False),
+                comment(4, AuthorRole.AGENT, "Pardon, ce modèle n'est pas encore en ligne."),
+            ),
+        ),
+        bot_account_id=BOT,
+    )
+    scan = detect_undos(history, config)
+    assert [(u.kind, u.faq, u.at) for u in scan.undos] == [
+        ("reply_corrected", "telecharger-modele", at(4))
+    ]
+
+
+def test_a_second_bot_reply_closes_the_first_replys_correction_window(
+    config: RoutingConfig,
+) -> None:
+    reply = config.render(config.faq["telecharger-modele"].answer, None)
+    history = TicketHistory(
+        ticket(
+            "SUP-15",
+            "3/86",
+            comments=(
+                comment(1, AuthorRole.BOT, config.conversation.ask_message),
+                comment(2, AuthorRole.BOT, reply),
+                comment(3, AuthorRole.AGENT, "Pardon, ce modèle n'est pas encore en ligne."),
+            ),
+        ),
+        bot_account_id=BOT,
+    )
+    scan = detect_undos(history, config)
+    assert len(scan.actions) == 2
+    assert [(u.faq, u.at) for u in scan.undos] == [("telecharger-modele", at(3))]
+
+
 def test_an_agent_answering_the_customer_after_a_bot_reply_is_not_a_correction(
     config: RoutingConfig,
 ) -> None:

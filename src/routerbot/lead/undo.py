@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from routerbot.domain import AuthorRole, LocationChange, Target, TicketHistory, aware
+from routerbot.domain import AuthorRole, Comment, LocationChange, Target, TicketHistory, aware
 from routerbot.lead.export import category_of
 from routerbot.lead.recognise import FaqRecogniser, asks_browser
 
@@ -68,7 +68,8 @@ def detect_undos(
     * ``reroute_reverted``: the bot moved the ticket (request type and/or desk) and a
       later change by someone else put it somewhere other than the bot's target;
     * ``reply_corrected``: a public bot reply was followed, before the customer wrote
-      again, by a public reply from an agent.
+      again, by a public reply from an agent, whatever internal notes (the bot's own
+      triage note included) sit between.
     """
     rec = recogniser or FaqRecogniser(config)
     a1, u1 = _reroute_undos(history, config)
@@ -138,16 +139,26 @@ def _reply_undos(
         cat = category_of(config, history.location_at(c.created))
         cat_name = cat.value if cat else NONE
         actions.append(BotAction(key, "reply", cat_name, faq, c.created))
-        for later in comments[n + 1 :]:
-            if later.author is not AuthorRole.AGENT:
-                break
-            if later.public:
-                detail = "an agent answered publicly after the bot's reply"
-                undos.append(
-                    UndoEvent(key, "reply_corrected", cat_name, faq, later.created, detail)
-                )
-                break
+        correction = _correction_of(comments[n + 1 :])
+        if correction is not None:
+            detail = "an agent answered publicly after the bot's reply"
+            undos.append(
+                UndoEvent(key, "reply_corrected", cat_name, faq, correction.created, detail)
+            )
     return actions, undos
+
+
+def _correction_of(later: Iterable[Comment]) -> Comment | None:
+    """The agent's public reply that corrects a bot reply, among the comments after it:
+    internal notes (the bot's own triage note, agents' notes) are skipped; the
+    customer writing again, or the bot replying again, closes the window."""
+    for c in later:
+        if not c.public:
+            continue
+        if c.author is AuthorRole.AGENT:
+            return c
+        return None  # the customer wrote again, or the bot replied again
+    return None
 
 
 def merge_scans(scans: Iterable[UndoScan]) -> UndoScan:
