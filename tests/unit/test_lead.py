@@ -25,7 +25,7 @@ from routerbot.domain import (
 )
 from routerbot.jsm.wire import location_changes
 from routerbot.lead.compare import DecisionChange, DecisionSummary, compare_configs, render_changes
-from routerbot.lead.export import as_filed, export_row, label_history
+from routerbot.lead.export import as_filed, export_row, label_history, who_did
 from routerbot.lead.recognise import FaqRecogniser
 from routerbot.lead.undo import (
     UNDO_METRIC,
@@ -380,6 +380,52 @@ def test_label_history_sees_a_browser_question(config: RoutingConfig) -> None:
     assert expected["ask_browser"] is True
     assert expected["faq"] == "connexion-impossible"
     assert expected["auto_reply"] is True
+
+
+def test_label_history_reads_the_bots_earlier_question_without_its_marker(
+    config: RoutingConfig,
+) -> None:
+    # an older bot version's question: no marker, no question mark
+    older = (
+        "Bonjour,\n\nVidez le cache de votre navigateur et essayez avec un autre navigateur.\n"
+        "Si le problème persiste, indiquez-nous le navigateur que vous utilisez et sa version."
+    )
+    history = TicketHistory(ticket("SUP-6", comments=(comment(1, AuthorRole.BOT, older),)))
+    expected = label_history(history, config)
+    assert (expected["ask_browser"], expected["faq"]) == (True, "connexion-impossible")
+
+
+def test_label_history_does_not_read_a_faq_answer_mentioning_the_browser_as_a_question(
+    config: RoutingConfig,
+) -> None:
+    answer = config.render(config.faq["connexion-impossible"].answer, None)
+    history = TicketHistory(ticket("SUP-7", comments=(comment(1, AuthorRole.BOT, answer),)))
+    expected = label_history(history, config)
+    assert (expected["ask_browser"], expected["faq"]) == (False, "connexion-impossible")
+
+
+def test_who_did_tells_the_bots_moves_from_the_agents(config: RoutingConfig) -> None:
+    history = TicketHistory(
+        ticket(
+            "SUP-8",
+            "3/84",
+            comments=(
+                comment(1, AuthorRole.BOT, "Votre demande a été transférée"),
+                comment(2, AuthorRole.AGENT, "note", public=False),
+            ),
+        ),
+        (
+            LocationChange(at(1), BOT, None, None, "86", "87"),
+            LocationChange(at(2), AGENT, None, None, "87", "84"),
+        ),
+        BOT,
+    )
+    assert who_did(history) == {"moved_by": ["bot", "agent"], "answered_by": ["bot"]}
+    assert export_row(history, config)["history"] == who_did(history)
+    assert who_did(TicketHistory(ticket("SUP-9"), bot_account_id=BOT)) == {
+        "moved_by": [],
+        "answered_by": [],
+    }
 
 
 def test_export_row_is_the_ticket_as_filed_with_its_label(config: RoutingConfig) -> None:

@@ -20,16 +20,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from routerbot.ports import TicketHistorySource
 
 EXPORT_EPILOG = """examples:
-  routerbot export --jql 'project in (OPE, SD) AND resolved >= -90d' history.jsonl
-  routerbot export --jql 'project = OPE AND resolved >= -30d' history.jsonl --limit 200
+  routerbot export --jql 'project in (OPE, SD) AND statusCategory = Done AND updated >= -90d' \\
+      history.jsonl
+  routerbot export --jql 'project = OPE AND statusCategory = Done AND updated >= -30d' - --limit 20
   routerbot eval history.jsonl --config routing.toml   backtest the file you edited
   routerbot eval history.jsonl --config routing.toml --compare-config old.toml
 
 Each line is the ticket as the customer filed it (original portal and form, the
-customer's first messages) with "expected" read from the history: the final request
-type (category, and reroute_to when the agents moved it), the FAQ answer the last
-reply carries, whether the browser was asked for, and the browser the customer states.
-Jira settings come from the ROUTERBOT_JIRA_* variables. Read only.
+customer's first messages) with "expected" read from the history, the bot's work
+included: the final request type (category, and reroute_to when it was moved), the
+FAQ answer the last reply carries, whether the browser was asked for (the bot's own
+questions count), the browser the customer states; "history" says who moved and who
+answered (bot or agent). Logs go to stderr. Jira settings come from the
+ROUTERBOT_JIRA_* variables. Read only.
 """
 
 REPORT_EPILOG = """examples:
@@ -78,7 +81,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _connect(args: argparse.Namespace) -> tuple[TicketHistorySource, RoutingConfig]:
-    from routerbot.bootstrap import build_history_source  # noqa: PLC0415
+    from routerbot.bootstrap import build_history_source, configure_logging_for  # noqa: PLC0415
     from routerbot.config import load_config  # noqa: PLC0415
     from routerbot.errors import InputError  # noqa: PLC0415
     from routerbot.settings import load_settings  # noqa: PLC0415
@@ -86,6 +89,7 @@ def _connect(args: argparse.Namespace) -> tuple[TicketHistorySource, RoutingConf
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
     settings = load_settings()
+    configure_logging_for(settings)  # to stderr: `export … -` writes only rows to stdout
     config = load_config(routing_for(args, settings).path)
     return build_history_source(settings, config), config
 
@@ -101,7 +105,7 @@ def run_export(args: argparse.Namespace) -> int:
     source, config = _connect(args)
     recogniser = FaqRecogniser(config)
     rows = (export_row(h, config, recogniser) for h in source.history(args.jql, limit=args.limit))
-    count = rerouted = answered = 0
+    count = by_bot = by_agents = answered = asked = 0
     if args.out == "-":
         handle = sys.stdout
     else:
@@ -113,14 +117,17 @@ def run_export(args: argparse.Namespace) -> int:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
-            rerouted += row["expected"]["reroute_to"] is not None
+            by_bot += "bot" in row["history"]["moved_by"]
+            by_agents += "agent" in row["history"]["moved_by"]
             answered += row["expected"]["faq"] is not None
+            asked += bool(row["expected"]["ask_browser"])
     finally:
         if handle is not sys.stdout:
             handle.close()
     print(
-        f"exported {count} tickets to {args.out}: {rerouted} moved by agents, "
-        f"{answered} answered with a FAQ entry",
+        f"exported {count} tickets to {args.out}: {by_bot} moved by the bot, "
+        f"{by_agents} moved by agents, {answered} answered with a FAQ entry, "
+        f"{asked} asked for the browser",
         file=sys.stderr,
     )
     return 0

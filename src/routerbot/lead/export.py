@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from routerbot.domain import AuthorRole, Category, Comment, Target, Ticket, TicketHistory
 from routerbot.labelled import ticket_to_labelled
-from routerbot.lead.recognise import FaqRecogniser, asks_browser
+from routerbot.lead.recognise import FaqRecogniser, asked_browser
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from routerbot.config import RoutingConfig
@@ -26,7 +26,8 @@ def _staff_public(comments: Iterable[Comment]) -> list[Comment]:
 def label_history(
     history: TicketHistory, config: RoutingConfig, recogniser: FaqRecogniser | None = None
 ) -> dict[str, Any]:
-    """The ``expected`` object of a past ticket, from what the agents finally did.
+    """The ``expected`` object of a past ticket, from what the bot and the agents did
+    (what stands at the end: an agent's later move or correction wins).
 
     * ``category``: the category of the final location (``None`` when it is not one of
       the three targets);
@@ -34,7 +35,8 @@ def label_history(
       request type the customer filed in, read from the changelog);
     * ``faq``: the FAQ entry the last FAQ answer (by the bot or an agent) carries,
       unless an agent corrected it in public before the customer wrote again;
-    * ``ask_browser``: a public reply asked for the browser and its version (its FAQ
+    * ``ask_browser``: a public reply asked for the browser and its version — the bot's
+      own earlier questions included, recognised as the bot recognises them (its FAQ
       entry is then the login-failure one, ``login_failure.faq``, as in ROUTING.md);
     * ``auto_reply``: a FAQ answer or a browser question was sent publicly;
     * ``browser``: the browser and major version the customer states in the exported
@@ -46,7 +48,7 @@ def label_history(
     category = category_of(config, final)
     staff = _staff_public(history.ticket.comments)
     faq = _final_faq(history.ticket.comments, rec)
-    ask = any(asks_browser(c.body, config) for c in staff)
+    ask = any(asked_browser(c, config, rec) for c in staff)
     if ask and faq is None:  # the browser question carries the login-failure steps
         faq = config.login_failure.faq
     return {
@@ -106,8 +108,34 @@ def as_filed(history: TicketHistory) -> Ticket:
     )
 
 
+def who_did(history: TicketHistory) -> dict[str, Any]:
+    """Who moved the ticket and who answered it publicly, ``"bot"`` apart from
+    ``"agent"``, in order (the ``history`` object beside ``expected`` in an exported
+    row; readers of the labelled format ignore it)."""
+    bot = history.bot_account_id
+
+    def role(author_id: str) -> str:
+        return "bot" if bot and author_id == bot else "agent"
+
+    moved: list[str] = []
+    for ch, loc in history.locations()[1:]:
+        if ch is None or not loc.request_type:
+            continue  # a move clears the request type until it is set again
+        who = role(ch.author_id)
+        if not moved or moved[-1] != who:
+            moved.append(who)
+    answered: list[str] = []
+    for c in _staff_public(history.ticket.comments):
+        who = "bot" if c.author is AuthorRole.BOT else "agent"
+        if not answered or answered[-1] != who:
+            answered.append(who)
+    return {"moved_by": moved, "answered_by": answered}
+
+
 def export_row(
     history: TicketHistory, config: RoutingConfig, recogniser: FaqRecogniser | None = None
 ) -> dict[str, Any]:
-    """One line of the labelled format for a past ticket."""
-    return ticket_to_labelled(as_filed(history), label_history(history, config, recogniser))
+    """One line of the labelled format for a past ticket, with who did what beside it."""
+    row = ticket_to_labelled(as_filed(history), label_history(history, config, recogniser))
+    row["history"] = who_did(history)
+    return row

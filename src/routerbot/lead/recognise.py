@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter as Tally
 from typing import TYPE_CHECKING
 
-from routerbot.domain import Population
+from routerbot.domain import AuthorRole, Comment, Population
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from routerbot.config import RoutingConfig
@@ -71,3 +71,21 @@ def asks_browser(body: str, config: RoutingConfig) -> bool:
     browser = any(normalise(w) in norm for w in conv.browser_words)
     version = any(normalise(w) in norm for w in conv.version_words)
     return browser and version and "?" in body
+
+
+def asked_browser(comment: Comment, config: RoutingConfig, rec: FaqRecogniser) -> bool:
+    """Did this public staff comment ask the customer for the browser and its version?
+
+    The bot's own comments are read as the bot reads them (:func:`routerbot.engine.
+    conversation.is_ask`: its marker, the configured ask texts, or browser and version
+    words) — except a FAQ answer that merely mentions the browser, which answers rather
+    than asks. An agent's comment must ask outright (browser and version words and a
+    question mark)."""
+    if comment.author is AuthorRole.BOT:
+        from routerbot.engine.conversation import is_ask  # noqa: PLC0415 - heavy, load on use
+
+        marked = bool(config.conversation.ask_marker) and config.conversation.ask_marker in (
+            comment.body
+        )
+        return is_ask(comment.body, config) and (marked or rec.faq_of(comment.body) is None)
+    return asks_browser(comment.body, config)

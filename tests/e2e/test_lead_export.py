@@ -1,0 +1,159 @@
+"""``routerbot export`` as a lead runs it: through the composition root, logs on stderr
+only, and — on unchanged rules — an export that ``eval`` scores as what the bot did."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from routerbot.bootstrap import build_app
+from routerbot.cli import main
+from routerbot.domain import AuthorRole, Comment, Person, Ticket
+from routerbot.observability import configure_logging
+from routerbot.sandbox import FaultPlan, SandboxServer
+from routerbot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+ROUTING = ROOT / "config" / "routing.toml"
+#: the query docs/support-leads.md gives (it must work on the sandbox as on Jira Cloud)
+DOCUMENTED_JQL = "project in (OPE, SD) AND statusCategory = Done AND updated >= -90d"
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> None:
+    monkeypatch.setenv("ROUTERBOT_JIRA_URL", sandbox.url)
+    monkeypatch.setenv("ROUTERBOT_JIRA_EMAIL", sandbox.email)
+    monkeypatch.setenv("ROUTERBOT_JIRA_API_TOKEN", sandbox.token)
+    monkeypatch.setenv("ROUTERBOT_ROUTING_FILE", str(ROUTING))
+    monkeypatch.setenv("ROUTERBOT_LOG_FORMAT", "json")
+
+
+def _add(sandbox: SandboxServer, n: int) -> None:
+    for i in range(n):
+        sandbox.model.add_ticket(
+            Ticket(
+                key=f"OPE-{i + 1}",
+                service_desk="3",
+                request_type="86",
+                summary=f"Question {i}",
+                description="Comment télécharger le modèle de certificat ?",
+                reporter=Person(display_name="Client", email=f"c{i}@vins.example"),
+                comments=(Comment("c1", AuthorRole.CUSTOMER, "Merci."),),
+            )
+        )
+
+
+def test_export_to_stdout_under_faults_writes_only_json_rows(
+    sandbox_factory: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = (
+        FaultPlan()
+        .script("POST /rest/api/2/search/jql", ["503"])
+        .script("GET /rest/servicedeskapi/servicedesk", ["500"])
+    )
+    sandbox = sandbox_factory(faults=plan, seeded=False)
+    _add(sandbox, 3)
+    _env(monkeypatch, sandbox)
+
+    assert main(["export", "--jql", "project = OPE ORDER BY key ASC", "-"]) == 0
+
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]  # nothing else
+    assert [r["id"] for r in rows] == ["OPE-1", "OPE-2", "OPE-3"]
+    assert "jsm.retry" in captured.err  # the faults did happen, and were logged there
+    assert "exported 3 tickets" in captured.err
+
+
+@pytest.fixture
+def worked_sandbox(
+    sandbox_factory: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> SandboxServer:
+    """The seeded sandbox after the daemon's two polls, every ticket then resolved by
+    an agent (history is what is resolved)."""
+    sandbox: SandboxServer = sandbox_factory()
+    configure_logging(level="ERROR", fmt="json", secrets=[sandbox.token], stream=sys.stderr)
+    settings = Settings(
+        _env_file=None,
+        jira_url=sandbox.url,
+        jira_email=sandbox.email,
+        jira_api_token=SecretStr(sandbox.token),
+        state_url=f"sqlite:///{tmp_path / 'state.db'}",
+        routing_file=ROUTING,
+        metrics_port=0,
+        poll_overlap_seconds=0,
+        replica_id="backtest",
+    )
+    app = build_app(settings, adapter_options={"move_poll_interval": 0.02})
+    try:
+        app.daemon.startup()
+        for _ in range(2):
+            assert app.daemon.poll_once().ok
+            app.daemon.follow_up_once()
+    finally:
+        app.close()
+    model = sandbox.model
+    agent = model.agents[0]
+    for ticket in model.snapshot()["tickets"]:
+        if ticket["status"] != "Resolved":
+            model.transition(ticket["key"], "41", agent)
+    _env(monkeypatch, sandbox)
+    return sandbox
+
+
+def test_export_then_eval_on_unchanged_rules_scores_what_the_bot_did(
+    worked_sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "history.jsonl"
+    assert main(["export", "--jql", DOCUMENTED_JQL, str(out)]) == 0
+    err = capsys.readouterr().err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(worked_sandbox.model.snapshot()["tickets"]) > 20
+    assert any(r["expected"]["ask_browser"] for r in rows)
+    assert any(r["history"]["moved_by"] == ["bot"] for r in rows)
+    assert "moved by the bot" in err
+
+    code = main(["eval", str(out), "--config", str(ROUTING), "--json"])
+    metrics = json.loads(capsys.readouterr().out)["metrics"]
+    assert code == 0, metrics
+    assert metrics["exact_rate"] == 1.0, metrics
+    assert metrics["category_accuracy"] == 1.0
+    assert metrics["ask_browser_accuracy"] == 1.0
+
+
+def test_export_labels_the_bots_moves_apart_from_agents_moves(
+    worked_sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = worked_sandbox.model
+    moved = next(t["key"] for t in model.snapshot()["tickets"] if t["key"].startswith("OPE"))
+    model.set_request_type(model.issue(moved), "84", model.agents[0])
+    out = tmp_path / "history.jsonl"
+    assert main(["export", "--jql", DOCUMENTED_JQL, str(out)]) == 0
+    rows = {
+        r["id"]: r
+        for r in (json.loads(line) for line in out.read_text(encoding="utf-8").splitlines())
+    }
+    assert rows[moved]["history"]["moved_by"][-1] == "agent"
+    assert rows[moved]["expected"]["reroute_to"] == "3/84"
+    by_bot = [k for k, r in rows.items() if r["history"]["moved_by"] == ["bot"]]
+    assert by_bot and all(rows[k]["expected"]["reroute_to"] for k in by_bot)
+    summary = capsys.readouterr().err
+    assert f"{len(by_bot)} moved by the bot, 1 moved by agents" in summary
+
+
+def test_documented_jql_reads_only_resolved_tickets(
+    sandbox_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(seeded=False)
+    _add(sandbox, 2)
+    sandbox.model.transition("OPE-2", "41", sandbox.model.agents[0])
+    _env(monkeypatch, sandbox)
+    out = tmp_path / "h.jsonl"
+    assert main(["export", "--jql", DOCUMENTED_JQL, str(out)]) == 0
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["OPE-2"]
