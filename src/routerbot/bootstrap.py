@@ -176,6 +176,13 @@ def _undo_job(
     return job
 
 
+def open_state_store(url: str) -> StateStore:
+    """The daemon's state store, for a lead's read (``report --html --state-url``)."""
+    from routerbot.store import open_store  # noqa: PLC0415  # SQLAlchemy only when needed
+
+    return open_store(url)
+
+
 def build_history_source(
     settings: Settings, config: RoutingConfig, *, clock: Clock | None = None
 ) -> TicketHistorySource:

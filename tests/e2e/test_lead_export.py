@@ -4,33 +4,21 @@ only, and — on unchanged rules — an export that ``eval`` scores as what the 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
+from tests.e2e.conftest import lead_env
 
-from routerbot.bootstrap import build_app
 from routerbot.cli import main
 from routerbot.domain import AuthorRole, Comment, Person, Ticket
-from routerbot.observability import configure_logging
 from routerbot.sandbox import FaultPlan, SandboxServer
-from routerbot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTING = ROOT / "config" / "routing.toml"
 #: the query docs/support-leads.md gives (it must work on the sandbox as on Jira Cloud)
 DOCUMENTED_JQL = "project in (OPE, SD) AND statusCategory = Done AND updated >= -90d"
-
-
-def _env(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> None:
-    monkeypatch.setenv("ROUTERBOT_JIRA_URL", sandbox.url)
-    monkeypatch.setenv("ROUTERBOT_JIRA_EMAIL", sandbox.email)
-    monkeypatch.setenv("ROUTERBOT_JIRA_API_TOKEN", sandbox.token)
-    monkeypatch.setenv("ROUTERBOT_ROUTING_FILE", str(ROUTING))
-    monkeypatch.setenv("ROUTERBOT_LOG_FORMAT", "json")
 
 
 def _add(sandbox: SandboxServer, n: int) -> None:
@@ -60,7 +48,7 @@ def test_export_to_stdout_under_faults_writes_only_json_rows(
     )
     sandbox = sandbox_factory(faults=plan, seeded=False)
     _add(sandbox, 3)
-    _env(monkeypatch, sandbox)
+    lead_env(monkeypatch, sandbox)
 
     assert main(["export", "--jql", "project = OPE ORDER BY key ASC", "-"]) == 0
 
@@ -69,42 +57,6 @@ def test_export_to_stdout_under_faults_writes_only_json_rows(
     assert [r["id"] for r in rows] == ["OPE-1", "OPE-2", "OPE-3"]
     assert "jsm.retry" in captured.err  # the faults did happen, and were logged there
     assert "exported 3 tickets" in captured.err
-
-
-@pytest.fixture
-def worked_sandbox(
-    sandbox_factory: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> SandboxServer:
-    """The seeded sandbox after the daemon's two polls, every ticket then resolved by
-    an agent (history is what is resolved)."""
-    sandbox: SandboxServer = sandbox_factory()
-    configure_logging(level="ERROR", fmt="json", secrets=[sandbox.token], stream=sys.stderr)
-    settings = Settings(
-        _env_file=None,
-        jira_url=sandbox.url,
-        jira_email=sandbox.email,
-        jira_api_token=SecretStr(sandbox.token),
-        state_url=f"sqlite:///{tmp_path / 'state.db'}",
-        routing_file=ROUTING,
-        metrics_port=0,
-        poll_overlap_seconds=0,
-        replica_id="backtest",
-    )
-    app = build_app(settings, adapter_options={"move_poll_interval": 0.02})
-    try:
-        app.daemon.startup()
-        for _ in range(2):
-            assert app.daemon.poll_once().ok
-            app.daemon.follow_up_once()
-    finally:
-        app.close()
-    model = sandbox.model
-    agent = model.agents[0]
-    for ticket in model.snapshot()["tickets"]:
-        if ticket["status"] != "Resolved":
-            model.transition(ticket["key"], "41", agent)
-    _env(monkeypatch, sandbox)
-    return sandbox
 
 
 def test_export_then_eval_on_unchanged_rules_scores_what_the_bot_did(
@@ -153,7 +105,7 @@ def test_documented_jql_reads_only_resolved_tickets(
     sandbox = sandbox_factory(seeded=False)
     _add(sandbox, 2)
     sandbox.model.transition("OPE-2", "41", sandbox.model.agents[0])
-    _env(monkeypatch, sandbox)
+    lead_env(monkeypatch, sandbox)
     out = tmp_path / "h.jsonl"
     assert main(["export", "--jql", DOCUMENTED_JQL, str(out)]) == 0
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["OPE-2"]

@@ -17,6 +17,9 @@ from routerbot.commands import add_config_option, routing_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from routerbot.config import RoutingConfig
+    from routerbot.domain import TicketHistory
+    from routerbot.lead.recognise import FaqRecogniser
+    from routerbot.lead.undo import UndoScan
     from routerbot.ports import TicketHistorySource
 
 EXPORT_EPILOG = """examples:
@@ -38,6 +41,8 @@ ROUTERBOT_JIRA_* variables. Read only.
 REPORT_EPILOG = """examples:
   routerbot report                                     the desks' last 30 days
   routerbot report --days 7
+  routerbot report --html report.html                  the same, and a page with charts
+  routerbot report --html report.html --state-url sqlite:///var/routerbot.db
   routerbot report --jql 'project = OPE AND updated >= -14d'
 
 Counts the bot's reroutes and public replies and how many an agent undid: a reroute
@@ -45,6 +50,11 @@ that an agent moved elsewhere (reroute_reverted), a public bot reply followed by
 agent's public reply before the customer wrote again (reply_corrected), per category
 and FAQ entry. The daemon exports the same events as the Prometheus counter
 routerbot_agent_undo_total{kind,category,faq}. Read only.
+
+--html FILE writes one self-contained HTML page (inline SVG, no CDN, no script):
+decisions per category and per FAQ entry over time, undo rates per category and FAQ
+entry with their counts, public replies against internal notes, the breaker, and the
+parked tickets (from the daemon's state store, with --state-url).
 """
 
 
@@ -77,6 +87,18 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     report.add_argument("--limit", type=int, default=None, metavar="N", help="at most N tickets")
     add_config_option(report)
+    report.add_argument(
+        "--html",
+        default=None,
+        metavar="FILE",
+        help="also write one self-contained HTML page with charts (no CDN, no script)",
+    )
+    report.add_argument(
+        "--state-url",
+        default=None,
+        metavar="URL",
+        help="the daemon's state store, to list parked tickets on the HTML page",
+    )
     report.set_defaults(func=run_report)
 
 
@@ -149,4 +171,59 @@ def run_report(args: argparse.Namespace) -> int:
     histories = list(source.history(jql, limit=args.limit))
     scan = merge_scans(detect_undos(h, config, recogniser) for h in histories)
     sys.stdout.write(render_undo_report(scan, tickets=len(histories)))
+    if args.html:
+        _write_html(
+            args, jql=jql, histories=histories, scan=scan, config=config, recogniser=recogniser
+        )
     return 0
+
+
+def _write_html(
+    args: argparse.Namespace,
+    *,
+    jql: str,
+    histories: list[TicketHistory],
+    scan: UndoScan,
+    config: RoutingConfig,
+    recogniser: FaqRecogniser,
+) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from routerbot.errors import InputError  # noqa: PLC0415
+    from routerbot.lead.report import (  # noqa: PLC0415
+        Parked,
+        parked_from,
+        render_report_html,
+        report_facts,
+    )
+
+    parked: list[Parked] | None = None
+    store_note = ""
+    if args.state_url:
+        from routerbot.bootstrap import open_state_store  # noqa: PLC0415
+
+        store = open_state_store(args.state_url)
+        try:
+            parked = parked_from(store)
+        finally:
+            store.close()
+        if parked is None:
+            store_note = (
+                "This version of the state store does not list parked tickets yet "
+                "(read from --state-url)."
+            )
+    facts = report_facts(histories, scan, config, recogniser)
+    page = render_report_html(
+        facts,
+        config,
+        query=jql,
+        generated=datetime.now(UTC),
+        parked=parked,
+        store_note=store_note,
+    )
+    try:
+        Path(args.html).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {args.html}: {exc.strerror}") from exc
+    print(f"wrote {args.html} ({len(page) // 1024} KiB, self-contained)", file=sys.stderr)
