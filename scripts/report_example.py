@@ -30,7 +30,7 @@ from routerbot.domain import (
     TicketHistory,
 )
 from routerbot.lead.recognise import FaqRecogniser
-from routerbot.lead.report import HELD_PREFIX, Parked, render_report_html, report_facts
+from routerbot.lead.report import BreakerNow, Parked, render_report_html, report_facts
 from routerbot.lead.undo import detect_undos, merge_scans
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,10 @@ def _histories(rng: random.Random) -> list[TicketHistory]:
                         c(
                             1,
                             AuthorRole.BOT,
-                            f"{HELD_PREFIX} (plafond de 2 réponses publiques atteint)",
+                            config.texts.reply_held.format(
+                                reason="plafond de 2 réponses publiques atteint pour ce ticket",
+                                body=body,
+                            ),
                             public=False,
                         )
                     )
@@ -138,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         query="made-up history of scripts/report_example.py",
         generated=START + timedelta(days=DAYS),
         parked=parked,
+        breaker=BreakerNow(sent_last_hour=4, cap=config.loop_guard.max_public_replies_per_hour),
         store_note="Made-up example; with --state-url the list comes from the state store.",
     )
     html_path = args.out / "report-example.html"
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--window-size=1100,3000",
+            "--window-size=1100,3150",
             f"--screenshot={png}",
             html_path.resolve().as_uri(),
         ],

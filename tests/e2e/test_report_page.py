@@ -4,6 +4,7 @@ the page loads on its own, its charts render, and it says what it shows."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,15 +59,28 @@ def test_report_html_is_self_contained_and_shows_the_undo_counts(report_page: Pa
     assert "Parked tickets" in text and "--state-url" in text
 
 
-def test_report_html_lists_parked_tickets_from_the_state_store_when_given(
-    worked_sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_report_html_lists_parked_tickets_and_the_breaker_from_the_state_store(
+    worked_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    page = tmp_path / "report.html"
+    from routerbot.ports import TicketState  # noqa: PLC0415
+    from routerbot.store import open_store  # noqa: PLC0415
+
     url = f"sqlite:///{tmp_path / 'state.db'}"  # the daemon's store (worked_sandbox)
+    store = open_store(url)
+    try:
+        until = datetime.now(UTC) + timedelta(hours=2)
+        store.put_ticket(
+            TicketState("OPE-77", failures=5, parked_until=until, last_error="move refused")
+        )
+    finally:
+        store.close()
+    page = tmp_path / "report.html"
     assert main(["report", "--html", str(page), "--state-url", url]) == 0
     text = page.read_text(encoding="utf-8")
-    section = text[text.index("Parked tickets") :]
-    assert "Read from the daemon&#x27;s state store" in section or "does not list" in section
+    parked = text[text.index("<h2>Parked tickets") :]
+    assert "OPE-77" in parked and "5 failures: move refused" in parked
+    breaker = text[text.index("<h2>The breaker") : text.index("<h2>Parked tickets")]
+    assert "closed" in breaker and "public replies in the last hour of 30" in breaker
 
 
 def test_report_help_offers_html(capsys: pytest.CaptureFixture[str]) -> None:

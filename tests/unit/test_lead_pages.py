@@ -11,7 +11,12 @@ import pytest
 from routerbot.config import RoutingConfig, load_config
 from routerbot.domain import AuthorRole, Comment, LocationChange, Person, Ticket, TicketHistory
 from routerbot.lead import html as h
-from routerbot.lead.report import HELD_PREFIX, Parked, render_report_html, report_facts
+from routerbot.lead.report import (
+    BreakerNow,
+    Parked,
+    render_report_html,
+    report_facts,
+)
 from routerbot.lead.undo import detect_undos, merge_scans
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +104,9 @@ def test_report_facts_count_decisions_replies_notes_and_held_replies_per_day(
                 _c(
                     1,
                     AuthorRole.BOT,
-                    f"{HELD_PREFIX} (disjoncteur ouvert : 30)",
+                    config.texts.reply_held.format(
+                        reason="plafond de 2 réponses publiques atteint pour ce ticket", body="x"
+                    ),
                     day=2,
                     public=False,
                 ),
@@ -116,10 +123,18 @@ def test_report_facts_count_decisions_replies_notes_and_held_replies_per_day(
     assert facts.by_category["habilitation"][d2] == 1
     assert facts.by_faq == {"nous-contacter": {d1: 1}}
     assert (facts.public[d1], facts.notes[d1], facts.notes[d2]) == (1, 1, 1)
-    assert [(k, b) for k, _, b in facts.held] == [("A-3", True)]
+    assert [(k, why) for k, _, why in facts.held] == [
+        ("A-3", "plafond de 2 réponses publiques atteint pour ce ticket")
+    ]
 
     page = render_report_html(
-        facts, config, query="q", generated=DAY1, parked=[Parked("A-9", None, "failing")]
+        facts,
+        config,
+        query="q",
+        generated=DAY1,
+        parked=[Parked("A-9", None, "failing")],
+        breaker=BreakerNow(sent_last_hour=31, cap=30),
     )
+    assert "OPEN: public replies are deferred" in page
     assert "1 (50.0%)" in page  # one undo of two bot actions
     assert "A-9" in page and "A-3" in page

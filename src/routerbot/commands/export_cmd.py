@@ -192,13 +192,16 @@ def _write_html(
 
     from routerbot.errors import InputError  # noqa: PLC0415
     from routerbot.lead.report import (  # noqa: PLC0415
+        BreakerNow,
         Parked,
+        breaker_from,
         parked_from,
         render_report_html,
         report_facts,
     )
 
     parked: list[Parked] | None = None
+    breaker: BreakerNow | None = None
     store_note = ""
     if args.state_url:
         from routerbot.bootstrap import open_state_store  # noqa: PLC0415
@@ -206,13 +209,10 @@ def _write_html(
         store = open_state_store(args.state_url)
         try:
             parked = parked_from(store)
+            breaker = breaker_from(store, config, datetime.now(UTC))
         finally:
             store.close()
-        if parked is None:
-            store_note = (
-                "This version of the state store does not list parked tickets yet "
-                "(read from --state-url)."
-            )
+        store_note = "Read from the daemon's state store (--state-url)."
     facts = report_facts(histories, scan, config, recogniser)
     page = render_report_html(
         facts,
@@ -220,6 +220,7 @@ def _write_html(
         query=jql,
         generated=datetime.now(UTC),
         parked=parked,
+        breaker=breaker,
         store_note=store_note,
     )
     try:

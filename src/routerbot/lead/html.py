@@ -142,7 +142,7 @@ def _nice_max(value: float) -> float:
     """A round upper bound for a count axis with four ticks: 4 × (1, 2 or 5 × 10^n),
     ticks of at least 1."""
     tick = max(1.0, value / 4)
-    magnitude = 10 ** math.floor(math.log10(tick))
+    magnitude = 10.0 ** math.floor(math.log10(tick))
     for step in (1, 2, 5, 10):
         if tick <= step * magnitude:
             return 4 * step * magnitude

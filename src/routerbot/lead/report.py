@@ -24,11 +24,15 @@ from routerbot.lead.undo import NONE, UndoRate, UndoScan, undo_rates
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from routerbot.config import RoutingConfig
+    from routerbot.ports import StateStore
 
-#: How the service words a public reply it held back (``TriageService._guard``).
-HELD_PREFIX = "Réponse publique retenue par routerbot"
-BREAKER_WORD = "disjoncteur"
 OTHER = "(other reply)"
+
+
+def held_prefix(config: RoutingConfig) -> str:
+    """How the bot's note for a public reply it held back begins (``texts.reply_held``
+    up to its first placeholder)."""
+    return config.texts.reply_held.split("{", 1)[0].rstrip(" (")
 
 
 @runtime_checkable
@@ -36,6 +40,18 @@ class ParkedSource(Protocol):
     """A state store that lists the tickets the daemon set aside after repeated failures."""
 
     def parked_tickets(self) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerNow:
+    """The breaker as the state store sees it: public replies in the last hour."""
+
+    sent_last_hour: int
+    cap: int
+
+    @property
+    def open(self) -> bool:
+        return self.sent_last_hour >= self.cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +72,7 @@ class ReportFacts:
     public: Counter[date] = field(default_factory=Counter)
     notes: Counter[date] = field(default_factory=Counter)
     peak_hour: Counter[date] = field(default_factory=Counter)  # most public replies in 1 h
-    held: list[tuple[str, datetime | None, bool]] = field(default_factory=list)  # key, at, breaker
+    held: list[tuple[str, datetime | None, str]] = field(default_factory=list)  # key, at, why
     rates: list[UndoRate] = field(default_factory=list)
     scan: UndoScan = field(default_factory=UndoScan)
 
@@ -73,6 +89,7 @@ def report_facts(
 ) -> ReportFacts:
     rec = recogniser or FaqRecogniser(config)
     facts = ReportFacts(scan=scan, rates=undo_rates(scan))
+    prefix = held_prefix(config)
     decided: set[tuple[str, date]] = set()
     per_hour: Counter[datetime] = Counter()
     by_category: dict[str, Counter[date]] = defaultdict(Counter)
@@ -100,8 +117,9 @@ def report_facts(
                 by_faq[faq][day] += 1
             else:
                 facts.notes[day] += 1
-                if c.body.startswith(HELD_PREFIX):
-                    facts.held.append((key, c.created, BREAKER_WORD in c.body[:200]))
+                if prefix and c.body.startswith(prefix):
+                    why = c.body[len(prefix) :].split(")", 1)[0].strip(" (")
+                    facts.held.append((key, c.created, why))
         for when in events:
             when_day = _day(when)
             if when_day is None or (key, when_day) in decided:
@@ -128,10 +146,16 @@ def parked_from(store: object) -> list[Parked] | None:
     out = []
     for state in store.parked_tickets():
         until = getattr(state, "parked_until", None)
-        out.append(
-            Parked(str(getattr(state, "key", "?")), until, str(getattr(state, "status", "")))
-        )
+        failures = getattr(state, "failures", 0)
+        error = str(getattr(state, "last_error", ""))[:120]
+        out.append(Parked(str(getattr(state, "key", "?")), until, f"{failures} failures: {error}"))
     return out
+
+
+def breaker_from(store: StateStore, config: RoutingConfig, now: datetime) -> BreakerNow:
+    """Public replies the store counts in the last hour, against the cap."""
+    sent = store.count_public_replies_since(now - timedelta(hours=1))
+    return BreakerNow(sent, config.loop_guard.max_public_replies_per_hour)
 
 
 # --------------------------------------------------------------------------- page
@@ -168,13 +192,13 @@ def render_report_html(
     query: str,
     generated: datetime,
     parked: list[Parked] | None = None,
+    breaker: BreakerNow | None = None,
     store_note: str = "",
 ) -> str:
     labels = [d.strftime("%d %b") for d in facts.days]
     total_actions = len(facts.scan.actions)
     undone = len(facts.scan.undos)
     cap = config.loop_guard.max_public_replies_per_hour
-    breaker_held = sum(1 for _, _, b in facts.held if b)
     body = [
         h.kpis(
             [
@@ -186,7 +210,7 @@ def render_report_html(
                 ),
                 (str(sum(facts.public.values())), "public replies"),
                 (str(sum(facts.notes.values())), "internal notes"),
-                (f"{len(facts.held)} ({breaker_held} by the breaker)", "public replies held back"),
+                (str(len(facts.held)), "public replies turned into notes"),
             ]
         ),
         h.section(
@@ -238,7 +262,7 @@ def render_report_html(
             note="Everything the bot wrote, per day: what customers saw against what only "
             "agents saw.",
         ),
-        _breaker_section(facts, labels, cap),
+        _breaker_section(facts, labels, cap, breaker),
         _parked_section(parked, store_note),
         h.paragraph(f"Query: {query}"),
     ]
@@ -248,32 +272,40 @@ def render_report_html(
     return h.page("routerbot — what the bot did, and what agents undid", body, subtitle=subtitle)
 
 
-def _breaker_section(facts: ReportFacts, labels: Sequence[str], cap: int) -> str:
-    rows = [
-        (
-            key,
-            f"{aware(at):%Y-%m-%d %H:%M}" if at else "",
-            "breaker" if breaker else "per-ticket cap",
+def _breaker_section(
+    facts: ReportFacts, labels: Sequence[str], cap: int, now: BreakerNow | None
+) -> str:
+    rows = [(key, f"{aware(at):%Y-%m-%d %H:%M}" if at else "", why) for key, at, why in facts.held]
+    parts = []
+    if now is not None:
+        state = "OPEN: public replies are deferred" if now.open else "closed"
+        parts.append(
+            h.kpis([(state, f"now: {now.sent_last_hour} public replies in the last hour of {cap}")])
         )
-        for key, at, breaker in facts.held
-    ]
-    return h.section(
-        "The breaker",
+    parts += [
         h.line_chart(
             labels,
             [("most public replies in one hour", [float(facts.peak_hour[d]) for d in facts.days])],
             title="Busiest hour per day against the breaker's cap",
             threshold=(f"cap: {cap} public replies per hour", float(cap)),
         ),
-        h.subheading(f"Replies held back ({len(rows)})"),
-        h.table(["ticket", "when", "why"], rows)
-        if rows
-        else h.paragraph("No reply was held back."),
-        note="The breaker holds every public reply while the bot has sent "
-        "loop_guard.max_public_replies_per_hour in the last hour; a held reply becomes an "
-        "internal note for the agents.",
-        source="Read from Jira: the bot's public replies per hour and its 'reply held' "
-        "notes. The daemon's live breaker state is the metric routerbot_breaker_open.",
+        h.subheading(f"Public replies turned into notes for the agents ({len(rows)})"),
+        h.table(["ticket", "when", "why"], rows) if rows else h.paragraph("None."),
+    ]
+    source = (
+        "Now: read from the daemon's state store (--state-url). "
+        if now is not None
+        else "The breaker's state now is in the state store (--state-url) and the metric "
+        "routerbot_breaker_open. "
+    ) + "Per day: read from Jira (the bot's public replies and its notes)."
+    return h.section(
+        "The breaker",
+        *parts,
+        note="While the bot has sent loop_guard.max_public_replies_per_hour public replies "
+        "in the last hour, the breaker defers every further reply (the tickets stay "
+        "pending until the hour allows, or 'routerbot breaker reset'). Replies held by the "
+        "per-ticket cap or a repeated text become internal notes, listed below.",
+        source=source,
     )
 
 
