@@ -208,6 +208,42 @@ def test_reads_browser_and_major_version_from_words(
 
 
 @pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("j'utilise firefox cent quinze sous windows", ("firefox", "115")),
+        ("il est sur Chrome version cent vingt-deux", ("chrome", "122")),
+        ("on avait Chrome la version quatre-vingt-sept", ("chrome", "87")),
+        ("Navigateur Safari dix-sept.", ("safari", "17")),
+        ("internet explorer onze sur le poste", ("ie", "11")),
+        ("firefox E S R quatre-vingt-onze", ("firefox", "91")),
+        ("c'est fire fox cent trente et un voilà", ("firefox", "131")),
+        ("safari version seize point six sur mac", ("safari", "16")),
+        ("chrome cent dix-neuf point zéro point six mille quarante-cinq", ("chrome", "119")),
+        ("Chrome soixante-dix-neuf", ("chrome", "79")),
+        ("Firefox one hundred twenty", ("firefox", "120")),
+        # a phone number read out is not a version
+        ("Chrome, rappeler au zéro six soixante et onze trente vingt-deux", ("chrome", None)),
+        ("firefox deux fois de suite", ("firefox", None)),
+    ],
+)
+def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, str | None]) -> None:
+    assert named(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("FF v118 on win10", ("firefox", "118")),
+        ("I'm on Safari on my Mac, version 17.2.", ("safari", "17")),
+    ],
+)
+def test_reads_abbreviated_names_and_small_versions_after_the_name(
+    sentence: str, expected: tuple[str, str | None]
+) -> None:
+    assert named(sentence) == expected
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "Edge (dernière version)",

@@ -147,7 +147,7 @@ _NAMES = re.compile(
     r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?edge(?:[ \t]+chromium)?)"
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|crome|chorme)"
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
-    r"|ff(?=[ \t]?\d{2,3}\b))"
+    r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explorer|(?<!windows )(?<!file )explorer|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
     r"|(?P<safari>safari)"
     r"|(?P<opera>opera(?:[ \t]+gx)?)"
@@ -211,6 +211,86 @@ _HINT = re.compile(
     r"|floorp|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
 )
 _DE_AFTER = re.compile(r"[ \t]+(?:du|de|des|d')(?:[ \t]|$)")
+
+
+# --------------------------------------------------------------------------- spoken numbers
+
+#: Number words of dictated versions ("Chrome cent vingt-deux", "Firefox E S R
+#: quatre-vingt-onze", "Chrome cent dix-neuf point zéro point six mille quarante-cinq"),
+#: French and English. "un"/"une"/"one" alone are articles, not numbers.
+_NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "zéro": 0, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
+    "quinze": 15, "seize": 16, "vingt": 20, "vingts": 20, "trente": 30, "quarante": 40,
+    "cinquante": 50, "soixante": 60, "cent": 100, "cents": 100, "mille": 1000,
+    "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+}  # fmt: skip
+#: Inside a number only ("vingt et un", "one hundred and one").
+_NUMBER_INNER: dict[str, int] = {"un": 1, "une": 1, "one": 1}
+_NUMBER_JOINERS = frozenset({"et", "and"})
+_SPOKEN_HINT = re.compile(
+    r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+_NUMBER_ALT = "|".join(sorted([*_NUMBER_WORDS, *_NUMBER_INNER], key=len, reverse=True))
+_SPOKEN_RUN = re.compile(
+    rf"\b(?:{_NUMBER_ALT})(?:(?:[ \t]+|-)(?:(?:et|and)(?:[ \t]+|-))?(?:{_NUMBER_ALT}))*\b",
+    re.IGNORECASE,
+)
+_SPELLED_ESR = re.compile(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
+_DOT_BETWEEN = re.compile(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
+
+
+def _number_value(words: Sequence[str]) -> int | None:
+    """The value of a run of number words, or None when it is not one number (a phone
+    number read out, "zéro six soixante et onze…", is several)."""
+    total = current = 0
+    last = 10_000  # each added part must be smaller than the one before
+    previous = ""
+    for word in words:
+        if word in _NUMBER_JOINERS:
+            previous = word
+            continue
+        value = _NUMBER_WORDS.get(word)
+        if value is None:
+            value = _NUMBER_INNER.get(word)
+            if value is None or len(words) == 1:
+                return None
+        if value == 100:
+            current = (current or 1) * 100
+            last = 100
+        elif value == 1000:
+            total += (current or 1) * 1000
+            current, last = 0, 1000
+        elif value == 20 and previous == "quatre":
+            current += 76  # quatre-vingt(s) = 80
+            last = 20
+        elif value >= last or last == 0:
+            return None
+        else:
+            current += value
+            last = value
+        previous = word
+    return total + current
+
+
+def _spoken_to_digits(w: str) -> str:
+    """Dictated numbers → digits in a folded text: "chrome cent dix-neuf point zero" →
+    "chrome 119.0"; "e s r" → "esr". Texts without a number word are returned as is."""
+    if not _SPOKEN_HINT.search(w):
+        return w
+    return _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
+
+
+def _replace_runs(s: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        value = _number_value(re.split(r"[ \t]+|-", m.group(0).lower()))
+        return m.group(0) if value is None else str(value)
+
+    return _SPOKEN_RUN.sub(one, s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +493,19 @@ def _bare_version_ok(w: str, m: re.Match[str], rx: re.Pattern[str]) -> bool:
         if rx is _BARE_BUILD:
             return 40 <= int(major) <= 200 and int(parts[2]) >= 256
         return 3 <= int(major) <= 200
-    return 40 <= int(major) <= 200 and _DE_AFTER.match(w, m.end()) is None
+    if _DE_AFTER.match(w, m.end()) is not None:
+        return False
+    # a small major ("Safari on my Mac, version 17.2") only right after a browser name
+    near = _name_just_before(w, m.start()) if rx is _BARE_VERSION else None
+    return 40 <= int(major) <= 200 or (near is not None and _major_ok(near, major))
+
+
+def _name_just_before(w: str, start: int) -> str | None:
+    """The browser named in the same sentence, at most 40 characters before ``start``."""
+    window = w[max(0, start - 40) : start]
+    cut = max(window.rfind(". "), window.rfind("\n"), window.rfind("? "), window.rfind("! "))
+    names = [m.lastgroup for m in _NAMES.finditer(window, cut + 1)]
+    return names[-1] if names else None
 
 
 def _bare_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
@@ -448,6 +540,8 @@ def _word_mentions(s: str, w: str, ua_spans: Sequence[tuple[int, int]]) -> list[
 
 def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
     s = bounded(text)
+    if _SPOKEN_HINT.search(s):
+        s = _spoken_to_digits(s)
     mentions: list[_Mention] = []
     spans = _ua_spans(s) if "/" in s else []
     for a, b in spans:
