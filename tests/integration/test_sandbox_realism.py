@@ -14,6 +14,7 @@ import requests
 from tests.fakes import FakeClock
 
 from routerbot.sandbox import Latency, SandboxModel, SandboxServer
+from routerbot.sandbox.server import RequestLog
 
 MOVE = {"targetToSourcesMapping": {"SD,10006": {"issueIdsOrKeys": ["OPE-1"]}}}
 
@@ -153,3 +154,15 @@ def test_date_header_follows_the_configured_skew() -> None:
         r = requests.get(f"{sb.url}/rest/api/3/serverInfo", timeout=10)
     served = email.utils.parsedate_to_datetime(r.headers["Date"])
     assert abs((served - datetime.now(UTC)).total_seconds() - 3600) < 5
+
+
+def test_a_request_already_on_the_wire_at_a_429_is_not_counted_early() -> None:
+    log = RequestLog()
+    log.must_wait("bot@example.org", time.time() + 10, "429 on POST /x")
+    log.arrive("bot@example.org", "GET /rest/api/2/myself")  # sent as the 429 went out
+    assert log.summary()["early_retry_count"] == 0
+    assert log.summary()["on_the_wire_at_retry_after"] == 1
+    until, cause, _served = log.deadlines["bot@example.org"]
+    log.deadlines["bot@example.org"] = (until, cause, time.time() - 1.0)  # a second later
+    log.arrive("bot@example.org", "GET /rest/api/2/myself")
+    assert log.summary()["early_retry_count"] == 1

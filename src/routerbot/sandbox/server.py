@@ -148,8 +148,18 @@ class Route:
 # --------------------------------------------------------------------------- request log
 
 
+ON_THE_WIRE_SECONDS = 0.05
+
+
 class RequestLog:
-    """Counts per route template, faults served, and retries sent too early."""
+    """Counts per route template, faults served, and retries sent too early.
+
+    A request is *early* when it arrives after a 429 (or 503) with ``Retry-After`` was
+    served to the same client and before that wait expired. A request arriving within
+    ``ON_THE_WIRE_SECONDS`` of the 429 is not counted (only in ``on_the_wire``): another
+    thread of the client had already sent it, or was sending it, before the client could
+    have read the 429 — what any concurrent client does against Jira too.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -160,8 +170,9 @@ class RequestLog:
             self.counts: Counter[str] = Counter()
             self.by_client: Counter[str] = Counter()
             self.faults: Counter[str] = Counter()
-            self.deadlines: dict[str, tuple[float, str]] = {}
+            self.deadlines: dict[str, tuple[float, str, float]] = {}
             self.early: list[dict[str, Any]] = []
+            self.on_the_wire = 0
             self.in_flight = 0
             self.in_flight_max = 0
 
@@ -172,6 +183,9 @@ class RequestLog:
             self.by_client[client] += 1
             deadline = self.deadlines.get(client)
             if deadline is not None and now < deadline[0] - 0.01:
+                if now < deadline[2] + ON_THE_WIRE_SECONDS:
+                    self.on_the_wire += 1
+                    return
                 self.early.append(
                     {
                         "client": client,
@@ -197,7 +211,7 @@ class RequestLog:
 
     def must_wait(self, client: str, until: float, cause: str) -> None:
         with self.lock:
-            self.deadlines[client] = (until, cause)
+            self.deadlines[client] = (until, cause, time.time())
 
     def summary(self) -> dict[str, Any]:
         with self.lock:
@@ -208,6 +222,7 @@ class RequestLog:
                 "faults": dict(self.faults),
                 "early_retries": list(self.early),
                 "early_retry_count": len(self.early),
+                "on_the_wire_at_retry_after": self.on_the_wire,
                 "in_flight_max": self.in_flight_max,
             }
 
