@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.chromium import render_page
+from tests.chromium import render_page, require_chromium
 
 GOOD = """<!DOCTYPE html><html><body><h1>ok</h1>
 <svg width="300" height="100"><rect x="0" y="0" width="120" height="60" fill="#0072B2"/>
@@ -31,3 +31,13 @@ def test_a_blank_page_with_a_script_error_fails_every_check(tmp_path: Path) -> N
     assert rendered.colours() < 8
     with pytest.raises(AssertionError, match="non-empty SVG"):
         rendered.assert_renders(min_svgs=1)
+
+
+def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")  # no browser to be found
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the page tests"):
+        require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="Chromium is not installed"):
+        require_chromium()
