@@ -430,3 +430,57 @@ def test_split_body_cuts_a_legal_notice_off_a_message_without_closing(notice: st
 def test_split_body_keeps_a_confidentiality_sentence_that_is_the_question() -> None:
     raw = "Bonjour,\nce message d'erreur est confidentiel selon notre DSI ?\nMerci de votre aide"
     assert "confidentiel" in text.split_body(raw).body
+
+
+# --------------------------------------------------------------------------- relaunches
+
+_OWN_QUESTION = "Comment savoir si le modèle pour le Japon est en ligne ?"
+
+
+def _relaunch(top: str, header: str) -> text.BodyParts:
+    return split_body(f"{top}\n\n{header}\n\nBonjour,\n{_OWN_QUESTION}\nMerci\nPaul Martin")
+
+
+def test_relaunch_reads_the_customers_own_quoted_question() -> None:
+    parts = _relaunch(
+        "Bonjour,\nje relance ma demande ci-dessous.\nCordialement",
+        "De : Paul Martin\nEnvoyé : lundi 2 mars 2026 10:47\nÀ : Support\nObjet : modèle",
+    )
+    own = text.relaunched_message(parts, ("Paul Martin", "p.martin@export.fr"))
+    assert own.endswith(_OWN_QUESTION)
+    assert "Paul Martin" not in own  # its signature is cut too
+
+
+def test_relaunch_recognises_the_sender_by_mailbox() -> None:
+    parts = _relaunch(
+        "Voir ci-dessous svp.", "Le 02/03/2026 à 18:20, Rucher des Cévennes a écrit :"
+    )
+    own = text.relaunched_message(parts, ("Martine Delmas", "rucherdescevennes@free.fr"))
+    assert own.endswith(_OWN_QUESTION)
+
+
+def test_relaunch_ignores_a_message_someone_else_wrote() -> None:
+    parts = _relaunch(
+        "Voir ci-dessous, toujours bloqué.",
+        "De : Assistance Expadon\nEnvoyé : lundi 2 mars 2026 10:47\nObjet : modèle",
+    )
+    assert text.relaunched_message(parts, ("Paul Martin", "p.martin@export.fr")) == ""
+
+
+def test_a_message_with_its_own_question_is_not_a_relaunch() -> None:
+    parts = _relaunch(
+        "Merci, c'est réglé. Autre question : je ne trouve toujours pas où télécharger le PDF"
+        " du certificat en cours de saisie, où est le bouton, et est-il vierge au début de la"
+        " demande ou déjà rempli avec les données que nous avons saisies la semaine dernière ?",
+        "De : Paul Martin\nEnvoyé : lundi 2 mars 2026 10:47\nObjet : modèle",
+    )
+    assert text.relaunched_message(parts, ("Paul Martin", "p.martin@export.fr")) == ""
+
+
+def test_clean_body_cuts_a_gmail_forwarded_message_separator() -> None:
+    raw = (
+        "Je transfère le message que j'avais préparé.\n\n"
+        "---------- Forwarded message ---------\nDe : Paul <p@x.fr>\nDate: mar. 17 mars 2026"
+        "\nSubject: essai\nTo: Paul <p@x.fr>\n\nbrouillon"
+    )
+    assert clean_body(raw) == "Je transfère le message que j'avais préparé."

@@ -48,7 +48,11 @@ def prepare(
     ticket: Ticket, config: RoutingConfig, customer_texts: Sequence[str] = ()
 ) -> TicketText:
     parts = text.split_body(ticket.description)
-    body = "\n".join([ticket.summary, parts.body, *customer_texts])
+    reporter = (ticket.reporter.display_name, ticket.reporter.email)
+    # a bare relaunch ("voir ci-dessous, toujours pas de réponse") says nothing but
+    # "answer me": the question is the customer's own message quoted below it
+    own = text.relaunched_message(parts, reporter) or parts.body
+    body = "\n".join([ticket.summary, own, *customer_texts])
     return _prepare(body, parts, ticket, config, customer_texts)
 
 

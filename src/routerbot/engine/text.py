@@ -36,6 +36,7 @@ __all__ = [
     "fold",
     "is_auto_reply",
     "normalise",
+    "relaunched_message",
     "split_body",
     "stem",
     "stems",
@@ -169,7 +170,8 @@ _QUOTE_HINT = re.compile(
 _LE_ON = re.compile(r"[ \t]*(?:le|on)\b", re.IGNORECASE)
 _ORIGINAL_MESSAGE = re.compile(
     r"^[ \t]*-{2,}[ \t]*(?:original message|message d'origine|message original"
-    r"|courriel original|mail original)[ \t]*-{2,}",
+    r"|courriel original|mail original|forwarded message|message transf[ée]r[ée]"
+    r"|message r[ée]exp[ée]di[ée])[ \t]*-{2,}",
     re.IGNORECASE,
 )
 _WROTE = re.compile(
@@ -495,6 +497,72 @@ def _split_body_cached(s: str) -> BodyParts:
 
 def _split_body(raw: str) -> BodyParts:
     return _split_body_cached(_bounded_nfkc(raw))
+
+
+#: A bare relaunch points at the message quoted below it ("voir ci-dessous", "je relance
+#: ma demande", "toujours pas de réponse", "see below").
+_RELAUNCH = re.compile(
+    r"dessous|below|relance|toujours|pas de r[ée]ponse|sans r[ée]ponse|sans nouvelles"
+    r"|no (?:answer|reply|response)|still|any update|follow(?:ing)?[ -]?up|reminder",
+    re.IGNORECASE,
+)
+#: ...and says little else (words of the author's own text, greetings included).
+_RELAUNCH_MAX_WORDS = 30
+_QUOTE_MARKS = re.compile(r"^[ \t>]+")
+
+
+def _is_header(line: str) -> bool:
+    return bool(
+        _ORIGINAL_MESSAGE.match(line)
+        or _WROTE.match(line)
+        or _HEADER_FROM.match(line)
+        or _HEADER_OTHER.match(line)
+    )
+
+
+def _names_sender(header: str, sender: tuple[str, str]) -> bool:
+    """Does a quoted message's header name the ticket's reporter (name or mailbox)?"""
+    name, email = sender
+    head = normalise(header)
+    words = set(head.split())
+    name_words = [w for w in normalise(name).split() if len(w) > 1]
+    if name_words and all(w in words for w in name_words):
+        return True
+    local = "".join(ch for ch in email.partition("@")[0].lower() if ch.isalnum())
+    return len(local) >= 4 and local in head.replace(" ", "")
+
+
+def relaunched_message(parts: BodyParts, sender: tuple[str, str]) -> str:
+    """The reporter's own earlier message, quoted below a bare relaunch, cleaned.
+
+    "Je relance ma demande ci-dessous", "voir ci-dessous, toujours bloqué": the question
+    is in the message the customer quotes, and it is theirs (its header names them: the
+    display name or the mailbox of ``sender``). Anything else quoted (the support's
+    answer, a colleague's or a DD's mail) stays out of the decision: "" is returned.
+    """
+    try:
+        body = parts.body
+        if not parts.quoted or len(body.split()) > _RELAUNCH_MAX_WORDS:
+            return ""
+        if not _RELAUNCH.search(body):
+            return ""
+        header: list[str] = []
+        content: list[str] = []
+        for raw_line in parts.quoted.split("\n")[:200]:
+            line = _QUOTE_MARKS.sub("", raw_line)
+            if _is_header(line):
+                if content:
+                    break
+                header.append(line)
+            elif content or line.strip():
+                if not header:
+                    return ""
+                content.append(line)
+        if not content or not _names_sender("\n".join(header), sender):
+            return ""
+        return split_body("\n".join(content)).body
+    except Exception:  # pragma: no cover - defensive: never raise on hostile input
+        return ""
 
 
 def clean_body(raw: str) -> str:
