@@ -222,6 +222,32 @@ def test_asks_for_browser_when_login_fails_without_one(config: RoutingConfig) ->
     assert config.conversation.ask_marker in d.public_replies[0].body
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Merci, c'est réglé, j'arrive à me connecter. Où voir la liste des modèles en ligne ?",
+        "I can log in without problem, but I don't see my colleagues' requests.",
+        "Je peux me connecter sans souci mais le bouton valider est grisé.",
+    ],
+)
+def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingConfig) -> None:
+    d = decide(make(said, summary="Question"), config)
+    assert not d.login_failure and not d.ask_browser
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Toujours pas possible de me connecter ce matin.",
+        "Login from my phone not working since this morning.",
+        "I get Forbidden when I log in to Expadon.",
+        "j'arrive pas à me loguer ça dit erreur",
+    ],
+)
+def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
+    assert decide(make(said, summary="Question"), config).login_failure
+
+
 def test_asks_for_version_when_only_the_browser_is_named(config: RoutingConfig) -> None:
     d = decide(make("Impossible de me connecter avec Firefox, écran blanc."), config)
     assert d.ask_browser

@@ -43,7 +43,7 @@ def test_normalise_turns_punctuation_into_single_spaces() -> None:
             "quand je me connecte ca marche pas s il vous plait",
         ),
         ("c tjs pareil ds l appli", "c toujours pareil dans l appli"),
-        ("jarrive pas a me co pr les certifs", "j arrive pas a me co pour les certifs"),
+        ("jarrive pas a me co pr les certifs", "j arrive pas a me co pour les certificats"),
         ("j'arrive pas", "j arrive pas"),
         ("narrive pas", "n arrive pas"),
         ("Connection refusée", "connexion refusee"),

@@ -643,6 +643,7 @@ ABBREVIATIONS: dict[str, str] = {
     "quon": "qu on", "jamais": "jamais", "aujourdhui": "aujourd hui",
     "habilitee": "habilitee", "identifient": "identifiant", "identifiants": "identifiants",
     "navigateure": "navigateur", "naviguateur": "navigateur",
+    "certif": "certificat", "certifs": "certificats",
 }  # fmt: skip
 
 
