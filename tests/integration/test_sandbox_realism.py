@@ -158,11 +158,25 @@ def test_date_header_follows_the_configured_skew() -> None:
 
 def test_a_request_already_on_the_wire_at_a_429_is_not_counted_early() -> None:
     log = RequestLog()
-    log.must_wait("bot@example.org", time.time() + 10, "429 on POST /x")
-    log.arrive("bot@example.org", "GET /rest/api/2/myself")  # sent as the 429 went out
+    bot, got_429, other = "bot@example.org", ("127.0.0.1", 50001), ("127.0.0.1", 50002)
+    log.enter(bot)  # a concurrent client: two requests in flight as the 429 goes out
+    log.enter(bot)
+    log.must_wait(bot, time.time() + 10, "429 on POST /x", got_429)
+    log.arrive(bot, "GET /rest/api/2/myself", other)  # another worker, sent as the 429 left
     assert log.summary()["early_retry_count"] == 0
     assert log.summary()["on_the_wire_at_retry_after"] == 1
-    until, cause, _served = log.deadlines["bot@example.org"]
-    log.deadlines["bot@example.org"] = (until, cause, time.time() - 1.0)  # a second later
-    log.arrive("bot@example.org", "GET /rest/api/2/myself")
+    log.arrive(bot, "POST /x", got_429)  # a retry on the connection that read the 429
+    assert log.summary()["early_retry_count"] == 1
+    until, cause, _served, conn, others = log.deadlines[bot]
+    log.deadlines[bot] = (until, cause, time.time() - 1.0, conn, others)  # a second later
+    log.arrive(bot, "GET /rest/api/2/myself", other)
+    assert log.summary()["early_retry_count"] == 2
+
+
+def test_a_sequential_clients_quick_retry_is_early_on_any_connection() -> None:
+    log = RequestLog()
+    bot = "bot@example.org"
+    log.enter(bot)  # only the request that gets the 429
+    log.must_wait(bot, time.time() + 10, "429 on GET /x", ("127.0.0.1", 50001))
+    log.arrive(bot, "GET /x", ("127.0.0.1", 50002))
     assert log.summary()["early_retry_count"] == 1

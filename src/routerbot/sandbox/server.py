@@ -155,10 +155,13 @@ class RequestLog:
     """Counts per route template, faults served, and retries sent too early.
 
     A request is *early* when it arrives after a 429 (or 503) with ``Retry-After`` was
-    served to the same client and before that wait expired. A request arriving within
-    ``ON_THE_WIRE_SECONDS`` of the 429 is not counted (only in ``on_the_wire``): another
-    thread of the client had already sent it, or was sending it, before the client could
-    have read the 429 — what any concurrent client does against Jira too.
+    served to the same client and before that wait expired. One exception, for clients
+    that send concurrently: when the client had other requests in flight as the 429 went
+    out, a request on *another connection* arriving within ``ON_THE_WIRE_SECONDS`` is
+    counted in ``on_the_wire`` only — another thread had already sent it, or was sending
+    it, before the client could have read the 429, as any concurrent client does against
+    Jira too. A sequential client's retry, or one on the connection that got the 429, is
+    always early.
     """
 
     def __init__(self) -> None:
@@ -170,20 +173,23 @@ class RequestLog:
             self.counts: Counter[str] = Counter()
             self.by_client: Counter[str] = Counter()
             self.faults: Counter[str] = Counter()
-            self.deadlines: dict[str, tuple[float, str, float]] = {}
+            # client -> (until, cause, served at, connection, other requests in flight)
+            self.deadlines: dict[str, tuple[float, str, float, object, int]] = {}
             self.early: list[dict[str, Any]] = []
             self.on_the_wire = 0
             self.in_flight = 0
             self.in_flight_max = 0
+            self.in_flight_by: Counter[str] = Counter()
 
-    def arrive(self, client: str, template: str) -> None:
+    def arrive(self, client: str, template: str, connection: object = None) -> None:
         now = time.time()
         with self.lock:
             self.counts[template] += 1
             self.by_client[client] += 1
             deadline = self.deadlines.get(client)
             if deadline is not None and now < deadline[0] - 0.01:
-                if now < deadline[2] + ON_THE_WIRE_SECONDS:
+                concurrent, served, by = deadline[4], deadline[2], deadline[3]
+                if concurrent and now < served + ON_THE_WIRE_SECONDS and connection != by:
                     self.on_the_wire += 1
                     return
                 self.early.append(
@@ -199,19 +205,22 @@ class RequestLog:
         with self.lock:
             self.faults[kind] += 1
 
-    def enter(self) -> None:
+    def enter(self, client: str = "") -> None:
         """An API request is being served (from arrival to the last byte of the answer)."""
         with self.lock:
             self.in_flight += 1
             self.in_flight_max = max(self.in_flight_max, self.in_flight)
+            self.in_flight_by[client] += 1
 
-    def leave(self) -> None:
+    def leave(self, client: str = "") -> None:
         with self.lock:
             self.in_flight -= 1
+            self.in_flight_by[client] -= 1
 
-    def must_wait(self, client: str, until: float, cause: str) -> None:
+    def must_wait(self, client: str, until: float, cause: str, connection: object = None) -> None:
         with self.lock:
-            self.deadlines[client] = (until, cause, time.time())
+            others = max(0, self.in_flight_by[client] - 1)  # besides the one answered
+            self.deadlines[client] = (until, cause, time.time(), connection, others)
 
     def summary(self) -> dict[str, Any]:
         with self.lock:
@@ -1396,12 +1405,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(app.handle(req, route))
             return
         client = app.client_of(req, self.client_address[0])
-        app.log.arrive(client, f"{req.method} {route.template}")
-        app.log.enter()
+        app.log.arrive(client, f"{req.method} {route.template}", self.client_address)
+        app.log.enter(client)
         try:
             self._serve_api(app, req, route, client)
         finally:
-            app.log.leave()
+            app.log.leave(client)
 
     def _serve_api(self, app: SandboxApp, req: Req, route: Route, client: str) -> None:
         delay = app.latency.draw()
@@ -1453,7 +1462,9 @@ class _Handler(BaseHTTPRequestHandler):
                 seconds = int(wait) if wait == int(wait) else int(wait) + 1
                 until = now + seconds
                 resp.headers["Retry-After"] = str(seconds)
-            app.log.must_wait(client, until, f"{status} on {self.command} {route.template}")
+            app.log.must_wait(
+                client, until, f"{status} on {self.command} {route.template}", self.client_address
+            )
             if status == 429:
                 reset = time.strftime(
                     "%Y-%m-%dT%H:%MZ", time.gmtime(until + 60 + self.server.date_skew)
