@@ -484,3 +484,13 @@ def test_clean_body_cuts_a_gmail_forwarded_message_separator() -> None:
         "\nSubject: essai\nTo: Paul <p@x.fr>\n\nbrouillon"
     )
     assert clean_body(raw) == "Je transfère le message que j'avais préparé."
+
+
+def test_relaunch_reads_a_colleagues_question_from_the_company_mailbox() -> None:
+    parts = _relaunch(
+        "Voir la question de ma collègue ci-dessous.",
+        "Le mer. 11 mars 2026 à 11:05, Pauline Faure <pauline@miel.fr> a écrit :",
+    )
+    sender = ("Christophe Gauthier", "c.gauthier@miel.fr")
+    assert text.relaunched_message(parts, sender, "miel.fr").endswith(_OWN_QUESTION)
+    assert text.relaunched_message(parts, sender) == ""  # a public mailbox proves nothing

@@ -51,7 +51,9 @@ def prepare(
     reporter = (ticket.reporter.display_name, ticket.reporter.email)
     # a bare relaunch ("voir ci-dessous, toujours pas de réponse") says nothing but
     # "answer me": the question is the customer's own message quoted below it
-    own = text.relaunched_message(parts, reporter) or parts.body
+    domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
+    company = "" if _domain_in(domain, config.population.personal_email_domains) else domain
+    own = text.relaunched_message(parts, reporter, company) or parts.body
     body = "\n".join([ticket.summary, own, *customer_texts])
     return _prepare(body, parts, ticket, config, customer_texts)
 

@@ -520,9 +520,12 @@ def _is_header(line: str) -> bool:
     )
 
 
-def _names_sender(header: str, sender: tuple[str, str]) -> bool:
-    """Does a quoted message's header name the ticket's reporter (name or mailbox)?"""
+def _names_sender(header: str, sender: tuple[str, str], colleagues: str) -> bool:
+    """Does a quoted message's header name the ticket's reporter (name or mailbox), or a
+    mailbox of the ``colleagues`` domain?"""
     name, email = sender
+    if colleagues and f"@{colleagues.lower()}" in header.lower():
+        return True
     head = normalise(header)
     words = set(head.split())
     name_words = [w for w in normalise(name).split() if len(w) > 1]
@@ -532,13 +535,15 @@ def _names_sender(header: str, sender: tuple[str, str]) -> bool:
     return len(local) >= 4 and local in head.replace(" ", "")
 
 
-def relaunched_message(parts: BodyParts, sender: tuple[str, str]) -> str:
+def relaunched_message(parts: BodyParts, sender: tuple[str, str], colleagues: str = "") -> str:
     """The reporter's own earlier message, quoted below a bare relaunch, cleaned.
 
     "Je relance ma demande ci-dessous", "voir ci-dessous, toujours bloqué": the question
     is in the message the customer quotes, and it is theirs (its header names them: the
-    display name or the mailbox of ``sender``). Anything else quoted (the support's
-    answer, a colleague's or a DD's mail) stays out of the decision: "" is returned.
+    display name or the mailbox of ``sender``) or a colleague's ("voir la question de ma
+    collègue ci-dessous": a mailbox of the ``colleagues`` domain, the reporter's company,
+    never a public mailbox provider). Anything else quoted (the support's answer, a
+    DD's or a client's mail) stays out of the decision: "" is returned.
     """
     try:
         body = parts.body
@@ -558,7 +563,7 @@ def relaunched_message(parts: BodyParts, sender: tuple[str, str]) -> str:
                 if not header:
                     return ""
                 content.append(line)
-        if not content or not _names_sender("\n".join(header), sender):
+        if not content or not _names_sender("\n".join(header), sender, colleagues):
             return ""
         return split_body("\n".join(content)).body
     except Exception:  # pragma: no cover - defensive: never raise on hostile input
