@@ -11,7 +11,6 @@ from __future__ import annotations
 KNOWN_MISSES: frozenset[str] = frozenset(
     {
         "tests/unit/test_engine.py::test_answers_each_faq_however_it_is_asked[procedure-habilitation-bjr, cmt etre habilite sur expadon svp ?]",
-        "tests/unit/test_engine.py::test_answers_each_faq_however_it_is_asked[procedure-habilitation-Hello, how do we get access to the Certificats module? We are a new exporter.]",
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[text0-role-admin-local]",
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[text1-role-admin-local]",
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[text2-procedure-habilitation]",
