@@ -261,6 +261,8 @@ def build_app(
         followup_seconds=settings.followup_seconds,
         lease_seconds=settings.lease_seconds,
         config_source=source,
+        start_from=settings.start_instant(clock.now()),
+        workers=settings.workers,
     )
     log.debug(
         "app.built",

@@ -25,6 +25,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -135,6 +136,8 @@ class Daemon:
         page_size: int = 100,
         move_wait_seconds: float = 10.0,
         keep_results: bool = True,
+        start_from: datetime | None = None,
+        workers: int = 1,
     ) -> None:
         self.service = service
         self.store = store
@@ -154,6 +157,9 @@ class Daemon:
         self.page_size = page_size
         self.move_wait_seconds = move_wait_seconds
         self.keep_results = keep_results  # False in ``run``: nothing kept per ticket
+        self.start_from = start_from  # the first poll's cursor when none is stored
+        self.workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
         self.log = logger or get_logger("routerbot.daemon")
         self.stopping = service.stopping
         self._dry_cursor: datetime | None = None
@@ -308,6 +314,8 @@ class Daemon:
         """Stream the poll: a page of tickets at a time (nothing kept beyond it), moves
         confirmed while the next tickets go on, the cursor advanced after each page."""
         cursor = self._dry_cursor if self.dry_run else self.store.get_cursor(POLL_CURSOR)
+        if cursor is None and self.start_from is not None:
+            cursor = self.start_from  # a first start does not answer a year of history
         track = _CursorTrack()
         chunk: list[TicketSnapshot] = []
         try:
@@ -330,22 +338,26 @@ class Daemon:
                 self._account(result, report, track)
             self._advance(track, report)
 
-    def _handle_page(
+    def _handle_page(  # noqa: PLR0911  # each stop (signal, Retry-After) returns at once
         self, chunk: list[TicketSnapshot], report: PollReport, track: _CursorTrack
     ) -> bool:
-        """Handle one page; False when a Retry-After says stop."""
+        """Handle one page (with ``workers`` tickets in flight, one lease each); False
+        when a Retry-After says stop."""
         self.service.prefetch([s.ticket.key for s in chunk])
-        for snap in chunk:
-            if self.stopping.is_set():
-                report.interrupted = True
+        if self.workers > 1:
+            if not self._handle_in_pool(chunk, report, track):
                 return False
-            report.seen += 1
-            result = self.service.handle(snap)
-            if not self._account(result, report, track):
-                return False
-            for done in self.service.resume_moves():
-                if not self._account(done, report, track):
+        else:
+            for snap in chunk:
+                if self.stopping.is_set():
+                    report.interrupted = True
                     return False
+                report.seen += 1
+                if not self._account(self.service.handle(snap), report, track):
+                    return False
+                for done in self.service.resume_moves():
+                    if not self._account(done, report, track):
+                        return False
         # the page's moves: look again with a growing backoff until confirmed
         deadline = time.monotonic() + self.move_wait_seconds
         while self.service.moving and time.monotonic() < deadline:
@@ -357,6 +369,41 @@ class Daemon:
                 if not self._account(done, report, track):
                     return False
         return True
+
+    def _handle_in_pool(
+        self, chunk: list[TicketSnapshot], report: PollReport, track: _CursorTrack
+    ) -> bool:
+        """Several tickets in flight. Each ticket appears once per page and is handled
+        under its own lease, so its actions keep their order; the workers share the one
+        HTTP client (its Retry-After gate and adaptive limit) and the store."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ticket")
+        todo = iter(chunk)
+        running: set[Future[TriageResult]] = set()
+        go_on = True
+        try:
+            while True:
+                while go_on and len(running) < self.workers:
+                    if self.stopping.is_set():
+                        report.interrupted, go_on = True, False
+                        break
+                    snap = next(todo, None)
+                    if snap is None:
+                        break
+                    report.seen += 1
+                    running.add(self._pool.submit(self.service.handle, snap))
+                if not running:
+                    break
+                done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
+                for future in done:
+                    go_on = self._account(future.result(), report, track) and go_on
+                for moved in self.service.resume_moves():
+                    go_on = self._account(moved, report, track) and go_on
+        finally:
+            for future in running:  # an error above: let the tickets in hand finish
+                with contextlib.suppress(Exception):
+                    self._account(future.result(), report, track)
+        return go_on
 
     def _account(self, result: TriageResult, report: PollReport, track: _CursorTrack) -> bool:
         """Count one result and track the cursor; False when rate limited."""
@@ -446,12 +493,13 @@ class Daemon:
             return None
         try:
             config = source.reload()
-        except ConfigError as exc:
+        except Exception as exc:  # whatever a file does, the old rules stay
+            problems = exc.problems if isinstance(exc, ConfigError) else [type(exc).__name__]
             self.metrics.config_reloads.labels("error").inc()
             self.log.error(
                 "config.reload_refused",
                 path=str(source.path),
-                problems=exc.problems,
+                problems=problems,
                 kept=self.service.config_hash[:12],
             )
             return False
@@ -493,19 +541,26 @@ class Daemon:
     def run(self, *, once: bool = False) -> int:
         """Block until SIGTERM/SIGINT (or after one poll with ``once``); exit code."""
         self._install_signals()
+        self.keep_results = False  # unattended: nothing is kept per ticket
         self.startup()
         if once:
             report = self.poll_once()
             self.follow_up_once()
             self._resign()
             return 0 if report.ok else 1
-        from apscheduler.executors.pool import ThreadPoolExecutor  # noqa: PLC0415  # heavy
+        from apscheduler.executors.pool import (  # noqa: PLC0415  # heavy
+            ThreadPoolExecutor as JobThreads,
+        )
         from apscheduler.schedulers.blocking import BlockingScheduler  # noqa: PLC0415
 
         scheduler = BlockingScheduler(
             # one worker for the jobs that write, one for the heartbeat (never blocked
             # behind a long poll: it keeps the poller lease alive)
-            executors={"default": ThreadPoolExecutor(1), "beat": ThreadPoolExecutor(1)},
+            executors={
+                "default": JobThreads(1),
+                "beat": JobThreads(1),
+                "reload": JobThreads(1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -533,6 +588,7 @@ class Daemon:
                 seconds=self.reload_seconds,
                 id="reload",
                 name="config reload",
+                executor="reload",  # off the poll thread: a slow file never stalls polling
             )
         if not self.dry_run:
             self._heartbeats = True
@@ -568,6 +624,8 @@ class Daemon:
         else:
             self.log.error("daemon.shutdown_timeout", grace=SHUTDOWN_GRACE_SECONDS)
         self._resign()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self.log.info("daemon.stopped")
         return 0
 

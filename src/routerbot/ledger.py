@@ -284,7 +284,6 @@ class LedgerExecutor:
             run.jira_key,
             record,
             add_labels=finish.labels,
-            request_type=finish.request_type if run.moved else "",
         )
 
     def remember(self, run: Run) -> list[TicketState]:
@@ -308,6 +307,9 @@ class LedgerExecutor:
             last_error="",
         )
         new_key = run.jira_key
+        reroute = next((p.action for p in run.planned if isinstance(p.action, Reroute)), None)
+        if reroute is not None and ticket.location == reroute.target:
+            return [state]  # polled at its new place already: this key is the new one
         if new_key == ticket.key or not run.moved:
             return [state]
         # Moved: the new key carries the memory; the old one is closed. When only the
@@ -429,7 +431,9 @@ class LedgerExecutor:
         moved = self.desk.transition(key, status_name(self._config(), a.to))
         return StepResult(Step.DONE, "transitioned" if moved else "not-available")
 
-    def _check_move(self, run: Run, p: PlannedAction, task: str) -> StepResult:
+    def _check_move(  # noqa: PLR0911  # one return per task state and error kind
+        self, run: Run, p: PlannedAction, task: str
+    ) -> StepResult:
         """One look at a submitted bulk move (never waits)."""
         try:
             progress = self.desk.move_progress(task)
@@ -446,7 +450,19 @@ class LedgerExecutor:
         if progress.state is MoveState.FAILED:
             return StepResult(Step.FAILED, error=progress.error or "bulk move failed")
         run.checked = None  # the ticket moved: any later marker check reads it again
-        return StepResult(Step.DONE, progress.ref or run.jira_key)
+        new_key = progress.ref or run.jira_key
+        assert isinstance(p.action, Reroute)
+        try:
+            # at once (idempotent): JSM treats an issue without a request type as no
+            # customer request, so the comments that follow need it
+            self.desk.set_request_type(new_key, p.action.target.request_type)
+        except AuthenticationError:
+            raise
+        except TransientError as exc:
+            return _transient(exc)
+        except ServiceDeskError as exc:
+            return StepResult(Step.FAILED, error=safe_error(exc))
+        return StepResult(Step.DONE, new_key)
 
 
 def _transient(exc: TransientError) -> StepResult:

@@ -122,7 +122,6 @@ class Finish:
     category: str = ""
     trigger: str = ""
     faq: str = ""
-    request_type: str = ""  # set with the record after a move (one PUT for both)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,7 +131,6 @@ class Finish:
             "category": self.category,
             "trigger": self.trigger,
             "faq": self.faq,
-            "request_type": self.request_type,
         }
 
     @classmethod
@@ -145,7 +143,6 @@ class Finish:
             category=str(d.get("category") or ""),
             trigger=str(d.get("trigger") or ""),
             faq=str(d.get("faq") or ""),
-            request_type=str(d.get("request_type") or ""),
         )
 
 
@@ -313,7 +310,6 @@ def finish_for(
         status = prev.status if prev else ""
     else:
         status = Status.DONE.value
-    reroute = next((p.action for p in planned if isinstance(p.action, Reroute)), None)
     return Finish(
         labels=tuple(dict.fromkeys(labels)),
         status=status,
@@ -321,7 +317,6 @@ def finish_for(
         category=decision.category.value if decision.category else "",
         trigger=trigger,
         faq=decision.reply_faq or "",
-        request_type=reroute.target.request_type if reroute and reroute.moves_desk else "",
     )
 
 

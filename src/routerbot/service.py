@@ -152,7 +152,8 @@ class TriageService:
         self._bot = ""
         self._states: dict[str, TicketState | None] = {}
         self._count: tuple[float, int] | None = None
-        self._moving: dict[str, Run] = {}
+        self._moving: dict[str, Run] = {}  # pending moves, owned by no worker
+        self._mlock = threading.Lock()
         self.ledger = LedgerExecutor(
             service_desk,
             store,
@@ -265,7 +266,7 @@ class TriageService:
         tickets: dict[str, str] = {}
         for rec in self.store.unfinished_actions(older_than):
             ident = rec.ticket_id or rec.key
-            if ident not in self._moving:
+            if not self._is_moving(ident):
                 tickets.setdefault(ident, rec.key)
         results = []
         for ident, key in tickets.items():
@@ -281,46 +282,60 @@ class TriageService:
 
     @property
     def moving(self) -> int:
-        return len(self._moving)
+        with self._mlock:
+            return len(self._moving)
+
+    def _is_moving(self, ident: str) -> bool:
+        with self._mlock:
+            return ident in self._moving
 
     def resume_moves(self, *, due_only: bool = True) -> list[TriageResult]:
         """Look at the pending moves whose next check is due; carry on the ones done."""
         now = time.monotonic()
+        with self._mlock:
+            due = [(i, r) for i, r in self._moving.items() if not due_only or r.next_check <= now]
+            for ident, _ in due:
+                del self._moving[ident]
         results = []
-        for ident, run in list(self._moving.items()):
-            if due_only and run.next_check > now:
-                continue
+        for n, (_ident, run) in enumerate(due):
             if self.stopping.is_set():
+                with self._mlock:
+                    self._moving.update(dict(due[n:]))
                 break
             try:
                 results.append(self._conclude(self.ledger.run(run)))
             except LeaseLost:
-                self._moving.pop(ident, None)
                 results.append(self._lease_lost(run.snap.ticket))
             except BaseException:
-                self._drop_move(ident)
+                self._settle_run(run)
                 raise
         return results
 
     def next_move_check(self) -> float | None:
         """Monotonic time of the earliest due check of a pending move."""
-        return min((r.next_check for r in self._moving.values()), default=None)
+        with self._mlock:
+            return min((r.next_check for r in self._moving.values()), default=None)
 
     def renew_moves(self) -> None:
         """Heartbeat: keep the leases of pending moves alive (past half their TTL)."""
-        for ident, run in list(self._moving.items()):
+        with self._mlock:
+            runs = list(self._moving.items())
+        for ident, run in runs:
             try:
                 run.lease = self.store.fence(run.lease, self.lease_seconds)
             except LeaseLost:
-                self._moving.pop(ident, None)
+                with self._mlock:
+                    self._moving.pop(ident, None)
 
     def release_moves(self) -> list[TriageResult]:
         """Give back the leases of moves still pending (the ledger keeps their task ids:
         the next run confirms them). Returns them as PENDING."""
+        with self._mlock:
+            runs = list(self._moving.values())
+            self._moving.clear()
         results = []
-        for ident in list(self._moving):
-            run = self._moving[ident]
-            self._drop_move(ident)
+        for run in runs:
+            self._settle_run(run)
             results.append(
                 TriageResult(
                     run.decision,
@@ -334,10 +349,7 @@ class TriageService:
             )
         return results
 
-    def _drop_move(self, ident: str) -> None:
-        run = self._moving.pop(ident, None)
-        if run is None:
-            return
+    def _settle_run(self, run: Run) -> None:
         try:
             self.store.settle(run.lease, done=run.done, failed=run.failed)
         except StateStoreError:
@@ -346,7 +358,7 @@ class TriageService:
     def _wait_moves(self, first: TriageResult, budget: float) -> TriageResult:
         deadline = time.monotonic() + budget
         result = first
-        while self._moving and time.monotonic() < deadline and not self.stopping.is_set():
+        while self.moving and time.monotonic() < deadline and not self.stopping.is_set():
             due = self.next_move_check() or time.monotonic()
             self.stopping.wait(max(0.0, due - time.monotonic()))
             for r in self.resume_moves():
@@ -419,7 +431,7 @@ class TriageService:
         except LeaseLost:
             return self._lease_lost(ticket)
         except BaseException:
-            if ticket_id not in self._moving:
+            if not self._is_moving(ticket_id):
                 self._release(opened.lease)
             raise
 
@@ -499,7 +511,7 @@ class TriageService:
             self.metrics.lease_lost.inc()
             return self._simple_key(key, Outcome.BUSY, "lease lost")
         except BaseException:
-            if ident not in self._moving:
+            if not self._is_moving(ident):
                 self._release(opened.lease)
             raise
 
@@ -574,7 +586,8 @@ class TriageService:
         ticket = run.snap.ticket
         labels = [p.label for p in run.planned]
         if rr.outcome is Outcome.MOVING:
-            self._moving[run.ticket_id] = run
+            with self._mlock:
+                self._moving[run.ticket_id] = run
             return TriageResult(
                 run.decision,
                 list(run.executed),
@@ -584,12 +597,14 @@ class TriageService:
                 updated=ticket.updated,
                 polled=ticket.key,
             )
-        self._moving.pop(run.ticket_id, None)
+        with self._mlock:
+            self._moving.pop(run.ticket_id, None)
         replies = sum(
             1 for p in run.planned if p.kind is Kind.PUBLIC_REPLY and p.label in run.executed
         )
-        if replies and self._count is not None:
-            self._count = (self._count[0], self._count[1] + replies)
+        with self._lock:
+            if replies and self._count is not None:
+                self._count = (self._count[0], self._count[1] + replies)
         if rr.outcome is Outcome.PENDING and rr.error:
             self._note_failure(ticket, run.prev, rr.error)
         if log:
@@ -656,14 +671,16 @@ class TriageService:
         since = self.clock.now() - timedelta(hours=1)
         reset = self.store.get_cursor(BREAKER_RESET_CURSOR)
         if reset is not None and reset > since:
-            since = reset
-        n = self.store.count_public_replies_since(since)
+            n = 0  # an operator confirmed the burst: the hourly cap is lifted for an hour
+        else:
+            n = self.store.count_public_replies_since(since)
         self._count = (now, n)
         return n
 
     def reset_breaker(self) -> None:
-        """``routerbot breaker reset``: an operator confirms the burst is legitimate;
-        replies confirmed before now no longer count against the hourly cap."""
+        """``routerbot breaker reset``: an operator confirms the burst is legitimate; the
+        hourly cap is lifted for an hour (the per-ticket cap and the loop signature still
+        hold), so every deferred reply goes out."""
         self.store.set_cursor(BREAKER_RESET_CURSOR, self.clock.now() + timedelta(microseconds=1))
         self._count = None
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -31,6 +32,26 @@ DEFAULT_STATE_URL = "sqlite:///var/routerbot.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SECRET_FIELDS = ("jira_api_token",)
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_start_from(value: str, now: datetime) -> datetime | None:
+    """``7d`` / ``12h`` / ``30m`` / ``90s`` before ``now``, an ISO date or date-time
+    (UTC when no offset), or ``all`` (None). Raises ``ValueError``."""
+    text = value.strip().lower()
+    if text in ("all", ""):
+        return None
+    if text[-1:] in _DURATION_UNITS and text[:-1].replace(".", "", 1).isdigit():
+        return now - timedelta(seconds=float(text[:-1]) * _DURATION_UNITS[text[-1]])
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"{value!r}: expected a duration (7d, 12h, 30m), an ISO date, or 'all'"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _default_replica_id() -> str:
@@ -58,6 +79,14 @@ class Settings(BaseSettings):
         600.0, ge=0, description="How far back each poll looks again (search index lag)"
     )
     move_strategy: str = Field("", description="How to move a ticket to another desk")
+    workers: int = Field(
+        4, ge=1, le=32, description="Tickets handled at once (one lease each; one HTTP gate)"
+    )
+    start_from: str = Field(
+        "7d",
+        description="How far back the first poll goes (no cursor yet): 7d, 12h, 30m, "
+        "an ISO date, or 'all'",
+    )
     state_url: str = Field(DEFAULT_STATE_URL, description="SQLAlchemy URL of the state store")
     poll_seconds: float = Field(60.0, gt=0, description="Seconds between two polls")
     dry_run: bool = Field(False, description="Decide and log, write nothing to Jira")
@@ -118,6 +147,16 @@ class Settings(BaseSettings):
     def api_token(self) -> str:
         """The token's value (for the adapter only; never log it)."""
         return self.jira_api_token.get_secret_value() if self.jira_api_token else ""
+
+    @field_validator("start_from")
+    @classmethod
+    def _start_from(cls, value: str) -> str:
+        parse_start_from(value, datetime.now(UTC))
+        return value.strip()
+
+    def start_instant(self, now: datetime) -> datetime | None:
+        """Where the first poll starts when there is no cursor (None: all history)."""
+        return parse_start_from(self.start_from, now)
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""

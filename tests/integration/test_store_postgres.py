@@ -4,6 +4,7 @@ replica runs in its own thread, as two processes would."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -239,3 +240,29 @@ def test_cursor_set_by_two_replicas_ends_at_the_latest_value(
 
     _run_both(work, a, b)
     assert a.get_cursor("poll") == T0 + timedelta(seconds=99)
+
+
+class _AheadClock:
+    """A replica whose clock runs a minute ahead (issue 11 item 2)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=60)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def test_a_replica_whose_clock_runs_ahead_cannot_take_a_live_lease(pg_url: str) -> None:
+    """With lease times from each replica's clock (``db_time=False``, the old
+    behaviour) the fast replica sees B's live lease as expired and takes it: two
+    replicas on one ticket, two replies. PostgreSQL's now() makes them agree."""
+    b = open_store(pg_url, db_time=True)
+    a = open_store(pg_url, clock=_AheadClock(), db_time=True)
+    try:
+        held = b.claim("SKEW-1", "replica-b", 15)
+        assert held is not None
+        assert a.claim("SKEW-1", "replica-a", 15) is None
+        b.fence(held, 15)  # B's lease is intact: it may write
+    finally:
+        a.close()
+        b.close()

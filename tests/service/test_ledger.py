@@ -4,16 +4,20 @@ isolation, and the transaction budget per ticket."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from service_fakes import BOT_ID, FakeClock, FakeDesk, Fault, make_service
 from structlog.testing import capture_logs
 
+from routerbot.daemon import Daemon
 from routerbot.domain import AuthorRole, Comment
 from routerbot.errors import AmbiguousWrite, ServerError
+from routerbot.observability import Health
 from routerbot.ports import ActionState, TicketSnapshot
 from routerbot.service import Outcome, TriageService, marker_for
+from routerbot.settings import parse_start_from
 from routerbot.store import SqlStateStore, open_store
 
 
@@ -110,10 +114,11 @@ def test_a_pending_move_does_not_stop_the_next_tickets(
         "move",
         "post_comment",
         "save_record",
+        "set_request_type",
         "post_comment",
         "save_record",
     ]
-    assert desk.tickets[done.key].request_type == "87"  # set with the record, one write
+    assert desk.tickets[done.key].request_type == "87"
 
 
 def test_a_move_left_pending_by_a_stop_is_confirmed_not_submitted_again(
@@ -223,3 +228,37 @@ def test_an_action_that_keeps_failing_ambiguously_goes_to_a_human(
     [rec] = store.actions_for("LG-13")
     assert rec.state is ActionState.FAILED and "gave up" in rec.error
     assert BOT_ID  # the fake's account
+
+
+def test_the_first_poll_goes_back_only_as_far_as_start_from(
+    desk: FakeDesk, store: SqlStateStore, clock: FakeClock
+) -> None:
+    """Issue 11 (breaker semantics): a first start does not answer a year of history."""
+    svc = make_service(desk, store, clock)
+    desk.add("OLD-1", "Comment vous contacter ?")
+    clock.sleep(timedelta(days=30).total_seconds())
+    desk.add("NEW-1", "Comment vous contacter ?")
+    daemon = Daemon(
+        svc,
+        store=store,
+        desk=desk,
+        metrics=svc.metrics,
+        health=Health(poll_seconds=60, clock=clock),
+        owner="replica-a",
+        clock=clock,
+        start_from=parse_start_from("7d", clock.now()),
+    )
+    report = daemon.poll_once()
+    assert report.ok and report.seen == 1
+    assert desk.public_bot_comments("OLD-1") == []
+    assert len(desk.public_bot_comments("NEW-1")) == 1
+
+
+def test_start_from_reads_durations_dates_and_all() -> None:
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert parse_start_from("7d", now) == now - timedelta(days=7)
+    assert parse_start_from("12h", now) == now - timedelta(hours=12)
+    assert parse_start_from("2026-01-01", now) == datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_start_from("all", now) is None
+    with pytest.raises(ValueError, match="expected a duration"):
+        parse_start_from("last week", now)

@@ -59,7 +59,13 @@ def test_actions_run_in_order_reroute_comment_transition_record(
     desk.add("OPE-2", "Je suis agent DDPP, problème de connexion", rtype="84")
     result = service.handle(_snap(desk, "OPE-2"))
     assert result.outcome == Outcome.DONE
-    assert desk.write_ops() == ["move", "post_comment", "transition", "save_record"]
+    assert desk.write_ops() == [
+        "move",
+        "set_request_type",
+        "post_comment",
+        "transition",
+        "save_record",
+    ]
     new_key = result.key
     assert new_key != "OPE-2"
     assert desk.tickets[new_key].location.service_desk == "4"

@@ -15,8 +15,8 @@ PARKED_EPILOG = """examples:
 BREAKER_EPILOG = """examples:
   routerbot breaker reset     the burst is legitimate: answer the deferred public replies now
 
-The hourly cap (loop_guard.max_public_replies_per_hour) then counts only replies sent
-after the reset.
+The hourly cap (loop_guard.max_public_replies_per_hour) is then lifted for one hour;
+the per-ticket cap and the loop signature (the same text twice) still hold.
 """
 
 
@@ -79,7 +79,7 @@ def run_breaker(args: argparse.Namespace) -> int:
     try:
         now = datetime.now(UTC) + timedelta(microseconds=1)
         store.set_cursor(BREAKER_RESET_CURSOR, now)
-        print(f"breaker reset at {now.isoformat()}: replies before it no longer count")
+        print(f"breaker reset at {now.isoformat()}: the hourly cap is lifted for one hour")
         return 0
     finally:
         store.close()

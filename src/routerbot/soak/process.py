@@ -32,7 +32,8 @@ def routing_file_for_load(directory: Path, *, per_hour: int = 10_000) -> Path:
 class DaemonProcess:
     """``python -m routerbot run`` as a real subprocess, against a sandbox.
 
-    ``env`` holds extra ``ROUTERBOT_*`` variables (they win over the defaults below).
+    ``env`` holds extra ``ROUTERBOT_*`` variables (they win over the defaults below; an
+    empty value unsets the default, e.g. ``ROUTERBOT_REPLICA_ID`` to get ``{host}-{pid}``).
     Output goes to ``log_path`` (appended across restarts) so tests can search it.
     """
 
@@ -72,6 +73,7 @@ class DaemonProcess:
             }
         )
         env.update(self.env)
+        env = {k: v for k, v in env.items() if v != ""}  # "" unsets a default
         if crash_at:
             env["ROUTERBOT_CRASH_AT"] = crash_at
         return env

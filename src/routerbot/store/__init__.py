@@ -46,8 +46,8 @@ external_ref, error, created, updated)``
     the stored row. States: PLANNED → IN_FLIGHT (``attempts += 1``) → DONE
     (``external_ref``) or FAILED (``error``). Kinds: see :data:`ACTION_KINDS`.
 
-Lease times come from the store's clock (injectable): replicas need clocks in
-step (NTP) to well under the lease TTL.
+Lease times come from PostgreSQL's ``now()`` (replicas' clocks may disagree); on
+SQLite (one host) from the store's clock.
 
 SQLite runs in WAL mode with ``busy_timeout``, ``synchronous=NORMAL`` (an
 application crash loses nothing; a power loss may lose the last commits, which
@@ -83,9 +83,14 @@ __all__ = [
 ]
 
 
-def open_store(url: str = DEFAULT_URL, *, clock: Clock | None = None) -> SqlStateStore:
-    """A ready store: connects, creates or upgrades the schema. Raises ``StateStoreError``."""
-    store = SqlStateStore(url, clock=clock)
+def open_store(
+    url: str = DEFAULT_URL, *, clock: Clock | None = None, db_time: bool | None = None
+) -> SqlStateStore:
+    """A ready store: connects, creates or upgrades the schema. Raises ``StateStoreError``.
+
+    ``db_time``: lease times from PostgreSQL's ``now()`` (default unless a ``clock`` is
+    injected); ignored on SQLite (one host)."""
+    store = SqlStateStore(url, clock=clock, db_time=db_time)
     try:
         store.create_schema()
     except BaseException:

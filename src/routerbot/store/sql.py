@@ -2,8 +2,8 @@
 
 One class for SQLite and PostgreSQL; the dialect-specific bits are the upsert
 constructs and ``FOR UPDATE`` (ignored by SQLite, where ``BEGIN IMMEDIATE``
-already serialises writers). Lease times come from the injected clock, so the
-replicas' clocks must agree to well under the lease TTL (NTP).
+already serialises writers). Lease times come from PostgreSQL's ``now()`` (the
+replicas' own clocks may disagree), on SQLite from the injected clock (one host).
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ class SqlStateStore:
     :class:`~routerbot.errors.LeaseLost` when the caller's lease is gone.
     """
 
-    def __init__(self, url: str, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, url: str, *, clock: Clock | None = None, db_time: bool | None = None
+    ) -> None:
         self._clock: Clock = clock or SystemClock()
         try:
             parsed = make_url(url)
@@ -80,9 +82,11 @@ class SqlStateStore:
         self._serial: threading.RLock | None = (
             threading.RLock() if is_sqlite_memory(parsed) else None
         )
-        # Lease times: the database's now() on PostgreSQL (replicas on several hosts),
-        # unless a test injects its own clock.
-        self._db_time = clock is None and self.dialect == "postgresql"
+        # Lease times: the database's now() on PostgreSQL (replicas on several hosts,
+        # whose clocks may disagree); the injected clock when a test asks for it.
+        if db_time is None:
+            db_time = clock is None
+        self._db_time = db_time and self.dialect == "postgresql"
         self._closed = False
 
     def __repr__(self) -> str:
