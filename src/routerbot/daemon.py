@@ -159,6 +159,7 @@ class Daemon:
         self.keep_results = keep_results  # False in ``run``: nothing kept per ticket
         self.start_from = start_from  # the first poll's cursor when none is stored
         self.workers = max(1, workers)
+        self.stop_move_seconds = 5.0  # on SIGTERM, how long pending moves may still take
         self._pool: ThreadPoolExecutor | None = None
         self.log = logger or get_logger("routerbot.daemon")
         self.stopping = service.stopping
@@ -334,6 +335,9 @@ class Daemon:
                 if chunk:
                     self._handle_page(chunk, report, track)
         finally:
+            if self.stopping.is_set():  # the tickets in hand are finished, moves included
+                for result in self.service.finish_moves(self.stop_move_seconds):
+                    self._account(result, report, track)
             for result in self.service.release_moves():  # still moving: next run confirms
                 self._account(result, report, track)
             self._advance(track, report)

@@ -289,7 +289,18 @@ class TriageService:
         with self._mlock:
             return ident in self._moving
 
-    def resume_moves(self, *, due_only: bool = True) -> list[TriageResult]:
+    def finish_moves(self, budget: float) -> list[TriageResult]:
+        """On a clean stop: confirm the pending moves and finish their tickets, within
+        ``budget`` seconds (what is left is released: the next run confirms it)."""
+        deadline = time.monotonic() + budget
+        results: list[TriageResult] = []
+        while self.moving and time.monotonic() < deadline:
+            due = self.next_move_check() or time.monotonic()
+            time.sleep(max(0.0, min(due, deadline) - time.monotonic()))
+            results += [r for r in self.resume_moves(force=True) if r.outcome is not Outcome.MOVING]
+        return results
+
+    def resume_moves(self, *, due_only: bool = True, force: bool = False) -> list[TriageResult]:
         """Look at the pending moves whose next check is due; carry on the ones done."""
         now = time.monotonic()
         with self._mlock:
@@ -298,7 +309,7 @@ class TriageService:
                 del self._moving[ident]
         results = []
         for n, (_ident, run) in enumerate(due):
-            if self.stopping.is_set():
+            if self.stopping.is_set() and not force:
                 with self._mlock:
                     self._moving.update(dict(due[n:]))
                 break
