@@ -523,8 +523,24 @@ class Daemon:
             counts = self.store.stats()
             backlog = counts.get("planned", 0) + counts.get("in_flight", 0)
             self.metrics.ledger_backlog.set(backlog)
+            parked = self.store.parked_tickets()
         except StateStoreError:
-            pass
+            return
+        # degraded but working: shown in /readyz "detail", never making it unready
+        self.metrics.parked_now.set(len(parked))
+        keys = ", ".join(p.key for p in parked[:5])
+        self.health.set_detail(
+            "parked",
+            f"{len(parked)} ticket(s) parked after repeated failures: {keys} (routerbot parked)"
+            if parked
+            else None,
+        )
+        self.health.set_detail(
+            "breaker",
+            "hourly public-reply cap reached: replies deferred (routerbot breaker reset)"
+            if self.service.breaker_open
+            else None,
+        )
 
     # ------------------------------------------------------------------ running
 

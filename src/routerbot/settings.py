@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     )
     move_strategy: str = Field("", description="How to move a ticket to another desk")
     workers: int = Field(
-        4, ge=1, le=32, description="Tickets handled at once (one lease each; one HTTP gate)"
+        1, ge=1, le=32, description="Tickets handled at once (one lease each; one HTTP gate)"
     )
     start_from: str = Field(
         "7d",
