@@ -263,6 +263,8 @@ class Daemon:
                     return report
                 self._poll(report)
                 if not self.dry_run and not self.stopping.is_set() and not self._holding():
+                    self._retry_parked(report)
+                if not self.dry_run and not self.stopping.is_set() and not self._holding():
                     report.reconciled = self.service.reconcile(older_than=now - self.settle)
                     self._hold(report.reconciled)
             except AuthenticationError as exc:
@@ -408,6 +410,25 @@ class Daemon:
                 with contextlib.suppress(Exception):
                     self._account(future.result(), report, track)
         return go_on
+
+    def _retry_parked(self, report: PollReport, limit: int = 10) -> None:
+        """Parked tickets whose backoff is over (or that an operator asked to retry) are
+        read and handled again, a few per poll; one that fails again is parked longer."""
+        now = self.clock.now()
+        due = [p for p in self.store.parked_tickets() if p.parked_until and p.parked_until <= now]
+        for state in due[:limit]:
+            if self.stopping.is_set():
+                return
+            try:
+                result = self.service.handle(self.desk.get(state.key), force=True)
+            except RouterbotError as exc:
+                self.log.warning("parked.retry_failed", key=state.key, error=str(exc)[:300])
+                continue
+            if self.keep_results:
+                report.results.append(result)
+            if result.outcome is Outcome.RATE_LIMITED:
+                self._hold([result])
+                return
 
     def _account(self, result: TriageResult, report: PollReport, track: _CursorTrack) -> bool:
         """Count one result and track the cursor; False when rate limited."""

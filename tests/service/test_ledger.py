@@ -15,7 +15,7 @@ from routerbot.daemon import Daemon
 from routerbot.domain import AuthorRole, Comment
 from routerbot.errors import AmbiguousWrite, ServerError
 from routerbot.observability import Health
-from routerbot.ports import ActionState, TicketSnapshot
+from routerbot.ports import ActionState, TicketSnapshot, TicketState
 from routerbot.service import Outcome, TriageService, marker_for
 from routerbot.settings import parse_start_from
 from routerbot.store import SqlStateStore, open_store
@@ -262,3 +262,35 @@ def test_start_from_reads_durations_dates_and_all() -> None:
     assert parse_start_from("all", now) is None
     with pytest.raises(ValueError, match="expected a duration"):
         parse_start_from("last week", now)
+
+
+def test_a_parked_ticket_is_retried_by_the_poll_once_its_backoff_is_over(
+    desk: FakeDesk, store: SqlStateStore, clock: FakeClock
+) -> None:
+    svc = make_service(desk, store, clock)
+    desk.add("PK-1", "Comment vous contacter ?")
+    store.put_ticket(
+        TicketState(
+            key="PK-1",
+            last_updated=desk.tickets["PK-1"].updated,  # the poll alone would skip it
+            failures=3,
+            parked_until=clock.now() + timedelta(minutes=2),
+            last_error="ServerError: 500",
+        )
+    )
+    daemon = Daemon(
+        svc,
+        store=store,
+        desk=desk,
+        metrics=svc.metrics,
+        health=Health(poll_seconds=60, clock=clock),
+        owner="replica-a",
+        clock=clock,
+    )
+    daemon.poll_once()
+    assert desk.public_bot_comments("PK-1") == []  # still within its backoff
+    assert "parked" in daemon.health.details()
+    clock.sleep(180)
+    daemon.poll_once()
+    assert len(desk.public_bot_comments("PK-1")) == 1
+    assert store.parked_tickets() == []

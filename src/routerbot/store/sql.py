@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,9 @@ WAITING_STATUSES: tuple[str, ...] = ("waiting_browser", "reminded")
 
 #: Action kinds (``ActionRecord.kind``).
 ACTION_KINDS: tuple[str, ...] = ("public_reply", "internal_note", "reroute", "transition", "label")
+
+#: ``parked_until`` of a ticket an operator asked to retry: due at once.
+RETRY_NOW = datetime(1970, 1, 1, tzinfo=UTC)
 
 _UNFINISHED = (ActionState.PLANNED.value, ActionState.IN_FLIGHT.value)
 _MAX_ERROR_CHARS = 2000
@@ -241,13 +244,16 @@ class SqlStateStore:
         return [_ticket_from_row(r._mapping) for r in rows]
 
     def unpark(self, key: str) -> bool:
-        """Retry a parked ticket at the next poll (its failure count starts again)."""
+        """Retry a parked ticket at the next poll (its failure count starts again): it
+        stays listed, due at once, until a handling succeeds."""
         t = s.ticket_state
         with self._tx() as conn:
             n = conn.execute(
                 t.update()
                 .where(t.c.ticket_key == key, t.c.parked_until.is_not(None))
-                .values(parked_until=None, failures=0, last_updated=None, updated_at=self._now())
+                .values(
+                    parked_until=RETRY_NOW, failures=0, last_updated=None, updated_at=self._now()
+                )
             ).rowcount
         return bool(n)
 
