@@ -228,3 +228,37 @@ def render_table(report: EvalReport, *, differences: bool = True) -> str:
             diffs = ", ".join(f"{k}: {r.predicted.get(k)!r} ≠ {exp.get(k)!r}" for k in r.wrong)
             lines.append(f"- {r.id}: {diffs}")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryScore:
+    """Precision and recall of one FAQ entry's public replies on the scored tickets."""
+
+    faq_id: str
+    sent: int  # public replies carrying this entry
+    right: int  # ... on tickets that expect it
+    expected: int  # tickets that expect this entry
+
+    @property
+    def precision(self) -> float:
+        return _ratio(self.right, self.sent)
+
+    @property
+    def recall(self) -> float:
+        return _ratio(self.right, self.expected)
+
+
+def entry_scores(report: EvalReport, known: Iterable[str] = ()) -> list[EntryScore]:
+    """Per FAQ entry (``known`` first, in that order, then any other entry seen)."""
+    sent: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    expected: Counter[str] = Counter()
+    for r in report.scored:
+        want, got = (r.expected or {}).get("faq"), r.predicted.get("faq")
+        if got is not None:
+            sent[str(got)] += 1
+            right[str(got)] += got == want
+        if want is not None:
+            expected[str(want)] += 1
+    order = list(dict.fromkeys([*known, *sorted(set(sent) | set(expected))]))
+    return [EntryScore(fid, sent[fid], right[fid], expected[fid]) for fid in order]

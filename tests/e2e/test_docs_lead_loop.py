@@ -84,6 +84,7 @@ def test_every_command_of_the_loop_runs_as_written_and_prints_what_the_guide_sho
             assert code in allowed, f"{line} exited {code}: {captured.err}"
             outputs.append(captured.out)
         last_output = "".join(outputs)
+    assert (tmp_path / "eval.html").is_file()
     assert (tmp_path / "routing.toml").read_text(encoding="utf-8") != (
         tmp_path / "routing-before.toml"
     ).read_text(encoding="utf-8")

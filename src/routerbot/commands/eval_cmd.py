@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from routerbot.config import RoutingConfig
     from routerbot.evaluation import EvalReport
+    from routerbot.lead.misses import Miss
 
 from routerbot.commands import add_config_option, routing_for
 
@@ -17,6 +19,7 @@ EPILOG = """examples:
   routerbot eval tickets.jsonl --config my-routing.toml --decisions out.jsonl
   routerbot eval tickets.jsonl --misses
   routerbot eval history.jsonl --compare-config routing-before.toml
+  routerbot eval history.jsonl --compare-config routing-before.toml --html eval.html
 
 --misses explains each wrong or missed ticket: expected vs decided, the closest
 examples of the routing file and the runner-up, and the `routerbot teach` command
@@ -53,6 +56,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="OLD.toml",
         help="also score OLD.toml: every metric old → new, and the tickets whose decision "
         "changes, side by side with the expected decision",
+    )
+    p.add_argument(
+        "--html",
+        metavar="OUT.html",
+        help="also write the evaluation as one self-contained HTML page (confusion matrix, "
+        "per-entry precision and recall, with --compare-config the changed tickets)",
     )
     p.add_argument(
         "--misses",
@@ -92,6 +101,36 @@ def write_decisions(report: EvalReport, path: str) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror}") from exc
 
 
+def write_html(
+    path: str,
+    args: argparse.Namespace,
+    *,
+    config: RoutingConfig,
+    report: EvalReport,
+    old: EvalReport | None,
+    wrong: list[Miss],
+) -> None:
+    from pathlib import Path  # noqa: PLC0415
+
+    from routerbot.errors import InputError  # noqa: PLC0415
+    from routerbot.lead import compare, evalpage  # noqa: PLC0415
+
+    page = evalpage.render_page(
+        report,
+        file=args.file,
+        config=str(args.routing.path),
+        faq_ids=list(config.faq),
+        old_config=args.compare_config,
+        metric_changes=compare.metric_changes(old, report) if old is not None else None,
+        changes=compare.compare_reports(old, report) if old is not None else None,
+        misses=wrong,
+    )
+    try:
+        Path(path).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from exc
+
+
 def run(args: argparse.Namespace) -> int:
     from routerbot.evaluation import render_table  # noqa: PLC0415
     from routerbot.lead import compare, misses  # noqa: PLC0415
@@ -102,7 +141,10 @@ def run(args: argparse.Namespace) -> int:
     old = load_old(args) if args.compare_config else None
     changes = compare.compare_reports(old, report) if old is not None else None
     metrics = compare.metric_changes(old, report) if old is not None else None
-    wrong = misses.misses(report) if args.misses else []
+    wrong = misses.misses(report) if args.misses or args.html else []
+    if args.html:
+        write_html(args.html, args, config=config, report=report, old=old, wrong=wrong)
+        print(f"wrote {args.html}", file=sys.stderr)
     if args.json:
         out: dict[str, Any] = {"counts": report.counts, "metrics": report.metrics}
         if old is not None and changes is not None and metrics is not None:
