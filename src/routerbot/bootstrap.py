@@ -14,6 +14,8 @@ Tests and the demo pass their own ``service_desk``, ``store`` or ``clock``.
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +24,7 @@ from typing import Any
 
 from routerbot.config import RoutingConfig, load_config
 from routerbot.daemon import ConfigSource, Daemon
+from routerbot.errors import ConfigError
 from routerbot.observability import (
     Health,
     Metrics,
@@ -33,7 +36,7 @@ from routerbot.observability import (
 from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock, TicketHistorySource
 from routerbot.routing_file import RoutingFile, locate
 from routerbot.service import TriageService
-from routerbot.settings import DEFAULT_STATE_URL, Settings
+from routerbot.settings import DEFAULT_STATE_URL, Settings, env_names, unknown_variables
 
 
 def resolve_routing_file(settings: Settings, option: str | Path | None = None) -> RoutingFile:
@@ -63,13 +66,18 @@ class App:
         """Serve /healthz, /readyz and /metrics unless METRICS_PORT is 0."""
         if self.settings.metrics_port == 0 or self.server is not None:
             return self.server
-        self.server = ObservabilityServer(
-            self.metrics,
-            self.health,
-            host=self.settings.metrics_host,
-            port=self.settings.metrics_port,
-            redact=redactor(),
-        ).start()
+        try:
+            self.server = ObservabilityServer(
+                self.metrics,
+                self.health,
+                host=self.settings.metrics_host,
+                port=self.settings.metrics_port,
+                redact=redactor(),
+            ).start()
+        except OSError as exc:  # port in use, address not on this host: one line, exit 2
+            variable = "ROUTERBOT_METRICS_HOST" if _bad_host(exc) else "ROUTERBOT_METRICS_PORT"
+            reason = exc.strerror or type(exc).__name__
+            raise ConfigError([f"{variable}: cannot serve /metrics there ({reason})"]) from None
         return self.server
 
     def close(self) -> None:
@@ -146,13 +154,22 @@ def _flow_control(store: StateStore, clock: Clock, metrics: Metrics) -> dict[str
 
 
 def configure_logging_for(settings: Settings) -> None:
-    """Logs as the settings say, with the token (and its Basic form) redacted."""
+    """Logs as the settings say, with the token (and its Basic form) redacted; then one
+    warning per unknown ``ROUTERBOT_*`` variable (a typo would be silently ignored)."""
     configure_logging(
         level=settings.log_level,
         fmt=settings.log_format,
         secrets=settings.secrets(),
         basic_auth=(settings.jira_email, settings.api_token) if settings.api_token else None,
     )
+    log = get_logger("routerbot")
+    for warning in unknown_variables(env_names()):
+        log.warning("settings.unknown_variable", problem=warning)
+
+
+def _bad_host(exc: OSError) -> bool:
+    """An address this host cannot bind (not a port already taken)."""
+    return isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
 
 
 def _undo_job(

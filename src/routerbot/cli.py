@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from routerbot import __version__
 from routerbot.errors import ConfigError, InputError, RouterbotError
@@ -61,19 +62,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        code: int = func(args)
+        code = _call(func, args)
+        sys.stdout.flush()  # a reader that went away (| head) surfaces here
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    return code
+
+
+def _call(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command; library errors become one line on stderr and an exit code."""
+    try:
+        return func(args)
     except ConfigError as exc:
-        print(f"routerbot: configuration error: {exc}", file=sys.stderr)
+        _say(f"routerbot: configuration error: {exc}")
         return 2
     except InputError as exc:
-        print(f"routerbot: {exc}", file=sys.stderr)
+        _say(f"routerbot: {exc}")
         return 2
     except RouterbotError as exc:
-        print(f"routerbot: {exc}", file=sys.stderr)
+        _say(f"routerbot: {exc}")
         return 1
     except KeyboardInterrupt:
         return 130
-    return code
+
+
+def _say(line: str) -> None:
+    """One line on stderr, through the log redactor: a secret in any form (a URL's
+    password, a token) never reaches the terminal, whichever error carried it."""
+    from routerbot.observability import redactor  # noqa: PLC0415
+
+    print(redactor().text(line), file=sys.stderr)
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our stdout left (``routerbot export - | head``): exit quietly, as
+    Python's docs advise, without a traceback at interpreter shutdown."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,14 +38,16 @@ from routerbot.errors import (
     RouterbotError,
     ServiceDeskError,
     StateStoreError,
+    TransientError,
 )
-from routerbot.observability import Health, Metrics, get_logger
+from routerbot.observability import Health, Metrics, failure_summary, get_logger
 from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock, TicketSnapshot
 from routerbot.service import Outcome, TriageResult, TriageService
 
 POLL_CURSOR = "poll"
 LEADER_LEASE = "poller"
 SHUTDOWN_GRACE_SECONDS = 25.0
+STARTUP_RETRY_MAX_SECONDS = 60.0
 
 
 @dataclass
@@ -183,7 +185,9 @@ class Daemon:
             return
         self._started = True
         try:
-            bot = self.desk.whoami()
+            bot = self._whoami_until_reachable()
+            if bot is None:  # stopped while Jira was unreachable
+                return
             self.health.set_auth(True)
             self.log.info(
                 "daemon.started",
@@ -204,6 +208,27 @@ class Daemon:
                 self.log.info(
                     "daemon.reconciled", tickets=len(done), outcomes=[r.outcome for r in done]
                 )
+
+    def _whoami_until_reachable(self) -> str | None:
+        """The bot account, retried with backoff (1 s doubling to 60 s) while Jira is
+        unreachable or failing: a network blip at boot must not exit the daemon (the
+        unit's start limit would leave it failed). ``/readyz`` says why meanwhile. An
+        authentication error is raised at once: a revoked token does not fix itself.
+        None when a stop was requested while waiting."""
+        delay = 1.0
+        while True:
+            try:
+                bot = self.desk.whoami()
+            except TransientError as exc:
+                reason = failure_summary(exc)
+                self.health.set_startup_problem(f"Jira unreachable at start-up: {reason}")
+                self.log.warning("daemon.jira_unreachable", error=reason, retry_in_seconds=delay)
+                if self.stopping.wait(delay):
+                    return None
+                delay = min(delay * 2, STARTUP_RETRY_MAX_SECONDS)
+                continue
+            self.health.set_startup_problem(None)
+            return bot
 
     def _take_over_dead_owners(self) -> None:
         """A restarted process takes back, at once, the leases that earlier processes of
@@ -246,6 +271,7 @@ class Daemon:
     def poll_once(self) -> PollReport:
         """One poll; never raises for service-desk or store failures (logged, reported)."""
         report = PollReport()
+        public_reason = ""
         with self._busy:
             self.health.beat()
             if self.stopping.is_set():
@@ -270,12 +296,15 @@ class Daemon:
             except AuthenticationError as exc:
                 self.health.set_auth(False)
                 report.ok, report.error = False, str(exc)
+                public_reason = failure_summary(exc)
                 self.log.error("poll.auth_failed", error=str(exc))
             except (ServiceDeskError, StateStoreError) as exc:
                 report.ok, report.error = False, str(exc)
+                public_reason = failure_summary(exc)
                 self.log.error("poll.failed", error=str(exc), error_type=type(exc).__name__)
             except Exception as exc:  # never let one bad poll kill the daemon
                 report.ok, report.error = False, type(exc).__name__
+                public_reason = type(exc).__name__
                 self.log.exception("poll.crashed")
             finally:
                 self.metrics.poll_duration.observe(time.monotonic() - started)
@@ -284,8 +313,8 @@ class Daemon:
                 self.health.set_auth(True)
                 self.health.poll_succeeded()
                 self.metrics.poll_last_success.set(time.time())
-            else:
-                self.health.poll_failed(report.error)
+            else:  # /readyz shows what failed, never the upstream body
+                self.health.poll_failed(public_reason or report.error)
             self.log.info(
                 "poll.done",
                 seen=report.seen,
@@ -584,6 +613,9 @@ class Daemon:
         self._install_signals()
         self.keep_results = False  # unattended: nothing is kept per ticket
         self.startup()
+        if self.stopping.is_set():  # SIGTERM while Jira was still unreachable
+            self.log.info("daemon.stopped", reason="stopped before start-up completed")
+            return 0
         if once:
             report = self.poll_once()
             self.follow_up_once()

@@ -61,7 +61,8 @@ _PATTERNS = (
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:(?:basic|bearer)\s+)?[^\s,'\"}]+"),
     # password=..., token: ..., api_token="..."
     re.compile(
-        r"(?i)\b((?:password|passwd|api_token|apitoken|token|secret)['\"]?\s*[=:]\s*['\"]?)"
+        r"(?i)\b((?:ssl)?(?:password|passwd|api_token|apitoken|api_key|apikey|access_token"
+        r"|client_secret|token|secret)['\"]?\s*[=:]\s*['\"]?)"
         r"[^\s&,'\"}]+"
     ),
     # user:password@host in URLs
@@ -392,6 +393,19 @@ class Metrics:
 # --------------------------------------------------------------------------- health
 
 
+def failure_summary(exc: BaseException) -> str:
+    """What failed, for ``/readyz``: the error's kind, HTTP status and route, never the
+    upstream body or message (Jira error text, SQL, URLs with credentials)."""
+    parts = [type(exc).__name__]
+    status = getattr(exc, "status", None)
+    if isinstance(status, int):
+        parts.append(f"HTTP {status}")
+    method, path = getattr(exc, "method", ""), getattr(exc, "path", "")
+    if isinstance(method, str) and isinstance(path, str) and method and path:
+        parts.append(f"on {method} {path.split('?', 1)[0]}")
+    return " ".join(parts)
+
+
 class Health:
     """Liveness and readiness, fed by the daemon."""
 
@@ -405,7 +419,15 @@ class Health:
         self.auth_ok: bool | None = None
         self.config_ok = True
         self.heartbeat = self.started
+        self.startup_problem = ""
         self._details: dict[str, str] = {}
+
+    def set_startup_problem(self, text: str | None) -> None:
+        """Why start-up is still waiting (Jira unreachable); None once it is done."""
+        with self._lock:
+            self.startup_problem = (text or "")[:200]
+            if text:
+                self.heartbeat = self._clock.now()  # alive: retrying, not stuck
 
     def set_detail(self, name: str, text: str | None) -> None:
         """A degraded-but-working condition shown in ``/readyz`` (``detail``) without
@@ -444,6 +466,8 @@ class Health:
         window = timedelta(seconds=3 * self.poll_seconds + 30)
         problems = []
         with self._lock:
+            if self.startup_problem:
+                problems.append(self.startup_problem)
             if self.auth_ok is False:
                 problems.append("authentication failed")
             if self.last_poll_ok is None:

@@ -14,8 +14,10 @@ Nothing is read at import time: call :func:`load_settings` (or construct
 
 from __future__ import annotations
 
+import difflib
 import os
 import socket
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -26,12 +28,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from routerbot.errors import ConfigError
+from routerbot.url_secrets import mask_url, url_secrets
 
 ENV_PREFIX = "ROUTERBOT_"
 DEFAULT_STATE_URL = "sqlite:///var/routerbot.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SECRET_FIELDS = ("jira_api_token",)
+MOVE_STRATEGIES = ("bulk_move", "note_only")
+#: ROUTERBOT_* variables that are not Settings fields but are read on purpose.
+OTHER_VARIABLES = frozenset(
+    {
+        f"{ENV_PREFIX}SECRETS_DIR",  # read by load_settings
+        f"{ENV_PREFIX}CRASH_AT",  # the chaos suite's crash points (routerbot.chaos)
+        f"{ENV_PREFIX}TEST_PG_URL",  # the test suite's PostgreSQL server
+    }
+)
 
 
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -49,7 +61,7 @@ def parse_start_from(value: str, now: datetime) -> datetime | None:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(
-            f"{value!r}: expected a duration (7d, 12h, 30m), an ISO date, or 'all'"
+            "expected a duration (7d, 12h, 30m), an ISO date, or 'all'"
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
@@ -113,6 +125,25 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
 
+    @field_validator("move_strategy")
+    @classmethod
+    def _strategy(cls, value: str) -> str:
+        value = value.strip()
+        if value and value not in MOVE_STRATEGIES:
+            raise ValueError(f"must be one of {', '.join(MOVE_STRATEGIES)} (or unset)")
+        return value
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except Exception:  # any parse failure: the value itself is never echoed
+            raise ValueError(
+                "not a database URL (sqlite:///path or postgresql+psycopg://user@host/db)"
+            ) from None
+        return value
+
     @field_validator("jira_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -136,7 +167,8 @@ class Settings(BaseSettings):
             except OSError as exc:
                 # Only the file name and the OS reason: never the content.
                 raise ValueError(
-                    f"JIRA_API_TOKEN_FILE cannot be read ({exc.strerror or type(exc).__name__})"
+                    f"{ENV_PREFIX}JIRA_API_TOKEN_FILE: cannot be read "
+                    f"({exc.strerror or type(exc).__name__})"
                 ) from None
             object.__setattr__(self, "jira_api_token", SecretStr(text))
         return self
@@ -160,10 +192,7 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""
-        values = [self.api_token]
-        password = _url_password(self.state_url)
-        if password:
-            values.append(password)
+        values = [self.api_token, *url_secrets(self.state_url)]
         return [v for v in values if v]
 
     def require_jira(self) -> None:
@@ -178,24 +207,16 @@ class Settings(BaseSettings):
             if not value
         ]
         if missing:
-            raise ConfigError([f"{name} is not set" for name in missing], source="settings")
+            raise ConfigError([f"{name} is not set" for name in missing])
 
     def safe_state_url(self) -> str:
-        """The state URL with its password masked, for logs."""
-        return redact_url_password(self.state_url)
-
-
-def _url_password(url: str) -> str:
-    try:
-        return make_url(url).password or ""
-    except Exception:  # any unparsable URL simply has no password to hide
-        return ""
+        """The state URL with every secret it carries masked, for logs."""
+        return mask_url(self.state_url)
 
 
 def redact_url_password(url: str) -> str:
-    """``postgresql://u:***@h/db`` for ``postgresql://u:secret@h/db``."""
-    password = _url_password(url)
-    return url.replace(f":{password}@", ":***@") if password else url
+    """``postgresql://u:***@h/db?password=***`` for any secret in any URL form."""
+    return mask_url(url)
 
 
 def _problems(exc: ValidationError) -> list[str]:
@@ -204,11 +225,41 @@ def _problems(exc: ValidationError) -> list[str]:
     for err in exc.errors(include_input=False, include_url=False):
         loc = err.get("loc") or ()
         field = str(loc[0]) if loc else ""
-        name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
         message = str(err.get("msg", "invalid value"))
         message = message.removeprefix("Value error, ")
-        lines.append(f"{name}: {message}")
+        # a model-level check names its variable itself (ROUTERBOT_X: …)
+        lines.append(f"{ENV_PREFIX}{field.upper()}: {message}" if field else message)
     return lines
+
+
+def known_variables() -> frozenset[str]:
+    """Every ``ROUTERBOT_*`` name routerbot reads."""
+    fields = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    return frozenset(fields | OTHER_VARIABLES)
+
+
+def unknown_variables(names: Iterable[str]) -> list[str]:
+    """One warning per ``ROUTERBOT_*`` name routerbot does not read (a typo is otherwise
+    silently ignored), with the closest valid name. Names only, never values."""
+    known = known_variables()
+    warnings = []
+    for name in sorted({n.upper() for n in names}):
+        if not name.startswith(ENV_PREFIX) or name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} is not a routerbot setting and is ignored{hint}")
+    return warnings
+
+
+def env_names(env_file: str | Path | None = ".env") -> list[str]:
+    """The ``ROUTERBOT_*`` names set in the environment and in ``env_file``."""
+    names = [n for n in os.environ if n.upper().startswith(ENV_PREFIX)]
+    if env_file and Path(env_file).is_file():
+        from dotenv import dotenv_values  # noqa: PLC0415 - pydantic-settings' reader
+
+        names += [n for n in dotenv_values(env_file) if n.upper().startswith(ENV_PREFIX)]
+    return names
 
 
 def load_settings(*, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
@@ -222,12 +273,10 @@ def load_settings(*, env_file: str | Path | None = ".env", **overrides: Any) -> 
     secrets_dir = os.environ.get(f"{ENV_PREFIX}SECRETS_DIR")
     if secrets_dir:
         if not Path(secrets_dir).is_dir():
-            raise ConfigError(
-                [f"{ENV_PREFIX}SECRETS_DIR: {secrets_dir} is not a directory"], source="settings"
-            )
+            raise ConfigError([f"{ENV_PREFIX}SECRETS_DIR: not a directory"])
         kwargs["_secrets_dir"] = secrets_dir
     kwargs["_env_file"] = env_file if env_file and Path(env_file).is_file() else None
     try:
         return Settings(**kwargs)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc), source="settings") from None
+        raise ConfigError(_problems(exc)) from None

@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -339,3 +340,46 @@ def test_docker_ignore_file_lets_in_what_the_image_copies() -> None:
     copies = [shlex.split(rest) for word, rest in _dockerfile_instructions() if word == "COPY"]
     sources = {s for c in copies if not c[0].startswith("--from") for s in c[:-1]}
     assert sources == {"pyproject.toml", "README.md*", "CHANGELOG.md", "src", "config/routing.toml"}
+
+
+def _recipe_lines() -> list[str]:
+    """The `install` lines of docs/operators.md's systemd recipe, as written."""
+    text = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    section = text.split("### With systemd", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].strip() for line in section.splitlines() if "install " in line]
+
+
+def test_systemd_recipe_lets_the_dynamic_user_read_the_rules_but_not_the_secrets() -> None:
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to act as the unprivileged dynamic user")
+    lines = _recipe_lines()
+    assert any("/etc/routerbot/routing.toml" in line for line in lines)
+    scratch = Path(tempfile.mkdtemp(prefix="routerbot-recipe-"))
+    try:
+        scratch.chmod(0o755)  # the scratch root stands for /, which anyone may traverse
+        for line in lines:
+            if "/etc/systemd/" in line:
+                continue  # the unit file itself: read by systemd (root), not by the daemon
+            cmd = line.replace(" /etc/", f" {scratch}/etc/")
+            subprocess.run(cmd, shell=True, cwd=ROOT, check=True)  # noqa: S602 - the doc's own lines
+        (scratch / "etc").chmod(0o755)
+
+        def as_nobody(path: Path) -> int:
+            return subprocess.run(
+                [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "cat", str(path)],
+                capture_output=True,
+                check=False,
+            ).returncode
+
+        assert as_nobody(scratch / "etc" / "routerbot" / "routing.toml") == 0
+        assert as_nobody(scratch / "etc" / "routerbot" / "routerbot.env") != 0  # secrets
+    finally:
+        shutil.rmtree(scratch)
+
+
+def test_systemd_unit_keeps_the_config_directory_readable() -> None:
+    directives = _unit_directives()
+    assert directives["ConfigurationDirectory"] == ["routerbot"]
+    assert directives["ConfigurationDirectoryMode"] == ["0755"]
+    assert directives["DynamicUser"] == ["yes"]

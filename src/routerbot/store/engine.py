@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from routerbot.url_secrets import mask_url
+
 #: Execution option: this transaction only reads (SQLite: plain ``BEGIN``).
 READ_ONLY = "routerbot_read_only"
 
@@ -27,11 +29,10 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def redact_url(url: str | URL) -> str:
-    """The URL with its password masked, for logs and error messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (sa.exc.ArgumentError, ValueError):
-        return "<unparseable state store URL>"
+    """The URL with every secret masked (``user:***@``, ``?password=***``…), for logs
+    and error messages (``routerbot.url_secrets``)."""
+    text = url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url)
+    return mask_url(text)
 
 
 def is_sqlite_memory(url: URL) -> bool:
