@@ -30,6 +30,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # ~12-17 s: waits for two backoff rounds, then for the start-up
 def test_jira_unreachable_at_start_up_is_retried_while_readyz_says_so(tmp_path: Path) -> None:
     jira_port, metrics_port = _free_port(), _free_port()
     model = SandboxModel.seeded()
