@@ -36,7 +36,13 @@ from routerbot.observability import (
 from routerbot.ports import Clock, ServiceDesk, StateStore, SystemClock, TicketHistorySource
 from routerbot.routing_file import RoutingFile, locate
 from routerbot.service import TriageService
-from routerbot.settings import DEFAULT_STATE_URL, Settings, env_names, unknown_variables
+from routerbot.settings import (
+    DEFAULT_STATE_URL,
+    LOOPBACK_HOSTS,
+    Settings,
+    env_names,
+    unknown_variables,
+)
 
 
 def resolve_routing_file(settings: Settings, option: str | Path | None = None) -> RoutingFile:
@@ -73,11 +79,21 @@ class App:
                 host=self.settings.metrics_host,
                 port=self.settings.metrics_port,
                 redact=redactor(),
+                auth=self.settings.endpoint_auth(),
             ).start()
         except OSError as exc:  # port in use, address not on this host: one line, exit 2
             variable = "ROUTERBOT_METRICS_HOST" if _bad_host(exc) else "ROUTERBOT_METRICS_PORT"
             reason = exc.strerror or type(exc).__name__
             raise ConfigError([f"{variable}: cannot serve /metrics there ({reason})"]) from None
+        if (
+            self.settings.metrics_host not in LOOPBACK_HOSTS
+            and not self.settings.endpoint_auth().enabled
+        ):
+            get_logger("routerbot").warning(
+                "metrics.unauthenticated",
+                host=self.settings.metrics_host,
+                hint="set ROUTERBOT_METRICS_TOKEN or ROUTERBOT_METRICS_BASIC_AUTH",
+            )
         return self.server
 
     def close(self) -> None:

@@ -15,12 +15,14 @@ Nothing here runs at import time.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import logging
 import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
@@ -490,6 +492,41 @@ class Health:
             }
 
 
+@dataclass(frozen=True)
+class EndpointAuth:
+    """Optional credentials for ``/metrics`` and ``/readyz``: a bearer token, or HTTP
+    Basic ``user:password``, or both. ``/healthz`` stays open (liveness probes, the
+    Docker health check) and says nothing but uptime and heartbeat age."""
+
+    bearer: str = ""
+    basic: str = ""  # "user:password"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.bearer or self.basic)
+
+    def allows(self, authorization: str | None) -> bool:
+        if not self.enabled:
+            return True
+        scheme, _, value = (authorization or "").strip().partition(" ")
+        value = value.strip()
+        if self.bearer and scheme.lower() == "bearer" and value:
+            return hmac.compare_digest(value.encode(), self.bearer.encode())
+        if self.basic and scheme.lower() == "basic" and value:
+            try:
+                given = base64.b64decode(value, validate=True)
+            except ValueError:
+                return False
+            return hmac.compare_digest(given, self.basic.encode())
+        return False
+
+    def challenge(self) -> str:
+        return 'Bearer realm="routerbot"' if self.bearer else 'Basic realm="routerbot"'
+
+
+PROTECTED_PATHS = frozenset({"/metrics", "/readyz"})
+
+
 class ObservabilityServer:
     """``/healthz``, ``/readyz`` and ``/metrics`` on a background thread."""
 
@@ -501,12 +538,14 @@ class ObservabilityServer:
         host: str = "127.0.0.1",
         port: int = 0,
         redact: Redactor | None = None,
+        auth: EndpointAuth | None = None,
     ) -> None:
         self.metrics = metrics
         self.health = health
         self._host = host
         self._port = port
         self._redact = redact or Redactor()
+        self._auth = auth or EndpointAuth()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -524,6 +563,14 @@ class ObservabilityServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # stdlib naming
                 path = self.path.split("?", 1)[0]
+                if path in PROTECTED_PATHS and not outer._auth.allows(
+                    self.headers.get("Authorization")
+                ):
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", outer._auth.challenge())
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if path == "/metrics":
                     self._send(200, outer.metrics.render(), CONTENT_TYPE_LATEST)
                 elif path == "/healthz":

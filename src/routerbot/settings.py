@@ -20,7 +20,7 @@ import socket
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -28,13 +28,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from routerbot.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from routerbot.observability import EndpointAuth
 from routerbot.url_secrets import mask_url, url_secrets
 
 ENV_PREFIX = "ROUTERBOT_"
 DEFAULT_STATE_URL = "sqlite:///var/routerbot.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-SECRET_FIELDS = ("jira_api_token",)
+SECRET_FIELDS = ("jira_api_token", "metrics_token", "metrics_basic_auth")
 MOVE_STRATEGIES = ("bulk_move", "note_only")
 #: ROUTERBOT_* variables that are not Settings fields but are read on purpose.
 OTHER_VARIABLES = frozenset(
@@ -107,7 +110,16 @@ class Settings(BaseSettings):
         description="Routing rules (TOML); unset: ./config/routing.toml, else the packaged default",
     )
     metrics_port: int = Field(9108, ge=0, le=65535, description="/metrics port; 0 disables")
-    metrics_host: str = Field("0.0.0.0", description="Address the metrics server binds")  # noqa: S104
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address the metrics server binds; anything but loopback is explicit",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token required on /metrics and /readyz (optional)"
+    )
+    metrics_basic_auth: SecretStr | None = Field(
+        None, description="user:password required on /metrics and /readyz (optional)"
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: Literal["auto", "json", "console"] = Field("auto", description="Log renderer")
     replica_id: str = Field(default_factory=_default_replica_id, min_length=1)
@@ -124,6 +136,13 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("metrics_basic_auth")
+    @classmethod
+    def _basic(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and ":" not in value.get_secret_value():
+            raise ValueError("must be user:password")
+        return value
 
     @field_validator("move_strategy")
     @classmethod
@@ -193,6 +212,10 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""
         values = [self.api_token, *url_secrets(self.state_url)]
+        for secret in (self.metrics_token, self.metrics_basic_auth):
+            if secret is not None:
+                value = secret.get_secret_value()
+                values += [value, value.partition(":")[2]]
         return [v for v in values if v]
 
     def require_jira(self) -> None:
@@ -208,6 +231,15 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise ConfigError([f"{name} is not set" for name in missing])
+
+    def endpoint_auth(self) -> EndpointAuth:
+        """The credentials ``/metrics`` and ``/readyz`` require (none by default)."""
+        from routerbot.observability import EndpointAuth  # noqa: PLC0415
+
+        return EndpointAuth(
+            bearer=self.metrics_token.get_secret_value() if self.metrics_token else "",
+            basic=self.metrics_basic_auth.get_secret_value() if self.metrics_basic_auth else "",
+        )
 
     def safe_state_url(self) -> str:
         """The state URL with every secret it carries masked, for logs."""

@@ -335,11 +335,23 @@ def test_docker_healthcheck_fails_when_healthz_answers_503(
 
 def test_docker_ignore_file_lets_in_what_the_image_copies() -> None:
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8")
-    for needed in ("!pyproject.toml", "!src/**", "!config/routing.toml"):
+    for needed in ("!pyproject.toml", "!src/**", "!config/routing.toml", "!constraints.txt"):
         assert needed in ignore
     copies = [shlex.split(rest) for word, rest in _dockerfile_instructions() if word == "COPY"]
     sources = {s for c in copies if not c[0].startswith("--from") for s in c[:-1]}
-    assert sources == {"pyproject.toml", "README.md*", "CHANGELOG.md", "src", "config/routing.toml"}
+    assert sources == {
+        "pyproject.toml",
+        "README.md*",
+        "CHANGELOG.md",
+        "constraints.txt",
+        "src",
+        "config/routing.toml",
+    }
+
+
+def test_dockerfile_installs_the_tested_dependency_set() -> None:
+    runs = [rest for word, rest in _dockerfile_instructions() if word == "RUN"]
+    assert any("pip install -c constraints.txt ." in run for run in runs)
 
 
 def _recipe_lines() -> list[str]:
