@@ -28,6 +28,5 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Le mod\\xe8le pour le lait en poudre vers l'Alg\\xe9rie est-il disponible sur Expadon ?]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Where do you announce new certificate models when they go live?]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[agrement-vs-certificat-We are registered in the Agr\\xe9ment module. Is that valid for the certificates module as well?]",
-        "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[procedure-habilitation-Nous d\\xe9marrons l'export de miel. Quelles d\\xe9marches pour obtenir l'acc\\xe8s \\xe0 Expadon Certificats ?]",
     }
 )

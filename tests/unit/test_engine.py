@@ -223,6 +223,27 @@ def test_asks_for_browser_when_login_fails_without_one(config: RoutingConfig) ->
 
 
 @pytest.mark.parametrize(
+    ("note", "faq_id"),
+    [
+        (
+            "Appel de M. Durand (Vergers Durand) : il cherche où télécharger le PDF du modèle"
+            " de certificat pendant la saisie de sa demande.",
+            "telecharger-modele",
+        ),
+        (
+            "Appel de M. Petit : il voudrait savoir où trouver la liste des modèles de"
+            " certificats disponibles en ligne.",
+            "modeles-en-ligne",
+        ),
+    ],
+)
+def test_a_question_reported_in_a_call_note_is_a_question(
+    note: str, faq_id: str, config: RoutingConfig
+) -> None:
+    assert decide(make(note, summary="Appel"), config).reply_faq == faq_id
+
+
+@pytest.mark.parametrize(
     "said",
     [
         "Merci, c'est réglé, j'arrive à me connecter. Où voir la liste des modèles en ligne ?",

@@ -27,7 +27,14 @@ from routerbot.engine.lexicon import Words, light_keys
 _QUESTION_WORDS = re.compile(
     r"\b(comment|quel|quels|quelle|quelles|ou trouver|est ce que|est ce qu|pouvez vous|"
     r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
-    r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel)\b"
+    r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
+    # indirect and reported questions: call notes, dictation ("il demande si", "elle
+    # cherche où", "c'est pour savoir comment", "wants to know whether")
+    r"|(?:voudrai[st]?|voudraient|veu[xt]|aimerai[st]?|souhaite|pour|besoin de) savoir"
+    r"|(?:demande|demandent|cherche|cherchent|me demandais|se demande)"
+    r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|ce qu)"
+    r"|merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)"
+    r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where))\b"
 )
 
 
