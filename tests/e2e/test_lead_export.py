@@ -4,6 +4,7 @@ only, and — on unchanged rules — an export that ``eval`` scores as what the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,27 @@ def test_documented_jql_reads_only_resolved_tickets(
     out = tmp_path / "h.jsonl"
     assert main(["export", "--jql", DOCUMENTED_JQL, str(out)]) == 0
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["OPE-2"]
+
+
+def _documented_queries() -> set[str]:
+    from routerbot.commands.export_cmd import EXPORT_EPILOG  # noqa: PLC0415
+
+    texts = [
+        (ROOT / "docs" / d).read_text(encoding="utf-8") for d in ("cli.md", "support-leads.md")
+    ]
+    return set(re.findall(r"routerbot export --jql '([^']+)'", "\n".join([*texts, EXPORT_EPILOG])))
+
+
+def test_every_jql_the_docs_give_for_export_works_on_the_sandbox(
+    sandbox_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    queries = _documented_queries()
+    assert DOCUMENTED_JQL in queries and len(queries) >= 2
+    sandbox = sandbox_factory(seeded=False)
+    _add(sandbox, 1)
+    sandbox.model.transition("OPE-1", "41", sandbox.model.agents[0])
+    lead_env(monkeypatch, sandbox)
+    for jql in sorted(queries):
+        out = tmp_path / "h.jsonl"
+        assert main(["export", "--jql", jql, str(out)]) == 0, jql
+        assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["OPE-1"]
