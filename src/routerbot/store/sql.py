@@ -299,14 +299,8 @@ class SqlStateStore:
         that cannot be repeated); renews it once past half its TTL (a heartbeat)."""
         t = s.ticket_lease
         with self._tx() as conn:
-            self._fence(conn, lease, lease.key)
-            left = conn.execute(
-                sa.select(t.c.lease_until).where(
-                    t.c.ticket_key == lease.key,
-                    t.c.lease_until > self._until_sql(ttl_seconds / 2),
-                )
-            ).first()
-            if left is not None:
+            row = self._fence(conn, lease, lease.key, fresh_for=ttl_seconds / 2)
+            if row.fresh:
                 return lease
             until = conn.execute(
                 t.update()
@@ -419,7 +413,7 @@ class SqlStateStore:
             return sa.func.now() + timedelta(seconds=seconds)
         return sa.literal(self._now() + timedelta(seconds=seconds), s.UTCDateTime())
 
-    def _fence(self, conn: Connection, lease: Lease, key: str) -> Any:
+    def _fence(self, conn: Connection, lease: Lease, key: str, *, fresh_for: float = 0.0) -> Any:
         """Raise ``LeaseLost`` unless ``lease`` is still the live lease on ``key``;
         returns the row (``lease_until``, ``remaining`` seconds).
 
@@ -435,6 +429,7 @@ class SqlStateStore:
                 t.c.epoch,
                 t.c.lease_until,
                 (t.c.lease_until > self._now_sql()).label("live"),
+                (t.c.lease_until > self._until_sql(fresh_for)).label("fresh"),
             )
             .where(t.c.ticket_key == key)
             .with_for_update()
@@ -722,15 +717,24 @@ class SqlStateStore:
         now = self._now()
         with self._tx() as conn:
             self._fence(conn, lease, lease.key)
-            for action_id, ref in (done or {}).items():
-                values: dict[str, Any] = {
-                    "state": ActionState.DONE.value,
-                    "error": "",
-                    "updated": now,
-                }
-                if ref:
-                    values["external_ref"] = ref[:255]
-                conn.execute(a.update().where(a.c.action_id == action_id).values(**values))
+            done_rows = [
+                {"aid": action_id, "ref": ref[:255]} for action_id, ref in (done or {}).items()
+            ]
+            if done_rows:  # one statement, many rows (an empty ref keeps the old one)
+                conn.execute(
+                    a.update()
+                    .where(a.c.action_id == sa.bindparam("aid"))
+                    .values(
+                        state=ActionState.DONE.value,
+                        error="",
+                        updated=now,
+                        external_ref=sa.case(
+                            (sa.bindparam("ref") == "", a.c.external_ref),
+                            else_=sa.bindparam("ref"),
+                        ),
+                    ),
+                    done_rows,
+                )
             for action_id, error in (failed or {}).items():
                 conn.execute(
                     a.update()
