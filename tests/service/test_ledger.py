@@ -5,13 +5,15 @@ isolation, and the transaction budget per ticket."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from service_fakes import BOT_ID, FakeClock, FakeDesk, Fault, make_service
 from structlog.testing import capture_logs
 
-from routerbot.daemon import Daemon
+from routerbot.daemon import ConfigSource, Daemon
 from routerbot.domain import AuthorRole, Comment
 from routerbot.errors import AmbiguousWrite, ServerError
 from routerbot.observability import Health
@@ -294,3 +296,40 @@ def test_a_parked_ticket_is_retried_by_the_poll_once_its_backoff_is_over(
     daemon.poll_once()
     assert len(desk.public_bot_comments("PK-1")) == 1
     assert store.parked_tickets() == []
+
+
+def test_a_reload_that_blows_up_is_refused_and_the_old_rules_stay(
+    desk: FakeDesk, store: SqlStateStore, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Issue 11 item 9: a lead's file that exhausts memory while loading is a refused
+    reload (``config.reload_refused``), not a job crash; the previous rules stay."""
+    svc = make_service(desk, store, clock)
+    routing = tmp_path / "routing.toml"
+    routing.write_text("# first\n", encoding="utf-8")
+    calls: list[Path] = []
+
+    def loader(path: Path) -> Any:
+        calls.append(path)
+        if len(calls) > 1:
+            raise MemoryError
+        return svc.config
+
+    source = ConfigSource(routing, loader)
+    source.load()
+    daemon = Daemon(
+        svc,
+        store=store,
+        desk=desk,
+        metrics=svc.metrics,
+        health=Health(poll_seconds=60, clock=clock),
+        owner="replica-a",
+        clock=clock,
+        config_source=source,
+    )
+    before = svc.config
+    routing.write_text("# changed\n", encoding="utf-8")
+    with capture_logs() as logs:
+        assert daemon.reload_config() is False
+    assert svc.config is before
+    [refused] = [e for e in logs if e["event"] == "config.reload_refused"]
+    assert refused["problems"] == ["MemoryError"]
