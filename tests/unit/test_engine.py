@@ -411,3 +411,22 @@ def test_checklist_and_json_explain_the_decision(config: RoutingConfig) -> None:
     assert data["reply_faq"] == "creer-mon-compte"
     assert any(a["type"] == "public_reply" for a in data["actions"])
     assert isinstance(d.public_replies[0], PublicReply)
+
+
+def test_a_forwarded_bounce_with_a_question_on_top_is_a_real_message(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, mon message à l'assistance revient en erreur (ci-dessous). Comment vous"
+        " contacter ?\n\n-----Original Message-----\nFrom: Microsoft Outlook\nSent: lundi\n"
+        "To: assistance@x.fr\nSubject: Undeliverable: question\n\nDelivery has failed to"
+        " these recipients or groups.",
+        summary="TR: Undeliverable: question",
+    )
+    assert decide(t, config).skip_reason is None
+
+
+def test_a_bare_forwarded_out_of_office_is_still_automatic(config: RoutingConfig) -> None:
+    t = make(
+        "Réponse automatique : je suis absente du bureau jusqu'au 12 mars.",
+        summary="TR: Réponse automatique : question",
+    )
+    assert decide(t, config).skip_reason is not None

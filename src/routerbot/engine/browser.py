@@ -538,20 +538,27 @@ def _word_mentions(s: str, w: str, ua_spans: Sequence[tuple[int, int]]) -> list[
     return mentions
 
 
+def _folded(s: str) -> str:
+    w = s.lower() if s.isascii() else s.translate(_FOLD)
+    if len(w) != len(s):  # pragma: no cover - translate is length-preserving by construction
+        w = w[: len(s)].ljust(len(s))
+    return w
+
+
 def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
     s = bounded(text)
-    if _SPOKEN_HINT.search(s):
+    w = _folded(s)
+    hinted = _HINT.search(w) is not None
+    if hinted and _SPOKEN_HINT.search(w):  # a version dictated in words: read it as digits
         s = _spoken_to_digits(s)
+        w = _folded(s)
     mentions: list[_Mention] = []
     spans = _ua_spans(s) if "/" in s else []
     for a, b in spans:
         parsed = parse_user_agent(s[a:b])
         if parsed is not None:
             mentions.append(_Mention(a, parsed.name, parsed.version, parsed.raw))
-    w = s.lower() if s.isascii() else s.translate(_FOLD)
-    if len(w) != len(s):  # pragma: no cover - translate is length-preserving by construction
-        w = w[: len(s)].ljust(len(s))
-    if _HINT.search(w):
+    if hinted:
         mentions.extend(_word_mentions(s, w, spans))
     mentions.sort(key=lambda m: m.pos)
     return tuple(mentions)

@@ -25,6 +25,7 @@ with their closest examples, the runner-up, the closest category examples.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -258,6 +259,18 @@ def _base(ticket: Ticket, a: _Analysis, conv: ConversationView) -> Decision:
     )
 
 
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:re|tr|fw|fwd)\s*:\s*)*(?:tr|fw|fwd)\s*:", re.IGNORECASE)
+
+
+def _automatic_ticket(ticket: Ticket) -> bool:
+    """An out-of-office or bounce filed as a ticket. A customer who forwards a bounce
+    ("TR: Undeliverable: …") with their own words on top wrote a real message: a
+    forwarded ticket is judged on its own words (the whole forward when it has none)."""
+    if _FORWARD_SUBJECT.match(ticket.summary):
+        return text.is_auto_reply(text.clean_body(ticket.description))
+    return text.is_auto_reply(f"{ticket.summary}\n{ticket.description}")
+
+
 def _skip(d: Decision, why: str) -> Decision:
     return replace(d, skip_reason=why, reason=f"skipped: {why}", actions=())
 
@@ -274,7 +287,7 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         return _skip(d, f"the last word is the {conv.last.author.value}'s")
     if conv.last is not None and text.is_auto_reply(conv.last.body):
         return _skip(d, "the customer's last comment is an automatic reply")
-    if conv.last is None and text.is_auto_reply(f"{ticket.summary}\n{ticket.description}"):
+    if conv.last is None and _automatic_ticket(ticket):
         return _skip(d, "the ticket is an automatic reply")
     if conv.agent_spoke:
         return _skip(d, "an agent is already talking with the customer")

@@ -250,8 +250,10 @@ class PhraseSet:
 
     def first_match(self, words: Words, gap: int) -> str | None:
         """The text of the first phrase or pair found, or None."""
+        pos = words.positions
         for p in self.phrases:
-            if find(words, p, gap):
+            # most phrases fail on their first word: test it before calling find
+            if p.keys and p.keys[0] in pos and find(words, p, gap):
                 return p.text
         for pair in self.pairs:
             if matches_pair(words, pair, gap):
@@ -263,8 +265,9 @@ class PhraseSet:
         mapped to synonyms ("erreur" / "error") count once."""
         seen: set[tuple[str, ...]] = set()
         out = []
+        pos = words.positions
         for p in self.phrases:
-            if p.keys not in seen and find(words, p, gap):
+            if p.keys and p.keys[0] in pos and p.keys not in seen and find(words, p, gap):
                 seen.add(p.keys)
                 out.append(p.text)
         out += [pair.text for pair in self.pairs if matches_pair(words, pair, gap)]
