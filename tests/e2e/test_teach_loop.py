@@ -252,3 +252,24 @@ def test_teach_never_writes_into_the_default_shipped_inside_the_package(
     assert code == 2
     assert "shipped inside the package: copy it" in capsys.readouterr().err
     assert packaged.read_text(encoding="utf-8") == before
+
+
+def test_a_line_that_does_not_make_the_hit_is_reported_with_exit_code_1(
+    desk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _run(
+        capsys,
+        "teach",
+        MISS,
+        "--file",
+        "week.jsonl",
+        "--faq",
+        FAQ,
+        "--config",
+        "routing.toml",
+        "--example",
+        "Question sur la facture du mois dernier",
+    )
+    assert code == 1
+    assert '"Question sur la facture du mois dernier",' in out
+    assert "result: not enough" in out and "try another wording with --example" in out
