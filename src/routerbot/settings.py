@@ -63,9 +63,7 @@ def parse_start_from(value: str, now: datetime) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(
-            "expected a duration (7d, 12h, 30m), an ISO date, or 'all'"
-        ) from None
+        raise ValueError("expected a duration (7d, 12h, 30m), an ISO date, or 'all'") from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 

@@ -506,7 +506,17 @@ class JiraServiceDesk:
             if progress.state is MoveState.FAILED:
                 raise Conflict(progress.error or f"bulk move task {task} failed")
             if progress.state is MoveState.DONE:
-                new_key = progress.ref or key
+                issue = self.http.call(
+                    "GET",
+                    "/rest/api/2/issue/{key}",
+                    path_params={"key": progress.ref or key},
+                    params={"fields": "project"},
+                )
+                new_key = (
+                    str(issue.get("key"))
+                    if isinstance(issue, Mapping) and issue.get("key")
+                    else key
+                )
                 self.set_request_type(new_key, target.request_type)
                 return new_key
             if waited >= self._move_timeout:
@@ -554,8 +564,7 @@ class JiraServiceDesk:
         return str(task_id)
 
     def move_progress(self, task_id: str) -> MoveProgress:
-        """One read of the bulk task (never waits); DONE carries the moved issue's new
-        key (one more small read, once per move)."""
+        """One read of the bulk task (never waits); DONE carries the moved issue's id."""
         progress = self.http.call(
             "GET", "/rest/api/3/bulk/queue/{task}", path_params={"task": task_id}
         )
@@ -572,17 +581,9 @@ class JiraServiceDesk:
                     MoveState.FAILED, error=f"bulk move task {task_id} failed: {reasons}"[:400]
                 )
             moved_ids = [str(i) for i in progress.get("processedAccessibleIssues") or []]
-            if not moved_ids:
-                return MoveProgress(MoveState.DONE)
-            # the new key (servicedeskapi endpoints want a key): one small read per move
-            issue = self.http.call(
-                "GET",
-                "/rest/api/2/issue/{key}",
-                path_params={"key": moved_ids[0]},
-                params={"fields": "project"},
-            )
-            key = issue.get("key") if isinstance(issue, Mapping) else None
-            return MoveProgress(MoveState.DONE, ref=str(key or moved_ids[0]))
+            # the moved issue's id: every endpoint that follows accepts it in place of
+            # the key (issueIdOrKey), so no read is spent learning the new key
+            return MoveProgress(MoveState.DONE, ref=moved_ids[0] if moved_ids else "")
         if status in _MOVE_FAILED:
             return MoveProgress(MoveState.FAILED, error=f"bulk move task {task_id} ended {status}")
         return MoveProgress(MoveState.RUNNING)
