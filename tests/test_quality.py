@@ -57,3 +57,15 @@ def test_ci_runs_the_readme_test_command_with_ci_set_then_the_slow_tests() -> No
     assert "export CI=true" in lines
     assert command in lines
     assert lines.index(command) < lines.index("python3 -m pytest -m slow")
+
+
+def test_nothing_under_src_or_tests_reads_the_shared_folder_beside_the_repo() -> None:
+    needles = ("../shared", '"shared"', "'shared'")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("src", "tests", "benchmarks", "scripts")
+        for path in (ROOT / folder).rglob("*.py")
+        if path != Path(__file__).resolve()
+        and any(n in path.read_text(encoding="utf-8") for n in needles)
+    ]
+    assert offenders == []
