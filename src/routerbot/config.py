@@ -161,6 +161,16 @@ class Matching(_Model):
     synonyms: tuple[Phrases, ...] = ()
     #: more words to ignore in the example index (greetings, fillers)
     ignore_words: Phrases = ()
+    #: no FAQ entry is answered when one of these is in the text (a follow-up on a
+    #: request, a reminder): the agents answer those
+    never_answer: Phrases = ()
+    #: the author's own words point at the mail quoted below ("voir ci-dessous", "je
+    #: relance"): when they ask nothing themselves, the quoted mail is read as the question
+    follow_quoted: Phrases = ()
+    #: …when, besides pointing, they hold at most this many content words…
+    pointer_text_words: Annotated[int, Field(ge=0, le=100)] = 12
+    #: …and so it is when the author's own words hold at most this many content words
+    thin_text_words: Annotated[int, Field(ge=0, le=50)] = 4
 
 
 class CategoryConfig(_Model):
@@ -217,6 +227,10 @@ class FaqEntry(_Model):
     never: Phrases = ()
     #: answer this entry only when one of these words or phrases is in the text
     requires: Phrases = ()
+    #: per population, more words one of which must be in the text: an agent asking on
+    #: an operator's behalf ("un exportateur me demande…") gets the operators' answer,
+    #: an agent asking for their own service does not
+    requires_when: dict[Population, Phrases] = Field(default_factory=dict)
     #: only answer when the text asks something (a "?", "comment", "how"…)
     requires_question: bool = True
     #: the entry explains a login failure (no account, wrong role): its answer wins
@@ -491,7 +505,11 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         check_phrases(("faq", fid, "examples"), entry.examples, "example")
         check_phrases(("faq", fid, "never"), entry.never, "phrase")
         check_phrases(("faq", fid, "requires"), entry.requires, "phrase")
+        for pop, words in entry.requires_when.items():
+            check_phrases(("faq", fid, "requires_when", pop.value), words, "phrase")
         check_template(("faq", fid, "answer"), entry.answer)
+    check_phrases(("matching", "never_answer"), config.matching.never_answer, "phrase")
+    check_phrases(("matching", "follow_quoted"), config.matching.follow_quoted, "phrase")
     for i, group in enumerate(config.matching.synonyms):
         check_phrases(("matching", "synonyms", i), group, "word")
         if len(group) < 2:

@@ -442,3 +442,57 @@ def test_browser_extraction_accepts_non_string_input_without_raising() -> None:
     assert extract_browser_from_conversation([None, "Chrome 120"]) == Browser(  # type: ignore[list-item]  # hostile caller
         "chrome", "120", "Chrome 120"
     )
+
+
+# --------------------------------------------------------------------------- spoken versions
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "version"),
+    [
+        ("j'utilise firefox cent quinze", "firefox", "115"),
+        ("chrome version cent vingt-deux", "chrome", "122"),
+        ("c'est Edge, version quatre-vingt-sept", "edge", "87"),
+        ("sur Chrome version quatre vingt dix neuf", "chrome", "99"),
+        ("firefox version cent deux esr", "firefox", "102"),
+        ("le navigateur est firefox version cent vingt et un", "firefox", "121"),
+        ("chrome one hundred twenty", "chrome", "120"),
+    ],
+)
+def test_a_version_dictated_in_words_is_read(text: str, name: str, version: str) -> None:
+    b = extract_browser(text)
+    assert b is not None and (b.name, b.version) == (name, version)
+
+
+# --------------------------------------------------------------------------- client hints
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ('Sec-CH-UA: "Google Chrome";v="120", "Chromium";v="120", "Not_A Brand";v="24"', "chrome"),
+        ('sec-ch-ua: "Not_A Brand";v="8", "Chromium";v="120", "Microsoft Edge";v="120"', "edge"),
+        ('Sec-CH-UA: "Chromium";v="120", "Not_A Brand";v="24"', "chrome"),
+    ],
+)
+def test_a_pasted_client_hint_header_names_the_browser(header: str, name: str) -> None:
+    b = extract_browser(f"Voici les infos techniques :\n{header}\n")
+    assert b is not None and (b.name, b.version) == (name, "120")
+
+
+# --------------------------------------------------------------------------- devices
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Envoyé de mon iPhone",
+        "Envoyé de mon iPad",
+        "Sent from Outlook for Android",
+        "Get Outlook for iOS",
+        "Envoyé depuis mon Samsung Galaxy",
+        "Sent from my iPhone",
+    ],
+)
+def test_a_mail_client_signature_naming_a_device_is_not_a_browser(signature: str) -> None:
+    assert extract_browser(f"Je n'arrive pas à me connecter.\n\n{signature}") is None

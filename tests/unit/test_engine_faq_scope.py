@@ -120,15 +120,20 @@ def test_asking_whom_to_address_for_access_is_the_procedure_not_the_contact_form
     assert replied(t, config) == ["procedure-habilitation"]
 
 
+def test_an_account_that_exists_gets_no_account_creation_answer(config: RoutingConfig) -> None:
+    t = make(
+        "J'ai créé mon compte sur moncompte la semaine dernière mais je n'ai pas accès au "
+        "module certificats, comment faire ?"
+    )
+    assert "creer-mon-compte" not in replied(t, config)
+
+
 @pytest.mark.parametrize(
     "text",
     [
         # an account screen and creating certificates are not creating an account
         "Dans l'écran des comptes je ne vois rien. Le bouton pour créer une demande de "
         "certificat est grisé, est-ce un bug ?",
-        # the account exists already: not the account-creation answer
-        "J'ai créé mon compte sur moncompte la semaine dernière mais je n'ai pas accès au "
-        "module certificats, comment faire ?",
         # 'certificat en ligne' + 'quelle' about a blocked request is not the models list
         "Ma demande de certificat en ligne est bloquée depuis lundi, quelle solution ?",
         # 'nulle part' is not someone who left ('partie')

@@ -545,6 +545,40 @@ def _folded(s: str) -> str:
     return w
 
 
+# --------------------------------------------------------------------------- client hints
+
+#: A pasted ``Sec-CH-UA`` header: ``"Google Chrome";v="120", "Chromium";v="120"``.
+_CLIENT_HINTS = re.compile(
+    r"sec-ch-ua(?:-full-version-list)?[ \t]*[:=]?[ \t]*([^\n]{1,600})", re.IGNORECASE
+)
+_HINT_BRAND = re.compile(r'"([^"]{1,60})"[ \t]*;[ \t]*v[ \t]*=[ \t]*"(\d{1,4})')
+_HINT_BRANDS: dict[str, str] = {
+    "google chrome": "chrome",
+    "microsoft edge": "edge",
+    "opera": "opera",
+    "brave": "other",
+    "vivaldi": "other",
+    "yandex": "other",
+    "chromium": "chrome",
+}
+
+
+def _client_hint_mentions(s: str) -> list[_Mention]:
+    """A browser named by a pasted client-hint header; Chromium only when nothing more
+    specific is listed, "Not A Brand" placeholders ignored."""
+    out: list[_Mention] = []
+    for m in _CLIENT_HINTS.finditer(s):
+        found = [(b.strip().lower(), v) for b, v in _HINT_BRAND.findall(m.group(1))]
+        named = [(_HINT_BRANDS[b], v) for b, v in found if b in _HINT_BRANDS and b != "chromium"]
+        if not named:
+            named = [(_HINT_BRANDS[b], v) for b, v in found if b == "chromium"]
+        if named:
+            name, version = named[0]
+            ok = version if _major_ok(name, version) else None
+            out.append(_Mention(m.start(), name, ok, m.group(0).strip()[:200]))
+    return out
+
+
 def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
     s = bounded(text)
     w = _folded(s)
@@ -553,6 +587,10 @@ def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
         s = _spoken_to_digits(s)
         w = _folded(s)
     mentions: list[_Mention] = []
+    if "ch-ua" in s or "CH-UA" in s or "Ch-Ua" in s:
+        mentions.extend(_client_hint_mentions(s))
+        s = _CLIENT_HINTS.sub(lambda m: " " * len(m.group(0)), s)
+        w = _folded(s)
     spans = _ua_spans(s) if "/" in s else []
     for a, b in spans:
         parsed = parse_user_agent(s[a:b])

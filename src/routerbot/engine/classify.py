@@ -34,7 +34,14 @@ _QUESTION_WORDS = re.compile(
     r"|(?:demande|demandent|cherche|cherchent|me demandais|se demande)"
     r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|ce qu)"
     r"|merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)"
-    r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where))\b"
+    r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
+    r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui)\b"
+)
+
+
+#: A mail client's line naming the device it was sent from (not a signature).
+_DEVICE_LINE = re.compile(
+    r"\s*(?:envoy[ée] (?:de|depuis)|sent from|get outlook|obtenir outlook)\b", re.IGNORECASE
 )
 
 
@@ -44,25 +51,40 @@ class TicketText:
 
     norm: str  # summary + description + the customers' comments, cleaned, normalised
     words: Words
+    own_words: Words  # the author's own words only (who is writing is read there)
     plain: Words  # the same words, plurals aside, for the guards
     features: set[str]  # for the example indexes
     is_question: bool
     signature: str  # signature lines and the reporter's display name, normalised
     email_domain: str
+    read_quoted: bool = False  # the quoted mail was read as the question
 
 
 def prepare(
     ticket: Ticket, config: RoutingConfig, customer_texts: Sequence[str] = ()
 ) -> TicketText:
+    """The ticket's words: the summary, the author's own words in the description (no
+    quoted mail, forwarded headers, signature or legal notice) and the customers'
+    comments. When the author's own words only point at the mail below ("voir
+    ci-dessous", "je relance ma demande") and ask nothing themselves, the quoted mail
+    is the question: its words are read too, for the subject (not for who is writing).
+    """
     parts = text.split_body(ticket.description)
     reporter = (ticket.reporter.display_name, ticket.reporter.email)
-    # a bare relaunch ("voir ci-dessous, toujours pas de réponse") says nothing but
-    # "answer me": the question is the customer's own message quoted below it
+    # a bare relaunch of the customer's own (or a colleague's) message ("voir
+    # ci-dessous, toujours pas de réponse"), or words that only point at the mail below:
+    # the quoted mail is the question
     domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
     company = "" if _domain_in(domain, config.population.personal_email_domains) else domain
-    own = text.relaunched_message(parts, reporter, company) or parts.body
-    body = "\n".join([ticket.summary, own, *customer_texts])
-    return _prepare(body, parts, ticket, config, customer_texts)
+    quoted = text.relaunched_message(parts, reporter, company) or (
+        _quoted_question(parts, config) if parts.quoted else ""
+    )
+    summary = ticket.summary
+    if not quoted and _REPLY_SUBJECT.match(summary) and not _thin(parts.body, config):
+        summary = ""  # a reply's subject is the old question's; the new words say more
+    own = "\n".join([summary, parts.body, *customer_texts])
+    body = f"{own}\n{quoted}" if quoted else own
+    return _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
 
 
 def prepare_text(body: str, config: RoutingConfig) -> TicketText:
@@ -70,34 +92,92 @@ def prepare_text(body: str, config: RoutingConfig) -> TicketText:
     c = config.compiled
     norm = text.normalise(body)
     keys = c.lexicon.keys(norm)
+    words = Words.of(keys)
     feats = c.faq_index_features(keys)
     is_question = "?" in body or bool(_QUESTION_WORDS.search(norm))
-    return TicketText(norm, Words.of(keys), Words.of(light_keys(norm)), feats, is_question, "", "")
+    return TicketText(
+        norm, words, words, Words.of(light_keys(norm)), feats, is_question, "", "", False
+    )
 
 
-def _prepare(
+#: A quoted line's mail header ("De : …", "Sent: …") or reply header ("Le …, X a écrit :").
+_QUOTED_HEADER = re.compile(
+    r"^\s*(?:\**(?:de|from|envoy[ée](?: le)?|sent|date|[àa]|to|cc|objet|subject)\**\s*:"
+    r"|(?:le|on)\b.{0,250}(?:a [ée]crit|wrote)\s*:?\s*$)",
+    re.IGNORECASE,
+)
+
+
+#: A subject carried over from an earlier mail: "RE: …", "TR: …", "Fwd: …".
+_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:(?:re|tr|fw|fwd|aw|rep)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
+
+
+def _thin(own: str, config: RoutingConfig) -> bool:
+    """The author's own words hold almost no content word."""
+    c = config.compiled
+    content = [k for k in c.lexicon.keys(text.normalise(own)) if k not in c.ignore]
+    return len(content) <= config.matching.thin_text_words
+
+
+def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
+    """The quoted mail's own words, when the author's words point at it."""
+    own = parts.body
+    c = config.compiled
+    norm = text.normalise(own)
+    pointer = c.follow_quoted.first_match(Words.of(light_keys(norm)), config.matching.phrase_gap)
+    m = config.matching
+    content = len([k for k in c.lexicon.keys(norm) if k not in c.ignore])
+    if pointer is not None:
+        if content > m.pointer_text_words:
+            return ""  # the author asks something of their own as well
+    elif "?" in own or content > m.thin_text_words:
+        return ""
+    lines = []
+    for raw in parts.quoted.splitlines():
+        line = raw.lstrip(" \t>")
+        if not _QUOTED_HEADER.match(line):
+            lines.append(line)
+    return text.split_body("\n".join(lines)).body
+
+
+def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
     body: str,
+    own: str,
     parts: text.BodyParts,
     ticket: Ticket,
     config: RoutingConfig,
     customer_texts: Sequence[str],
+    read_quoted: bool,
 ) -> TicketText:
     c = config.compiled
     norm = text.normalise(body)
     keys = c.lexicon.keys(norm)
+    words = Words.of(keys)
+    own_words = Words.of(c.lexicon.keys(text.normalise(own))) if read_quoted else words
     feats = c.faq_index_features(keys)
     raw_q = "?" in ticket.summary or "?" in parts.body or any("?" in t for t in customer_texts)
-    is_question = raw_q or bool(_QUESTION_WORDS.search(norm))
+    is_question = raw_q or ("?" in body and read_quoted) or bool(_QUESTION_WORDS.search(norm))
     sig_lines = [ln for ln in parts.signature.splitlines() if ln.strip()]
-    if not sig_lines:
-        # no closing formula: the last short lines may still be a signature
+    if not sig_lines or all(_DEVICE_LINE.match(ln) for ln in sig_lines):
+        # no closing formula, or only a phone's "Envoyé de mon iPhone": the last short
+        # lines may still be a signature
         tail = [ln for ln in parts.body.splitlines() if ln.strip()][-3:]
         sig_lines = [ln for ln in tail if len(ln.split()) <= 8 and not ln.rstrip().endswith(".")]
     signature = text.normalise("\n".join([*sig_lines, ticket.reporter.display_name]))
     email = ticket.reporter.email.strip().lower()
     domain = email.rpartition("@")[2] if "@" in email else ""
     return TicketText(
-        norm, Words.of(keys), Words.of(light_keys(norm)), feats, is_question, signature, domain
+        norm,
+        words,
+        own_words,
+        Words.of(light_keys(norm)),
+        feats,
+        is_question,
+        signature,
+        domain,
+        read_quoted,
     )
 
 
@@ -156,8 +236,8 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
     sig: list[Signal] = []
 
     c = config.compiled
-    s_sd = score_evidence(tt.words, c.statements["sd"], config, "population.sd")
-    s_op = score_evidence(tt.words, c.statements["operateur"], config, "population.operateur")
+    s_sd = score_evidence(tt.own_words, c.statements["sd"], config, "population.sd")
+    s_op = score_evidence(tt.own_words, c.statements["operateur"], config, "population.operateur")
     sd += w.statement * s_sd.value
     op += w.statement * s_op.value
     sig += s_sd.signals + s_op.signals
@@ -260,6 +340,7 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
     gap = config.matching.phrase_gap
     bonus = config.matching.question_bonus
     out: list[FaqScore] = []
+    silenced = c.never_answer.first_match(tt.plain, gap)
     for es in c.faq_index.scores(tt.features):
         entry = config.faq[es.entry_id]
         value = es.score
@@ -275,11 +356,18 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
             sig.append(Signal(f"faq.{fid}.question", False, "no question asked", 0.0))
         blocked = ""
         g = c.guards[fid]
-        hit = g.never.first_match(tt.plain, gap) if not g.never.empty else None
+        hit = silenced
+        if hit is None and not g.never.empty:
+            hit = g.never.first_match(tt.plain, gap)
         if hit is not None:
             blocked = f"never: {hit}"
         elif not g.requires.empty and g.requires.first_match(tt.plain, gap) is None:
             blocked = "requires: none of its words"
+        elif (
+            population in g.requires_when
+            and g.requires_when[population].first_match(tt.plain, gap) is None
+        ):
+            blocked = f"requires_when.{population.value}: none of its words"
         if blocked:
             sig.append(Signal(f"faq.{fid}.guard", True, blocked, 0.0))
         out.append(

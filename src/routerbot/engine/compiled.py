@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from routerbot.domain import Category
+from routerbot.domain import Category, Population
 from routerbot.engine import text as _text
 from routerbot.engine.index import ExampleIndex, default_ignore, text_features
 from routerbot.engine.lexicon import (
@@ -50,6 +50,7 @@ class Guards:
 
     never: PhraseSet
     requires: PhraseSet
+    requires_when: Mapping[Population, PhraseSet]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class CompiledRouting:
     faq_index: ExampleIndex
     category_index: ExampleIndex
     guards: Mapping[str, Guards]
+    never_answer: PhraseSet  # no FAQ entry is answered when one of these is in the text
+    follow_quoted: PhraseSet  # the author's words point at the quoted mail below
     login_failure: CompiledEvidence
     thanks: CompiledEvidence
     statements: Mapping[str, CompiledEvidence]  # "sd" / "operateur"
@@ -89,22 +92,25 @@ def _words(texts: Iterable[str]) -> Iterable[str]:
 
 
 def _phrases(lex: Lexicon, phrases: Sequence[str], pairs: Sequence[Pair] = ()) -> PhraseSet:
-    return PhraseSet(
+    return PhraseSet.of(
         tuple(compile_phrase(lex, p) for p in phrases),
-        tuple(
-            CompiledPair(
-                tuple(compile_phrase(lex, x) for x in p.first),
-                tuple(compile_phrase(lex, x) for x in p.then),
-                p.within,
-                p.anywhere,
-            )
-            for p in pairs
-        ),
+        tuple(_pair(lex, p) for p in pairs),
+    )
+
+
+def _pair(lex: Lexicon, p: Pair) -> CompiledPair:
+    then = tuple(compile_phrase(lex, x) for x in p.then)
+    return CompiledPair(
+        tuple(compile_phrase(lex, x) for x in p.first),
+        then,
+        p.within,
+        p.anywhere,
+        frozenset(t.keys[0] for t in then if t.keys),
     )
 
 
 def _light(phrases: Sequence[str]) -> PhraseSet:
-    return PhraseSet(
+    return PhraseSet.of(
         tuple(CompiledPhrase(p, tuple(light_keys(_text.normalise(p)))) for p in phrases)
     )
 
@@ -125,6 +131,8 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
     texts: list[str] = []
     for entry in config.faq.values():
         texts += [*entry.examples, *entry.never, *entry.requires]
+        texts += [w for ws in entry.requires_when.values() for w in ws]
+    texts += [*m.never_answer, *m.follow_quoted]
     for cc in config.categories.values():
         texts += cc.examples
     for ev in (
@@ -157,7 +165,14 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         explain=m.explain_examples,
         ignore=ignore,
     )
-    guards = {fid: Guards(_light(e.never), _light(e.requires)) for fid, e in config.faq.items()}
+    guards = {
+        fid: Guards(
+            _light(e.never),
+            _light(e.requires),
+            MappingProxyType({p: _light(w) for p, w in e.requires_when.items()}),
+        )
+        for fid, e in config.faq.items()
+    }
     sides = {
         "sd": pop.services_deconcentres.signature_words,
         "operateur": pop.operateur.signature_words,
@@ -169,6 +184,8 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         faq_index=faq_index,
         category_index=category_index,
         guards=MappingProxyType(guards),
+        never_answer=_light(m.never_answer),
+        follow_quoted=_light(m.follow_quoted),
         login_failure=_evidence(lex, config.login_failure.evidence),
         thanks=_evidence(lex, config.conversation.thanks),
         statements=MappingProxyType(

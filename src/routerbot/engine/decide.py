@@ -81,6 +81,7 @@ class _Analysis:
     faqs: list[FaqScore]
     login_failure: bool
     login_confidence: float
+    login_evidence: bool
     browser: Browser | None
     signals: tuple[Signal, ...]
     tt: TicketText
@@ -104,7 +105,11 @@ def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
 
 
 def reply_choice(
-    faqs: Sequence[FaqScore], config: RoutingConfig, *, login_failure: bool = False
+    faqs: Sequence[FaqScore],
+    config: RoutingConfig,
+    *,
+    login_failure: bool = False,
+    login_evidence: bool = False,
 ) -> tuple[FaqScore | None, FaqScore | None]:
     """(the entry to answer in public or None, the rival that made it too close).
 
@@ -116,24 +121,29 @@ def reply_choice(
     """
     thr = config.thresholds
     login_faq = config.login_failure.faq  # answered by the login-failure rules
-    allowed = [
+    # the login-failure entry is answered by its own rules, never here; but when the
+    # ticket says something of a login failure without being one, its examples still
+    # compete (the margin is measured against them too)
+    rivals = [
         f
         for f in faqs
         if not f.blocked
-        and f.faq_id != login_faq
+        and (f.faq_id != login_faq or login_evidence)
         # after a login failure, only an entry that explains it may take its place
         and (not login_failure or config.faq[f.faq_id].explains_login_failure)
     ]
+    allowed = [f for f in rivals if f.faq_id != login_faq]
     if not allowed or not allowed[0].eligible:
         return None, None
     top = allowed[0]
-    lead = top.confidence - (allowed[1].confidence if len(allowed) > 1 else 0.0)
+    runner = next((f for f in rivals if f is not top), None)
+    lead = top.confidence - (runner.confidence if runner is not None else 0.0)
     if top.confidence >= thr.faq_reply_min_confidence and lead >= thr.faq_margin - 1e-9:
         return top, None
     if top.confidence >= thr.faq_clear_lead_min_confidence and lead >= thr.faq_clear_lead - 1e-9:
         return top, None
-    if top.confidence >= thr.faq_clear_lead_min_confidence and len(allowed) > 1:
-        return None, allowed[1]
+    if top.confidence >= thr.faq_clear_lead_min_confidence and runner is not None:
+        return None, runner
     return None, None
 
 
@@ -153,7 +163,11 @@ def _explanation(faqs: Sequence[FaqScore], category_examples: tuple[Any, ...]) -
     cands = tuple(
         FaqCandidate(f.faq_id, f.confidence, f.nearest, f.eligible, f.blocked) for f in faqs[:5]
     )
-    return Explanation(cands, cands[1] if len(cands) > 1 else None, category_examples)
+    # the runner-up is the entry the margin is measured against: the next one its
+    # guards allow after the best allowed one
+    allowed = [c for c in cands if not c.blocked]
+    runner_up = allowed[1] if len(allowed) > 1 else None
+    return Explanation(cands, runner_up, category_examples)
 
 
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
@@ -169,7 +183,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     login_failure = login.value >= thr.login_failure_min_confidence or (
         login.value > 0 and _told_like_login(faqs, config)
     )
-    top, _ = reply_choice(faqs, config, login_failure=login_failure)
+    top, _ = reply_choice(faqs, config, login_failure=login_failure, login_evidence=login.raw > 0)
     category_examples: tuple[Any, ...] = ()
     decided = thr.decided_category_confidence
     if pop.population is Population.SERVICES_DECONCENTRES:
@@ -233,6 +247,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         faqs=faqs,
         login_failure=login_failure,
         login_confidence=round(login.value, 3),
+        login_evidence=login.raw > 0,
         browser=found,
         signals=tuple(signals),
         tt=tt,
@@ -324,7 +339,9 @@ def _new_ticket(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
                 f"{a.category_confidence:.2f} < {thr.reroute_min_confidence:.2f}): not moved"
             )
     # 2. at most one public reply
-    top, rival = reply_choice(a.faqs, config, login_failure=a.login_failure)
+    top, rival = reply_choice(
+        a.faqs, config, login_failure=a.login_failure, login_evidence=a.login_evidence
+    )
     login_faq = config.login_failure.faq
     faq_wins = top is not None and (
         not a.login_failure or config.faq[top.faq_id].explains_login_failure

@@ -15,6 +15,8 @@ from routerbot.domain import (
     Action,
     AddLabel,
     Decision,
+    Explanation,
+    FaqCandidate,
     InternalNote,
     PublicReply,
     Reroute,
@@ -52,6 +54,7 @@ def render_checklist(decision: Decision) -> str:
     if d.candidates:
         cands = ", ".join(f"{fid} {score:.2f}" for fid, score in d.candidates[:5])
         lines.append(f"FAQ candidates: {cands}")
+    lines.extend(_explanation_lines(d.explanation))
     lines.append("")
     lines.append("signals:")
     for s in d.signals:
@@ -71,6 +74,22 @@ def render_checklist(decision: Decision) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _explanation_lines(e: Explanation) -> list[str]:
+    lines: list[str] = []
+    if e.faq_candidates:
+        lines.append("closest examples:")
+        for rank, c in enumerate(e.faq_candidates[:3]):
+            tag = " (runner-up)" if rank == 1 else ""
+            why = f", {c.blocked}" if c.blocked else ""
+            why += "" if c.eligible else ", not for this population"
+            lines.append(f"- {c.faq_id} {c.confidence:.2f}{tag}{why}")
+            lines.extend(f"    {n.score:.2f}  {n.text}" for n in c.nearest_examples)
+    if e.category_examples:
+        lines.append("closest category examples:")
+        lines.extend(f"- {n.entry_id} {n.score:.2f}  {n.text}" for n in e.category_examples)
+    return lines
+
+
 def render_note(decision: Decision, candidates: Sequence[tuple[str, float]]) -> str:
     """The internal note for agents: the bot's reading in a few lines."""
     d = decision
@@ -85,6 +104,12 @@ def render_note(decision: Decision, candidates: Sequence[tuple[str, float]]) -> 
     if candidates:
         cands = ", ".join(f"{fid} ({score:.2f})" for fid, score in candidates)
         lines.append(f"- FAQ possibles : {cands}")
+        closest = {c.faq_id: c for c in d.explanation.faq_candidates}
+        for fid, _score in candidates:
+            c = closest.get(fid)
+            if c is not None and c.nearest_examples:
+                n = c.nearest_examples[0]
+                lines.append(f"  - {fid} : exemple le plus proche « {n.text} » ({n.score:.2f})")
     if d.reason:
         lines.append(f"- Raison : {d.reason}")
     return "\n".join(lines)
@@ -114,6 +139,29 @@ def _action_json(action: Action) -> dict[str, Any]:
     raise TypeError(f"unknown action {action!r}")  # pragma: no cover - closed set
 
 
+def _explanation_json(e: Explanation) -> dict[str, Any]:
+    def cand(c: FaqCandidate) -> dict[str, Any]:
+        return {
+            "faq_id": c.faq_id,
+            "confidence": round(c.confidence, 3),
+            "eligible": c.eligible,
+            "blocked": c.blocked,
+            "nearest_examples": [
+                {"entry_id": n.entry_id, "text": n.text, "score": round(n.score, 3)}
+                for n in c.nearest_examples
+            ],
+        }
+
+    return {
+        "faq_candidates": [cand(c) for c in e.faq_candidates],
+        "runner_up": cand(e.runner_up) if e.runner_up else None,
+        "category_examples": [
+            {"entry_id": n.entry_id, "text": n.text, "score": round(n.score, 3)}
+            for n in e.category_examples
+        ],
+    }
+
+
 def decision_to_json(decision: Decision) -> dict[str, Any]:
     d = decision
     return {
@@ -133,6 +181,7 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
         "reason": d.reason,
         "trigger_id": d.trigger_id,
         "candidates": [{"faq_id": f, "confidence": c} for f, c in d.candidates],
+        "explanation": _explanation_json(d.explanation),
         "actions": [_action_json(a) for a in d.actions],
         "signals": [
             {"name": s.name, "fired": s.fired, "detail": s.detail, "weight": s.weight}

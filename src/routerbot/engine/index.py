@@ -20,6 +20,7 @@ the best entry with the runner-up (the margin) before answering anything.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -88,17 +89,25 @@ class ExampleIndex:
         for f, entries in df.items():
             w = math.log(1.0 + n / len(entries))
             self.weight[f] = w * bigram_weight if " " in f else w
-        postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, list[int]] = {}
         items: list[_Example] = []
         for i, (eid, text, feats) in enumerate(feats_of):
             total = sum(self.weight[f] for f in feats)
             items.append(_Example(eid, text, total or 1.0))
             for f in feats:
-                postings.setdefault(f, []).append((i, self.weight[f]))
+                postings.setdefault(f, []).append(i)
         self.examples: tuple[_Example, ...] = tuple(items)
-        self.postings: dict[str, tuple[tuple[int, float], ...]] = {
-            f: tuple(p) for f, p in postings.items()
-        }
+        self._inverse_total = tuple(1.0 / x.total for x in items)
+        self._order = {eid: n for n, eid in enumerate(self.entry_ids)}
+        # the examples of one entry are contiguous: entry number → (first, end)
+        ranges: dict[int, tuple[int, int]] = {}
+        for i, x in enumerate(items):
+            e = self._order[x.entry_id]
+            first, _end = ranges.get(e, (i, i))
+            ranges[e] = (first, i + 1)
+        self._ranges = tuple(ranges[e] for e in range(len(self.entry_ids)))
+        #: feature → the examples that hold it (the weight is the feature's)
+        self.postings: dict[str, tuple[int, ...]] = {f: tuple(p) for f, p in postings.items()}
         self._features_of = {i: feats for i, (_e, _t, feats) in enumerate(feats_of)}
 
     def features(self, text: str) -> set[str]:
@@ -109,50 +118,53 @@ class ExampleIndex:
     def example_features(self, i: int) -> set[str]:
         return self._features_of[i]
 
-    def coverages(self, feats: Iterable[str]) -> dict[int, float]:
-        """Example number → similarity, for the examples sharing a feature with the text.
-
-        The similarity is the geometric blend of two coverages: how much of the
-        example the text says (``text_share``), and how much of what the text says
-        that the index knows the example says (short texts, long examples).
-        """
-        acc: dict[int, float] = {}
+    def _coverage_list(self, feats: Iterable[str]) -> list[float] | None:
+        acc = [0.0] * len(self.examples)
         postings = self.postings
         weight = self.weight
-        known = 0.0
+        touched = False
         for f in feats:
-            p = postings.get(f)
-            if p is None:
+            ids = postings.get(f)
+            if ids is None:
                 continue
-            known += weight[f]
-            for i, w in p:
-                acc[i] = acc.get(i, 0.0) + w
-        ex = self.examples
-        a = self.example_share
-        if not acc:
-            return {}
-        return {i: (v / ex[i].total) ** a * (v / known) ** (1.0 - a) for i, v in acc.items()}
+            touched = True
+            w = weight[f]
+            for i in ids:
+                acc[i] += w
+        if not touched:
+            return None
+        return list(map(operator.mul, acc, self._inverse_total))
+
+    def coverages(self, feats: Iterable[str]) -> dict[int, float]:
+        """Example number → coverage, for the examples sharing a feature with the text."""
+        cov = self._coverage_list(feats)
+        return {} if cov is None else {i: c for i, c in enumerate(cov) if c}
 
     def scores(self, feats: Iterable[str], *, exclude: int | None = None) -> list[EntryScore]:
         """Every entry with a shared feature, best first (ties: config order)."""
-        cov = self.coverages(feats)
+        cov = self._coverage_list(feats)
+        if cov is None:
+            return []
         if exclude is not None:
-            cov.pop(exclude, None)
-        per_entry: dict[str, list[tuple[float, int]]] = {}
-        ex = self.examples
-        for i, c in cov.items():
-            per_entry.setdefault(ex[i].entry_id, []).append((c, i))
+            cov[exclude] = 0.0
         out: list[EntryScore] = []
-        order = {eid: n for n, eid in enumerate(self.entry_ids)}
-        for eid, found in per_entry.items():
-            found.sort(key=lambda t: (-t[0], t[1]))
-            best = found[0][0]
-            second = found[1][0] if len(found) > 1 else 0.0
-            score = min(1.0, best + self.second_weight * second * best)
+        ex = self.examples
+        sw = self.second_weight
+        k = max(2, self.explain)
+        get = cov.__getitem__
+        for e, (a, b) in enumerate(self._ranges):
+            if max(cov[a:b], default=0.0) <= 0.0:
+                continue
+            top = sorted(range(a, b), key=get, reverse=True)[:k]
+            best = cov[top[0]]
+            second = cov[top[1]] if len(top) > 1 else 0.0
+            score = min(1.0, best + sw * second * best)
+            eid = self.entry_ids[e]
             nearest = tuple(
-                NearestExample(eid, ex[i].text, round(c, 3)) for c, i in found[: self.explain]
+                NearestExample(eid, ex[i].text, cov[i]) for i in top[: self.explain] if cov[i] > 0
             )
-            out.append(EntryScore(eid, round(score, 4), nearest))
+            out.append(EntryScore(eid, score, nearest))
+        order = self._order
         out.sort(key=lambda s: (-s.score, order[s.entry_id]))
         return out
 

@@ -166,6 +166,8 @@ class CompiledPair:
     then: tuple[CompiledPhrase, ...]
     within: int
     anywhere: bool
+    #: the first keys of the ``then`` phrases: a text holding none skips the pair
+    then_firsts: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -226,10 +228,13 @@ def find(words: Words, phrase: CompiledPhrase, gap: int) -> list[tuple[int, int]
 
 
 def matches_pair(words: Words, pair: CompiledPair, gap: int) -> bool:
-    ends = [e for p in pair.first for _s, e in find(words, p, gap)]
+    pos = words.positions
+    if pair.then_firsts and pair.then_firsts.isdisjoint(pos):
+        return False
+    ends = [e for p in pair.first if p.keys and p.keys[0] in pos for _s, e in find(words, p, gap)]
     if not ends:
         return False
-    starts = [s for p in pair.then for s, _e in find(words, p, gap)]
+    starts = [s for p in pair.then if p.keys and p.keys[0] in pos for s, _e in find(words, p, gap)]
     if not starts:
         return False
     if pair.anywhere:
@@ -237,12 +242,32 @@ def matches_pair(words: Words, pair: CompiledPair, gap: int) -> bool:
     return any(0 < s - e <= pair.within + 1 for e in ends for s in starts)
 
 
+def _first_keys(
+    phrases: tuple[CompiledPhrase, ...], pairs: tuple[CompiledPair, ...]
+) -> frozenset[str]:
+    keys = {p.keys[0] for p in phrases if p.keys}
+    keys.update(p.keys[0] for pair in pairs for p in pair.first if p.keys)
+    return frozenset(keys)
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseSet:
-    """Phrases and pairs of one strength, compiled."""
+    """Phrases and pairs of one strength, compiled.
+
+    ``firsts`` (the first key of every phrase and of every pair's ``first`` phrases)
+    lets a text that holds none of them skip the set in one set operation: most
+    tickets hold a few dozen words, and most sets start with rare ones.
+    """
 
     phrases: tuple[CompiledPhrase, ...] = ()
     pairs: tuple[CompiledPair, ...] = ()
+    firsts: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls, phrases: tuple[CompiledPhrase, ...], pairs: tuple[CompiledPair, ...] = ()
+    ) -> PhraseSet:
+        return cls(phrases, pairs, _first_keys(phrases, pairs))
 
     @property
     def empty(self) -> bool:
@@ -251,8 +276,9 @@ class PhraseSet:
     def first_match(self, words: Words, gap: int) -> str | None:
         """The text of the first phrase or pair found, or None."""
         pos = words.positions
+        if self.firsts.isdisjoint(pos):
+            return None
         for p in self.phrases:
-            # most phrases fail on their first word: test it before calling find
             if p.keys and p.keys[0] in pos and find(words, p, gap):
                 return p.text
         for pair in self.pairs:
@@ -263,6 +289,9 @@ class PhraseSet:
     def all_matches(self, words: Words, gap: int) -> list[str]:
         """The phrases and pairs found; phrases that read the same once stemmed and
         mapped to synonyms ("erreur" / "error") count once."""
+        pos = words.positions
+        if self.firsts.isdisjoint(pos):
+            return []
         seen: set[tuple[str, ...]] = set()
         out = []
         pos = words.positions

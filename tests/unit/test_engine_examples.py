@@ -1,0 +1,301 @@
+"""Deciding by example: the index on small hand-written routing files, the guards,
+the explanation, quoted mail chains, login failures told by their symptom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routerbot.config import RoutingConfig, load_config, parse_config
+from routerbot.domain import Category, Person, Ticket
+from routerbot.engine import decide
+from routerbot.engine.conflicts import config_warnings, example_conflicts
+from routerbot.engine.explain import decision_to_json, render_checklist, render_note
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SMALL = """
+version = 1
+[thresholds]
+faq_reply_min_confidence = 0.5
+faq_margin = 0.1
+[categories.habilitation]
+target = "3/84"
+examples = ["voici le formulaire d'habilitation rempli", "habilitation au module, formulaire joint"]
+[categories.assistance_operateur]
+target = "3/86"
+examples = ["ma demande de certificat est bloquée", "erreur à la validation de la demande"]
+[categories.assistance_sd]
+target = "4/87"
+[links.operateur]
+form_link = "https://example.org/3/86"
+contact_link = "https://example.org/3/86"
+habilitation_link = "https://example.org/3/84"
+[links.services_deconcentres]
+form_link = "https://example.org/4/87"
+contact_link = "https://example.org/4/87"
+habilitation_link = "https://example.org/4/87"
+[conversation]
+ask_message = "Quel navigateur, quelle version ? (réf. routerbot/navigateur)"
+ask_again_message = "Il manque la version (réf. routerbot/navigateur)"
+reminder_message = "Avez-vous trouvé votre navigateur ?"
+[login_failure.evidence]
+strong = ["impossible de me connecter"]
+[faq.connexion-impossible]
+question = "Connexion ?"
+answer = "Videz le cache."
+examples = ["je n'arrive pas à me connecter"]
+[faq.telecharger-modele]
+question = "Comment télécharger un modèle ?"
+answer = "Le bouton télécharger les documents."
+examples = [
+  "comment télécharger le modèle de certificat",
+  "où récupérer le pdf du modèle de certificat",
+  "le bouton pour télécharger le modèle",
+]
+never = ["certificat signé"]
+[faq.nous-contacter]
+question = "Comment vous contacter ?"
+answer = "Écrivez-nous : {contact_link}"
+examples = [
+  "comment vous contacter",
+  "quel est votre numéro de téléphone pour vous contacter",
+  "adresse mail pour contacter l'assistance",
+]
+"""
+
+PASSWORD_ENTRY = """
+[faq.mot-de-passe-oublie]
+question = "J'ai oublié mon mot de passe ?"
+answer = "Réinitialisez-le sur moncompte."
+examples = [
+  "j'ai oublié mon mot de passe",
+  "comment réinitialiser mon mot de passe",
+  "mot de passe perdu, que faire",
+]
+"""
+
+
+def small(extra: str = "") -> RoutingConfig:
+    return parse_config(SMALL + extra, source="small.toml")
+
+
+def make(
+    description: str,
+    *,
+    summary: str = "Question",
+    email: str = "paul@vergers-martin.fr",
+    where: str = "3/86",
+) -> Ticket:
+    desk, rtype = where.split("/")
+    return Ticket(
+        key="EX-1",
+        service_desk=desk,
+        request_type=rtype,
+        summary=summary,
+        description=description,
+        reporter=Person(display_name="Paul Renaud", email=email),
+    )
+
+
+@pytest.fixture(scope="module")
+def shipped() -> RoutingConfig:
+    return load_config(ROOT / "config" / "routing.toml")
+
+
+# ------------------------------------------------------------------ the index
+
+
+def test_the_closest_entrys_answer_is_sent() -> None:
+    d = decide(make("Bonjour, comment télécharger le modèle du certificat ?"), small())
+    assert d.reply_faq == "telecharger-modele"
+
+
+def test_an_added_entry_works_with_no_code_change() -> None:
+    ticket = make("Bonjour, j'ai oublié mon mot de passe, comment faire ?")
+    assert decide(ticket, small()).reply_faq is None
+    assert decide(ticket, small(PASSWORD_ENTRY)).reply_faq == "mot-de-passe-oublie"
+
+
+def test_a_renamed_entry_answers_under_its_new_id() -> None:
+    renamed = SMALL.replace("[faq.nous-contacter]", "[faq.contact]")
+    d = decide(make("Quel est votre numéro de téléphone ?"), parse_config(renamed))
+    assert d.reply_faq == "contact"
+
+
+def test_a_text_far_from_every_example_gets_no_public_answer() -> None:
+    d = decide(make("Le poids net refuse les décimales dans le formulaire."), small())
+    assert d.public_replies == ()
+
+
+def test_a_never_word_forbids_the_entry() -> None:
+    d = decide(make("Comment télécharger le certificat signé en PDF ?"), small())
+    assert d.reply_faq is None
+    [cand] = [c for c in d.explanation.faq_candidates if c.faq_id == "telecharger-modele"]
+    assert cand.blocked == "never: certificat signé"
+
+
+def test_requires_words_limit_an_entry_to_texts_that_hold_one() -> None:
+    strict = SMALL.replace('never = ["certificat signé"]', 'requires = ["pdf"]')
+    config = parse_config(strict)
+    assert decide(make("Comment télécharger le modèle ?"), config).reply_faq is None
+    assert decide(make("Où récupérer le PDF du modèle ?"), config).reply_faq == (
+        "telecharger-modele"
+    )
+
+
+def test_a_typo_and_an_accent_do_not_hide_the_entry() -> None:
+    d = decide(make("comment telecharjer le modele de certificat ?"), small())
+    assert d.reply_faq == "telecharger-modele"
+
+
+def test_synonyms_carry_the_examples_to_other_words() -> None:
+    text = "How do I download the template?"
+    assert decide(make(text), small()).reply_faq is None
+    with_synonyms = SMALL.replace(
+        "[thresholds]",
+        '[matching]\nsynonyms = [["telecharger", "download"], ["modele", "template"]]\n'
+        "[thresholds]",
+    )
+    assert decide(make(text), parse_config(with_synonyms)).reply_faq == "telecharger-modele"
+
+
+def test_the_habilitation_examples_decide_an_operators_category() -> None:
+    config = small()
+    hab = decide(make("Voici notre formulaire d'habilitation rempli."), config)
+    assert hab.category is Category.HABILITATION
+    other = decide(make("Ma demande de certificat est bloquée depuis lundi."), config)
+    assert other.category is Category.ASSISTANCE_OPERATEUR
+
+
+# ------------------------------------------------------------------ the explanation
+
+
+def test_the_explanation_lists_the_nearest_examples_and_the_runner_up() -> None:
+    d = decide(make("Comment vous contacter par téléphone ?"), small())
+    [best, *_] = d.explanation.faq_candidates
+    assert best.faq_id == "nous-contacter"
+    texts = [n.text for n in best.nearest_examples]
+    assert "quel est votre numéro de téléphone pour vous contacter" in texts
+    assert all(n.entry_id == "nous-contacter" for n in best.nearest_examples)
+    scores = [n.score for n in best.nearest_examples]
+    assert scores == sorted(scores, reverse=True)
+    assert d.explanation.runner_up is not None
+    assert d.explanation.runner_up.faq_id != "nous-contacter"
+
+
+def test_triage_and_json_show_the_closest_examples() -> None:
+    d = decide(make("Comment vous contacter par téléphone ?"), small())
+    checklist = render_checklist(d)
+    assert "closest examples:" in checklist
+    assert "quel est votre numéro de téléphone pour vous contacter" in checklist
+    assert "(runner-up)" in checklist
+    data = decision_to_json(d)
+    first = data["explanation"]["faq_candidates"][0]
+    assert first["faq_id"] == "nous-contacter"
+    assert first["nearest_examples"][0]["entry_id"] == "nous-contacter"
+
+
+def test_the_agents_note_names_the_closest_example_of_each_candidate() -> None:
+    d = decide(make("Comment vous contacter par téléphone ?"), small())
+    note = render_note(d, [("nous-contacter", 0.9)])
+    closest = d.explanation.faq_candidates[0].nearest_examples[0].text
+    assert f"- nous-contacter : exemple le plus proche « {closest} »" in note
+
+
+# ------------------------------------------------------------------ check-config
+
+
+def test_an_example_closer_to_another_entry_is_flagged() -> None:
+    misplaced = SMALL.replace(
+        '  "adresse mail pour contacter l\'assistance",\n',
+        '  "adresse mail pour contacter l\'assistance",\n'
+        '  "où télécharger le pdf du modèle de certificat",\n',
+    )
+    conflicts = example_conflicts(parse_config(misplaced))
+    [conflict] = [c for c in conflicts if c.entry_id == "nous-contacter"]
+    assert conflict.path == "faq → nous-contacter → examples[3]"
+    assert conflict.other_id == "telecharger-modele"
+    assert conflict.other_score > conflict.own_score
+    assert str(conflict).startswith(
+        "faq → nous-contacter → examples[3] 'où télécharger le pdf du modèle de certificat' "
+        "is closer to telecharger-modele"
+    )
+
+
+def test_distinct_entries_raise_no_conflict() -> None:
+    assert example_conflicts(small()) == []
+
+
+def test_an_entry_with_few_examples_is_warned_about() -> None:
+    warnings = config_warnings(small())
+    assert "faq → nous-contacter → examples: 3 example(s), teach it with at least 15" in warnings
+
+
+def test_the_shipped_file_teaches_every_entry_with_fifteen_examples(
+    shipped: RoutingConfig,
+) -> None:
+    assert not [w for w in config_warnings(shipped) if "teach it with at least" in w]
+
+
+# ------------------------------------------------------------------ quoted mail chains
+
+
+def test_a_forwarded_chain_is_decided_on_the_question_on_top(shipped: RoutingConfig) -> None:
+    body = (
+        "Bonjour,\n\nComment télécharger le modèle de certificat en PDF pour le relire "
+        "avant de soumettre la demande ?\n\nMerci\nPaul\n\n"
+        "-----Message d'origine-----\n"
+        "De : Paul Renaud <paul@vergers-martin.fr>\n"
+        "Envoyé : lundi 4 mars 2024 09:12\n"
+        "À : assistance@expadon.fr\n"
+        "Objet : compte\n\n"
+        "Bonjour, je suis agent à la DDPP du Rhône. Comment vous contacter par téléphone ? "
+        "Comment créer un compte ?\n"
+    )
+    d = decide(make(body), shipped)
+    assert d.reply_faq == "telecharger-modele", render_checklist(d)
+    assert d.population is not None and d.population.value == "operateur"
+
+
+def test_quoted_old_question_does_not_trip_a_guard(shipped: RoutingConfig) -> None:
+    body = (
+        "Bonjour, où trouver la liste des modèles de certificats disponibles en ligne ?\n\n"
+        "Le 3 mars 2024 à 10:02, Paul Renaud a écrit :\n"
+        "> Comment télécharger le PDF du modèle ?\n"
+    )
+    d = decide(make(body), shipped)
+    assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
+
+
+# ------------------------------------------------------------------ login failures
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Après avoir saisi mon identifiant et mon mot de passe, j'arrive sur une page blanche.",
+        "Le site affiche « identifiant ou mot de passe incorrect » alors que je viens de le "
+        "changer.",
+        "À chaque connexion j'ai le message session expirée et ça recommence en boucle.",
+        "Hello, after signing in I only get a blank page.",
+        "It says invalid username or password although it is correct.",
+    ],
+)
+def test_a_login_failure_told_by_its_symptom_asks_for_the_browser(
+    shipped: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body), shipped)
+    assert d.login_failure and d.ask_browser, render_checklist(d)
+
+
+def test_a_version_dictated_in_words_needs_no_question(shipped: RoutingConfig) -> None:
+    d = decide(make("Impossible de me connecter, j'utilise firefox cent quinze."), shipped)
+    assert d.browser is not None and (d.browser.name, d.browser.version) == ("firefox", "115")
+    assert not d.ask_browser
+
+
+def test_a_phone_signature_is_not_a_browser(shipped: RoutingConfig) -> None:
+    d = decide(make("Je n'arrive plus à me connecter.\n\nEnvoyé de mon iPhone"), shipped)
+    assert d.browser is None and d.ask_browser
