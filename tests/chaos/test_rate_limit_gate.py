@@ -154,6 +154,16 @@ def test_sigterm_while_jira_does_not_answer_exits_within_10_s(
 # --------------------------------------------------------------------------- shared gate
 
 
+def stored_gate_ahead(state_url: str) -> bool:
+    """Whether the state store holds a Retry-After gate still in the future."""
+    store = open_store(state_url)
+    try:
+        stored = store.get_cursor(GATE)
+    finally:
+        store.close()
+    return stored is not None and stored > datetime.now(UTC)
+
+
 def test_a_503_with_retry_after_on_a_write_holds_the_restarted_process(
     chaos_sandbox: Callable[..., SandboxServer], tmp_path: Path
 ) -> None:
@@ -167,7 +177,10 @@ def test_a_503_with_retry_after_on_a_write_holds_the_restarted_process(
     proc.start()
     try:
         assert wait_until(lambda: faults_served(sb, "503") == 1, 30), proc.logs()[-2000:]
-        proc.kill()  # a crash right after the answer
+        # A crash once the gate is recorded (a kill before the process could write anything
+        # cannot be honoured by any design): wait on the stored row, not a fixed time.
+        assert wait_until(lambda: stored_gate_ahead(state_url), 10), proc.logs()[-2000:]
+        proc.kill()
         proc.start()
         assert wait_until(
             lambda: all("routerbot" in t["labels"] for t in sb.state["tickets"]), 60
