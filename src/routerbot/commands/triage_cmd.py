@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from routerbot.commands import add_config_option, routing_for
@@ -38,24 +37,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=run)
 
 
-def _read_ticket_file(path: str) -> Any:
-    from routerbot.errors import InputError  # noqa: PLC0415
-    from routerbot.labelled import ticket_from_labelled  # noqa: PLC0415
-
-    try:
-        raw = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
-    try:
-        return ticket_from_labelled(data)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from exc
-
-
 def run(args: argparse.Namespace) -> int:
     from routerbot.errors import InputError  # noqa: PLC0415 - keep --help fast
 
@@ -64,11 +45,12 @@ def run(args: argparse.Namespace) -> int:
     if args.file:
         from routerbot.config import load_config  # noqa: PLC0415
         from routerbot.engine import decide  # noqa: PLC0415
+        from routerbot.labelled import read_ticket_file  # noqa: PLC0415
 
         if args.apply:
             raise InputError("--apply needs a live ticket KEY, not --file")
         config = load_config(routing_for(args).path)
-        decision = decide(_read_ticket_file(args.file), config)
+        decision = decide(read_ticket_file(args.file), config)
         executed: list[str] | None = None
     else:
         decision, executed = _triage_live(args)
