@@ -356,7 +356,10 @@ class RoutingConfig(_Model):
     @property
     def compiled(self) -> CompiledRouting:
         """The engine's view of this file, built once (at load by :func:`parse_config`)."""
-        c = self._compiled
+        # read from pydantic's dict of private attributes: ``self._compiled`` goes through
+        # ``BaseModel.__getattr__`` (about 5 µs, several times per decision)
+        private = self.__pydantic_private__
+        c: CompiledRouting | None = private.get("_compiled") if private else None
         if c is None:
             # a config built by hand (model_validate, model_copy): compile it on first use
             from routerbot.engine.compiled import compile_routing  # noqa: PLC0415

@@ -375,9 +375,8 @@ def _new_ticket(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
     elif (note_why := _no_reply_reason(a.faqs, rival, config)) is not None:
         reasons.append(note_why)
     # 3. the note for the agents, and the label
-    d = replace(d, faq_id=reply_faq or d.faq_id, ask_browser=ask)
     reason = "; ".join(reasons) or f"{a.category.value}: nothing to answer"
-    d = replace(d, reason=reason)
+    d = replace(d, faq_id=reply_faq or d.faq_id, ask_browser=ask, reason=reason)
     if actions or reasons:
         actions.append(InternalNote(render_note(d, _candidates(a.faqs, config)), "triage"))
     actions.append(AddLabel(config.labels.handled))

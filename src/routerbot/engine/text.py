@@ -117,6 +117,22 @@ def bounded(raw: str, limit: int = MAX_CHARS) -> str:
 
 # --------------------------------------------------------------------------- clean_body
 
+
+class _LineStart:
+    """A pattern at the start of a line (``^`` in MULTILINE mode), found faster: matched
+    at the start of the text, then searched for after a newline (a pattern that begins
+    with a literal is scanned for in C, where ``^…`` is tried at every position)."""
+
+    __slots__ = ("_after_newline", "_at_start")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._at_start = re.compile(pattern, flags)
+        self._after_newline = re.compile(f"\n(?:{pattern})", flags)
+
+    def found(self, s: str) -> bool:
+        return self._at_start.match(s) is not None or self._after_newline.search(s) is not None
+
+
 _HTML_HINT = re.compile(
     r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9:-]{0,30}(?:\s[^<>]{0,2000})?/?\s*>|<!--"
     r"|&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,10});"
@@ -153,7 +169,7 @@ _WIKI_HEADING = re.compile(r"^[ \t]*h[1-6]\.[ \t]+", re.MULTILINE)
 _WIKI_BULLET = re.compile(r"^[ \t]*[*#]+[ \t]+", re.MULTILINE)
 _WIKI_RULE = re.compile(r"^[ \t]*-{4,}[ \t]*$", re.MULTILINE)
 _WIKI_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
-_WIKI_LINE_HINT = re.compile(r"^[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})", re.MULTILINE)
+_WIKI_LINE_HINT = _LineStart(r"[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})")
 _WIKI_EFFECTS = (
     ("*", re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*(?![\w*])")),
     ("_", re.compile(r"(?<![\w_])_(?=\S)([^_\n]{1,500}?)(?<=\S)_(?![\w_])")),
@@ -163,10 +179,10 @@ _WIKI_EFFECTS = (
 )
 
 _QUOTE_LINE = re.compile(r"^[ \t]*>")
-_QUOTE_HINT = re.compile(
-    r"^[ \t]*(?:>|-{2,}|\**(?:le|on|de|from|exp[ée]diteur)\b)|\b(?:de|from)[ \t]*:",
-    re.IGNORECASE | re.MULTILINE,
-)
+# A quoted mail starts with a line "> …", "-- …", "Le …", "On …", "De …", "From …",
+# "Expéditeur …", or holds a "De :"/"From:" header.
+_QUOTE_HINT = _LineStart(r"[ \t]*(?:>|-{2,}|\**(?:le|on|de|from|exp[ée]diteur)\b)", re.IGNORECASE)
+_FROM_COLON = re.compile(r"\b(?:de|from)[ \t]*:", re.IGNORECASE)
 _LE_ON = re.compile(r"[ \t]*(?:le|on)\b", re.IGNORECASE)
 _ORIGINAL_MESSAGE = re.compile(
     r"^[ \t]*-{2,}[ \t]*(?:original message|message d'origine|message original"
@@ -222,7 +238,10 @@ _NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.&]{0,30}|de|du|le|la|van|von|des|et|&)"
 _NAME_LIKE = re.compile(  # linear: words cannot contain the separators
     rf"^{_NAME_WORD}(?:(?:[ \t]*[,–|-][ \t]*|[ \t]+){_NAME_WORD}){{0,7}}[ \t]*[.,]?$"
 )
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_CHARS = "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+#: a run of blanks to make one space: two or more, or one that is not a plain space
+#: (single spaces, most of them, are left where they are instead of being replaced)
+_SPACES = re.compile(f"{_SPACE_CHARS}(?:{_SPACE_CHARS}+|(?<! ))")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _WORDISH = re.compile(r"\w")
 _GREETING_ONLY = re.compile(
@@ -313,7 +332,7 @@ def _strip_wiki(s: str) -> str:
         s = _WIKI_ATTACH.sub(" ", s)
         s = _WIKI_LINK.sub(r"\1", s)
         s = _WIKI_BARE_LINK.sub(r"\1", s)
-    if _WIKI_LINE_HINT.search(s):
+    if _WIKI_LINE_HINT.found(s):
         s = _WIKI_HEADING.sub("", s)
         s = _WIKI_BULLET.sub("", s)
         s = _WIKI_RULE.sub("", s)
@@ -335,7 +354,8 @@ def _has_content(lines: list[str]) -> bool:
 
 def _split_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
     """Cut the message at the start of a quoted e-mail; drop '>' lines."""
-    if not _QUOTE_HINT.search("\n".join(lines)):
+    text = "\n".join(lines)
+    if not _QUOTE_HINT.found(text) and not (":" in text and _FROM_COLON.search(text)):
         return lines, []
     kept: list[str] = []
     quoted: list[str] = []
@@ -445,7 +465,9 @@ def _tidy(lines: list[str]) -> str:
         return ""
     text = _SPACES.sub(" ", "\n".join(lines))
     text = "\n".join(ln.strip() for ln in text.split("\n"))
-    return _MANY_NEWLINES.sub("\n\n", text).strip()
+    if "\n\n\n" in text:
+        text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()
 
 
 def split_body(raw: str) -> BodyParts:
@@ -475,7 +497,7 @@ def _split_body_cached(s: str) -> BodyParts:
     s = _strip_wiki(s)
     lines = s.split("\n")
     kept, quoted = _split_quoted(lines)
-    if not _has_content(kept) and quoted:
+    if quoted and not _has_content(kept):
         # The whole message is a forward or a quote: its content is all there is.
         kept = [
             ln.lstrip(" \t>")
@@ -606,10 +628,13 @@ _HOMOGLYPHS = {
 }  # fmt: skip
 _FOLD_MAP = {**_FOLD_EXTRA, **_HOMOGLYPHS}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ASCII_PUNCT_TO_SPACE = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isascii() and chr(c).isalnum())}
     | {chr(c): chr(c).lower() for c in range(ord("A"), ord("Z") + 1)}
+)
+#: every ASCII character but a-z and 0-9 → space (upper case included)
+_ASCII_NON_ALNUM_TO_SPACE = str.maketrans(
+    {chr(c): " " for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
 )
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -660,19 +685,17 @@ def fold(s: str) -> str:
     s = _COMBINING.sub("", unicodedata.normalize("NFD", s))
     if s.isascii():
         return s
-    # Only the few characters left (œ, ’, homoglyphs…) go through the table.
-    return _NON_ASCII.sub(_fold_char, s)
-
-
-def _fold_char(m: re.Match[str]) -> str:
-    return "".join(_FOLD_MAP.get(c, c) for c in m.group(0))
+    # Only the few characters left (œ, ’, homoglyphs…) go through the table, each
+    # distinct one replaced at once (the table maps them to ASCII).
+    for c in set("".join(_NON_ASCII.findall(s))):
+        f = _FOLD_MAP.get(c)
+        if f is not None:
+            s = s.replace(c, f)
+    return s
 
 
 def _expand(words: list[str]) -> str:
-    out = []
-    for w in words:
-        out.append(ABBREVIATIONS.get(w, w))
-    return " ".join(out)
+    return " ".join(map(ABBREVIATIONS.get, words, words))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -685,7 +708,9 @@ def _normalise(s: str) -> str:
     if folded.isascii():
         words = folded.translate(_ASCII_PUNCT_TO_SPACE).split()
     else:
-        words = _NON_ALNUM.sub(" ", folded).split()
+        # the words are the runs of a-z and 0-9: what is left outside ASCII (dashes,
+        # "°", "’"…) becomes a space, then the ASCII rest is translated in C's fast path
+        words = _NON_ASCII.sub(" ", folded).translate(_ASCII_NON_ALNUM_TO_SPACE).split()
     return _expand(words)
 
 
@@ -758,6 +783,7 @@ _AUTO_HEADER = re.compile(
     r"|precedence\s*:\s*auto_reply",
     re.IGNORECASE,
 )
+_AUTO_HEADER_WORDS = re.compile("auto|precedence", re.IGNORECASE)
 _AUTO_LEADING = re.compile(
     r"^(?:(?:re|tr|fw|fwd|aw|rep)\s+)*(?:(?:bonjour|bonsoir|hello|hi|madame|monsieur)\s+)*"
     r"(?:reponse automatique|reponse auto|automatic reply|auto reply|autoreply|auto response"
@@ -836,7 +862,8 @@ def is_auto_reply(body: str) -> bool:
     """
     try:
         raw = body[:4000] if isinstance(body, str) else ""
-        if _AUTO_HEADER.search(raw):
+        # every header pattern holds a colon and "auto" or "precedence" (in any case)
+        if ":" in raw and _AUTO_HEADER_WORDS.search(raw) and _AUTO_HEADER.search(raw):
             return True
         opening = raw[:600]
         # Cheap first look: ordinary messages carry none of the words below.

@@ -1,0 +1,168 @@
+"""The text layer's fast paths read every text exactly as the plain code they replace.
+
+Speed work (prefilters, one replacement per distinct character, a line-start pattern
+scanned for after newlines…) must not change one decision. Each fast path is compared
+here with the straightforward version it stands for, kept below as the reference, on
+every text of the labelled sets and on random strings made of the characters that
+trip text code (accents, ligatures, homoglyphs, Greek capitals, dotless and dotted i,
+long s, combining marks, typographic punctuation, no-break spaces, newlines).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from routerbot.engine import browser, text
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+ALPHABET = (
+    "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 .,;:!?-'/>*#_|{}()\n\t"
+    "ÉéèêàâçôîïùûœŒæÆøß’‘«»–—°€ΣσςİıſKÅﬁЕеОоΑαρ\u0301\u0327\u00a0\u202f\u2009\u200b"
+)
+WORDS = (
+    "de", "De :", "from:", "Le", "on", "auto-submitted: auto-replied", "Precedence: bulk",
+    "x-autoreply:", "h1.", "* ", "# ", "----", "--", "> ", "Expéditeur", "chrome", "version",
+    "v.", "ie", "ff", "120.0.6099", "esr", "tor", "vers", "cent", "vingt", "deux", "zéro",
+    "ZÉRO", "ſix", "sıx", "DEUX", "dıx", "quatre-vingt", "un", "É", "Σ", "  ", "\u00a0",
+    # every browser hint: "crome", "firfox"… and the names of rarer browsers
+    "chrom", "crome", "chorme", "fire", "firfox", "fierfox", "mozilla", "edge", "explorer",
+    "safari", "opera", "vivaldi", "brave", "samsung", "yandex", "duckduckgo", "waterfox",
+    "pale", "seamonkey", "maxthon", "browser", "librewolf", "floorp", "1.22.333",
+)  # fmt: skip
+
+
+def _labelled_texts() -> list[str]:
+    out: list[str] = []
+    for path in sorted(DATA.rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                out += [row.get("summary") or "", row.get("description") or ""]
+                out += [c.get("body") or "" for c in row.get("comments") or []]
+    return out
+
+
+def _random_texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        if i % 2:
+            out.append("".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40))))
+        else:
+            sep = ("", " ", "\n", "-", "é", "_", "1", ":", " \n ")
+            out.append(
+                "".join(rng.choice(WORDS) + rng.choice(sep) for _ in range(rng.randint(1, 8)))
+            )
+    return out
+
+
+TEXTS = _labelled_texts() + _random_texts(20_000, seed=9)
+
+
+def _same(fast: Callable[[str], object], plain: Callable[[str], object]) -> None:
+    wrong = [t for t in TEXTS if fast(t) != plain(t)]
+    assert not wrong, f"{len(wrong)} texts read differently, e.g. {wrong[:3]!r}"
+
+
+# --------------------------------------------------------------------------- references
+
+_FOLD_MAP = text._FOLD_MAP
+
+
+def plain_fold(s: str) -> str:
+    s = text.bounded(s).casefold()
+    if s.isascii():
+        return s
+    s = text._COMBINING.sub("", unicodedata.normalize("NFD", s))
+    return re.sub(r"[^\x00-\x7f]+", lambda m: "".join(_FOLD_MAP.get(c, c) for c in m[0]), s)
+
+
+def plain_normalise(s: str) -> str:
+    folded = plain_fold(s)
+    if folded.isascii():
+        words = folded.translate(text._ASCII_PUNCT_TO_SPACE).split()
+    else:
+        words = re.sub(r"[^a-z0-9]+", " ", folded).split()
+    return " ".join(text.ABBREVIATIONS.get(w, w) for w in words)
+
+
+PLAIN_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+PLAIN_QUOTE_HINT = re.compile(
+    r"^[ \t]*(?:>|-{2,}|\**(?:le|on|de|from|exp[ée]diteur)\b)|\b(?:de|from)[ \t]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+PLAIN_WIKI_LINE_HINT = re.compile(r"^[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})", re.MULTILINE)
+PLAIN_BROWSER_HINT = re.compile(
+    r"chrom|crome|chorme|fire|firfox|fierfox|mozilla|edge|explorer|\bie|safari|opera|vivaldi"
+    r"|brave|samsung|yandex|duckduckgo|waterfox|pale|seamonkey|tor|maxthon|browser|librewolf"
+    r"|floorp|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
+)
+PLAIN_SPOKEN_HINT = re.compile(
+    r"\b(?:" + "|".join(sorted(browser._NUMBER_WORDS, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def test_fold_replaces_each_distinct_character_as_the_table_does() -> None:
+    _same(text.fold, plain_fold)
+
+
+def test_normalise_splits_on_everything_but_ascii_letters_and_digits() -> None:
+    _same(text._normalise, plain_normalise)
+
+
+def test_spaces_are_squeezed_as_before_though_single_spaces_are_left_alone() -> None:
+    _same(lambda s: text._SPACES.sub(" ", s), lambda s: PLAIN_SPACES.sub(" ", s))
+
+
+def test_quoted_mail_hint_is_the_multiline_pattern() -> None:
+    def fast(s: str) -> bool:
+        return text._QUOTE_HINT.found(s) or bool(":" in s and text._FROM_COLON.search(s))
+
+    _same(fast, lambda s: PLAIN_QUOTE_HINT.search(s) is not None)
+
+
+def test_wiki_line_hint_is_the_multiline_pattern() -> None:
+    _same(text._WIKI_LINE_HINT.found, lambda s: PLAIN_WIKI_LINE_HINT.search(s) is not None)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Auto-Submitted: auto-replied",
+        "X-Autoreply: yes",
+        "PRECEDENCE : auto_reply",
+        "x-autorespond:",
+    ],
+)
+def test_automatic_reply_headers_pass_the_prefilter(header: str) -> None:
+    assert text.is_auto_reply(f"Bonjour\n{header}\nJe suis absent.")
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def test_browser_fold_is_the_translation_table() -> None:
+    _same(browser._folded, lambda s: s.translate(browser._FOLD))
+
+
+def test_browser_hint_is_the_single_pattern_it_replaces() -> None:
+    _same(
+        lambda s: browser._hinted(browser._folded(s)),
+        lambda s: PLAIN_BROWSER_HINT.search(s.translate(browser._FOLD)) is not None,
+    )
+
+
+def test_spoken_number_hint_sees_words_as_word_boundaries_do() -> None:
+    _same(browser._says_number, lambda s: PLAIN_SPOKEN_HINT.search(s) is not None)
