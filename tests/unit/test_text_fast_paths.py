@@ -35,7 +35,8 @@ WORDS = (
     # every browser hint: "crome", "firfox"… and the names of rarer browsers
     "chrom", "crome", "chorme", "fire", "firfox", "fierfox", "mozilla", "edge", "explorer",
     "safari", "opera", "vivaldi", "brave", "samsung", "yandex", "duckduckgo", "waterfox",
-    "pale", "seamonkey", "maxthon", "browser", "librewolf", "floorp", "1.22.333",
+    "pale", "seamonkey", "maxthon", "browser", "librewolf", "floorp", "1.22.333", "Chrome/1",
+    "xEdgA/2", "Safari/3.0",
 )  # fmt: skip
 
 
@@ -166,3 +167,25 @@ def test_browser_hint_is_the_single_pattern_it_replaces() -> None:
 
 def test_spoken_number_hint_sees_words_as_word_boundaries_do() -> None:
     _same(browser._says_number, lambda s: PLAIN_SPOKEN_HINT.search(s) is not None)
+
+
+PLAIN_UA_TOKEN = re.compile(
+    r"\b(?:AppleWebKit|Chrome|CriOS|Firefox|FxiOS|Safari|Edg|EdgA|EdgiOS|Edge|OPR|Gecko"
+    r"|Trident|SamsungBrowser|Vivaldi|YaBrowser|Version|Mobile)/\d[\w.]*"
+)
+UA_TEXTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+    "xChrome/1 _Safari/2 EdgA/3 EdgiOS/4 é Edge/5.1 OPR/6/7 CriOS/8a FxiOS/9 Version/10",
+    "Gecko/20100101 Firefox/121.0 Trident/7.0; rv:11.0 SamsungBrowser/23 YaBrowser/1 Mobile/15E",
+]
+
+
+def test_user_agent_tokens_are_found_where_the_word_boundary_pattern_finds_them() -> None:
+    def spans(rx: re.Pattern[str], s: str) -> list[tuple[int, int]]:
+        return [m.span() for m in rx.finditer(s)] + [
+            m.span() for i in range(0, len(s), 7) for m in rx.finditer(s, i, i + 30)
+        ]
+
+    for t in [*UA_TEXTS, *TEXTS[:3000]]:
+        assert spans(browser._UA_TOKEN, t) == spans(PLAIN_UA_TOKEN, t), t

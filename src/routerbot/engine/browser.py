@@ -136,10 +136,14 @@ _FOLD = _build_fold_table()
 # --------------------------------------------------------------------------- patterns
 
 _UA_START = re.compile(r"(?:Mozilla|Opera)/\d")
-_UA_TOKEN = re.compile(
-    r"\b(?:AppleWebKit|Chrome|CriOS|Firefox|FxiOS|Safari|Edg|EdgA|EdgiOS|Edge|OPR|Gecko"
-    r"|Trident|SamsungBrowser|Vivaldi|YaBrowser|Version|Mobile)/\d[\w.]*"
-)
+_UA_PRODUCTS = (
+    "AppleWebKit", "Chrome", "CriOS", "Firefox", "FxiOS", "Safari", "Edg", "EdgA", "EdgiOS",
+    "Edge", "OPR", "Gecko", "Trident", "SamsungBrowser", "Vivaldi", "YaBrowser", "Version",
+    "Mobile",
+)  # fmt: skip
+#: ``\b(?:AppleWebKit|Chrome|…)/\d[\w.]*``, each name followed by its word-boundary
+#: check (a look-behind) so that the pattern starts with a letter the scan can look for
+_UA_TOKEN = re.compile("(?:" + "|".join(rf"{p}(?<=\b{p})" for p in _UA_PRODUCTS) + r")/\d[\w.]*")
 _UA_STOP = re.compile(r"[\n<>\"«»`]")
 
 _NAMES = re.compile(
@@ -212,7 +216,11 @@ _HINT_SUBSTRINGS = (
     "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
 )  # fmt: skip
-_HINT_WORD_START = re.compile(r"\b(?:ie|ff|v\.)")
+# "ie", "ff", "v." at the start of a word (the look-behind checks it after the
+# literal, which the scan then looks for directly)
+_HINT_IE = re.compile(r"ie(?<=\bie)")
+_HINT_FF = re.compile(r"ff(?<=\bff)")
+_HINT_V = re.compile(r"v\.(?<=\bv\.)")
 _HINT_BUILD = re.compile(r"\d\.\d{1,2}\.\d{3}")
 
 
@@ -221,7 +229,11 @@ def _hinted(w: str) -> bool:
     for h in _HINT_SUBSTRINGS:
         if h in w:
             return True
-    if ("ie" in w or "ff" in w or "v." in w) and _HINT_WORD_START.search(w) is not None:
+    if "ie" in w and _HINT_IE.search(w) is not None:
+        return True
+    if "ff" in w and _HINT_FF.search(w) is not None:
+        return True
+    if "v." in w and _HINT_V.search(w) is not None:
         return True
     return "." in w and _HINT_BUILD.search(w) is not None
 

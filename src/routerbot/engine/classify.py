@@ -75,7 +75,7 @@ def prepare(
     # ci-dessous, toujours pas de réponse"), or words that only point at the mail below:
     # the quoted mail is the question
     domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
-    company = "" if _domain_in(domain, config.population.personal_email_domains) else domain
+    company = "" if config.compiled.personal_domains.holds(domain) else domain
     quoted = text.relaunched_message(parts, reporter, company) or (
         _quoted_question(parts, config) if parts.quoted else ""
     )
@@ -259,10 +259,10 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
 
     domain = tt.email_domain
     if domain:
-        if _domain_in(domain, pc.state_email_domains):
+        if c.state_domains.holds(domain):
             sd += w.email_state
             sig.append(Signal("population.sd.email_domain", True, domain, w.email_state))
-        elif _domain_in(domain, pc.personal_email_domains):
+        elif c.personal_domains.holds(domain):
             op += w.email_personal
             sig.append(
                 Signal("population.operateur.personal_mailbox", True, domain, w.email_personal)
@@ -299,17 +299,6 @@ def _signature_hit(
         if (x in words) if " " not in x else (f" {x} " in padded):
             return x
     return None
-
-
-def _domain_in(domain: str, patterns: Sequence[str]) -> bool:
-    for pattern in patterns:
-        p = pattern.lower()
-        if p.startswith("*."):
-            if domain.endswith(p[1:]):
-                return True
-        elif domain == p:
-            return True
-    return False
 
 
 # --------------------------------------------------------------------------- FAQ

@@ -54,6 +54,27 @@ class Guards:
 
 
 @dataclass(frozen=True, slots=True)
+class DomainSet:
+    """E-mail domains as written in the population lists: exact names and ``*.suffix``
+    wildcards (case-insensitive), looked up in one set and one ``endswith``."""
+
+    exact: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = ()  # ".gouv.fr" for "*.gouv.fr"
+
+    @classmethod
+    def of(cls, patterns: Iterable[str]) -> DomainSet:
+        low = [p.lower() for p in patterns]
+        return cls(
+            frozenset(p for p in low if not p.startswith("*.")),
+            tuple(p[1:] for p in low if p.startswith("*.")),
+        )
+
+    def holds(self, domain: str) -> bool:
+        """Is this (lower-case) domain one of the list's, or under one of its wildcards?"""
+        return domain in self.exact or (bool(self.suffixes) and domain.endswith(self.suffixes))
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRouting:
     """The example indexes, phrases and signature words of one routing file."""
 
@@ -68,6 +89,8 @@ class CompiledRouting:
     statements: Mapping[str, CompiledEvidence]  # "sd" / "operateur"
     signature_entries: Mapping[str, tuple[str, ...]]  # normalised, config order
     signature_single: Mapping[str, frozenset[str]]
+    state_domains: DomainSet  # population.state_email_domains
+    personal_domains: DomainSet  # population.personal_email_domains
     phrase_gap: int
     ignore: frozenset[str]  # keys the example indexes ignore (stop words)
 
@@ -196,6 +219,8 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         ),
         signature_entries=MappingProxyType(entries),
         signature_single=MappingProxyType(single),
+        state_domains=DomainSet.of(pop.state_email_domains),
+        personal_domains=DomainSet.of(pop.personal_email_domains),
         phrase_gap=m.phrase_gap,
         ignore=ignore,
     )

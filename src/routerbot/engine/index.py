@@ -108,6 +108,11 @@ class ExampleIndex:
         self._ranges = tuple(ranges[e] for e in range(len(self.entry_ids)))
         #: feature → the examples that hold it (the weight is the feature's)
         self.postings: dict[str, tuple[int, ...]] = {f: tuple(p) for f, p in postings.items()}
+        #: the same with the weight beside it: one look-up per feature of a text
+        self._weighted: dict[str, tuple[float, tuple[int, ...]]] = {
+            f: (self.weight[f], p) for f, p in self.postings.items()
+        }
+        self._texts = tuple(x.text for x in items)
         self._features_of = {i: feats for i, (_e, _t, feats) in enumerate(feats_of)}
 
     def features(self, text: str) -> set[str]:
@@ -120,15 +125,14 @@ class ExampleIndex:
 
     def _coverage_list(self, feats: Iterable[str]) -> list[float] | None:
         acc = [0.0] * len(self.examples)
-        postings = self.postings
-        weight = self.weight
+        weighted = self._weighted
         touched = False
         for f in feats:
-            ids = postings.get(f)
-            if ids is None:
+            found = weighted.get(f)
+            if found is None:
                 continue
             touched = True
-            w = weight[f]
+            w, ids = found
             for i in ids:
                 acc[i] += w
         if not touched:
@@ -148,25 +152,29 @@ class ExampleIndex:
         if exclude is not None:
             cov[exclude] = 0.0
         out: list[EntryScore] = []
-        ex = self.examples
+        texts = self._texts
         sw = self.second_weight
         k = max(2, self.explain)
+        explain = self.explain
         get = cov.__getitem__
-        for e, (a, b) in enumerate(self._ranges):
-            if max(cov[a:b], default=0.0) <= 0.0:
-                continue
+        for eid, (a, b) in zip(self.entry_ids, self._ranges, strict=True):
+            # an entry's examples, closest first (ties: config order)
             top = sorted(range(a, b), key=get, reverse=True)[:k]
             best = cov[top[0]]
+            if best <= 0.0:
+                continue  # not one feature in common
             second = cov[top[1]] if len(top) > 1 else 0.0
             score = min(1.0, best + sw * second * best)
-            eid = self.entry_ids[e]
             nearest = tuple(
-                NearestExample(eid, ex[i].text, cov[i]) for i in top[: self.explain] if cov[i] > 0
+                [NearestExample(eid, texts[i], cov[i]) for i in top[:explain] if cov[i] > 0]
             )
             out.append(EntryScore(eid, score, nearest))
-        order = self._order
-        out.sort(key=lambda s: (-s.score, order[s.entry_id]))
+        # best first; ties keep the config order they were appended in (a stable sort)
+        out.sort(key=_score, reverse=True)
         return out
+
+
+_score = operator.attrgetter("score")
 
 
 def default_ignore(extra: Iterable[str], lexicon: Lexicon) -> frozenset[str]:

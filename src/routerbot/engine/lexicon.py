@@ -66,7 +66,10 @@ def light_key(word: str) -> str:
 
 
 def light_keys(norm: str) -> list[str]:
-    return [light_key(w) for w in norm.split()]
+    """:func:`light_key` of every word (inlined: it runs on every word of every ticket)."""
+    return [
+        w[:-1] if len(w) > 3 and w[-1] in "sx" and not w.endswith("ss") else w for w in norm.split()
+    ]
 
 
 def content_stems(norm: str) -> list[str]:
@@ -144,8 +147,9 @@ class Lexicon:
 
     def keys(self, norm: str) -> list[str]:
         """Keys of every word of a normalised text, in order."""
+        known = self._memo.get  # the memo first: most words of a ticket are known
         key = self.key
-        return [key(w) for w in norm.split()]
+        return [known(w) or key(w) for w in norm.split()]
 
     def phrase_keys(self, phrase: str) -> tuple[str, ...]:
         return tuple(self.keys(_text.normalise(phrase)))
@@ -182,6 +186,9 @@ class Words:
 
     keys: list[str]
     positions: dict[str, list[int]] = field(default_factory=dict)
+    #: the distinct keys, as a set: a phrase set whose first keys are all missing is
+    #: skipped in one set operation over the smaller of the two
+    present: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, keys: list[str]) -> Words:
@@ -192,7 +199,7 @@ class Words:
                 positions[k] = [i]
             else:
                 p.append(i)
-        return cls(keys, positions)
+        return cls(keys, positions, frozenset(positions))
 
 
 def compile_phrase(lex: Lexicon, phrase: str) -> CompiledPhrase:
@@ -229,7 +236,7 @@ def find(words: Words, phrase: CompiledPhrase, gap: int) -> list[tuple[int, int]
 
 def matches_pair(words: Words, pair: CompiledPair, gap: int) -> bool:
     pos = words.positions
-    if pair.then_firsts and pair.then_firsts.isdisjoint(pos):
+    if pair.then_firsts and pair.then_firsts.isdisjoint(words.present):
         return False
     ends = [e for p in pair.first if p.keys and p.keys[0] in pos for _s, e in find(words, p, gap)]
     if not ends:
@@ -276,7 +283,7 @@ class PhraseSet:
     def first_match(self, words: Words, gap: int) -> str | None:
         """The text of the first phrase or pair found, or None."""
         pos = words.positions
-        if self.firsts.isdisjoint(pos):
+        if self.firsts.isdisjoint(words.present):
             return None
         for p in self.phrases:
             if p.keys and p.keys[0] in pos and find(words, p, gap):
@@ -290,7 +297,7 @@ class PhraseSet:
         """The phrases and pairs found; phrases that read the same once stemmed and
         mapped to synonyms ("erreur" / "error") count once."""
         pos = words.positions
-        if self.firsts.isdisjoint(pos):
+        if self.firsts.isdisjoint(words.present):
             return []
         seen: set[tuple[str, ...]] = set()
         out = []
