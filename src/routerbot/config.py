@@ -138,6 +138,12 @@ class Thresholds(_Model):
     decided_category_confidence: Unit = 0.8
     #: category confidence of an operator's question when nothing else decides
     default_category_confidence: Unit = 0.85
+    #: two questions of one ticket, each closest to a different FAQ entry at or above
+    #: this similarity, are two questions: no public answer, both in the note…
+    several_questions_min_confidence: Unit = 0.5
+    #: …and the second one needs only this much when the author announces several
+    #: questions ("deux questions", see ``matching.several_questions``)
+    announced_question_min_confidence: Unit = 0.2
     #: population confidence = 0.5 + 0.5 * (1 - exp(-margin / population_scale))
     population_scale: Annotated[float, Field(gt=0.0, le=20.0)] = 1.5
 
@@ -167,6 +173,8 @@ class Matching(_Model):
     #: the author's own words point at the mail quoted below ("voir ci-dessous", "je
     #: relance"): when they ask nothing themselves, the quoted mail is read as the question
     follow_quoted: Phrases = ()
+    #: the author announces several questions ("deux questions", "autre question")
+    several_questions: Phrases = ()
     #: …when, besides pointing, they hold at most this many content words…
     pointer_text_words: Annotated[int, Field(ge=0, le=100)] = 12
     #: …and so it is when the author's own words hold at most this many content words
@@ -513,6 +521,7 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         check_template(("faq", fid, "answer"), entry.answer)
     check_phrases(("matching", "never_answer"), config.matching.never_answer, "phrase")
     check_phrases(("matching", "follow_quoted"), config.matching.follow_quoted, "phrase")
+    check_phrases(("matching", "several_questions"), config.matching.several_questions, "phrase")
     for i, group in enumerate(config.matching.synonyms):
         check_phrases(("matching", "synonyms", i), group, "word")
         if len(group) < 2:

@@ -27,6 +27,5 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[agrement-vs-certificat-We are registered in the Agrément module. Is that valid for the certificates module as well?]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Le modèle pour le lait en poudre vers l'Algérie est-il disponible sur Expadon ?]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Where do you announce new certificate models when they go live?]",
-        "tests/unit/test_engine_generalisation.py::test_two_questions_at_once_get_a_note_with_both_not_a_public_answer",
     }
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from routerbot.config import RoutingConfig, load_config, parse_config
-from routerbot.domain import Category, Person, Ticket
+from routerbot.domain import Category, InternalNote, Person, Ticket
 from routerbot.engine import decide
 from routerbot.engine.conflicts import config_warnings, example_conflicts
 from routerbot.engine.explain import decision_to_json, render_checklist, render_note
@@ -122,6 +122,43 @@ def test_a_renamed_entry_answers_under_its_new_id() -> None:
     renamed = SMALL.replace("[faq.nous-contacter]", "[faq.contact]")
     d = decide(make("Quel est votre numéro de téléphone ?"), parse_config(renamed))
     assert d.reply_faq == "contact"
+
+
+# ------------------------------------------------------------------ several questions
+
+
+def test_two_questions_for_two_entries_get_the_note_not_one_answer() -> None:
+    d = decide(
+        make(
+            "Bonjour,\n- comment télécharger le modèle de certificat ?\n"
+            "- quel est votre numéro de téléphone pour vous contacter ?\nMerci"
+        ),
+        small(),
+    )
+    assert d.public_replies == ()
+    [note] = [a for a in d.actions if isinstance(a, InternalNote)]
+    assert "telecharger-modele" in note.body and "nous-contacter" in note.body
+
+
+def test_one_question_told_in_two_sentences_is_still_answered() -> None:
+    d = decide(
+        make(
+            "Bonjour, je prépare ma première demande. Comment télécharger le modèle de "
+            "certificat ? Où récupérer le pdf du modèle de certificat ?"
+        ),
+        small(),
+    )
+    assert d.reply_faq == "telecharger-modele"
+
+
+def test_an_announced_second_question_needs_less_to_count() -> None:
+    text = (
+        "Comment télécharger le modèle de certificat ?\nEt comment joindre quelqu'un de chez vous ?"
+    )
+    strict = small('\n[matching]\nseveral_questions = ["deux questions"]\n')
+    assert decide(make(text), strict).reply_faq == "telecharger-modele"
+    d = decide(make(f"Deux questions :\n{text}"), strict)
+    assert d.public_replies == (), d.reason
 
 
 def test_a_text_far_from_every_example_gets_no_public_answer() -> None:

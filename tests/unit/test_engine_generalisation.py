@@ -125,7 +125,7 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
     assert d.public_replies == (), render_checklist(d)
     [note] = [a for a in d.actions if isinstance(a, InternalNote)]
     assert "telecharger-modele" in note.body and "nous-contacter" in note.body
-    assert "too close" in d.reason
+    assert "several questions" in d.reason
 
 
 # ------------------------------------------------------------------ near neighbours

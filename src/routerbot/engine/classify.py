@@ -373,6 +373,53 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
     return out
 
 
+#: Where one question ends and the next may begin: after "?", at a line break.
+_QUESTION_END = re.compile(r"(?<=\?)|\n")
+#: A list marker at the start of a line: "-", "•", "*", "1)", "2.".
+_LIST_MARKER = re.compile(r"^(?:[-•*·]+|\d{1,2}\s*[).:-])\s*")
+
+
+def several_questions(own: str, config: RoutingConfig) -> tuple[tuple[str, float], ...]:
+    """The FAQ entries the author's questions ask, one per question, when there are
+    two or more; else ``()``.
+
+    Each question (a sentence ending in "?", a list item, a line that asks) is scored
+    alone against the examples: two questions whose closest entries differ, each close
+    enough, are two questions, and one public answer would answer only half. When
+    the author announces several questions, the second needs less.
+    """
+    c = config.compiled
+    thr = config.thresholds
+    best: dict[str, float] = {}
+    for raw in _QUESTION_END.split(own):
+        part = _LIST_MARKER.sub("", raw.strip())
+        if len(part.split()) < 3:
+            continue
+        tt = prepare_text(part, config)
+        if not tt.is_question:
+            continue
+        scores = c.faq_index.scores(tt.features)
+        if not scores:
+            continue
+        top = max(scores, key=lambda s: s.score)
+        best[top.entry_id] = max(best.get(top.entry_id, 0.0), top.score)
+    if len(best) < 2:
+        return ()
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    norm = text.normalise(own)
+    announced = c.several_questions.first_match(
+        Words.of(light_keys(norm)), config.matching.phrase_gap
+    )
+    second = (
+        thr.announced_question_min_confidence
+        if announced is not None
+        else thr.several_questions_min_confidence
+    )
+    if ranked[0][1] < thr.several_questions_min_confidence or ranked[1][1] < second:
+        return ()
+    return tuple((fid, round(v, 3)) for fid, v in ranked if v >= second)
+
+
 # --------------------------------------------------------------------------- subjects
 
 

@@ -84,6 +84,7 @@ class CompiledRouting:
     guards: Mapping[str, Guards]
     never_answer: PhraseSet  # no FAQ entry is answered when one of these is in the text
     follow_quoted: PhraseSet  # the author's words point at the quoted mail below
+    several_questions: PhraseSet  # the author announces several questions
     login_failure: CompiledEvidence
     thanks: CompiledEvidence
     statements: Mapping[str, CompiledEvidence]  # "sd" / "operateur"
@@ -155,7 +156,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
     for entry in config.faq.values():
         texts += [*entry.examples, *entry.never, *entry.requires]
         texts += [w for ws in entry.requires_when.values() for w in ws]
-    texts += [*m.never_answer, *m.follow_quoted]
+    texts += [*m.never_answer, *m.follow_quoted, *m.several_questions]
     for cc in config.categories.values():
         texts += cc.examples
     for ev in (
@@ -209,6 +210,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         guards=MappingProxyType(guards),
         never_answer=_light(m.never_answer),
         follow_quoted=_light(m.follow_quoted),
+        several_questions=_light(m.several_questions),
         login_failure=_evidence(lex, config.login_failure.evidence),
         thanks=_evidence(lex, config.conversation.thanks),
         statements=MappingProxyType(

@@ -62,6 +62,7 @@ from routerbot.engine.classify import (
     score_faqs,
     score_login_failure,
     score_thanks,
+    several_questions,
 )
 from routerbot.engine.conversation import ConversationView, read_conversation
 from routerbot.engine.explain import render_note
@@ -313,72 +314,97 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         if conv.last_bot_was_ask:
             return _after_ask(ticket, config, conv, a, d)
         return _after_answer(config, conv, d)
-    return _new_ticket(ticket, config, a, d)
+    return _new_ticket(ticket, config, conv, a, d)
 
 
 def _answer_text(config: RoutingConfig, faq_id: str, population: Population) -> str:
     return config.render(config.faq[faq_id].answer, population)
 
 
-def _new_ticket(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision) -> Decision:
-    actions: list[Action] = []
-    reasons: list[str] = []
+def _placement(ticket: Ticket, config: RoutingConfig, a: _Analysis) -> tuple[list[Action], str]:
+    """The move to where the ticket belongs, if any, and why (or why not)."""
     thr = config.thresholds
+    if a.target == ticket.location:
+        return [], ""
+    if a.category_confidence < thr.reroute_min_confidence:
+        return [], (
+            f"may belong in {a.target} ({a.category.value}, confidence "
+            f"{a.category_confidence:.2f} < {thr.reroute_min_confidence:.2f}): not moved"
+        )
+    move = Reroute(ticket.location, a.target)
+    if move.moves_desk and config.reroute.move_strategy == "note_only":
+        return [], f"belongs in {a.target} (note only: moves are disabled)"
+    return [move], f"reroute {ticket.location} → {a.target} ({a.category.value})"
+
+
+def _questions_asked(
+    ticket: Ticket, config: RoutingConfig, conv: ConversationView
+) -> tuple[tuple[str, float], ...]:
+    """The entries of the author's separate questions, when there are two or more."""
+    own = "\n".join([text.split_body(ticket.description).body, *conv.customer_texts])
+    return several_questions(own, config)
+
+
+def _login_reply(config: RoutingConfig, a: _Analysis) -> tuple[list[Action], str, bool]:
+    """A login failure: advise on a browser that is not fine, or ask which one."""
+    login_faq = config.login_failure.faq
+    b = a.browser
+    if b is not None and b.complete:
+        fine, why = browser_verdict(b, config)
+        actions: list[Action] = []
+        if not fine:
+            body = _answer_text(config, login_faq, a.population)
+            actions.append(PublicReply(body, login_faq, "browser_advice"))
+        return actions, f"login failure, browser given: {why}", False
+    body = config.render(config.conversation.ask_message, a.population)
+    missing = "version" if b is not None else "browser and version"
+    return (
+        [PublicReply(body, login_faq, "ask_browser"), Transition(WAITING_FOR_CUSTOMER)],
+        f"login failure, {missing} missing: ask",
+        True,
+    )
+
+
+def _new_ticket(
+    ticket: Ticket, config: RoutingConfig, conv: ConversationView, a: _Analysis, d: Decision
+) -> Decision:
     # 1. where it belongs
-    if a.target != ticket.location:
-        if a.category_confidence >= thr.reroute_min_confidence:
-            move = Reroute(ticket.location, a.target)
-            if move.moves_desk and config.reroute.move_strategy == "note_only":
-                reasons.append(f"belongs in {a.target} (note only: moves are disabled)")
-            else:
-                actions.append(move)
-                reasons.append(f"reroute {ticket.location} → {a.target} ({a.category.value})")
-        else:
-            reasons.append(
-                f"may belong in {a.target} ({a.category.value}, confidence "
-                f"{a.category_confidence:.2f} < {thr.reroute_min_confidence:.2f}): not moved"
-            )
+    actions, where = _placement(ticket, config, a)
+    reasons = [where] if where else []
     # 2. at most one public reply
     top, rival = reply_choice(
         a.faqs, config, login_failure=a.login_failure, login_evidence=a.login_evidence
     )
-    login_faq = config.login_failure.faq
     faq_wins = top is not None and (
         not a.login_failure or config.faq[top.faq_id].explains_login_failure
     )
+    # two questions, each closest to another entry: one answer would answer half
+    asked = _questions_asked(ticket, config, conv) if faq_wins else ()
     ask = False
     reply_faq: str | None = None
-    if faq_wins and top is not None:
+    if asked:
+        listed = ", ".join(f"{fid} ({v:.2f})" for fid, v in asked)
+        reasons.append(f"several questions ({listed}): candidates in a note")
+    elif faq_wins and top is not None:
         reply_faq = top.faq_id
         actions.append(PublicReply(_answer_text(config, top.faq_id, a.population), top.faq_id))
         reasons.append(f"FAQ {top.faq_id} ({top.confidence:.2f})")
     elif a.login_failure:
-        b = a.browser
-        if b is not None and b.complete:
-            fine, why = browser_verdict(b, config)
-            if not fine:
-                reply_faq = login_faq
-                actions.append(
-                    PublicReply(
-                        _answer_text(config, login_faq, a.population), login_faq, "browser_advice"
-                    )
-                )
-            reasons.append(f"login failure, browser given: {why}")
-        else:
-            ask = True
-            reply_faq = login_faq
-            body = config.render(config.conversation.ask_message, a.population)
-            actions.append(PublicReply(body, login_faq, "ask_browser"))
-            actions.append(Transition(WAITING_FOR_CUSTOMER))
-            missing = "version" if b is not None else "browser and version"
-            reasons.append(f"login failure, {missing} missing: ask")
+        replies, why, ask = _login_reply(config, a)
+        actions += replies
+        reasons.append(why)
+        if replies:
+            reply_faq = config.login_failure.faq
     elif (note_why := _no_reply_reason(a.faqs, rival, config)) is not None:
         reasons.append(note_why)
     # 3. the note for the agents, and the label
     reason = "; ".join(reasons) or f"{a.category.value}: nothing to answer"
     d = replace(d, faq_id=reply_faq or d.faq_id, ask_browser=ask, reason=reason)
     if actions or reasons:
-        actions.append(InternalNote(render_note(d, _candidates(a.faqs, config)), "triage"))
+        cands = _candidates(a.faqs, config)
+        if asked:  # every question asked, then the other candidates
+            cands = [*asked, *(c for c in cands if c[0] not in dict(asked))][:4]
+        actions.append(InternalNote(render_note(d, cands), "triage"))
     actions.append(AddLabel(config.labels.handled))
     return replace(d, actions=tuple(actions))
 
