@@ -161,6 +161,23 @@ def test_an_announced_second_question_needs_less_to_count() -> None:
     assert d.public_replies == (), d.reason
 
 
+def test_a_guard_word_blocks_the_question_it_is_in() -> None:
+    d = decide(make("Bonjour, comment télécharger le certificat signé ?"), small())
+    assert d.public_replies == ()
+
+
+def test_a_guard_word_in_another_sentence_does_not_block_the_question() -> None:
+    d = decide(
+        make(
+            "Bonjour, le certificat signé de la semaine dernière est bien arrivé.\n"
+            "Autre chose : comment télécharger le modèle de certificat ?"
+        ),
+        small(),
+    )
+    assert d.reply_faq == "telecharger-modele", d.reason
+    assert any("not in the question" in s.detail for s in d.signals)
+
+
 def test_a_text_far_from_every_example_gets_no_public_answer() -> None:
     d = decide(make("Le poids net refuse les décimales dans le formulaire."), small())
     assert d.public_replies == ()

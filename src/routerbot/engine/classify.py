@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from routerbot.config import RoutingConfig
@@ -19,7 +19,7 @@ from routerbot.domain import Category, NearestExample, Population, Signal, Ticke
 from routerbot.engine import text
 from routerbot.engine.compiled import CompiledEvidence
 from routerbot.engine.index import EntryScore
-from routerbot.engine.lexicon import Words, light_keys
+from routerbot.engine.lexicon import PhraseSet, Words, light_keys
 
 # --------------------------------------------------------------------------- text
 
@@ -58,6 +58,7 @@ class TicketText:
     signature: str  # signature lines and the reporter's display name, normalised
     email_domain: str
     read_quoted: bool = False  # the quoted mail was read as the question
+    own_text: str = ""  # the author's own words as written (their questions, one by one)
 
 
 def prepare(
@@ -178,6 +179,7 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
         signature,
         domain,
         read_quoted,
+        "\n".join([parts.body, *customer_texts]),
     )
 
 
@@ -323,6 +325,20 @@ class FaqScore:
         return self.eligible and not self.blocked
 
 
+def _asked_apart(tt: TicketText, fid: str, never: PhraseSet, config: RoutingConfig) -> bool:
+    """One of the author's questions, read alone, asks this entry, and the guard word
+    sits elsewhere ("ci-joint mes documents. Au passage, à quoi sert … ?"): the guard
+    is about the question, not about everything else the ticket says."""
+    if not tt.own_text:
+        return False
+    floor = config.thresholds.several_questions_min_confidence
+    gap = config.matching.phrase_gap
+    return any(
+        top.entry_id == fid and top.score >= floor and never.first_match(q.plain, gap) is None
+        for q, top in questions(tt.own_text, config)
+    )
+
+
 def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) -> list[FaqScore]:
     """Every FAQ entry whose examples share something with the text, best first."""
     c = config.compiled
@@ -348,7 +364,9 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
         hit = silenced
         if hit is None and not g.never.empty:
             hit = g.never.first_match(tt.plain, gap)
-        if hit is not None:
+        if hit is not None and hit is not silenced and _asked_apart(tt, fid, g.never, config):
+            sig.append(Signal(f"faq.{fid}.guard", False, f"never: {hit}, not in the question", 0.0))
+        elif hit is not None:
             blocked = f"never: {hit}"
         elif not g.requires.empty and g.requires.first_match(tt.plain, gap) is None:
             blocked = "requires: none of its words"
@@ -379,6 +397,22 @@ _QUESTION_END = re.compile(r"(?<=\?)|\n")
 _LIST_MARKER = re.compile(r"^(?:[-•*·]+|\d{1,2}\s*[).:-])\s*")
 
 
+def questions(own: str, config: RoutingConfig) -> Iterator[tuple[TicketText, EntryScore]]:
+    """Each question of the author's own words (a sentence ending in "?", a list item,
+    a line that asks), prepared alone, with the FAQ entry closest to it."""
+    index = config.compiled.faq_index
+    for raw in _QUESTION_END.split(own):
+        part = _LIST_MARKER.sub("", raw.strip())
+        if len(part.split()) < 3:  # "Et ?", "Merci." ask nothing
+            continue
+        tt = prepare_text(part, config)
+        if not tt.is_question:
+            continue
+        scores = index.scores(tt.features)
+        if scores:
+            yield tt, max(scores, key=lambda s: s.score)
+
+
 def several_questions(own: str, config: RoutingConfig) -> tuple[tuple[str, float], ...]:
     """The FAQ entries the author's questions ask, one per question, when there are
     two or more; else ``()``.
@@ -391,17 +425,7 @@ def several_questions(own: str, config: RoutingConfig) -> tuple[tuple[str, float
     c = config.compiled
     thr = config.thresholds
     best: dict[str, float] = {}
-    for raw in _QUESTION_END.split(own):
-        part = _LIST_MARKER.sub("", raw.strip())
-        if len(part.split()) < 3:
-            continue
-        tt = prepare_text(part, config)
-        if not tt.is_question:
-            continue
-        scores = c.faq_index.scores(tt.features)
-        if not scores:
-            continue
-        top = max(scores, key=lambda s: s.score)
+    for _, top in questions(own, config):
         best[top.entry_id] = max(best.get(top.entry_id, 0.0), top.score)
     if len(best) < 2:
         return ()
