@@ -128,6 +128,20 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
     assert "several questions" in d.reason
 
 
+def test_several_questions_one_about_habilitation_go_to_the_habilitation_desk(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Bonjour,\n1. Quelle est la procédure pour être habilité au module Certificats ?\n"
+            "2. A quoi sert l'application gestion des utilisateurs ?\nMerci"
+        ),
+        config,
+    )
+    assert d.public_replies == (), render_checklist(d)
+    assert d.category is Category.HABILITATION, render_checklist(d)
+
+
 # ------------------------------------------------------------------ near neighbours
 
 NEIGHBOURS = [

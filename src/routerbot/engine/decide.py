@@ -87,6 +87,8 @@ class _Analysis:
     signals: tuple[Signal, ...]
     tt: TicketText
     explanation: Explanation
+    #: the entries of the author's separate questions, when there are two or more
+    asked: tuple[tuple[str, float], ...] = ()
 
 
 def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
@@ -171,6 +173,41 @@ def _explanation(faqs: Sequence[FaqScore], category_examples: tuple[Any, ...]) -
     return Explanation(cands, runner_up, category_examples)
 
 
+def _by_examples(
+    tt: TicketText, ticket: Ticket, config: RoutingConfig, pop_confidence: float
+) -> tuple[Category, float, list[Signal], tuple[Any, ...]]:
+    """An operator's ticket that no FAQ answer or login failure decides: habilitation
+    or assistance, by the category examples."""
+    thr = config.thresholds
+    cs = score_category(tt, ticket, config)
+    hab, assist = cs.habilitation, cs.assistance
+    if hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin:
+        conf = min(pop_confidence, 0.5 + (hab - assist) / 2 + hab / 4)
+        why = f"habilitation examples ({hab:.2f} vs {assist:.2f})"
+        category = Category.HABILITATION
+    else:
+        conf = min(pop_confidence, thr.default_category_confidence - max(0.0, hab - assist) / 2)
+        why = f"an operator's question ({hab:.2f} vs {assist:.2f})"
+        category = Category.ASSISTANCE_OPERATEUR
+    signals = [*cs.signals, Signal("category.rule", True, why, conf)]
+    return category, conf, signals, cs.nearest
+
+
+def _browser_named(ticket: Ticket, conv: ConversationView) -> Browser | None:
+    """The browser the customer names in their own words, else anywhere they wrote."""
+    texts = [ticket.summary, text.clean_body(ticket.description), *conv.customer_texts]
+    found = browser_mod.extract_browser_from_conversation(texts)
+    if found is None:
+        # clean_body may drop a pasted user agent quoted or in a signature: look at all
+        found = browser_mod.extract_browser_from_conversation(
+            [
+                ticket.description,
+                *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
+            ]
+        )
+    return found
+
+
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
     thr = config.thresholds
     tt = prepare(ticket, config, conv.customer_texts)
@@ -185,56 +222,39 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         login.value > 0 and _told_like_login(faqs, config)
     )
     top, _ = reply_choice(faqs, config, login_failure=login_failure, login_evidence=login.raw > 0)
+    faq_decides = top is not None and (
+        not login_failure or config.faq[top.faq_id].explains_login_failure
+    )
+    # two questions, each closest to another entry: one answer would answer half
+    thr_reply = thr.faq_clear_lead_min_confidence
+    close = any(not f.blocked and f.confidence >= thr_reply for f in faqs[:2])
+    asked = several_questions(tt.own_text, config) if close and not login_failure else ()
+    hab_q = next((f for f, _ in asked if config.faq[f].category is Category.HABILITATION), None)
     category_examples: tuple[Any, ...] = ()
     decided = thr.decided_category_confidence
     if pop.population is Population.SERVICES_DECONCENTRES:
         category, conf = Category.ASSISTANCE_SD, pop.confidence
         signals.append(Signal("category.rule", True, "the requester is a state agent", conf))
-    elif top is not None and (not login_failure or config.faq[top.faq_id].explains_login_failure):
+    elif top is not None and faq_decides:
         category = config.faq[top.faq_id].category
         conf = min(pop.confidence, max(top.confidence, decided))
-        signals.append(Signal("category.rule", True, f"FAQ {top.faq_id} decides", conf))
+        if hab_q is not None:  # someone not habilitated yet asks several things: that first
+            category = Category.HABILITATION
+            signals.append(Signal("category.rule", True, f"one question asks {hab_q}", conf))
+        else:
+            signals.append(Signal("category.rule", True, f"FAQ {top.faq_id} decides", conf))
+    elif hab_q is not None:  # several questions, one about habilitation
+        category = Category.HABILITATION
+        conf = min(pop.confidence, decided)
+        signals.append(Signal("category.rule", True, f"one question asks {hab_q}", conf))
     elif login_failure:
         category = Category.ASSISTANCE_OPERATEUR
         conf = min(pop.confidence, max(login.value, decided))
         signals.append(Signal("category.rule", True, "a login failure is assistance", conf))
     else:
-        cs = score_category(tt, ticket, config)
-        signals += cs.signals
-        category_examples = cs.nearest
-        hab, assist = cs.habilitation, cs.assistance
-        if hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin:
-            category = Category.HABILITATION
-            conf = min(pop.confidence, 0.5 + (hab - assist) / 2 + hab / 4)
-            signals.append(
-                Signal(
-                    "category.rule",
-                    True,
-                    f"habilitation examples ({hab:.2f} vs {assist:.2f})",
-                    conf,
-                )
-            )
-        else:
-            category = Category.ASSISTANCE_OPERATEUR
-            conf = min(pop.confidence, thr.default_category_confidence - max(0.0, hab - assist) / 2)
-            signals.append(
-                Signal(
-                    "category.rule",
-                    True,
-                    f"an operator's question ({hab:.2f} vs {assist:.2f})",
-                    conf,
-                )
-            )
-    texts = [ticket.summary, text.clean_body(ticket.description), *conv.customer_texts]
-    found = browser_mod.extract_browser_from_conversation(texts)
-    if found is None:
-        # clean_body may drop a pasted user agent quoted or in a signature: look at all
-        found = browser_mod.extract_browser_from_conversation(
-            [
-                ticket.description,
-                *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
-            ]
-        )
+        category, conf, more, category_examples = _by_examples(tt, ticket, config, pop.confidence)
+        signals += more
+    found = _browser_named(ticket, conv)
     signals.append(
         Signal("browser", found is not None, str(found) if found else "no browser named", 0.0)
     )
@@ -253,6 +273,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         signals=tuple(signals),
         tt=tt,
         explanation=_explanation(faqs, category_examples),
+        asked=asked,
     )
 
 
@@ -337,14 +358,6 @@ def _placement(ticket: Ticket, config: RoutingConfig, a: _Analysis) -> tuple[lis
     return [move], f"reroute {ticket.location} → {a.target} ({a.category.value})"
 
 
-def _questions_asked(
-    ticket: Ticket, config: RoutingConfig, conv: ConversationView
-) -> tuple[tuple[str, float], ...]:
-    """The entries of the author's separate questions, when there are two or more."""
-    own = "\n".join([text.split_body(ticket.description).body, *conv.customer_texts])
-    return several_questions(own, config)
-
-
 def _login_reply(config: RoutingConfig, a: _Analysis) -> tuple[list[Action], str, bool]:
     """A login failure: advise on a browser that is not fine, or ask which one."""
     login_faq = config.login_failure.faq
@@ -378,8 +391,7 @@ def _new_ticket(
     faq_wins = top is not None and (
         not a.login_failure or config.faq[top.faq_id].explains_login_failure
     )
-    # two questions, each closest to another entry: one answer would answer half
-    asked = _questions_asked(ticket, config, conv) if faq_wins else ()
+    asked = a.asked if faq_wins else ()
     ask = False
     reply_faq: str | None = None
     if asked:
