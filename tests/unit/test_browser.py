@@ -496,3 +496,17 @@ def test_a_pasted_client_hint_header_names_the_browser(header: str, name: str) -
 )
 def test_a_mail_client_signature_naming_a_device_is_not_a_browser(signature: str) -> None:
     assert extract_browser(f"Je n'arrive pas à me connecter.\n\n{signature}") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mon Firefox est le 101.0.1, je crois.", ("firefox", "101")),
+        ("My Chrome is 118, I think.", ("chrome", "118")),
+        ("Chrome est le navigateur du bureau.", ("chrome", None)),
+    ],
+)
+def test_a_version_told_with_a_verb_is_read(text: str, expected: tuple[str, str | None]) -> None:
+    b = extract_browser(text)
+    assert b is not None
+    assert (b.name, b.version) == expected

@@ -163,7 +163,8 @@ _NAMES = re.compile(
 _AFTER_NAME = re.compile(
     r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
-    r"(?:(?:en|la|sa|de|with|en[ \t]+la)[ \t]+)?"
+    r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
+    r"(?:(?:en|la|le|sa|de|with|en[ \t]+la)[ \t]+)?"
     r"(?:(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
     r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})(?P<esr>[ \t]*esr)?(?![\d/]|\.\d|[,.]\d|[a-z])"
 )
