@@ -36,7 +36,11 @@ WORDS = (
     "chrom", "crome", "chorme", "fire", "firfox", "fierfox", "mozilla", "edge", "explorer",
     "safari", "opera", "vivaldi", "brave", "samsung", "yandex", "duckduckgo", "waterfox",
     "pale", "seamonkey", "maxthon", "browser", "librewolf", "floorp", "1.22.333", "Chrome/1",
-    "xEdgA/2", "Safari/3.0",
+    "xEdgA/2", "Safari/3.0", "version 120 de chrome", "vers. 9 d'edge", "v.90", "Chrome 120",
+    "ms edge", "microsoft edge", "pale moon", "uc browser", "tor browser", "google chrome",
+    "mozilla firefox", "internet explorer", "ie11", "ff v118", "119.0.6045.105", "115.3 esr",
+    "Version 87.0.4280.88 (Build officiel)", "operateur", "samsung internet", "brave",
+    "google chrom",
 )  # fmt: skip
 
 
@@ -189,3 +193,45 @@ def test_user_agent_tokens_are_found_where_the_word_boundary_pattern_finds_them(
 
     for t in [*UA_TEXTS, *TEXTS[:3000]]:
         assert spans(browser._UA_TOKEN, t) == spans(PLAIN_UA_TOKEN, t), t
+
+
+PLAIN_VERSION_BEFORE_NAME = re.compile(
+    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
+    r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
+    r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
+)
+PLAIN_BARE_VERSION = re.compile(
+    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?:[:=][ \t]*)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
+    r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
+)
+
+
+def _folded_texts() -> list[str]:
+    return [browser._folded(browser.bounded(t)) for t in TEXTS]
+
+
+def test_version_patterns_find_what_the_look_behind_first_patterns_find() -> None:
+    def found(rx: re.Pattern[str], w: str) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), m.group("v")) for m in rx.finditer(w)]
+
+    for w in _folded_texts():
+        assert found(browser._VERSION_BEFORE_NAME, w) == found(PLAIN_VERSION_BEFORE_NAME, w), w
+        assert found(browser._BARE_VERSION, w) == found(PLAIN_BARE_VERSION, w), w
+        if browser._BARE_BUILD.search(w):
+            assert w.count(".") >= 3, w
+        if browser._BARE_ESR.search(w):
+            assert "esr" in w, w
+
+
+def test_texts_whose_letter_runs_name_no_browser_have_no_named_mention() -> None:
+    for w in _folded_texts():
+        runs = set(browser._LETTER_RUN.findall(w))
+        every = set(browser._NAME_FIRST_WORDS)
+        fast = browser._named_mentions(w, w, browser._Consumed([]), runs)
+        plain = browser._named_mentions(w, w, browser._Consumed([]), every)
+        assert fast == plain, w
+
+
+def test_spoken_numbers_in_a_folded_text_are_skipped_only_when_absent() -> None:
+    for w in _folded_texts():
+        assert browser._says_number_folded(w) == browser._says_number(w), w

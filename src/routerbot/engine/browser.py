@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from routerbot.domain import Browser
+from routerbot.engine.patterns import LazyPattern
 from routerbot.engine.text import bounded
 
 __all__ = [
@@ -143,10 +144,10 @@ _UA_PRODUCTS = (
 )  # fmt: skip
 #: ``\b(?:AppleWebKit|Chrome|…)/\d[\w.]*``, each name followed by its word-boundary
 #: check (a look-behind) so that the pattern starts with a letter the scan can look for
-_UA_TOKEN = re.compile("(?:" + "|".join(rf"{p}(?<=\b{p})" for p in _UA_PRODUCTS) + r")/\d[\w.]*")
-_UA_STOP = re.compile(r"[\n<>\"«»`]")
+_UA_TOKEN = LazyPattern("(?:" + "|".join(rf"{p}(?<=\b{p})" for p in _UA_PRODUCTS) + r")/\d[\w.]*")
+_UA_STOP = LazyPattern(r"[\n<>\"«»`]")
 
-_NAMES = re.compile(
+_NAMES = LazyPattern(
     r"(?<![a-z0-9_@./-])(?:"
     r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?edge(?:[ \t]+chromium)?)"
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|crome|chorme)"
@@ -160,7 +161,20 @@ _NAMES = re.compile(
     r"|arc[ \t]+browser|brave)"
     r")(?![a-z_@])"
 )
-_AFTER_NAME = re.compile(
+#: Every word of a name above is a whole run of a-z letters (the look-behind and the
+#: look-ahead forbid a letter on either side, and the words of a name are separated by
+#: blanks): a text whose letter runs hold none of these first words names no browser.
+_NAME_FIRST_WORDS = frozenset(
+    {
+        "microsoft", "ms", "edge", "google", "chrome", "chromium", "crome", "chorme",
+        "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "ff", "internet",
+        "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
+        "waterfox", "pale", "palemoon", "seamonkey", "tor", "maxthon", "uc", "ucbrowser",
+        "librewolf", "floorp", "arc", "brave",
+    }
+)  # fmt: skip
+_LETTER_RUN = re.compile("[a-z]+")
+_AFTER_NAME = LazyPattern(
     r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
@@ -168,47 +182,50 @@ _AFTER_NAME = re.compile(
     r"(?:(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
     r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})(?P<esr>[ \t]*esr)?(?![\d/]|\.\d|[,.]\d|[a-z])"
 )
-_IE_VERSION = re.compile(r"[ \t]?-?(?P<v>\d{1,2})(?:\.\d+)*(?![\d/])")
-_NOT_A_VERSION_AFTER = re.compile(
+_IE_VERSION = LazyPattern(r"[ \t]?-?(?P<v>\d{1,2})(?:\.\d+)*(?![\d/])")
+_NOT_A_VERSION_AFTER = LazyPattern(
     r"[ \t]*(?:-?[ \t]*bits?\b|h\b|heures?\b|min\b|mn\b|jours?\b|ans\b|%|€|euros?\b|fois\b"
     r"|postes?\b|pc\b|utilisateurs?\b|agents?\b|personnes?\b|onglets?\b|fenetres?\b"
     r"|[ \t]\d{2}[ \t]\d{2})"
 )
-_VERSION_BEFORE_NAME = re.compile(
-    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
+# "version", "vers.", "v." not preceded by a word character or a dot (checked once the
+# "v" is read, so that the scan looks for a "v" instead of trying every position)
+_VERSION_WORD = r"v(?<![\w.]v)(?:ersion|ers\.|\.)"
+_VERSION_BEFORE_NAME = LazyPattern(
+    _VERSION_WORD + r"[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
     r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
     r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
 )
-_NEGATED_BEFORE = re.compile(
+_NEGATED_BEFORE = LazyPattern(
     r"(?:\bpas|\bsans|\bni|\bplus|\bnot|\bno|\bnor|\bwithout)"
     r"(?:[ \t]+(?:de|d'|le|la|l'|sur|avec|installer|installe|installee|acces[ \t]+a|utiliser"
     r"|droit[ \t]+a|encore|have|use|using|installed|a|an|the|any))*[ \t]*'?[ \t]*$"
 )
-_COMPARISON_BEFORE = re.compile(
+_COMPARISON_BEFORE = LazyPattern(
     r"(?:\bbases?e?s?[ \t]+sur|\bbased[ \t]+on|\bmoteur|\bcomme|\bsimilaire[ \t]+a"
     r"|\bsimilar[ \t]+to|\blike|\bequivalent[ \t]+(?:a|de)|\bfork[ \t]+de|\bderive[ \t]+de"
     r"|\bsur[ \t]+base[ \t]+de)"
     r"[ \t]*(?:d'|de[ \t]+)?$"
 )
-_ALTERNATIVE_GAP = re.compile(r"^[ \t]*(?:,|/|ou|et|or|and|&|\+)[ \t]*(?:ou[ \t]+|or[ \t]+)?$")
-_ABOUT_TAIL = re.compile(
+_ALTERNATIVE_GAP = LazyPattern(r"^[ \t]*(?:,|/|ou|et|or|and|&|\+)[ \t]*(?:ou[ \t]+|or[ \t]+)?$")
+_ABOUT_TAIL = LazyPattern(
     r"[ \t]*(?:esr)?[ \t]*\([ \t]*(?P<tail>build officiel|official build|version officielle"
     r"|build officielle|version officiel)[ \t]*\)"
 )
-_BARE_VERSION = re.compile(
-    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?:[:=][ \t]*)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
+_BARE_VERSION = LazyPattern(
+    _VERSION_WORD + r"[ \t]*(?:[:=][ \t]*)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
     r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
 )
-_BARE_ESR = re.compile(r"(?<![\w.])(?P<v>\d{2,3}(?:\.\d{1,2}){1,2})(?P<esr>[ \t]?esr)(?![\w.])")
-_BARE_BUILD = re.compile(
+_BARE_ESR = LazyPattern(r"(?<![\w.])(?P<v>\d{2,3}(?:\.\d{1,2}){1,2})(?P<esr>[ \t]?esr)(?![\w.])")
+_BARE_BUILD = LazyPattern(
     r"(?<![\w.])(?P<v>\d{2,3}\.\d{1,2}\.\d{3,5}\.\d{1,4})(?P<esr>esr)?(?![\w.])"
 )
-_NOT_BROWSER_CONTEXT = re.compile(
+_NOT_BROWSER_CONTEXT = LazyPattern(
     r"(?:windows|\bios|android|mac ?os|os ?x|java|expadon|adobe|acrobat|reader|office|pdf"
     r"|certificat|modele|formulaire|appli|application|logiciel|document|excel|word|outlook"
     r"|\bos|systeme|firmware|\bip|adresse)[^.\n]{0,12}$"
 )
-_BRAVE_CONTEXT = re.compile(r"(?:sur|avec|utilise|navigateur|browser|using|use)\W*$")
+_BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navigateur|browser|using|use)\W*$")
 # Every word pattern needs one of these (on folded text): a cheap first look, made of
 # substrings (``in`` runs in C, where one regular expression of thirty alternatives
 # tries each of them at every position), three word starts and a build number.
@@ -239,7 +256,7 @@ def _hinted(w: str) -> bool:
     return "." in w and _HINT_BUILD.search(w) is not None
 
 
-_DE_AFTER = re.compile(r"[ \t]+(?:du|de|des|d')(?:[ \t]|$)")
+_DE_AFTER = LazyPattern(r"[ \t]+(?:du|de|des|d')(?:[ \t]|$)")
 
 
 # --------------------------------------------------------------------------- spoken numbers
@@ -261,7 +278,7 @@ _NUMBER_WORDS: dict[str, int] = {
 #: Inside a number only ("vingt et un", "one hundred and one").
 _NUMBER_INNER: dict[str, int] = {"un": 1, "une": 1, "one": 1}
 _NUMBER_JOINERS = frozenset({"et", "and"})
-_NUMBER_WORD = re.compile(
+_NUMBER_WORD = LazyPattern(
     "(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")", re.IGNORECASE
 )
 _ASCII_NUMBER_WORDS = frozenset(w for w in _NUMBER_WORDS if w.isascii())
@@ -281,12 +298,12 @@ def _says_number(s: str) -> bool:
 
 
 _NUMBER_ALT = "|".join(sorted([*_NUMBER_WORDS, *_NUMBER_INNER], key=len, reverse=True))
-_SPOKEN_RUN = re.compile(
+_SPOKEN_RUN = LazyPattern(
     rf"\b(?:{_NUMBER_ALT})(?:(?:[ \t]+|-)(?:(?:et|and)(?:[ \t]+|-))?(?:{_NUMBER_ALT}))*\b",
     re.IGNORECASE,
 )
-_SPELLED_ESR = re.compile(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
-_DOT_BETWEEN = re.compile(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
+_SPELLED_ESR = LazyPattern(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
+_DOT_BETWEEN = LazyPattern(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
 
 
 def _number_value(words: Sequence[str]) -> int | None:
@@ -320,6 +337,20 @@ def _number_value(words: Sequence[str]) -> int | None:
             last = value
         previous = word
     return total + current
+
+
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")
+
+
+def _says_number_folded(w: str) -> bool:
+    """:func:`_says_number` of a folded text, skipped when no letter run is a number word
+    and every word character is ASCII (then every word is lower-case ASCII, and a number
+    word would be one of its letter runs)."""
+    if _NON_ASCII_WORD_CHAR.search(w) is None and _ASCII_NUMBER_WORDS.isdisjoint(
+        _LETTER_RUN.findall(w)
+    ):
+        return False
+    return _says_number(w)
 
 
 def _spoken_to_digits(w: str) -> str:
@@ -491,8 +522,10 @@ def _attached_version(w: str, name: str, start: int) -> tuple[str | None, int]:
     return major, about.end() if about is not None else after.end()
 
 
-def _named_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
+def _named_mentions(s: str, w: str, used: _Consumed, runs: set[str]) -> list[_Mention]:
     mentions: list[_Mention] = []
+    if runs.isdisjoint(_NAME_FIRST_WORDS):
+        return mentions
     last_end = -1
     for m in _NAMES.finditer(w):
         if len(mentions) >= _MAX_MENTIONS:
@@ -522,7 +555,7 @@ def _named_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
     return mentions
 
 
-def _bare_version_ok(w: str, m: re.Match[str], rx: re.Pattern[str]) -> bool:
+def _bare_version_ok(w: str, m: re.Match[str], rx: LazyPattern) -> bool:
     parts = m.group("v").split(".")
     major = parts[0]
     if (
@@ -556,6 +589,8 @@ def _name_just_before(w: str, start: int) -> str | None:
 def _bare_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
     mentions: list[_Mention] = []
     for rx in (_BARE_VERSION, _BARE_BUILD, _BARE_ESR):
+        if (rx is _BARE_BUILD and w.count(".") < 3) or (rx is _BARE_ESR and "esr" not in w):
+            continue  # a build number has three dots; an ESR version says "esr"
         for m in rx.finditer(w):
             if len(mentions) >= _MAX_MENTIONS:
                 break
@@ -578,7 +613,7 @@ def _word_mentions(s: str, w: str, ua_spans: Sequence[tuple[int, int]]) -> list[
     """Named mentions and bare versions in ``w`` (``s`` folded, same length)."""
     used = _Consumed(ua_spans)
     mentions = _version_before_name(s, w, used)
-    mentions.extend(_named_mentions(s, w, used))
+    mentions.extend(_named_mentions(s, w, used, set(_LETTER_RUN.findall(w))))
     mentions.extend(_bare_mentions(s, w, used))
     return mentions
 
@@ -611,10 +646,10 @@ def _folded(s: str) -> str:
 # --------------------------------------------------------------------------- client hints
 
 #: A pasted ``Sec-CH-UA`` header: ``"Google Chrome";v="120", "Chromium";v="120"``.
-_CLIENT_HINTS = re.compile(
+_CLIENT_HINTS = LazyPattern(
     r"sec-ch-ua(?:-full-version-list)?[ \t]*[:=]?[ \t]*([^\n]{1,600})", re.IGNORECASE
 )
-_HINT_BRAND = re.compile(r'"([^"]{1,60})"[ \t]*;[ \t]*v[ \t]*=[ \t]*"(\d{1,4})')
+_HINT_BRAND = LazyPattern(r'"([^"]{1,60})"[ \t]*;[ \t]*v[ \t]*=[ \t]*"(\d{1,4})')
 _HINT_BRANDS: dict[str, str] = {
     "google chrome": "chrome",
     "microsoft edge": "edge",
@@ -646,7 +681,7 @@ def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
     s = bounded(text)
     w = _folded(s)
     hinted = _hinted(w)
-    if hinted and _says_number(w):  # a version dictated in words: read it as digits
+    if hinted and _says_number_folded(w):  # a version dictated in words: read it as digits
         s = _spoken_to_digits(s)
         w = _folded(s)
     mentions: list[_Mention] = []

@@ -20,6 +20,7 @@ from routerbot.engine import text
 from routerbot.engine.compiled import CompiledEvidence
 from routerbot.engine.index import EntryScore
 from routerbot.engine.lexicon import PhraseSet, Words, light_keys
+from routerbot.engine.patterns import LazyPattern
 
 # --------------------------------------------------------------------------- text
 
@@ -102,7 +103,7 @@ def prepare_text(body: str, config: RoutingConfig) -> TicketText:
 
 
 #: A quoted line's mail header ("De : …", "Sent: …") or reply header ("Le …, X a écrit :").
-_QUOTED_HEADER = re.compile(
+_QUOTED_HEADER = LazyPattern(
     r"^\s*(?:\**(?:de|from|envoy[ée](?: le)?|sent|date|[àa]|to|cc|objet|subject)\**\s*:"
     r"|(?:le|on)\b.{0,250}(?:a [ée]crit|wrote)\s*:?\s*$)",
     re.IGNORECASE,
@@ -200,6 +201,8 @@ def score_evidence(words: Words, ev: CompiledEvidence, config: RoutingConfig, na
     Negative phrases only take evidence away, and are looked at only when something
     positive was found.
     """
+    if ev.firsts.isdisjoint(words.present):
+        return _NO_EVIDENCE
     w = config.weights
     gap = config.matching.phrase_gap
     total = 0.0
@@ -218,6 +221,9 @@ def score_evidence(words: Words, ev: CompiledEvidence, config: RoutingConfig, na
             total -= w.negative
             fired.append(Signal(f"{name}.negative", True, hit, -w.negative))
     return Score(max(0.0, min(1.0, total)), tuple(fired), position, total)
+
+
+_NO_EVIDENCE = Score(0.0, ())
 
 
 # --------------------------------------------------------------------------- population

@@ -37,6 +37,9 @@ class CompiledEvidence:
     strong: PhraseSet
     medium: PhraseSet
     negative: PhraseSet
+    #: the first keys of every strong and medium phrase: a text holding none of them
+    #: has no evidence (negative phrases only take evidence away)
+    firsts: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
@@ -140,11 +143,10 @@ def _light(phrases: Sequence[str]) -> PhraseSet:
 
 
 def _evidence(lex: Lexicon, ev: Evidence) -> CompiledEvidence:
-    return CompiledEvidence(
-        _phrases(lex, ev.strong, ev.strong_pairs),
-        _phrases(lex, ev.medium, ev.medium_pairs),
-        _phrases(lex, ev.negative, ev.negative_pairs),
-    )
+    strong = _phrases(lex, ev.strong, ev.strong_pairs)
+    medium = _phrases(lex, ev.medium, ev.medium_pairs)
+    negative = _phrases(lex, ev.negative, ev.negative_pairs)
+    return CompiledEvidence(strong, medium, negative, strong.firsts | medium.firsts)
 
 
 def compile_routing(config: RoutingConfig) -> CompiledRouting:

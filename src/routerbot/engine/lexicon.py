@@ -106,9 +106,10 @@ class Lexicon:
     def learn(self, words: Iterable[str]) -> None:
         """Make these (normalised) words known: typos are corrected towards them."""
         assert not self._frozen, "the lexicon is complete once the config is compiled"
-        for w in words:
-            k = self._synonym.get(raw_key(w), raw_key(w))
-            self._vocab.add(k)
+        synonym = self._synonym
+        for w in dict.fromkeys(words):  # each distinct word once (the config repeats them)
+            k = raw_key(w)
+            self._vocab.add(synonym.get(k, k))
 
     def freeze(self) -> None:
         for v in self._vocab:
@@ -312,8 +313,10 @@ class PhraseSet:
     def position(self, words: Words, gap: int) -> int:
         """Where the earliest phrase of the set starts (a large number if none)."""
         best = 1 << 30
+        pos = words.positions
         for p in self.phrases:
-            for s, _e in find(words, p, gap):
-                best = min(best, s)
-                break
+            if p.keys and p.keys[0] in pos:  # (find() finds nothing otherwise)
+                for s, _e in find(words, p, gap):
+                    best = min(best, s)
+                    break
         return best

@@ -28,6 +28,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from routerbot.engine.patterns import LazyPattern
+
 __all__ = [
     "MAX_CHARS",
     "BodyParts",
@@ -60,7 +62,7 @@ _SUSPECT = re.compile(
     "\u2060-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff"
     "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 )
-_ZALGO = re.compile(
+_ZALGO = LazyPattern(
     "([\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
 )
 
@@ -133,49 +135,49 @@ class _LineStart:
         return self._at_start.match(s) is not None or self._after_newline.search(s) is not None
 
 
-_HTML_HINT = re.compile(
+_HTML_HINT = LazyPattern(
     r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9:-]{0,30}(?:\s[^<>]{0,2000})?/?\s*>|<!--"
     r"|&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,10});"
 )
-_HTML_DROP_OPEN = re.compile(r"<\s*(script|style|head|title)\b[^<>]{0,2000}>|<!--", re.IGNORECASE)
-_HTML_QUOTE = re.compile(
+_HTML_DROP_OPEN = LazyPattern(r"<\s*(script|style|head|title)\b[^<>]{0,2000}>|<!--", re.IGNORECASE)
+_HTML_QUOTE = LazyPattern(
     r"<\s*blockquote\b.*</\s*blockquote\s*>"
     r"|<\s*div\b[^>]{0,500}\b(?:gmail_quote|divRplyFwdMsg|moz-cite-prefix|OutlookMessageHeader)\b.*",
     re.IGNORECASE | re.DOTALL,
 )
-_HTML_BREAK = re.compile(
+_HTML_BREAK = LazyPattern(
     r"<\s*(?:br|/?p|/?div|/?li|/?tr|/?h[1-6]|/?table|/?ul|/?ol|hr|/?pre|/?blockquote)\b[^<>]{0,2000}>",
     re.IGNORECASE,
 )
-_HTML_CELL = re.compile(r"<\s*/?\s*t[dh]\b[^<>]{0,2000}>", re.IGNORECASE)
-_HTML_TAG = re.compile(
+_HTML_CELL = LazyPattern(r"<\s*/?\s*t[dh]\b[^<>]{0,2000}>", re.IGNORECASE)
+_HTML_TAG = LazyPattern(
     r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9:-]{0,30}(?:\s[^<>]{0,2000})?/?\s*>|<![^<>]{0,2000}>"
 )
 
-_WIKI_QUOTE = re.compile(r"\{quote\}.*?(?:\{quote\}|\Z)", re.IGNORECASE | re.DOTALL)
-_WIKI_BQ = re.compile(r"^[ \t]*bq\.[^\n]*$", re.MULTILINE)
-_WIKI_MACRO = re.compile(
+_WIKI_QUOTE = LazyPattern(r"\{quote\}.*?(?:\{quote\}|\Z)", re.IGNORECASE | re.DOTALL)
+_WIKI_BQ = LazyPattern(r"^[ \t]*bq\.[^\n]*$", re.MULTILINE)
+_WIKI_MACRO = LazyPattern(
     r"\{(?:code|noformat|panel|color|quote|anchor|section|column)(?::[^{}\n]{0,200})?\}",
     re.IGNORECASE,
 )
-_WIKI_IMAGE = re.compile(
+_WIKI_IMAGE = LazyPattern(
     r"!(?:[^\s!|]{1,300}\.(?:png|jpe?g|gif|bmp|svg|webp|tiff?)|https?://[^\s!|]{1,500})(?:\|[^!\n]{0,200})?!",
     re.IGNORECASE,
 )
-_WIKI_ATTACH = re.compile(r"\[\^[^\]\n]{1,300}\]|\[~[^\]\n]{1,200}\]")
-_WIKI_LINK = re.compile(r"\[([^\[\]|\n]{1,300})\|([^\[\]\n]{1,1000})\]")
-_WIKI_BARE_LINK = re.compile(r"\[((?:https?://|mailto:)[^\[\]\s]{1,1000})\]", re.IGNORECASE)
-_WIKI_HEADING = re.compile(r"^[ \t]*h[1-6]\.[ \t]+", re.MULTILINE)
-_WIKI_BULLET = re.compile(r"^[ \t]*[*#]+[ \t]+", re.MULTILINE)
-_WIKI_RULE = re.compile(r"^[ \t]*-{4,}[ \t]*$", re.MULTILINE)
-_WIKI_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
+_WIKI_ATTACH = LazyPattern(r"\[\^[^\]\n]{1,300}\]|\[~[^\]\n]{1,200}\]")
+_WIKI_LINK = LazyPattern(r"\[([^\[\]|\n]{1,300})\|([^\[\]\n]{1,1000})\]")
+_WIKI_BARE_LINK = LazyPattern(r"\[((?:https?://|mailto:)[^\[\]\s]{1,1000})\]", re.IGNORECASE)
+_WIKI_HEADING = LazyPattern(r"^[ \t]*h[1-6]\.[ \t]+", re.MULTILINE)
+_WIKI_BULLET = LazyPattern(r"^[ \t]*[*#]+[ \t]+", re.MULTILINE)
+_WIKI_RULE = LazyPattern(r"^[ \t]*-{4,}[ \t]*$", re.MULTILINE)
+_WIKI_TABLE_ROW = LazyPattern(r"^[ \t]*\|.*$", re.MULTILINE)
 _WIKI_LINE_HINT = _LineStart(r"[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})")
 _WIKI_EFFECTS = (
-    ("*", re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*(?![\w*])")),
-    ("_", re.compile(r"(?<![\w_])_(?=\S)([^_\n]{1,500}?)(?<=\S)_(?![\w_])")),
-    ("+", re.compile(r"(?<![\w+])\+(?=\S)([^+\n]{1,500}?)(?<=\S)\+(?![\w+])")),
-    ("??", re.compile(r"\?\?(?=\S)([^?\n]{1,500}?)(?<=\S)\?\?")),
-    ("{{", re.compile(r"\{\{([^{}\n]{1,500})\}\}")),
+    ("*", LazyPattern(r"(?<![\w*])\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*(?![\w*])")),
+    ("_", LazyPattern(r"(?<![\w_])_(?=\S)([^_\n]{1,500}?)(?<=\S)_(?![\w_])")),
+    ("+", LazyPattern(r"(?<![\w+])\+(?=\S)([^+\n]{1,500}?)(?<=\S)\+(?![\w+])")),
+    ("??", LazyPattern(r"\?\?(?=\S)([^?\n]{1,500}?)(?<=\S)\?\?")),
+    ("{{", LazyPattern(r"\{\{([^{}\n]{1,500})\}\}")),
 )
 
 _QUOTE_LINE = re.compile(r"^[ \t]*>")
@@ -201,7 +203,7 @@ _HEADER_OTHER = re.compile(
     r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|[àa]|to|objet|subject|cc)[ \t]*\**[ \t]*:",
     re.IGNORECASE,
 )
-_HEADER_ONE_LINE = re.compile(
+_HEADER_ONE_LINE = LazyPattern(
     r"\b(?:de|from)[ \t]*:[^\n]{0,300}?\b(?:envoy[ée](?: le)?|sent|date)[ \t]*:[^\n]{0,300}?"
     r"\b(?:objet|subject|[àa]|to)[ \t]*:",
     re.IGNORECASE,
@@ -233,9 +235,11 @@ _CLOSING_LINE = re.compile(
 _CLOSING_TAIL = re.compile(
     rf"(?<=[.!?])[ \t]+(?:{_CLOSING})[ \t]*[,.!;:]*[ \t]*(?P<rest>[^\n]{{0,60}})$", re.IGNORECASE
 )
+#: what a closing at the end of a sentence follows: ". ", "! ", "? " (or a tab)
+_END_OF_SENTENCE = re.compile(r"[.!?][ \t]")
 _SIG_DASHES = re.compile(r"^[ \t]*(?:--|__+|-- )[ \t]*$")
 _NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.&]{0,30}|de|du|le|la|van|von|des|et|&)"
-_NAME_LIKE = re.compile(  # linear: words cannot contain the separators
+_NAME_LIKE = LazyPattern(  # linear: words cannot contain the separators
     rf"^{_NAME_WORD}(?:(?:[ \t]*[,–|-][ \t]*|[ \t]+){_NAME_WORD}){{0,7}}[ \t]*[.,]?$"
 )
 _SPACE_CHARS = "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -253,7 +257,7 @@ _GREETING_ONLY = re.compile(
 #: A legal notice appended by a mail server ("Ce message et ses pièces jointes sont
 #: confidentiels…", "This e-mail is intended only for…", "Pensez à l'environnement
 #: avant d'imprimer"): it is never the author's words and often runs long.
-_DISCLAIMER = re.compile(
+_DISCLAIMER = LazyPattern(
     r"\b(?:ce (?:message|courriel|mail|e-mail|courrier)|cet e-?mail|this (?:e-?mail|message)"
     r"|les informations contenues|the information contained)\b[^\n]{0,300}?"
     r"(?:confidenti|destinataire|intended|recipient|interdit|prohibited)"
@@ -429,7 +433,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
             continue
         m2 = (
             _CLOSING_TAIL.search(line)
-            if len(line) < 2000 and ("." in line or "!" in line or "?" in line)
+            if len(line) < 2000 and _END_OF_SENTENCE.search(line) is not None
             else None
         )
         if m2 is not None:
@@ -443,7 +447,13 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
 def _split_disclaimer(lines: list[str]) -> tuple[list[str], list[str]]:
     """Cut a legal notice (and the "--" line before it) off the end of a message."""
     nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
-    for i in nonblank[-_DISCLAIMER_TAIL_LINES:]:
+    tail = nonblank[-_DISCLAIMER_TAIL_LINES:]
+    # a hint on one of the tail lines is a hint in their lower-cased join, and only then
+    # is each line looked at
+    joined = "\n".join([lines[i] for i in tail]).lower()
+    if not any(w in joined for w in _DISCLAIMER_HINTS):
+        return lines, []
+    for i in tail:
         line = lines[i]
         low = line.lower()
         if (
@@ -464,7 +474,7 @@ def _tidy(lines: list[str]) -> str:
     if not lines:
         return ""
     text = _SPACES.sub(" ", "\n".join(lines))
-    text = "\n".join(ln.strip() for ln in text.split("\n"))
+    text = "\n".join([ln.strip() for ln in text.split("\n")])
     if "\n\n\n" in text:
         text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip()
@@ -523,14 +533,14 @@ def _split_body(raw: str) -> BodyParts:
 
 #: A bare relaunch points at the message quoted below it ("voir ci-dessous", "je relance
 #: ma demande", "toujours pas de réponse", "see below").
-_RELAUNCH = re.compile(
+_RELAUNCH = LazyPattern(
     r"dessous|below|relance|toujours|pas de r[ée]ponse|sans r[ée]ponse|sans nouvelles"
     r"|no (?:answer|reply|response)|still|any update|follow(?:ing)?[ -]?up|reminder",
     re.IGNORECASE,
 )
 #: ...and says little else (words of the author's own text, greetings included).
 _RELAUNCH_MAX_WORDS = 30
-_QUOTE_MARKS = re.compile(r"^[ \t>]+")
+_QUOTE_MARKS = LazyPattern(r"^[ \t>]+")
 
 
 def _is_header(line: str) -> bool:
@@ -778,13 +788,13 @@ def stems(s: str) -> list[str]:
 
 # --------------------------------------------------------------------------- auto replies
 
-_AUTO_HEADER = re.compile(
+_AUTO_HEADER = LazyPattern(
     r"auto-submitted\s*:\s*auto-(?:replied|generated|notified)|x-autoreply\s*:|x-autorespond\s*:"
     r"|precedence\s*:\s*auto_reply",
     re.IGNORECASE,
 )
 _AUTO_HEADER_WORDS = re.compile("auto|precedence", re.IGNORECASE)
-_AUTO_LEADING = re.compile(
+_AUTO_LEADING = LazyPattern(
     r"^(?:(?:re|tr|fw|fwd|aw|rep)\s+)*(?:(?:bonjour|bonsoir|hello|hi|madame|monsieur)\s+)*"
     r"(?:reponse automatique|reponse auto|automatic reply|auto reply|autoreply|auto response"
     r"|out of office|out of the office|absence du bureau|message d absence|absent e du bureau"
@@ -793,7 +803,7 @@ _AUTO_LEADING = re.compile(
     r"|echec de la remise|remise impossible|accuse de reception|returned mail"
     r"|message non distribue|delivery failure|failure notice)\b"
 )
-_AUTO_STRONG = re.compile(
+_AUTO_STRONG = LazyPattern(
     r"\b(?:ceci est une reponse automatique|ceci est un message automatique"
     r"|this is an automatic|this is an automated|message genere automatiquement"
     r"|je prendrai connaissance de (?:votre|vos) (?:message|mail|courriel|e mail)s?"
@@ -805,22 +815,22 @@ _AUTO_STRONG = re.compile(
     r"|(?:avec un )?acces (?:tres )?(?:limite|restreint) a (?:ma|mes)"
     r" (?:messagerie|mails|e mails|courriels))"
 )
-_AUTO_ABSENCE = re.compile(
+_AUTO_ABSENCE = LazyPattern(
     r"\b(?:i am (?:currently )?(?:out of the office|away from the office|on (?:annual )?leave)"
     r"|je suis (?:actuellement )?(?:absent|absente|absent e)s? (?:du bureau|jusqu)"
     r"|je serai (?:absent|absente|absent e) (?:du bureau )?(?:jusqu|du \d))"
 )
-_AUTO_WEAK = re.compile(
+_AUTO_WEAK = LazyPattern(
     r"\b(?:absent|absente|absent e|absents|en conges?|en vacances|en deplacement|hors du bureau"
     r"|en arret|en formation|out of office|away|on leave)\b"
 )
-_AUTO_RETURN = re.compile(
+_AUTO_RETURN = LazyPattern(
     r"\b(?:jusqu (?:au|a|a la)|a mon retour|de retour (?:le|a partir|au|lundi|mardi|mercredi|jeudi"
     r"|vendredi|demain|la semaine)|retour prevu"
     r"|pour toute (?:urgence|demande urgente|question urgente)"
     r"|en cas d urgence|until|back on|returning on|in case of emergency|for urgent)\b"
 )
-_REQUEST_HINT = re.compile(
+_REQUEST_HINT = LazyPattern(
     r"\b(?:pouvez vous|pourriez vous|pouvez vous|je n arrive|j ai besoin|ma demande"
     r"|mon habilitation|impossible de|je ne peux|je voudrais|je souhaite|could you|can you"
     r"|i cannot|i can t|i need)\b"
