@@ -15,13 +15,16 @@ older way instead (the dev set repeated as is). Beside the engine:
   texts decided by that version, in a subprocess.
 
 Bars (issue 9): at least 10,000 decisions / s and at least the keyword baseline;
-``routerbot triage --file`` cold start at most 250 ms.
+``routerbot triage --file`` cold start at most 250 ms, measured with routerbot's bytecode
+cached (as installed) and with its sources compiled at each start (an environment with
+``PYTHONDONTWRITEBYTECODE=1`` and an editable install): see ``coldstart.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,11 +32,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from coldstart import cold_starts
 from corpus import base_rows, unique_rows
 
 from routerbot.config import RoutingConfig, load_config
 from routerbot.domain import Ticket
 from routerbot.engine import decide
+from routerbot.engine.browser import warm_up
 from routerbot.engine.text import normalise
 from routerbot.labelled import ticket_from_labelled
 
@@ -83,12 +88,6 @@ def rate(func: Callable[[Ticket], object], tickets: list[Ticket]) -> float:
     return len(tickets) / (time.perf_counter() - start)
 
 
-def cold(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, check=False, cwd=ROOT)
-    return time.perf_counter() - start
-
-
 def old_engine(path: str, rows: list[dict[str, object]]) -> float | None:
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         f.writelines(json.dumps(r) + "\n" for r in rows)
@@ -119,16 +118,15 @@ def main() -> None:
         rows = unique_rows(args.n, seed=3, prefix="DEC")
     tickets = [ticket_from_labelled(r) for r in rows]
     unique = len({t.description for t in tickets})
-    decide(tickets[0], config)  # first-use imports (stemmer, ua-parser)
+    decide(tickets[0], config)  # first-use imports (stemmer)
+    warm_up()  # ua-parser's rules, loaded on the first pasted user agent (0.15 s once)
     engine = rate(lambda t: decide(t, config), tickets)
     keyword = rate(keyword_router(config), tickets)
     old = old_engine(args.old, rows) if args.old else None
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(unique_rows(1, seed=9)[0], f)
-    help_s = min(cold([sys.executable, "-m", "routerbot", "--help"]) for _ in range(3))
-    triage_s = min(
-        cold([sys.executable, "-m", "routerbot", "triage", "--file", f.name]) for _ in range(3)
-    )
+    help_s, help_compiled = cold_starts(["--help"], 3)
+    triage_s, triage_compiled = cold_starts(["triage", "--file", f.name], 3)
     Path(f.name).unlink()
     table = [
         ("tickets decided", f"{args.n} ({unique} unique texts)"),
@@ -141,10 +139,22 @@ def main() -> None:
     table += [
         ("bar: >= 10,000 / s", "OK" if engine >= 10_000 else "MISSED"),
         ("bar: >= keyword baseline", "OK" if engine >= keyword else "MISSED"),
-        ("cold start: routerbot --help", f"{help_s * 1000:.0f} ms"),
-        ("cold start: routerbot triage --file", f"{triage_s * 1000:.0f} ms"),
-        ("bar: triage --file <= 250 ms", "OK" if triage_s <= 0.25 else "MISSED"),
+        ("cold start: routerbot --help (bytecode cached)", f"{help_s * 1000:.0f} ms"),
+        ("cold start: routerbot --help (sources compiled)", f"{help_compiled * 1000:.0f} ms"),
+        ("cold start: routerbot triage --file (bytecode cached)", f"{triage_s * 1000:.0f} ms"),
+        ("bar: triage --file <= 250 ms (bytecode cached)", "OK" if triage_s <= 0.25 else "MISSED"),
+        (
+            "cold start: routerbot triage --file (sources compiled)",
+            f"{triage_compiled * 1000:.0f} ms",
+        ),
+        (
+            "bar: triage --file <= 250 ms (sources compiled)",
+            "OK" if triage_compiled <= 0.25 else "MISSED",
+        ),
     ]
+    table.append(
+        ("load average (1, 5, 15 min), after", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
+    )
     width = max(len(a) for a, _ in table)
     print(f"{'measure':<{width}}  value")
     print("-" * (width + 12))

@@ -17,17 +17,22 @@ from collections.abc import Callable, Sequence
 from routerbot import __version__
 from routerbot.errors import ConfigError, InputError, RouterbotError
 
-COMMAND_MODULES = (
-    "routerbot.commands.run_cmd",  # run, demo
-    "routerbot.commands.triage_cmd",  # triage
-    "routerbot.commands.eval_cmd",  # eval
-    "routerbot.commands.teach_cmd",  # teach
-    "routerbot.commands.config_cmd",  # check-config
-    "routerbot.commands.sandbox_cmd",  # sandbox
-    "routerbot.commands.export_cmd",  # export, report
-    "routerbot.commands.soak_cmd",  # soak
-    "routerbot.commands.state_cmd",  # parked, breaker
-)
+#: Each command and the module that registers it, in the order ``--help`` lists them.
+COMMANDS: dict[str, str] = {
+    "run": "routerbot.commands.run_cmd",
+    "demo": "routerbot.commands.run_cmd",
+    "triage": "routerbot.commands.triage_cmd",
+    "eval": "routerbot.commands.eval_cmd",
+    "teach": "routerbot.commands.teach_cmd",
+    "check-config": "routerbot.commands.config_cmd",
+    "sandbox": "routerbot.commands.sandbox_cmd",
+    "export": "routerbot.commands.export_cmd",
+    "report": "routerbot.commands.export_cmd",
+    "soak": "routerbot.commands.soak_cmd",
+    "parked": "routerbot.commands.state_cmd",
+    "breaker": "routerbot.commands.state_cmd",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 EPILOG = """examples:
   routerbot demo                              seeded sandbox + daemon, prints what it did
@@ -40,7 +45,10 @@ EPILOG = """examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command or, given a known command name, of that command's
+    module only: ``routerbot triage …`` neither imports nor builds the others (part of
+    the command's cold start)."""
     parser = argparse.ArgumentParser(
         prog="routerbot",
         description="Routes, answers and follows up the Expadon 2 Certificats JSM tickets.",
@@ -49,14 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"routerbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    modules = (COMMANDS[command],) if command in COMMANDS else COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words[0] if words else None)
+    args = parser.parse_args(words)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -7,6 +7,7 @@ truth, the documentation must follow it.
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 from pathlib import Path
 
@@ -19,8 +20,8 @@ CLI_DOC = ROOT / "docs" / "cli.md"
 DOCS = ("support-leads.md", "operators.md", "architecture.md", "cli.md")
 
 
-def _subparsers() -> dict[str, tuple[argparse.ArgumentParser, str]]:
-    parser = build_parser()
+def _subparsers(command: str | None = None) -> dict[str, tuple[argparse.ArgumentParser, str]]:
+    parser = build_parser(command)
     out: dict[str, tuple[argparse.ArgumentParser, str]] = {}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -97,3 +98,19 @@ def test_docs_exist_and_link_only_to_docs_that_exist(doc: str) -> None:
     text = path.read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", text):
         assert (path.parent / target).is_file(), f"{doc} links to missing {target}"
+
+
+def test_the_command_table_names_every_command_in_help_order() -> None:
+    """``routerbot COMMAND`` builds that command's module only (cli.COMMANDS): the table
+    must name each command once, beside the module that registers it."""
+    from routerbot import cli  # noqa: PLC0415
+
+    assert list(COMMANDS) == list(cli.COMMANDS)
+    for name, module in cli.COMMANDS.items():
+        alone = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module).register(alone)
+        assert name in alone.choices, f"{module} does not register {name}"
+        assert {c: module for c in alone.choices} == {
+            c: m for c, m in cli.COMMANDS.items() if m == module
+        }
+        assert set(_subparsers(name)) == set(alone.choices)
