@@ -60,6 +60,9 @@ class TicketText:
     email_domain: str
     read_quoted: bool = False  # the quoted mail was read as the question
     own_text: str = ""  # the author's own words as written (their questions, one by one)
+    #: each of the author's questions prepared alone, with its closest entry: computed
+    #: on first need by :func:`own_questions`, then shared by every guard and rule
+    split_questions: list[tuple[TicketText, EntryScore]] | None = None
 
 
 def prepare(
@@ -341,7 +344,7 @@ def _asked_apart(tt: TicketText, fid: str, never: PhraseSet, config: RoutingConf
     gap = config.matching.phrase_gap
     return any(
         top.entry_id == fid and top.score >= floor and never.first_match(q.plain, gap) is None
-        for q, top in questions(tt.own_text, config)
+        for q, top in own_questions(tt, config)
     )
 
 
@@ -414,12 +417,19 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[TicketText, Ent
         tt = prepare_text(part, config)
         if not tt.is_question:
             continue
-        scores = index.scores(tt.features)
-        if scores:
-            yield tt, max(scores, key=lambda s: s.score)
+        best = index.best(tt.features)
+        if best is not None:
+            yield tt, best
 
 
-def several_questions(own: str, config: RoutingConfig) -> tuple[tuple[str, float], ...]:
+def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[TicketText, EntryScore]]:
+    """:func:`questions` of the author's own words, computed once per ticket."""
+    if tt.split_questions is None:
+        tt.split_questions = list(questions(tt.own_text, config))
+    return tt.split_questions
+
+
+def several_questions(tt: TicketText, config: RoutingConfig) -> tuple[tuple[str, float], ...]:
     """The FAQ entries the author's questions ask, one per question, when there are
     two or more; else ``()``.
 
@@ -431,12 +441,12 @@ def several_questions(own: str, config: RoutingConfig) -> tuple[tuple[str, float
     c = config.compiled
     thr = config.thresholds
     best: dict[str, float] = {}
-    for _, top in questions(own, config):
+    for _, top in own_questions(tt, config):
         best[top.entry_id] = max(best.get(top.entry_id, 0.0), top.score)
     if len(best) < 2:
         return ()
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
-    norm = text.normalise(own)
+    norm = text.normalise(tt.own_text)
     announced = c.several_questions.first_match(
         Words.of(light_keys(norm)), config.matching.phrase_gap
     )

@@ -228,7 +228,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     # two questions, each closest to another entry: one answer would answer half
     thr_reply = thr.faq_clear_lead_min_confidence
     close = any(not f.blocked and f.confidence >= thr_reply for f in faqs[:2])
-    asked = several_questions(tt.own_text, config) if close and not login_failure else ()
+    asked = several_questions(tt, config) if close and not login_failure else ()
     hab_q = next((f for f, _ in asked if config.faq[f].category is Category.HABILITATION), None)
     category_examples: tuple[Any, ...] = ()
     decided = thr.decided_category_confidence

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from routerbot.domain import NearestExample
@@ -144,18 +144,11 @@ class ExampleIndex:
         cov = self._coverage_list(feats)
         return {} if cov is None else {i: c for i, c in enumerate(cov) if c}
 
-    def scores(self, feats: Iterable[str], *, exclude: int | None = None) -> list[EntryScore]:
-        """Every entry with a shared feature, best first (ties: config order)."""
-        cov = self._coverage_list(feats)
-        if cov is None:
-            return []
-        if exclude is not None:
-            cov[exclude] = 0.0
-        out: list[EntryScore] = []
-        texts = self._texts
+    def _entries(self, cov: list[float]) -> Iterator[tuple[str, float, list[int]]]:
+        """(entry, score, its closest examples) for every entry with a shared feature,
+        in config order."""
         sw = self.second_weight
         k = max(2, self.explain)
-        explain = self.explain
         get = cov.__getitem__
         for eid, (a, b) in zip(self.entry_ids, self._ranges, strict=True):
             # an entry's examples, closest first (ties: config order)
@@ -164,14 +157,36 @@ class ExampleIndex:
             if best <= 0.0:
                 continue  # not one feature in common
             second = cov[top[1]] if len(top) > 1 else 0.0
-            score = min(1.0, best + sw * second * best)
-            nearest = tuple(
-                [NearestExample(eid, texts[i], cov[i]) for i in top[:explain] if cov[i] > 0]
-            )
-            out.append(EntryScore(eid, score, nearest))
+            yield eid, min(1.0, best + sw * second * best), top
+
+    def _entry_score(self, eid: str, score: float, top: list[int], cov: list[float]) -> EntryScore:
+        texts = self._texts
+        nearest = [NearestExample(eid, texts[i], cov[i]) for i in top[: self.explain] if cov[i] > 0]
+        return EntryScore(eid, score, tuple(nearest))
+
+    def scores(self, feats: Iterable[str], *, exclude: int | None = None) -> list[EntryScore]:
+        """Every entry with a shared feature, best first (ties: config order)."""
+        cov = self._coverage_list(feats)
+        if cov is None:
+            return []
+        if exclude is not None:
+            cov[exclude] = 0.0
+        out = [self._entry_score(eid, s, top, cov) for eid, s, top in self._entries(cov)]
         # best first; ties keep the config order they were appended in (a stable sort)
         out.sort(key=_score, reverse=True)
         return out
+
+    def best(self, feats: Iterable[str]) -> EntryScore | None:
+        """``scores(feats)[0]`` (the closest entry, ties: config order), or None when no
+        entry shares a feature; the other entries' closest examples are not gathered."""
+        cov = self._coverage_list(feats)
+        if cov is None:
+            return None
+        winner: tuple[str, float, list[int]] | None = None
+        for entry in self._entries(cov):
+            if winner is None or entry[1] > winner[1]:  # (the first of equals stays)
+                winner = entry
+        return None if winner is None else self._entry_score(*winner, cov)
 
 
 _score = operator.attrgetter("score")
