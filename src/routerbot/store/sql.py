@@ -32,6 +32,7 @@ from routerbot.ports import (
 )
 from routerbot.store import schema as s
 from routerbot.store.engine import READ_ONLY, is_sqlite_memory, make_engine, redact_url
+from routerbot.store.fast import FastPath
 
 #: ``TicketState.status`` values that mean "waiting for the customer's answer".
 WAITING_STATUSES: tuple[str, ...] = ("waiting_browser", "reminded")
@@ -91,6 +92,16 @@ class SqlStateStore:
             db_time = clock is None
         self._db_time = db_time and self.dialect == "postgresql"
         self._closed = False
+        # the per-ticket transactions, in plain driver SQL (routerbot.store.fast)
+        self._fast = FastPath(
+            self._engine,
+            dialect=self.dialect,
+            db_time=self._db_time,
+            now=self._now,
+            serial=self._serial,
+            translate=self._translate,
+            closed=lambda: self._closed,
+        )
 
     def __repr__(self) -> str:
         return f"SqlStateStore({self.url!r})"
@@ -160,24 +171,25 @@ class SqlStateStore:
     # ------------------------------------------------------------------ cursor
 
     def get_cursor(self, name: str) -> datetime | None:
-        with self._tx(read_only=True) as conn:
-            value: datetime | None = conn.execute(
-                sa.select(s.poll_cursor.c.value).where(s.poll_cursor.c.name == name)
-            ).scalar()
-        return value
+        f = self._fast
+        with f.tx(write=False) as cur:
+            cur.execute(f.sql("SELECT value FROM poll_cursor WHERE name = ?"), (name,))
+            row = cur.fetchone()
+        return None if row is None else f.time(row[0])
 
     def set_cursor(self, name: str, value: datetime) -> None:
         """Move the cursor forward; a value older than the stored one is ignored,
         so two pollers can never move it backwards (use :meth:`reset_cursor`)."""
-        now = self._now()
-        stmt = self._insert(s.poll_cursor).values(name=name, value=value, updated_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[s.poll_cursor.c.name],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-            where=s.poll_cursor.c.value < stmt.excluded.value,
-        )
-        with self._tx() as conn:
-            conn.execute(stmt)
+        f = self._fast
+        with f.tx() as cur:
+            cur.execute(
+                f.sql(
+                    "INSERT INTO poll_cursor (name, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                    "updated_at = excluded.updated_at WHERE poll_cursor.value < excluded.value"
+                ),
+                (name, f.bind_time(value), f.bind_time(self._now())),
+            )
 
     def reset_cursor(self, name: str, value: datetime | None = None) -> None:
         """Operator tool: set the cursor to ``value`` even backwards (None: forget it)."""
@@ -191,48 +203,22 @@ class SqlStateStore:
     # ------------------------------------------------------------------ tickets
 
     def get_ticket(self, key: str) -> TicketState | None:
-        with self._tx(read_only=True) as conn:
-            row = conn.execute(
-                sa.select(s.ticket_state).where(s.ticket_state.c.ticket_key == key)
-            ).first()
-        return _ticket_from_row(row._mapping) if row is not None else None
+        return self.get_tickets([key]).get(key)
 
     def put_ticket(self, state: TicketState, lease: Lease | None = None) -> None:
         """Save the ticket state; with a lease, raises ``LeaseLost`` if fenced out."""
-        with self._tx() as conn:
+        f = self._fast
+        with f.tx() as cur:
             if lease is not None:
-                self._fence(conn, lease, state.key)
-            self._put_ticket(conn, state)
-
-    def _put_ticket(self, conn: Connection, state: TicketState) -> None:
-        values = {
-            "ticket_key": state.key,
-            "last_updated": state.last_updated,
-            "last_trigger": state.last_trigger,
-            "asks": state.asks,
-            "status": state.status,
-            "waiting_since": state.waiting_since,
-            "category": state.category,
-            "failures": state.failures,
-            "parked_until": state.parked_until,
-            "last_error": state.last_error[:_MAX_ERROR_CHARS],
-            "updated_at": self._now(),
-        }
-        stmt = self._insert(s.ticket_state).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[s.ticket_state.c.ticket_key],
-            set_={k: stmt.excluded[k] for k in values if k != "ticket_key"},
-        )
-        conn.execute(stmt)
+                f.check(cur, lease, state.key)
+            f.put_tickets(cur, [state], self._now())
 
     def get_tickets(self, keys: Sequence[str]) -> dict[str, TicketState]:
         """The states of several tickets in one read (a poll page)."""
         if not keys:
             return {}
-        t = s.ticket_state
-        with self._tx(read_only=True) as conn:
-            rows = conn.execute(sa.select(t).where(t.c.ticket_key.in_(list(keys)))).all()
-        return {r.ticket_key: _ticket_from_row(r._mapping) for r in rows}
+        with self._fast.tx(write=False) as cur:
+            return self._fast.tickets(cur, keys)
 
     def parked_tickets(self) -> list[TicketState]:
         """Tickets set aside after failing again and again (``routerbot parked``)."""
@@ -276,10 +262,13 @@ class SqlStateStore:
         Every successful claim bumps the epoch, which fences out any earlier lease
         on the key (even one of the same owner). None if another live owner holds it.
         """
-        row = self._take(s.ticket_lease, s.ticket_lease.c.ticket_key, key, owner, ttl_seconds)
+        with self._fast.tx() as cur:
+            row = self._fast.take(
+                cur, "ticket_lease", "ticket_key", key, owner=owner, ttl=ttl_seconds
+            )
         if row is None:
             return None
-        return Lease(key=key, owner=owner, epoch=int(row[0]), until=row[1])
+        return Lease(key=key, owner=owner, epoch=row[0], until=row[1])
 
     def renew(self, lease: Lease, ttl_seconds: float) -> Lease:
         """Extend a live lease (same epoch); raises ``LeaseLost`` if it is gone."""
@@ -297,34 +286,20 @@ class SqlStateStore:
     def fence(self, lease: Lease, ttl_seconds: float) -> Lease:
         """Raise ``LeaseLost`` unless ``lease`` is live (checked right before a write
         that cannot be repeated); renews it once past half its TTL (a heartbeat)."""
-        t = s.ticket_lease
-        with self._tx() as conn:
-            row = self._fence(conn, lease, lease.key, fresh_for=ttl_seconds / 2)
-            if row.fresh:
+        f = self._fast
+        with f.tx() as cur:
+            if f.check(cur, lease, lease.key, fresh_for=ttl_seconds / 2):
                 return lease
-            until = conn.execute(
-                t.update()
-                .where(t.c.ticket_key == lease.key)
-                .values(lease_until=self._until_sql(ttl_seconds))
-                .returning(t.c.lease_until)
-            ).scalar_one()
-        return Lease(key=lease.key, owner=lease.owner, epoch=lease.epoch, until=until)
+            return f.extend(cur, lease, ttl_seconds)
 
     def release(self, lease: Lease) -> None:
         """Give the lease back (it expires now). A lease already lost is a no-op.
 
         The row is kept, so the epoch keeps growing and never repeats.
         """
-        t = s.ticket_lease
-        with self._tx() as conn:
-            conn.execute(
-                t.update()
-                .where(
-                    t.c.ticket_key == lease.key,
-                    t.c.owner == lease.owner,
-                    t.c.epoch == lease.epoch,
-                )
-                .values(lease_until=self._now_sql())
+        with self._fast.tx() as cur:
+            self._fast.release(
+                cur, "ticket_lease", "ticket_key", lease.key, owner=lease.owner, epoch=lease.epoch
             )
 
     def lease_holder(self, key: str) -> Lease | None:
@@ -349,56 +324,14 @@ class SqlStateStore:
         dies, another replica takes over once the lease has expired. Per-ticket
         leases still guard every write, so a leader change mid-poll is safe.
         """
-        taken = self._take(s.leader_lease, s.leader_lease.c.name, name, owner, ttl_seconds)
+        with self._fast.tx() as cur:
+            taken = self._fast.take(cur, "leader_lease", "name", name, owner=owner, ttl=ttl_seconds)
         return taken is not None
 
     def resign(self, name: str, owner: str) -> None:
         """Give up the leader lease ``name`` if ``owner`` holds it (clean shutdown)."""
-        t = s.leader_lease
-        with self._tx() as conn:
-            conn.execute(
-                t.update()
-                .where(t.c.name == name, t.c.owner == owner)
-                .values(lease_until=self._now_sql())
-            )
-
-    def _take(
-        self, table: sa.Table, key_col: sa.Column[Any], key: str, owner: str, ttl: float
-    ) -> Sequence[Any] | None:
-        with self._tx() as conn:
-            return self._take_in(conn, table, key_col, key, owner=owner, ttl=ttl)
-
-    def _take_in(
-        self,
-        conn: Connection,
-        table: sa.Table,
-        key_col: sa.Column[Any],
-        key: str,
-        *,
-        owner: str,
-        ttl: float,
-    ) -> Sequence[Any] | None:
-        """Atomic "take if free, expired or mine": one INSERT … ON CONFLICT DO
-        UPDATE … WHERE … RETURNING. On PostgreSQL the conflicting row is locked and
-        the WHERE re-read, so of two concurrent claims exactly one wins."""
-        if ttl <= 0:
-            raise ValueError("ttl_seconds must be positive")
-        now = self._now_sql()
-        until = self._until_sql(ttl)
-        stmt = self._insert(table).values(
-            {key_col.name: key, "owner": owner, "epoch": 1, "lease_until": until}
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[key_col],
-            set_={
-                "owner": stmt.excluded.owner,
-                "epoch": table.c.epoch + 1,
-                "lease_until": stmt.excluded.lease_until,
-            },
-            where=sa.or_(table.c.lease_until <= now, table.c.owner == owner),
-        ).returning(table.c.epoch, table.c.lease_until)
-        row = conn.execute(stmt).first()
-        return None if row is None else tuple(row)
+        with self._fast.tx() as cur:
+            self._fast.release(cur, "leader_lease", "name", name, owner=owner, epoch=None)
 
     def _now_sql(self) -> Any:
         """ "Now" for lease arithmetic in SQL: the database's clock on PostgreSQL (the
@@ -631,24 +564,15 @@ class SqlStateStore:
         earlier plan is still unfinished — record ``intents`` IN_FLIGHT (attempt 1: the
         caller acts right after). Unfinished rows being resumed count one more attempt.
         None when another live owner holds the lease."""
-        a = s.action
-        with self._tx() as conn:
-            taken = self._take_in(
-                conn,
-                s.ticket_lease,
-                s.ticket_lease.c.ticket_key,
-                ticket_id,
-                owner=owner,
-                ttl=ttl_seconds,
+        f = self._fast
+        with f.tx() as cur:
+            taken = f.take(
+                cur, "ticket_lease", "ticket_key", ticket_id, owner=owner, ttl=ttl_seconds
             )
             if taken is None:
                 return None
-            lease = Lease(key=ticket_id, owner=owner, epoch=int(taken[0]), until=taken[1])
-            where = a.c.ticket_id == ticket_id
-            if key and key != ticket_id:
-                where = sa.or_(where, sa.and_(a.c.ticket_id == "", a.c.ticket_key == key))
-            rows = conn.execute(sa.select(a).where(where).order_by(a.c.created)).all()
-            records = {r.action_id: _action_from_row(r._mapping) for r in rows}
+            lease = Lease(key=ticket_id, owner=owner, epoch=taken[0], until=taken[1])
+            records = f.ledger(cur, ticket_id, key)
             wanted = {i.action_id for i in intents}
             unfinished = [r.action_id for r in records.values() if r.state.value in _UNFINISHED]
             other = [i for i in unfinished if i not in wanted]
@@ -657,48 +581,23 @@ class SqlStateStore:
                 fresh = [i for i in intents if i.action_id not in records]
             now = self._now()
             if fresh:
-                conn.execute(
-                    a.insert(),
-                    [
-                        {
-                            "action_id": i.action_id,
-                            "ticket_key": key,
-                            "ticket_id": ticket_id,
-                            "kind": i.kind,
-                            "payload": i.payload,
-                            "state": ActionState.IN_FLIGHT.value,
-                            "attempts": 1,
-                            "external_ref": "",
-                            "error": "",
-                            "created": now,
-                            "updated": now,
-                        }
-                        for i in fresh
-                    ],
-                )
+                f.insert_in_flight(cur, ticket_id, key, fresh, now)
             if unfinished:
-                conn.execute(
-                    a.update()
-                    .where(a.c.action_id.in_(unfinished))
-                    .values(
-                        state=ActionState.IN_FLIGHT.value,
-                        attempts=a.c.attempts + 1,
-                        ticket_id=ticket_id,
-                        updated=now,
-                    )
-                )
+                f.resume(cur, ticket_id, unfinished, now)
         return Opened(lease, records, frozenset(i.action_id for i in fresh))
 
     def note_ref(self, lease: Lease, action_id: str, ref: str) -> None:
         """Remember an in-flight action's external reference (e.g. ``task:42`` for a
         bulk move), fenced: a later run confirms that task instead of moving again."""
-        a = s.action
-        with self._tx() as conn:
-            self._fence(conn, lease, lease.key)
-            conn.execute(
-                a.update()
-                .where(a.c.action_id == action_id, a.c.state.in_(_UNFINISHED))
-                .values(external_ref=ref[:255], updated=self._now())
+        f = self._fast
+        with f.tx() as cur:
+            f.check(cur, lease, lease.key)
+            cur.execute(
+                f.sql(
+                    "UPDATE action SET external_ref = ?, updated = ? "
+                    "WHERE action_id = ? AND state IN (?, ?)"
+                ),
+                (ref[:255], f.bind_time(self._now()), action_id, *_UNFINISHED),
             )
 
     def settle(
@@ -713,50 +612,21 @@ class SqlStateStore:
         """Confirm actions (DONE with their reference, FAILED with the error), save the
         ticket states and give the lease back, in one fenced transaction. A DONE action
         is never turned FAILED."""
-        a = s.action
+        f = self._fast
         now = self._now()
-        with self._tx() as conn:
-            self._fence(conn, lease, lease.key)
-            done_rows = [
-                {"aid": action_id, "ref": ref[:255]} for action_id, ref in (done or {}).items()
-            ]
-            if done_rows:  # one statement, many rows (an empty ref keeps the old one)
-                conn.execute(
-                    a.update()
-                    .where(a.c.action_id == sa.bindparam("aid"))
-                    .values(
-                        state=ActionState.DONE.value,
-                        error="",
-                        updated=now,
-                        external_ref=sa.case(
-                            (sa.bindparam("ref") == "", a.c.external_ref),
-                            else_=sa.bindparam("ref"),
-                        ),
-                    ),
-                    done_rows,
-                )
-            for action_id, error in (failed or {}).items():
-                conn.execute(
-                    a.update()
-                    .where(a.c.action_id == action_id, a.c.state != ActionState.DONE.value)
-                    .values(
-                        state=ActionState.FAILED.value,
-                        error=error[:_MAX_ERROR_CHARS],
-                        updated=now,
-                    )
-                )
-            for state in states:
-                self._put_ticket(conn, state)
+        with f.tx() as cur:
+            f.check(cur, lease, lease.key)
+            f.confirm(cur, done or {}, failed or {}, now)
+            if states:
+                f.put_tickets(cur, states, now)
             if release:
-                t = s.ticket_lease
-                conn.execute(
-                    t.update()
-                    .where(
-                        t.c.ticket_key == lease.key,
-                        t.c.owner == lease.owner,
-                        t.c.epoch == lease.epoch,
-                    )
-                    .values(lease_until=self._now_sql())
+                f.release(
+                    cur,
+                    "ticket_lease",
+                    "ticket_key",
+                    lease.key,
+                    owner=lease.owner,
+                    epoch=lease.epoch,
                 )
 
     def _load_action(self, conn: Connection, action_id: str) -> ActionRecord:
