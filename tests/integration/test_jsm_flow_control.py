@@ -3,6 +3,7 @@ adaptive limit per attempt, the clock-skew check, and the lean session."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -130,3 +131,59 @@ def test_the_lean_session_reads_the_environment_once(monkeypatch: pytest.MonkeyP
 
 def test_the_adapter_session_does_not_read_the_environment_per_call(clock: FakeClock) -> None:
     assert desk(clock).http._session.trust_env is False
+
+
+class _WatchedLimit(AdaptiveLimit):
+    """Tells when a second request starts waiting for a slot."""
+
+    def __init__(self) -> None:
+        super().__init__(initial=1, minimum=1, maximum=1)
+        self.taken = threading.Event()  # the first request holds the slot
+        self.waiting = threading.Event()  # the second one waits for it
+        self.calls = 0
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        self.calls += 1
+        if self.calls == 2:
+            self.waiting.set()
+        got = super().acquire(timeout)
+        self.taken.set()
+        return got
+
+
+def test_a_request_that_waited_for_a_slot_still_waits_out_a_retry_after_served_meanwhile(
+    rsps: responses.RequestsMock, clock: FakeClock
+) -> None:
+    # worker A holds the only slot; worker B passed the (open) gate and waits for the
+    # slot; A's answer is a 429: B must not go out before its Retry-After expires
+    limit = _WatchedLimit()
+    t0 = clock.now()
+    sent_at: list[datetime] = []
+
+    def rate_limited(_request: Any) -> tuple[int, dict[str, str], str]:
+        assert limit.waiting.wait(10), "the second request never waited for a slot"
+        return 429, {"Retry-After": "20"}, "{}"
+
+    def myself(_request: Any) -> tuple[int, dict[str, str], str]:
+        sent_at.append(clock.now())
+        return 200, {}, '{"accountId": "bot-1", "timeZone": "UTC"}'
+
+    rsps.add_callback(responses.POST, COMMENT, callback=rate_limited)
+    rsps.add_callback(responses.GET, MYSELF, callback=myself)
+    d = desk(clock, limit=limit)
+    errors: list[BaseException] = []
+
+    def worker_a() -> None:
+        try:
+            d.post_comment("OPE-1", "Bonjour", public=True)
+        except RateLimited as exc:
+            errors.append(exc)
+
+    a = threading.Thread(target=worker_a)
+    a.start()
+    assert limit.taken.wait(10)
+    assert d.whoami() == "bot-1"  # worker B
+    a.join(10)
+    assert len(errors) == 1
+    [when] = sent_at
+    assert when >= t0 + timedelta(seconds=20)

@@ -21,7 +21,8 @@ Rules (see ``reliability-research.md`` §1.3 and §3.4):
 * **one gate** (:class:`routerbot.jsm.flow.RetryAfterGate`, shared by every thread and,
   through the state store, by every replica): after a 429, or a 5xx carrying
   ``Retry-After`` — on a read or a write — no request of any kind leaves before the wait
-  expires; each attempt waits at the gate first;
+  expires; each attempt waits at the gate first, and again once it holds its slot of
+  the limit (a 429 may have closed the gate meanwhile);
 * **an adaptive limit** (:class:`routerbot.jsm.flow.AdaptiveLimit`): each attempt holds
   one slot while in flight, so concurrent workers never have more than ``limit``
   requests out; a 429 halves it, successes grow it back;
@@ -337,6 +338,9 @@ class JiraHttp:
         limit.acquire()
         limited = False
         try:
+            # A 429 answered to another worker while this one waited for its slot has
+            # closed the gate since: wait again, or this request would go out early.
+            self.gate.wait(method, path)
             response = self._session_request(method, path, params, json, headers)
             limited = response.status_code == 429
             return response
