@@ -351,6 +351,7 @@ class Daemon:
         track = _CursorTrack()
         chunk: list[TicketSnapshot] = []
         try:
+            go_on = True
             for snap in self.desk.poll(cursor):
                 if self.stopping.is_set():
                     report.interrupted = True
@@ -364,7 +365,9 @@ class Daemon:
                         break
             else:
                 if chunk:
-                    self._handle_page(chunk, report, track)
+                    go_on = self._handle_page(chunk, report, track)
+                if go_on:
+                    self._settle_moves(report, track)
         finally:
             if self.stopping.is_set():  # the tickets in hand are finished, moves included
                 for result in self.service.finish_moves(self.stop_move_seconds):
@@ -373,33 +376,41 @@ class Daemon:
                 self._account(result, report, track)
             self._advance(track, report)
 
-    def _handle_page(  # noqa: PLR0911  # each stop (signal, Retry-After) returns at once
+    def _handle_page(
         self, chunk: list[TicketSnapshot], report: PollReport, track: _CursorTrack
     ) -> bool:
         """Handle one page (with ``workers`` tickets in flight, one lease each); False
-        when a Retry-After says stop."""
+        when a Retry-After says stop. Moves still pending go on with the next page (the
+        cursor stays behind them)."""
         self.service.prefetch([s.ticket.key for s in chunk])
         if self.workers > 1:
-            if not self._handle_in_pool(chunk, report, track):
+            return self._handle_in_pool(chunk, report, track)
+        for snap in chunk:
+            if self.stopping.is_set():
+                report.interrupted = True
                 return False
-        else:
-            for snap in chunk:
-                if self.stopping.is_set():
-                    report.interrupted = True
+            report.seen += 1
+            if not self._account(self.service.handle(snap), report, track):
+                return False
+            for done in self.service.resume_moves():
+                if not self._account(done, report, track):
                     return False
-                report.seen += 1
-                if not self._account(self.service.handle(snap), report, track):
-                    return False
-                for done in self.service.resume_moves():
-                    if not self._account(done, report, track):
-                        return False
-        # the page's moves: look again with a growing backoff until confirmed
+        return True
+
+    def _settle_moves(self, report: PollReport, track: _CursorTrack) -> bool:
+        """The poll's last moves: look again with a growing backoff until confirmed,
+        for at most ``move_wait_seconds`` (what is left is released at the end of the
+        poll; the next one confirms it)."""
         deadline = time.monotonic() + self.move_wait_seconds
         while self.service.moving and time.monotonic() < deadline:
             due = self.service.next_move_check() or time.monotonic()
             if self.stopping.wait(max(0.0, min(due, deadline) - time.monotonic())):
                 report.interrupted = True
                 return False
+            if self.workers > 1:
+                if not self._handle_in_pool([], report, track):
+                    return False
+                continue
             for done in self.service.resume_moves():
                 if not self._account(done, report, track):
                     return False
@@ -410,7 +421,9 @@ class Daemon:
     ) -> bool:
         """Several tickets in flight. Each ticket appears once per page and is handled
         under its own lease, so its actions keep their order; the workers share the one
-        HTTP client (its Retry-After gate and adaptive limit) and the store."""
+        HTTP client (its Retry-After gate and adaptive limit) and the store. Pending moves
+        whose check is due go first, to the workers too: a move's checks and the rest of
+        its plan never hold up the tickets behind it."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ticket")
         todo = iter(chunk)
@@ -418,6 +431,9 @@ class Daemon:
         go_on = True
         try:
             while True:
+                if go_on:
+                    for run in self.service.due_moves(self.workers - len(running)):
+                        running.add(self._pool.submit(self.service.resume_move, run))
                 while go_on and len(running) < self.workers:
                     if self.stopping.is_set():
                         report.interrupted, go_on = True, False
@@ -432,8 +448,6 @@ class Daemon:
                 done, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
                 for future in done:
                     go_on = self._account(future.result(), report, track) and go_on
-                for moved in self.service.resume_moves():
-                    go_on = self._account(moved, report, track) and go_on
         finally:
             for future in running:  # an error above: let the tickets in hand finish
                 with contextlib.suppress(Exception):

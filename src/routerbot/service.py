@@ -313,14 +313,34 @@ class TriageService:
                 with self._mlock:
                     self._moving.update(dict(due[n:]))
                 break
-            try:
-                results.append(self._conclude(self.ledger.run(run)))
-            except LeaseLost:
-                results.append(self._lease_lost(run.snap.ticket))
-            except BaseException:
-                self._settle_run(run)
-                raise
+            results.append(self.resume_move(run))
         return results
+
+    def due_moves(self, limit: int) -> list[Run]:
+        """Take up to ``limit`` pending moves whose next check is due, for the caller to
+        hand each to :meth:`resume_move` (a worker pool: a move's checks and the rest of
+        its plan do not hold up the other tickets). None once stopping."""
+        if limit <= 0 or self.stopping.is_set():
+            return []
+        now = time.monotonic()
+        with self._mlock:
+            due = [r for r in self._moving.values() if r.next_check <= now]
+            due.sort(key=lambda r: r.next_check)
+            taken = due[:limit]
+            for run in taken:
+                del self._moving[run.ticket_id]
+        return taken
+
+    def resume_move(self, run: Run) -> TriageResult:
+        """One look at a pending move (taken by :meth:`due_moves`); once it is done, the
+        rest of the plan. MOVING again puts it back among the pending moves."""
+        try:
+            return self._conclude(self.ledger.run(run))
+        except LeaseLost:
+            return self._lease_lost(run.snap.ticket)
+        except BaseException:
+            self._settle_run(run)
+            raise
 
     def next_move_check(self) -> float | None:
         """Monotonic time of the earliest due check of a pending move."""
