@@ -474,6 +474,42 @@ def test_second_transition_in_a_project_posts_the_remembered_id_directly(
     assert [c.request.method for c in rsps.calls] == ["GET", "POST", "POST"]
 
 
+def test_a_moved_issue_addressed_by_id_uses_the_remembered_transition_of_its_new_project(
+    rsps: responses.RequestsMock, clock: FakeClock
+):
+    rsps.get(
+        f"{BASE}/rest/api/2/issue/SD-5/transitions", json=payload("transitions-waiting-support")
+    )
+    rsps.post(f"{BASE}/rest/api/2/issue/SD-5/transitions", status=204)
+    rsps.get(f"{BASE}/rest/servicedeskapi/servicedesk", json=payload("servicedesk"))
+    rsps.get(
+        f"{BASE}/rest/servicedeskapi/servicedesk/4/requesttype/87",
+        json=payload("requesttype-4-87"),
+    )
+    rsps.post(f"{BASE}/rest/api/3/bulk/issues/move", status=201, json={"taskId": "10641"})
+    rsps.get(f"{BASE}/rest/api/3/bulk/queue/10641", json=payload("bulk-queue-complete"))
+    rsps.post(
+        f"{BASE}/rest/api/2/issue/10101/transitions",
+        status=204,
+        match=[matchers.json_params_matcher({"transition": {"id": "11"}})],
+    )
+    desk = make_desk(clock)
+    assert desk.transition("SD-5", "waiting_for_customer") is True
+    task = desk.start_move("OPE-101", Target("4", "87"))
+    assert desk.move_progress(task).ref == "10101"
+    assert desk.transition("10101", "waiting_for_customer") is True
+    # no listing for the moved issue: SD's transition id was already known
+    assert [c.request.method for c in rsps.calls] == [
+        "GET",
+        "POST",
+        "GET",
+        "GET",
+        "POST",
+        "GET",
+        "POST",
+    ]
+
+
 def test_remembered_transition_refused_falls_back_to_listing(
     rsps: responses.RequestsMock, clock: FakeClock
 ):

@@ -36,6 +36,7 @@ Moving a request to another service desk (``move_strategy``):
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,6 +78,7 @@ BASE_FIELDS = (
     "project",
 )
 COMMENT_PAGE = 100
+MOVED_REMEMBERED = 2048  # moved issues whose project is remembered (their transitions)
 MOVE_STRATEGIES = ("bulk_move", "note_only")
 _MOVE_DONE = "COMPLETE"
 _MOVE_FAILED = frozenset({"FAILED", "CANCEL_REQUESTED", "CANCELLED", "DEAD"})
@@ -167,6 +169,10 @@ class JiraServiceDesk:
         self._desks: list[Mapping[str, Any]] | None = None
         self._issue_types: dict[tuple[str, str], str] = {}
         self._transition_ids: dict[tuple[str, str], str] = {}
+        # project of a bulk-move task, then of the issue it moved (addressed by its id
+        # afterwards): its transitions come from the remembered ids of that project
+        self._task_projects: dict[str, str] = {}
+        self._moved_projects: OrderedDict[str, str] = OrderedDict()
 
     def __repr__(self) -> str:  # never show credentials
         return f"JiraServiceDesk({self._url!r})"
@@ -436,7 +442,8 @@ class JiraServiceDesk:
         ``to.name`` matches is used; none → ``False`` (already there, or not reachable).
         """
         name = self._status_names.get(status, status)
-        cache_key = (key.rsplit("-", 1)[0], name.casefold())
+        project = self._moved_projects.get(key) or key.rsplit("-", 1)[0]
+        cache_key = (project, name.casefold())
         cached = self._transition_ids.get(cache_key)
         if cached is not None:
             try:
@@ -561,6 +568,7 @@ class JiraServiceDesk:
                 method="POST",
                 path="/rest/api/3/bulk/issues/move",
             )
+        self._task_projects[str(task_id)] = project
         return str(task_id)
 
     def move_progress(self, task_id: str) -> MoveProgress:
@@ -570,6 +578,8 @@ class JiraServiceDesk:
         )
         progress = progress if isinstance(progress, Mapping) else {}
         status = str(progress.get("status", ""))
+        ended = status == _MOVE_DONE or status in _MOVE_FAILED
+        project = self._task_projects.pop(task_id, None) if ended else None
         if status == _MOVE_DONE:
             failed = progress.get("failedAccessibleIssues")
             if isinstance(failed, Mapping) and failed:
@@ -581,12 +591,19 @@ class JiraServiceDesk:
                     MoveState.FAILED, error=f"bulk move task {task_id} failed: {reasons}"[:400]
                 )
             moved_ids = [str(i) for i in progress.get("processedAccessibleIssues") or []]
+            if project and moved_ids:
+                self._remember_moved(moved_ids[0], project)
             # the moved issue's id: every endpoint that follows accepts it in place of
             # the key (issueIdOrKey), so no read is spent learning the new key
             return MoveProgress(MoveState.DONE, ref=moved_ids[0] if moved_ids else "")
         if status in _MOVE_FAILED:
             return MoveProgress(MoveState.FAILED, error=f"bulk move task {task_id} ended {status}")
         return MoveProgress(MoveState.RUNNING)
+
+    def _remember_moved(self, issue_id: str, project: str) -> None:
+        self._moved_projects[issue_id] = project
+        while len(self._moved_projects) > MOVED_REMEMBERED:
+            self._moved_projects.popitem(last=False)
 
     def _issue_type_of(self, target: Target) -> str:
         cache_key = (target.service_desk, target.request_type)
