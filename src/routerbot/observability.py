@@ -230,6 +230,9 @@ def configure_logging(
 
     structlog.configure(
         processors=[
+            # below the level, an event is dropped before any processing (the daemon
+            # logs one info line per ticket: at WARNING it costs nothing)
+            structlog.stdlib.filter_by_level,
             *shared,
             structlog.processors.StackInfoRenderer(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,

@@ -243,3 +243,22 @@ def test_triaged_line_names_the_answered_faq_apart_from_an_unanswered_best_guess
     )
     assert fields["faq"] is None
     assert fields["faq_best"] == "modeles-en-ligne"
+
+
+def test_an_event_below_the_level_is_dropped_before_any_processing() -> None:
+    stream = io.StringIO()
+    configure_logging(level="WARNING", fmt="json", stream=stream)
+    try:
+        # the level filter comes first: the timestamp, the level name and the rest of
+        # the chain are not computed for the daemon's per-ticket info lines
+        assert structlog.get_config()["processors"][0] is structlog.stdlib.filter_by_level
+        log = get_logger("routerbot.test")
+        log.info("ticket.triaged", key="OPE-1")
+        log.warning("ticket.pending", key="OPE-2")
+        assert [line["event"] for line in _lines(stream)] == ["ticket.pending"]
+    finally:
+        structlog.reset_defaults()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if type(handler).__name__ == "_HandlerMarker":
+                root.removeHandler(handler)
