@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, make_url
 
 from routerbot.errors import LeaseLost, StateStoreError
@@ -137,10 +135,15 @@ class SqlStateStore:
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT with ``on_conflict_do_*`` support."""
+        # imported here: the PostgreSQL dialect costs 2 MiB a SQLite daemon never needs
         if self.dialect == "postgresql":
-            return pg_dialect.insert(table)
+            from sqlalchemy.dialects import postgresql  # noqa: PLC0415
+
+            return postgresql.insert(table)
         if self.dialect == "sqlite":
-            return sqlite_dialect.insert(table)
+            from sqlalchemy.dialects import sqlite  # noqa: PLC0415
+
+            return sqlite.insert(table)
         raise StateStoreError(f"unsupported database for the state store: {self.dialect}")
 
     def _now(self) -> datetime:
