@@ -1502,9 +1502,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("X-AREQUESTID", f"sandbox-{time.monotonic_ns() % 10**9}")
             for k, v in resp.headers.items():
                 self.send_header(k, v)
-            self.end_headers()
-            if payload:
-                self.wfile.write(payload)
+            # the end of the headers and the body in one write (what end_headers()
+            # does, plus the body): one segment and one wake-up of the client, not two
+            buffered = self._headers_buffer  # type: ignore[attr-defined]  # http.server's own
+            buffered.append(b"\r\n" + payload)
+            self.flush_headers()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 

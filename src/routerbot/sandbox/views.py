@@ -8,6 +8,7 @@ Cloud does (``2025-01-17T12:34:00.000+0100``).
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -114,6 +115,18 @@ def wiki_to_html(text: str) -> str:
     return "".join("<p>" + html.escape(p).replace("\n", "<br/>\n") + "</p>" for p in paras)
 
 
+@functools.lru_cache(maxsize=16384)
+def _jira_time(when: datetime, zone: str) -> str:
+    """Jira's ``2026-03-02T10:00:00.000+0100`` in the viewer's zone (a search page
+    formats the same instants again and again: remembered)."""
+    local = when.astimezone(ZoneInfo(zone))
+    return (
+        local.strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{local.microsecond // 1000:03d}"
+        + local.strftime("%z")
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     """Renders model objects for one caller: base URL, API version and time zone."""
@@ -132,12 +145,7 @@ class View:
     def jira_time(self, when: datetime | None) -> str | None:
         if when is None:
             return None
-        local = when.astimezone(self.tz)
-        return (
-            local.strftime("%Y-%m-%dT%H:%M:%S.")
-            + f"{local.microsecond // 1000:03d}"
-            + local.strftime("%z")
-        )
+        return _jira_time(when, self.viewer.time_zone)
 
     def date_dto(self, when: datetime) -> dict[str, Any]:
         local = when.astimezone(self.tz)
