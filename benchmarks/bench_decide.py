@@ -1,7 +1,7 @@
 """Decisions per second on 10,000 tickets with unique texts (one core), beside a keyword
 router and (``--old PATH``) an older checkout, and the cold start of the CLI.
 
-    python3 benchmarks/bench_decide.py [--n 10000] [--repeat] [--old PATH]
+    python3 benchmarks/bench_decide.py [--n 10000] [--repeat] [--old PATH] [--repeats 3]
 
 The tickets come from ``benchmarks/corpus.py``: the labelled development tickets, each
 made unique (its own first line — a greeting —, file reference, sign-off, person and
@@ -52,10 +52,10 @@ from routerbot.labelled import ticket_from_labelled
 config = load_config(sys.argv[1] + "/config/routing.toml")
 tickets = [ticket_from_labelled(json.loads(line)) for line in open(sys.argv[2])]
 decide(tickets[0], config)
-start = time.perf_counter()
+start = time.process_time()
 for t in tickets:
     decide(t, config)
-print(len(tickets) / (time.perf_counter() - start))
+print(len(tickets) / (time.process_time() - start))
 """
 
 
@@ -81,11 +81,17 @@ def keyword_router(config: RoutingConfig) -> Callable[[Ticket], str | None]:
     return route
 
 
-def rate(func: Callable[[Ticket], object], tickets: list[Ticket]) -> float:
-    start = time.perf_counter()
-    for t in tickets:
-        func(t)
-    return len(tickets) / (time.perf_counter() - start)
+def rate(func: Callable[[Ticket], object], passes: list[list[Ticket]]) -> float:
+    """Tickets per second of this process's CPU time (the machine is shared: the wall
+    time counts the other processes' turns too), the best of the passes. Each pass has
+    texts of its own, so that a pass never finds the one before it in a cache."""
+    best = float("inf")
+    for tickets in passes:
+        start = time.process_time()
+        for t in tickets:
+            func(t)
+        best = min(best, (time.process_time() - start) / len(tickets))
+    return 1.0 / best
 
 
 def old_engine(path: str, rows: list[dict[str, object]]) -> float | None:
@@ -107,31 +113,41 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--repeat", action="store_true", help="the dev set repeated as is")
     parser.add_argument("--old", metavar="PATH", help="a checkout of an older routerbot")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="passes, each on texts of its own; the best counts"
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
     config = load_config(ROOT / "config" / "routing.toml")
     load_ms = (time.perf_counter() - t0) * 1000
-    if args.repeat:
-        base = base_rows()
-        rows = [base[i % len(base)] for i in range(args.n)]
-    else:
-        rows = unique_rows(args.n, seed=3, prefix="DEC")
-    tickets = [ticket_from_labelled(r) for r in rows]
+    passes: list[list[Ticket]] = []
+    for k in range(max(1, args.repeats)):
+        if args.repeat:
+            base = base_rows()
+            rows = [base[i % len(base)] for i in range(args.n)]
+        else:
+            rows = unique_rows(args.n, seed=3 + k, prefix=f"DEC{k}" if k else "DEC")
+        passes.append([ticket_from_labelled(r) for r in rows])
+        if k == 0:
+            first_rows = rows
+    tickets = passes[0]
     unique = len({t.description for t in tickets})
     decide(tickets[0], config)  # first-use imports (stemmer)
-    warm_up()  # ua-parser's rules, loaded on the first pasted user agent (0.15 s once)
-    engine = rate(lambda t: decide(t, config), tickets)
-    keyword = rate(keyword_router(config), tickets)
-    old = old_engine(args.old, rows) if args.old else None
+    warm_up()  # ua-parser's rules, loaded on the first pasted user agent
+    load_before = os.getloadavg()
+    engine = rate(lambda t: decide(t, config), passes)
+    keyword = rate(keyword_router(config), passes)
+    old = old_engine(args.old, first_rows) if args.old else None
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(unique_rows(1, seed=9)[0], f)
     help_s, help_compiled = cold_starts(["--help"], 3)
     triage_s, triage_compiled = cold_starts(["triage", "--file", f.name], 3)
     Path(f.name).unlink()
     table = [
-        ("tickets decided", f"{args.n} ({unique} unique texts)"),
+        ("tickets decided per pass", f"{args.n} ({unique} unique texts), {len(passes)} passes"),
         ("load + compile routing.toml", f"{load_ms:.1f} ms"),
         ("decisions / second", f"{engine:,.0f}"),
+        ("timing", f"CPU time of this process, best of {len(passes)} passes"),
         ("keyword baseline: tickets / second", f"{keyword:,.0f}"),
     ]
     if args.old:
@@ -152,9 +168,10 @@ def main() -> None:
             "OK" if triage_compiled <= 0.25 else "MISSED",
         ),
     ]
-    table.append(
-        ("load average (1, 5, 15 min), after", " / ".join(f"{x:.2f}" for x in os.getloadavg()))
-    )
+    table += [
+        ("load average (1, 5, 15 min), before", " / ".join(f"{x:.2f}" for x in load_before)),
+        ("load average (1, 5, 15 min), after", " / ".join(f"{x:.2f}" for x in os.getloadavg())),
+    ]
     width = max(len(a) for a, _ in table)
     print(f"{'measure':<{width}}  value")
     print("-" * (width + 12))

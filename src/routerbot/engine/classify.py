@@ -414,9 +414,10 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[TicketText, Ent
         part = _LIST_MARKER.sub("", raw.strip())
         if len(part.split()) < 3:  # "Et ?", "Merci." ask nothing
             continue
-        tt = prepare_text(part, config)
-        if not tt.is_question:
+        # prepare_text's test, before its work: three parts in four ask nothing
+        if "?" not in part and not _QUESTION_WORDS.search(text.normalise(part)):
             continue
+        tt = prepare_text(part, config)
         best = index.best(tt.features)
         if best is not None:
             yield tt, best
