@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -60,6 +61,15 @@ def _rss_kib(pid: int, field: str = "VmRSS") -> int:
     text = Path(f"/proc/{pid}/status").read_text()
     m = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
     return int(m.group(1)) if m else 0
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _searches(sb: SandboxServer) -> int:
@@ -277,14 +287,20 @@ def bench_backlog(n: int, polls: tuple[int, int], goal_s: float) -> list[Row]:
         )
         try:
             started = time.monotonic()
+            ours = time.process_time()  # the sandbox runs in this process
             daemon.start()
             assert daemon.proc is not None
             pid = daemon.proc.pid
             peak = 0
+            cpu = (0.0, 0.0)  # daemon, sandbox: CPU seconds at the last new label
+            last = -1
 
             def sample() -> None:
-                nonlocal peak
+                nonlocal peak, cpu, last
                 peak = max(peak, _rss_kib(pid, "VmHWM"))
+                now = _handled(model)
+                if now != last:
+                    last, cpu = now, (_cpu_s(pid), time.process_time() - ours)
 
             wall, labelled = _until_quiet(model, started, max(600.0, n * 0.25), sample=sample)
             out.append(
@@ -292,6 +308,13 @@ def bench_backlog(n: int, polls: tuple[int, int], goal_s: float) -> list[Row]:
                     f"backlog of {n:,} tickets, no latency: wall time (daemon subprocess)",
                     f"{wall:.1f} s ({labelled:,} acted on)",
                     f"<= {goal_s:.0f} s  {_verdict(wall <= goal_s)}",
+                )
+            )
+            out.append(
+                (
+                    "  CPU per ticket: daemon / sandbox (process time, startup included)",
+                    f"{cpu[0] * 1000 / n:.2f} / {cpu[1] * 1000 / n:.2f} ms",
+                    "",
                 )
             )
             out.append(

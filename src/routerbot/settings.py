@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 from routerbot.errors import ConfigError
 
@@ -153,8 +152,10 @@ class Settings(BaseSettings):
     @field_validator("state_url")
     @classmethod
     def _state_url(cls, value: str) -> str:
+        from routerbot.store.engine import parse_url  # noqa: PLC0415  # no import cycle
+
         try:
-            make_url(value)
+            parse_url(value)
         except Exception:  # any parse failure: the value itself is never echoed
             raise ValueError(
                 "not a database URL (sqlite:///path or postgresql+psycopg://user@host/db)"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -213,3 +215,49 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> 
         assert store.schema_version() == SCHEMA_VERSION
         state = store.get_ticket("OPE-1")
         assert state is not None and state.status == "waiting_browser" and state.failures == 0
+
+
+def _sqlite_schema(path: Path) -> list[tuple[str, str, str]]:
+    raw = sqlite3.connect(path)
+    try:
+        rows = raw.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+    finally:
+        raw.close()
+    return [(t, n, s.replace(" IF NOT EXISTS", "")) for t, n, s in rows]
+
+
+def test_the_plain_sql_schema_is_the_one_sqlalchemy_creates(tmp_path: Path) -> None:
+    import sqlalchemy as sa  # noqa: PLC0415  # the reference, for this comparison only
+
+    from routerbot.store.schema import metadata  # noqa: PLC0415
+
+    plain = tmp_path / "plain.db"
+    with open_store(f"sqlite:///{plain}"):
+        pass
+    reference = tmp_path / "core.db"
+    engine = sa.create_engine(f"sqlite:///{reference}")
+    try:
+        metadata.create_all(engine)
+    finally:
+        engine.dispose()
+    assert _sqlite_schema(plain) == _sqlite_schema(reference)
+
+
+def test_a_sqlite_daemon_never_imports_sqlalchemy(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    code = (
+        "import sys\n"
+        "import routerbot.bootstrap\n"
+        "from routerbot.settings import Settings\n"
+        "from routerbot.store import open_store\n"
+        f"Settings(_env_file=None, state_url={url!r})\n"
+        f"store = open_store({url!r})\n"
+        "store.stats(); store.unfinished_actions(); store.close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

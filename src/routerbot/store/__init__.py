@@ -1,9 +1,10 @@
 """The state store: poll cursor, ticket state, leases and the action ledger.
 
 :class:`SqlStateStore` implements :class:`routerbot.ports.StateStore` with
-SQLAlchemy Core on SQLite (the default, one replica) or PostgreSQL (several
-replicas sharing the work). Jira stays the source of truth for what was done;
-this store is the intent log, the lease table and a cache.
+plain driver SQL on SQLite (the default, one replica; no SQLAlchemy) or PostgreSQL
+(several replicas sharing the work; SQLAlchemy's pool and schema set-up). Jira stays
+the source of truth for what was done; this store is the intent log, the lease table
+and a cache.
 
 Usage::
 
@@ -65,8 +66,8 @@ there: reconciliation reads them back.
 from __future__ import annotations
 
 from routerbot.ports import Clock
+from routerbot.store.ddl import SCHEMA_VERSION
 from routerbot.store.engine import redact_url
-from routerbot.store.schema import SCHEMA_VERSION
 from routerbot.store.sql import ACTION_KINDS, WAITING_STATUSES, SqlStateStore
 
 DEFAULT_URL = "sqlite:///var/routerbot.db"

@@ -1,99 +1,197 @@
-"""Engine construction for the state store: SQLite tuning and URL redaction.
+"""Connections for the state store: URL parsing, SQLite's own pool, PostgreSQL's engine.
 
-SQLite (one process, several threads): WAL journal, ``busy_timeout``,
-``synchronous=NORMAL``, foreign keys on, a 512 KiB page cache per connection.
-SQLAlchemy takes over ``BEGIN`` from the ``sqlite3`` driver (the documented recipe:
-``isolation_level = None`` on connect, our own ``BEGIN`` on the engine's ``begin``
-event; the plain-SQL path issues its own) so that every transaction that
-may write starts with ``BEGIN IMMEDIATE``: a DEFERRED transaction that reads then
-writes fails at once with "database is locked", ignoring the busy timeout.
-Read-only transactions ask for a plain ``BEGIN`` through the execution option
-:data:`READ_ONLY`.
+SQLite (one process, several threads) needs no SQLAlchemy: :class:`SqliteConnections`
+opens ``sqlite3`` connections with the store's settings — WAL journal,
+``busy_timeout``, ``synchronous=NORMAL``, foreign keys on, a 512 KiB page cache per
+connection, and ``BEGIN`` taken away from the driver (``isolation_level = None``) so
+that the store starts every transaction that may write with ``BEGIN IMMEDIATE`` (a
+DEFERRED transaction that reads then writes fails at once with "database is locked",
+ignoring the busy timeout) — and keeps up to :data:`POOL_SIZE` idle ones for the
+threads to share. ``sqlite://`` (in memory) is one shared connection.
+
+PostgreSQL keeps SQLAlchemy's pool (``pool_pre_ping``: a replica survives a database
+restart between polls), imported only when a PostgreSQL URL is opened.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote
 
 from routerbot.url_secrets import mask_url
 
-#: Execution option: this transaction only reads (SQLite: plain ``BEGIN``).
-READ_ONLY = "routerbot_read_only"
-
 BUSY_TIMEOUT_MS = 10_000
 CACHE_KIB = 512  # SQLite page cache per connection
+POOL_SIZE = 5  # idle SQLite connections kept (SQLAlchemy's default for a file)
+
+# the URL grammar SQLAlchemy's make_url accepts (dialect+driver://user:pw@host:port/db?q)
+_URL = re.compile(
+    r"^(?P<name>[\w+]+)://"
+    r"(?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?"
+    r"(?:(?:\[(?P<ipv6host>[^/?]+)\]|(?P<ipv4host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?"
+    r"(?:/(?P<database>[^?]*))?"
+    r"(?:\?(?P<query>.*))?$",
+    re.DOTALL,
+)
 
 
-def redact_url(url: str | URL) -> str:
+def redact_url(url: str) -> str:
     """The URL with every secret masked (``user:***@``, ``?password=***``…), for logs
     and error messages (``routerbot.url_secrets``)."""
-    text = url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url)
-    return mask_url(text)
+    return mask_url(str(url))
 
 
-def is_sqlite_memory(url: URL) -> bool:
-    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+@dataclass(frozen=True, slots=True)
+class StoreUrl:
+    """A parsed database URL (``sqlite:///path``, ``sqlite://``,
+    ``postgresql+psycopg://user:pw@host/db``)."""
+
+    text: str
+    backend: str  # "sqlite", "postgresql", …
+    database: str | None
+    password: str | None
+    query: tuple[tuple[str, str], ...]
+
+    @property
+    def sqlite_memory(self) -> bool:
+        return self.backend == "sqlite" and self.database in (None, "", ":memory:")
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An engine for ``url``; creates the parent directory of a SQLite file.
+def parse_url(text: str) -> StoreUrl:
+    """Parse ``text`` as SQLAlchemy would; ``ValueError`` when it is not a database URL."""
+    m = _URL.match(text.strip()) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError("not a database URL")
+    password = m.group("password")
+    return StoreUrl(
+        text=text.strip(),
+        backend=m.group("name").split("+", 1)[0],
+        database=m.group("database"),
+        password=unquote(password) if password is not None else None,
+        query=tuple(parse_qsl(m.group("query") or "")),
+    )
 
-    Does not connect: the first query does.
-    """
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return _sqlite_engine(parsed)
-    if backend == "postgresql":
-        # pre_ping: a replica survives a database restart between polls.
-        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    return sa.create_engine(parsed, pool_pre_ping=True)
+
+class Connections(Protocol):
+    """Where the store's DBAPI connections come from."""
+
+    #: the driver's base exception (``sqlite3.Error``, ``psycopg.Error``)
+    errors: tuple[type[BaseException], ...]
+
+    def acquire(self) -> Any: ...
+
+    def give_back(self, conn: Any) -> None: ...
+
+    def dispose(self) -> None: ...
 
 
-def _sqlite_engine(url: URL) -> Engine:
-    kwargs: dict[str, Any] = {}
-    connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000}
-    if is_sqlite_memory(url):
-        # One shared connection, so every thread sees the same database; the
-        # store serialises its transactions on it with a lock.
-        kwargs["poolclass"] = StaticPool
-        connect_args["check_same_thread"] = False
-    else:
-        assert url.database is not None  # not memory, so a path
-        if not url.database.startswith("file:"):
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        # Threads of one process share the file through the pool.
-        connect_args["check_same_thread"] = False
-    engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+class SqliteConnections:
+    """``sqlite3`` connections to one database, shared by the process's threads."""
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-        # Take BEGIN away from the driver; the "begin" hook below emits it.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+    def __init__(self, url: StoreUrl) -> None:
+        self._memory = url.sqlite_memory
+        query = dict(url.query)
+        database = url.database or ":memory:"
+        self._uri = query.get("uri", "").lower() in ("true", "1") or database.startswith("file:")
+        if not self._memory and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._database = database
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._shared: sqlite3.Connection | None = None
+        self._disposed = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._database,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+            uri=self._uri,
+            isolation_level=None,  # the store issues BEGIN (IMMEDIATE) itself
+        )
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            # each pooled connection keeps its own page cache (2 MiB by default): the
-            # hot pages (lease rows, the ledger's indexes) fit in far less, and the
-            # operating system caches the file anyway
-            cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        finally:
-            cursor.close()
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not self._memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            # each connection keeps its own page cache (2 MiB by default): the hot pages
+            # (lease rows, the ledger's indexes) fit in far less, and the operating
+            # system caches the file anyway
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(READ_ONLY):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def acquire(self) -> sqlite3.Connection:
+        if self._memory:  # one shared connection: the store serialises its use
+            with self._lock:
+                if self._shared is None:
+                    self._shared = self._connect()
+                return self._shared
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._connect()
 
-    return engine
+    def give_back(self, conn: sqlite3.Connection) -> None:
+        if self._memory:
+            return
+        if conn.in_transaction:  # never hand on a connection inside a transaction
+            conn.rollback()
+        with self._lock:
+            if not self._disposed and len(self._idle) < POOL_SIZE:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def dispose(self) -> None:
+        with self._lock:
+            self._disposed = True
+            idle, self._idle = self._idle, []
+            shared, self._shared = self._shared, None
+        for conn in idle:
+            conn.close()
+        if shared is not None:
+            shared.close()
+
+
+class PostgresConnections:
+    """SQLAlchemy's pool for PostgreSQL (``pool_pre_ping``), DBAPI connections out of it."""
+
+    def __init__(self, url: StoreUrl) -> None:
+        import sqlalchemy as sa  # noqa: PLC0415  # 12 MiB a SQLite daemon never needs
+
+        # pre_ping: a replica survives a database restart between polls.
+        self.engine = sa.create_engine(url.text, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        dbapi = self.engine.dialect.dbapi
+        self.errors: tuple[type[BaseException], ...] = (dbapi.Error,) if dbapi is not None else ()
+        self._sa_error: type[BaseException] = sa.exc.SQLAlchemyError
+
+    def acquire(self) -> Any:
+        try:
+            return self.engine.raw_connection()
+        except self._sa_error as exc:  # the pool wraps connect errors: report the driver's
+            orig = getattr(exc, "orig", None)
+            raise (orig if isinstance(orig, BaseException) else exc) from exc
+
+    def give_back(self, conn: Any) -> None:
+        conn.close()  # back to SQLAlchemy's pool
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def connections(url: StoreUrl) -> Connections:
+    """The connection source for ``url`` (does not connect yet)."""
+    if url.backend == "sqlite":
+        return SqliteConnections(url)
+    return PostgresConnections(url)

@@ -25,10 +25,9 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from routerbot.errors import LeaseLost, StateStoreError
 from routerbot.ports import ActionRecord, ActionState, Intent, Lease, TicketState
+from routerbot.store.engine import Connections
 
 _IN_FLIGHT = ActionState.IN_FLIGHT.value
 _DONE = ActionState.DONE.value
@@ -63,11 +62,11 @@ _STATE_SET = ", ".join(
 
 
 class FastPath:
-    """Plain-SQL transactions on the store's engine (see the module doc)."""
+    """Plain-SQL transactions on the store's connections (see the module doc)."""
 
     def __init__(
         self,
-        engine: Engine,
+        connections: Connections,
         *,
         dialect: str,
         db_time: bool,
@@ -76,15 +75,15 @@ class FastPath:
         translate: Callable[[BaseException], StateStoreError],
         closed: Callable[[], bool],
     ) -> None:
-        self._engine = engine
+        self._connections = connections
+        self.transactions = 0  # how many transactions were opened (tests count them)
         self.sqlite = dialect == "sqlite"
         self._db_time = db_time and not self.sqlite
         self._now = now
         self._serial = serial
         self._translate = translate
         self._closed = closed
-        dbapi = engine.dialect.dbapi
-        self._errors: tuple[type[BaseException], ...] = (dbapi.Error,) if dbapi is not None else ()
+        self._errors = connections.errors
         self._for_update = "" if self.sqlite else " FOR UPDATE"
 
     # ------------------------------------------------------------------ plumbing
@@ -104,9 +103,10 @@ class FastPath:
             lock.acquire()
         try:
             try:
-                conn = self._engine.raw_connection()
-            except Exception as exc:  # the pool wraps connect errors (SQLAlchemyError)
+                conn = self._connections.acquire()
+            except Exception as exc:  # cannot connect (the driver's error, or the pool's)
                 raise self._translate(exc) from exc
+            self.transactions += 1
             try:
                 cur = conn.cursor()
                 if self.sqlite and write:
@@ -125,7 +125,7 @@ class FastPath:
             except self._errors as exc:
                 raise self._translate(exc) from exc
             finally:
-                conn.close()
+                self._connections.give_back(conn)
         finally:
             if lock is not None:
                 lock.release()
@@ -154,10 +154,10 @@ class FastPath:
             return json.loads(value) if isinstance(value, str) else value
         return value
 
-    def _payload(self, payload: Mapping[str, Any]) -> str:
+    def payload(self, payload: Mapping[str, Any]) -> str:
         return json.dumps(payload)
 
-    def _now_expr(self, seconds: float = 0.0) -> tuple[str, tuple[Any, ...]]:
+    def now_expr(self, seconds: float = 0.0) -> tuple[str, tuple[Any, ...]]:
         """SQL for ``now + seconds`` on the lease clock, and its parameters."""
         if self._db_time:
             if not seconds:
@@ -206,8 +206,8 @@ class FastPath:
         locked and the WHERE re-read, so of two concurrent claims exactly one wins."""
         if ttl <= 0:
             raise ValueError("ttl_seconds must be positive")
-        until_sql, until_args = self._now_expr(ttl)
-        now_sql, now_args = self._now_expr()
+        until_sql, until_args = self.now_expr(ttl)
+        now_sql, now_args = self.now_expr()
         cur.execute(
             self.sql(
                 f"INSERT INTO {table} ({key_col}, owner, epoch, lease_until) "
@@ -232,8 +232,8 @@ class FastPath:
         than ``fresh_for`` seconds to run."""
         if lease.key != key:
             raise LeaseLost(f"lease is for {lease.key}, not {key}")
-        now_sql, now_args = self._now_expr()
-        fresh_sql, fresh_args = self._now_expr(fresh_for)
+        now_sql, now_args = self.now_expr()
+        fresh_sql, fresh_args = self.now_expr(fresh_for)
         cur.execute(
             self.sql(
                 f"SELECT owner, epoch, lease_until > {now_sql}, lease_until > {fresh_sql} "
@@ -251,7 +251,7 @@ class FastPath:
         return bool(row[3])
 
     def extend(self, cur: Any, lease: Lease, ttl: float) -> Lease:
-        until_sql, until_args = self._now_expr(ttl)
+        until_sql, until_args = self.now_expr(ttl)
         cur.execute(
             self.sql(
                 f"UPDATE ticket_lease SET lease_until = {until_sql} WHERE ticket_key = ? "
@@ -267,7 +267,7 @@ class FastPath:
         self, cur: Any, table: str, key_col: str, key: str, *, owner: str, epoch: int | None
     ) -> None:
         """The lease expires now (its row is kept: epochs never repeat)."""
-        now_sql, now_args = self._now_expr()
+        now_sql, now_args = self.now_expr()
         where = f"{key_col} = ? AND owner = ?" + (" AND epoch = ?" if epoch is not None else "")
         cur.execute(
             self.sql(f"UPDATE {table} SET lease_until = {now_sql} WHERE {where}"),
@@ -309,7 +309,7 @@ class FastPath:
                     i.action_id,
                     key,
                     i.kind,
-                    self._payload(i.payload),
+                    self.payload(i.payload),
                     _IN_FLIGHT,
                     stamp,
                     stamp,

@@ -1,4 +1,5 @@
-"""Tables of the state store (SQLAlchemy Core) and the idempotent schema set-up.
+"""Tables of the state store (SQLAlchemy Core) and the idempotent schema set-up on
+PostgreSQL (SQLite uses the same schema in plain SQL: :mod:`routerbot.store.ddl`).
 
 See the package docstring (``routerbot.store``) for what each table holds.
 """
@@ -11,8 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-#: Bump when a migration is added to :data:`MIGRATIONS`.
-SCHEMA_VERSION = 2
+from routerbot.store.ddl import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "create_schema", "current_version", "metadata"]
 
 #: Arbitrary constant for ``pg_advisory_xact_lock``: serialises concurrent
 #: ``create_schema`` calls from several replicas starting at once.
@@ -119,18 +121,6 @@ action = sa.Table(
     sa.Index("ix_action_state_updated", "state", "updated"),
     sa.Index("ix_action_kind_state_updated", "kind", "state", "updated"),
 )
-
-#: version -> statements that bring a database from ``version - 1`` to ``version``.
-#: A new database is created from ``metadata`` (the latest version) directly.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (
-        "ALTER TABLE ticket_state ADD COLUMN failures INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE ticket_state ADD COLUMN parked_until TIMESTAMP WITH TIME ZONE",
-        "ALTER TABLE ticket_state ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE action ADD COLUMN ticket_id VARCHAR(64) NOT NULL DEFAULT ''",
-        "CREATE INDEX ix_action_ticket_id ON action (ticket_id)",
-    ),
-}
 
 
 def current_version(conn: Connection) -> int:

@@ -1,23 +1,24 @@
-"""``SqlStateStore``: the :class:`routerbot.ports.StateStore` on SQLAlchemy Core.
+"""``SqlStateStore``: the :class:`routerbot.ports.StateStore` in plain driver SQL.
 
-One class for SQLite and PostgreSQL; the dialect-specific bits are the upsert
-constructs and ``FOR UPDATE`` (ignored by SQLite, where ``BEGIN IMMEDIATE``
-already serialises writers). Lease times come from PostgreSQL's ``now()`` (the
-replicas' own clocks may disagree), on SQLite from the injected clock (one host).
+One class for SQLite and PostgreSQL; every statement goes through
+:class:`routerbot.store.fast.FastPath` (``?`` placeholders turned into ``%s`` for
+psycopg, instants stored as the SQLAlchemy columns of :mod:`routerbot.store.schema`
+store them). SQLite needs no SQLAlchemy at all (its own small pool and its schema in
+plain SQL, :mod:`routerbot.store.ddl`); PostgreSQL keeps SQLAlchemy's pool and creates
+its tables from the Core metadata. ``FOR UPDATE`` on the lease row on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite, serialise the writers. Lease times come from
+PostgreSQL's ``now()`` (the replicas' own clocks may disagree), on SQLite from the
+injected clock (one host).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, make_url
-
-from routerbot.errors import LeaseLost, StateStoreError
+from routerbot.errors import StateStoreError
 from routerbot.ports import (
     ActionRecord,
     ActionState,
@@ -28,9 +29,9 @@ from routerbot.ports import (
     SystemClock,
     TicketState,
 )
-from routerbot.store import schema as s
-from routerbot.store.engine import READ_ONLY, is_sqlite_memory, make_engine, redact_url
-from routerbot.store.fast import FastPath
+from routerbot.store.ddl import MIGRATIONS, SCHEMA_VERSION, SQLITE_TABLES
+from routerbot.store.engine import PostgresConnections, connections, parse_url, redact_url
+from routerbot.store.fast import ACTION_COLUMNS, TICKET_COLUMNS, FastPath
 
 #: ``TicketState.status`` values that mean "waiting for the customer's answer".
 WAITING_STATUSES: tuple[str, ...] = ("waiting_browser", "reminded")
@@ -48,7 +49,7 @@ _MAX_ERROR_CHARS = 2000
 class SqlStateStore:
     """Cursor, ticket state, leases and the action ledger in one SQL database.
 
-    ``url`` is a SQLAlchemy URL: ``sqlite:///var/routerbot.db`` (default,
+    ``url`` is a SQLAlchemy-style URL: ``sqlite:///var/routerbot.db`` (default,
     one replica), ``sqlite://`` (in memory, tests) or
     ``postgresql+psycopg://user@host/db`` (several replicas). Constructing the
     store does not connect; call :meth:`create_schema` (or use
@@ -64,35 +65,32 @@ class SqlStateStore:
     ) -> None:
         self._clock: Clock = clock or SystemClock()
         try:
-            parsed = make_url(url)
-        except (sa.exc.ArgumentError, ValueError) as exc:
+            parsed = parse_url(url)
+        except ValueError as exc:
             raise StateStoreError(f"invalid state store URL: {redact_url(url)}") from exc
-        self._password = parsed.password if isinstance(parsed.password, str) else None
-        self.url = redact_url(parsed)
-        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        self._password = parsed.password
+        self.url = redact_url(parsed.text)
+        if parsed.backend not in ("sqlite", "postgresql"):
             raise StateStoreError(
-                f"unsupported state store database {parsed.get_backend_name()!r} in "
+                f"unsupported state store database {parsed.backend!r} in "
                 f"{self.url}: use sqlite:///path or postgresql+psycopg://…"
             )
         try:
-            self._engine = make_engine(parsed)
-        except (sa.exc.SQLAlchemyError, ImportError, OSError) as exc:
+            self._connections = connections(parsed)
+        except Exception as exc:  # a missing driver, a bad option, a directory not made
             raise self._translate(exc) from exc
-        self.dialect = self._engine.dialect.name
+        self.dialect = parsed.backend
         # The in-memory SQLite database is one shared connection: one transaction
         # at a time. Files and PostgreSQL have a pool and real locking.
-        self._serial: threading.RLock | None = (
-            threading.RLock() if is_sqlite_memory(parsed) else None
-        )
+        self._serial: threading.RLock | None = threading.RLock() if parsed.sqlite_memory else None
         # Lease times: the database's now() on PostgreSQL (replicas on several hosts,
         # whose clocks may disagree); the injected clock when a test asks for it.
         if db_time is None:
             db_time = clock is None
         self._db_time = db_time and self.dialect == "postgresql"
         self._closed = False
-        # the per-ticket transactions, in plain driver SQL (routerbot.store.fast)
         self._fast = FastPath(
-            self._engine,
+            self._connections,
             dialect=self.dialect,
             db_time=self._db_time,
             now=self._now,
@@ -104,6 +102,11 @@ class SqlStateStore:
     def __repr__(self) -> str:
         return f"SqlStateStore({self.url!r})"
 
+    @property
+    def transactions(self) -> int:
+        """How many transactions this store has opened (tests count them)."""
+        return self._fast.transactions
+
     # ------------------------------------------------------------------ plumbing
 
     def _translate(self, exc: BaseException) -> StateStoreError:
@@ -113,63 +116,95 @@ class SqlStateStore:
             text = text.replace(self._password, "***")
         return StateStoreError(f"state store ({self.url}) failed: {type(orig).__name__}: {text}")
 
-    @contextmanager
-    def _tx(self, *, read_only: bool = False) -> Iterator[Connection]:
-        """One transaction; SQLite: ``BEGIN IMMEDIATE`` unless ``read_only``."""
-        if self._closed:
-            raise StateStoreError("the state store is closed")
-        lock = self._serial
-        if lock is not None:
-            lock.acquire()
-        try:
-            with self._engine.connect() as conn:
-                if read_only:
-                    conn.execution_options(**{READ_ONLY: True})
-                with conn.begin():
-                    yield conn
-        except sa.exc.SQLAlchemyError as exc:
-            raise self._translate(exc) from exc
-        finally:
-            if lock is not None:
-                lock.release()
-
-    def _insert(self, table: sa.Table) -> Any:
-        """The dialect's INSERT with ``on_conflict_do_*`` support."""
-        # imported here: the PostgreSQL dialect costs 2 MiB a SQLite daemon never needs
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects import postgresql  # noqa: PLC0415
-
-            return postgresql.insert(table)
-        if self.dialect == "sqlite":
-            from sqlalchemy.dialects import sqlite  # noqa: PLC0415
-
-            return sqlite.insert(table)
-        raise StateStoreError(f"unsupported database for the state store: {self.dialect}")
-
     def _now(self) -> datetime:
         return self._clock.now()
+
+    def _actions(
+        self, where: str, args: Sequence[Any], *, order: bool = True
+    ) -> list[ActionRecord]:
+        f = self._fast
+        sql = f"SELECT {ACTION_COLUMNS} FROM action WHERE {where}"
+        if order:
+            sql += " ORDER BY created, action_id"
+        with f.tx(write=False) as cur:
+            cur.execute(f.sql(sql), tuple(args))
+            return [f.action(r) for r in cur.fetchall()]
+
+    def _tickets(self, where: str, args: Sequence[Any], order: str) -> list[TicketState]:
+        f = self._fast
+        with f.tx(write=False) as cur:
+            cur.execute(
+                f.sql(f"SELECT {TICKET_COLUMNS} FROM ticket_state WHERE {where} ORDER BY {order}"),
+                tuple(args),
+            )
+            return [f.ticket(r) for r in cur.fetchall()]
 
     # ------------------------------------------------------------------ schema
 
     def create_schema(self) -> int:
         """Create the tables (idempotent) and record the schema version; returns it."""
+        if isinstance(self._connections, PostgresConnections):
+            return self._create_schema_postgres(self._connections)
+        f = self._fast
+        now = f.bind_time(self._now())
+        with f.tx() as cur:
+            version = self._version(cur)
+            if version > SCHEMA_VERSION:
+                raise StateStoreError(_newer(version))
+            insert = "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"
+            if version == 0:  # a new database: straight to the latest schema
+                for statement in SQLITE_TABLES:
+                    cur.execute(statement)
+                cur.execute(insert, (SCHEMA_VERSION, now))
+                return SCHEMA_VERSION
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    cur.execute(statement)
+                cur.execute(insert, (target, now))
+                version = target
+            return version
+
+    def _create_schema_postgres(self, pg: PostgresConnections) -> int:
+        import sqlalchemy as sa  # noqa: PLC0415  # PostgreSQL only
+
+        from routerbot.store import schema  # noqa: PLC0415  # SQLAlchemy Core metadata
+
+        if self._closed:
+            raise StateStoreError("the state store is closed")
         try:
-            with self._tx() as conn:
-                return s.create_schema(conn, self._now())
+            with pg.engine.begin() as conn:
+                return schema.create_schema(conn, self._now())
         except RuntimeError as exc:
             raise StateStoreError(str(exc)) from exc
+        except sa.exc.SQLAlchemyError as exc:
+            raise self._translate(exc) from exc
+
+    def _version(self, cur: Any) -> int:
+        f = self._fast
+        if f.sqlite:
+            cur.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                "AND name = 'schema_version'"
+            )
+        else:
+            cur.execute("SELECT to_regclass('schema_version') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return 0
+        cur.execute("SELECT max(version) FROM schema_version")
+        return int(cur.fetchone()[0] or 0)
 
     def schema_version(self) -> int:
-        with self._tx(read_only=True) as conn:
-            return s.current_version(conn)
+        with self._fast.tx(write=False) as cur:
+            return self._version(cur)
 
     def quick_check(self) -> bool:
         """SQLite: ``PRAGMA quick_check`` is ok. Other databases: True."""
         if self.dialect != "sqlite":
             return True
-        with self._tx(read_only=True) as conn:
-            rows = conn.exec_driver_sql("PRAGMA quick_check").scalars().all()
-        return list(rows) == ["ok"]
+        with self._fast.tx(write=False) as cur:
+            cur.execute("PRAGMA quick_check")
+            rows = [r[0] for r in cur.fetchall()]
+        return rows == ["ok"]
 
     # ------------------------------------------------------------------ cursor
 
@@ -196,11 +231,13 @@ class SqlStateStore:
 
     def reset_cursor(self, name: str, value: datetime | None = None) -> None:
         """Operator tool: set the cursor to ``value`` even backwards (None: forget it)."""
-        with self._tx() as conn:
-            conn.execute(s.poll_cursor.delete().where(s.poll_cursor.c.name == name))
+        f = self._fast
+        with f.tx() as cur:
+            cur.execute(f.sql("DELETE FROM poll_cursor WHERE name = ?"), (name,))
             if value is not None:
-                conn.execute(
-                    s.poll_cursor.insert().values(name=name, value=value, updated_at=self._now())
+                cur.execute(
+                    f.sql("INSERT INTO poll_cursor (name, value, updated_at) VALUES (?, ?, ?)"),
+                    (name, f.bind_time(value), f.bind_time(self._now())),
                 )
 
     # ------------------------------------------------------------------ tickets
@@ -225,37 +262,28 @@ class SqlStateStore:
 
     def parked_tickets(self) -> list[TicketState]:
         """Tickets set aside after failing again and again (``routerbot parked``)."""
-        t = s.ticket_state
-        with self._tx(read_only=True) as conn:
-            rows = conn.execute(
-                sa.select(t).where(t.c.parked_until.is_not(None)).order_by(t.c.ticket_key)
-            ).all()
-        return [_ticket_from_row(r._mapping) for r in rows]
+        return self._tickets("parked_until IS NOT NULL", (), "ticket_key")
 
     def unpark(self, key: str) -> bool:
         """Retry a parked ticket at the next poll (its failure count starts again): it
         stays listed, due at once, until a handling succeeds."""
-        t = s.ticket_state
-        with self._tx() as conn:
-            n = conn.execute(
-                t.update()
-                .where(t.c.ticket_key == key, t.c.parked_until.is_not(None))
-                .values(
-                    parked_until=RETRY_NOW, failures=0, last_updated=None, updated_at=self._now()
-                )
-            ).rowcount
-        return bool(n)
+        f = self._fast
+        with f.tx() as cur:
+            cur.execute(
+                f.sql(
+                    "UPDATE ticket_state SET parked_until = ?, failures = 0, "
+                    "last_updated = NULL, updated_at = ? "
+                    "WHERE ticket_key = ? AND parked_until IS NOT NULL"
+                ),
+                (f.bind_time(RETRY_NOW), f.bind_time(self._now()), key),
+            )
+            n = cur.rowcount
+        return bool(n and n > 0)
 
     def waiting_tickets(self) -> list[TicketState]:
         """Tickets whose status is one of :data:`WAITING_STATUSES`, oldest wait first."""
-        query = (
-            sa.select(s.ticket_state)
-            .where(s.ticket_state.c.status.in_(WAITING_STATUSES))
-            .order_by(s.ticket_state.c.waiting_since, s.ticket_state.c.ticket_key)
-        )
-        with self._tx(read_only=True) as conn:
-            rows = conn.execute(query).all()
-        return [_ticket_from_row(r._mapping) for r in rows]
+        marks = ", ".join("?" for _ in WAITING_STATUSES)
+        return self._tickets(f"status IN ({marks})", WAITING_STATUSES, "waiting_since, ticket_key")
 
     # ------------------------------------------------------------------ leases
 
@@ -275,16 +303,10 @@ class SqlStateStore:
 
     def renew(self, lease: Lease, ttl_seconds: float) -> Lease:
         """Extend a live lease (same epoch); raises ``LeaseLost`` if it is gone."""
-        t = s.ticket_lease
-        with self._tx() as conn:
-            self._fence(conn, lease, lease.key)
-            until = conn.execute(
-                t.update()
-                .where(t.c.ticket_key == lease.key)
-                .values(lease_until=self._until_sql(ttl_seconds))
-                .returning(t.c.lease_until)
-            ).scalar_one()
-        return Lease(key=lease.key, owner=lease.owner, epoch=lease.epoch, until=until)
+        f = self._fast
+        with f.tx() as cur:
+            f.check(cur, lease, lease.key)
+            return f.extend(cur, lease, ttl_seconds)
 
     def fence(self, lease: Lease, ttl_seconds: float) -> Lease:
         """Raise ``LeaseLost`` unless ``lease`` is live (checked right before a write
@@ -307,16 +329,22 @@ class SqlStateStore:
 
     def lease_holder(self, key: str) -> Lease | None:
         """The live lease on ``key`` (None when free or expired). For diagnostics."""
-        t = s.ticket_lease
-        with self._tx(read_only=True) as conn:
-            row = conn.execute(
-                sa.select(t.c.owner, t.c.epoch, t.c.lease_until).where(
-                    t.c.ticket_key == key, t.c.lease_until > self._now_sql()
-                )
-            ).first()
+        f = self._fast
+        now_sql, now_args = f.now_expr()
+        with f.tx(write=False) as cur:
+            cur.execute(
+                f.sql(
+                    "SELECT owner, epoch, lease_until FROM ticket_lease "
+                    f"WHERE ticket_key = ? AND lease_until > {now_sql}"
+                ),
+                (key, *now_args),
+            )
+            row = cur.fetchone()
         if row is None:
             return None
-        return Lease(key=key, owner=row.owner, epoch=int(row.epoch), until=row.lease_until)
+        until = f.time(row[2])
+        assert until is not None
+        return Lease(key=key, owner=row[0], epoch=int(row[1]), until=until)
 
     def try_lead(self, name: str, owner: str, ttl_seconds: float) -> bool:
         """Leader lease: True when ``owner`` holds the lease ``name`` for ``ttl_seconds``.
@@ -336,68 +364,30 @@ class SqlStateStore:
         with self._fast.tx() as cur:
             self._fast.release(cur, "leader_lease", "name", name, owner=owner, epoch=None)
 
-    def _now_sql(self) -> Any:
-        """ "Now" for lease arithmetic in SQL: the database's clock on PostgreSQL (the
-        replicas' own clocks may disagree), else the store's clock."""
-        if self._db_time:
-            return sa.func.now()
-        return sa.literal(self._now(), s.UTCDateTime())
-
-    def _until_sql(self, seconds: float) -> Any:
-        """``now + seconds`` in SQL, on the same clock as :meth:`_now_sql`."""
-        if self._db_time:
-            return sa.func.now() + timedelta(seconds=seconds)
-        return sa.literal(self._now() + timedelta(seconds=seconds), s.UTCDateTime())
-
-    def _fence(self, conn: Connection, lease: Lease, key: str, *, fresh_for: float = 0.0) -> Any:
-        """Raise ``LeaseLost`` unless ``lease`` is still the live lease on ``key``;
-        returns the row (``lease_until``, ``remaining`` seconds).
-
-        Locks the lease row (PostgreSQL) until the caller's transaction ends, so no
-        claim can slip in between this check and the caller's write.
-        """
-        if lease.key != key:
-            raise LeaseLost(f"lease is for {lease.key}, not {key}")
-        t = s.ticket_lease
-        row = conn.execute(
-            sa.select(
-                t.c.owner,
-                t.c.epoch,
-                t.c.lease_until,
-                (t.c.lease_until > self._now_sql()).label("live"),
-                (t.c.lease_until > self._until_sql(fresh_for)).label("fresh"),
-            )
-            .where(t.c.ticket_key == key)
-            .with_for_update()
-        ).first()
-        if row is None:
-            raise LeaseLost(f"{key}: no lease held")
-        if row.owner != lease.owner or int(row.epoch) != lease.epoch:
-            raise LeaseLost(f"{key}: lease taken over (epoch {lease.epoch} -> {row.epoch})")
-        if not row.live:
-            raise LeaseLost(f"{key}: lease expired")
-        return row
-
     def expire_dead_owners(self, host: str, alive: Callable[[int], bool], me: str) -> list[str]:
         """Expire the leases of earlier processes of this host that are gone (owner
         ``{host}-{pid}`` whose pid is not alive): a restarted daemon takes its own
         tickets back at once instead of waiting for their TTL. Returns those owners."""
         prefix = f"{host}-"
         dead: list[str] = []
-        with self._tx() as conn:
-            for table in (s.ticket_lease, s.leader_lease):
-                owners = conn.execute(
-                    sa.select(table.c.owner)
-                    .where(table.c.lease_until > self._now_sql(), table.c.owner != me)
-                    .distinct()
-                ).scalars()
-                for owner in list(owners):
+        f = self._fast
+        with f.tx() as cur:
+            for table in ("ticket_lease", "leader_lease"):
+                now_sql, now_args = f.now_expr()
+                cur.execute(
+                    f.sql(
+                        f"SELECT DISTINCT owner FROM {table} "
+                        f"WHERE lease_until > {now_sql} AND owner <> ?"
+                    ),
+                    (*now_args, me),
+                )
+                for (owner,) in cur.fetchall():
                     pid = str(owner)[len(prefix) :] if str(owner).startswith(prefix) else ""
                     if pid.isdigit() and not alive(int(pid)):
-                        conn.execute(
-                            table.update()
-                            .where(table.c.owner == owner)
-                            .values(lease_until=self._now_sql())
+                        now_sql, now_args = f.now_expr()
+                        cur.execute(
+                            f.sql(f"UPDATE {table} SET lease_until = {now_sql} WHERE owner = ?"),
+                            (*now_args, owner),
                         )
                         dead.append(str(owner))
         return sorted(set(dead))
@@ -416,144 +406,137 @@ class SqlStateStore:
     ) -> ActionRecord:
         """Insert a PLANNED action unless ``action_id`` exists; returns the stored
         record (possibly one an earlier run or another replica recorded)."""
-        now = self._now()
-        stmt = (
-            self._insert(s.action)
-            .values(
-                action_id=action_id,
-                ticket_key=key,
-                kind=kind,
-                payload=payload,
-                state=ActionState.PLANNED.value,
-                attempts=0,
-                external_ref="",
-                error="",
-                created=now,
-                updated=now,
-                ticket_id=ticket_id,
+        f = self._fast
+        now = f.bind_time(self._now())
+        with f.tx() as cur:
+            f.check(cur, lease, lease.key if ticket_id else key)
+            cur.execute(
+                f.sql(
+                    f"INSERT INTO action ({ACTION_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, 0, '', '', ?, ?, ?) "
+                    "ON CONFLICT (action_id) DO NOTHING"
+                ),
+                (
+                    action_id,
+                    key,
+                    kind,
+                    f.payload(payload),
+                    ActionState.PLANNED.value,
+                    now,
+                    now,
+                    ticket_id,
+                ),
             )
-            .on_conflict_do_nothing(index_elements=[s.action.c.action_id])
-        )
-        with self._tx() as conn:
-            self._fence(conn, lease, lease.key if ticket_id else key)
-            conn.execute(stmt)
-            return self._load_action(conn, action_id)
+            return self._load_action(cur, action_id)
 
     def mark_in_flight(self, action_id: str, lease: Lease) -> ActionRecord:
         """PLANNED or IN_FLIGHT → IN_FLIGHT, ``attempts += 1``; fenced.
 
         A DONE or FAILED action is returned unchanged: the caller must not act.
         """
-        a = s.action
-        with self._tx() as conn:
-            record = self._load_action(conn, action_id)
-            self._fence(conn, lease, record.key)
+        f = self._fast
+        with f.tx() as cur:
+            record = self._load_action(cur, action_id)
+            f.check(cur, lease, record.key)
             if record.state not in (ActionState.PLANNED, ActionState.IN_FLIGHT):
                 return record
-            conn.execute(
-                a.update()
-                .where(a.c.action_id == action_id, a.c.state.in_(_UNFINISHED))
-                .values(
-                    state=ActionState.IN_FLIGHT.value,
-                    attempts=a.c.attempts + 1,
-                    updated=self._now(),
-                )
+            cur.execute(
+                f.sql(
+                    "UPDATE action SET state = ?, attempts = attempts + 1, updated = ? "
+                    "WHERE action_id = ? AND state IN (?, ?)"
+                ),
+                (
+                    ActionState.IN_FLIGHT.value,
+                    f.bind_time(self._now()),
+                    action_id,
+                    *_UNFINISHED,
+                ),
             )
-            return self._load_action(conn, action_id)
+            return self._load_action(cur, action_id)
 
     def mark_done(self, action_id: str, lease: Lease | None, external_ref: str = "") -> None:
         """→ DONE with ``external_ref`` (e.g. the comment id). Fenced when ``lease``
         is given; reconciliation without a lease passes None. Idempotent."""
-        a = s.action
-        with self._tx() as conn:
-            record = self._load_action(conn, action_id)
+        f = self._fast
+        with f.tx() as cur:
+            record = self._load_action(cur, action_id)
             if lease is not None:
-                self._fence(conn, lease, record.key)
+                f.check(cur, lease, record.key)
             if record.state is ActionState.DONE and (
                 not external_ref or record.external_ref == external_ref
             ):
                 return
-            conn.execute(
-                a.update()
-                .where(a.c.action_id == action_id)
-                .values(
-                    state=ActionState.DONE.value,
-                    external_ref=external_ref or record.external_ref,
-                    error="",
-                    updated=self._now(),
-                )
+            cur.execute(
+                f.sql(
+                    "UPDATE action SET state = ?, external_ref = ?, error = '', updated = ? "
+                    "WHERE action_id = ?"
+                ),
+                (
+                    ActionState.DONE.value,
+                    external_ref or record.external_ref,
+                    f.bind_time(self._now()),
+                    action_id,
+                ),
             )
 
     def mark_failed(self, action_id: str, lease: Lease | None, error: str) -> None:
         """→ FAILED with ``error`` (a definitive refusal; needs a human). A DONE
         action stays DONE: what was done cannot be undone by a late failure."""
-        a = s.action
-        with self._tx() as conn:
-            record = self._load_action(conn, action_id)
+        f = self._fast
+        with f.tx() as cur:
+            record = self._load_action(cur, action_id)
             if lease is not None:
-                self._fence(conn, lease, record.key)
+                f.check(cur, lease, record.key)
             if record.state is ActionState.DONE:
                 return
-            conn.execute(
-                a.update()
-                .where(a.c.action_id == action_id)
-                .values(
-                    state=ActionState.FAILED.value,
-                    error=error[:_MAX_ERROR_CHARS],
-                    updated=self._now(),
-                )
+            cur.execute(
+                f.sql("UPDATE action SET state = ?, error = ?, updated = ? WHERE action_id = ?"),
+                (
+                    ActionState.FAILED.value,
+                    error[:_MAX_ERROR_CHARS],
+                    f.bind_time(self._now()),
+                    action_id,
+                ),
             )
 
     def get_action(self, action_id: str) -> ActionRecord | None:
-        with self._tx(read_only=True) as conn:
-            row = conn.execute(sa.select(s.action).where(s.action.c.action_id == action_id)).first()
-        return _action_from_row(row._mapping) if row is not None else None
+        found = self._actions("action_id = ?", (action_id,), order=False)
+        return found[0] if found else None
 
     def unfinished_actions(self, older_than: datetime | None = None) -> list[ActionRecord]:
         """PLANNED or IN_FLIGHT actions last touched before ``older_than`` (all when
         None), oldest first: what reconciliation at start-up must re-check."""
-        a = s.action
-        query = sa.select(a).where(a.c.state.in_(_UNFINISHED))
-        if older_than is not None:
-            query = query.where(a.c.updated < older_than)
-        query = query.order_by(a.c.created, a.c.action_id)
-        with self._tx(read_only=True) as conn:
-            rows = conn.execute(query).all()
-        return [_action_from_row(r._mapping) for r in rows]
+        if older_than is None:
+            return self._actions("state IN (?, ?)", _UNFINISHED)
+        return self._actions(
+            "state IN (?, ?) AND updated < ?", (*_UNFINISHED, self._fast.bind_time(older_than))
+        )
 
     def actions_for(self, key: str) -> list[ActionRecord]:
         """The ledger of one ticket, by key or by its stable id (a moved ticket's rows
         are found under either)."""
-        a = s.action
-        query = (
-            sa.select(a)
-            .where(sa.or_(a.c.ticket_key == key, a.c.ticket_id == key))
-            .order_by(a.c.created, a.c.action_id)
-        )
-        with self._tx(read_only=True) as conn:
-            rows = conn.execute(query).all()
-        return [_action_from_row(r._mapping) for r in rows]
+        return self._actions("(ticket_key = ? OR ticket_id = ?)", (key, key))
 
     def count_public_replies_since(self, since: datetime) -> int:
         """DONE ``public_reply`` actions confirmed at or after ``since`` (global breaker)."""
-        a = s.action
-        query = sa.select(sa.func.count()).where(
-            a.c.kind == "public_reply",
-            a.c.state == ActionState.DONE.value,
-            a.c.updated >= since,
-        )
-        with self._tx(read_only=True) as conn:
-            return int(conn.execute(query).scalar() or 0)
+        f = self._fast
+        with f.tx(write=False) as cur:
+            cur.execute(
+                f.sql(
+                    "SELECT count(*) FROM action WHERE kind = 'public_reply' AND state = ? "
+                    "AND updated >= ?"
+                ),
+                (ActionState.DONE.value, f.bind_time(since)),
+            )
+            return int(cur.fetchone()[0] or 0)
 
     def stats(self) -> dict[str, int]:
         """Number of actions in each state (every ``ActionState`` value, zeros
         included). Ledger backlog = ``planned + in_flight``."""
-        a = s.action
         counts = {state.value: 0 for state in ActionState}
-        with self._tx(read_only=True) as conn:
-            for state, n in conn.execute(
-                sa.select(a.c.state, sa.func.count()).group_by(a.c.state)
-            ).all():
+        with self._fast.tx(write=False) as cur:
+            cur.execute("SELECT state, count(*) FROM action GROUP BY state")
+            for state, n in cur.fetchall():
                 counts[str(state)] = int(n)
         return counts
 
@@ -632,11 +615,13 @@ class SqlStateStore:
                     epoch=lease.epoch,
                 )
 
-    def _load_action(self, conn: Connection, action_id: str) -> ActionRecord:
-        row = conn.execute(sa.select(s.action).where(s.action.c.action_id == action_id)).first()
+    def _load_action(self, cur: Any, action_id: str) -> ActionRecord:
+        f = self._fast
+        cur.execute(f.sql(f"SELECT {ACTION_COLUMNS} FROM action WHERE action_id = ?"), (action_id,))
+        row = cur.fetchone()
         if row is None:
             raise StateStoreError(f"unknown action {action_id!r}")
-        return _action_from_row(row._mapping)
+        return f.action(row)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -644,7 +629,7 @@ class SqlStateStore:
         """Release the connections. Idempotent; the store is unusable afterwards."""
         if not self._closed:
             self._closed = True
-            self._engine.dispose()
+            self._connections.dispose()
 
     def __enter__(self) -> SqlStateStore:
         return self
@@ -653,32 +638,8 @@ class SqlStateStore:
         self.close()
 
 
-def _ticket_from_row(row: Any) -> TicketState:
-    return TicketState(
-        key=row["ticket_key"],
-        last_updated=row["last_updated"],
-        last_trigger=row["last_trigger"],
-        asks=int(row["asks"]),
-        status=row["status"],
-        waiting_since=row["waiting_since"],
-        category=row["category"],
-        failures=int(row["failures"] or 0),
-        parked_until=row["parked_until"],
-        last_error=row["last_error"] or "",
-    )
-
-
-def _action_from_row(row: Any) -> ActionRecord:
-    return ActionRecord(
-        action_id=row["action_id"],
-        key=row["ticket_key"],
-        kind=row["kind"],
-        payload=dict(row["payload"] or {}),
-        state=ActionState(row["state"]),
-        attempts=int(row["attempts"]),
-        external_ref=row["external_ref"],
-        created=row["created"],
-        updated=row["updated"],
-        error=row["error"],
-        ticket_id=row["ticket_id"] or "",
+def _newer(version: int) -> str:
+    return (
+        f"the state database has schema version {version}, newer than this "
+        f"routerbot's {SCHEMA_VERSION}: upgrade routerbot"
     )
