@@ -1,8 +1,8 @@
 """``JiraServiceDesk``: the :class:`routerbot.ports.ServiceDesk` port over Jira Cloud REST.
 
-Built on pycontribs ``jira.JIRA`` (``get_server_info=False``: no call at construction;
-``max_retries=0``: its ``ResilientSession`` would retry POSTs) for the authenticated
-``requests`` session only; every call goes through :class:`routerbot.jsm.http.JiraHttp`,
+Built on a plain ``requests`` session (:func:`jira_session`: basic auth and the headers
+pycontribs ``jira.JIRA`` sends, without importing that library or its retrying
+``ResilientSession``); every call goes through :class:`routerbot.jsm.http.JiraHttp`,
 the one call policy (timeouts, retries for reads, no blind retry for writes, error
 translation, no secrets in messages).
 
@@ -43,7 +43,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
-from jira import JIRA
 
 from routerbot.domain import Target, TicketHistory
 from routerbot.errors import Conflict, NotFound, ServiceDeskError, TransientError
@@ -98,6 +97,22 @@ def _quote_jql(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def jira_session(email: str, api_token: str) -> requests.Session:
+    """A ``requests`` session as pycontribs ``jira.JIRA`` builds it for basic auth: the
+    credential, JSON, no caching, and the XSRF opt-out Jira wants on writes."""
+    session = requests.Session()
+    session.auth = (email, api_token)
+    session.headers.update(
+        {
+            "Accept": "application/json,*/*;q=0.9",
+            "Cache-Control": "no-cache",
+            "Content-Type": "application/json",
+            "X-Atlassian-Token": "no-check",
+        }
+    )
+    return session
+
+
 class JiraServiceDesk:
     """Jira Cloud + JSM implementation of :class:`routerbot.ports.ServiceDesk`."""
 
@@ -140,14 +155,7 @@ class JiraServiceDesk:
         self._clock: Clock = clock or SystemClock()
         self._move_timeout = move_timeout
         self._move_poll_interval = move_poll_interval
-        client = JIRA(
-            self._url,
-            basic_auth=(email, api_token),
-            get_server_info=False,
-            max_retries=0,
-            timeout=timeout,
-        )
-        session: requests.Session = lean_session(client._session, self._url)
+        session = lean_session(jira_session(email, api_token), self._url)
         if session_hook is not None:
             session_hook(session)
         self.http = JiraHttp(

@@ -37,9 +37,10 @@ Rules (see ``reliability-research.md`` §1.3 and §3.4):
   ``jsm.clock_skew`` warning is logged at each check. ``Retry-After`` and
   ``X-RateLimit-Reset`` dates are read against that ``Date`` header, not our clock.
 
-The session is the ``requests.Session`` built by pycontribs ``jira.JIRA`` (basic auth,
-JSON headers). Calls go through :meth:`requests.Session.request` directly, bypassing
-``ResilientSession``'s retry loop and its ``JIRAError`` (whose ``str`` carries headers).
+The session is a plain ``requests.Session`` (:func:`routerbot.jsm.adapter.jira_session`:
+basic auth and the JSON headers pycontribs ``jira.JIRA`` sends, without that library).
+Calls are prepared here and handed to :meth:`requests.Session.send`: no hidden retries,
+no ``JIRAError`` (whose ``str`` carries headers).
 :func:`lean_session` turns off the per-call environment lookups of ``requests``
 (``trust_env``: proxies, ``.netrc``, CA bundle variables, read once instead), which cost
 about two thirds of the client's CPU per call.
