@@ -38,6 +38,7 @@ def snapshot(issue: dict[str, Any], **kw: Any) -> Any:
             datetime(2026, 3, 2, 9, 15, tzinfo=timezone(timedelta(hours=1))),
         ),
         ("2026-03-02T08:15:00+00:00", datetime(2026, 3, 2, 8, 15, tzinfo=UTC)),
+        ("2026-03-02T08:15:00.5-0530", datetime(2026, 3, 2, 13, 45, 0, 500000, tzinfo=UTC)),
         ("2026-03-02T08:15:00Z", datetime(2026, 3, 2, 8, 15, tzinfo=UTC)),
         ("2026-03-02T08:15:00", datetime(2026, 3, 2, 8, 15, tzinfo=UTC)),
         (1444290120000, datetime(2015, 10, 8, 7, 42, tzinfo=UTC)),
