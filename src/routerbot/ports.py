@@ -17,7 +17,7 @@ implementations.
 from __future__ import annotations
 
 import enum
-import time
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -220,6 +220,11 @@ class MoveProgress:
 class StateStore(Protocol):
     """Cursor, per-ticket state and the action ledger. Errors: ``StateStoreError``."""
 
+    def now(self) -> datetime:
+        """The store's clock (the database's ``now()`` on PostgreSQL): shared instants
+        such as the Retry-After gate are on it."""
+        ...
+
     def get_cursor(self, name: str) -> datetime | None: ...
 
     def set_cursor(self, name: str, value: datetime) -> None:
@@ -345,4 +350,13 @@ class SystemClock:
         return datetime.now(UTC)
 
     def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+        wait_seconds(seconds)
+
+
+def wait_seconds(seconds: float) -> None:
+    """Sleep on the monotonic clock through a condition wait, not ``time.sleep``: the
+    same wait, and it also works where the wall clock is shifted for the process
+    (libfaketime 0.9.10 makes ``time.sleep`` fail with EINVAL; the soak's skewed
+    replica runs under it)."""
+    if seconds > 0:
+        threading.Event().wait(seconds)

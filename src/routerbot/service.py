@@ -65,6 +65,7 @@ from routerbot.ports import (
     SystemClock,
     TicketSnapshot,
     TicketState,
+    wait_seconds,
 )
 
 __all__ = [
@@ -296,7 +297,7 @@ class TriageService:
         results: list[TriageResult] = []
         while self.moving and time.monotonic() < deadline:
             due = self.next_move_check() or time.monotonic()
-            time.sleep(max(0.0, min(due, deadline) - time.monotonic()))
+            wait_seconds(max(0.0, min(due, deadline) - time.monotonic()))
             results += [r for r in self.resume_moves(force=True) if r.outcome is not Outcome.MOVING]
         return results
 

@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +104,7 @@ def _exit_deadline(stopping: threading.Event) -> None:
     stuck then (a request Jira does not answer) is abandoned: the process exits, as after
     a crash, and the ledger checks that request's outcome on the next start."""
     stopping.wait()
-    time.sleep(EXIT_DEADLINE_SECONDS)
+    threading.Event().wait(EXIT_DEADLINE_SECONDS)  # not time.sleep: see ports.wait_seconds
     from routerbot.observability import get_logger  # noqa: PLC0415
 
     get_logger("routerbot.daemon").error(
