@@ -150,7 +150,8 @@ MAX_REQUESTS_IN_FLIGHT = 8
 def _flow_control(store: StateStore, clock: Clock, metrics: Metrics) -> dict[str, Any]:
     """The Retry-After gate shared with every replica through the state store (re-read
     before each burst of requests, so a restarted process or a standby that takes over
-    sends nothing before another one's Retry-After expires), the adaptive limit on
+    sends nothing before another one's Retry-After expires; the instant is on the
+    store's clock, so a replica whose clock runs ahead waits as long), the adaptive limit on
     requests in flight, and the clock-skew gauge. ``build_app`` hands the service's stop
     event to the gate and the limit, so that SIGTERM cuts every wait short."""
     from routerbot.jsm.flow import AdaptiveLimit, GateStore, RetryAfterGate  # noqa: PLC0415
@@ -164,7 +165,7 @@ def _flow_control(store: StateStore, clock: Clock, metrics: Metrics) -> dict[str
     def repair(until: datetime) -> None:
         store.reset_cursor(RATE_LIMIT_CURSOR, until)  # a fast clock's far-future instant
 
-    gate = RetryAfterGate(clock=clock, store=GateStore(load, save, repair))
+    gate = RetryAfterGate(clock=clock, store=GateStore(load, save, repair, store.now))
     limit = AdaptiveLimit(initial=4, maximum=MAX_REQUESTS_IN_FLIGHT)
     return {"gate": gate, "limit": limit, "on_clock_skew": metrics.clock_skew.set}
 

@@ -18,10 +18,11 @@ from routerbot.ports import SystemClock
 class MemoryGateStore:
     """The state store's cursor row, as the gate sees it (later instant kept on save)."""
 
-    def __init__(self, value: datetime | None = None) -> None:
+    def __init__(self, value: datetime | None = None, *, clock: FakeClock | None = None) -> None:
         self.value = value
         self.loads = 0
         self.broken = False
+        self.clock = clock  # the store's own clock (the database's now()), when it has one
 
     def load(self) -> datetime | None:
         self.loads += 1
@@ -36,8 +37,12 @@ class MemoryGateStore:
     def repair(self, until: datetime) -> None:
         self.value = until
 
+    def now(self) -> datetime:
+        assert self.clock is not None
+        return self.clock.now()
+
     def port(self) -> GateStore:
-        return GateStore(self.load, self.save, self.repair)
+        return GateStore(self.load, self.save, self.repair, self.now if self.clock else None)
 
 
 # --------------------------------------------------------------------------- gate
@@ -77,6 +82,40 @@ def test_a_retry_after_stored_by_another_replica_holds_this_one() -> None:
     gate.wait()
     assert clock.now() >= store.value
     assert sum(clock.sleeps) == pytest.approx(20)
+
+
+class SkewedClock(FakeClock):
+    """This replica's clock: the store's clock plus ``ahead`` seconds, moving with it."""
+
+    def __init__(self, base: FakeClock, ahead: float) -> None:
+        super().__init__()
+        self.base, self.ahead = base, timedelta(seconds=ahead)
+
+    def now(self) -> datetime:
+        return self.base.now() + self.ahead
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.base.sleep(seconds)
+
+
+def test_a_replica_whose_clock_runs_ahead_still_waits_for_a_stored_retry_after() -> None:
+    db = FakeClock()  # the database's now()
+    store = MemoryGateStore(clock=db)
+    fast = SkewedClock(db, ahead=30)
+    gate = RetryAfterGate(clock=fast, store=store.port(), refresh_seconds=0)
+    store.value = db.now() + timedelta(seconds=20)  # another replica got a 429 (Retry-After 20)
+    gate.wait()
+    assert sum(fast.sleeps) == pytest.approx(20)  # not 0: its clock is 30 s ahead
+
+
+def test_a_replica_whose_clock_runs_ahead_stores_its_retry_after_on_the_store_clock() -> None:
+    db = FakeClock()
+    store = MemoryGateStore(clock=db)
+    gate = RetryAfterGate(clock=SkewedClock(db, ahead=30), store=store.port(), refresh_seconds=0)
+    gate.wait()
+    gate.close(10)
+    assert store.value == db.now() + timedelta(seconds=10)  # not 40 s for the other replicas
 
 
 def test_a_far_future_stored_instant_is_clamped_to_the_cap_and_repaired() -> None:

@@ -16,6 +16,10 @@ also shared by all replicas through the state store.
 * An instant read from the store further ahead than ``cap_seconds`` (what a replica with
   a fast clock writes) is clamped to ``now + cap_seconds``, logged, and the store is
   repaired, so that the shared gate keeps working for the other replicas.
+* Instants are stored on the store's clock (``GateStore.now``: the database's
+  ``now()`` on PostgreSQL), measured at each read: a replica whose own clock runs 30 s
+  ahead neither sends 30 s early after another one's Retry-After nor holds the others
+  30 s longer after its own.
 * Every wait is interruptible: once ``stop`` is set, :meth:`wait` raises
   :class:`~routerbot.errors.Interrupted` at once (nothing was sent), and so does
   :func:`pause` (the retry backoff).
@@ -84,11 +88,16 @@ def pause(seconds: float, *, clock: Clock, stop: threading.Event | None) -> None
 class GateStore:
     """Where the gate's instant is shared: ``load()`` the stored instant (None: none),
     ``save(until)`` keep the later of stored and ``until``, ``repair(until)`` overwrite a
-    stored instant found too far ahead. Each may raise ``StateStoreError``."""
+    stored instant found too far ahead. Each may raise ``StateStoreError``.
+
+    ``now()``, when given, is the store's clock (the database's ``now()`` on
+    PostgreSQL): stored instants are on that clock, shared by every replica, and each
+    gate converts them to and from its own clock, which may run ahead or behind."""
 
     load: Callable[[], datetime | None]
     save: Callable[[datetime], None]
     repair: Callable[[datetime], None]
+    now: Callable[[], datetime] | None = None
 
 
 class RetryAfterGate:
@@ -113,6 +122,7 @@ class RetryAfterGate:
         self._not_before: datetime | None = None
         self._loaded_at: float | None = None  # monotonic time of the last store read
         self._last_stored: datetime | None = None
+        self._offset = timedelta(0)  # the store's clock minus this process's clock
         if not_before is not None:
             self._raise_to(self._clamped(not_before, "initial"))
 
@@ -135,7 +145,7 @@ class RetryAfterGate:
         until = self._clock.now() + timedelta(seconds=min(seconds, self._cap.total_seconds()))
         if self._raise_to(until) and self._store is not None:
             try:
-                self._store.save(until)
+                self._store.save(until + self._offset)
             except StateStoreError as exc:  # remembering the wait must not break the call
                 log.warning("jsm.rate_limit_not_persisted", error=str(exc))
         return until
@@ -146,6 +156,10 @@ class RetryAfterGate:
             return
         self._loaded_at = time.monotonic()
         try:
+            if self._store.now is not None:
+                before = self._clock.now()
+                store_now = self._store.now()
+                self._offset = store_now - (before + (self._clock.now() - before) / 2)
             stored = self._store.load()
         except StateStoreError as exc:
             log.warning("jsm.rate_limit_unreadable", error=str(exc))
@@ -153,11 +167,12 @@ class RetryAfterGate:
         if stored is None or stored == self._last_stored:
             return
         self._last_stored = stored
-        clamped = self._clamped(stored, "store")
-        if clamped != stored:
+        local = stored - self._offset  # on this process's clock
+        clamped = self._clamped(local, "store")
+        if clamped != local:
             try:
-                self._store.repair(clamped)
-                self._last_stored = clamped
+                self._store.repair(clamped + self._offset)
+                self._last_stored = clamped + self._offset
             except StateStoreError as exc:
                 log.warning("jsm.rate_limit_not_repaired", error=str(exc))
         self._raise_to(clamped)

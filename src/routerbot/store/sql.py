@@ -206,6 +206,19 @@ class SqlStateStore:
             rows = [r[0] for r in cur.fetchall()]
         return rows == ["ok"]
 
+    def now(self) -> datetime:
+        """The clock lease times and the shared Retry-After gate use: the database's
+        ``now()`` on PostgreSQL (one clock for every replica), else the store's clock."""
+        if not self._db_time:
+            return self._now()
+        f = self._fast
+        with f.tx(write=False) as cur:
+            cur.execute("SELECT now()")
+            row = cur.fetchone()
+        value = f.time(row[0])
+        assert value is not None
+        return value
+
     # ------------------------------------------------------------------ cursor
 
     def get_cursor(self, name: str) -> datetime | None:
