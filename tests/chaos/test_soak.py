@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from routerbot.cli import main
-from routerbot.soak import check_invariants
+from routerbot.soak import account_replies, check_invariants
+from routerbot.soak import run as soak_run
 
 
 @pytest.mark.slow  # ~20-100 s: run by .ci/run (python3 -m pytest -m slow)
@@ -35,6 +36,78 @@ def test_soak_of_1000_tickets_with_faults_and_kills_keeps_every_invariant(capsys
     assert values["lost tickets (I2)"] == "0"
     assert values["requests before Retry-After expired"] == "0"
     assert int(values["daemon kills (SIGKILL)"]) >= 2
+
+
+def _table(text: str) -> dict[str, str]:
+    rows = dict(line.split("  ", 1) for line in text.splitlines() if "  " in line)
+    return {k.strip(): v.strip() for k, v in rows.items()}
+
+
+@pytest.mark.slow  # ~30-90 s: run by .ci/run (python3 -m pytest -m slow)
+@pytest.mark.postgres
+def test_two_replica_postgres_soak_with_a_30s_skew_keeps_every_invariant(capsys, tmp_path, pg_url):
+    code = main(
+        [
+            "soak",
+            "--tickets",
+            "150",
+            "--kill-every",
+            "5",
+            "--replicas",
+            "2",
+            "--skew-seconds",
+            "30",
+            "--state-url",
+            pg_url,
+            "--seed",
+            "1",
+            "--quiet",
+            "--workdir",
+            str(tmp_path),
+        ]
+    )
+    table = capsys.readouterr().out
+    values = _table(table)
+    assert code == 0, table
+    assert values["duplicates (I1)"] == "0"
+    assert values["lost tickets (I2)"] == "0"
+    assert values["requests before Retry-After expired"] == "0"
+    assert values["decided but not sent (I5)"] == values["sent but not in the ledger (I5)"] == "0"
+    assert int(values["public replies decided (ledger)"]) > 0
+    assert values["public replies decided (ledger)"] == values["public replies sent (Jira)"]
+    # the second replica really ran 30 s ahead: its own skew detector saw it against
+    # the sandbox's Date header
+    assert values["clock skew"].startswith("soak-2 +30 s (libfaketime, measured +")
+    assert "jsm.clock_skew warnings 0)" not in values["clock skew"]
+    assert (tmp_path / "soak-1" / "daemon.log").exists()
+    assert (tmp_path / "soak-2" / "daemon.log").exists()
+
+
+REFUSED = {
+    "replicas-on-sqlite": (["--replicas", "2"], "needs a PostgreSQL --state-url"),
+    "no-replicas": (["--replicas", "0"], "--replicas must be between 1 and 8"),
+    "skew-alone": (["--skew-seconds", "30"], "--skew-seconds needs --replicas 2"),
+    "skew-huge": (
+        ["--replicas", "2", "--state-url", "postgresql+psycopg://u@h/db", "--skew-seconds", "1e9"],
+        "--skew-seconds must be between",
+    ),
+    "no-tickets": (["--tickets", "0"], "--tickets must be at least 1"),
+}
+
+
+@pytest.mark.parametrize(("args", "message"), REFUSED.values(), ids=REFUSED.keys())
+def test_soak_refuses_options_it_cannot_run_with_one_line(capsys, args, message):
+    assert main(["soak", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_soak_refuses_a_skew_without_libfaketime(capsys, monkeypatch):
+    monkeypatch.setattr(soak_run, "FAKETIME_LIBRARIES", ("/nonexistent/libfaketime.so.1",))
+    args = ["--replicas", "2", "--state-url", "postgresql+psycopg://u@h/db", "--skew-seconds", "5"]
+    assert main(["soak", *args]) == 2
+    assert "needs libfaketime" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- the oracle
@@ -115,3 +188,40 @@ def test_oracle_flags_a_lost_ticket_and_an_early_retry():
     assert len(report.lost) == 2
     assert report.early_retries == 1
     assert not report.ok
+
+
+class _Ledger:
+    def __init__(self, records: dict[str, list[Any]]) -> None:
+        self.records = records
+
+    def actions_for(self, key: str) -> list[Any]:
+        return self.records.get(key, [])
+
+
+def _rec(action_id: str, kind: str = "public_reply", state: str = "done") -> Any:
+    from routerbot.ports import ActionRecord, ActionState  # noqa: PLC0415
+
+    return ActionRecord(action_id, "OPE-1", kind, {}, ActionState(state))
+
+
+def test_reply_accounting_matches_the_ledger_with_the_public_comments():
+    state = _state(
+        _c("bot", "A [routerbot:aaaaaaaa]", 1), _c("bot", "note [routerbot:cccccccc]", 2, False)
+    )
+    ledger = _Ledger({"OPE-1": [_rec("aaaaaaaa-1"), _rec("cccccccc-1", "internal_note")]})
+    account = account_replies(state, ledger)
+    assert (account.decided, account.sent, account.ok) == (1, 1, True)
+
+
+def test_reply_accounting_flags_a_decided_reply_never_sent_and_one_not_in_the_ledger():
+    state = _state(
+        _c("bot", "A [routerbot:aaaaaaaa]", 1),
+        _c("bot", "A [routerbot:aaaaaaaa]", 2),  # sent twice: one too many
+        _c("bot", "B [routerbot:dddddddd]", 3),  # in no ledger row
+    )
+    ledger = _Ledger({"OPE-1": [_rec("aaaaaaaa-1"), _rec("bbbbbbbb-1", state="failed")]})
+    account = account_replies(state, ledger)
+    assert not account.ok
+    assert account.unsent == ["OPE-1: [routerbot:bbbbbbbb] (failed)"]
+    assert account.undecided == ["OPE-1: [routerbot:dddddddd]"]
+    assert (account.decided, account.sent) == (2, 3)

@@ -36,17 +36,27 @@ suite and the benchmarks import it; the daemon never does.
 * :mod:`routerbot.soak.run` — :func:`plan_tickets`, :func:`run_soak`.
 """
 
-from routerbot.soak.oracle import OracleReport, check_invariants
+from routerbot.soak.oracle import OracleReport, ReplyAccount, account_replies, check_invariants
 from routerbot.soak.process import DaemonProcess, routing_file_for_load
-from routerbot.soak.run import DEFAULT_FAULTS, SoakOptions, SoakReport, plan_tickets, run_soak
+from routerbot.soak.run import (
+    DEFAULT_FAULTS,
+    SoakOptions,
+    SoakReport,
+    options_problem,
+    plan_tickets,
+    run_soak,
+)
 
 __all__ = [
     "DEFAULT_FAULTS",
     "DaemonProcess",
     "OracleReport",
+    "ReplyAccount",
     "SoakOptions",
     "SoakReport",
+    "account_replies",
     "check_invariants",
+    "options_problem",
     "plan_tickets",
     "routing_file_for_load",
     "run_soak",

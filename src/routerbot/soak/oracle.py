@@ -231,4 +231,59 @@ def check_invariants(  # noqa: PLR0912, PLR0915  # one pass, four invariants
     return report
 
 
+# --------------------------------------------------------------------------- replies
+
+
+@dataclass
+class ReplyAccount:
+    """Public replies the bot decided (its ledger) against those Jira shows (the sandbox).
+
+    Every decided reply must be sent, once (``unsent`` empty), and nothing the bot
+    posted publicly may be missing from its ledger (``undecided`` empty)."""
+
+    decided: int = 0
+    sent: int = 0
+    unsent: list[str] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unsent or self.undecided)
+
+    def problems(self) -> list[str]:
+        return [f"I5 decided, not sent: {u}" for u in self.unsent] + [
+            f"I5 sent, not in the ledger: {u}" for u in self.undecided
+        ]
+
+
+def account_replies(state: Mapping[str, Any], ledger: Any) -> ReplyAccount:
+    """Match the ledger's ``public_reply`` actions with the bot's public comments by
+    their ``[routerbot:…]`` marker (the first 8 characters of the action id)."""
+    account = ReplyAccount()
+    for t in state.get("tickets", []):
+        key = t["key"]
+        records = {}
+        for k in [key, *t.get("old_keys", [])]:
+            for rec in ledger.actions_for(k):
+                records[rec.action_id] = rec
+        decided = {
+            f"[routerbot:{rec.action_id[:8]}]": rec
+            for rec in records.values()
+            if rec.kind == "public_reply"
+        }
+        sent = [
+            m
+            for c in t.get("comments", [])
+            if c.get("author_role") == "bot" and c.get("public")
+            for m in MARKER_RE.findall(str(c.get("body", ""))) or ["(no marker)"]
+        ]
+        account.decided += len(decided)
+        account.sent += len(sent)
+        account.unsent += [
+            f"{key}: {m} ({rec.state.value})" for m, rec in decided.items() if m not in sent
+        ]
+        account.undecided += [f"{key}: {m}" for m in sent if m not in decided]
+    return account
+
+
 # --------------------------------------------------------------------------- the daemon process

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import random
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -12,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routerbot.soak.oracle import OracleReport, check_invariants
+from routerbot.soak.oracle import OracleReport, ReplyAccount, account_replies, check_invariants
 from routerbot.soak.process import DaemonProcess, routing_file_for_load
 
 DEFAULT_FAULTS = "429=0.02,503=0.03,500=0.02,drop-after-write=0.01,slow=0.005,slow-seconds=0.3"
@@ -131,6 +135,14 @@ def plan_tickets(n: int, rng: random.Random, *, prefix: str = "SOAK") -> list[Pl
 
 # --------------------------------------------------------------------------- the soak run
 
+MAX_REPLICAS = 8
+FAKETIME_LIBRARIES = (
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+    "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+    "/usr/lib/faketime/libfaketimeMT.so.1",
+    "/usr/local/lib/faketime/libfaketimeMT.so.1",
+)
+
 
 @dataclass
 class SoakOptions:
@@ -139,12 +151,78 @@ class SoakOptions:
     kill_every: float = 8.0  # mean seconds between SIGKILLs; 0 = never
     seed: int = 1
     state_url: str = ""
+    replicas: int = 1  # daemon subprocesses sharing one store (more than 1: PostgreSQL)
+    skew_seconds: float = 0.0  # the last replica's wall clock runs this far ahead
     batch: int = 25  # tickets created per batch
     batch_every: float = 0.25  # seconds between batches
     quiet_timeout: float = 180.0  # max seconds to converge once faults are off
     poll_seconds: float = 0.3
     workdir: str = ""
     progress: Callable[[str], None] | None = None
+
+
+def faketime_library() -> str | None:
+    """libfaketime's multi-threaded preload library (Debian: ``apt-get install faketime``)."""
+    for path in FAKETIME_LIBRARIES:
+        if Path(path).is_file():
+            return path
+    return None
+
+
+def options_problem(options: SoakOptions) -> str | None:  # noqa: PLR0911  # one check each
+    """Why these options cannot run (one line), or None."""
+    if options.tickets < 1:
+        return "--tickets must be at least 1"
+    if not 1 <= options.replicas <= MAX_REPLICAS:
+        return f"--replicas must be between 1 and {MAX_REPLICAS}"
+    if options.replicas > 1 and not options.state_url.startswith("postgresql"):
+        return (
+            f"--replicas {options.replicas} needs a PostgreSQL --state-url "
+            "(postgresql+psycopg://...): replicas share one store, and SQLite is one process"
+        )
+    if options.skew_seconds:
+        if options.replicas < 2:
+            return "--skew-seconds needs --replicas 2 or more (one replica's clock is skewed)"
+        if not math.isfinite(options.skew_seconds) or abs(options.skew_seconds) > 3600:
+            return "--skew-seconds must be between -3600 and 3600"
+        if faketime_library() is None:
+            return "--skew-seconds needs libfaketime (Debian: apt-get install faketime)"
+    return None
+
+
+def skew_environment(seconds: float) -> dict[str, str]:
+    """The environment that runs a process's wall clock ``seconds`` ahead (libfaketime;
+    the monotonic clock is left alone, as NTP would)."""
+    library = faketime_library()
+    if library is None:
+        raise RuntimeError("libfaketime is not installed (Debian: apt-get install faketime)")
+    return {
+        "LD_PRELOAD": library,
+        "FAKETIME": f"{seconds:+.3f}s",
+        "DONT_FAKE_MONOTONIC": "1",
+    }
+
+
+# the daemon's own sleep must work in the skewed child too (see ports.wait_seconds)
+_PROBE = (
+    "import time; from routerbot.ports import SystemClock; SystemClock().sleep(0.01); "
+    "print(repr(time.time()))"
+)
+
+
+def measure_skew(env: Mapping[str, str]) -> float:
+    """How far ahead ``time.time()`` is in a Python child started with ``env``."""
+    before = time.time()
+    out = subprocess.run(  # our own interpreter, fixed args
+        [sys.executable, "-c", _PROBE],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    after = time.time()
+    return float(out.strip()) - (before + after) / 2
 
 
 @dataclass
@@ -159,16 +237,27 @@ class SoakReport:
     answers_posted: int
     converged: bool
     exit_codes: list[int] = field(default_factory=list)
+    replies: ReplyAccount | None = None
+    kills_per_replica: dict[str, int] = field(default_factory=dict)
+    skew_measured: float | None = None
+    skewed_replica: str = ""
+    skew_warnings: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.oracle.ok and self.converged
+        replies_ok = self.replies is None or self.replies.ok
+        return self.oracle.ok and self.converged and replies_ok
 
     def render(self) -> str:
         o = self.oracle
-        rows = [
+        r = self.replies
+        rows: list[tuple[str, object]] = [
             ("tickets created", self.options.tickets),
             ("tickets handled (label)", o.handled),
+            ("public replies decided (ledger)", "-" if r is None else r.decided),
+            ("public replies sent (Jira)", "-" if r is None else r.sent),
+            ("decided but not sent (I5)", "-" if r is None else len(r.unsent)),
+            ("sent but not in the ledger (I5)", "-" if r is None else len(r.undecided)),
             ("public replies per ticket (max)", o.replies_max),
             ("public replies per ticket (mean)", f"{o.replies_mean:.2f}"),
             ("customer answers posted", self.answers_posted),
@@ -178,7 +267,10 @@ class SoakReport:
             ("loops (I4)", len(o.loops)),
             ("requests before Retry-After expired", o.early_retries),
             ("actions needing a human (FAILED)", len(o.needs_human)),
+            ("replicas", self.options.replicas),
+            ("clock skew", self._skew_text()),
             ("daemon kills (SIGKILL)", self.kills),
+            ("kills per replica", ", ".join(f"{k}={v}" for k, v in self.kills_per_replica.items())),
             ("daemon starts", self.starts),
             ("HTTP requests to the sandbox", self.requests_total),
             ("faults served", ", ".join(f"{k}={v}" for k, v in sorted(self.faults_served.items()))),
@@ -188,9 +280,9 @@ class SoakReport:
             ("faults", self.options.faults),
             ("verdict", "OK" if self.ok else "INVARIANT BROKEN"),
         ]
-        width = max(len(r[0]) for r in rows)
+        width = max(len(row[0]) for row in rows)
         lines = [f"{name.ljust(width)}  {value}" for name, value in rows]
-        problems = o.problems()
+        problems = o.problems() + ([] if r is None else r.problems())
         if problems:
             lines.append("")
             lines += [f"  {p}" for p in problems[:30]]
@@ -200,6 +292,15 @@ class SoakReport:
             lines.append("")
             lines += [f"  needs human: {p}" for p in o.needs_human[:10]]
         return "\n".join(lines)
+
+    def _skew_text(self) -> str:
+        if not self.options.skew_seconds:
+            return "none"
+        measured = "" if self.skew_measured is None else f", measured {self.skew_measured:+.1f} s"
+        return (
+            f"{self.skewed_replica} {self.options.skew_seconds:+g} s "
+            f"(libfaketime{measured}; jsm.clock_skew warnings {self.skew_warnings})"
+        )
 
 
 def _say(options: SoakOptions, msg: str) -> None:
@@ -255,39 +356,103 @@ def _converged(sb: Any, planned: Mapping[str, PlannedTicket], store: Any) -> boo
     return not report.lost
 
 
+class _Replicas:
+    """The daemon subprocesses: kills pick one at random, every stopped one restarts."""
+
+    def __init__(self, daemons: list[DaemonProcess], rng: random.Random) -> None:
+        self.daemons = daemons
+        self.rng = rng
+        self.exit_codes: list[int] = []
+
+    def start(self) -> None:
+        for d in self.daemons:
+            d.start()
+
+    def kill_one(self) -> None:
+        running = [d for d in self.daemons if d.running]
+        if running:
+            self.rng.choice(running).kill()
+        self.keep_running()
+
+    def keep_running(self) -> None:
+        for d in self.daemons:
+            if not d.running:
+                _restart(d, self.exit_codes)
+
+    def terminate(self) -> None:
+        for d in self.daemons:
+            code = d.terminate()
+            if code is not None:
+                self.exit_codes.append(code)
+
+    def kill_all(self) -> None:
+        for d in self.daemons:
+            if d.running:
+                d.kill()
+
+    def logs(self) -> list[str]:
+        return [d.logs() for d in self.daemons]
+
+    @property
+    def kills(self) -> int:
+        return sum(d.kills for d in self.daemons)
+
+    @property
+    def starts(self) -> int:
+        return sum(d.starts for d in self.daemons)
+
+
+def _replica_name(i: int) -> str:
+    return f"soak-{i}"
+
+
 def run_soak(options: SoakOptions) -> SoakReport:  # noqa: PLR0912, PLR0915  # one story
     """Run the soak and check the invariants (see the module docstring)."""
     from routerbot.sandbox import FaultPlan, SandboxModel, SandboxServer  # noqa: PLC0415
     from routerbot.store import open_store  # noqa: PLC0415
 
+    problem = options_problem(options)
+    if problem:
+        raise ValueError(problem)
     rng = random.Random(options.seed)  # noqa: S311 - simulation
     started = time.monotonic()
     tmp = Path(options.workdir or tempfile.mkdtemp(prefix="routerbot-soak-"))
     tmp.mkdir(parents=True, exist_ok=True)
     state_url = options.state_url or f"sqlite:///{tmp / 'state.db'}"
+    skew_env: dict[str, str] = {}
+    skew_measured: float | None = None
+    if options.skew_seconds:
+        skew_env = skew_environment(options.skew_seconds)
+        skew_measured = measure_skew(skew_env)
+        if abs(skew_measured - options.skew_seconds) > 2.0:
+            raise RuntimeError(
+                f"libfaketime did not skew the clock: asked {options.skew_seconds:+g} s, "
+                f"a child's time.time() is {skew_measured:+.1f} s off"
+            )
     token = f"soak-token-{rng.randrange(16**12):012x}"
     model = SandboxModel(token=token, move_polls=1)
     sb = SandboxServer(model).start()
     routing = routing_file_for_load(tmp)
-    daemon = DaemonProcess(
-        sb.url,
-        sb.email,
-        token,
-        state_url,
-        tmp,
-        env={
+    daemons = []
+    for i in range(1, options.replicas + 1):
+        work = tmp if options.replicas == 1 else tmp / _replica_name(i)
+        work.mkdir(parents=True, exist_ok=True)
+        env = {
             "ROUTERBOT_ROUTING_FILE": str(routing),
             "ROUTERBOT_POLL_SECONDS": str(options.poll_seconds),
-        },
-    )
+            "ROUTERBOT_REPLICA_ID": _replica_name(i),
+        }
+        if i == options.replicas and skew_env:
+            env.update(skew_env)
+        daemons.append(DaemonProcess(sb.url, sb.email, token, state_url, work, env=env))
+    replicas = _Replicas(daemons, rng)
     planned = {p.source_id: p for p in plan_tickets(options.tickets, rng)}
     rows = [p.row for p in planned.values()]
     answers = 0
     store = None
-    exit_codes: list[int] = []
     try:
         sb.faults = FaultPlan.parse(options.faults, seed=options.seed)
-        daemon.start()
+        replicas.start()
         next_kill = _next_kill(options, rng)
         last_answer_scan = 0.0
         created = 0
@@ -301,24 +466,20 @@ def run_soak(options: SoakOptions) -> SoakReport:  # noqa: PLR0912, PLR0915  # o
                 answers += _post_answers(sb, planned, sb.state, rng)
                 last_answer_scan = now
             if next_kill is not None and now >= next_kill:
-                daemon.kill()
-                _restart(daemon, exit_codes)
+                replicas.kill_one()
                 next_kill = _next_kill(options, rng)
-            if not daemon.running:
-                _restart(daemon, exit_codes)
+            replicas.keep_running()
             if created % 250 < options.batch:
-                _say(options, f"created {created}/{len(rows)} tickets, kills {daemon.kills}")
+                _say(options, f"created {created}/{len(rows)} tickets, kills {replicas.kills}")
         # keep killing and answering for a while after the last ticket
         tail_until = time.monotonic() + max(5.0, 2 * (options.kill_every or 0))
         while time.monotonic() < tail_until:
             time.sleep(0.5)
             answers += _post_answers(sb, planned, sb.state, rng)
             if next_kill is not None and time.monotonic() >= next_kill:
-                daemon.kill()
-                _restart(daemon, exit_codes)
+                replicas.kill_one()
                 next_kill = _next_kill(options, rng)
-            if not daemon.running:
-                _restart(daemon, exit_codes)
+            replicas.keep_running()
         _say(options, "quiet period: faults off, no more kills")
         sb.faults = FaultPlan()
         store = open_store(state_url)
@@ -328,42 +489,45 @@ def run_soak(options: SoakOptions) -> SoakReport:  # noqa: PLR0912, PLR0915  # o
         while time.monotonic() < deadline:
             time.sleep(1.0)
             answers += _post_answers(sb, planned, sb.state, rng)
-            if not daemon.running:
-                _restart(daemon, exit_codes)
+            replicas.keep_running()
             if _converged(sb, planned, store):
                 converged = True
                 break
         # two more polls' worth of time: a late duplicate would show up now
         time.sleep(max(1.0, 4 * options.poll_seconds))
-        code = daemon.terminate()
-        if code is not None:
-            exit_codes.append(code)
+        replicas.terminate()
         requests_summary = sb.requests()
+        logs = replicas.logs()
+        final = sb.state
         report = check_invariants(
-            sb.state,
+            final,
             requests=requests_summary,
             expected={s: p.expectation for s, p in planned.items()},
             canaries=[token],
             internal_canaries=[p.canary for p in planned.values() if p.canary],
-            texts=[daemon.logs()],
+            texts=logs,
             ledger=store,
             is_auto_reply=lambda body: body.startswith("Réponse automatique"),
         )
         return SoakReport(
             options=options,
             oracle=report,
-            kills=daemon.kills,
-            starts=daemon.starts,
+            kills=replicas.kills,
+            starts=replicas.starts,
             wall_seconds=time.monotonic() - started,
             requests_total=int(requests_summary.get("total", 0)),
             faults_served=dict(requests_summary.get("faults", {})),
             answers_posted=answers,
             converged=converged,
-            exit_codes=exit_codes,
+            exit_codes=replicas.exit_codes,
+            replies=account_replies(final, store),
+            kills_per_replica={_replica_name(i + 1): d.kills for i, d in enumerate(daemons)},
+            skew_measured=skew_measured,
+            skewed_replica=_replica_name(options.replicas) if skew_env else "",
+            skew_warnings=logs[-1].count('"jsm.clock_skew"') if skew_env else 0,
         )
     finally:
-        if daemon.running:
-            daemon.kill()
+        replicas.kill_all()
         if store is not None:
             store.close()
         sb.stop()
