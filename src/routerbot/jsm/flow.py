@@ -59,6 +59,8 @@ from routerbot.ports import Clock, SystemClock
 
 log = structlog.get_logger(__name__)
 
+SAME_CLOCK = timedelta(milliseconds=500)  # store and process clocks closer than this agree
+
 
 def pause(seconds: float, *, clock: Clock, stop: threading.Event | None) -> None:
     """Sleep ``seconds`` unless ``stop`` is set first (then raise ``Interrupted``).
@@ -159,7 +161,9 @@ class RetryAfterGate:
             if self._store.now is not None:
                 before = self._clock.now()
                 store_now = self._store.now()
-                self._offset = store_now - (before + (self._clock.now() - before) / 2)
+                offset = store_now - (before + (self._clock.now() - before) / 2)
+                # below the read's own latency the clocks agree (one host, SQLite)
+                self._offset = offset if abs(offset) >= SAME_CLOCK else timedelta(0)
             stored = self._store.load()
         except StateStoreError as exc:
             log.warning("jsm.rate_limit_unreadable", error=str(exc))
