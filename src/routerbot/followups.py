@@ -10,6 +10,7 @@ service executes it through the ledger like any other decision.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,32 @@ def state_from_record(snap: TicketSnapshot) -> TicketState | None:
         status=record.state,
         waiting_since=since if record.state in WAITING else None,
         category=str(record.extra.get("category") or ""),
+    )
+
+
+def newer_state(prev: TicketState, snap: TicketSnapshot) -> TicketState:
+    """The store's state, unless the ticket's own record says otherwise.
+
+    The record is written on the ticket with every plan, before the store settles, so
+    when the two disagree (another trigger, another conversation state) the store is
+    the older one: restored from a backup, or cut before it settled. Then the record's
+    conversation state wins (a customer who answered after the backup gets no reminder;
+    one asked after it is followed up)."""
+    record = snap.record
+    trigger = str(record.extra.get("trigger") or "")
+    if not record.state and not trigger:
+        return prev  # nothing recorded on the ticket (older tickets, dry runs)
+    if record.state == prev.status and trigger == prev.last_trigger:
+        return prev
+    waiting = record.state in WAITING
+    since = _instant(record.extra.get("waiting_since")) or snap.ticket.updated
+    return replace(
+        prev,
+        last_trigger=trigger or prev.last_trigger,
+        asks=record.asks,
+        status=record.state,
+        waiting_since=since if waiting else None,
+        category=str(record.extra.get("category") or prev.category),
     )
 
 

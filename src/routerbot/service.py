@@ -35,7 +35,7 @@ from routerbot.chaos import crash_point
 from routerbot.config import RoutingConfig
 from routerbot.domain import AuthorRole, Decision, Ticket
 from routerbot.errors import LeaseLost, NotFound, StateStoreError, TransientError
-from routerbot.followups import DecideFollowup, FollowUps, state_from_record
+from routerbot.followups import DecideFollowup, FollowUps, newer_state, state_from_record
 from routerbot.ledger import LedgerExecutor, Run, RunResult, safe_error
 from routerbot.observability import Metrics, action_label, get_logger, ticket_triaged_fields
 from routerbot.planning import (
@@ -242,8 +242,8 @@ class TriageService:
             return self._unchanged(ticket)
         if snap.error:
             return self._failure(ticket, prev, snap.error)
-        if prev is None:
-            prev = state_from_record(snap)  # a store that lost it: the ticket remembers
+        # a store that lost the ticket, or restored from an older copy: the ticket remembers
+        prev = state_from_record(snap) if prev is None else newer_state(prev, snap)
         try:
             decision = self._decide(ticket, self.config)
         except Exception as exc:  # a bug in the engine must not stall the whole poll
