@@ -724,7 +724,13 @@ class Daemon:
             self.log.info("daemon.stopping", reason=reason)
         scheduler = self._scheduler
         if scheduler is not None and getattr(scheduler, "running", False):
-            scheduler.shutdown(wait=False)
+            # Not here: from a signal handler the main thread may be inside the
+            # scheduler's job loop, holding its re-entrant lock, and shutting down empties
+            # the job store under that loop (JobLookupError: exit 1 instead of 0). Another
+            # thread waits for the loop to let go of the lock.
+            threading.Thread(
+                target=_shutdown, args=(scheduler,), name="scheduler-stop", daemon=True
+            ).start()
 
     def _install_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -750,3 +756,8 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _shutdown(scheduler: Any) -> None:
+    with contextlib.suppress(Exception):  # already stopped: nothing to do
+        scheduler.shutdown(wait=False)
