@@ -30,18 +30,24 @@ def ticket_row(
     summary: str = "Demande",
     desk: str = "3",
     request_type: str = "86",
-    email: str = "client@export-fruits.fr",
+    email: str = "",
     comments: Iterable[dict[str, Any]] = (),
     **extra: Any,
 ) -> dict[str, Any]:
-    """One ROUTING.md row (sandbox extras allowed: status, assignee, minutes_ago…)."""
+    """One ROUTING.md row (sandbox extras allowed: status, assignee, minutes_ago…).
+
+    Each ticket has its own reporter unless ``email`` says otherwise: one reporter
+    sending the same text on many tickets is a loop signature (an auto-responder)."""
     row: dict[str, Any] = {
         "id": sid,
         "service_desk": desk,
         "request_type": request_type,
         "summary": summary,
         "description": description,
-        "reporter": {"displayName": "Client Test", "email": email},
+        "reporter": {
+            "displayName": "Client Test",
+            "email": email or f"client-{sid.lower()}@export-fruits.fr",
+        },
         "comments": list(comments),
         # comments are loaded 7 minutes apart after the creation: keep them all in the past
         "minutes_ago": 1 + 7 * (len(list(comments)) + 1),
