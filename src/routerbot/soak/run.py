@@ -155,7 +155,7 @@ class SoakOptions:
     skew_seconds: float = 0.0  # the last replica's wall clock runs this far ahead
     batch: int = 25  # tickets created per batch
     batch_every: float = 0.25  # seconds between batches
-    quiet_timeout: float = 180.0  # seconds without progress before giving up converging
+    quiet_timeout: float = 600.0  # seconds without progress before giving up converging
     jira_timeout: float = 10.0  # the daemons' read timeout: the sandbox shares the cores
     poll_seconds: float = 0.3
     workdir: str = ""
