@@ -211,6 +211,10 @@ def test_a_standby_taking_over_waits_for_the_retry_after_the_leader_received(
     sb.model.load_rows(ticket_rows)
     try:
         assert wait_until(lambda: faults_served(sb, "429") == 1, 30), leader.logs()[-2000:]
+        # once the leader has stored it (killed before, it could not share it: under load
+        # the kill landed between the 429 and the store write, and the test was flaky)
+        with open_store(pg_url) as store:
+            assert wait_until(lambda: store.get_cursor("jira_not_before") is not None, 30)
         leader.kill()  # the leader dies behind a 10 s Retry-After; the standby takes over
         assert wait_until(
             lambda: all("routerbot" in t["labels"] for t in sb.state["tickets"]), 90
