@@ -39,9 +39,17 @@ def _rows(*sources: str) -> list[dict[str, Any]]:
 
 
 def _asked(sb: SandboxServer, sid: str) -> bool:
-    """The bot asked for the browser and waits for the customer."""
+    """The bot asked for the browser, and its record on the ticket says it waits (the
+    state file is lost after that: a kill between the question and the record, with the
+    state file lost too, is not what this tests)."""
     t = by_source(sb, sid)
-    return t["status"] == "Waiting for customer" and len(bot_comments(t, public=True)) == 1
+    recorded = t.get("properties", {}).get("routerbot", {}).get("state") == "waiting_browser"
+    return (
+        t["status"] == "Waiting for customer"
+        and len(bot_comments(t, public=True)) == 1
+        and "routerbot" in t["labels"]
+        and recorded
+    )
 
 
 def _answer(sb: SandboxServer, sid: str) -> None:
