@@ -144,6 +144,10 @@ class Thresholds(_Model):
     #: …and the second one needs only this much when the author announces several
     #: questions ("deux questions", see ``matching.several_questions``)
     announced_question_min_confidence: Unit = 0.2
+    #: no public answer when the closest of ``[unanswered]``'s examples is this close
+    #: to the best entry's confidence or closer (0: as close or closer; 0.1: even 0.1
+    #: behind it)
+    unanswered_margin: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     #: population confidence = 0.5 + 0.5 * (1 - exp(-margin / population_scale))
     population_scale: Annotated[float, Field(gt=0.0, le=20.0)] = 1.5
 
@@ -333,6 +337,15 @@ class LabelsConfig(_Model):
     handled: str = "routerbot"
 
 
+class Unanswered(_Model):
+    """Questions of the support's domain that no FAQ entry answers ("how do I change
+    my e-mail address?", "the importing country refused the certificate"): the
+    out-of-scope intent of example-taught assistants. A ticket at least as close to
+    them as to the best entry (``thresholds.unanswered_margin``) gets no public answer."""
+
+    examples: Phrases = ()
+
+
 class RoutingConfig(_Model):
     """The whole routing file. ``config_hash`` is the sha256 of the file's bytes.
 
@@ -348,6 +361,7 @@ class RoutingConfig(_Model):
     population: PopulationConfig = PopulationConfig()
     links: dict[Population, Links]
     faq: dict[str, FaqEntry]
+    unanswered: Unanswered = Unanswered()
     login_failure: LoginFailureConfig = LoginFailureConfig()
     browsers: BrowsersConfig = BrowsersConfig()
     conversation: ConversationConfig

@@ -203,12 +203,15 @@ class Explanation:
 
     ``faq_candidates`` are best first; ``runner_up`` is the entry that came second
     (the margin is measured against it); ``category_examples`` are the closest
-    habilitation / assistance examples for an operator's ticket.
+    habilitation / assistance examples for an operator's ticket; ``unanswered`` is
+    the example of ``[unanswered]`` that held back the best entry's answer.
     """
 
     faq_candidates: tuple[FaqCandidate, ...] = ()
     runner_up: FaqCandidate | None = None
     category_examples: tuple[NearestExample, ...] = ()
+    #: the closest question the FAQ does not answer, when it stopped a public answer
+    unanswered: NearestExample | None = None
 
     @property
     def nearest_examples(self) -> tuple[NearestExample, ...]:

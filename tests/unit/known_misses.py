@@ -13,7 +13,6 @@ from __future__ import annotations
 
 KNOWN_MISSES: frozenset[str] = frozenset(
     {
-        "tests/unit/test_engine.py::test_answers_each_faq_however_it_is_asked[procedure-habilitation-bjr, cmt etre habilite sur expadon svp ?]",
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[Auprès de qui puis-je m'adresser pour une question sur Expadon ? Je ne sais pas si je suis au bon endroit.-nous-contacter]",
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[Je suis administrateur local de notre entreprise mais je ne vois nulle part le module Certificats, seulement l'écran de gestion. Que faire ?-role-admin-local]",
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[On m'a nommée administratrice locale le mois dernier. Ce rôle me permet-il de saisir les demandes de certificats ou faut-il autre chose ?-role-admin-local]",
@@ -23,7 +22,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "tests/unit/test_engine_faq_scope.py::test_asking_whom_to_address_for_access_is_the_procedure_not_the_contact_form",
         "tests/unit/test_engine_faq_scope.py::test_more_new_phrasings_get_their_answer[Qu'est-ce qu'on doit faire pour avoir l'habilitation Certificats ?-procedure-habilitation]",
         "tests/unit/test_engine_faq_scope.py::test_new_phrasings_get_their_answer[Good morning, our firm ships wine to Singapore. What is the process for us to be given access to the Certificats module?-procedure-habilitation]",
-        "tests/unit/test_engine_faq_scope.py::test_new_phrasings_get_their_answer[Hello, I have no account yet. How do I register to use Expadon?-creer-mon-compte]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[agrement-vs-certificat-We are registered in the Agrément module. Is that valid for the certificates module as well?]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Le modèle pour le lait en poudre vers l'Algérie est-il disponible sur Expadon ?]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Where do you announce new certificate models when they go live?]",

@@ -124,6 +124,66 @@ def test_a_renamed_entry_answers_under_its_new_id() -> None:
     assert d.reply_faq == "contact"
 
 
+UNANSWERED = """
+[unanswered]
+examples = [
+  "comment modifier l'adresse mail de contact de notre société",
+  "peut-on corriger un certificat déjà signé",
+]
+"""
+
+
+def test_a_question_the_faq_does_not_answer_holds_the_answer_back() -> None:
+    ticket = make("Bonjour, comment modifier l'adresse mail de contact de notre société ?")
+    # without the lead's example, "adresse mail … contacter" is read as nous-contacter
+    assert decide(ticket, small()).reply_faq == "nous-contacter"
+    d = decide(ticket, small(UNANSWERED))
+    assert d.public_replies == ()
+    assert d.explanation.unanswered is not None
+    assert d.explanation.unanswered.text.startswith("comment modifier l'adresse mail")
+    assert "held back" in d.reason
+    [note] = d.internal_notes
+    assert "Question hors FAQ la plus proche" in note.body
+    assert decision_to_json(d)["explanation"]["unanswered"]["text"].startswith("comment")
+    assert "held back by a question the FAQ does not answer" in render_checklist(d)
+
+
+def test_the_faqs_own_questions_are_still_answered_beside_unanswered_examples() -> None:
+    d = decide(make("Bonjour, comment vous contacter ?"), small(UNANSWERED))
+    assert d.reply_faq == "nous-contacter"
+    assert d.explanation.unanswered is None
+
+
+def test_an_unanswered_example_the_faq_answers_is_flagged() -> None:
+    clash = UNANSWERED.replace(
+        '"peut-on corriger un certificat déjà signé",',
+        '"peut-on corriger un certificat déjà signé", '
+        '"comment télécharger le modèle de certificat",',
+    )
+    found = {(c.path, c.other_id) for c in example_conflicts(small(clash))}
+    assert ("unanswered → examples[2]", "telecharger-modele") in found
+    assert ("faq → telecharger-modele → examples[0]", "(unanswered)") in found
+    # unlike each other by nature: one far from every entry is not flagged, although
+    # it is no closer to its siblings
+    plain = {c.path for c in example_conflicts(small(UNANSWERED))}
+    assert "unanswered → examples[1]" not in plain
+
+
+def test_a_short_text_said_whole_by_a_longer_example_is_close_to_it() -> None:
+    index = small().compiled.faq_index
+    short = index.features("télécharger le modèle")
+    [best, *_] = index.scores(short)
+    assert best.entry_id == "telecharger-modele"
+    # the example says more than the text ("comment", "certificat"): its coverage
+    # alone would be lower than the text's own coverage
+    example = "comment télécharger le modèle de certificat"
+    shared = short & index.features(example)
+    example_cov = sum(index.weight[f] for f in shared) / sum(
+        index.weight[f] for f in index.features(example)
+    )
+    assert best.nearest[0].score > example_cov
+
+
 # ------------------------------------------------------------------ several questions
 
 

@@ -29,6 +29,8 @@ _QUESTION_WORDS = re.compile(
     r"\b(comment|quel|quels|quelle|quelles|ou trouver|est ce que|est ce qu|pouvez vous|"
     r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
     r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
+    # SMS and terse questions without "?": "c quoi gestion des utilisateurs"
+    r"|c quoi|c est quoi|cest quoi|a quoi|pourquoi|combien|why|who"
     # indirect and reported questions: call notes, dictation ("il demande si", "elle
     # cherche où", "c'est pour savoir comment", "wants to know whether")
     r"|(?:voudrai[st]?|voudraient|veu[xt]|aimerai[st]?|souhaite|pour|besoin de) savoir"

@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from routerbot.config import Evidence, Pair, RoutingConfig
 
+#: The hidden entry of the FAQ index that holds ``[unanswered]``'s examples (not a
+#: valid FAQ id, so no entry can take it).
+UNANSWERED = "(unanswered)"
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledEvidence:
@@ -161,6 +165,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
     texts += [*m.never_answer, *m.follow_quoted, *m.several_questions]
     for cc in config.categories.values():
         texts += cc.examples
+    texts += config.unanswered.examples
     for ev in (
         config.login_failure.evidence,
         config.conversation.thanks,
@@ -171,9 +176,12 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
     lex.learn(_words(texts))
     lex.freeze()
     ignore = default_ignore(m.ignore_words, lex)
+    faq_examples = {fid: e.examples for fid, e in config.faq.items()}
+    faq_examples[UNANSWERED] = config.unanswered.examples
     faq_index = ExampleIndex(
         lex,
-        {fid: e.examples for fid, e in config.faq.items()},
+        faq_examples,
+        hidden=frozenset({UNANSWERED}),
         bigram_weight=m.bigram_weight,
         second_weight=m.second_example_weight,
         explain=m.explain_examples,

@@ -5,6 +5,8 @@
   example may pull tickets to the wrong entry;
 * two entries too close to each other: a large share of one entry's examples are
   closer to the other;
+* the same for the questions the FAQ does not answer (``[unanswered]``): one of
+  them closer to an entry, or an entry's example closer to them;
 * an entry taught with fewer than :data:`routerbot.config.MIN_EXAMPLES` examples.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from routerbot.config import MIN_EXAMPLES
+from routerbot.engine.compiled import UNANSWERED
 
 if TYPE_CHECKING:  # pragma: no cover
     from routerbot.config import RoutingConfig
@@ -42,22 +45,34 @@ class ExampleConflict:
         )
 
 
-def _conflicts(index: ExampleIndex, section: str) -> list[ExampleConflict]:
+def _path(section: str, entry_id: str, n: int) -> str:
+    if entry_id == UNANSWERED:  # its own section of the routing file
+        return f"unanswered → examples[{n}]"
+    return f"{section} → {entry_id} → examples[{n}]"
+
+
+def _conflicts(
+    index: ExampleIndex, section: str, answer_floor: float = 0.0
+) -> list[ExampleConflict]:
+    """Examples closer to another entry than to their own. The questions the FAQ does
+    not answer are unlike each other by nature: one of them is flagged only when an
+    entry would answer it (closer to that entry than ``answer_floor``)."""
     out: list[ExampleConflict] = []
     position: dict[str, int] = {}
     for i, ex in enumerate(index.examples):
         n = position.get(ex.entry_id, 0)
         position[ex.entry_id] = n + 1
-        scores = index.scores(index.example_features(i), exclude=i)
+        scores = index.scores(index.example_features(i), exclude=i, hidden=True)
         if not scores:
             continue
         own = next((s for s in scores if s.entry_id == ex.entry_id), None)
         best = scores[0]
         own_score = own.score if own else 0.0
-        if best.entry_id != ex.entry_id and best.score > own_score:
+        floor = answer_floor if ex.entry_id == UNANSWERED else own_score
+        if best.entry_id != ex.entry_id and best.score > max(own_score, floor):
             out.append(
                 ExampleConflict(
-                    f"{section} → {ex.entry_id} → examples[{n}]",
+                    _path(section, ex.entry_id, n),
                     ex.entry_id,
                     ex.text,
                     own_score,
@@ -72,7 +87,8 @@ def _conflicts(index: ExampleIndex, section: str) -> list[ExampleConflict]:
 def example_conflicts(config: RoutingConfig) -> list[ExampleConflict]:
     """Every example (FAQ and categories) closer to another entry than to its own."""
     c = config.compiled
-    return _conflicts(c.faq_index, "faq") + _conflicts(c.category_index, "categories")
+    floor = config.thresholds.faq_reply_min_confidence
+    return _conflicts(c.faq_index, "faq", floor) + _conflicts(c.category_index, "categories")
 
 
 def config_warnings(config: RoutingConfig) -> list[str]:

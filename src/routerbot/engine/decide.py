@@ -42,6 +42,7 @@ from routerbot.domain import (
     Explanation,
     FaqCandidate,
     InternalNote,
+    NearestExample,
     Population,
     PublicReply,
     Reroute,
@@ -64,6 +65,7 @@ from routerbot.engine.classify import (
     score_thanks,
     several_questions,
 )
+from routerbot.engine.compiled import UNANSWERED
 from routerbot.engine.conversation import ConversationView, read_conversation
 from routerbot.engine.explain import render_note
 
@@ -89,6 +91,8 @@ class _Analysis:
     explanation: Explanation
     #: the entries of the author's separate questions, when there are two or more
     asked: tuple[tuple[str, float], ...] = ()
+    #: the FAQ entry held back because a question the FAQ does not answer is as close
+    held_back: FaqScore | None = None
 
 
 def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
@@ -143,11 +147,28 @@ def reply_choice(
     lead = top.confidence - (runner.confidence if runner is not None else 0.0)
     if top.confidence >= thr.faq_reply_min_confidence and lead >= thr.faq_margin - 1e-9:
         return top, None
-    if top.confidence >= thr.faq_clear_lead_min_confidence and lead >= thr.faq_clear_lead - 1e-9:
+    # (after a login failure the login entry's rules answer unless another entry is
+    # close enough on its own: a lead over the other entries is not enough)
+    clear = top.confidence >= thr.faq_clear_lead_min_confidence and not login_failure
+    if clear and lead >= thr.faq_clear_lead - 1e-9:
         return top, None
     if top.confidence >= thr.faq_clear_lead_min_confidence and runner is not None:
         return None, runner
     return None, None
+
+
+def _unanswered_as_close(
+    tt: TicketText, top: FaqScore, config: RoutingConfig
+) -> NearestExample | None:
+    """The closest example of ``[unanswered]`` when it is as close to the text as the
+    entry about to be answered (``thresholds.unanswered_margin``), else None."""
+    es = config.compiled.faq_index.score_of(tt.features, UNANSWERED)
+    if es is None or not es.nearest:
+        return None
+    value = min(1.0, es.score + config.matching.question_bonus) if tt.is_question else es.score
+    if value < top.confidence - config.thresholds.unanswered_margin - 1e-9:
+        return None
+    return NearestExample(UNANSWERED, es.nearest[0].text, round(value, 3))
 
 
 def _told_like_login(faqs: Sequence[FaqScore], config: RoutingConfig) -> bool:
@@ -225,6 +246,20 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     faq_decides = top is not None and (
         not login_failure or config.faq[top.faq_id].explains_login_failure
     )
+    held_back: FaqScore | None = None
+    unanswered: NearestExample | None = None
+    if faq_decides and top is not None:
+        unanswered = _unanswered_as_close(tt, top, config)
+        if unanswered is not None:
+            held_back, top, faq_decides = top, None, False
+            signals.append(
+                Signal(
+                    "faq.unanswered",
+                    True,
+                    f"as close to a question the FAQ does not answer: {unanswered.text!r}",
+                    unanswered.score,
+                )
+            )
     # two questions, each closest to another entry: one answer would answer half
     thr_reply = thr.faq_clear_lead_min_confidence
     close = any(not f.blocked and f.confidence >= thr_reply for f in faqs[:2])
@@ -272,8 +307,9 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         browser=found,
         signals=tuple(signals),
         tt=tt,
-        explanation=_explanation(faqs, category_examples),
+        explanation=replace(_explanation(faqs, category_examples), unanswered=unanswered),
         asked=asked,
+        held_back=held_back,
     )
 
 
@@ -388,8 +424,10 @@ def _new_ticket(
     top, rival = reply_choice(
         a.faqs, config, login_failure=a.login_failure, login_evidence=a.login_evidence
     )
-    faq_wins = top is not None and (
-        not a.login_failure or config.faq[top.faq_id].explains_login_failure
+    faq_wins = (
+        top is not None
+        and a.held_back is None
+        and (not a.login_failure or config.faq[top.faq_id].explains_login_failure)
     )
     asked = a.asked if faq_wins else ()
     ask = False
@@ -401,6 +439,13 @@ def _new_ticket(
         reply_faq = top.faq_id
         actions.append(PublicReply(_answer_text(config, top.faq_id, a.population), top.faq_id))
         reasons.append(f"FAQ {top.faq_id} ({top.confidence:.2f})")
+    elif a.held_back is not None and not a.login_failure:
+        ex = a.explanation.unanswered
+        reasons.append(
+            f"FAQ {a.held_back.faq_id} ({a.held_back.confidence:.2f}) held back: as close to "
+            f"a question the FAQ does not answer ({ex.score if ex else 0.0:.2f}): "
+            "candidates in a note"
+        )
     elif a.login_failure:
         replies, why, ask = _login_reply(config, a)
         actions += replies

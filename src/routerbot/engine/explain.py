@@ -84,6 +84,9 @@ def _explanation_lines(e: Explanation) -> list[str]:
             why += "" if c.eligible else ", not for this population"
             lines.append(f"- {c.faq_id} {c.confidence:.2f}{tag}{why}")
             lines.extend(f"    {n.score:.2f}  {n.text}" for n in c.nearest_examples)
+    if e.unanswered is not None:
+        lines.append("held back by a question the FAQ does not answer:")
+        lines.append(f"    {e.unanswered.score:.2f}  {e.unanswered.text}")
     if e.category_examples:
         lines.append("closest category examples:")
         lines.extend(f"- {n.entry_id} {n.score:.2f}  {n.text}" for n in e.category_examples)
@@ -110,6 +113,9 @@ def render_note(decision: Decision, candidates: Sequence[tuple[str, float]]) -> 
             if c is not None and c.nearest_examples:
                 n = c.nearest_examples[0]
                 lines.append(f"  - {fid} : exemple le plus proche « {n.text} » ({n.score:.2f})")
+    if d.explanation.unanswered is not None:
+        n = d.explanation.unanswered
+        lines.append(f"- Question hors FAQ la plus proche : « {n.text} » ({n.score:.2f})")
     if d.reason:
         lines.append(f"- Raison : {d.reason}")
     return "\n".join(lines)
@@ -159,6 +165,11 @@ def _explanation_json(e: Explanation) -> dict[str, Any]:
             {"entry_id": n.entry_id, "text": n.text, "score": round(n.score, 3)}
             for n in e.category_examples
         ],
+        "unanswered": (
+            {"text": e.unanswered.text, "score": round(e.unanswered.score, 3)}
+            if e.unanswered
+            else None
+        ),
     }
 
 

@@ -69,8 +69,13 @@ class ExampleIndex:
         explain: int,
         ignore: frozenset[str],
         example_share: float = 1.0,
+        hidden: frozenset[str] = frozenset(),
     ) -> None:
         self.lexicon = lexicon
+        #: entries that :meth:`scores` and :meth:`best` leave out (see :meth:`score_of`)
+        #: and that weigh no word: adding one of their examples changes no other
+        #: entry's score
+        self.hidden = hidden
         self.example_share = example_share
         self.ignore = ignore
         self.second_weight = second_weight
@@ -83,11 +88,14 @@ class ExampleIndex:
                 feats = self.features(text)
                 feats_of.append((eid, text, feats))
                 for f in feats:
-                    df.setdefault(f, set()).add(eid)
-        n = max(1, len(self.entry_ids))
+                    entries = df.setdefault(f, set())
+                    if eid not in hidden:
+                        entries.add(eid)
+        n = max(1, sum(1 for eid in self.entry_ids if eid not in hidden))
         self.weight: dict[str, float] = {}
         for f, entries in df.items():
-            w = math.log(1.0 + n / len(entries))
+            # a word only hidden entries use weighs as the rarest word
+            w = math.log(1.0 + n / max(1, len(entries)))
             self.weight[f] = w * bigram_weight if " " in f else w
         postings: dict[str, list[int]] = {}
         items: list[_Example] = []
@@ -98,6 +106,9 @@ class ExampleIndex:
                 postings.setdefault(f, []).append(i)
         self.examples: tuple[_Example, ...] = tuple(items)
         self._inverse_total = tuple(1.0 / x.total for x in items)
+        self._totals = tuple(x.total for x in items)
+        #: what a word of a text weighs when no example uses it: as the rarest word
+        self._unknown_weight = math.log(1.0 + n)
         self._order = {eid: n for n, eid in enumerate(self.entry_ids)}
         # the examples of one entry are contiguous: entry number → (first, end)
         ranges: dict[int, tuple[int, int]] = {}
@@ -124,54 +135,86 @@ class ExampleIndex:
         return self._features_of[i]
 
     def _coverage_list(self, feats: Iterable[str]) -> list[float] | None:
+        """Example number → similarity of the text to that example (0 when they share
+        nothing), or None when the text shares no feature with any example.
+
+        The similarity is the example's *coverage* (the weight of its features found in
+        the text over the weight of all its features), or, when more is covered of the
+        text than of the example, the harmonic mean of the two coverages (Dice): a
+        short ticket ("c quoi gestion des utilisateurs") said whole by one longer
+        example is close to it, a long ticket barely moves. A word of the text that no
+        example uses weighs as much as the rarest word, so a short text full of other
+        things is not said whole."""
         acc = [0.0] * len(self.examples)
         weighted = self._weighted
         touched = False
+        text_total = 0.0
         for f in feats:
             found = weighted.get(f)
             if found is None:
+                if " " not in f:
+                    text_total += self._unknown_weight
                 continue
             touched = True
             w, ids = found
+            text_total += w
             for i in ids:
                 acc[i] += w
         if not touched:
             return None
-        return list(map(operator.mul, acc, self._inverse_total))
+        totals = self._totals
+        return [
+            max(a * inv, 2.0 * a / (t + text_total)) if a else 0.0
+            for a, inv, t in zip(acc, self._inverse_total, totals, strict=True)
+        ]
 
     def coverages(self, feats: Iterable[str]) -> dict[int, float]:
         """Example number → coverage, for the examples sharing a feature with the text."""
         cov = self._coverage_list(feats)
         return {} if cov is None else {i: c for i, c in enumerate(cov) if c}
 
-    def _entries(self, cov: list[float]) -> Iterator[tuple[str, float, list[int]]]:
+    def _closest(self, a: int, b: int, cov: list[float]) -> tuple[float, list[int]] | None:
+        """An entry's score and its closest examples (examples ``a``..``b``), or None
+        when it shares not one feature with the text."""
+        # an entry's examples, closest first (ties: config order)
+        top = sorted(range(a, b), key=cov.__getitem__, reverse=True)[: max(2, self.explain)]
+        best = cov[top[0]]
+        if best <= 0.0:
+            return None
+        second = cov[top[1]] if len(top) > 1 else 0.0
+        return min(1.0, best + self.second_weight * second * best), top
+
+    def _entries(
+        self, cov: list[float], *, hidden: bool = False
+    ) -> Iterator[tuple[str, float, list[int]]]:
         """(entry, score, its closest examples) for every entry with a shared feature,
-        in config order."""
-        sw = self.second_weight
-        k = max(2, self.explain)
-        get = cov.__getitem__
+        in config order; the hidden entries only when ``hidden``."""
+        skip = () if hidden else self.hidden
         for eid, (a, b) in zip(self.entry_ids, self._ranges, strict=True):
-            # an entry's examples, closest first (ties: config order)
-            top = sorted(range(a, b), key=get, reverse=True)[:k]
-            best = cov[top[0]]
-            if best <= 0.0:
-                continue  # not one feature in common
-            second = cov[top[1]] if len(top) > 1 else 0.0
-            yield eid, min(1.0, best + sw * second * best), top
+            if eid in skip:
+                continue
+            found = self._closest(a, b, cov)
+            if found is not None:
+                yield eid, found[0], found[1]
 
     def _entry_score(self, eid: str, score: float, top: list[int], cov: list[float]) -> EntryScore:
         texts = self._texts
         nearest = [NearestExample(eid, texts[i], cov[i]) for i in top[: self.explain] if cov[i] > 0]
         return EntryScore(eid, score, tuple(nearest))
 
-    def scores(self, feats: Iterable[str], *, exclude: int | None = None) -> list[EntryScore]:
-        """Every entry with a shared feature, best first (ties: config order)."""
+    def scores(
+        self, feats: Iterable[str], *, exclude: int | None = None, hidden: bool = False
+    ) -> list[EntryScore]:
+        """Every entry with a shared feature, best first (ties: config order); the
+        hidden entries too when ``hidden``."""
         cov = self._coverage_list(feats)
         if cov is None:
             return []
         if exclude is not None:
             cov[exclude] = 0.0
-        out = [self._entry_score(eid, s, top, cov) for eid, s, top in self._entries(cov)]
+        out = [
+            self._entry_score(eid, s, top, cov) for eid, s, top in self._entries(cov, hidden=hidden)
+        ]
         # best first; ties keep the config order they were appended in (a stable sort)
         out.sort(key=_score, reverse=True)
         return out
@@ -187,6 +230,19 @@ class ExampleIndex:
             if winner is None or entry[1] > winner[1]:  # (the first of equals stays)
                 winner = entry
         return None if winner is None else self._entry_score(*winner, cov)
+
+    def score_of(self, feats: Iterable[str], entry_id: str) -> EntryScore | None:
+        """How close the text is to one entry (a hidden one included), or None when
+        it shares no feature with that entry's examples."""
+        e = self._order.get(entry_id)
+        cov = None if e is None else self._coverage_list(feats)
+        if e is None or cov is None:
+            return None
+        found = self._closest(*self._ranges[e], cov)
+        if found is None:
+            return None
+        score, top = found
+        return self._entry_score(entry_id, score, top, cov)
 
 
 _score = operator.attrgetter("score")
