@@ -413,3 +413,58 @@ def test_a_version_dictated_in_words_needs_no_question(shipped: RoutingConfig) -
 def test_a_phone_signature_is_not_a_browser(shipped: RoutingConfig) -> None:
     d = decide(make("Je n'arrive plus à me connecter.\n\nEnvoyé de mon iPhone"), shipped)
     assert d.browser is None and d.ask_browser
+
+
+@pytest.mark.parametrize(
+    "summary, body",
+    [
+        ("cnx", "ça marche pas"),
+        ("Connexion", "safari 17.2 mac, bloqué à la connexion"),
+        ("Expadon", "ça charge pas après le login depuis ce matin"),
+        ("Accès", "Pas moyen de me connecter depuis ce matin, message Accès refusé."),
+    ],
+)
+def test_a_login_failure_told_tersely_is_one(
+    shipped: RoutingConfig, summary: str, body: str
+) -> None:
+    d = decide(make(body, summary=summary), shipped)
+    assert d.login_failure, render_checklist(d)
+
+
+def test_a_file_that_does_not_open_is_not_a_login_failure(shipped: RoutingConfig) -> None:
+    body = (
+        "Quand je clique sur télécharger les documents je reçois un zip, "
+        "mais je ne peux pas l'ouvrir, il est corrompu."
+    )
+    d = decide(make(body), shipped)
+    assert not d.login_failure and not d.ask_browser, render_checklist(d)
+
+
+def test_a_terse_question_without_a_question_mark_is_answered(shipped: RoutingConfig) -> None:
+    d = decide(make("", summary="c quoi gestion des utilisateurs"), shipped)
+    assert d.reply_faq == "gestion-utilisateurs", render_checklist(d)
+
+
+def test_an_sso_loop_with_a_browser_is_not_answered_as_a_missing_account(
+    shipped: RoutingConfig,
+) -> None:
+    body = (
+        "Impossible de se connecter au module Certificats : après saisie des identifiants "
+        "sur la mire d'authentification, le navigateur revient sur l'accueil puis repart "
+        "vers l'authentification, en boucle.\nUser-Agent : Mozilla/5.0 (Windows NT 10.0; "
+        "Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+        "Safari/537.36 Edg/120.0.2210.91"
+    )
+    d = decide(make(body), shipped)
+    # Edge is not recommended: the login entry's advice, not "create an account"
+    assert d.reply_faq == "connexion-impossible", render_checklist(d)
+    assert d.browser is not None and d.browser.name == "edge"
+
+
+def test_changing_an_accounts_email_is_not_creating_one(shipped: RoutingConfig) -> None:
+    body = (
+        "J'ai changé d'adresse mail professionnelle. Comment je peux modifier l'email "
+        "dans mon compte ? Je ne veux pas créer un nouveau compte."
+    )
+    d = decide(make(body), shipped)
+    assert d.public_replies == (), render_checklist(d)
