@@ -147,7 +147,17 @@ RATE_LIMIT_CURSOR = "jira_not_before"
 MAX_REQUESTS_IN_FLIGHT = 8
 
 
-def _flow_control(store: StateStore, clock: Clock, metrics: Metrics) -> dict[str, Any]:
+def gate_refresh_seconds(state_url: str) -> float:
+    """How often the Retry-After gate re-reads the store: before every request when the
+    store is shared by replicas (PostgreSQL: another replica's 429 must hold this one at
+    once, not up to a second later), once a second on SQLite (one process at a time: only
+    a restart or a standby taking over reads it, and the start-up read covers that)."""
+    return 0.0 if state_url.startswith("postgresql") else 1.0
+
+
+def _flow_control(
+    store: StateStore, clock: Clock, metrics: Metrics, refresh_seconds: float = 1.0
+) -> dict[str, Any]:
     """The Retry-After gate shared with every replica through the state store (re-read
     before each burst of requests, so a restarted process or a standby that takes over
     sends nothing before another one's Retry-After expires; the instant is on the
@@ -165,7 +175,11 @@ def _flow_control(store: StateStore, clock: Clock, metrics: Metrics) -> dict[str
     def repair(until: datetime) -> None:
         store.reset_cursor(RATE_LIMIT_CURSOR, until)  # a fast clock's far-future instant
 
-    gate = RetryAfterGate(clock=clock, store=GateStore(load, save, repair, store.now))
+    gate = RetryAfterGate(
+        clock=clock,
+        store=GateStore(load, save, repair, store.now),
+        refresh_seconds=refresh_seconds,
+    )
     limit = AdaptiveLimit(initial=4, maximum=MAX_REQUESTS_IN_FLIGHT)
     return {"gate": gate, "limit": limit, "on_clock_skew": metrics.clock_skew.set}
 
@@ -264,7 +278,8 @@ def build_app(
         store = _open_store(settings, None if isinstance(clock, SystemClock) else clock)
         closers.append(store.close)
     if service_desk is None:
-        options = {**_flow_control(store, clock, metrics), **(adapter_options or {})}
+        refresh = gate_refresh_seconds(settings.state_url)
+        options = {**_flow_control(store, clock, metrics, refresh), **(adapter_options or {})}
         service_desk = _jira(settings, config, clock, metrics, options)
     health = Health(poll_seconds=settings.poll_seconds, clock=clock)
     service = TriageService(

@@ -180,3 +180,20 @@ def test_a_sequential_clients_quick_retry_is_early_on_any_connection() -> None:
     log.must_wait(bot, time.time() + 10, "429 on GET /x", ("127.0.0.1", 50001))
     log.arrive(bot, "GET /x", ("127.0.0.1", 50002))
     assert log.summary()["early_retry_count"] == 1
+
+
+def test_replicas_on_one_account_have_the_stores_few_milliseconds_to_learn_a_429() -> None:
+    bot, got_429, other = "bot@example.org", ("127.0.0.1", 50001), ("127.0.0.1", 50002)
+    for several, early in ((False, 1), (True, 0)):
+        log = RequestLog()
+        log.several_processes = several
+        log.enter(bot)  # replica A's only request in flight: it gets the 429
+        log.must_wait(bot, time.time() + 10, "429 on GET /x", got_429)
+        # replica B sends before A has written the Retry-After to their shared store
+        log.arrive(bot, "GET /rest/api/2/myself", other)
+        assert log.summary()["early_retry_count"] == early
+    # a second later, B had time to read the store: early whatever the processes
+    until, cause, _served, conn, others = log.deadlines[bot]
+    log.deadlines[bot] = (until, cause, time.time() - 1.0, conn, others)
+    log.arrive(bot, "GET /rest/api/2/myself", other)
+    assert log.summary()["early_retry_count"] == 1

@@ -10,6 +10,7 @@ import pytest
 from structlog.testing import capture_logs
 from tests.fakes import FakeClock
 
+from routerbot.bootstrap import gate_refresh_seconds
 from routerbot.errors import Interrupted, StateStoreError
 from routerbot.jsm.flow import AdaptiveLimit, GateStore, RetryAfterGate, pause
 from routerbot.ports import SystemClock
@@ -265,3 +266,17 @@ def test_inconsistent_limits_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=r"between|need"):
         AdaptiveLimit(initial, minimum=minimum, maximum=maximum, backoff=backoff)
+
+
+@pytest.mark.parametrize(
+    ("state_url", "every"),
+    [
+        ("postgresql+psycopg://bot@db/routerbot", 0.0),  # replicas share the gate
+        ("sqlite:///var/routerbot.db", 1.0),
+        ("sqlite://", 1.0),
+    ],
+)
+def test_replicas_on_a_shared_store_read_the_gate_before_every_request(
+    state_url: str, every: float
+) -> None:
+    assert gate_refresh_seconds(state_url) == every

@@ -160,9 +160,14 @@ class RequestLog:
     out, a request on *another connection* arriving within ``ON_THE_WIRE_SECONDS`` is
     counted in ``on_the_wire`` only — another thread had already sent it, or was sending
     it, before the client could have read the 429, as any concurrent client does against
-    Jira too. A sequential client's retry, or one on the connection that got the 429, is
-    always early.
+    Jira too. The same holds for a client that runs as several processes on one account
+    (``several_processes``: replicas): the others learn of the 429 through their shared
+    store, which takes the first a few milliseconds to write. A sequential client's
+    retry, or one on the connection that got the 429, is always early.
     """
+
+    #: the client runs as several processes (replicas) sharing one account
+    several_processes = False
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -189,7 +194,8 @@ class RequestLog:
             deadline = self.deadlines.get(client)
             if deadline is not None and now < deadline[0] - 0.01:
                 concurrent, served, by = deadline[4], deadline[2], deadline[3]
-                if concurrent and now < served + ON_THE_WIRE_SECONDS and connection != by:
+                parallel = concurrent or self.several_processes
+                if parallel and now < served + ON_THE_WIRE_SECONDS and connection != by:
                     self.on_the_wire += 1
                     return
                 self.early.append(

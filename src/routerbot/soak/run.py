@@ -433,6 +433,9 @@ def run_soak(options: SoakOptions) -> SoakReport:  # noqa: PLR0912, PLR0915  # o
     token = f"soak-token-{rng.randrange(16**12):012x}"
     model = SandboxModel(token=token, move_polls=1)
     sb = SandboxServer(model).start()
+    if options.replicas > 1 and sb.app is not None:
+        # replicas share one account: one learns of another's 429 through the store
+        sb.app.log.several_processes = True
     routing = routing_file_for_load(tmp)
     daemons = []
     for i in range(1, options.replicas + 1):
