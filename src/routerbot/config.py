@@ -279,6 +279,9 @@ class ConversationConfig(_Model):
 class LoopGuard(_Model):
     max_public_replies_per_ticket: Annotated[int, Field(ge=0, le=50)] = 3
     max_public_replies_per_hour: Annotated[int, Field(ge=0, le=10000)] = 30
+    # loop signature across tickets: public replies in the last hour to one reporter on
+    # other tickets with the same text (an auto-responder opening a ticket per reply)
+    max_replies_per_reporter_text: Annotated[int, Field(ge=1, le=1000)] = 2
 
 
 def _check_template(text: str, names: tuple[str, ...]) -> str:
@@ -298,6 +301,10 @@ class Texts(_Model):
     reply_held: str = "Réponse publique retenue par routerbot ({reason}). Texte prévu :\n\n{body}"
     held_ticket_cap: str = "plafond de {cap} réponses publiques atteint pour ce ticket"
     held_same_text: str = "réponse identique déjà envoyée sur ce ticket : boucle probable"
+    held_same_reporter: str = (
+        "ce demandeur a déjà reçu {count} réponses publiques en une heure à ce même texte sur "
+        "d'autres tickets : boucle probable (répondeur automatique ?)"
+    )
     reroute_failed: str = (
         "routerbot n'a pas pu déplacer ce ticket vers {target} ({error}). "
         "Merci de le déplacer à la main."
@@ -317,6 +324,11 @@ class Texts(_Model):
     @classmethod
     def _same_text(cls, v: str) -> str:
         return _check_template(v, ())
+
+    @field_validator("held_same_reporter")
+    @classmethod
+    def _same_reporter(cls, v: str) -> str:
+        return _check_template(v, ("count",))
 
     @field_validator("reroute_failed")
     @classmethod

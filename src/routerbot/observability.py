@@ -370,6 +370,13 @@ class Metrics:
             "Public replies deferred by the hourly breaker (answered later)",
             registry=r,
         )
+        self.replies_held = Counter(
+            "routerbot_replies_held",
+            "Public replies turned into notes for the agents by a loop guard, by reason "
+            "(ticket_cap, same_text, same_reporter)",
+            ["reason"],
+            registry=r,
+        )
         self.clock_skew = Gauge(
             "routerbot_clock_skew_seconds",
             "Jira's Date header minus the local clock (checked once a minute; warned beyond 5 s)",

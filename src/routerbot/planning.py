@@ -235,11 +235,13 @@ def plan_actions(issue_id: str, trigger_id: str, actions: Iterable[Action]) -> l
     return planned
 
 
-def action_payload(p: PlannedAction, finish: Finish) -> dict[str, Any]:
+def action_payload(p: PlannedAction, finish: Finish, signature: str = "") -> dict[str, Any]:
     a = p.action
     data: dict[str, Any] = {"seq": p.seq, "finish": finish.to_json()}
     if isinstance(a, PublicReply):
         data.update(body=a.body, purpose=a.purpose, faq_id=a.faq_id)
+        if signature:
+            data["signature"] = signature  # the loop signature across tickets
     elif isinstance(a, InternalNote):
         data.update(body=a.body, purpose=a.purpose)
     elif isinstance(a, Reroute):
@@ -348,6 +350,7 @@ class Hold(enum.StrEnum):
 
     TICKET_CAP = "ticket_cap"  # too many public replies on this ticket: note for agents
     SAME_TEXT = "same_text"  # the bot already said exactly this on the ticket: a loop
+    SAME_REPORTER = "same_reporter"  # this reporter, this text, answered on other tickets
     BREAKER = "breaker"  # hourly cap reached: the whole ticket waits (deferred)
 
 
@@ -356,6 +359,7 @@ class GuardCounts:
     """What the guards need to know, read before planning."""
 
     sent_last_hour: int = 0  # public replies confirmed across all tickets in the window
+    same_reporter_text: int = 0  # ... on other tickets with this ticket's loop signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +376,17 @@ def _strip(body: str) -> str:
     return " ".join(MARKER_RE.sub("", body).split()).casefold()
 
 
+def loop_signature(ticket: Ticket) -> str:
+    """The same reporter with the same text, across tickets ("" without a reporter or
+    a text): an auto-responder that opens a new ticket for each reply of the bot has
+    one signature, whatever the keys."""
+    who = (ticket.reporter.account_id or ticket.reporter.email).strip().casefold()
+    text = _strip(f"{ticket.summary}\n{ticket.description}")
+    if not who or not text:
+        return ""
+    return hashlib.sha256(f"{who}\x00{text}".encode()).hexdigest()[:24]
+
+
 def guard(
     decision: Decision,
     ticket: Ticket,
@@ -385,9 +400,11 @@ def guard(
     * hourly cap across tickets reached → the breaker is open: a plan with a public
       reply is *deferred* whole (nothing runs, the ticket stays pending and is answered
       once the window allows or an operator runs ``routerbot breaker reset``);
-    * per-ticket cap, or a reply whose text the bot already posted on this ticket (a
-      loop signature) → the reply becomes an internal note for the agents, and a
-      "waiting for customer" transition is dropped (no question went out).
+    * per-ticket cap, a reply whose text the bot already posted on this ticket, or
+      ``max_replies_per_reporter_text`` replies already sent in the hour to the same
+      reporter on other tickets with the same text (:func:`loop_signature`) → the reply
+      becomes an internal note for the agents saying why, and a "waiting for customer"
+      transition is dropped (no question went out).
     """
     lg = config.loop_guard
     breaker = counts.sent_last_hour >= lg.max_public_replies_per_hour
@@ -415,6 +432,9 @@ def guard(
             )
         elif _strip(a.body) in said:
             reason, why = Hold.SAME_TEXT, texts.held_same_text
+        elif counts.same_reporter_text >= lg.max_replies_per_reporter_text:
+            reason = Hold.SAME_REPORTER
+            why = texts.held_same_reporter.format(count=counts.same_reporter_text)
         else:
             already += 1
             out.append(a)

@@ -33,7 +33,7 @@ from typing import Any
 from routerbot import engine
 from routerbot.chaos import crash_point
 from routerbot.config import RoutingConfig
-from routerbot.domain import AuthorRole, Decision, Ticket
+from routerbot.domain import AuthorRole, Decision, PublicReply, Ticket
 from routerbot.errors import LeaseLost, NotFound, StateStoreError, TransientError
 from routerbot.followups import DecideFollowup, FollowUps, newer_state, state_from_record
 from routerbot.ledger import LedgerExecutor, Run, RunResult, safe_error
@@ -49,6 +49,7 @@ from routerbot.planning import (
     finish_for,
     finish_of,
     guard,
+    loop_signature,
     marker_for,
     plan_actions,
     plan_from_records,
@@ -420,19 +421,29 @@ class TriageService:
         finish = Finish()
         if not decision.skipped:
             sent = self._sent_last_hour()
+            signature = loop_signature(ticket) if _replies(decision) else ""
+            same = self._same_reporter_text(signature, ticket_id)
             guarded = guard(
-                decision, ticket, GuardCounts(sent), self.config, bot_account=self.bot_account()
+                decision,
+                ticket,
+                GuardCounts(sent, same),
+                self.config,
+                bot_account=self.bot_account(),
             )
             self._set_breaker(guarded.breaker, sent)
             if guarded.deferred:
                 return self._deferred(decision, ticket, sent)
+            for hold in guarded.held:
+                self.metrics.replies_held.labels(reason=hold.value).inc()
+                self.log.warning("reply.held", key=ticket.key, reason=hold.value, same=same)
             trigger = trigger_for(decision, ticket, prev, followup=followup)
             planned = plan_actions(ticket_id, trigger, guarded.actions)
             finish = finish_for(
                 decision, planned, trigger, self.config, followup=followup, prev=prev
             )
             intents = [
-                Intent(p.action_id, p.kind.value, action_payload(p, finish)) for p in planned
+                Intent(p.action_id, p.kind.value, action_payload(p, finish, signature))
+                for p in planned
             ]
         opened = self.store.open_ticket(
             ticket_id, ticket.key, self.owner, self.lease_seconds, intents
@@ -709,6 +720,13 @@ class TriageService:
         self._count = (now, n)
         return n
 
+    def _same_reporter_text(self, signature: str, ticket_id: str) -> int:
+        """Public replies in the last hour on other tickets with this loop signature."""
+        if not signature:
+            return 0
+        since = self.clock.now() - timedelta(hours=1)
+        return self.store.count_signature_replies_since(signature, since, other_than=ticket_id)
+
     def reset_breaker(self) -> None:
         """``routerbot breaker reset``: an operator confirms the burst is legitimate; the
         hourly cap is lifted for an hour (the per-ticket cap and the loop signature still
@@ -866,3 +884,7 @@ def _skip_decision(key: str, reason: str) -> Decision:
         target=None,
         skip_reason=reason or None,
     )
+
+
+def _replies(decision: Decision) -> bool:
+    return any(isinstance(a, PublicReply) for a in decision.actions)

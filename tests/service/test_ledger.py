@@ -369,3 +369,18 @@ def test_a_reload_that_blows_up_is_refused_and_the_old_rules_stay(
     assert svc.config is before
     [refused] = [e for e in logs if e["event"] == "config.reload_refused"]
     assert refused["problems"] == ["MemoryError"]
+
+
+def test_the_same_reporter_and_text_on_new_tickets_is_a_loop_signature(
+    desk: FakeDesk, service: TriageService
+) -> None:
+    """An auto-responder that opens a ticket per reply: the third ticket with the same
+    text from the same reporter in the hour gets a note for the agents, not a reply."""
+    outcomes = []
+    for i in range(3):
+        desk.add(f"LS-{i}", "Comment vous contacter ?", email="robot@auto.fr")
+        outcomes.append(service.handle(_snap(desk, f"LS-{i}")).executed)
+    assert [len(desk.public_bot_comments(f"LS-{i}")) for i in range(3)] == [1, 1, 0]
+    assert any(label.startswith("note:held_") for label in outcomes[2]), outcomes[2]
+    held = service.metrics.value("routerbot_replies_held_total", {"reason": "same_reporter"})
+    assert held == 1
