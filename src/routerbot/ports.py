@@ -294,13 +294,6 @@ class StateStore(Protocol):
 
     def count_public_replies_since(self, since: datetime) -> int: ...
 
-    def count_signature_replies_since(
-        self, signature: str, since: datetime, *, other_than: str
-    ) -> int:
-        """Public replies confirmed since ``since`` on other tickets with this loop
-        signature (same reporter, same text)."""
-        ...
-
     # -- the executor's few transactions per ticket --------------------------------
 
     def open_ticket(

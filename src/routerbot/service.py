@@ -154,6 +154,8 @@ class TriageService:
         self._bot = ""
         self._states: dict[str, TicketState | None] = {}
         self._count: tuple[float, int] | None = None
+        # loop signature -> {ticket id: when this process last sent it a public reply}
+        self._signatures: dict[str, dict[str, float]] = {}
         self._moving: dict[str, Run] = {}  # pending moves, owned by no worker
         self._mlock = threading.Lock()
         self.ledger = LedgerExecutor(
@@ -648,6 +650,10 @@ class TriageService:
         with self._lock:
             if replies and self._count is not None:
                 self._count = (self._count[0], self._count[1] + replies)
+            signature = loop_signature(ticket) if replies else ""
+            if signature:
+                now = self.clock.now().timestamp()
+                self._signatures.setdefault(signature, {})[run.ticket_id] = now
         if rr.outcome is Outcome.PENDING and rr.error:
             self._note_failure(ticket, run.prev, rr.error)
         if log:
@@ -721,11 +727,21 @@ class TriageService:
         return n
 
     def _same_reporter_text(self, signature: str, ticket_id: str) -> int:
-        """Public replies in the last hour on other tickets with this loop signature."""
+        """Other tickets with this loop signature (the same reporter, the same text) that
+        this process answered in public in the last hour. Kept in memory, not read from
+        the store: no extra transaction per ticket; a restart or another replica starts
+        its own count, so a loop gets at most ``max_replies_per_reporter_text`` replies
+        per process and hour before the agents get a note instead."""
         if not signature:
             return 0
-        since = self.clock.now() - timedelta(hours=1)
-        return self.store.count_signature_replies_since(signature, since, other_than=ticket_id)
+        horizon = self.clock.now().timestamp() - 3600.0
+        with self._lock:
+            seen = self._signatures.get(signature)
+            if not seen:
+                return 0
+            for tid in [t for t, at in seen.items() if at < horizon]:
+                del seen[tid]
+            return sum(1 for tid in seen if tid != ticket_id)
 
     def reset_breaker(self) -> None:
         """``routerbot breaker reset``: an operator confirms the burst is legitimate; the

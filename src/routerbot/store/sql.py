@@ -543,25 +543,6 @@ class SqlStateStore:
             )
             return int(cur.fetchone()[0] or 0)
 
-    def count_signature_replies_since(
-        self, signature: str, since: datetime, *, other_than: str
-    ) -> int:
-        """DONE ``public_reply`` actions confirmed at or after ``since`` whose payload
-        carries this loop ``signature``, on tickets other than ``other_than`` (the
-        ticket's stable id): the loop signature across tickets."""
-        if not signature.isalnum():
-            return 0
-        a = s.action
-        query = sa.select(sa.func.count()).where(
-            a.c.kind == "public_reply",
-            a.c.state == ActionState.DONE.value,
-            a.c.updated >= since,
-            a.c.ticket_id != other_than,
-            sa.cast(a.c.payload, sa.Text).like(f"%{signature}%"),
-        )
-        with self._tx(read_only=True) as conn:
-            return int(conn.execute(query).scalar() or 0)
-
     def stats(self) -> dict[str, int]:
         """Number of actions in each state (every ``ActionState`` value, zeros
         included). Ledger backlog = ``planned + in_flight``."""
