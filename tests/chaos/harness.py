@@ -18,7 +18,7 @@ from routerbot.daemon import PollReport
 from routerbot.observability import configure_logging
 from routerbot.sandbox import SandboxServer
 from routerbot.settings import Settings
-from routerbot.soak import OracleReport, check_invariants, routing_file_for_load
+from routerbot.soak import DaemonProcess, OracleReport, check_invariants, routing_file_for_load
 
 PORTAL_OPERATORS = ("3", "86")
 
@@ -102,6 +102,20 @@ class InProcessBot:
 
     def close(self) -> None:
         self.app.close()
+
+
+def sqlite_daemon(sb: SandboxServer, tmp: Path, per_hour: int = 1000, **env: str) -> DaemonProcess:
+    """The daemon as a real subprocess on a SQLite file in ``tmp``, polling every 0.2 s,
+    with a copy of the shipped routing file whose hourly reply cap is ``per_hour``."""
+    routing = routing_file_for_load(tmp, per_hour=per_hour)
+    return DaemonProcess(
+        sb.url,
+        sb.email,
+        sb.token,
+        f"sqlite:///{tmp / 'state.db'}",
+        tmp,
+        env={"ROUTERBOT_ROUTING_FILE": str(routing), "ROUTERBOT_POLL_SECONDS": "0.2", **env},
+    )
 
 
 def make_settings(sandbox: SandboxServer, tmp: Path, **overrides: Any) -> Settings:

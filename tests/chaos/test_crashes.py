@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from tests.chaos.harness import (
@@ -17,13 +16,12 @@ from tests.chaos.harness import (
     by_source,
     handled,
     oracle,
+    sqlite_daemon,
     ticket_row,
 )
 from tests.waiting import more_polls
 
 from routerbot.chaos import CRASH_EXIT_CODE, CRASH_POINTS
-from routerbot.sandbox import SandboxServer
-from routerbot.soak import DaemonProcess, routing_file_for_load
 
 ROWS = [
     ticket_row("CR-1", FAQ_TEXT),
@@ -31,18 +29,6 @@ ROWS = [
     ticket_row("CR-3", SD_AGENT_TEXT, email="x.agent@ain.gouv.fr"),
 ]
 EXPECTED = {"CR-1": "handled", "CR-2": "handled", "CR-3": "handled"}
-
-
-def _daemon(sb: SandboxServer, tmp: Path) -> DaemonProcess:
-    routing = routing_file_for_load(tmp, per_hour=1000)
-    return DaemonProcess(
-        sb.url,
-        sb.email,
-        sb.token,
-        f"sqlite:///{tmp / 'state.db'}",
-        tmp,
-        env={"ROUTERBOT_ROUTING_FILE": str(routing), "ROUTERBOT_POLL_SECONDS": "0.2"},
-    )
 
 
 def _wait(pred: Callable[[], bool], timeout: float) -> bool:
@@ -59,7 +45,7 @@ def test_killed_at_each_step_then_restarted_does_each_effect_exactly_once(
     chaos_sandbox, tmp_path, point
 ):
     sb = chaos_sandbox(ROWS, expected=EXPECTED)
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path)
     daemon.start(crash_at=point)
     assert daemon.wait(timeout=60) == CRASH_EXIT_CODE, daemon.logs()[-3000:]
     daemon.start()
@@ -84,7 +70,7 @@ def test_sigkill_in_the_middle_of_a_backlog_loses_and_duplicates_nothing(chaos_s
     rows = [ticket_row(f"KB-{i}", FAQ_TEXT if i % 2 else LOGIN_TEXT) for i in range(1, 41)]
     expected = {r["id"]: "handled" for r in rows}
     sb = chaos_sandbox(rows, expected=expected)
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path)
 
     def labelled() -> int:
         return sum("routerbot" in t["labels"] for t in sb.state["tickets"])
@@ -107,7 +93,7 @@ def test_sigkill_in_the_middle_of_a_backlog_loses_and_duplicates_nothing(chaos_s
 def test_sigterm_finishes_the_ticket_in_hand_and_exits_zero(chaos_sandbox, tmp_path):
     rows = [ticket_row(f"ST-{i}", FAQ_TEXT) for i in range(1, 21)]
     sb = chaos_sandbox(rows)
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path)
     daemon.start()
     _wait(lambda: any("routerbot" in t["labels"] for t in sb.state["tickets"]), 20)
     assert daemon.terminate(timeout=30) == 0

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from tests.chaos.harness import (
@@ -20,29 +19,17 @@ from tests.chaos.harness import (
     by_source,
     handled,
     oracle,
+    sqlite_daemon,
     ticket_row,
 )
 
 from routerbot.chaos import CRASH_EXIT_CODE
-from routerbot.sandbox import FaultPlan, SandboxServer
-from routerbot.soak import DaemonProcess, routing_file_for_load
+from routerbot.sandbox import FaultPlan
 from routerbot.store import open_store
 
 pytestmark = pytest.mark.slow
 
 SD_LOGIN = "Bonjour, je suis agent à la DDPP de l'Ain, je n'arrive pas à me connecter à Expadon."
-
-
-def _daemon(sb: SandboxServer, tmp: Path, per_hour: int = 1000, **env: str) -> DaemonProcess:
-    routing = routing_file_for_load(tmp, per_hour=per_hour)
-    return DaemonProcess(
-        sb.url,
-        sb.email,
-        sb.token,
-        f"sqlite:///{tmp / 'state.db'}",
-        tmp,
-        env={"ROUTERBOT_ROUTING_FILE": str(routing), "ROUTERBOT_POLL_SECONDS": "0.2", **env},
-    )
 
 
 def _wait(pred: Callable[[], bool], timeout: float) -> bool:
@@ -63,7 +50,7 @@ def test_a_daemon_restarted_after_sigkill_takes_its_own_dead_leases_back_at_once
     expected = {r["id"]: "handled" for r in rows}
     sb = chaos_sandbox(rows, expected=expected)
     # replica id {host}-{pid} (the default), long leases
-    daemon = _daemon(sb, tmp_path, ROUTERBOT_REPLICA_ID="", ROUTERBOT_LEASE_SECONDS="60")
+    daemon = sqlite_daemon(sb, tmp_path, ROUTERBOT_REPLICA_ID="", ROUTERBOT_LEASE_SECONDS="60")
     daemon.start()
     assert _wait(lambda: any("routerbot" in t["labels"] for t in sb.state["tickets"]), 30)
     daemon.kill()
@@ -88,7 +75,7 @@ def test_one_ticket_whose_comments_cannot_be_read_is_parked_and_the_desk_goes_on
     expected = {r["id"]: "handled" for r in rows[1:]}
     faults = FaultPlan().script("GET /rest/api/2/issue/*/comment", ["500"] * 400)
     sb = chaos_sandbox(rows, faults=faults, expected=expected)
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path)
     daemon.start()
     try:
         assert _wait(lambda: handled(*expected)(sb.state), 60), daemon.logs()[-3000:]
@@ -111,7 +98,7 @@ def test_a_burst_over_the_hourly_cap_is_deferred_then_answered_after_breaker_res
     rows = [ticket_row(f"BK-{i}", FAQ_TEXT) for i in range(1, 21)]
     expected = {r["id"]: "handled" for r in rows}
     sb = chaos_sandbox(rows, expected=expected)
-    daemon = _daemon(sb, tmp_path, per_hour=5)
+    daemon = sqlite_daemon(sb, tmp_path, per_hour=5)
     daemon.start()
     try:
         replied = lambda: sum(  # noqa: E731
@@ -148,7 +135,7 @@ def test_a_moved_ticket_cut_before_its_record_still_gets_record_and_follow_up_st
     record; the restarted daemon finds the ledger under the ticket's new key."""
     rows = [ticket_row("MV-1", SD_LOGIN, email="x.agent@ain.gouv.fr")]
     sb = chaos_sandbox(rows, expected={"MV-1": "handled"})
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path)
     daemon.start(crash_at="after_done_before_record")
     assert daemon.wait(timeout=60) == CRASH_EXIT_CODE, daemon.logs()[-3000:]
     daemon.start()

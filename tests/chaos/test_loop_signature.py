@@ -6,30 +6,20 @@ no silence for the other customers: the hourly breaker is never reached)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from tests.chaos.harness import FAQ_TEXT, bot_comments, by_source, handled, ticket_row
+from tests.chaos.harness import (
+    FAQ_TEXT,
+    bot_comments,
+    by_source,
+    handled,
+    sqlite_daemon,
+    ticket_row,
+)
 from tests.waiting import wait_until
-
-from routerbot.sandbox import SandboxServer
-from routerbot.soak import DaemonProcess, routing_file_for_load
 
 pytestmark = pytest.mark.slow
 
 ROBOT = "noreply-robot@auto-export.fr"
-
-
-def _daemon(sb: SandboxServer, tmp: Path) -> DaemonProcess:
-    routing = routing_file_for_load(tmp, per_hour=1000)
-    return DaemonProcess(
-        sb.url,
-        sb.email,
-        sb.token,
-        f"sqlite:///{tmp / 'state.db'}",
-        tmp,
-        env={"ROUTERBOT_ROUTING_FILE": str(routing), "ROUTERBOT_POLL_SECONDS": "0.2"},
-    )
 
 
 def test_an_auto_responder_opening_a_ticket_per_reply_is_caught_by_its_signature(
@@ -37,7 +27,7 @@ def test_an_auto_responder_opening_a_ticket_per_reply_is_caught_by_its_signature
 ):
     sources = [f"AUTO-{i}" for i in range(1, 6)]
     sb = chaos_sandbox(expected=dict.fromkeys([*sources, "OTHER-1"], "handled"))
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path)
     daemon.start()
     try:
         for sid in sources:  # each new ticket comes after the bot answered the last one

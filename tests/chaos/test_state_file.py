@@ -10,28 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.chaos.harness import LOGIN_TEXT, bot_comments, by_source, ticket_row
+from tests.chaos.harness import LOGIN_TEXT, bot_comments, by_source, sqlite_daemon, ticket_row
 from tests.waiting import more_polls, wait_until
 
 from routerbot.sandbox import SandboxServer
-from routerbot.soak import DaemonProcess, routing_file_for_load
 from routerbot.store import open_store
 
 pytestmark = pytest.mark.slow
 
 BROWSER_ANSWER = "J'utilise Chrome 120 sur Windows."
-
-
-def _daemon(sb: SandboxServer, tmp: Path) -> DaemonProcess:
-    routing = routing_file_for_load(tmp)
-    return DaemonProcess(
-        sb.url,
-        sb.email,
-        sb.token,
-        f"sqlite:///{tmp / 'state.db'}",
-        tmp,
-        env={"ROUTERBOT_ROUTING_FILE": str(routing), "ROUTERBOT_POLL_SECONDS": "0.2"},
-    )
 
 
 def _rows(*sources: str) -> list[dict[str, Any]]:
@@ -88,7 +75,7 @@ def test_a_lost_state_file_loses_no_follow_up_and_repeats_none(chaos_sandbox, tm
     sb = chaos_sandbox(
         _rows(*sources), expected={"LOST-1": "react", "LOST-2": "react", "LOST-3": "handled"}
     )
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path, per_hour=10_000)
     daemon.start()
     try:
         assert wait_until(lambda: all(_asked(sb, s) for s in sources), 60), daemon.logs()[-3000:]
@@ -119,7 +106,7 @@ def test_an_older_state_file_restored_loses_no_follow_up_and_repeats_none(chaos_
     sb = chaos_sandbox(
         _rows(*sources), expected={"OLD-1": "react", "OLD-2": "react", "OLD-3": "handled"}
     )
-    daemon = _daemon(sb, tmp_path)
+    daemon = sqlite_daemon(sb, tmp_path, per_hour=10_000)
     daemon.start()
     try:
         assert wait_until(lambda: all(_asked(sb, s) for s in sources), 60), daemon.logs()[-3000:]
