@@ -30,8 +30,7 @@ def test_soak_of_1000_tickets_with_faults_and_kills_keeps_every_invariant(capsys
     )
     table = capsys.readouterr().out
     assert code == 0, table
-    rows = dict(line.split("  ", 1) for line in table.splitlines() if "  " in line)
-    values = {k.strip(): v.strip() for k, v in rows.items()}
+    values = _table(table)
     assert values["duplicates (I1)"] == "0"
     assert values["lost tickets (I2)"] == "0"
     assert values["requests before Retry-After expired"] == "0"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from routerbot.config import RoutingConfig
 from routerbot.domain import Category, NearestExample, Population, Signal, Ticket
 from routerbot.engine import text
-from routerbot.engine.compiled import CompiledEvidence
+from routerbot.engine.compiled import UNANSWERED, CompiledEvidence
 from routerbot.engine.index import EntryScore
 from routerbot.engine.lexicon import PhraseSet, Words, light_keys
 from routerbot.engine.patterns import LazyPattern
@@ -65,6 +65,9 @@ class TicketText:
     #: each of the author's questions prepared alone, with its closest entry: computed
     #: on first need by :func:`own_questions`, then shared by every guard and rule
     split_questions: list[tuple[TicketText, EntryScore]] | None = None
+    #: the closest of ``[unanswered]``'s examples, set by :func:`score_faqs` (the same
+    #: pass over the index that scores the entries)
+    unanswered: EntryScore | None = None
 
 
 def prepare(
@@ -357,7 +360,10 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
     bonus = config.matching.question_bonus
     out: list[FaqScore] = []
     silenced = c.never_answer.first_match(tt.plain, gap)
-    for es in c.faq_index.scores(tt.features):
+    for es in c.faq_index.scores(tt.features, hidden=True):
+        if es.entry_id == UNANSWERED:
+            tt.unanswered = es
+            continue
         entry = config.faq[es.entry_id]
         value = es.score
         fid = es.entry_id

@@ -162,7 +162,7 @@ def _unanswered_as_close(
 ) -> NearestExample | None:
     """The closest example of ``[unanswered]`` when it is as close to the text as the
     entry about to be answered (``thresholds.unanswered_margin``), else None."""
-    es = config.compiled.faq_index.score_of(tt.features, UNANSWERED)
+    es = tt.unanswered  # scored with the entries (score_faqs)
     if es is None or not es.nearest:
         return None
     value = min(1.0, es.score + config.matching.question_bonus) if tt.is_question else es.score

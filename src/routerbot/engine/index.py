@@ -72,7 +72,7 @@ class ExampleIndex:
         hidden: frozenset[str] = frozenset(),
     ) -> None:
         self.lexicon = lexicon
-        #: entries that :meth:`scores` and :meth:`best` leave out (see :meth:`score_of`)
+        #: entries that :meth:`scores` (unless asked) and :meth:`best` leave out,
         #: and that weigh no word: adding one of their examples changes no other
         #: entry's score
         self.hidden = hidden
@@ -230,19 +230,6 @@ class ExampleIndex:
             if winner is None or entry[1] > winner[1]:  # (the first of equals stays)
                 winner = entry
         return None if winner is None else self._entry_score(*winner, cov)
-
-    def score_of(self, feats: Iterable[str], entry_id: str) -> EntryScore | None:
-        """How close the text is to one entry (a hidden one included), or None when
-        it shares no feature with that entry's examples."""
-        e = self._order.get(entry_id)
-        cov = None if e is None else self._coverage_list(feats)
-        if e is None or cov is None:
-            return None
-        found = self._closest(*self._ranges[e], cov)
-        if found is None:
-            return None
-        score, top = found
-        return self._entry_score(entry_id, score, top, cov)
 
 
 _score = operator.attrgetter("score")
