@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -374,6 +375,42 @@ class Guarded:
 
 def _strip(body: str) -> str:
     return " ".join(MARKER_RE.sub("", body).split()).casefold()
+
+
+class RecentReplies:
+    """The tickets each loop signature got a public reply on within ``window`` seconds:
+    what :func:`guard` counts as ``GuardCounts.same_reporter_text``. Entries older than
+    the window are dropped as new ones come in, so memory stays bounded by the
+    replies of one window whatever the length of the run. Not thread-safe."""
+
+    def __init__(self, window: float = 3600.0) -> None:
+        self.window = window
+        self._by_signature: dict[str, dict[str, float]] = {}
+        self._log: deque[tuple[float, str, str]] = deque()  # (at, signature, ticket)
+
+    def add(self, signature: str, ticket_id: str, at: float) -> None:
+        self._expire(at)
+        self._by_signature.setdefault(signature, {})[ticket_id] = at
+        self._log.append((at, signature, ticket_id))
+
+    def others(self, signature: str, ticket_id: str, now: float) -> int:
+        """Replies within the window on tickets other than ``ticket_id``."""
+        self._expire(now)
+        seen = self._by_signature.get(signature, {})
+        return sum(1 for tid in seen if tid != ticket_id)
+
+    def __len__(self) -> int:
+        return len(self._log)
+
+    def _expire(self, now: float) -> None:
+        horizon = now - self.window
+        while self._log and self._log[0][0] < horizon:
+            at, signature, tid = self._log.popleft()
+            seen = self._by_signature.get(signature)
+            if seen is not None and seen.get(tid) == at:  # not answered again since
+                del seen[tid]
+                if not seen:
+                    del self._by_signature[signature]
 
 
 def loop_signature(ticket: Ticket) -> str:

@@ -44,6 +44,7 @@ from routerbot.planning import (
     GuardCounts,
     Kind,
     Outcome,
+    RecentReplies,
     action_id_for,
     action_payload,
     finish_for,
@@ -154,8 +155,8 @@ class TriageService:
         self._bot = ""
         self._states: dict[str, TicketState | None] = {}
         self._count: tuple[float, int] | None = None
-        # loop signature -> {ticket id: when this process last sent it a public reply}
-        self._signatures: dict[str, dict[str, float]] = {}
+        # loop signature -> the tickets this process answered in the last hour
+        self._replied = RecentReplies()
         self._moving: dict[str, Run] = {}  # pending moves, owned by no worker
         self._mlock = threading.Lock()
         self.ledger = LedgerExecutor(
@@ -653,7 +654,7 @@ class TriageService:
             signature = loop_signature(ticket) if replies else ""
             if signature:
                 now = self.clock.now().timestamp()
-                self._signatures.setdefault(signature, {})[run.ticket_id] = now
+                self._replied.add(signature, run.ticket_id, now)
         if rr.outcome is Outcome.PENDING and rr.error:
             self._note_failure(ticket, run.prev, rr.error)
         if log:
@@ -734,14 +735,8 @@ class TriageService:
         per process and hour before the agents get a note instead."""
         if not signature:
             return 0
-        horizon = self.clock.now().timestamp() - 3600.0
         with self._lock:
-            seen = self._signatures.get(signature)
-            if not seen:
-                return 0
-            for tid in [t for t, at in seen.items() if at < horizon]:
-                del seen[tid]
-            return sum(1 for tid in seen if tid != ticket_id)
+            return self._replied.others(signature, ticket_id, self.clock.now().timestamp())
 
     def reset_breaker(self) -> None:
         """``routerbot breaker reset``: an operator confirms the burst is legitimate; the
