@@ -59,6 +59,8 @@ from routerbot.ports import Clock, SystemClock
 
 log = structlog.get_logger(__name__)
 
+#: seconds between two measures of the store's clock against this process's
+OFFSET_EVERY = 60.0
 SAME_CLOCK = timedelta(milliseconds=500)  # store and process clocks closer than this agree
 
 
@@ -125,6 +127,7 @@ class RetryAfterGate:
         self._loaded_at: float | None = None  # monotonic time of the last store read
         self._last_stored: datetime | None = None
         self._offset = timedelta(0)  # the store's clock minus this process's clock
+        self._offset_at: float | None = None  # monotonic time it was last measured
         if not_before is not None:
             self._raise_to(self._clamped(not_before, "initial"))
 
@@ -156,14 +159,18 @@ class RetryAfterGate:
         """Read the shared instant from the store now (another replica's Retry-After)."""
         if self._store is None:
             return
-        self._loaded_at = time.monotonic()
+        self._loaded_at = now = time.monotonic()
         try:
-            if self._store.now is not None:
+            # the clocks drift slowly: measured once a minute, not at every read (on a
+            # shared store the gate is read before every request)
+            due = self._offset_at is None or now - self._offset_at >= OFFSET_EVERY
+            if self._store.now is not None and due:
                 before = self._clock.now()
                 store_now = self._store.now()
                 offset = store_now - (before + (self._clock.now() - before) / 2)
                 # below the read's own latency the clocks agree (one host, SQLite)
                 self._offset = offset if abs(offset) >= SAME_CLOCK else timedelta(0)
+                self._offset_at = now
             stored = self._store.load()
         except StateStoreError as exc:
             log.warning("jsm.rate_limit_unreadable", error=str(exc))
