@@ -402,6 +402,11 @@ class RoutingConfig(_Model):
             self._compiled = c
         return c
 
+    def has_compiled(self) -> bool:
+        """Was the engine's view already built (at load, or read from the cache)?"""
+        private = self.__pydantic_private__
+        return private is not None and private.get("_compiled") is not None
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
         """A copy with changes; what was compiled from the original is not carried over."""
         copy: RoutingConfig = super().model_copy(update=update, deep=deep)
@@ -425,6 +430,11 @@ class RoutingConfig(_Model):
 
 def load_config(path: str | Path) -> RoutingConfig:
     """Read, validate and compile a routing file (raises ``ConfigError``)."""
+    return parse_config(read_routing_text(path), source=str(Path(path)))
+
+
+def read_routing_text(path: str | Path) -> str:
+    """The text of a routing file, size-checked (raises ``ConfigError``)."""
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -439,7 +449,7 @@ def load_config(path: str | Path) -> RoutingConfig:
         raise ConfigError(f"cannot read {p}: {exc.strerror}", source=str(p)) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{p} is not UTF-8 ({exc.reason})", source=str(p)) from exc
-    return parse_config(text, source=str(p))
+    return text
 
 
 def parse_config(text: str, source: str = "") -> RoutingConfig:  # noqa: PLR0912 - one check per rule, flat on purpose

@@ -42,6 +42,7 @@ MOVE_STRATEGIES = ("bulk_move", "note_only")
 OTHER_VARIABLES = frozenset(
     {
         f"{ENV_PREFIX}SECRETS_DIR",  # read by load_settings
+        f"{ENV_PREFIX}CACHE_DIR",  # the compiled routing files of triage/eval (config_cache)
         f"{ENV_PREFIX}CRASH_AT",  # the chaos suite's crash points (routerbot.chaos)
         f"{ENV_PREFIX}TEST_PG_URL",  # the test suite's PostgreSQL server
     }

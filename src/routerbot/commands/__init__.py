@@ -7,6 +7,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+    from routerbot.config import RoutingConfig
     from routerbot.routing_file import RoutingFile
 
 CONFIG_HELP = (
@@ -32,3 +35,11 @@ def routing_for(args: argparse.Namespace, settings: Any = None, *, say: bool = T
     if say:
         print(chosen.describe(), file=sys.stderr)
     return chosen
+
+
+def load_routing(path: str | Path) -> RoutingConfig:
+    """The routing file at ``path``, validated and compiled, through the cache of
+    compiled files (``ROUTERBOT_CACHE_DIR``, :mod:`routerbot.config_cache`)."""
+    from routerbot.config_cache import cache_dir, load_config_cached  # noqa: PLC0415
+
+    return load_config_cached(path, cache_dir())

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from routerbot.evaluation import EvalReport
     from routerbot.lead.misses import Miss
 
-from routerbot.commands import add_config_option, routing_for
+from routerbot.commands import add_config_option, load_routing, routing_for
 
 EPILOG = """examples:
   routerbot eval tests/data/tickets-dev.jsonl
@@ -72,22 +72,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def load(args: argparse.Namespace) -> tuple[RoutingConfig, EvalReport]:
     """Load the config and evaluate the file (reused by extensions of this command)."""
-    from routerbot.config import load_config  # noqa: PLC0415 - keep --help fast
     from routerbot.evaluation import evaluate  # noqa: PLC0415
     from routerbot.labelled import read_labelled  # noqa: PLC0415
 
     args.routing = routing_for(args)
-    config = load_config(args.routing.path)
+    config = load_routing(args.routing.path)
     return config, evaluate(read_labelled(args.file), config)
 
 
 def load_old(args: argparse.Namespace) -> EvalReport:
     """The same file evaluated under ``--compare-config OLD.toml``."""
-    from routerbot.config import load_config  # noqa: PLC0415
     from routerbot.evaluation import evaluate  # noqa: PLC0415
     from routerbot.labelled import read_labelled  # noqa: PLC0415
 
-    return evaluate(read_labelled(args.file), load_config(args.compare_config))
+    return evaluate(read_labelled(args.file), load_routing(args.compare_config))
 
 
 def write_decisions(report: EvalReport, path: str) -> None:

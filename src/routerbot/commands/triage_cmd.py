@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from routerbot.commands import add_config_option, routing_for
+from routerbot.commands import add_config_option, load_routing, routing_for
 
 EPILOG = """examples:
   routerbot triage --file ticket.json                 checklist for a ticket file
@@ -43,13 +43,12 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.key):
         raise InputError("give either a ticket KEY or --file TICKET.json")
     if args.file:
-        from routerbot.config import load_config  # noqa: PLC0415
         from routerbot.engine import decide  # noqa: PLC0415
         from routerbot.labelled import read_ticket_file  # noqa: PLC0415
 
         if args.apply:
             raise InputError("--apply needs a live ticket KEY, not --file")
-        config = load_config(routing_for(args).path)
+        config = load_routing(routing_for(args).path)
         decision = decide(read_ticket_file(args.file), config)
         executed: list[str] | None = None
     else:
