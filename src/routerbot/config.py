@@ -1,5 +1,8 @@
 """The routing configuration (``config/routing.toml``), parsed once into frozen models.
 
+The models are plain frozen dataclasses (keyword-only): the engine reads them without
+pydantic, which only validates, in ``parse_config`` (imported there: a command whose
+compiled config comes from :mod:`routerbot.config_cache` never loads it).
 ``load_config(path)`` / ``parse_config(text)`` read the TOML with :mod:`tomllib`,
 validate it with pydantic (unknown keys refused, numbers in range), then check what
 pydantic cannot: answer templates only use known placeholders, the three categories
@@ -27,23 +30,17 @@ import re
 import string
 import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-)
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from routerbot.domain import Category, Population, Target
 from routerbot.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover - the engine imports this module
+    from pydantic import GetCoreSchemaHandler, TypeAdapter
+    from pydantic_core import CoreSchema
+
     from routerbot.engine.compiled import CompiledRouting
 
 #: Placeholders a public template may use; filled from ``links.<population>``.
@@ -70,25 +67,97 @@ def _parse_target(value: Any) -> Any:
     return value
 
 
-TargetField = Annotated[Target, BeforeValidator(_parse_target)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+# The models are plain frozen dataclasses: what ``decide`` reads needs no pydantic (a
+# command that finds its compiled file in the cache never imports it). pydantic
+# validates them in ``parse_config``; these markers carry the constraints it applies.
+
+
+class _Bounds:
+    """A number's range (``ge``/``gt``/``le``), as pydantic's ``Field`` would say it."""
+
+    __slots__ = ("ge", "gt", "le")
+
+    def __init__(
+        self, *, ge: float | None = None, gt: float | None = None, le: float | None = None
+    ) -> None:
+        self.ge, self.gt, self.le = ge, gt, le
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic import Field  # noqa: PLC0415 - validation only
+
+        bounds = Field(ge=self.ge, gt=self.gt, le=self.le)
+        return handler.generate_schema(Annotated[source, bounds])
+
+
+class _Before:
+    """A conversion pydantic applies before validating (``BeforeValidator``)."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema  # noqa: PLC0415 - validation only
+
+        return core_schema.no_info_before_validator_function(self.func, handler(source))
+
+
+class _Template:
+    """A text with ``{name}`` placeholders from ``names`` only (checked by pydantic)."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def check(self, text: str) -> str:
+        return _check_template(text, self.names)
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema  # noqa: PLC0415 - validation only
+
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+TargetField = Annotated[Target, _Before(_parse_target)]
+Unit = Annotated[float, _Bounds(ge=0.0, le=1.0)]
 Phrases = tuple[str, ...]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Model:
+    """Base of the routing file's models: frozen dataclasses, keyword-only, whose
+    unknown keys pydantic refuses."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Any:
+        """A copy with these fields changed (not validated, like pydantic's)."""
+        return replace(self, **(update or {}))  # type: ignore[type-var]
+
+    def model_dump(self) -> dict[str, Any]:
+        """The fields and their values (one level)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Pair(_Model):
     """One phrase of ``first`` followed, within ``within`` words, by one of ``then``
     (``anywhere = true``: both somewhere in the text, in any order)."""
 
     first: Phrases
     then: Phrases
-    within: Annotated[int, Field(ge=0, le=30)] = 4
+    within: Annotated[int, _Bounds(ge=0, le=30)] = 4
     anywhere: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
 class Evidence(_Model):
     """Plain phrases a support lead writes, by strength.
 
@@ -105,6 +174,7 @@ class Evidence(_Model):
     negative_pairs: tuple[Pair, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class EvidenceWeights(_Model):
     """What one phrase of each strength adds to a score (capped at 1)."""
 
@@ -113,6 +183,7 @@ class EvidenceWeights(_Model):
     negative: Unit = 0.6
 
 
+@dataclass(frozen=True, kw_only=True)
 class Thresholds(_Model):
     #: below this category confidence the bot does not reroute: a note instead
     reroute_min_confidence: Unit = 0.7
@@ -147,24 +218,25 @@ class Thresholds(_Model):
     #: no public answer when the closest of ``[unanswered]``'s examples is this close
     #: to the best entry's confidence or closer (0: as close or closer; 0.1: even 0.1
     #: behind it)
-    unanswered_margin: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    unanswered_margin: Annotated[float, _Bounds(ge=-1.0, le=1.0)] = 0.0
     #: population confidence = 0.5 + 0.5 * (1 - exp(-margin / population_scale))
-    population_scale: Annotated[float, Field(gt=0.0, le=20.0)] = 1.5
+    population_scale: Annotated[float, _Bounds(gt=0.0, le=20.0)] = 1.5
 
 
+@dataclass(frozen=True, kw_only=True)
 class Matching(_Model):
     """How texts are compared with the examples and phrases."""
 
     #: other words allowed between two words of a phrase
-    phrase_gap: Annotated[int, Field(ge=0, le=10)] = 2
+    phrase_gap: Annotated[int, _Bounds(ge=0, le=10)] = 2
     #: words this long or longer tolerate one typo
-    typo_min_length: Annotated[int, Field(ge=3, le=20)] = 5
+    typo_min_length: Annotated[int, _Bounds(ge=3, le=20)] = 5
     #: weight of two words in a row (or one apart) against a single word
-    bigram_weight: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    bigram_weight: Annotated[float, _Bounds(ge=0.0, le=5.0)] = 1.0
     #: how much the second-closest example of an entry counts beside the closest
     second_example_weight: Unit = 0.25
     #: how many of the closest examples the explanation lists per entry
-    explain_examples: Annotated[int, Field(ge=1, le=10)] = 3
+    explain_examples: Annotated[int, _Bounds(ge=1, le=10)] = 3
     #: added to an entry's confidence when the text asks something ("?", comment…)
     question_bonus: Unit = 0.05
     #: words that mean the same here (one group a line; the first word names the group)
@@ -180,36 +252,40 @@ class Matching(_Model):
     #: the author announces several questions ("deux questions", "autre question")
     several_questions: Phrases = ()
     #: …when, besides pointing, they hold at most this many content words…
-    pointer_text_words: Annotated[int, Field(ge=0, le=100)] = 12
+    pointer_text_words: Annotated[int, _Bounds(ge=0, le=100)] = 12
     #: …and so it is when the author's own words hold at most this many content words
-    thin_text_words: Annotated[int, Field(ge=0, le=50)] = 4
+    thin_text_words: Annotated[int, _Bounds(ge=0, le=50)] = 4
 
 
+@dataclass(frozen=True, kw_only=True)
 class CategoryConfig(_Model):
     target: TargetField
     label: str = ""
     #: an operator's sentences of this category (habilitation vs assistance)
     examples: Phrases = ()
     #: added to the example similarity when the ticket was filed in this form
-    portal_prior: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    portal_prior: Annotated[float, _Bounds(ge=0.0, le=1.0)] = 0.0
 
 
+@dataclass(frozen=True, kw_only=True)
 class PopulationSide(_Model):
     statements: Evidence = Evidence()
     signature_words: Phrases = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class PopulationWeights(_Model):
-    statement: Annotated[float, Field(ge=0.0, le=10.0)] = 4.0
-    signature: Annotated[float, Field(ge=0.0, le=10.0)] = 3.0
+    statement: Annotated[float, _Bounds(ge=0.0, le=10.0)] = 4.0
+    signature: Annotated[float, _Bounds(ge=0.0, le=10.0)] = 3.0
     #: an operator's signature naming a business; None: the same as ``signature``
-    business_signature: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
-    email_state: Annotated[float, Field(ge=0.0, le=10.0)] = 2.5
-    email_company: Annotated[float, Field(ge=0.0, le=10.0)] = 2.0
-    email_personal: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
-    portal: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    business_signature: Annotated[float, _Bounds(ge=0.0, le=10.0)] | None = None
+    email_state: Annotated[float, _Bounds(ge=0.0, le=10.0)] = 2.5
+    email_company: Annotated[float, _Bounds(ge=0.0, le=10.0)] = 2.0
+    email_personal: Annotated[float, _Bounds(ge=0.0, le=10.0)] = 0.5
+    portal: Annotated[float, _Bounds(ge=0.0, le=10.0)] = 1.0
 
 
+@dataclass(frozen=True, kw_only=True)
 class PopulationConfig(_Model):
     state_email_domains: Phrases = ("agriculture.gouv.fr", "*.gouv.fr")
     personal_email_domains: Phrases = ()
@@ -217,17 +293,19 @@ class PopulationConfig(_Model):
     services_deconcentres: PopulationSide = PopulationSide()
     operateur: PopulationSide = PopulationSide()
     #: which portal (service desk id) each population normally files in
-    portals: dict[Population, str] = Field(
+    portals: dict[Population, str] = field(
         default_factory=lambda: {Population.OPERATEUR: "3", Population.SERVICES_DECONCENTRES: "4"}
     )
 
 
+@dataclass(frozen=True, kw_only=True)
 class Links(_Model):
     form_link: str
     contact_link: str
     habilitation_link: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class FaqEntry(_Model):
     question: str
     answer: str
@@ -242,7 +320,7 @@ class FaqEntry(_Model):
     #: per population, more words one of which must be in the text: an agent asking on
     #: an operator's behalf ("un exportateur me demande…") gets the operators' answer,
     #: an agent asking for their own service does not
-    requires_when: dict[Population, Phrases] = Field(default_factory=dict)
+    requires_when: dict[Population, Phrases] = field(default_factory=dict)
     #: only answer when the text asks something (a "?", "comment", "how"…)
     requires_question: bool = True
     #: the entry explains a login failure (no account, wrong role): its answer wins
@@ -252,36 +330,40 @@ class FaqEntry(_Model):
     populations: tuple[Population, ...] = (Population.OPERATEUR, Population.SERVICES_DECONCENTRES)
 
 
+@dataclass(frozen=True, kw_only=True)
 class LoginFailureConfig(_Model):
     evidence: Evidence = Evidence()
     faq: str = "connexion-impossible"
 
 
+@dataclass(frozen=True, kw_only=True)
 class BrowsersConfig(_Model):
     recommended: Phrases = ("chrome", "firefox")
-    minimum_major: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=dict)
+    minimum_major: dict[str, Annotated[int, _Bounds(ge=1, le=1000)]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ConversationConfig(_Model):
-    max_asks: Annotated[int, Field(ge=0, le=5)] = 2
-    reminder_after_days: Annotated[float, Field(gt=0, le=60)] = 3
-    handover_after_days: Annotated[float, Field(gt=0, le=120)] = 7
+    max_asks: Annotated[int, _Bounds(ge=0, le=5)] = 2
+    reminder_after_days: Annotated[float, _Bounds(gt=0, le=60)] = 3
+    handover_after_days: Annotated[float, _Bounds(gt=0, le=120)] = 7
     ask_marker: str = "réf. routerbot/navigateur"
     ask_message: str
     ask_again_message: str
     reminder_message: str
-    ask_similarity_min: Annotated[float, Field(ge=0, le=100)] = 70.0
+    ask_similarity_min: Annotated[float, _Bounds(ge=0, le=100)] = 70.0
     thanks: Evidence = Evidence()
     browser_words: Phrases = ("navigateur", "browser")
     version_words: Phrases = ("version",)
 
 
+@dataclass(frozen=True, kw_only=True)
 class LoopGuard(_Model):
-    max_public_replies_per_ticket: Annotated[int, Field(ge=0, le=50)] = 3
-    max_public_replies_per_hour: Annotated[int, Field(ge=0, le=10000)] = 30
+    max_public_replies_per_ticket: Annotated[int, _Bounds(ge=0, le=50)] = 3
+    max_public_replies_per_hour: Annotated[int, _Bounds(ge=0, le=10000)] = 30
     # loop signature across tickets: public replies in the last hour to one reporter on
     # other tickets with the same text (an auto-responder opening a ticket per reply)
-    max_replies_per_reporter_text: Annotated[int, Field(ge=1, le=1000)] = 2
+    max_replies_per_reporter_text: Annotated[int, _Bounds(ge=1, le=1000)] = 2
 
 
 def _check_template(text: str, names: tuple[str, ...]) -> str:
@@ -295,60 +377,46 @@ def _check_template(text: str, names: tuple[str, ...]) -> str:
     return text
 
 
+@dataclass(frozen=True, kw_only=True)
 class Texts(_Model):
     """Agent-facing texts the executor writes (internal notes), editable by the leads."""
 
-    reply_held: str = "Réponse publique retenue par routerbot ({reason}). Texte prévu :\n\n{body}"
-    held_ticket_cap: str = "plafond de {cap} réponses publiques atteint pour ce ticket"
-    held_same_text: str = "réponse identique déjà envoyée sur ce ticket : boucle probable"
-    held_same_reporter: str = (
+    reply_held: Annotated[str, _Template("reason", "body")] = (
+        "Réponse publique retenue par routerbot ({reason}). Texte prévu :\n\n{body}"
+    )
+    held_ticket_cap: Annotated[str, _Template("cap")] = (
+        "plafond de {cap} réponses publiques atteint pour ce ticket"
+    )
+    held_same_text: Annotated[str, _Template()] = (
+        "réponse identique déjà envoyée sur ce ticket : boucle probable"
+    )
+    held_same_reporter: Annotated[str, _Template("count")] = (
         "ce demandeur a déjà reçu {count} réponses publiques en une heure à ce même texte sur "
         "d'autres tickets : boucle probable (répondeur automatique ?)"
     )
-    reroute_failed: str = (
+    reroute_failed: Annotated[str, _Template("target", "error")] = (
         "routerbot n'a pas pu déplacer ce ticket vers {target} ({error}). "
         "Merci de le déplacer à la main."
     )
 
-    @field_validator("reply_held")
-    @classmethod
-    def _reply_held(cls, v: str) -> str:
-        return _check_template(v, ("reason", "body"))
 
-    @field_validator("held_ticket_cap")
-    @classmethod
-    def _ticket_cap(cls, v: str) -> str:
-        return _check_template(v, ("cap",))
-
-    @field_validator("held_same_text")
-    @classmethod
-    def _same_text(cls, v: str) -> str:
-        return _check_template(v, ())
-
-    @field_validator("held_same_reporter")
-    @classmethod
-    def _same_reporter(cls, v: str) -> str:
-        return _check_template(v, ("count",))
-
-    @field_validator("reroute_failed")
-    @classmethod
-    def _reroute_failed(cls, v: str) -> str:
-        return _check_template(v, ("target", "error"))
-
-
+@dataclass(frozen=True, kw_only=True)
 class Workflow(_Model):
     status_waiting_customer: str = "Waiting for customer"
     status_waiting_support: str = "Waiting for support"
 
 
+@dataclass(frozen=True, kw_only=True)
 class RerouteConfig(_Model):
     move_strategy: Literal["bulk_move", "note_only"] = "bulk_move"
 
 
+@dataclass(frozen=True, kw_only=True)
 class LabelsConfig(_Model):
     handled: str = "routerbot"
 
 
+@dataclass(frozen=True, kw_only=True)
 class Unanswered(_Model):
     """Questions of the support's domain that no FAQ entry answers ("how do I change
     my e-mail address?", "the importing country refused the certificate"): the
@@ -358,6 +426,7 @@ class Unanswered(_Model):
     examples: Phrases = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class RoutingConfig(_Model):
     """The whole routing file. ``config_hash`` is the sha256 of the file's bytes.
 
@@ -385,33 +454,25 @@ class RoutingConfig(_Model):
     config_hash: str = ""
     source: str = ""
 
-    _compiled: CompiledRouting | None = PrivateAttr(default=None)
+    # ``_compiled`` is not a field: it lives in the instance's ``__dict__`` (set once,
+    # by ``compiled``), out of ``==``, ``repr`` and copies, and travels with a pickle.
 
     @property
     def compiled(self) -> CompiledRouting:
         """The engine's view of this file, built once (at load by :func:`parse_config`)."""
-        # read from pydantic's dict of private attributes: ``self._compiled`` goes through
-        # ``BaseModel.__getattr__`` (about 5 µs, several times per decision)
-        private = self.__pydantic_private__
-        c: CompiledRouting | None = private.get("_compiled") if private else None
+        c: CompiledRouting | None = self.__dict__.get("_compiled")
         if c is None:
-            # a config built by hand (model_validate, model_copy): compile it on first use
+            # a config built by hand (model_copy, validated without parse_config):
+            # compile it on first use
             from routerbot.engine.compiled import compile_routing  # noqa: PLC0415
 
             c = compile_routing(self)
-            self._compiled = c
+            object.__setattr__(self, "_compiled", c)
         return c
 
     def has_compiled(self) -> bool:
         """Was the engine's view already built (at load, or read from the cache)?"""
-        private = self.__pydantic_private__
-        return private is not None and private.get("_compiled") is not None
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
-        """A copy with changes; what was compiled from the original is not carried over."""
-        copy: RoutingConfig = super().model_copy(update=update, deep=deep)
-        copy._compiled = None
-        return copy
+        return self.__dict__.get("_compiled") is not None
 
     def target_for(self, category: Category) -> Target:
         return self.categories[category].target
@@ -422,7 +483,11 @@ class RoutingConfig(_Model):
     def render(self, template: str, population: Population | None) -> str:
         """Fill a template's placeholders with the population's links."""
         links = self.links_for(population)
-        return template.format(**links.model_dump())
+        return template.format(
+            form_link=links.form_link,
+            contact_link=links.contact_link,
+            habilitation_link=links.habilitation_link,
+        )
 
 
 # --------------------------------------------------------------------------- loading
@@ -482,8 +547,10 @@ def parse_config(text: str, source: str = "") -> RoutingConfig:  # noqa: PLR0912
             problems.append(
                 locator.message(("faq", fid), "an FAQ id is lower-case letters, digits and dashes")
             )
+    from pydantic import ValidationError  # noqa: PLC0415 - only a file to check needs it
+
     try:
-        config = RoutingConfig.model_validate(data)
+        config = _adapter().validate_python(data)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(x for x in err["loc"] if not _is_internal_loc(x))
@@ -493,10 +560,21 @@ def parse_config(text: str, source: str = "") -> RoutingConfig:  # noqa: PLR0912
     if problems:
         raise ConfigError(problems, source=source)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    config = config.model_copy(update={"config_hash": digest, "source": source})
-    assert isinstance(config, RoutingConfig)
+    config = replace(config, config_hash=digest, source=source)
     _ = config.compiled  # build the example index now: errors and cost at load
     return config
+
+
+_ADAPTER: list[TypeAdapter[RoutingConfig]] = []
+
+
+def _adapter() -> TypeAdapter[RoutingConfig]:
+    """pydantic's validator of the models, built on the first file parsed."""
+    if not _ADAPTER:
+        from pydantic import TypeAdapter  # noqa: PLC0415 - only a file to check needs it
+
+        _ADAPTER.append(TypeAdapter(RoutingConfig))
+    return _ADAPTER[0]
 
 
 _FAQ_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -509,7 +587,7 @@ def _is_internal_loc(part: Any) -> bool:
 
 def _error_text(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         return "unknown key"
     if kind == "missing":
         return "missing required key"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
@@ -53,8 +54,10 @@ def test_answers_carry_the_links_of_the_requesters_population() -> None:
 
 def test_config_is_frozen() -> None:
     config = load_config(SHIPPED)
-    with pytest.raises(ValueError, match="frozen"):
+    with pytest.raises(FrozenInstanceError):
         config.thresholds.faq_reply_min_confidence = 0.1  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        config.faq = {}  # type: ignore[misc]
 
 
 def test_unknown_key_is_refused_with_path_and_line() -> None:
