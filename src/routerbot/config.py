@@ -128,6 +128,7 @@ class _Template:
 
 TargetField = Annotated[Target, _Before(_parse_target)]
 Unit = Annotated[float, _Bounds(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, _Bounds(ge=0.0, le=1000.0)]
 Phrases = tuple[str, ...]
 
 
@@ -201,6 +202,11 @@ class Thresholds(_Model):
     habilitation_min_score: Unit = 0.5
     #: …and when it leads the assistance examples by at least this much
     category_margin: Unit = 0.05
+    #: …or when its words lean to the habilitation examples' vocabulary by at least
+    #: this much (summed log-odds, see TwoSidedVocabulary)…
+    habilitation_vocabulary_min: NonNegative = 7.0
+    #: …with at least this example similarity
+    habilitation_vocabulary_min_score: Unit = 0.25
     #: a login failure is detected at or above this evidence
     login_failure_min_confidence: Unit = 0.6
     #: a customer's comment "thanks, it works" at or above this evidence

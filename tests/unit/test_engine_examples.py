@@ -283,6 +283,36 @@ def test_the_habilitation_examples_decide_an_operators_category() -> None:
     assert other.category is Category.ASSISTANCE_OPERATEUR
 
 
+def test_the_category_vocabulary_leans_to_the_side_whose_examples_use_the_words() -> None:
+    from routerbot.engine.index import TwoSidedVocabulary  # noqa: PLC0415
+
+    voc = TwoSidedVocabulary.of(
+        [{"habilit", "formulair"}, {"habilit", "dossi"}, {"habilit", "certificat"}],
+        [{"certificat", "bloqu"}, {"certificat", "erreur"}],
+    )
+    lean, words = voc.lean({"habilit", "dossi", "inconnu"})
+    assert lean > 2.0
+    assert words[0] == "habilit"
+    assert voc.lean({"bloqu", "erreur"})[0] < -1.0
+    assert voc.lean({"inconnu"}) == (0.0, ())
+
+
+def test_a_long_letter_sending_habilitation_papers_is_habilitation(
+    shipped: RoutingConfig,
+) -> None:
+    # said in a letter that matches no single habilitation example closely
+    letter = (
+        "Bonjour,\nSuite à notre rendez-vous avec la dame de la DDPP du Gers la semaine "
+        "dernière, je vous fais parvenir les papiers qu'elle m'a aidé à remplir pour "
+        "l'habilitation de mon élevage de canards, tout est signé. Je ne sais pas si je "
+        "dois aussi les envoyer par la poste.\nBien à vous\nGérard Castex"
+    )
+    d = decide(make(letter, summary="papiers", email="gerard.castex@orange.fr"), shipped)
+    assert d.category is Category.HABILITATION
+    assert d.reroute is not None and str(d.reroute.target) == "3/84"
+    assert any(s.name == "category.vocabulary" and s.fired for s in d.signals)
+
+
 # ------------------------------------------------------------------ the explanation
 
 

@@ -484,6 +484,8 @@ class CategoryScore:
     assistance: float
     nearest: tuple[NearestExample, ...]
     signals: tuple[Signal, ...]
+    #: how much the words lean to the habilitation examples' vocabulary (log-odds)
+    vocabulary: float = 0.0
 
 
 def score_category(tt: TicketText, ticket: Ticket, config: RoutingConfig) -> CategoryScore:
@@ -511,8 +513,14 @@ def score_category(tt: TicketText, ticket: Ticket, config: RoutingConfig) -> Cat
             key=lambda n: -n.score,
         )
     )[:3]
+    lean, words = config.compiled.category_vocabulary.lean(tt.features)
+    sig.append(Signal("category.vocabulary", lean > 0, " · ".join(words), lean))
     return CategoryScore(
-        values[Category.HABILITATION], values[Category.ASSISTANCE_OPERATEUR], nearest, tuple(sig)
+        values[Category.HABILITATION],
+        values[Category.ASSISTANCE_OPERATEUR],
+        nearest,
+        tuple(sig),
+        lean,
     )
 
 

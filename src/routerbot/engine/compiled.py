@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from routerbot.domain import Category, Population
 from routerbot.engine import text as _text
-from routerbot.engine.index import ExampleIndex, default_ignore, text_features
+from routerbot.engine.index import ExampleIndex, TwoSidedVocabulary, default_ignore, text_features
 from routerbot.engine.lexicon import (
     CompiledPair,
     CompiledPhrase,
@@ -88,6 +88,8 @@ class CompiledRouting:
     lexicon: Lexicon
     faq_index: ExampleIndex
     category_index: ExampleIndex
+    #: habilitation (side A) against assistance (side B): the category examples' words
+    category_vocabulary: TwoSidedVocabulary
     guards: Mapping[str, Guards]
     never_answer: PhraseSet  # no FAQ entry is answered when one of these is in the text
     follow_quoted: PhraseSet  # the author's words point at the quoted mail below
@@ -199,6 +201,12 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         explain=m.explain_examples,
         ignore=ignore,
     )
+    hab_features, assist_features = (
+        [category_index.features(t) for t in config.categories[c].examples]
+        if c in config.categories
+        else []
+        for c in (Category.HABILITATION, Category.ASSISTANCE_OPERATEUR)
+    )
     guards = {
         fid: Guards(
             _light(e.never),
@@ -217,6 +225,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         lexicon=lex,
         faq_index=faq_index,
         category_index=category_index,
+        category_vocabulary=TwoSidedVocabulary.of(hab_features, assist_features),
         guards=MappingProxyType(guards),
         never_answer=_light(m.never_answer),
         follow_quoted=_light(m.follow_quoted),

@@ -206,6 +206,15 @@ def _by_examples(
         conf = min(pop_confidence, 0.5 + (hab - assist) / 2 + hab / 4)
         why = f"habilitation examples ({hab:.2f} vs {assist:.2f})"
         category = Category.HABILITATION
+    elif (
+        cs.vocabulary >= thr.habilitation_vocabulary_min
+        and hab >= thr.habilitation_vocabulary_min_score
+    ):
+        # a long letter that no single example says, told in habilitation's words
+        # as sure as the default when the examples do not disagree
+        conf = min(pop_confidence, thr.default_category_confidence - max(0.0, assist - hab) / 2)
+        why = f"habilitation vocabulary ({cs.vocabulary:.1f}; examples {hab:.2f} vs {assist:.2f})"
+        category = Category.HABILITATION
     else:
         conf = min(pop_confidence, thr.default_category_confidence - max(0.0, hab - assist) / 2)
         why = f"an operator's question ({hab:.2f} vs {assist:.2f})"

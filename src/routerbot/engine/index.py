@@ -235,6 +235,45 @@ class ExampleIndex:
 _score = operator.attrgetter("score")
 
 
+@dataclass(frozen=True, slots=True)
+class TwoSidedVocabulary:
+    """Which words lean to one side of two example lists, and how much: the log-odds
+    of a feature being found in an example of side A rather than of side B (document
+    frequencies, add-half smoothing), learned at load from the examples alone.
+
+    Nearest-example coverage asks "is this ticket one of these sentences?"; a broad
+    class such as *habilitation* is better told by its vocabulary ("habilitation",
+    "formulaire", "dossier … DDPP", "pièce jointe") spread over a long letter that
+    matches no single example. :meth:`lean` sums the weights of a text's features
+    (words no example uses weigh nothing)."""
+
+    weights: Mapping[str, float]
+
+    @classmethod
+    def of(
+        cls, a: Sequence[set[str]], b: Sequence[set[str]], smoothing: float = 0.5
+    ) -> TwoSidedVocabulary:
+        """From the feature sets of side A's and side B's examples."""
+        fa: dict[str, int] = {}
+        fb: dict[str, int] = {}
+        for feats, counts in ((a, fa), (b, fb)):
+            for f in (f for example in feats for f in example):
+                counts[f] = counts.get(f, 0) + 1
+        na, nb = len(a) + 2 * smoothing, len(b) + 2 * smoothing
+        weights = {
+            f: math.log((fa.get(f, 0) + smoothing) / na) - math.log((fb.get(f, 0) + smoothing) / nb)
+            for f in fa.keys() | fb.keys()
+        }
+        return cls(weights)
+
+    def lean(self, feats: Iterable[str], explain: int = 3) -> tuple[float, tuple[str, ...]]:
+        """The summed log-odds of the text's features (> 0 leans to side A) and the
+        ``explain`` features that lean most to side A."""
+        found = [(w, f) for f in feats if (w := self.weights.get(f)) is not None]
+        found.sort(reverse=True)
+        return sum(w for w, _ in found), tuple(f for w, f in found[:explain] if w > 0)
+
+
 def default_ignore(extra: Iterable[str], lexicon: Lexicon) -> frozenset[str]:
     """The keys the index ignores: stop words and the configured extra words."""
     words = set(STOP_WORDS)
