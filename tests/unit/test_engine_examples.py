@@ -461,6 +461,20 @@ def test_a_login_failure_told_tersely_is_one(
     assert d.login_failure, render_checklist(d)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Mme Léger a un message d'erreur quand elle veut se connecter à Expadon depuis lundi.",
+        "Notre responsable est absent ; sur son poste, la connexion à Expadon plante avec "
+        "un écran gris, sous Opera.",
+        "Mon collègue a une erreur en se connectant, il me demande de vous écrire.",
+    ],
+)
+def test_a_login_failure_told_for_someone_else_is_one(shipped: RoutingConfig, body: str) -> None:
+    d = decide(make(body, summary="Connexion"), shipped)
+    assert d.login_failure, render_checklist(d)
+
+
 def test_a_file_that_does_not_open_is_not_a_login_failure(shipped: RoutingConfig) -> None:
     body = (
         "Quand je clique sur télécharger les documents je reçois un zip, "

@@ -202,18 +202,24 @@ def _by_examples(
     thr = config.thresholds
     cs = score_category(tt, ticket, config)
     hab, assist = cs.habilitation, cs.assistance
-    if hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin:
-        conf = min(pop_confidence, 0.5 + (hab - assist) / 2 + hab / 4)
-        why = f"habilitation examples ({hab:.2f} vs {assist:.2f})"
-        category = Category.HABILITATION
-    elif (
+    by_example = hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin
+    # a long letter that no single example says, told in habilitation's words
+    by_words = (
         cs.vocabulary >= thr.habilitation_vocabulary_min
         and hab >= thr.habilitation_vocabulary_min_score
-    ):
-        # a long letter that no single example says, told in habilitation's words
-        # as sure as the default when the examples do not disagree
-        conf = min(pop_confidence, thr.default_category_confidence - max(0.0, assist - hab) / 2)
-        why = f"habilitation vocabulary ({cs.vocabulary:.1f}; examples {hab:.2f} vs {assist:.2f})"
+    )
+    if by_example or by_words:
+        conf = max(
+            0.5 + (hab - assist) / 2 + hab / 4 if by_example else 0.0,
+            # as sure as the default when the examples do not disagree
+            thr.default_category_confidence - max(0.0, assist - hab) / 2 if by_words else 0.0,
+        )
+        conf = min(pop_confidence, conf)
+        why = (
+            f"habilitation examples ({hab:.2f} vs {assist:.2f})"
+            if by_example
+            else f"habilitation vocabulary ({cs.vocabulary:.1f}; {hab:.2f} vs {assist:.2f})"
+        )
         category = Category.HABILITATION
     else:
         conf = min(pop_confidence, thr.default_category_confidence - max(0.0, hab - assist) / 2)
