@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from routerbot.domain import NearestExample
@@ -116,7 +116,10 @@ class ExampleIndex:
             e = self._order[x.entry_id]
             first, _end = ranges.get(e, (i, i))
             ranges[e] = (first, i + 1)
-        self._ranges = tuple(ranges[e] for e in range(len(self.entry_ids)))
+        self._ranges = tuple(range(*ranges[e]) for e in range(len(self.entry_ids)))
+        #: example number → its entry's number
+        self._entry_of = tuple(self._order[x.entry_id] for x in items)
+        self._hidden_numbers = frozenset(self._order[e] for e in hidden if e in self._order)
         #: feature → the examples that hold it (the weight is the feature's)
         self.postings: dict[str, tuple[int, ...]] = {f: tuple(p) for f, p in postings.items()}
         #: the same with the weight beside it: one look-up per feature of a text
@@ -124,6 +127,7 @@ class ExampleIndex:
             f: (self.weight[f], p) for f, p in self.postings.items()
         }
         self._texts = tuple(x.text for x in items)
+        self._keep = max(2, explain)  # closest examples kept per entry (two for the score)
         self._features_of = {i: feats for i, (_e, _t, feats) in enumerate(feats_of)}
 
     def features(self, text: str) -> set[str]:
@@ -134,9 +138,9 @@ class ExampleIndex:
     def example_features(self, i: int) -> set[str]:
         return self._features_of[i]
 
-    def _coverage_list(self, feats: Iterable[str]) -> list[float] | None:
-        """Example number → similarity of the text to that example (0 when they share
-        nothing), or None when the text shares no feature with any example.
+    def _similarities(self, feats: Iterable[str]) -> _Similarities | None:
+        """The similarity of the text to each example it shares a feature with, and
+        which examples those are, entry by entry; None when it shares no feature.
 
         The similarity is the example's *coverage* (the weight of its features found in
         the text over the weight of all its features), or, when more is covered of the
@@ -144,10 +148,13 @@ class ExampleIndex:
         short ticket ("c quoi gestion des utilisateurs") said whole by one longer
         example is close to it, a long ticket barely moves. A word of the text that no
         example uses weighs as much as the rarest word, so a short text full of other
-        things is not said whole."""
-        acc = [0.0] * len(self.examples)
+        things is not said whole.
+
+        A ticket touches about half of the examples: they are added up in a list over
+        all of them. One question touches a few: only those are visited (a dict)."""
         weighted = self._weighted
-        touched = False
+        found_all: list[tuple[float, tuple[int, ...]]] = []
+        postings = 0
         text_total = 0.0
         for f in feats:
             found = weighted.get(f)
@@ -155,65 +162,105 @@ class ExampleIndex:
                 if " " not in f:
                     text_total += self._unknown_weight
                 continue
-            touched = True
-            w, ids = found
-            text_total += w
-            for i in ids:
-                acc[i] += w
-        if not touched:
+            found_all.append(found)
+            postings += len(found[1])
+            text_total += found[0]
+        if not found_all:
             return None
-        totals = self._totals
-        return [
-            max(a * inv, 2.0 * a / (t + text_total)) if a else 0.0
-            for a, inv, t in zip(acc, self._inverse_total, totals, strict=True)
+        inverse, totals = self._inverse_total, self._totals
+        # (the weights are added in the order of the text's features, as they always
+        # were: a float sum depends on its order)
+        if postings * 4 < len(inverse):
+            acc: dict[int, float] = {}
+            get = acc.get
+            for w, ids in found_all:
+                for i in ids:
+                    acc[i] = get(i, 0.0) + w
+            sparse = {
+                i: (c if (c := a * inverse[i]) >= (d := 2.0 * a / (totals[i] + text_total)) else d)
+                for i, a in acc.items()
+            }
+            groups: dict[int, list[int]] = {}
+            entry_of = self._entry_of
+            for i in sorted(sparse):
+                e = entry_of[i]
+                group = groups.get(e)
+                if group is None:
+                    groups[e] = [i]
+                else:
+                    group.append(i)
+            return sparse, sorted(groups.items())
+        dense = [0.0] * len(inverse)
+        for w, ids in found_all:
+            for i in ids:
+                dense[i] += w
+        # max(coverage, dice), spelled out (the larger, the coverage on a tie: what
+        # max() returns) to save a call per example
+        cov = [
+            (c if (c := a * inv) >= (d := 2.0 * a / (t + text_total)) else d) if a else 0.0
+            for a, inv, t in zip(dense, inverse, totals, strict=True)
         ]
+        # the entries with an example sharing a feature (its examples are contiguous)
+        return cov, [(e, r) for e, r in enumerate(self._ranges) if max(cov[r.start : r.stop]) > 0]
 
     def coverages(self, feats: Iterable[str]) -> dict[int, float]:
         """Example number → coverage, for the examples sharing a feature with the text."""
-        cov = self._coverage_list(feats)
-        return {} if cov is None else {i: c for i, c in enumerate(cov) if c}
-
-    def _closest(self, a: int, b: int, cov: list[float]) -> tuple[float, list[int]] | None:
-        """An entry's score and its closest examples (examples ``a``..``b``), or None
-        when it shares not one feature with the text."""
-        # an entry's examples, closest first (ties: config order)
-        top = sorted(range(a, b), key=cov.__getitem__, reverse=True)[: max(2, self.explain)]
-        best = cov[top[0]]
-        if best <= 0.0:
-            return None
-        second = cov[top[1]] if len(top) > 1 else 0.0
-        return min(1.0, best + self.second_weight * second * best), top
+        found = self._similarities(feats)
+        if found is None:
+            return {}
+        cov, groups = found
+        return {i: c for _e, ids in groups for i in ids if (c := cov[i])}
 
     def _entries(
-        self, cov: list[float], *, hidden: bool = False
-    ) -> Iterator[tuple[str, float, list[int]]]:
-        """(entry, score, its closest examples) for every entry with a shared feature,
-        in config order; the hidden entries only when ``hidden``."""
-        skip = () if hidden else self.hidden
-        for eid, (a, b) in zip(self.entry_ids, self._ranges, strict=True):
-            if eid in skip:
-                continue
-            found = self._closest(a, b, cov)
-            if found is not None:
-                yield eid, found[0], found[1]
+        self, found: _Similarities, *, hidden: bool = False
+    ) -> list[tuple[int, float, list[int]]]:
+        """(entry number, score, its closest examples) for every entry with a shared
+        feature, in config order; the hidden entries only when ``hidden``.
 
-    def _entry_score(self, eid: str, score: float, top: list[int], cov: list[float]) -> EntryScore:
+        An entry's score is its closest example's similarity plus ``second_weight`` of
+        the second one's (times the closest's); its closest examples are best first,
+        ties in config order (the examples that share nothing are at 0, after them)."""
+        cov, groups = found
+        key = cov.__getitem__
+        keep = self._keep
+        second_weight = self.second_weight
+        skip = () if hidden else self._hidden_numbers
+        out: list[tuple[int, float, list[int]]] = []
+        for e, ids in groups:
+            if e in skip:
+                continue
+            # (a stable sort of examples in config order keeps ties in that order)
+            top = sorted(ids, key=key, reverse=True)[:keep]
+            best = cov[top[0]]
+            if best <= 0.0:
+                continue
+            second = cov[top[1]] if len(top) > 1 else 0.0
+            out.append((e, min(1.0, best + second_weight * second * best), top))
+        return out
+
+    def _entry_score(
+        self, e: int, score: float, top: list[int], cov: list[float] | dict[int, float]
+    ) -> EntryScore:
+        eid = self.entry_ids[e]
         texts = self._texts
-        nearest = [NearestExample(eid, texts[i], cov[i]) for i in top[: self.explain] if cov[i] > 0]
-        return EntryScore(eid, score, tuple(nearest))
+        nearest = tuple(
+            [NearestExample(eid, texts[i], c) for i in top[: self.explain] if (c := cov[i]) > 0]
+        )
+        return EntryScore(eid, score, nearest)
 
     def scores(
         self, feats: Iterable[str], *, exclude: int | None = None, hidden: bool = False
     ) -> list[EntryScore]:
         """Every entry with a shared feature, best first (ties: config order); the
         hidden entries too when ``hidden``."""
-        cov = self._coverage_list(feats)
-        if cov is None:
+        found = self._similarities(feats)
+        if found is None:
             return []
-        if exclude is not None:
+        cov = found[0]
+        if exclude is not None and (isinstance(cov, list) or exclude in cov):
             cov[exclude] = 0.0
         out = [
-            self._entry_score(eid, s, top, cov) for eid, s, top in self._entries(cov, hidden=hidden)
+            self._entry_score(e, s, top, cov) for e, s, top in self._entries(found, hidden=hidden)
         ]
         # best first; ties keep the config order they were appended in (a stable sort)
         out.sort(key=_score, reverse=True)
@@ -222,15 +269,21 @@ class ExampleIndex:
     def best(self, feats: Iterable[str]) -> EntryScore | None:
         """``scores(feats)[0]`` (the closest entry, ties: config order), or None when no
         entry shares a feature; the other entries' closest examples are not gathered."""
-        cov = self._coverage_list(feats)
-        if cov is None:
+        found = self._similarities(feats)
+        if found is None:
             return None
-        winner: tuple[str, float, list[int]] | None = None
-        for entry in self._entries(cov):
+        winner: tuple[int, float, list[int]] | None = None
+        for entry in self._entries(found):
             if winner is None or entry[1] > winner[1]:  # (the first of equals stays)
                 winner = entry
-        return None if winner is None else self._entry_score(*winner, cov)
+        return None if winner is None else self._entry_score(*winner, found[0])
 
+
+#: similarity by example number (a list over all examples, or a dict of the touched
+#: ones), and the entries with a touched example: (entry number, its example numbers)
+_Similarities = tuple[
+    list[float] | dict[int, float], list[tuple[int, range]] | list[tuple[int, list[int]]]
+]
 
 _score = operator.attrgetter("score")
 
