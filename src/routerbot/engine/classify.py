@@ -62,9 +62,10 @@ class TicketText:
     email_domain: str
     read_quoted: bool = False  # the quoted mail was read as the question
     own_text: str = ""  # the author's own words as written (their questions, one by one)
-    #: each of the author's questions prepared alone, with its closest entry: computed
-    #: on first need by :func:`own_questions`, then shared by every guard and rule
-    split_questions: list[tuple[TicketText, EntryScore]] | None = None
+    #: each of the author's questions read alone (its words for the guards), with its
+    #: closest entry: computed on first need by :func:`own_questions`, then shared by
+    #: every guard and rule
+    split_questions: list[tuple[Words, EntryScore]] | None = None
     #: the closest of ``[unanswered]``'s examples, set by :func:`score_faqs` (the same
     #: pass over the index that scores the entries)
     unanswered: EntryScore | None = None
@@ -348,8 +349,8 @@ def _asked_apart(tt: TicketText, fid: str, never: PhraseSet, config: RoutingConf
     floor = config.thresholds.several_questions_min_confidence
     gap = config.matching.phrase_gap
     return any(
-        top.entry_id == fid and top.score >= floor and never.first_match(q.plain, gap) is None
-        for q, top in own_questions(tt, config)
+        top.entry_id == fid and top.score >= floor and never.first_match(plain, gap) is None
+        for plain, top in own_questions(tt, config)
     )
 
 
@@ -414,24 +415,27 @@ _QUESTION_END = re.compile(r"(?<=\?)|\n")
 _LIST_MARKER = re.compile(r"^(?:[-•*·]+|\d{1,2}\s*[).:-])\s*")
 
 
-def questions(own: str, config: RoutingConfig) -> Iterator[tuple[TicketText, EntryScore]]:
+def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntryScore]]:
     """Each question of the author's own words (a sentence ending in "?", a list item,
-    a line that asks), prepared alone, with the FAQ entry closest to it."""
-    index = config.compiled.faq_index
+    a line that asks): its words as the guards read them (plurals aside), with the FAQ
+    entry closest to it."""
+    c = config.compiled
+    index = c.faq_index
     for raw in _QUESTION_END.split(own):
         part = _LIST_MARKER.sub("", raw.strip())
         if len(part.split()) < 3:  # "Et ?", "Merci." ask nothing
             continue
-        # prepare_text's test, before its work: three parts in four ask nothing
-        if "?" not in part and not _QUESTION_WORDS.search(text.normalise(part)):
+        norm = text.normalise(part)
+        # three parts in four ask nothing
+        if "?" not in part and not _QUESTION_WORDS.search(norm):
             continue
-        tt = prepare_text(part, config)
-        best = index.best(tt.features)
+        # (what prepare_text would make of the part, only what the rules read)
+        best = index.best(c.faq_index_features(c.lexicon.keys(norm)))
         if best is not None:
-            yield tt, best
+            yield Words.of(light_keys(norm)), best
 
 
-def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[TicketText, EntryScore]]:
+def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, EntryScore]]:
     """:func:`questions` of the author's own words, computed once per ticket."""
     if tt.split_questions is None:
         tt.split_questions = list(questions(tt.own_text, config))

@@ -16,8 +16,10 @@ expressions: what a support lead writes is what is matched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from types import MappingProxyType
 
 from rapidfuzz.distance import Levenshtein
 
@@ -264,30 +266,56 @@ class PhraseSet:
 
     ``firsts`` (the first key of every phrase and of every pair's ``first`` phrases)
     lets a text that holds none of them skip the set in one set operation: most
-    tickets hold a few dozen words, and most sets start with rare ones.
+    tickets hold a few dozen words, and most sets start with rare ones. ``by_first``
+    (first key → the numbers of the phrases that start with it) then leads straight
+    to the few phrases whose first word the text holds, in the set's order.
     """
 
     phrases: tuple[CompiledPhrase, ...] = ()
     pairs: tuple[CompiledPair, ...] = ()
     firsts: frozenset[str] = frozenset()
+    by_first: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    phrase_firsts: frozenset[str] = frozenset()
 
     @classmethod
     def of(
         cls, phrases: tuple[CompiledPhrase, ...], pairs: tuple[CompiledPair, ...] = ()
     ) -> PhraseSet:
-        return cls(phrases, pairs, _first_keys(phrases, pairs))
+        by_first: dict[str, list[int]] = {}
+        for i, p in enumerate(phrases):
+            if p.keys:
+                by_first.setdefault(p.keys[0], []).append(i)
+        return cls(
+            phrases,
+            pairs,
+            _first_keys(phrases, pairs),
+            MappingProxyType({k: tuple(v) for k, v in by_first.items()}),
+            frozenset(by_first),
+        )
 
     @property
     def empty(self) -> bool:
         return not self.phrases and not self.pairs
 
+    def _candidates(self, words: Words) -> Sequence[int]:
+        """The numbers of the phrases whose first key the text holds, in set order
+        (find() finds nothing in the others)."""
+        keys = self.phrase_firsts & words.present
+        if not keys:
+            return ()
+        by_first = self.by_first
+        if len(keys) == 1:
+            return by_first[next(iter(keys))]
+        return sorted(chain.from_iterable(map(by_first.__getitem__, keys)))
+
     def first_match(self, words: Words, gap: int) -> str | None:
         """The text of the first phrase or pair found, or None."""
-        pos = words.positions
         if self.firsts.isdisjoint(words.present):
             return None
-        for p in self.phrases:
-            if p.keys and p.keys[0] in pos and find(words, p, gap):
+        phrases = self.phrases
+        for i in self._candidates(words):
+            p = phrases[i]
+            if find(words, p, gap):
                 return p.text
         for pair in self.pairs:
             if matches_pair(words, pair, gap):
@@ -297,26 +325,26 @@ class PhraseSet:
     def all_matches(self, words: Words, gap: int) -> list[str]:
         """The phrases and pairs found; phrases that read the same once stemmed and
         mapped to synonyms ("erreur" / "error") count once."""
-        pos = words.positions
         if self.firsts.isdisjoint(words.present):
             return []
         seen: set[tuple[str, ...]] = set()
         out = []
-        pos = words.positions
-        for p in self.phrases:
-            if p.keys and p.keys[0] in pos and p.keys not in seen and find(words, p, gap):
+        phrases = self.phrases
+        for i in self._candidates(words):
+            p = phrases[i]
+            if p.keys not in seen and find(words, p, gap):
                 seen.add(p.keys)
                 out.append(p.text)
-        out += [pair.text for pair in self.pairs if matches_pair(words, pair, gap)]
+        if self.pairs:
+            out += [pair.text for pair in self.pairs if matches_pair(words, pair, gap)]
         return out
 
     def position(self, words: Words, gap: int) -> int:
         """Where the earliest phrase of the set starts (a large number if none)."""
         best = 1 << 30
-        pos = words.positions
-        for p in self.phrases:
-            if p.keys and p.keys[0] in pos:  # (find() finds nothing otherwise)
-                for s, _e in find(words, p, gap):
-                    best = min(best, s)
-                    break
+        phrases = self.phrases
+        for i in self._candidates(words):
+            for s, _e in find(words, phrases[i], gap):
+                best = min(best, s)
+                break
         return best
