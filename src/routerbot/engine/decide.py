@@ -183,7 +183,11 @@ def _told_like_login(faqs: Sequence[FaqScore], config: RoutingConfig) -> bool:
     )
 
 
-def _explanation(faqs: Sequence[FaqScore], category_examples: tuple[Any, ...]) -> Explanation:
+def _explanation(
+    faqs: Sequence[FaqScore],
+    category_examples: tuple[Any, ...],
+    unanswered: NearestExample | None = None,
+) -> Explanation:
     cands = tuple(
         FaqCandidate(f.faq_id, f.confidence, f.nearest, f.eligible, f.blocked) for f in faqs[:5]
     )
@@ -191,7 +195,7 @@ def _explanation(faqs: Sequence[FaqScore], category_examples: tuple[Any, ...]) -
     # guards allow after the best allowed one
     allowed = [c for c in cands if not c.blocked]
     runner_up = allowed[1] if len(allowed) > 1 else None
-    return Explanation(cands, runner_up, category_examples)
+    return Explanation(cands, runner_up, category_examples, unanswered)
 
 
 def _by_examples(
@@ -322,7 +326,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         browser=found,
         signals=tuple(signals),
         tt=tt,
-        explanation=replace(_explanation(faqs, category_examples), unanswered=unanswered),
+        explanation=_explanation(faqs, category_examples, unanswered),
         asked=asked,
         held_back=held_back,
     )
@@ -471,14 +475,16 @@ def _new_ticket(
         reasons.append(note_why)
     # 3. the note for the agents, and the label
     reason = "; ".join(reasons) or f"{a.category.value}: nothing to answer"
-    d = replace(d, faq_id=reply_faq or d.faq_id, ask_browser=ask, reason=reason)
     if actions or reasons:
         cands = _candidates(a.faqs, config)
         if asked:  # every question asked, then the other candidates
             cands = [*asked, *(c for c in cands if c[0] not in dict(asked))][:4]
-        actions.append(InternalNote(render_note(d, cands), "triage"))
+        # (the note reads the decision as it will be: its reason is the new one)
+        actions.append(InternalNote(render_note(d, cands, reason=reason), "triage"))
     actions.append(AddLabel(config.labels.handled))
-    return replace(d, actions=tuple(actions))
+    return replace(
+        d, faq_id=reply_faq or d.faq_id, ask_browser=ask, reason=reason, actions=tuple(actions)
+    )
 
 
 def _no_reply_reason(

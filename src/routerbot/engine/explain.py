@@ -93,9 +93,13 @@ def _explanation_lines(e: Explanation) -> list[str]:
     return lines
 
 
-def render_note(decision: Decision, candidates: Sequence[tuple[str, float]]) -> str:
-    """The internal note for agents: the bot's reading in a few lines."""
+def render_note(
+    decision: Decision, candidates: Sequence[tuple[str, float]], *, reason: str | None = None
+) -> str:
+    """The internal note for agents: the bot's reading in a few lines (with ``reason``
+    instead of the decision's own, when given)."""
     d = decision
+    reason = d.reason if reason is None else reason
     cat = d.category.value if d.category else "?"
     lines = [
         "[routerbot] Analyse automatique",
@@ -116,8 +120,8 @@ def render_note(decision: Decision, candidates: Sequence[tuple[str, float]]) -> 
     if d.explanation.unanswered is not None:
         n = d.explanation.unanswered
         lines.append(f"- Question hors FAQ la plus proche : « {n.text} » ({n.score:.2f})")
-    if d.reason:
-        lines.append(f"- Raison : {d.reason}")
+    if reason:
+        lines.append(f"- Raison : {reason}")
     return "\n".join(lines)
 
 

@@ -637,6 +637,8 @@ _HOMOGLYPHS = {
     "ϲ": "c", "ϳ": "j", "ѵ": "v", "һ": "h", "ӏ": "l", "ɩ": "i",
 }  # fmt: skip
 _FOLD_MAP = {**_FOLD_EXTRA, **_HOMOGLYPHS}
+_FOLD_TABLE = {ord(c): f for c, f in _FOLD_MAP.items()}
+_FOLD_CHARS = re.compile("[" + "".join(sorted(_FOLD_MAP)) + "]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_PUNCT_TO_SPACE = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isascii() and chr(c).isalnum())}
@@ -695,13 +697,12 @@ def fold(s: str) -> str:
     s = _COMBINING.sub("", unicodedata.normalize("NFD", s))
     if s.isascii():
         return s
-    # Only the few characters left (œ, ’, homoglyphs…) go through the table, each
-    # distinct one replaced at once (the table maps them to ASCII).
-    for c in set("".join(_NON_ASCII.findall(s))):
-        f = _FOLD_MAP.get(c)
-        if f is not None:
-            s = s.replace(c, f)
-    return s
+    # Only the few characters left (œ, homoglyphs…) go through the table, which maps
+    # each to ASCII; most texts hold none of them (only "’", "–", "°"… are left): a
+    # scan in C tells, and the table is applied only then.
+    if _FOLD_CHARS.search(s) is None:
+        return s
+    return s.translate(_FOLD_TABLE)
 
 
 def _expand(words: list[str]) -> str:
