@@ -256,6 +256,32 @@ def _hinted(w: str) -> bool:
     return "." in w and _HINT_BUILD.search(w) is not None
 
 
+#: Four hints are common French and English words' parts: "opera" (opérateur), "vers"
+#: (vers, traverser), "tor" (autorisation), "pale" (principale). The word patterns need
+#: more of them: "opera" as a whole name, "version" or "vers." at a word's start, "pale
+#: moon"; "tor browser" needs "browser", itself a hint. A text with only these parts
+#: gets none of the word patterns' mentions, which are then not looked for.
+_LOOSE_HINTS = frozenset({"opera", "vers", "tor", "pale"})
+_WORD_HINT_SUBSTRINGS = tuple(h for h in _HINT_SUBSTRINGS if h not in _LOOSE_HINTS)
+_WORD_HINT_LOOSE = re.compile(r"opera(?![a-z_@])|(?<![\w.])vers(?:ion|\.)|pale[ \t]?moon")
+
+
+def _word_hinted(w: str) -> bool:
+    """:func:`_hinted`, with the four loose hints read as the word patterns need them."""
+    for h in _WORD_HINT_SUBSTRINGS:
+        if h in w:
+            return True
+    if _WORD_HINT_LOOSE.search(w) is not None:
+        return True
+    if "ie" in w and _HINT_IE.search(w) is not None:
+        return True
+    if "ff" in w and _HINT_FF.search(w) is not None:
+        return True
+    if "v." in w and _HINT_V.search(w) is not None:
+        return True
+    return "." in w and _HINT_BUILD.search(w) is not None
+
+
 _DE_AFTER = LazyPattern(r"[ \t]+(?:du|de|des|d')(?:[ \t]|$)")
 
 
@@ -700,7 +726,7 @@ def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
         parsed = parse_user_agent(s[a:b])
         if parsed is not None:
             mentions.append(_Mention(a, parsed.name, parsed.version, parsed.raw))
-    if hinted:
+    if hinted and _word_hinted(w):
         mentions.extend(_word_mentions(s, w, spans))
     mentions.sort(key=lambda m: m.pos)
     return tuple(mentions)

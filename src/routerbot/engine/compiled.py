@@ -132,13 +132,15 @@ def _phrases(lex: Lexicon, phrases: Sequence[str], pairs: Sequence[Pair] = ()) -
 
 
 def _pair(lex: Lexicon, p: Pair) -> CompiledPair:
+    first = tuple(compile_phrase(lex, x) for x in p.first)
     then = tuple(compile_phrase(lex, x) for x in p.then)
     return CompiledPair(
-        tuple(compile_phrase(lex, x) for x in p.first),
+        first,
         then,
         p.within,
         p.anywhere,
         frozenset(t.keys[0] for t in then if t.keys),
+        frozenset(f.keys[0] for f in first if f.keys),
     )
 
 

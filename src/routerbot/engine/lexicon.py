@@ -175,6 +175,8 @@ class CompiledPair:
     anywhere: bool
     #: the first keys of the ``then`` phrases: a text holding none skips the pair
     then_firsts: frozenset[str] = frozenset()
+    #: the first keys of the ``first`` phrases: the same
+    first_firsts: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -241,6 +243,8 @@ def matches_pair(words: Words, pair: CompiledPair, gap: int) -> bool:
     pos = words.positions
     if pair.then_firsts and pair.then_firsts.isdisjoint(words.present):
         return False
+    if pair.first_firsts and pair.first_firsts.isdisjoint(words.present):
+        return False  # (no phrase of ``first`` can be found)
     ends = [e for p in pair.first if p.keys and p.keys[0] in pos for _s, e in find(words, p, gap)]
     if not ends:
         return False
