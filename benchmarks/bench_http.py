@@ -7,9 +7,11 @@ policy (``JiraHttp``) and measures the CPU time of the calling thread only
 * the policy sending through ``requests.Session.request`` on the session as pycontribs
   builds it (``trust_env`` on: proxies, ``.netrc`` and CA variables looked up, and every
   session setting merged, on each call) — the transport before this change;
-* the policy as it is now: :func:`routerbot.jsm.http.lean_session` (``trust_env`` off,
-  the environment read once) and a request prepared from precomputed headers, handed to
-  ``Session.send``;
+* the policy on the lean ``requests`` session the adapter's mocked tests use:
+  :func:`routerbot.jsm.http.lean_session` (``trust_env`` off, the environment read once)
+  and a request prepared from precomputed headers, handed to ``Session.send``;
+* the policy on the ``urllib3`` transport the daemon and the commands use
+  (:class:`routerbot.jsm.transport.Urllib3Transport`);
 * bare ``urllib3`` with the same keep-alive connection, for reference (no policy at all).
 """
 
@@ -28,6 +30,7 @@ import urllib3
 
 from routerbot.jsm.adapter import JiraServiceDesk
 from routerbot.jsm.http import JiraHttp
+from routerbot.jsm.transport import RequestsTransport
 from routerbot.sandbox import SandboxModel, SandboxServer
 
 
@@ -42,8 +45,10 @@ class BeforeJiraHttp(JiraHttp):
         json: Any,
         headers: Mapping[str, str] | None,
     ) -> requests.Response:
+        transport = self.transport
+        assert isinstance(transport, RequestsTransport)
         return requests.Session.request(
-            self._session,
+            transport.session,
             method,
             self._base + path,
             params=dict(params) if params else None,
@@ -69,7 +74,9 @@ def measure(n: int) -> list[tuple[str, float]]:
     with SandboxServer(SandboxModel()) as sb:
         rows: list[tuple[str, float]] = []
         before = JiraServiceDesk(sb.url, sb.email, sb.token)
-        before.http._session.trust_env = True  # as pycontribs leaves it
+        transport = before.http.transport
+        assert isinstance(transport, RequestsTransport)
+        transport.session.trust_env = True  # as pycontribs leaves it
         before.http.__class__ = BeforeJiraHttp
         rows.append(
             (
@@ -77,10 +84,17 @@ def measure(n: int) -> list[tuple[str, float]]:
                 _cpu_per_call(lambda: before.http.call("GET", "/rest/api/2/myself"), n),
             )
         )
-        after = JiraServiceDesk(sb.url, sb.email, sb.token)
+        lean = JiraServiceDesk(sb.url, sb.email, sb.token)
         rows.append(
             (
-                "call policy, lean session (now)",
+                "call policy, lean requests session (the mocked tests')",
+                _cpu_per_call(lambda: lean.http.call("GET", "/rest/api/2/myself"), n),
+            )
+        )
+        after = JiraServiceDesk(sb.url, sb.email, sb.token, transport="urllib3")
+        rows.append(
+            (
+                "call policy, urllib3 transport (the daemon's, now)",
                 _cpu_per_call(lambda: after.http.call("GET", "/rest/api/2/myself"), n),
             )
         )

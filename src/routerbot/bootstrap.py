@@ -121,7 +121,7 @@ def _jira(
     metrics: Metrics,
     options: dict[str, Any],
 ) -> Any:
-    from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415  # requests + jira
+    from routerbot.jsm.adapter import JiraServiceDesk  # noqa: PLC0415  # urllib3
 
     settings.require_jira()
     desks = sorted({c.target.service_desk for c in config.categories.values()})
@@ -139,7 +139,7 @@ def _jira(
         },
         clock=clock,
         on_response=metrics.observe_api_call,
-        **options,
+        **{"transport": "urllib3", **options},
     )
 
 

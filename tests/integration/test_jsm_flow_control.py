@@ -19,6 +19,7 @@ from routerbot.errors import AmbiguousWrite, RateLimited
 from routerbot.jsm.adapter import JiraServiceDesk
 from routerbot.jsm.flow import AdaptiveLimit
 from routerbot.jsm.http import lean_session, server_wait_hint
+from routerbot.jsm.transport import RequestsTransport
 
 BASE = "https://expadon2.atlassian.net"
 MYSELF = f"{BASE}/rest/api/2/myself"
@@ -130,7 +131,9 @@ def test_the_lean_session_reads_the_environment_once(monkeypatch: pytest.MonkeyP
 
 
 def test_the_adapter_session_does_not_read_the_environment_per_call(clock: FakeClock) -> None:
-    assert desk(clock).http._session.trust_env is False
+    transport = desk(clock).http.transport
+    assert isinstance(transport, RequestsTransport)
+    assert transport.session.trust_env is False
 
 
 class _WatchedLimit(AdaptiveLimit):

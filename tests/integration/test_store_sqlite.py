@@ -245,7 +245,7 @@ def test_the_plain_sql_schema_is_the_one_sqlalchemy_creates(tmp_path: Path) -> N
     assert _sqlite_schema(plain) == _sqlite_schema(reference)
 
 
-def test_a_sqlite_daemon_imports_neither_sqlalchemy_nor_jira(tmp_path: Path) -> None:
+def test_a_sqlite_daemon_imports_neither_sqlalchemy_nor_jira_nor_requests(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     code = (
         "import sys\n"
@@ -256,8 +256,9 @@ def test_a_sqlite_daemon_imports_neither_sqlalchemy_nor_jira(tmp_path: Path) -> 
         f"store = open_store({url!r})\n"
         "store.stats(); store.unfinished_actions(); store.close()\n"
         "from routerbot.jsm.adapter import JiraServiceDesk\n"
-        "JiraServiceDesk('https://desk.example', 'bot@example.com', 'token')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'jira')))\n"
+        "JiraServiceDesk('https://desk.example', 'bot@example.com', 'token', transport='urllib3')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'jira', "
+        "'requests')))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120

@@ -1,8 +1,10 @@
 """``JiraServiceDesk``: the :class:`routerbot.ports.ServiceDesk` port over Jira Cloud REST.
 
-Built on a plain ``requests`` session (:func:`jira_session`: basic auth and the headers
-pycontribs ``jira.JIRA`` sends, without importing that library or its retrying
-``ResilientSession``); every call goes through :class:`routerbot.jsm.http.JiraHttp`,
+Sends basic auth and the headers pycontribs ``jira.JIRA`` sends (:data:`JIRA_HEADERS`),
+without importing that library or its retrying ``ResilientSession``, through a
+``urllib3`` pool (``transport="urllib3"``: the daemon and the commands) or a plain
+``requests`` session (:func:`jira_session`, the default, which the tests mock with
+``responses``); every call goes through :class:`routerbot.jsm.http.JiraHttp`,
 the one call policy (timeouts, retries for reads, no blind retry for writes, error
 translation, no secrets in messages).
 
@@ -39,10 +41,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import requests
 
 from routerbot.domain import Target, TicketHistory
 from routerbot.errors import Conflict, NotFound, ServiceDeskError, TransientError
@@ -56,7 +56,11 @@ from routerbot.jsm.http import (
     basic_auth_value,
     lean_session,
 )
+from routerbot.jsm.transport import Transport, Urllib3Transport
 from routerbot.ports import BotRecord, Clock, MoveProgress, MoveState, SystemClock, TicketSnapshot
+
+if TYPE_CHECKING:
+    import requests
 
 REQUEST_TYPE_SCHEMA = "com.atlassian.servicedesk:vp-origin"
 EXPERIMENTAL = {"X-ExperimentalApi": "opt-in"}
@@ -82,7 +86,7 @@ MOVE_STRATEGIES = ("bulk_move", "note_only")
 _MOVE_DONE = "COMPLETE"
 _MOVE_FAILED = frozenset({"FAILED", "CANCEL_REQUESTED", "CANCELLED", "DEAD"})
 
-SessionHook = Callable[[requests.Session], None]
+SessionHook = Callable[["requests.Session"], None]
 
 
 def jql_datetime(instant: datetime, zone: ZoneInfo) -> str:
@@ -97,20 +101,33 @@ def _quote_jql(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# as pycontribs ``jira.JIRA`` sends them: JSON, no caching, the XSRF opt-out Jira wants
+JIRA_HEADERS = {
+    "Accept": "application/json,*/*;q=0.9",
+    "Cache-Control": "no-cache",
+    "Content-Type": "application/json",
+    "X-Atlassian-Token": "no-check",
+}
+TRANSPORTS = ("requests", "urllib3")
+
+
 def jira_session(email: str, api_token: str) -> requests.Session:
     """A ``requests`` session as pycontribs ``jira.JIRA`` builds it for basic auth: the
-    credential, JSON, no caching, and the XSRF opt-out Jira wants on writes."""
+    credential and :data:`JIRA_HEADERS`."""
+    import requests  # noqa: PLC0415  # the daemon's transport is urllib3
+
     session = requests.Session()
     session.auth = (email, api_token)
-    session.headers.update(
-        {
-            "Accept": "application/json,*/*;q=0.9",
-            "Cache-Control": "no-cache",
-            "Content-Type": "application/json",
-            "X-Atlassian-Token": "no-check",
-        }
-    )
+    session.headers.update(JIRA_HEADERS)
     return session
+
+
+def jira_transport(url: str) -> Urllib3Transport:
+    """The ``urllib3`` transport with :data:`JIRA_HEADERS` (the credential is added by
+    :class:`~routerbot.jsm.http.JiraHttp`)."""
+    transport = Urllib3Transport(url)
+    transport.headers.update(JIRA_HEADERS)
+    return transport
 
 
 class JiraServiceDesk:
@@ -141,7 +158,10 @@ class JiraServiceDesk:
         gate: RetryAfterGate | None = None,
         limit: AdaptiveLimit | None = None,
         on_clock_skew: Callable[[float], None] | None = None,
+        transport: str = "requests",
     ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {TRANSPORTS}: {transport!r}")
         if move_strategy not in MOVE_STRATEGIES:
             raise ValueError(f"move_strategy must be one of {MOVE_STRATEGIES}: {move_strategy!r}")
         self._url = url.rstrip("/")
@@ -155,12 +175,17 @@ class JiraServiceDesk:
         self._clock: Clock = clock or SystemClock()
         self._move_timeout = move_timeout
         self._move_poll_interval = move_poll_interval
-        session = lean_session(jira_session(email, api_token), self._url)
-        if session_hook is not None:
-            session_hook(session)
+        sender: requests.Session | Transport
+        if transport == "urllib3" and session_hook is None:
+            sender = jira_transport(self._url)
+        else:
+            sender = lean_session(jira_session(email, api_token), self._url)
+            if session_hook is not None:
+                session_hook(sender)
         self.http = JiraHttp(
-            session,
+            sender,
             self._url,
+            auth=(email, api_token),
             timeout=timeout,
             clock=self._clock,
             policy=retry_policy,

@@ -37,13 +37,12 @@ Rules (see ``reliability-research.md`` §1.3 and §3.4):
   ``jsm.clock_skew`` warning is logged at each check. ``Retry-After`` and
   ``X-RateLimit-Reset`` dates are read against that ``Date`` header, not our clock.
 
-The session is a plain ``requests.Session`` (:func:`routerbot.jsm.adapter.jira_session`:
-basic auth and the JSON headers pycontribs ``jira.JIRA`` sends, without that library).
-Calls are prepared here and handed to :meth:`requests.Session.send`: no hidden retries,
-no ``JIRAError`` (whose ``str`` carries headers).
-:func:`lean_session` turns off the per-call environment lookups of ``requests``
-(``trust_env``: proxies, ``.netrc``, CA bundle variables, read once instead), which cost
-about two thirds of the client's CPU per call.
+Each attempt goes through a transport (:mod:`routerbot.jsm.transport`): a ``urllib3``
+pool for the daemon and the commands, or a ``requests.Session`` (what the adapter's
+tests mock with ``responses``); either way no hidden retries, no redirects followed, no
+``JIRAError`` (whose ``str`` carries headers). :func:`lean_session` turns off the
+per-call environment lookups of ``requests`` (``trust_env``: proxies, ``.netrc``, CA
+bundle variables, read once instead).
 """
 
 from __future__ import annotations
@@ -58,13 +57,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import requests
 import structlog
-from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from routerbot.errors import (
     AmbiguousWrite,
@@ -78,8 +74,14 @@ from routerbot.errors import (
     ServiceDeskError,
 )
 from routerbot.jsm.flow import AdaptiveLimit, GateStore, RetryAfterGate, pause
+from routerbot.jsm.transport import NoAnswerError, RequestsTransport, Transport
 from routerbot.jsm.wire import error_text
 from routerbot.ports import Clock, SystemClock
+
+if TYPE_CHECKING:
+    import requests
+
+Response = Any  # a transport.Answer, or a requests.Response (the same attributes)
 
 log = structlog.get_logger(__name__)
 
@@ -140,28 +142,12 @@ def _http_date(text: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the request cannot have reached the server (connect phase failed)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, NewConnectionError | ConnectTimeoutError):
-            return True
-        reason = getattr(cur, "reason", None)
-        nxt = reason if isinstance(reason, BaseException) else None
-        if nxt is None and cur.args and isinstance(cur.args[0], BaseException):
-            nxt = cur.args[0]
-        cur = nxt or cur.__cause__ or cur.__context__
-    return False
-
-
 def lean_session(session: requests.Session, base_url: str) -> requests.Session:
     """Stop ``requests`` from reading the environment on every call (``trust_env``):
     the proxy for ``base_url`` (``HTTPS_PROXY``, ``NO_PROXY``…) and the CA bundle
     (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) are read once, here, instead."""
+    import requests  # noqa: PLC0415  # only for the sessions the tests mock
+
     proxies = requests.utils.get_environ_proxies(base_url)
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     session.trust_env = False
@@ -186,9 +172,10 @@ class JiraHttp:
 
     def __init__(
         self,
-        session: requests.Session,
+        session: requests.Session | Transport,
         base_url: str,
         *,
+        auth: tuple[str, str] | None = None,
         timeout: Timeout = (3.05, 20),
         clock: Clock | None = None,
         policy: RetryPolicy | None = None,
@@ -204,7 +191,14 @@ class JiraHttp:
         max_clock_skew: float = 5.0,
         skew_check_seconds: float = 60.0,
     ) -> None:
-        self._session = session
+        # a requests.Session (it has ``mount``) goes through its own transport
+        self.transport: Transport = (
+            RequestsTransport(session) if hasattr(session, "mount") else session  # type: ignore[arg-type]
+        )
+        if auth is None:
+            found = getattr(getattr(self.transport, "session", None), "auth", None)
+            auth = found if isinstance(found, tuple) and len(found) == 2 else None
+        self._auth = auth
         self._base = base_url.rstrip("/")
         self._timeout = timeout
         self._clock: Clock = clock or SystemClock()
@@ -263,18 +257,17 @@ class JiraHttp:
             started = time.monotonic()
             try:
                 response = self._send(method, path, params, json, headers)
-            except requests.RequestException as exc:
+            except NoAnswerError as exc:
                 self._report(method, template, 0, started)
-                if not retryable and not _never_sent(exc):
+                if not retryable and not exc.never_sent:
                     raise AmbiguousWrite(
-                        f"no answer after sending ({type(exc).__name__}); the write may have "
-                        "happened",
+                        f"no answer after sending ({exc.kind}); the write may have happened",
                         method=method,
                         path=path,
                     ) from None
                 if last:
                     raise ConnectionLost(
-                        f"no answer after {attempt} attempt(s) ({type(exc).__name__})",
+                        f"no answer after {attempt} attempt(s) ({exc.kind})",
                         method=method,
                         path=path,
                     ) from None
@@ -331,7 +324,7 @@ class JiraHttp:
         params: Mapping[str, Any] | None,
         json: Any,
         headers: Mapping[str, str] | None,
-    ) -> requests.Response:
+    ) -> Response:
         """One attempt, holding a slot of the adaptive limit while it is in flight."""
         limit = self.limit
         if limit is None:
@@ -348,7 +341,7 @@ class JiraHttp:
         finally:
             limit.release(rate_limited=limited)
 
-    def _check_skew(self, response: requests.Response) -> None:
+    def _check_skew(self, response: Response) -> None:
         """Compare the answer's ``Date`` with our clock (at most every ``skew_check_seconds``)."""
         now_mono = time.monotonic()
         if self._skew_checked is not None and now_mono - self._skew_checked < self._skew_every:
@@ -388,49 +381,29 @@ class JiraHttp:
         params: Mapping[str, Any] | None,
         json: Any,
         headers: Mapping[str, str] | None,
-    ) -> requests.Response:
-        # Not ResilientSession.request (no hidden retries, no JIRAError, no header dumps in
-        # the library's logs), and not Session.request either: the request is prepared
-        # here from what never changes (base headers with the Basic credential, computed
-        # once) and handed to Session.send, skipping requests' per-call merging of
-        # session settings (a third of the client's CPU per call).
-        prepared = requests.PreparedRequest()
-        prepared.method = method
+    ) -> Response:
         url = self._base + path
         if params:
             query = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
             url = f"{url}?{query}" if query else url
-        prepared.url = url
-        prepared.headers = CaseInsensitiveDict(self._base_headers())
+        sent = self._base_headers()
         if headers:
-            prepared.headers.update(headers)
+            sent = {**sent, **headers}
+        body: bytes | None = None
         if json is not None:
             body = jsonlib.dumps(json, allow_nan=False).encode("utf-8")
-            prepared.body = body
-            prepared.headers["Content-Length"] = str(len(body))
+            sent = {**sent, "Content-Length": str(len(body))}
         elif method in ("POST", "PUT", "PATCH"):
-            prepared.headers["Content-Length"] = "0"
-        prepared.hooks = {"response": []}
-        session = self._session
-        return session.send(
-            prepared,
-            timeout=self._timeout,
-            proxies=session.proxies,
-            verify=session.verify,
-            cert=session.cert,
-            stream=False,
-        )
+            sent = {**sent, "Content-Length": "0"}
+        return self.transport.send(method, url, sent, body, self._timeout)
 
     def _base_headers(self) -> Mapping[str, str]:
-        """The session's headers plus the Basic credential, computed on first use."""
+        """The transport's headers plus the Basic credential, computed on first use."""
         if self._headers is None:
-            merged = {
-                k: v if isinstance(v, str) else v.decode("latin-1")
-                for k, v in self._session.headers.items()
-            }
-            auth = self._session.auth
-            if isinstance(auth, tuple) and len(auth) == 2:
-                merged["Authorization"] = "Basic " + basic_auth_value(str(auth[0]), str(auth[1]))
+            merged = dict(self.transport.headers)
+            if self._auth is not None:
+                email, token = self._auth
+                merged["Authorization"] = "Basic " + basic_auth_value(str(email), str(token))
             self._headers = merged
         return self._headers
 
@@ -447,7 +420,7 @@ class JiraHttp:
         cap = min(p.max_backoff, p.base_delay * 2 ** (attempt - 1))
         return self._rng.uniform(0, cap)
 
-    def _retry_wait(self, response: requests.Response, attempt: int) -> float:
+    def _retry_wait(self, response: Response, attempt: int) -> float:
         p = self._policy
         hint = server_wait_hint(response.headers, self._clock.now())
         if hint is not None:
@@ -476,7 +449,7 @@ class JiraHttp:
                 text = text.replace(secret, "***")
         return text
 
-    def _message(self, response: requests.Response, prefix: str) -> str:
+    def _message(self, response: Response, prefix: str) -> str:
         try:
             body = response.json()
         except ValueError:
@@ -489,7 +462,7 @@ class JiraHttp:
         return self._scrub(text)
 
     def _error(
-        self, response: requests.Response, method: str, path: str, retryable: bool
+        self, response: Response, method: str, path: str, retryable: bool
     ) -> ServiceDeskError:
         status = response.status_code
         kw: dict[str, Any] = {"status": status, "method": method, "path": path}
@@ -502,7 +475,7 @@ class JiraHttp:
         return Conflict(self._message(response, "refused"), **kw)
 
 
-def _decode(response: requests.Response) -> Any:
+def _decode(response: Response) -> Any:
     if not response.content:
         return None
     try:
