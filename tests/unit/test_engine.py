@@ -381,6 +381,60 @@ def test_thanks_after_the_bots_answer_needs_no_reply(config: RoutingConfig) -> N
     assert d.skipped and d.public_replies == ()
 
 
+def _answer(config: RoutingConfig, faq_id: str) -> str:
+    return config.render(config.faq[faq_id].answer, Population.OPERATEUR)
+
+
+def test_a_new_question_after_the_bots_answer_gets_its_own_answer(config: RoutingConfig) -> None:
+    t = make(
+        "Comment créer mon compte « mon compte » ?",
+        comments=(
+            ("bot", _answer(config, "creer-mon-compte")),
+            (
+                "customer",
+                "Merci, c'est fait. Et comment je sais si le modèle pour le Japon est en ligne ?",
+            ),
+        ),
+    )
+    d = decide(t, config)
+    assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
+    assert d.trigger_id == "c1"  # keyed on the comment: answered once, whatever the retries
+
+
+def test_the_same_question_again_after_the_bots_answer_goes_to_the_agents(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Comment créer mon compte « mon compte » ?",
+        comments=(
+            ("bot", _answer(config, "creer-mon-compte")),
+            ("customer", "Je ne comprends pas, comment je crée mon compte exactement ?"),
+        ),
+    )
+    d = decide(t, config)
+    assert d.public_replies == ()
+    assert Transition("waiting_for_support") in d.actions
+
+
+def test_a_login_failure_told_after_the_bots_answer_asks_for_the_browser(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Comment créer mon compte « mon compte » ?",
+        comments=(
+            ("bot", _answer(config, "creer-mon-compte")),
+            ("customer", "Compte créé, mais impossible de me connecter : page blanche."),
+        ),
+    )
+    d = decide(t, config)
+    assert d.ask_browser and d.trigger_id == "c1"
+
+
+def test_an_elliptical_second_question_is_not_a_second_question(config: RoutingConfig) -> None:
+    d = decide(make("Comment crée-t-on un « mon compte » ? À quelle adresse ?"), config)
+    assert d.reply_faq == "creer-mon-compte", render_checklist(d)
+
+
 def test_new_ticket_answers_trigger_created(config: RoutingConfig) -> None:
     assert decide(make("comment créer mon compte ?"), config).trigger_id == "created"
 

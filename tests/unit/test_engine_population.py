@@ -127,3 +127,48 @@ def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
         where="3/86",
     )
     assert decide(ticket, config).population is Population.SERVICES_DECONCENTRES
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bonjour, j'utilise le formulaire que m'a donné notre inspectrice de la DDPP. "
+        "Quand je me connecte à Expadon j'ai une erreur 502 après l'authentification, sous "
+        "Firefox 115.",
+        "Ancien agent de la DDPP, j'ai rejoint une société de salaisons comme responsable "
+        "export : comment être habilité au module Certificats côté opérateur ?",
+    ],
+)
+def test_an_operator_naming_a_state_agent_is_not_one(config: RoutingConfig, body: str) -> None:
+    d = decide(make(body, email="t.grange@salaisons-du-lyonnais.fr"), config)
+    assert d.population is Population.OPERATEUR
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Nous sommes fabricant d'aliments pour chiens et nous avons une erreur à la "
+        "validation de notre demande de certificat.",
+        "Je suis responsable export chez Charcuteries du Béarn : notre demande de certificat "
+        "reste bloquée au statut brouillon.",
+    ],
+)
+def test_an_operator_saying_what_the_business_is_is_one(config: RoutingConfig, body: str) -> None:
+    d = decide(make(body, email="contact@example-export.fr"), config)
+    assert d.population is Population.OPERATEUR
+    assert d.reroute is not None and str(d.reroute.target) == "3/86"
+
+
+def test_an_agents_question_for_an_operators_entry_is_not_a_second_question(
+    config: RoutingConfig,
+) -> None:
+    body = (
+        "Je suis agent à la DDPP de l'Orne.\n"
+        "Une fromagerie habilitée au module Agrément me demande quelle est la procédure "
+        "pour être habilitée au module Certificats, ou si elle doit faire une démarche "
+        "complémentaire.\n"
+        "Un opérateur habilité à Agrément est-il automatiquement habilité à Certificats ?"
+    )
+    d = decide(make(body, email="f.dubosq@agriculture.gouv.fr"), config)
+    assert d.population is Population.SERVICES_DECONCENTRES
+    assert d.reply_faq == "agrement-vs-certificat"

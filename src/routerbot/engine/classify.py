@@ -409,6 +409,9 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
     return out
 
 
+#: A question of fewer words after another one ("À quelle adresse ?", "Qui contacter en
+#: premier ?") goes on with it: it is not a second question.
+ELLIPTICAL_WORDS = 5
 #: Where one question ends and the next may begin: after "?", at a line break.
 _QUESTION_END = re.compile(r"(?<=\?)|\n")
 #: A list marker at the start of a line: "-", "•", "*", "1)", "2.".
@@ -421,9 +424,13 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
     entry closest to it."""
     c = config.compiled
     index = c.faq_index
+    asked = False
     for raw in _QUESTION_END.split(own):
         part = _LIST_MARKER.sub("", raw.strip())
-        if len(part.split()) < 3:  # "Et ?", "Merci." ask nothing
+        n = len(part.split())
+        if n < 3:  # "Et ?", "Merci." ask nothing
+            continue
+        if asked and n < ELLIPTICAL_WORDS:  # "À quelle adresse ?" goes on with the last one
             continue
         norm = text.normalise(part)
         # three parts in four ask nothing
@@ -432,6 +439,7 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
         # (what prepare_text would make of the part, only what the rules read)
         best = index.best(c.faq_index_features(c.lexicon.keys(norm)))
         if best is not None:
+            asked = True
             yield Words.of(light_keys(norm)), best
 
 
@@ -442,19 +450,25 @@ def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, En
     return tt.split_questions
 
 
-def several_questions(tt: TicketText, config: RoutingConfig) -> tuple[tuple[str, float], ...]:
+def several_questions(
+    tt: TicketText, config: RoutingConfig, population: Population | None = None
+) -> tuple[tuple[str, float], ...]:
     """The FAQ entries the author's questions ask, one per question, when there are
     two or more; else ``()``.
 
     Each question (a sentence ending in "?", a list item, a line that asks) is scored
     alone against the examples: two questions whose closest entries differ, each close
     enough, are two questions, and one public answer would answer only half. When
-    the author announces several questions, the second needs less.
+    the author announces several questions, the second needs less. A question whose
+    closest entry is not for this ``population`` (an agent asking what an exporter
+    must do) is content the FAQ does not answer them, not a second FAQ question.
     """
     c = config.compiled
     thr = config.thresholds
     best: dict[str, float] = {}
     for _, top in own_questions(tt, config):
+        if population is not None and population not in config.faq[top.entry_id].populations:
+            continue
         best[top.entry_id] = max(best.get(top.entry_id, 0.0), top.score)
     if len(best) < 2:
         return ()

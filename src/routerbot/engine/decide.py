@@ -31,6 +31,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from routerbot.config import RoutingConfig
 from routerbot.domain import (
     Action,
@@ -282,7 +284,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     # two questions, each closest to another entry: one answer would answer half
     thr_reply = thr.faq_clear_lead_min_confidence
     close = any(not f.blocked and f.confidence >= thr_reply for f in faqs[:2])
-    asked = several_questions(tt, config) if close and not login_failure else ()
+    asked = several_questions(tt, config, pop.population) if close and not login_failure else ()
     hab_q = next((f for f, _ in asked if config.faq[f].category is Category.HABILITATION), None)
     category_examples: tuple[Any, ...] = ()
     decided = thr.decided_category_confidence
@@ -389,7 +391,7 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
     if conv.bot_spoke and conv.last_bot is not None:
         if conv.last_bot_was_ask:
             return _after_ask(ticket, config, conv, a, d)
-        return _after_answer(config, conv, d)
+        return _after_answer(ticket, config, conv, d)
     return _new_ticket(ticket, config, conv, a, d)
 
 
@@ -562,14 +564,64 @@ def _after_ask(
     )
 
 
-def _after_answer(config: RoutingConfig, conv: ConversationView, d: Decision) -> Decision:
+def _after_answer(
+    ticket: Ticket, config: RoutingConfig, conv: ConversationView, d: Decision
+) -> Decision:
     new_text = "\n".join(text.clean_body(c.body) for c in conv.new_customer)
     thanks = score_thanks(prepare_text(new_text, config).words, config)
     if thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text:
         return _skip(d, "the customer thanks for the bot's answer")
+    follow = _next_question(ticket, config, conv, new_text)
+    if follow is not None:
+        return follow
     d = replace(d, reason="the customer wrote again after the bot's answer: for the agents")
     return replace(
         d, actions=(InternalNote(render_note(d, []), "handover"), Transition(WAITING_FOR_SUPPORT))
+    )
+
+
+#: how alike a bot comment and an entry's answer must be for that answer to count as given
+_SAME_ANSWER = 70.0
+
+
+def _answered(ticket: Ticket, config: RoutingConfig) -> set[str]:
+    """The FAQ entries whose answer the bot already posted on this ticket."""
+    bodies = [
+        text.normalise(c.body) for c in ticket.comments if c.author is AuthorRole.BOT and c.public
+    ]
+    found: set[str] = set()
+    for fid, entry in config.faq.items():
+        for pop in entry.populations:
+            answer = text.normalise(config.render(entry.answer, pop))
+            if any(fuzz.ratio(answer, b) >= _SAME_ANSWER for b in bodies):
+                found.add(fid)
+                break
+    return found
+
+
+def _next_question(
+    ticket: Ticket, config: RoutingConfig, conv: ConversationView, new_text: str
+) -> Decision | None:
+    """The customer's comment after the bot's answer asks something else that the FAQ
+    answers, or tells a login failure: it is decided as a ticket of its own (a new
+    answer, or the question for the browser), keyed on that comment. The same answer is
+    never given twice, nor a second question for the browser; anything else goes to the
+    agents (the caller). ``loop_guard.max_public_replies_per_ticket`` still caps the
+    ticket's public replies."""
+    alone = replace(ticket, summary="", description=new_text, comments=(), labels=())
+    conv_alone = read_conversation(alone, config)
+    a = _analyse(alone, config, conv_alone)
+    nd = _new_ticket(alone, config, conv_alone, a, _base(alone, a, conv_alone))
+    replies = nd.public_replies
+    if not replies or (nd.ask_browser and conv.bot_asks > 0):
+        return None
+    if nd.reply_faq is not None and nd.reply_faq in _answered(ticket, config):
+        return None
+    return replace(
+        nd,
+        key=ticket.key,
+        trigger_id=conv.trigger_id,
+        reason=f"a new question after the bot's answer: {nd.reason}",
     )
 
 
