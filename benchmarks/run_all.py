@@ -16,8 +16,9 @@ Rows (goals from issue 10):
   request another worker had already sent when the 429 went out is not counted, see
   ``routerbot.sandbox.server.RequestLog``);
 * cold start of ``routerbot --help`` and ``routerbot triage --file`` (goal <= 250 ms,
-  issue 9), with routerbot's bytecode cached and with its sources compiled at each start
-  (``coldstart.py``).
+  issue 9), with routerbot's bytecode cached and with its sources compiled at each start,
+  the compiled routing file found in its cache; and the first start after an edit of the
+  routing file (no cached entry: read, checked, compiled) (``coldstart.py``).
 
 Every ticket text is unique (``benchmarks/corpus.py``: the labelled development tickets
 with a greeting, a reference, a person and a company of their own).
@@ -42,7 +43,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from coldstart import cold_starts
+from coldstart import Timing, cold_start_timings, first_start_timings
 from corpus import unique_rows
 from pydantic import SecretStr
 
@@ -405,26 +406,34 @@ def bench_latency(n: int, goal_s: float) -> list[Row]:
 def bench_cold(runs: int) -> list[Row]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(unique_rows(1, seed=17, prefix="COLD")[0], f)
-    help_s, help_compiled = cold_starts(["--help"], runs, statistics.median)
-    triage_s, triage_compiled = cold_starts(["triage", "--file", f.name], runs, statistics.median)
+    help_cached, help_compiled = cold_start_timings(["--help"], runs)
+    triage_cached, triage_compiled = cold_start_timings(["triage", "--file", f.name], runs)
+    triage_first = first_start_timings(["triage", "--file", f.name], runs)
     Path(f.name).unlink()
-    of = f"median of {runs}"
+    of = f"median of {runs}; CPU: best"
+
+    def figure(timings: list[Timing]) -> tuple[float, str]:
+        wall = statistics.median(t.wall for t in timings)
+        cpu = min(t.cpu for t in timings)
+        return wall, f"{wall * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms)"
+
+    def row(what: str, timings: list[Timing], goal: bool) -> Row:
+        wall, value = figure(timings)
+        return (what, value, f"<= 250 ms  {_verdict(wall <= 0.25)}" if goal else "")
+
     return [
-        (f"cold start: routerbot --help ({of}, bytecode cached)", f"{help_s * 1000:.0f} ms", ""),
-        (
-            f"cold start: routerbot --help ({of}, sources compiled)",
-            f"{help_compiled * 1000:.0f} ms",
-            "",
-        ),
-        (
-            f"cold start: routerbot triage --file ({of}, bytecode cached)",
-            f"{triage_s * 1000:.0f} ms",
-            f"<= 250 ms  {_verdict(triage_s <= 0.25)}",
-        ),
-        (
+        row(f"cold start: routerbot --help ({of}, bytecode cached)", help_cached, False),
+        row(f"cold start: routerbot --help ({of}, sources compiled)", help_compiled, False),
+        row(f"cold start: routerbot triage --file ({of}, bytecode cached)", triage_cached, True),
+        row(
             f"cold start: routerbot triage --file ({of}, sources compiled)",
-            f"{triage_compiled * 1000:.0f} ms",
-            f"<= 250 ms  {_verdict(triage_compiled <= 0.25)}",
+            triage_compiled,
+            True,
+        ),
+        row(
+            f"first start after an edit: triage --file, no compiled-config cache ({of})",
+            triage_first,
+            False,
         ),
     ]
 

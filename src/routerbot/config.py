@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import string
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -374,6 +372,8 @@ class LoopGuard(_Model):
 
 def _check_template(text: str, names: tuple[str, ...]) -> str:
     """A text the bot fills in: only ``{name}`` placeholders from ``names``."""
+    import string  # noqa: PLC0415 - only validating needs it
+
     for _, field_name, spec, conv in string.Formatter().parse(text):
         if field_name is None:
             continue
@@ -530,6 +530,8 @@ def parse_config(text: str, source: str = "") -> RoutingConfig:  # noqa: PLR0912
             f"the routing file is {len(text) // 1024} KiB: at most {MAX_CONFIG_BYTES // 1024} KiB",
             source=source,
         )
+    import tomllib  # noqa: PLC0415 - only a file to parse needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -686,13 +688,12 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
     return problems
 
 
-_FORMATTER = string.Formatter()
-
-
 def template_problem(template: str) -> str:
     """Why a public template is broken, or ``""``."""
     try:
-        parts = list(_FORMATTER.parse(template))
+        import string  # noqa: PLC0415 - only validating needs it
+
+        parts = list(string.Formatter().parse(template))
     except ValueError as exc:
         return f"broken template: {exc} (write {{{{ and }}}} for literal braces)"
     for _literal, field_name, spec, conversion in parts:

@@ -28,14 +28,11 @@ The daemon does not use this: it loads its file once and reloads it on change.
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import hashlib
-import io
 import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -187,6 +184,8 @@ def write_entry(directory: Path, key: str, config: RoutingConfig) -> bool:
         if not _private_dir(directory):
             return False
         data = _dumps(config)
+        import tempfile  # noqa: PLC0415 - a miss only
+
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=directory)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -211,6 +210,9 @@ def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[An
 
 
 def _dumps(config: RoutingConfig) -> bytes:
+    import copyreg  # noqa: PLC0415 - a miss only
+    import io  # noqa: PLC0415
+
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
     # the compiled config's read-only mappings (pickle knows no mappingproxy)

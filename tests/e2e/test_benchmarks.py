@@ -23,6 +23,7 @@ ROWS = (
     "requests before a Retry-After expired",
     "cold start: routerbot --help",
     "cold start: routerbot triage --file",
+    "first start after an edit: triage --file",
 )
 
 
