@@ -130,6 +130,12 @@ def _code_fingerprint() -> str:
     return "\n".join(parts)
 
 
+def _uid() -> int | None:
+    """The effective user id, or None where there is none (no cache there)."""
+    geteuid = getattr(os, "geteuid", None)
+    return None if geteuid is None else int(geteuid())
+
+
 def _private_dir(directory: Path) -> bool:
     """A directory of the current user's that no one else may write to."""
     try:
@@ -138,7 +144,7 @@ def _private_dir(directory: Path) -> bool:
         return False
     return (
         stat.S_ISDIR(st.st_mode)
-        and st.st_uid == os.geteuid()
+        and st.st_uid == _uid()
         and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     )
 
@@ -157,7 +163,7 @@ def read_entry(directory: Path, key: str, text: str, source: str) -> RoutingConf
             st = os.fstat(f.fileno())
             if (
                 not stat.S_ISREG(st.st_mode)
-                or st.st_uid != os.geteuid()
+                or st.st_uid != _uid()
                 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
             ):
                 return None
