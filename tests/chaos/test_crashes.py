@@ -99,6 +99,9 @@ def test_sigterm_finishes_the_ticket_in_hand_and_exits_zero(chaos_sandbox, tmp_p
     assert daemon.terminate(timeout=30) == 0
     daemon.start()
     try:
+        # the first run may have handled every ticket already: SIGTERM only once the
+        # second has started (before that Python's default action kills it, -15)
+        assert _wait(lambda: daemon.logs().count("daemon.started") == 2, 30), daemon.logs()
         assert _wait(lambda: handled(*(r["id"] for r in rows))(sb.state), 60)
     finally:
         assert daemon.terminate() == 0
