@@ -65,10 +65,13 @@ def cache_dir(
     value = environ.get(ENV_VAR)
     if value is None:
         env_file = env_file or Path(".env")
-        if env_file.is_file():
-            from dotenv import dotenv_values  # noqa: PLC0415 - pydantic-settings' own reader
+        try:
+            if env_file.is_file():
+                from dotenv import dotenv_values  # noqa: PLC0415 - pydantic-settings' reader
 
-            value = dotenv_values(env_file).get(ENV_VAR)
+                value = dotenv_values(env_file).get(ENV_VAR)
+        except (OSError, UnicodeDecodeError):  # an unreadable .env: as if unset
+            value = None
     if value is not None:
         return None if value.strip().lower() in OFF else Path(value).expanduser()
     xdg = environ.get("XDG_CACHE_HOME", "")

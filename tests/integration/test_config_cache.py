@@ -230,6 +230,8 @@ def test_where_the_cache_lives(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("ROUTERBOT_CACHE_DIR=off\n", encoding="utf-8")
     assert cache_dir(xdg, env_file) is None
+    env_file.write_bytes(b"ROUTERBOT_CACHE_DIR=\xff\xfe\n")  # not UTF-8: as if unset
+    assert cache_dir(xdg, env_file) == tmp_path / "xdg" / "routerbot"
 
 
 def test_a_changed_module_of_the_code_is_another_key(
