@@ -244,6 +244,9 @@ class TriageService:
             and prev.last_updated == ticket.updated
         ):
             return self._unchanged(ticket)
+        if not force and not snap.error and self._only_own_writes(snap, prev):
+            # the bot's own writes bumped ``updated``: nothing to decide again
+            return self._unchanged(ticket, "only the bot's own writes since last handled")
         if snap.error:
             return self._failure(ticket, prev, snap.error)
         # a store that lost the ticket, or restored from an older copy: the ticket remembers
@@ -781,6 +784,45 @@ class TriageService:
 
     # ------------------------------------------------------------------ helpers
 
+    def _only_own_writes(self, snap: TicketSnapshot, prev: TicketState | None) -> bool:
+        """True when the ticket changed since the bot last handled it only by the bot's
+        own writes of a plan that is recorded on the ticket, so deciding again would do
+        nothing (the poll right after a burst re-reads every ticket the bot wrote on).
+
+        All of: the bot's last plan (``prev.last_trigger``) is the one the ticket's record
+        names; at least one comment came since the ``updated`` the bot last handled, and
+        every such comment is the bot's and carries the marker of an action the record
+        lists as done. Any other comment since then — a customer's reply, an agent's —
+        and any bot comment not recorded yet (a crash before the record: the normal path
+        recovers it) mean a decision as before. Comments are stamped by Jira as ``updated``
+        is; one stamped at the very instant the bot last handled counts as new."""
+        if (
+            prev is None
+            or not prev.last_trigger
+            or prev.last_updated is None
+            or snap.ticket.updated is None
+            or snap.ticket.updated <= prev.last_updated
+            or snap.record.extra.get("trigger") != prev.last_trigger
+            or not snap.record.done
+        ):
+            return False
+        since, bot = prev.last_updated, self._bot
+        done = {d[:8] for d in snap.record.done}
+        new = 0
+        for comment in reversed(snap.ticket.comments):
+            if comment.created is not None and comment.created < since:
+                break
+            mine = (
+                comment.author_id == bot
+                if (bot and comment.author_id)
+                else comment.author is AuthorRole.BOT
+            )
+            marker = MARKER_RE.search(comment.body) if mine else None
+            if comment.created is None or marker is None or marker.group(1) not in done:
+                return False
+            new += 1
+        return new > 0
+
     def _own_write(self, ticket: Ticket, prev: TicketState | None) -> bool:
         """The ticket changed only because the bot wrote on it (its reply is the last
         word): recognised, neither logged nor counted again."""
@@ -833,9 +875,11 @@ class TriageService:
             updated=ticket.updated,
         )
 
-    def _unchanged(self, ticket: Ticket) -> TriageResult:
+    def _unchanged(
+        self, ticket: Ticket, reason: str = "no change since last handled"
+    ) -> TriageResult:
         return TriageResult(
-            _skip_decision(ticket.key, "no change since last handled"),
+            _skip_decision(ticket.key, reason),
             [],
             ticket.key,
             Outcome.UNCHANGED,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from service_fakes import FakeClock, FakeDesk, Fault, make_service, routing_config
 from structlog.testing import capture_logs
 
-from routerbot.domain import AuthorRole
+from routerbot.domain import AuthorRole, Decision, Ticket
 from routerbot.errors import AmbiguousWrite, Conflict, RateLimited, ServerError
 from routerbot.observability import Metrics
 from routerbot.ports import ActionState
@@ -41,16 +43,71 @@ def test_new_ticket_gets_its_reply_with_marker_label_and_record(
     assert [a.state for a in store.actions_for("OPE-1")] == [ActionState.DONE]
 
 
+def _counting_decide(service: TriageService) -> list[str]:
+    """Make ``service`` note the key of every ticket it decides."""
+    decided: list[str] = []
+    decide = service._decide
+
+    def counted(ticket: Ticket, config: Any) -> Decision:
+        decided.append(ticket.key)
+        return decide(ticket, config)  # type: ignore[no-any-return]
+
+    service._decide = counted
+    return decided
+
+
 def test_unchanged_ticket_costs_no_write(desk: FakeDesk, service: TriageService) -> None:
     desk.add("OPE-1", "Comment vous contacter ?")
     snap = _snap(desk, "OPE-1")
     service.handle(snap)
     before = list(desk.writes)
+    decided = _counting_decide(service)
     assert service.handle(snap).outcome == Outcome.UNCHANGED
-    # the bot's own writes bumped `updated`: seen again, decided, and nothing written
-    assert service.handle(_snap(desk, "OPE-1")).outcome == Outcome.SKIPPED
+    # the bot's own writes bumped `updated`: seen again, not decided again, nothing written
+    assert service.handle(_snap(desk, "OPE-1")).outcome == Outcome.UNCHANGED
     assert service.handle(_snap(desk, "OPE-1")).outcome == Outcome.UNCHANGED
     assert desk.writes == before
+    assert decided == []
+
+
+def test_a_customer_reply_after_the_bots_writes_is_always_decided(
+    desk: FakeDesk, service: TriageService
+) -> None:
+    desk.add("OPE-1", "Erreur de connexion", "impossible de me connecter")
+    service.handle(_snap(desk, "OPE-1"))  # the bot asks for the browser
+    [ask] = desk.public_bot_comments("OPE-1")
+    # the answer quotes the bot's question, marker included (a mail client's reply)
+    desk.customer_says("OPE-1", f"Firefox 128\n\n> {ask.body}")
+    decided = _counting_decide(service)
+    result = service.handle(_snap(desk, "OPE-1"))
+    assert decided == ["OPE-1"]
+    assert result.outcome == Outcome.DONE and result.executed
+    assert len(desk.bot_comments("OPE-1")) > 1 and ask in desk.bot_comments("OPE-1")
+
+
+def test_an_agents_comment_since_the_bots_writes_is_decided(
+    desk: FakeDesk, service: TriageService
+) -> None:
+    desk.add("OPE-1", "Comment vous contacter ?")
+    service.handle(_snap(desk, "OPE-1"))
+    desk._comment("OPE-1", "Je prends la main.", AuthorRole.AGENT, public=True)
+    decided = _counting_decide(service)
+    service.handle(_snap(desk, "OPE-1"))
+    assert decided == ["OPE-1"]
+
+
+def test_a_bot_comment_the_record_does_not_list_is_decided_so_the_record_is_recovered(
+    desk: FakeDesk, service: TriageService
+) -> None:
+    """A crash after the reply, before the record: the re-read must not be skipped."""
+    desk.add("OPE-1", "Comment vous contacter ?")
+    service.handle(_snap(desk, "OPE-1"))
+    desk.records["OPE-1"] = replace(desk.records["OPE-1"], done=())  # record never written
+    decided = _counting_decide(service)
+    service.handle(_snap(desk, "OPE-1"))
+    assert decided == ["OPE-1"]
+    assert len(desk.records["OPE-1"].done) == 1  # written again, the reply not repeated
+    assert len(desk.public_bot_comments("OPE-1")) == 1
 
 
 def test_actions_run_in_order_reroute_comment_transition_record(
