@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from routerbot.config import RoutingConfig
 from routerbot.domain import Category, NearestExample, Population, Signal, Ticket
@@ -62,6 +63,8 @@ class TicketText:
     email_domain: str
     read_quoted: bool = False  # the quoted mail was read as the question
     own_text: str = ""  # the author's own words as written (their questions, one by one)
+    #: the description's own words (``clean_body``), as split once by :func:`prepare`
+    clean_description: str = ""
     #: each of the author's questions read alone (its words for the guards), with its
     #: closest entry: computed on first need by :func:`own_questions`, then shared by
     #: every guard and rule
@@ -190,14 +193,14 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
         domain,
         read_quoted,
         "\n".join([parts.body, *customer_texts]),
+        clean_description=parts.body,
     )
 
 
 # --------------------------------------------------------------------------- evidence
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(NamedTuple):
     value: float  # 0..1
     signals: tuple[Signal, ...]
     position: int = 1 << 30  # where the earliest strong/medium phrase matched
@@ -321,9 +324,9 @@ def _signature_hit(
 # --------------------------------------------------------------------------- FAQ
 
 
-@dataclass(frozen=True, slots=True)
-class FaqScore:
-    """One FAQ entry as the examples see the ticket."""
+class FaqScore(NamedTuple):
+    """One FAQ entry as the examples see the ticket (a named tuple: made for every entry
+    of every ticket, it is built in a third of a frozen dataclass's time)."""
 
     faq_id: str
     confidence: float  # the example similarity, with the question bonus

@@ -235,9 +235,9 @@ def _by_examples(
     return category, conf, signals, cs.nearest
 
 
-def _browser_named(ticket: Ticket, conv: ConversationView) -> Browser | None:
+def _browser_named(ticket: Ticket, conv: ConversationView, tt: TicketText) -> Browser | None:
     """The browser the customer names in their own words, else anywhere they wrote."""
-    texts = [ticket.summary, text.clean_body(ticket.description), *conv.customer_texts]
+    texts = [ticket.summary, tt.clean_description, *conv.customer_texts]
     found = browser_mod.extract_browser_from_conversation(texts)
     if found is None:
         # clean_body may drop a pasted user agent quoted or in a signature: look at all
@@ -310,7 +310,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     else:
         category, conf, more, category_examples = _by_examples(tt, ticket, config, pop.confidence)
         signals += more
-    found = _browser_named(ticket, conv)
+    found = _browser_named(ticket, conv, tt)
     signals.append(
         Signal("browser", found is not None, str(found) if found else "no browser named", 0.0)
     )

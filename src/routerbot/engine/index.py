@@ -23,13 +23,13 @@ import math
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from routerbot.domain import NearestExample
 from routerbot.engine.lexicon import STOP_WORDS, Lexicon
 
 
-@dataclass(frozen=True, slots=True)
-class EntryScore:
+class EntryScore(NamedTuple):
     """How close a text is to one entry's examples (best first in :meth:`scores`)."""
 
     entry_id: str
