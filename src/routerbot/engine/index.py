@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -138,7 +138,7 @@ class ExampleIndex:
     def example_features(self, i: int) -> set[str]:
         return self._features_of[i]
 
-    def _similarities(self, feats: Iterable[str]) -> _Similarities | None:
+    def _similarities(self, feats: Collection[str]) -> _Similarities | None:
         """The similarity of the text to each example it shares a feature with, and
         which examples those are, entry by entry; None when it shares no feature.
 
@@ -152,6 +152,8 @@ class ExampleIndex:
 
         A ticket touches about half of the examples: they are added up in a list over
         all of them. One question touches a few: only those are visited (a dict)."""
+        if len(feats) >= _MANY_FEATURES:
+            return self._dense(feats)
         weighted = self._weighted
         found_all: list[tuple[float, tuple[int, ...]]] = []
         postings = 0
@@ -167,33 +169,63 @@ class ExampleIndex:
             text_total += found[0]
         if not found_all:
             return None
-        inverse, totals = self._inverse_total, self._totals
         # (the weights are added in the order of the text's features, as they always
         # were: a float sum depends on its order)
-        if postings * 4 < len(inverse):
-            acc: dict[int, float] = {}
-            get = acc.get
-            for w, ids in found_all:
-                for i in ids:
-                    acc[i] = get(i, 0.0) + w
-            sparse = {
-                i: (c if (c := a * inverse[i]) >= (d := 2.0 * a / (totals[i] + text_total)) else d)
-                for i, a in acc.items()
-            }
-            groups: dict[int, list[int]] = {}
-            entry_of = self._entry_of
-            for i in sorted(sparse):
-                e = entry_of[i]
-                group = groups.get(e)
-                if group is None:
-                    groups[e] = [i]
-                else:
-                    group.append(i)
-            return sparse, sorted(groups.items())
-        dense = [0.0] * len(inverse)
+        if postings * 4 < len(self._inverse_total):
+            return self._sparse(found_all, text_total)
+        dense = [0.0] * len(self._inverse_total)
         for w, ids in found_all:
             for i in ids:
                 dense[i] += w
+        return self._dense_similarities(dense, text_total)
+
+    def _sparse(
+        self, found: list[tuple[float, tuple[int, ...]]], text_total: float
+    ) -> _Similarities:
+        """:meth:`_similarities` of a text that touches few examples: those alone."""
+        inverse, totals = self._inverse_total, self._totals
+        acc: dict[int, float] = {}
+        get = acc.get
+        for w, ids in found:
+            for i in ids:
+                acc[i] = get(i, 0.0) + w
+        sparse = {
+            i: (c if (c := a * inverse[i]) >= (d := 2.0 * a / (totals[i] + text_total)) else d)
+            for i, a in acc.items()
+        }
+        groups: dict[int, list[int]] = {}
+        entry_of = self._entry_of
+        for i in sorted(sparse):
+            e = entry_of[i]
+            group = groups.get(e)
+            if group is None:
+                groups[e] = [i]
+            else:
+                group.append(i)
+        return sparse, sorted(groups.items())
+
+    def _dense(self, feats: Collection[str]) -> _Similarities | None:
+        """:meth:`_similarities` of a text with many features, added up in one pass."""
+        get = self._weighted.get
+        dense = [0.0] * len(self._inverse_total)
+        touched = False
+        text_total = 0.0
+        unknown = self._unknown_weight
+        for f in feats:
+            found = get(f)
+            if found is None:
+                if " " not in f:
+                    text_total += unknown
+                continue
+            touched = True
+            w, ids = found
+            text_total += w
+            for i in ids:
+                dense[i] += w
+        return self._dense_similarities(dense, text_total) if touched else None
+
+    def _dense_similarities(self, dense: list[float], text_total: float) -> _Similarities:
+        inverse, totals = self._inverse_total, self._totals
         # max(coverage, dice), spelled out (the larger, the coverage on a tie: what
         # max() returns) to save a call per example
         cov = [
@@ -203,7 +235,7 @@ class ExampleIndex:
         # the entries with an example sharing a feature (its examples are contiguous)
         return cov, [(e, r) for e, r in enumerate(self._ranges) if max(cov[r.start : r.stop]) > 0]
 
-    def coverages(self, feats: Iterable[str]) -> dict[int, float]:
+    def coverages(self, feats: Collection[str]) -> dict[int, float]:
         """Example number → coverage, for the examples sharing a feature with the text."""
         found = self._similarities(feats)
         if found is None:
@@ -249,7 +281,7 @@ class ExampleIndex:
         return EntryScore(eid, score, nearest)
 
     def scores(
-        self, feats: Iterable[str], *, exclude: int | None = None, hidden: bool = False
+        self, feats: Collection[str], *, exclude: int | None = None, hidden: bool = False
     ) -> list[EntryScore]:
         """Every entry with a shared feature, best first (ties: config order); the
         hidden entries too when ``hidden``."""
@@ -266,7 +298,7 @@ class ExampleIndex:
         out.sort(key=_score, reverse=True)
         return out
 
-    def best(self, feats: Iterable[str]) -> EntryScore | None:
+    def best(self, feats: Collection[str]) -> EntryScore | None:
         """``scores(feats)[0]`` (the closest entry, ties: config order), or None when no
         entry shares a feature; the other entries' closest examples are not gathered."""
         found = self._similarities(feats)
@@ -286,6 +318,10 @@ _Similarities = tuple[
 ]
 
 _score = operator.attrgetter("score")
+
+#: a text with this many features (a ticket, not one question) touches many examples:
+#: they are added up in a list over all of them at once
+_MANY_FEATURES = 24
 
 
 @dataclass(frozen=True, slots=True)
