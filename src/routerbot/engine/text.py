@@ -83,6 +83,12 @@ def _bounded_nfkc(raw: object, limit: int = MAX_CHARS) -> str:
     if raw.isascii() and len(raw) <= limit:
         s = _INVISIBLE.sub("", raw)
         return s.replace("\r\n", "\n").replace("\r", "\n")
+    if len(raw) <= _NFKC_CHUNK and _SUSPECT.search(raw) is None:
+        # one chunk and nothing to drop (most texts): the loop below, unrolled
+        s = unicodedata.normalize("NFKC", raw)
+        if len(s) > limit:
+            s = s[:limit]
+        return s.replace("\r\n", "\n").replace("\r", "\n")
     out: list[str] = []
     total = 0
     suspect = False  # invisible characters or combining marks seen
