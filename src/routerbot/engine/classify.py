@@ -415,8 +415,23 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
 #: A question of fewer words after another one ("À quelle adresse ?", "Qui contacter en
 #: premier ?") goes on with it: it is not a second question.
 ELLIPTICAL_WORDS = 5
-#: Where one question ends and the next may begin: after "?", at a line break.
-_QUESTION_END = re.compile(r"(?<=\?)|\n")
+
+
+def _question_parts(own: str) -> list[str]:
+    """The text cut where one question ends and the next may begin: after "?" (kept
+    with its question), at a line break. What ``re.split`` on "a look-behind for '?'
+    or a newline" gives, with ``str.split`` (the pattern was tried at every character)."""
+    out: list[str] = []
+    for line in own.split("\n"):
+        if "?" in line:
+            *asked, rest = line.split("?")
+            out += [p + "?" for p in asked]
+            out.append(rest)
+        else:
+            out.append(line)
+    return out
+
+
 #: A list marker at the start of a line: "-", "•", "*", "1)", "2.".
 _LIST_MARKER = re.compile(r"^(?:[-•*·]+|\d{1,2}\s*[).:-])\s*")
 
@@ -428,7 +443,7 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
     c = config.compiled
     index = c.faq_index
     asked = False
-    for raw in _QUESTION_END.split(own):
+    for raw in _question_parts(own):
         part = _LIST_MARKER.sub("", raw.strip())
         n = len(part.split())
         if n < 3:  # "Et ?", "Merci." ask nothing
