@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -107,6 +108,9 @@ class ExampleIndex:
         self.examples: tuple[_Example, ...] = tuple(items)
         self._inverse_total = tuple(1.0 / x.total for x in items)
         self._totals = tuple(x.total for x in items)
+        #: the examples from the lightest to the heaviest, and their weights
+        self._by_weight = tuple(sorted(range(len(items)), key=self._totals.__getitem__))
+        self._weights_sorted = tuple(self._totals[i] for i in self._by_weight)
         #: what a word of a text weighs when no example uses it: as the rarest word
         self._unknown_weight = math.log(1.0 + n)
         self._order = {eid: n for n, eid in enumerate(self.entry_ids)}
@@ -225,13 +229,17 @@ class ExampleIndex:
         return self._dense_similarities(dense, text_total) if touched else None
 
     def _dense_similarities(self, dense: list[float], text_total: float) -> _Similarities:
-        inverse, totals = self._inverse_total, self._totals
-        # max(coverage, dice), spelled out (the larger, the coverage on a tie: what
-        # max() returns) to save a call per example
-        cov = [
-            (c if (c := a * inv) >= (d := 2.0 * a / (t + text_total)) else d) if a else 0.0
-            for a, inv, t in zip(dense, inverse, totals, strict=True)
-        ]
+        totals = self._totals
+        # the coverage of every example, in C (0.0 where nothing is shared)...
+        cov = list(map(operator.mul, dense, self._inverse_total))
+        # ...and Dice where it may be larger: only for an example that weighs at least
+        # the text (below, with a margin far above rounding, the coverage is larger),
+        # found among the examples sorted by weight
+        heavy = self._by_weight[bisect_left(self._weights_sorted, text_total * (1.0 - 1e-9)) :]
+        for i in heavy:
+            a = dense[i]
+            if a and (d := 2.0 * a / (totals[i] + text_total)) > cov[i]:
+                cov[i] = d
         # the entries with an example sharing a feature (its examples are contiguous)
         return cov, [(e, r) for e, r in enumerate(self._ranges) if max(cov[r.start : r.stop]) > 0]
 
