@@ -24,6 +24,7 @@ import operator
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, pairwise
 from typing import NamedTuple
 
 from routerbot.domain import NearestExample
@@ -49,11 +50,14 @@ def text_features(keys: Sequence[str], ignore: frozenset[str]) -> set[str]:
     """Unigrams and (skip-)bigrams of the content keys of a text."""
     content = [k for k in keys if k not in ignore and not k.isdigit()]
     feats = set(content)
-    for i in range(len(content) - 1):
-        a = content[i]
-        feats.add(f"{a} {content[i + 1]}")
-        if i + 2 < len(content):
-            feats.add(f"{a} {content[i + 2]}")
+    if len(content) > 1:
+        # each word with the next one, then with the one after (joined in C), added in
+        # that order: a set's order of iteration depends on its order of insertion, and
+        # the index adds up weights in that order
+        pairs = list(map(" ".join, pairwise(content)))
+        skips = map(" ".join, zip(content, content[2:], strict=False))
+        feats.update(chain.from_iterable(zip(pairs, skips, strict=False)))
+        feats.add(pairs[-1])
     return feats
 
 
