@@ -165,9 +165,9 @@ Action = PublicReply | InternalNote | Reroute | Transition | AddLabel
 # --------------------------------------------------------------------------- explanation
 
 
-@dataclass(frozen=True, slots=True)
-class Signal:
-    """One piece of evidence the engine looked at: fired or missing, and its weight."""
+class Signal(NamedTuple):
+    """One piece of evidence the engine looked at: fired or missing, and its weight
+    (a named tuple, like :class:`NearestExample`: a decision carries a few dozen)."""
 
     name: str  # e.g. "population.email_domain", "faq.connexion-impossible"
     fired: bool
@@ -184,8 +184,7 @@ class NearestExample(NamedTuple):
     score: float
 
 
-@dataclass(frozen=True, slots=True)
-class FaqCandidate:
+class FaqCandidate(NamedTuple):
     """One FAQ entry the ticket resembles, with the examples that make it so."""
 
     faq_id: str
