@@ -430,6 +430,24 @@ def test_a_login_failure_told_after_the_bots_answer_asks_for_the_browser(
     assert d.ask_browser and d.trigger_id == "c1"
 
 
+@pytest.mark.parametrize(
+    "thanks",
+    ["Merci, avec Chrome ça marche parfaitement.", "Merci beaucoup, c'est bon maintenant !"],
+)
+def test_thanks_after_the_browser_advice_gets_no_second_advice(
+    config: RoutingConfig, thanks: str
+) -> None:
+    # the advice (the login entry's answer) names browsers and versions: it is not a
+    # question for the browser, and the customer's thanks do not call for it again
+    advice = _answer(config, "connexion-impossible")
+    t = make(
+        "Impossible de me connecter, j'utilise Edge 100.",
+        comments=(("bot", advice), ("customer", thanks)),
+    )
+    d = decide(t, config)
+    assert d.public_replies == (), render_checklist(d)
+
+
 def test_an_elliptical_second_question_is_not_a_second_question(config: RoutingConfig) -> None:
     d = decide(make("Comment crée-t-on un « mon compte » ? À quelle adresse ?"), config)
     assert d.reply_faq == "creer-mon-compte", render_checklist(d)

@@ -35,6 +35,22 @@ class ConversationView:
         return self.last.author if self.last else None
 
 
+#: how alike a bot comment and an entry's answer must be for it to be that answer
+SAME_ANSWER = 70.0
+
+
+def faq_answer_of(body: str, config: RoutingConfig) -> str | None:
+    """The FAQ entry whose answer this (bot) comment is, if any (``fuzz.ratio`` of the
+    normalised texts at least :data:`SAME_ANSWER`, for any population's links)."""
+    norm = text.normalise(text.clean_body(body) or body)
+    for fid, entry in config.faq.items():
+        for pop in entry.populations:
+            answer = text.normalise(config.render(entry.answer, pop))
+            if fuzz.ratio(norm, answer) >= SAME_ANSWER:
+                return fid
+    return None
+
+
 def is_ask(body: str, config: RoutingConfig) -> bool:
     """Is this (bot) comment a question for the customer's browser and version?"""
     conv = config.conversation
@@ -48,7 +64,9 @@ def is_ask(body: str, config: RoutingConfig) -> bool:
     words = set(norm.split())
     asks_browser = any(text.normalise(w) in words for w in conv.browser_words)
     asks_version = any(text.normalise(w) in words for w in conv.version_words)
-    return asks_browser and asks_version
+    # the login entry's answer (the advice after a browser that is not recommended)
+    # names browsers and versions too: it asks nothing
+    return asks_browser and asks_version and faq_answer_of(body, config) is None
 
 
 def read_conversation(ticket: Ticket, config: RoutingConfig) -> ConversationView:

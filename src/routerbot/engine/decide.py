@@ -31,8 +31,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from routerbot.config import RoutingConfig
 from routerbot.domain import (
     Action,
@@ -68,7 +66,7 @@ from routerbot.engine.classify import (
     several_questions,
 )
 from routerbot.engine.compiled import UNANSWERED
-from routerbot.engine.conversation import ConversationView, read_conversation
+from routerbot.engine.conversation import ConversationView, faq_answer_of, read_conversation
 from routerbot.engine.explain import render_note
 
 WAITING_FOR_CUSTOMER = "waiting_for_customer"
@@ -580,23 +578,14 @@ def _after_answer(
     )
 
 
-#: how alike a bot comment and an entry's answer must be for that answer to count as given
-_SAME_ANSWER = 70.0
-
-
 def _answered(ticket: Ticket, config: RoutingConfig) -> set[str]:
     """The FAQ entries whose answer the bot already posted on this ticket."""
-    bodies = [
-        text.normalise(c.body) for c in ticket.comments if c.author is AuthorRole.BOT and c.public
-    ]
-    found: set[str] = set()
-    for fid, entry in config.faq.items():
-        for pop in entry.populations:
-            answer = text.normalise(config.render(entry.answer, pop))
-            if any(fuzz.ratio(answer, b) >= _SAME_ANSWER for b in bodies):
-                found.add(fid)
-                break
-    return found
+    found = (
+        faq_answer_of(c.body, config)
+        for c in ticket.comments
+        if c.author is AuthorRole.BOT and c.public
+    )
+    return {fid for fid in found if fid is not None}
 
 
 def _next_question(
