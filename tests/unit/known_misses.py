@@ -18,7 +18,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[On m'a nommée administratrice locale le mois dernier. Ce rôle me permet-il de saisir les demandes de certificats ou faut-il autre chose ?-role-admin-local]",
         "tests/unit/test_engine_faq_recall.py::test_support_in_a_sentence_is_not_an_assistant_colleague",
         "tests/unit/test_engine_faq_recall.py::test_whom_to_turn_to_for_habilitation_is_the_procedure_not_the_contact_form",
-        "tests/unit/test_engine_faq_scope.py::test_asking_how_to_reach_the_support_by_phone_gets_the_contact_answer",
         "tests/unit/test_engine_faq_scope.py::test_asking_whom_to_address_for_access_is_the_procedure_not_the_contact_form",
         "tests/unit/test_engine_faq_scope.py::test_more_new_phrasings_get_their_answer[Qu'est-ce qu'on doit faire pour avoir l'habilitation Certificats ?-procedure-habilitation]",
         "tests/unit/test_engine_faq_scope.py::test_new_phrasings_get_their_answer[Good morning, our firm ships wine to Singapore. What is the process for us to be given access to the Certificats module?-procedure-habilitation]",
