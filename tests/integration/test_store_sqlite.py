@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from routerbot.errors import StateStoreError
 from routerbot.ports import ActionState, TicketState
 from routerbot.store import SCHEMA_VERSION, SqlStateStore, create_schema, open_store, redact_url
+from routerbot.store.fast import FastPath
 
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 
@@ -264,3 +265,29 @@ def test_a_sqlite_daemon_imports_neither_sqlalchemy_nor_jira_nor_requests(tmp_pa
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_plain_sql_path_stamps_instants_as_the_core_column_stores_them() -> None:
+    """Fixed-width naive UTC text with microseconds (text order is time order), for an
+    aware UTC instant, another offset, a naive one (taken as UTC), a zero fraction."""
+    import sqlalchemy as sa  # noqa: PLC0415  # the reference, for this comparison only
+    from sqlalchemy.dialects import sqlite as sa_sqlite  # noqa: PLC0415
+
+    from routerbot.store.schema import UTCDateTime  # noqa: PLC0415
+
+    col, dialect = UTCDateTime(), sa_sqlite.dialect()
+    core = sa.DateTime().dialect_impl(dialect).bind_processor(dialect)
+    fast = FastPath.__new__(FastPath)
+    fast.sqlite = True
+    values = [
+        datetime(2026, 12, 3, 19, 23, 31, 278940, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, 7, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 1, 2, 3, 4, 5),
+        datetime(2026, 6, 1, 0, 0, 0, tzinfo=UTC),
+    ]
+    for value in values:
+        stored = col.process_bind_param(value, dialect)
+        assert core is not None and stored is not None
+        assert fast.bind_time(value) == core(stored)
+    assert fast.bind_time(values[1]) == "2026-01-02 01:04:05.000007"
+    assert fast.bind_time(values[3]) == "2026-06-01 00:00:00.000000"

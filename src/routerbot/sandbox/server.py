@@ -143,6 +143,7 @@ class Route:
     family: str
     auth: bool = True
     experimental: bool = False
+    prefix: str = ""  # the literal start of every path it matches (a cheap first test)
 
 
 # --------------------------------------------------------------------------- request log
@@ -293,6 +294,7 @@ class SandboxApp:
                     family,
                     auth,
                     experimental,
+                    concrete.split("{", 1)[0],
                 )
             )
 
@@ -360,6 +362,8 @@ class SandboxApp:
         """The route, its path parameters, and whether the path exists for another method."""
         other = False
         for r in self.routes:
+            if not path.startswith(r.prefix):
+                continue
             m = r.regex.match(path)
             if m:
                 if r.method == method:

@@ -134,10 +134,11 @@ class FastPath:
         """A Python instant as the column stores it."""
         if value is None:
             return None
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if self.sqlite:
-            return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond:06d}"
-        return value
+        if self.sqlite:  # naive UTC text, always with microseconds (as Core writes it)
+            if value.tzinfo is not None and value.utcoffset():
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def time(self, value: Any) -> datetime | None:
         """A stored instant as an aware UTC ``datetime``."""
