@@ -24,7 +24,7 @@ import operator
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import chain, compress, pairwise
 from typing import NamedTuple
 
 from routerbot.domain import NearestExample
@@ -244,8 +244,14 @@ class ExampleIndex:
             a = dense[i]
             if a and (d := 2.0 * a / (totals[i] + text_total)) > cov[i]:
                 cov[i] = d
-        # the entries with an example sharing a feature (its examples are contiguous)
-        return cov, [(e, r) for e, r in enumerate(self._ranges) if max(cov[r.start : r.stop]) > 0]
+        # each entry's examples sharing a feature (an entry's examples are contiguous;
+        # compress() keeps those above 0, in C), the entries with none left out
+        groups: list[tuple[int, list[int]]] = []
+        for e, r in enumerate(self._ranges):
+            ids = list(compress(r, cov[r.start : r.stop]))
+            if ids:
+                groups.append((e, ids))
+        return cov, groups
 
     def coverages(self, feats: Collection[str]) -> dict[int, float]:
         """Example number → coverage, for the examples sharing a feature with the text."""
@@ -263,7 +269,8 @@ class ExampleIndex:
 
         An entry's score is its closest example's similarity plus ``second_weight`` of
         the second one's (times the closest's); its closest examples are best first,
-        ties in config order (the examples that share nothing are at 0, after them)."""
+        ties in config order (those that share nothing would come after them at 0: they
+        are not listed, a second example at 0 counts as none)."""
         cov, groups = found
         key = cov.__getitem__
         keep = self._keep
@@ -274,7 +281,7 @@ class ExampleIndex:
             if e in skip:
                 continue
             # (a stable sort of examples in config order keeps ties in that order)
-            top = sorted(ids, key=key, reverse=True)[:keep]
+            top = sorted(ids, key=key, reverse=True)[:keep] if len(ids) > 1 else ids
             best = cov[top[0]]
             if best <= 0.0:
                 continue
@@ -325,9 +332,7 @@ class ExampleIndex:
 
 #: similarity by example number (a list over all examples, or a dict of the touched
 #: ones), and the entries with a touched example: (entry number, its example numbers)
-_Similarities = tuple[
-    list[float] | dict[int, float], list[tuple[int, range]] | list[tuple[int, list[int]]]
-]
+_Similarities = tuple[list[float] | dict[int, float], list[tuple[int, list[int]]]]
 
 _score = operator.attrgetter("score")
 
