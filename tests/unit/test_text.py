@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from routerbot.engine import text
@@ -494,3 +496,38 @@ def test_relaunch_reads_a_colleagues_question_from_the_company_mailbox() -> None
     sender = ("Christophe Gauthier", "c.gauthier@miel.fr")
     assert text.relaunched_message(parts, sender, "miel.fr").endswith(_OWN_QUESTION)
     assert text.relaunched_message(parts, sender) == ""  # a public mailbox proves nothing
+
+
+def test_empty_fields_of_a_template_are_not_the_authors_words() -> None:
+    body = (
+        "Contexte : export de vins vers le Brésil.\n"
+        "Question : le certificat original papier nous est-il envoyé ?\n"
+        "Pièces jointes : N/A\n"
+        "Navigateur : ____\n"
+        "Version : ?\n"
+        "Erreur à la connexion :\n"
+        "AUTH_ERROR 401"
+    )
+    cleaned = clean_body(body)
+    assert "Pièces jointes" not in cleaned and "Navigateur" not in cleaned
+    assert "Version" not in cleaned
+    # a field that is filled, and a label that introduces the next lines, stay
+    assert "Question : le certificat original" in cleaned
+    assert "Erreur à la connexion :" in cleaned and "AUTH_ERROR 401" in cleaned
+
+
+def test_a_template_with_an_empty_attachments_field_is_not_a_habilitation_request() -> None:
+    from routerbot.config import load_config  # noqa: PLC0415
+    from routerbot.domain import Category, Person, Ticket  # noqa: PLC0415
+    from routerbot.engine import decide  # noqa: PLC0415
+
+    config = load_config(Path(__file__).resolve().parents[2] / "config" / "routing.toml")
+    body = (
+        "Contexte : export de vins vers le Brésil.\n"
+        "Question : après signature, le certificat original papier nous est-il envoyé par "
+        "la DDPP, ou devons-nous l'imprimer nous-mêmes ?\n"
+        "Impact métier : expédition du 22/05\n"
+        "Pièces jointes : N/A"
+    )
+    t = Ticket("T-1", "3", "86", "Originaux papier", body, Person("A B", "a@vins-export.fr"))
+    assert decide(t, config).category is Category.ASSISTANCE_OPERATEUR

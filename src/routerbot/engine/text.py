@@ -526,11 +526,24 @@ def _split_body_cached(s: str) -> BodyParts:
         quoted = []
     kept, notice = _split_disclaimer(kept)
     body, signature = _split_signature(kept)
+    if ":" in s:
+        body = [ln for ln in body if not _EMPTY_FIELD.match(ln)]
     return BodyParts(
         body=_tidy(body),
         signature=_tidy([*signature, *notice]),
         quoted=_tidy([*quoted, *quoted_html.split("\n")]),
     )
+
+
+#: A field of a form or template marked empty ("Pièces jointes : N/A", "Navigateur :
+#: ____", "Version : ?"): its label says nothing the author told. (A bare "Erreur à la
+#: connexion :" introduces the next lines and stays.)
+_EMPTY_FIELD = LazyPattern(
+    r"^[ \t]*(?:[-*•·][ \t]*)?[^\W\d_][^:\n]{0,40}?[ \t]*:[ \t]*"
+    r"(?:n[ \t]*/[ \t]*a|na|n/?c|n[ée]ant|aucune?s?|none|nil|tbd|[àa] compl[ée]ter|sans objet"
+    r"|s\.?o\.?|-+|—|–|_+|\.{2,}|…|\?+|/|x+)[ \t]*$",
+    re.IGNORECASE,
+)
 
 
 def _split_body(raw: str) -> BodyParts:
