@@ -75,6 +75,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_daemon(args: argparse.Namespace) -> int:
+    from routerbot import malloc  # noqa: PLC0415
+
+    malloc.tune()  # before any thread of the daemon allocates (see routerbot.malloc)
     from routerbot.bootstrap import build_app, configure_logging_for  # noqa: PLC0415
     from routerbot.settings import load_settings  # noqa: PLC0415
 

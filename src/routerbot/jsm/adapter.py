@@ -317,11 +317,19 @@ class JiraServiceDesk:
                 body["nextPageToken"] = token
             page = self.http.call("POST", "/rest/api/2/search/jql", json=body, idempotent=True)
             page = page if isinstance(page, Mapping) else {}
-            for issue in page.get("issues") or []:
+            issues = page.get("issues")
+            if not isinstance(issues, list):
+                issues = []
+            token = page.get("nextPageToken")
+            last = page.get("isLast", not token) or not token
+            del page  # each issue is let go once handed over, not held with its page
+            issues.reverse()
+            while issues:
+                issue = issues.pop()
                 if isinstance(issue, Mapping):
                     yield issue
-            token = page.get("nextPageToken")
-            if page.get("isLast", not token) or not token:
+            issue = None
+            if last:
                 return
 
     def poll(self, updated_since: datetime | None) -> Iterator[TicketSnapshot]:

@@ -1,0 +1,44 @@
+"""The daemon's allocator settings (routerbot.malloc)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from routerbot import malloc
+
+
+def test_both_settings_are_applied_unless_the_environment_sets_one() -> None:
+    calls: list[tuple[int, int]] = []
+
+    def mallopt(param: int, value: int) -> int:
+        calls.append((param, value))
+        return 1
+
+    done = malloc.tune({}, mallopt)
+    assert calls == [(malloc.M_ARENA_MAX, 2), (malloc.M_MMAP_THRESHOLD, 128 * 1024)]
+    assert done == {"MALLOC_ARENA_MAX": 2, "MALLOC_MMAP_THRESHOLD_": 131072}
+    calls.clear()
+    assert malloc.tune({"MALLOC_ARENA_MAX": "4"}, mallopt) == {"MALLOC_MMAP_THRESHOLD_": 131072}
+    assert calls == [(malloc.M_MMAP_THRESHOLD, 128 * 1024)]
+
+
+def test_a_refused_setting_is_not_reported() -> None:
+    assert malloc.tune({}, lambda param, value: 0) == {}
+
+
+def test_on_this_machine_glibc_takes_them_and_the_process_still_allocates() -> None:
+    code = (
+        "from routerbot import malloc\n"
+        "print(sorted(malloc.tune({})))\n"
+        "blocks = [bytearray(300_000) for _ in range(50)]\n"
+        "print(len(blocks))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split("\n")
+    if malloc._glibc_mallopt() is not None:  # glibc: both applied
+        assert out[0] == "['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']"
+    else:
+        assert out[0] == "[]"
+    assert out[1] == "50"
