@@ -16,6 +16,7 @@ expressions: what a support lead writes is what is matched.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -226,17 +227,50 @@ def find(words: Words, phrase: CompiledPhrase, gap: int) -> list[tuple[int, int]
         if not p:
             return []
         rest.append(p)
+    if not rest:
+        return [(start, start) for start in firsts]
     out = []
+    reach = gap + 1
     for start in firsts:
         at = start
         for plist in rest:
-            nxt = next((q for q in plist if at < q <= at + gap + 1), None)
-            if nxt is None:
+            # the next word's first position after ``at``, if within the gap (the
+            # positions are in text order: a later one would be further still)
+            i = bisect_right(plist, at)
+            if i == len(plist) or plist[i] > at + reach:
                 break
-            at = nxt
+            at = plist[i]
         else:
             out.append((start, at))
     return out
+
+
+def occurs(words: Words, phrase: CompiledPhrase, gap: int) -> bool:
+    """``bool(find(words, phrase, gap))``, stopping at the first occurrence."""
+    keys = phrase.keys
+    if not keys:
+        return False
+    pos = words.positions
+    firsts = pos.get(keys[0])
+    if not firsts:
+        return False
+    rest = []
+    for k in keys[1:]:
+        p = pos.get(k)
+        if not p:
+            return False
+        rest.append(p)
+    reach = gap + 1
+    for start in firsts:
+        at = start
+        for plist in rest:
+            i = bisect_right(plist, at)
+            if i == len(plist) or plist[i] > at + reach:
+                break
+            at = plist[i]
+        else:
+            return True
+    return False
 
 
 def matches_pair(words: Words, pair: CompiledPair, gap: int) -> bool:
@@ -319,7 +353,7 @@ class PhraseSet:
         phrases = self.phrases
         for i in self._candidates(words):
             p = phrases[i]
-            if find(words, p, gap):
+            if occurs(words, p, gap):
                 return p.text
         for pair in self.pairs:
             if matches_pair(words, pair, gap):
@@ -336,7 +370,7 @@ class PhraseSet:
         phrases = self.phrases
         for i in self._candidates(words):
             p = phrases[i]
-            if p.keys not in seen and find(words, p, gap):
+            if p.keys not in seen and occurs(words, p, gap):
                 seen.add(p.keys)
                 out.append(p.text)
         if self.pairs:
