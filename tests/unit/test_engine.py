@@ -12,6 +12,7 @@ from routerbot.domain import (
     AuthorRole,
     Category,
     Comment,
+    Decision,
     InternalNote,
     Person,
     Population,
@@ -385,18 +386,19 @@ def _answer(config: RoutingConfig, faq_id: str) -> str:
     return config.render(config.faq[faq_id].answer, Population.OPERATEUR)
 
 
-def test_a_new_question_after_the_bots_answer_gets_its_own_answer(config: RoutingConfig) -> None:
+def _after_the_account_answer(config: RoutingConfig, comment: str) -> Decision:
+    """A ticket the bot answered with ``creer-mon-compte``, then the customer's comment."""
     t = make(
         "Comment créer mon compte « mon compte » ?",
-        comments=(
-            ("bot", _answer(config, "creer-mon-compte")),
-            (
-                "customer",
-                "Merci, c'est fait. Et comment je sais si le modèle pour le Japon est en ligne ?",
-            ),
-        ),
+        comments=(("bot", _answer(config, "creer-mon-compte")), ("customer", comment)),
     )
-    d = decide(t, config)
+    return decide(t, config)
+
+
+def test_a_new_question_after_the_bots_answer_gets_its_own_answer(config: RoutingConfig) -> None:
+    d = _after_the_account_answer(
+        config, "Merci, c'est fait. Et comment je sais si le modèle pour le Japon est en ligne ?"
+    )
     assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
     assert d.trigger_id == "c1"  # keyed on the comment: answered once, whatever the retries
 
@@ -404,14 +406,9 @@ def test_a_new_question_after_the_bots_answer_gets_its_own_answer(config: Routin
 def test_the_same_question_again_after_the_bots_answer_goes_to_the_agents(
     config: RoutingConfig,
 ) -> None:
-    t = make(
-        "Comment créer mon compte « mon compte » ?",
-        comments=(
-            ("bot", _answer(config, "creer-mon-compte")),
-            ("customer", "Je ne comprends pas, comment je crée mon compte exactement ?"),
-        ),
+    d = _after_the_account_answer(
+        config, "Je ne comprends pas, comment je crée mon compte exactement ?"
     )
-    d = decide(t, config)
     assert d.public_replies == ()
     assert Transition("waiting_for_support") in d.actions
 
@@ -419,14 +416,9 @@ def test_the_same_question_again_after_the_bots_answer_goes_to_the_agents(
 def test_a_login_failure_told_after_the_bots_answer_asks_for_the_browser(
     config: RoutingConfig,
 ) -> None:
-    t = make(
-        "Comment créer mon compte « mon compte » ?",
-        comments=(
-            ("bot", _answer(config, "creer-mon-compte")),
-            ("customer", "Compte créé, mais impossible de me connecter : page blanche."),
-        ),
+    d = _after_the_account_answer(
+        config, "Compte créé, mais impossible de me connecter : page blanche."
     )
-    d = decide(t, config)
     assert d.ask_browser and d.trigger_id == "c1"
 
 
