@@ -32,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from routerbot import malloc
 from routerbot.errors import (
     AuthenticationError,
     ConfigError,
@@ -361,6 +362,7 @@ class Daemon:
                     go_on = self._handle_page(chunk, report, track)
                     chunk = []
                     self._advance(track, report)
+                    malloc.trim()
                     if not go_on:
                         break
             else:

