@@ -377,6 +377,7 @@ class Daemon:
             for result in self.service.release_moves():  # still moving: next run confirms
                 self._account(result, report, track)
             self._advance(track, report)
+            malloc.trim()  # what the poll freed goes back now, not at some later poll
 
     def _handle_page(
         self, chunk: list[TicketSnapshot], report: PollReport, track: _CursorTrack
