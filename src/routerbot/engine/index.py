@@ -272,7 +272,6 @@ class ExampleIndex:
         ties in config order (those that share nothing would come after them at 0: they
         are not listed, a second example at 0 counts as none)."""
         cov, groups = found
-        key = cov.__getitem__
         keep = self._keep
         second_weight = self.second_weight
         skip = () if hidden else self._hidden_numbers
@@ -280,8 +279,7 @@ class ExampleIndex:
         for e, ids in groups:
             if e in skip:
                 continue
-            # (a stable sort of examples in config order keeps ties in that order)
-            top = sorted(ids, key=key, reverse=True)[:keep] if len(ids) > 1 else ids
+            top = _closest_first(ids, cov, keep) if len(ids) > 1 else ids
             best = cov[top[0]]
             if best <= 0.0:
                 continue
@@ -335,6 +333,26 @@ class ExampleIndex:
 _Similarities = tuple[list[float] | dict[int, float], list[tuple[int, list[int]]]]
 
 _score = operator.attrgetter("score")
+
+
+def _closest_first(ids: list[int], cov: list[float] | dict[int, float], keep: int) -> list[int]:
+    """The ``keep`` closest of these examples, best first, ties in config order.
+
+    A float sum's last digits follow the order its terms came in (the text's words, in
+    the order of the process's string hashing): two examples equally close are told
+    apart by their number, not by that noise, so every process lists the same ones."""
+    ranked = sorted(ids, key=cov.__getitem__, reverse=True)
+    end = min(keep, len(ranked))
+    # the examples tied with the last one kept compete for its place too
+    while end < len(ranked) and cov[ranked[end - 1]] - cov[ranked[end]] < _TIE:
+        end += 1
+    head = ranked[:end]
+    head.sort(key=lambda i: (-round(cov[i] / _TIE), i))
+    return head[:keep]
+
+
+#: similarities closer than this are equal (far above rounding, far below any margin)
+_TIE = 1e-9
 
 #: a text with this many features (a ticket, not one question) touches many examples:
 #: they are added up in a list over all of them at once
