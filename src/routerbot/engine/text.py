@@ -728,7 +728,9 @@ def _expand(words: list[str]) -> str:
     return " ".join(map(ABBREVIATIONS.get, words, words))
 
 
-@functools.lru_cache(maxsize=8192)
+#: (a few hundred texts: one ticket's parts are normalised several times in a row;
+#: thousands of whole texts were megabytes the daemon never read again)
+@functools.lru_cache(maxsize=512)
 def _normalise_cached(s: str) -> str:
     return _normalise(s)
 
@@ -760,7 +762,7 @@ def normalise(s: str) -> str:
         return ""
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _tokens_cached(norm: str) -> tuple[str, ...]:
     return tuple(w for w in norm.split() if len(w) > 1 or w.isdigit())
 
