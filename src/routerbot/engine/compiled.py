@@ -102,6 +102,9 @@ class CompiledRouting:
     state_domains: DomainSet  # population.state_email_domains
     personal_domains: DomainSet  # population.personal_email_domains
     phrase_gap: int
+    #: every entry's answer as the customer reads it, normalised, per population's links
+    #: (entry id, text): how a bot comment is recognised as an answer already given
+    answers: tuple[tuple[str, str], ...]
     ignore: frozenset[str]  # keys the example indexes ignore (stop words)
 
     def faq_index_features(self, keys: Sequence[str]) -> set[str]:
@@ -245,5 +248,10 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         state_domains=DomainSet.of(pop.state_email_domains),
         personal_domains=DomainSet.of(pop.personal_email_domains),
         phrase_gap=m.phrase_gap,
+        answers=tuple(
+            (fid, _text.normalise(config.render(entry.answer, pop)))
+            for fid, entry in config.faq.items()
+            for pop in entry.populations
+        ),
         ignore=ignore,
     )

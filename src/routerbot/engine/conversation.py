@@ -43,12 +43,10 @@ def faq_answer_of(body: str, config: RoutingConfig) -> str | None:
     """The FAQ entry whose answer this (bot) comment is, if any (``fuzz.ratio`` of the
     normalised texts at least :data:`SAME_ANSWER`, for any population's links)."""
     norm = text.normalise(text.clean_body(body) or body)
-    for fid, entry in config.faq.items():
-        for pop in entry.populations:
-            answer = text.normalise(config.render(entry.answer, pop))
-            if fuzz.ratio(norm, answer) >= SAME_ANSWER:
-                return fid
-    return None
+    return next(
+        (fid for fid, answer in config.compiled.answers if fuzz.ratio(norm, answer) >= SAME_ANSWER),
+        None,
+    )
 
 
 def is_ask(body: str, config: RoutingConfig) -> bool:
