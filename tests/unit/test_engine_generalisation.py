@@ -309,6 +309,19 @@ def test_known_inflections_and_real_typos_still_match() -> None:
     assert find(words, compile_phrase(lex, "telecharger modele"), gap=2)
 
 
+def test_words_with_digits_are_corrected_only_towards_words_one_digit_away() -> None:
+    # a word with two digits more than any known word is not looked up for a typo (one
+    # edit changes one character): the same keys as looking
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["cerfa12", "modele"])
+    lex.freeze()
+    assert lex.key("cerfa13") == "cerfa12"
+    assert lex.key("cerfa123") == "cerfa12"  # one digit more: still one edit away
+    assert lex.key("c1erfa123") == "c1erfa123"
+    assert lex.key("a123456") == "a123456"
+    assert lex.key("modeles") == "model"
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from routerbot.engine import browser, text
+from routerbot.engine import browser, classify, text
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -41,6 +41,11 @@ WORDS = (
     "mozilla firefox", "internet explorer", "ie11", "ff v118", "119.0.6045.105", "115.3 esr",
     "Version 87.0.4280.88 (Build officiel)", "operateur", "samsung internet", "brave",
     "google chrom",
+    # automatic-reply hints, with the accents their patterns allow, and question words
+    "auto-reply", "AUTO REPLY", "autorespond", "auto\nreply", "congé", "Congè", "déplacement",
+    "arrêt", "ARRÉT", "délivré", "accusé", "limité", "formation", "comment", "quel",
+    "est-ce que", "c'est quoi", "voudrais savoir", "se demande si", "wants to know",
+    "2comment", "savoir à qui",
 )  # fmt: skip
 
 
@@ -110,6 +115,13 @@ PLAIN_BROWSER_HINT = re.compile(
     r"|brave|samsung|yandex|duckduckgo|waterfox|pale|seamonkey|tor|maxthon|browser|librewolf"
     r"|floorp|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
 )
+PLAIN_AUTO_HINT = re.compile(
+    r"automat|auto.?repl|auto.?respon|absen|office|cong[eé]|vacanc|d[ée]placement|hors du bureau"
+    r"|arr[eê]t|formation|deliver|d[ée]livr|remis|mailer|daemon|accus[ée]|away|leave|undeliv"
+    r"|failure|returned|distribu|connaissance|my return|limit[ée]|restreint"
+)
+#: the question words as a word-boundary pattern, tried at every character
+PLAIN_QUESTION_WORDS = re.compile(r"\b(?:" + classify._QUESTION_WORDS.pattern[4:-3] + r")\b")
 PLAIN_SPOKEN_HINT = re.compile(
     r"\b(?:" + "|".join(sorted(browser._NUMBER_WORDS, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
@@ -153,6 +165,21 @@ def test_wiki_line_hint_is_the_multiline_pattern() -> None:
 )
 def test_automatic_reply_headers_pass_the_prefilter(header: str) -> None:
     assert text.is_auto_reply(f"Bonjour\n{header}\nJe suis absent.")
+
+
+def test_automatic_reply_hint_is_the_single_pattern_it_replaces() -> None:
+    _same(
+        lambda s: text._auto_hinted(s.lower()),
+        lambda s: PLAIN_AUTO_HINT.search(s.lower()) is not None,
+    )
+
+
+def test_question_words_are_found_from_word_starts_as_word_boundaries_find_them() -> None:
+    assert classify._QUESTION_WORDS.pattern.startswith(" (?:comment|")
+    _same(
+        lambda s: classify._asks(text.normalise(s)),
+        lambda s: PLAIN_QUESTION_WORDS.search(text.normalise(s)) is not None,
+    )
 
 
 # --------------------------------------------------------------------------- browser

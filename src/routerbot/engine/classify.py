@@ -27,7 +27,8 @@ from routerbot.engine.patterns import LazyPattern
 
 
 _QUESTION_WORDS = re.compile(
-    r"\b(comment|quel|quels|quelle|quelles|ou trouver|est ce que|est ce qu|pouvez vous|"
+    # (a space, not \b, before the words: see _asks)
+    r" (?:comment|quel|quels|quelle|quelles|ou trouver|est ce que|est ce qu|pouvez vous|"
     r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
     r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
     # SMS and terse questions without "?": "c quoi gestion des utilisateurs"
@@ -41,6 +42,14 @@ _QUESTION_WORDS = re.compile(
     r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
     r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui)\b"
 )
+
+
+def _asks(norm: str) -> bool:
+    """Does the normalised text hold a question word? (``norm`` is words of a-z and 0-9
+    joined by single spaces, so a word starts after a space or at the start: the
+    pattern begins with a space, which the regular expression engine scans for in C,
+    instead of trying every alternative at every character after a ``\b``.)"""
+    return _QUESTION_WORDS.search(f" {norm}") is not None
 
 
 #: A mail client's line naming the device it was sent from (not a signature).
@@ -108,7 +117,7 @@ def prepare_text(body: str, config: RoutingConfig) -> TicketText:
     keys = c.lexicon.keys(norm)
     words = Words.of(keys)
     feats = c.faq_index_features(keys)
-    is_question = "?" in body or bool(_QUESTION_WORDS.search(norm))
+    is_question = "?" in body or _asks(norm)
     return TicketText(
         norm, words, words, Words.of(light_keys(norm)), feats, is_question, "", "", False
     )
@@ -172,7 +181,7 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
     own_words = Words.of(c.lexicon.keys(text.normalise(own))) if read_quoted else words
     feats = c.faq_index_features(keys)
     raw_q = "?" in ticket.summary or "?" in parts.body or any("?" in t for t in customer_texts)
-    is_question = raw_q or ("?" in body and read_quoted) or bool(_QUESTION_WORDS.search(norm))
+    is_question = raw_q or ("?" in body and read_quoted) or _asks(norm)
     sig_lines = [ln for ln in parts.signature.splitlines() if ln.strip()]
     if not sig_lines or all(_DEVICE_LINE.match(ln) for ln in sig_lines):
         # no closing formula, or only a phone's "Envoyé de mon iPhone": the last short
@@ -452,7 +461,7 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
             continue
         norm = text.normalise(part)
         # three parts in four ask nothing
-        if "?" not in part and not _QUESTION_WORDS.search(norm):
+        if "?" not in part and not _asks(norm):
             continue
         # (what prepare_text would make of the part, only what the rules read)
         best = index.best(c.faq_index_features(c.lexicon.keys(norm)))

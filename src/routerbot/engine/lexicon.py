@@ -102,6 +102,7 @@ class Lexicon:
         self._vocab: set[str] = set(self._synonym.values())
         self._deletion_index: dict[str, set[str]] = {}
         self._memo: dict[str, str] = {}
+        self._most_digits = 0
         self._frozen = False
 
     # -- building --------------------------------------------------------------
@@ -115,10 +116,16 @@ class Lexicon:
             self._vocab.add(synonym.get(k, k))
 
     def freeze(self) -> None:
+        most_digits = 0
         for v in self._vocab:
             if len(v) >= self.typo_min_length:
+                most_digits = max(most_digits, sum(ch.isdigit() for ch in v))
                 for d in _deletions(v):
                     self._deletion_index.setdefault(d, set()).add(v)
+        #: one edit changes the count of digits by one at most: a word with more digits
+        #: than this plus one (a file reference "a123456", a phone number) has no known
+        #: word one edit away
+        self._most_digits = most_digits
         self._frozen = True
 
     @property
@@ -142,6 +149,8 @@ class Lexicon:
         return k
 
     def _closest(self, k: str) -> str:
+        if not k.isalpha() and sum(ch.isdigit() for ch in k) > self._most_digits + 1:
+            return k
         best: str | None = None
         for d in _deletions(k):
             for v in self._deletion_index.get(d, ()):
