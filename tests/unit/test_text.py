@@ -516,6 +516,19 @@ def test_empty_fields_of_a_template_are_not_the_authors_words() -> None:
     assert "Erreur à la connexion :" in cleaned and "AUTH_ERROR 401" in cleaned
 
 
+def test_empty_fields_of_a_bilingual_template_are_not_the_authors_words() -> None:
+    body = (
+        "[FR] Demandeur / [EN] Requester : Marta Silva\n"
+        "[FR] Question / [EN] Question : quelle est la procédure d'habilitation ?\n"
+        "[FR] Pièces jointes / [EN] Attachments : ____\n"
+        "[FR] Numéro d'habilitation actuel / [EN] Current habilitation # : N/A"
+    )
+    cleaned = clean_body(body)
+    assert "Pièces jointes" not in cleaned and "Attachments" not in cleaned
+    assert "Current habilitation" not in cleaned
+    assert "Marta Silva" in cleaned and "quelle est la procédure" in cleaned
+
+
 def test_a_template_with_an_empty_attachments_field_is_not_a_habilitation_request() -> None:
     from routerbot.config import load_config  # noqa: PLC0415
     from routerbot.domain import Category, Person, Ticket  # noqa: PLC0415

@@ -536,10 +536,11 @@ def _split_body_cached(s: str) -> BodyParts:
 
 
 #: A field of a form or template marked empty ("Pièces jointes : N/A", "Navigateur :
-#: ____", "Version : ?"): its label says nothing the author told. (A bare "Erreur à la
+#: ____", "Version : ?", a bilingual "[FR] Pièces jointes / [EN] Attachments : ____"): its
+#: label says nothing the author told. (A bare "Erreur à la
 #: connexion :" introduces the next lines and stays.)
 _EMPTY_FIELD = LazyPattern(
-    r"^[ \t]*(?:[-*•·][ \t]*)?[^\W\d_][^:\n]{0,40}?[ \t]*:[ \t]*"
+    r"^[ \t]*(?:[-*•·][ \t]*)?(?:\[[^\]\n]{1,12}\][ \t]*)?[^\W\d_][^:\n]{0,60}?[ \t]*:[ \t]*"
     r"(?:n[ \t]*/[ \t]*a|na|n/?c|n[ée]ant|aucune?s?|none|nil|tbd|[àa] compl[ée]ter|sans objet"
     r"|s\.?o\.?|-+|—|–|_+|\.{2,}|…|\?+|/|x+)[ \t]*$",
     re.IGNORECASE,
