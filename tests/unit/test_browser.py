@@ -310,6 +310,20 @@ def test_alternatives_without_versions_count_only_when_nothing_else_is_named() -
     assert named("j'ai essayé Chrome et Firefox") is not None
 
 
+def test_a_forms_menu_of_browsers_with_none_chosen_is_no_browser() -> None:
+    menu = "Navigateur : Chrome / Firefox / Edge / Autre (rayer les mentions inutiles)\nVersion : __"
+    assert named(menu) is None
+    # two alternatives still name one (the customer hesitates, the agents ask)
+    assert named("j'ai essayé Chrome et Firefox") is not None
+
+
+def test_a_version_field_on_the_line_below_the_browser_field_is_its_version() -> None:
+    assert named("Navigateur : Safari\nVersion : 17.2\nOS : macOS Sonoma 14.2") == ("safari", "17")
+    assert named("- Navigateur : Edge\n- Version : 18") == ("edge", "18")
+    # a small number in another sentence below is not the browser's version
+    assert named("J'utilise Safari.\nVersion 2 du certificat refusée") == ("safari", None)
+
+
 def test_the_latest_complete_statement_wins_in_one_text() -> None:
     text = "J'ai d'abord essayé Edge, puis Google Chrome version 121.0.6167.85, même erreur."
     assert named(text) == ("chrome", "121")

@@ -611,11 +611,21 @@ def _bare_version_ok(w: str, m: re.Match[str], rx: LazyPattern) -> bool:
 
 
 def _name_just_before(w: str, start: int) -> str | None:
-    """The browser named in the same sentence, at most 40 characters before ``start``."""
+    """The browser named in the same sentence, at most 40 characters before ``start``,
+    or on the line above when the version is a form's own field ("Navigateur : Safari"
+    then "Version : 17.2")."""
     window = w[max(0, start - 40) : start]
     cut = max(window.rfind(". "), window.rfind("\n"), window.rfind("? "), window.rfind("! "))
+    if cut >= 0 and window[cut] == "\n" and _LINE_START.fullmatch(window, cut + 1):
+        cut = max(window.rfind(". ", 0, cut), window.rfind("\n", 0, cut))
     names = [m.lastgroup for m in _NAMES.finditer(window, cut + 1)]
     return names[-1] if names else None
+
+
+#: the start of a line, up to a form field's label ("Version : 17.2", "- Version 17")
+_LINE_START = LazyPattern(r"[ \t]*(?:[-*•][ \t]*)?")
+#: this many browsers offered and none chosen (no version) are a menu, not an answer
+_MENU_NAMES = 3
 
 
 def _bare_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
@@ -754,6 +764,9 @@ def _mentions(text: object) -> tuple[_Mention, ...]:
 def _merge(mentions: Sequence[_Mention]) -> Browser | None:
     strong = [m for m in mentions if not m.weak]
     if not any(m.name for m in strong):
+        named = {m.name for m in mentions if m.name is not None}
+        if len(named) >= _MENU_NAMES and not any(m.version for m in mentions):
+            return None  # a form's menu ("Chrome / Firefox / Edge / Autre"), none chosen
         strong = list(mentions)  # only comparisons or alternatives: better than nothing
     current: _Mention | None = None  # the browser being talked about
     latest_complete: Browser | None = None
