@@ -311,7 +311,7 @@ def test_alternatives_without_versions_count_only_when_nothing_else_is_named() -
 
 
 def test_a_forms_menu_of_browsers_with_none_chosen_is_no_browser() -> None:
-    menu = "Navigateur : Chrome / Firefox / Edge / Autre (rayer les mentions inutiles)\nVersion : __"
+    menu = "Navigateur : Chrome / Firefox / Edge / Autre (rayer la mention inutile)\nVersion : _"
     assert named(menu) is None
     # two alternatives still name one (the customer hesitates, the agents ask)
     assert named("j'ai essayé Chrome et Firefox") is not None
