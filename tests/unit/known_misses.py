@@ -15,7 +15,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
     {
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[Auprès de qui puis-je m'adresser pour une question sur Expadon ? Je ne sais pas si je suis au bon endroit.-nous-contacter]",
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[Je suis administrateur local de notre entreprise mais je ne vois nulle part le module Certificats, seulement l'écran de gestion. Que faire ?-role-admin-local]",
-        "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[On m'a nommée administratrice locale le mois dernier. Ce rôle me permet-il de saisir les demandes de certificats ou faut-il autre chose ?-role-admin-local]",
         "tests/unit/test_engine_faq_recall.py::test_support_in_a_sentence_is_not_an_assistant_colleague",
         "tests/unit/test_engine_faq_recall.py::test_whom_to_turn_to_for_habilitation_is_the_procedure_not_the_contact_form",
         "tests/unit/test_engine_faq_scope.py::test_asking_whom_to_address_for_access_is_the_procedure_not_the_contact_form",

@@ -244,6 +244,23 @@ def test_a_question_reported_in_a_call_note_is_a_question(
     assert decide(make(note, summary="Appel"), config).reply_faq == faq_id
 
 
+def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig) -> None:
+    """ "c'est ce que m'a dit la DDPP" is no "est-ce que": the sentence that names the
+    local admin role is context, and the question below (giving access to an apprentice)
+    keeps role-admin-local's guard ("lui ouvrir") in force."""
+    from routerbot.engine.classify import questions  # noqa: PLC0415
+
+    said = (
+        "Depuis ma prise de poste j'ai le rôle d'administrateur local (c'est ce que m'a dit"
+        " la DDPP). Nous accueillons une apprentie qui va m'aider sur les certificats.\n"
+        "Quelle est la manipulation pour lui ouvrir un accès ?"
+    )
+    assert len(list(questions(said, config))) == 1
+    assert decide(make(said, summary="Donner accès à notre apprentie"), config).reply_faq != (
+        "role-admin-local"
+    )
+
+
 @pytest.mark.parametrize(
     "said",
     [

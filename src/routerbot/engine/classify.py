@@ -27,8 +27,8 @@ from routerbot.engine.patterns import LazyPattern
 
 
 _QUESTION_WORDS = re.compile(
-    # (a space, not \b, before the words: see _asks)
-    r" (?:comment|quel|quels|quelle|quelles|ou trouver|est ce que|est ce qu|pouvez vous|"
+    # (a space, not \b, before the words: see _asks; "c'est ce que" asks nothing)
+    r" (?:comment|quel|quels|quelle|quelles|ou trouver|(?<! c )est ce qu|pouvez vous|"
     r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
     r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
     # SMS and terse questions without "?": "c quoi gestion des utilisateurs"
