@@ -19,7 +19,6 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "tests/unit/test_engine_faq_recall.py::test_whom_to_turn_to_for_habilitation_is_the_procedure_not_the_contact_form",
         "tests/unit/test_engine_faq_scope.py::test_asking_whom_to_address_for_access_is_the_procedure_not_the_contact_form",
         "tests/unit/test_engine_faq_scope.py::test_more_new_phrasings_get_their_answer[Qu'est-ce qu'on doit faire pour avoir l'habilitation Certificats ?-procedure-habilitation]",
-        "tests/unit/test_engine_faq_scope.py::test_new_phrasings_get_their_answer[Good morning, our firm ships wine to Singapore. What is the process for us to be given access to the Certificats module?-procedure-habilitation]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Le modèle pour le lait en poudre vers l'Algérie est-il disponible sur Expadon ?]",
         "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Where do you announce new certificate models when they go live?]",
     }
