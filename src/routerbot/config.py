@@ -310,6 +310,20 @@ class Links(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TakeOver(_Model):
+    """Words that say an entry's question is really this one: "how do I give *her*
+    access" is about habilitating a colleague, however close the ticket is to the local
+    admin role's or the procedure's examples."""
+
+    #: the entries this one takes over: not answered when a phrase of ``when`` is said,
+    #: and their closeness to the ticket counts for this entry
+    entries: Phrases
+    when: Phrases
+    #: whose tickets (an agent telling of an operator says "lui" of the operator)
+    populations: tuple[Population, ...] = (Population.OPERATEUR,)
+
+
+@dataclass(frozen=True, kw_only=True)
 class FaqEntry(_Model):
     question: str
     answer: str
@@ -332,6 +346,8 @@ class FaqEntry(_Model):
     explains_login_failure: bool = False
     #: who may receive this answer
     populations: tuple[Population, ...] = (Population.OPERATEUR, Population.SERVICES_DECONCENTRES)
+    #: other entries whose questions, said with these words, are this entry's
+    takes_over: TakeOver | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -603,7 +619,7 @@ def _error_text(err: Mapping[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # noqa: PLR0912 - a flat list of checks
+def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # noqa: PLR0912, PLR0915 - a flat list of checks
     problems: list[str] = []
 
     def check_phrases(path: tuple[str | int, ...], phrases: Sequence[str], what: str) -> None:
@@ -641,6 +657,9 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         for pop, words in entry.requires_when.items():
             check_phrases(("faq", fid, "requires_when", pop.value), words, "phrase")
         check_template(("faq", fid, "answer"), entry.answer)
+        if entry.takes_over is not None:
+            check_phrases(("faq", fid, "takes_over", "when"), entry.takes_over.when, "phrase")
+            problems += _take_over_problems(config, fid, entry.takes_over, loc)
     check_phrases(("matching", "never_answer"), config.matching.never_answer, "phrase")
     check_phrases(("matching", "follow_quoted"), config.matching.follow_quoted, "phrase")
     check_phrases(("matching", "several_questions"), config.matching.several_questions, "phrase")
@@ -685,6 +704,17 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
     for pop in Population:
         if pop not in config.links:
             problems.append(loc.message(("links",), f"missing links for {pop.value!r}"))
+    return problems
+
+
+def _take_over_problems(config: RoutingConfig, fid: str, t: TakeOver, loc: _Locator) -> list[str]:
+    problems = []
+    if not t.when or not t.entries:
+        problems.append(loc.message(("faq", fid, "takes_over"), "needs entries and when"))
+    for i, other in enumerate(t.entries):
+        if other == fid or other not in config.faq:
+            why = "an entry cannot take itself over" if other == fid else "unknown FAQ id"
+            problems.append(loc.message(("faq", fid, "takes_over", "entries", i), why))
     return problems
 
 

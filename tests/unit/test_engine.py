@@ -511,3 +511,46 @@ def test_a_bare_forwarded_out_of_office_is_still_automatic(config: RoutingConfig
         summary="TR: Réponse automatique : question",
     )
     assert decide(t, config).skip_reason is not None
+
+
+@pytest.mark.parametrize(
+    ("said", "faq_id"),
+    [
+        (
+            "Je suis administratrice locale de la société. Ma remplaçante arrive lundi et doit"
+            " faire les demandes de certificats : comment je l'habilite, concrètement ?",
+            "habiliter-collegue",
+        ),
+        (
+            "J'ai le rôle d'administrateur local. Un intérimaire nous rejoint jusqu'à fin"
+            " décembre pour saisir les demandes : quelle est la manip pour lui donner les"
+            " droits de demandeur ?",
+            "habiliter-collegue",
+        ),
+        (
+            "Suite à la réorganisation du service, on m'a attribué le rôle administrateur local"
+            " à la place de mon collègue. Est-ce que ce rôle me permet de me connecter au"
+            " module certificats ? Je n'y vois rien.",
+            "role-admin-local",
+        ),
+        (
+            "Je suis l'assistante de direction. On m'a donné le rôle d'administrateur local"
+            " opérateur mais je n'ai que l'application de gestion des utilisateurs, pas le"
+            " module Certificats. Faut-il un autre rôle ?",
+            "role-admin-local",
+        ),
+        (
+            "Je suis déjà habilitée comme demandeur pour notre entrepôt. Notre groupe reprend"
+            " un second site : que dois-je faire pour que mon habilitation le couvre ?",
+            None,
+        ),
+    ],
+)
+def test_whose_access_is_asked_for_decides_between_the_access_entries(
+    said: str, faq_id: str | None, config: RoutingConfig
+) -> None:
+    """Giving a named or new person access is habiliter-collegue, one's own local admin
+    role is role-admin-local whoever else the ticket names, and a habilitation already
+    held is not the procedure to get one."""
+    d = decide(make(said, summary="Accès au module Certificats"), config)
+    assert d.reply_faq == faq_id

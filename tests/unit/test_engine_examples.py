@@ -259,6 +259,58 @@ def test_requires_words_limit_an_entry_to_texts_that_hold_one() -> None:
     )
 
 
+COLLEAGUE_ENTRY = """
+[faq.habiliter-collegue]
+question = "Comment habiliter un collègue ?"
+answer = "Par la gestion des utilisateurs."
+examples = [
+  "comment habiliter un collègue au module",
+  "comment ajouter un collègue comme demandeur",
+  "un nouveau salarié doit faire les demandes, comment faire",
+]
+requires = ["collègue", "salarié"]
+[faq.habiliter-collegue.takes_over]
+entries = ["telecharger-modele"]
+when = ["lui donner"]
+"""
+
+
+def test_an_entry_takes_over_a_rivals_question_said_with_its_words() -> None:
+    config = small(COLLEAGUE_ENTRY)
+    text = "Comment télécharger le modèle de certificat pour lui donner ?"
+    d = decide(make(text), config)
+    # the words say the question is the colleague entry's: it is answered, with the
+    # closeness of the entry it took over, although its own `requires` words are absent
+    assert d.reply_faq == "habiliter-collegue"
+    [taken] = [c for c in d.explanation.faq_candidates if c.faq_id == "telecharger-modele"]
+    assert taken.blocked == "taken over by habiliter-collegue: lui donner"
+    assert any(s.name == "faq.habiliter-collegue.takes_over" for s in d.signals)
+    # without the words, the rival answers as before
+    assert decide(make("Comment télécharger le modèle de certificat ?"), config).reply_faq == (
+        "telecharger-modele"
+    )
+    # an agent telling of an operator ("lui" is the operator) is not taken over
+    agent = make(text, email="agent@agriculture.gouv.fr", where="4/87")
+    assert decide(agent, config).reply_faq != "habiliter-collegue"
+
+
+@pytest.mark.parametrize(
+    ("takes_over", "error"),
+    [
+        ('entries = ["nope"]\nwhen = ["lui"]', "unknown FAQ id"),
+        ('entries = ["habiliter-collegue"]\nwhen = ["lui"]', "cannot take itself over"),
+        ('entries = ["telecharger-modele"]\nwhen = []', "needs entries and when"),
+    ],
+)
+def test_a_take_over_naming_no_other_entry_is_refused(takes_over: str, error: str) -> None:
+    from routerbot.errors import ConfigError  # noqa: PLC0415
+
+    broken = COLLEAGUE_ENTRY.split("[faq.habiliter-collegue.takes_over]", maxsplit=1)[0]
+    broken += "[faq.habiliter-collegue.takes_over]\n" + takes_over + "\n"
+    with pytest.raises(ConfigError, match=error):
+        small(broken)
+
+
 def test_a_typo_and_an_accent_do_not_hide_the_entry() -> None:
     d = decide(make("comment telecharjer le modele de certificat ?"), small())
     assert d.reply_faq == "telecharger-modele"

@@ -417,8 +417,51 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
                 blocked,
             )
         )
+    out = _take_over(out, tt, population, config)
     out.sort(key=lambda f: -f.confidence)
     return out
+
+
+def _take_over(
+    faqs: list[FaqScore], tt: TicketText, population: Population, config: RoutingConfig
+) -> list[FaqScore]:
+    """Apply the entries' ``takes_over``: when one of its words is said in a ticket of
+    its populations, the rivals an entry takes over are not answered, and their
+    closeness counts for it (the words say whom the question is about: its own
+    ``requires`` is met by them, its ``never`` still holds)."""
+    gap = config.matching.phrase_gap
+    for fid, g in config.compiled.guards.items():
+        if g.takes_over is None or population not in g.takes_over[2]:
+            continue
+        taken, words, _ = g.takes_over
+        given = [f for f in faqs if f.faq_id in taken]
+        hit = words.first_match(tt.plain, gap) if given else None
+        if hit is None:
+            continue
+        best = max(given, key=lambda f: f.confidence)
+        eligible = population in config.faq[fid].populations
+        lift = Signal(f"faq.{fid}.takes_over", True, f"{hit}: {best.faq_id}", best.confidence)
+        faqs = [_taken_or_lifted(f, fid, taken, hit, best.confidence, lift) for f in faqs]
+        if not any(f.faq_id == fid for f in faqs):
+            faqs.append(FaqScore(fid, best.confidence, (lift,), eligible))
+    return faqs
+
+
+def _taken_or_lifted(  # noqa: PLR0917 - one score and what the take-over says of it
+    f: FaqScore, fid: str, taken: frozenset[str], hit: str, value: float, lift: Signal
+) -> FaqScore:
+    """``f`` after entry ``fid`` took over the entries ``taken`` (``hit`` said)."""
+    if f.faq_id in taken:
+        why = f"taken over by {fid}: {hit}"
+        guard = Signal(f"faq.{f.faq_id}.guard", True, why, 0.0)
+        return f._replace(blocked=f.blocked or why, signals=(*f.signals, guard))
+    if f.faq_id == fid:
+        return f._replace(
+            confidence=max(f.confidence, value),
+            blocked="" if f.blocked.startswith("requires") else f.blocked,
+            signals=(*f.signals, lift),
+        )
+    return f
 
 
 #: A question of fewer words after another one ("À quelle adresse ?", "Qui contacter en

@@ -58,6 +58,8 @@ class Guards:
     never: PhraseSet
     requires: PhraseSet
     requires_when: Mapping[Population, PhraseSet]
+    #: ``takes_over``: (the entries taken over, the words, the populations), or None
+    takes_over: tuple[frozenset[str], PhraseSet, frozenset[Population]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +219,13 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
             _light(e.never),
             _light(e.requires),
             MappingProxyType({p: _light(w) for p, w in e.requires_when.items()}),
+            None
+            if e.takes_over is None
+            else (
+                frozenset(e.takes_over.entries),
+                _light(e.takes_over.when),
+                frozenset(e.takes_over.populations),
+            ),
         )
         for fid, e in config.faq.items()
     }
