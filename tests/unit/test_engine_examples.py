@@ -200,6 +200,23 @@ def test_two_questions_for_two_entries_get_the_note_not_one_answer() -> None:
     assert "telecharger-modele" in note.body and "nous-contacter" in note.body
 
 
+def test_a_question_closest_to_a_forbidden_entry_is_not_a_second_question() -> None:
+    """ "Who do we contact?" in a ticket whose words forbid the contact entry is part of
+    the other question (as "qui contacter ?" asked about being habilitated is the
+    procedure's): the one question the guards allow is answered."""
+    guarded = SMALL.replace(
+        '  "adresse mail pour contacter l\'assistance",\n]',
+        '  "adresse mail pour contacter l\'assistance",\n]\nnever = ["brouillon"]',
+    )
+    assert guarded != SMALL
+    text = (
+        "Bonjour,\n- comment télécharger le modèle de certificat ?\n"
+        "- quel est votre numéro de téléphone pour vous contacter sur mon brouillon ?\nMerci"
+    )
+    assert decide(make(text), parse_config(guarded)).reply_faq == "telecharger-modele"
+    assert decide(make(text), small()).reply_faq is None  # both allowed: two questions
+
+
 def test_one_question_told_in_two_sentences_is_still_answered() -> None:
     d = decide(
         make(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -346,6 +346,8 @@ class FaqScore(NamedTuple):
     nearest: tuple[NearestExample, ...] = ()
     #: why a guard forbids answering it ("never: …", "requires: …"), or ""
     blocked: str = ""
+    #: the entry that took this one's question over (``takes_over``), or ""
+    taken_by: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -454,7 +456,7 @@ def _taken_or_lifted(  # noqa: PLR0917 - one score and what the take-over says o
     if f.faq_id in taken:
         why = f"taken over by {fid}: {hit}"
         guard = Signal(f"faq.{f.faq_id}.guard", True, why, 0.0)
-        return f._replace(blocked=f.blocked or why, signals=(*f.signals, guard))
+        return f._replace(blocked=f.blocked or why, signals=(*f.signals, guard), taken_by=fid)
     if f.faq_id == fid:
         return f._replace(
             confidence=max(f.confidence, value),
@@ -521,7 +523,11 @@ def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, En
 
 
 def several_questions(
-    tt: TicketText, config: RoutingConfig, population: Population | None = None
+    tt: TicketText,
+    config: RoutingConfig,
+    population: Population | None = None,
+    blocked: frozenset[str] = frozenset(),
+    taken: Mapping[str, str] | None = None,
 ) -> tuple[tuple[str, float], ...]:
     """The FAQ entries the author's questions ask, one per question, when there are
     two or more; else ``()``.
@@ -531,7 +537,11 @@ def several_questions(
     enough, are two questions, and one public answer would answer only half. When
     the author announces several questions, the second needs less. A question whose
     closest entry is not for this ``population`` (an agent asking what an exporter
-    must do) is content the FAQ does not answer them, not a second FAQ question.
+    must do) is content the FAQ does not answer them, not a second FAQ question, and so
+    is a question closest to an entry the ticket's guards forbid (``blocked``): "who do
+    we contact?" in a ticket about being habilitated is part of the procedure question;
+    a question closest to an entry another one took over (``taken``: entry → taker)
+    asks the taker's.
     """
     c = config.compiled
     thr = config.thresholds
@@ -539,7 +549,10 @@ def several_questions(
     for _, top in own_questions(tt, config):
         if population is not None and population not in config.faq[top.entry_id].populations:
             continue
-        best[top.entry_id] = max(best.get(top.entry_id, 0.0), top.score)
+        if top.entry_id in blocked:  # forbidden by the ticket's guards: part of another
+            continue
+        eid = (taken or {}).get(top.entry_id, top.entry_id)  # asked as the taker's
+        best[eid] = max(best.get(eid, 0.0), top.score)
     if len(best) < 2:
         return ()
     ranked = sorted(best.items(), key=lambda kv: -kv[1])

@@ -282,7 +282,15 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     # two questions, each closest to another entry: one answer would answer half
     thr_reply = thr.faq_clear_lead_min_confidence
     close = any(not f.blocked and f.confidence >= thr_reply for f in faqs[:2])
-    asked = several_questions(tt, config, pop.population) if close and not login_failure else ()
+    # (a question closest to an entry the ticket's guards forbid is part of another one:
+    # "who do we contact?" in a ticket about being habilitated is the procedure's)
+    blocked = frozenset(f.faq_id for f in faqs if f.blocked and not f.taken_by)
+    taken = {f.faq_id: f.taken_by for f in faqs if f.taken_by}
+    asked = (
+        several_questions(tt, config, pop.population, blocked, taken)
+        if close and not login_failure
+        else ()
+    )
     hab_q = next((f for f, _ in asked if config.faq[f].category is Category.HABILITATION), None)
     category_examples: tuple[Any, ...] = ()
     decided = thr.decided_category_confidence
