@@ -71,6 +71,8 @@ def test_business_signature_with_personal_mailbox_is_an_operator_in_the_agents_p
         "Mon exploitation expédie des agneaux vers l'Espagne, une question sur les délais.",
         "J'exporte des pommes au Canada depuis cette année, une question sur les délais.",
         "Je dois faire partir mes juments en Belgique, une question sur les délais.",
+        "Je suis un particulier, je vends mon poney en Suisse : une question sur les délais.",
+        "Apiculteur amateur, j'envoie six pots à mon cousin : une question sur les délais.",
     ],
 )
 def test_first_person_business_statement_outweighs_the_agents_portal(
@@ -97,6 +99,12 @@ def test_personal_mailbox_alone_leans_operator_without_moving_the_ticket(
         "des demandes à instruire est vide depuis hier.",
         "En tant que vétérinaire certificateur, je ne peux plus signer les certificats "
         "qui me sont affectés.",
+        "Vétérinaire sanitaire à Vannes, je voudrais savoir si le certificat pour "
+        "l'Australie est en ligne.",
+        "Agent au poste de contrôle frontalier de Port-Vendres (SIVEP) : comment vérifier "
+        "quels modèles sont en ligne ?",
+        "BORDEREAU DE TRANSMISSION\nExpéditeur : DDETSPP de la Vienne\nObjet : dossier "
+        "d'habilitation de l'opérateur SCEA Ribault",
     ],
 )
 def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
