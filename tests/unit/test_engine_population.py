@@ -73,6 +73,8 @@ def test_business_signature_with_personal_mailbox_is_an_operator_in_the_agents_p
         "Je dois faire partir mes juments en Belgique, une question sur les délais.",
         "Je suis un particulier, je vends mon poney en Suisse : une question sur les délais.",
         "Apiculteur amateur, j'envoie six pots à mon cousin : une question sur les délais.",
+        "Je suis gérante d'une petite fromagerie de chèvre, une question sur les délais.",
+        "MON CHEVAL PART SAMEDI EN ITALIE, UNE QUESTION SUR LES DELAIS.",
     ],
 )
 def test_first_person_business_statement_outweighs_the_agents_portal(
