@@ -45,7 +45,8 @@ WORDS = (
     "auto-reply", "AUTO REPLY", "autorespond", "auto\nreply", "congé", "Congè", "déplacement",
     "arrêt", "ARRÉT", "délivré", "accusé", "limité", "formation", "comment", "quel",
     "est-ce que", "c'est quoi", "voudrais savoir", "se demande si", "wants to know",
-    "2comment", "savoir à qui",
+    "2comment", "savoir à qui", "operas", "opera@", "xversion", ".version", "vers.", "palemoon",
+    "pale\tmoon", "1.2.345", "a.12.3456", "9.99.999", "Précédence", "AUTO",
 )  # fmt: skip
 
 
@@ -120,6 +121,9 @@ PLAIN_AUTO_HINT = re.compile(
     r"|arr[eê]t|formation|deliver|d[ée]livr|remis|mailer|daemon|accus[ée]|away|leave|undeliv"
     r"|failure|returned|distribu|connaissance|my return|limit[ée]|restreint"
 )
+PLAIN_AUTO_HEADER_WORDS = re.compile("auto|precedence", re.IGNORECASE)
+PLAIN_WORD_HINT_LOOSE = re.compile(r"opera(?![a-z_@])|(?<![\w.])vers(?:ion|\.)|pale[ \t]?moon")
+PLAIN_BUILD_HINT = re.compile(r"\d\.\d{1,2}\.\d{3}")
 #: the question words as a word-boundary pattern, tried at every character
 PLAIN_QUESTION_WORDS = re.compile(r"\b(?:" + classify._QUESTION_WORDS.pattern[4:-3] + r")\b")
 PLAIN_SPOKEN_HINT = re.compile(
@@ -141,6 +145,7 @@ def test_normalise_splits_on_everything_but_ascii_letters_and_digits() -> None:
 
 def test_spaces_are_squeezed_as_before_though_single_spaces_are_left_alone() -> None:
     _same(lambda s: text._SPACES.sub(" ", s), lambda s: PLAIN_SPACES.sub(" ", s))
+    _same(text._squeeze_spaces, lambda s: PLAIN_SPACES.sub(" ", s))
 
 
 def test_quoted_mail_hint_is_the_multiline_pattern() -> None:
@@ -182,7 +187,33 @@ def test_question_words_are_found_from_word_starts_as_word_boundaries_find_them(
     )
 
 
+def test_automatic_reply_header_words_are_found_in_any_case() -> None:
+    _same(text._auto_header_words, lambda s: PLAIN_AUTO_HEADER_WORDS.search(s) is not None)
+
+
+def test_list_markers_are_removed_as_the_pattern_removes_them() -> None:
+    parts = [line.strip() for t in TEXTS for line in t.split("\n")]
+    parts += ["1) Et", "12 . x", "- a", "•b", "·", "²) x", "٣) x", "-", ""]
+    wrong = [p for p in parts if classify._unmarked(p) != classify._LIST_MARKER.sub("", p)]
+    assert not wrong, wrong[:3]
+
+
 # --------------------------------------------------------------------------- browser
+
+
+def test_loose_word_hints_are_the_single_pattern_they_replace() -> None:
+    def fast(s: str) -> bool:
+        w = browser._folded(s)
+        return any(h in w and rx.search(w) is not None for h, rx in browser._WORD_HINT_LOOSE)
+
+    _same(fast, lambda s: PLAIN_WORD_HINT_LOOSE.search(browser._folded(s)) is not None)
+
+
+def test_build_number_hint_is_found_from_its_dot() -> None:
+    _same(
+        lambda s: browser._HINT_BUILD.search(s) is not None,
+        lambda s: PLAIN_BUILD_HINT.search(s) is not None,
+    )
 
 
 def test_browser_fold_is_the_translation_table() -> None:

@@ -239,7 +239,9 @@ _HINT_SUBSTRINGS = (
 _HINT_IE = re.compile(r"ie(?<=\bie)")
 _HINT_FF = re.compile(r"ff(?<=\bff)")
 _HINT_V = re.compile(r"v\.(?<=\bv\.)")
-_HINT_BUILD = re.compile(r"\d\.\d{1,2}\.\d{3}")
+# (a digit, a dot… found from the dot, a literal the engine scans for, the digit
+# before it checked behind: the same texts as \d\.\d{1,2}\.\d{3})
+_HINT_BUILD = re.compile(r"\.(?<=\d\.)\d{1,2}\.\d{3}")
 
 
 def _hinted(w: str) -> bool:
@@ -263,7 +265,13 @@ def _hinted(w: str) -> bool:
 #: gets none of the word patterns' mentions, which are then not looked for.
 _LOOSE_HINTS = frozenset({"opera", "vers", "tor", "pale"})
 _WORD_HINT_SUBSTRINGS = tuple(h for h in _HINT_SUBSTRINGS if h not in _LOOSE_HINTS)
-_WORD_HINT_LOOSE = re.compile(r"opera(?![a-z_@])|(?<![\w.])vers(?:ion|\.)|pale[ \t]?moon")
+# (three patterns, each starting with its word: a literal the engine scans for, where
+# one alternation is tried at every character; "(?<![\w.])vers" checked after "vers")
+_WORD_HINT_LOOSE = (
+    ("opera", re.compile(r"opera(?![a-z_@])")),
+    ("vers", re.compile(r"vers(?<![\w.]vers)(?:ion|\.)")),
+    ("pale", re.compile(r"pale[ \t]?moon")),
+)
 
 
 def _word_hinted(w: str) -> bool:
@@ -271,8 +279,9 @@ def _word_hinted(w: str) -> bool:
     for h in _WORD_HINT_SUBSTRINGS:
         if h in w:
             return True
-    if _WORD_HINT_LOOSE.search(w) is not None:
-        return True
+    for h, rx in _WORD_HINT_LOOSE:
+        if h in w and rx.search(w) is not None:
+            return True
     if "ie" in w and _HINT_IE.search(w) is not None:
         return True
     if "ff" in w and _HINT_FF.search(w) is not None:

@@ -252,6 +252,18 @@ _SPACE_CHARS = "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
 #: a run of blanks to make one space: two or more, or one that is not a plain space
 #: (single spaces, most of them, are left where they are instead of being replaced)
 _SPACES = re.compile(f"{_SPACE_CHARS}(?:{_SPACE_CHARS}+|(?<! ))")
+#: what :data:`_SPACES` can match needs a tab, two spaces in a row or one of these
+_OTHER_SPACES = ("\u00a0", *map(chr, range(0x2000, 0x200B)), "\u202f", "\u205f", "\u3000")
+
+
+def _squeeze_spaces(s: str) -> str:
+    """``_SPACES.sub(" ", s)``, skipped when there is nothing to squeeze (most texts: a
+    few substring tests in C instead of the pattern tried at every character)."""
+    if "\t" not in s and "  " not in s and (s.isascii() or not any(c in s for c in _OTHER_SPACES)):
+        return s
+    return _SPACES.sub(" ", s)
+
+
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _WORDISH = re.compile(r"\w")
 _GREETING_ONLY = re.compile(
@@ -479,7 +491,7 @@ def _split_disclaimer(lines: list[str]) -> tuple[list[str], list[str]]:
 def _tidy(lines: list[str]) -> str:
     if not lines:
         return ""
-    text = _SPACES.sub(" ", "\n".join(lines))
+    text = _squeeze_spaces("\n".join(lines))
     text = "\n".join([ln.strip() for ln in text.split("\n")])
     if "\n\n\n" in text:
         text = _MANY_NEWLINES.sub("\n\n", text)
@@ -659,7 +671,6 @@ _HOMOGLYPHS = {
 _FOLD_MAP = {**_FOLD_EXTRA, **_HOMOGLYPHS}
 _FOLD_TABLE = {ord(c): f for c, f in _FOLD_MAP.items()}
 _FOLD_CHARS = re.compile("[" + "".join(sorted(_FOLD_MAP)) + "]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_PUNCT_TO_SPACE = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isascii() and chr(c).isalnum())}
     | {chr(c): chr(c).lower() for c in range(ord("A"), ord("Z") + 1)}
@@ -742,8 +753,11 @@ def _normalise(s: str) -> str:
         words = folded.translate(_ASCII_PUNCT_TO_SPACE).split()
     else:
         # the words are the runs of a-z and 0-9: what is left outside ASCII (dashes,
-        # "°", "’"…) becomes a space, then the ASCII rest is translated in C's fast path
-        words = _NON_ASCII.sub(" ", folded).translate(_ASCII_NON_ALNUM_TO_SPACE).split()
+        # "°", "’"…) becomes a separator, then the ASCII rest is translated in C's fast
+        # path
+        # ("?" for each, by the ASCII codec in C, then a space like any punctuation)
+        ascii_only = folded.encode("ascii", "replace").decode("ascii")
+        words = ascii_only.translate(_ASCII_NON_ALNUM_TO_SPACE).split()
     return _expand(words)
 
 
@@ -816,7 +830,6 @@ _AUTO_HEADER = LazyPattern(
     r"|precedence\s*:\s*auto_reply",
     re.IGNORECASE,
 )
-_AUTO_HEADER_WORDS = re.compile("auto|precedence", re.IGNORECASE)
 _AUTO_LEADING = LazyPattern(
     r"^(?:(?:re|tr|fw|fwd|aw|rep)\s+)*(?:(?:bonjour|bonsoir|hello|hi|madame|monsieur)\s+)*"
     r"(?:reponse automatique|reponse auto|automatic reply|auto reply|autoreply|auto response"
@@ -883,6 +896,13 @@ def _auto_hinted(low: str) -> bool:
     return "auto" in low and _AUTO_HINT_REPLY.search(low) is not None
 
 
+def _auto_header_words(raw: str) -> bool:
+    """ "auto" or "precedence" in any case (as a case-insensitive pattern finds them:
+    only the ASCII capitals lower-case to these letters)."""
+    low = raw.lower()
+    return "auto" in low or "precedence" in low
+
+
 def _automatic_opening(raw_opening: str) -> bool:
     opening = normalise(raw_opening)
     if _AUTO_LEADING.match(opening):
@@ -910,7 +930,7 @@ def is_auto_reply(body: str) -> bool:
     try:
         raw = body[:4000] if isinstance(body, str) else ""
         # every header pattern holds a colon and "auto" or "precedence" (in any case)
-        if ":" in raw and _AUTO_HEADER_WORDS.search(raw) and _AUTO_HEADER.search(raw):
+        if ":" in raw and _auto_header_words(raw) and _AUTO_HEADER.search(raw):
             return True
         opening = raw[:600]
         # Cheap first look: ordinary messages carry none of the words below.
