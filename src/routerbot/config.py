@@ -255,6 +255,10 @@ class Matching(_Model):
     follow_quoted: Phrases = ()
     #: the author announces several questions ("deux questions", "autre question")
     several_questions: Phrases = ()
+    #: the author passes someone else's message on ("je vous transfère cette demande",
+    #: "ticket réaffecté depuis le support N1"): when they ask nothing themselves, the
+    #: message below is the ticket, and its sender is the requester
+    transfer_notes: Phrases = ()
     #: …when, besides pointing, they hold at most this many content words…
     pointer_text_words: Annotated[int, _Bounds(ge=0, le=100)] = 12
     #: …and so it is when the author's own words hold at most this many content words
@@ -663,6 +667,7 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
     check_phrases(("matching", "never_answer"), config.matching.never_answer, "phrase")
     check_phrases(("matching", "follow_quoted"), config.matching.follow_quoted, "phrase")
     check_phrases(("matching", "several_questions"), config.matching.several_questions, "phrase")
+    check_phrases(("matching", "transfer_notes"), config.matching.transfer_notes, "phrase")
     for i, group in enumerate(config.matching.synonyms):
         check_phrases(("matching", "synonyms", i), group, "word")
         if len(group) < 2:

@@ -554,3 +554,69 @@ def test_whose_access_is_asked_for_decides_between_the_access_entries(
     held is not the procedure to get one."""
     d = decide(make(said, summary="Accès au module Certificats"), config)
     assert d.reply_faq == faq_id
+
+
+HELP_DESK_TRANSFER = """Bonjour,
+
+Ce message est arrivé sur le support Agrément mais concerne le module Certificats. Je vous
+laisse voir.
+
+Bonne journée
+Thomas Nguyen - Support Agrément
+
+> De : Coralie Besnard <c.besnard@decoupe-armor.fr>
+> Envoyé : 12/02/2025 14:47
+> Objet : accès export
+>
+> Bonjour,
+> Notre atelier de découpe est habilité sur Agrément depuis 2021. Est-ce que ça nous donne
+> aussi accès aux certificats d'export dans Expadon ou faut-il refaire une démarche à part ?
+> Merci
+> Coralie Besnard, responsable qualité"""
+
+AGENT_TRANSFER = """Bonjour,
+
+Je vous transfère la demande d'habilitation de la SAS Martel, avec le formulaire visé par
+nos soins.
+
+Cordialement,
+Sylvie Collet
+DDETSPP de l'Allier – Service export
+
+-----Message d'origine-----
+De : Martel Bovins <contact@martel-bovins.fr>
+Objet : habilitation Expadon
+
+Bonjour, voici notre formulaire pour l'habilitation à Expadon 2 Certificats. Merci."""
+
+
+def test_a_help_desks_transfer_is_the_customers_ticket(config: RoutingConfig) -> None:
+    """Another help desk passes an operator's message on: the message is the ticket and
+    its sender the requester (not the desk's state mailbox), so it is answered and
+    moved as the operator's."""
+    t = make(
+        HELP_DESK_TRANSFER,
+        summary="Fwd: question habilitation Certificats / Agrément",
+        email="thomas.nguyen@agriculture.gouv.fr",
+        name="Thomas Nguyen",
+    )
+    d = decide(t, config)
+    assert d.population is Population.OPERATEUR
+    assert d.category is Category.HABILITATION
+    assert d.reply_faq == "agrement-vs-certificat"
+    assert any(s.name == "population.transferred" for s in d.signals)
+
+
+def test_an_agent_passing_an_operators_file_on_keeps_the_ticket(config: RoutingConfig) -> None:
+    """A state agent who forwards an operator's habilitation file is still the requester
+    (ROUTING.md): their signature names their service."""
+    t = make(
+        AGENT_TRANSFER,
+        summary="TR : demande d'habilitation SAS Martel",
+        email="sylvie.collet@allier.gouv.fr",
+        name="Sylvie Collet",
+        where="4/87",
+    )
+    d = decide(t, config)
+    assert d.population is Population.SERVICES_DECONCENTRES
+    assert d.category is Category.ASSISTANCE_SD

@@ -544,3 +544,29 @@ def test_a_template_with_an_empty_attachments_field_is_not_a_habilitation_reques
     )
     t = Ticket("T-1", "3", "86", "Originaux papier", body, Person("A B", "a@vins-export.fr"))
     assert decide(t, config).category is Category.ASSISTANCE_OPERATEUR
+
+
+def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
+    from routerbot.engine.text import forwarded_message, split_body  # noqa: PLC0415
+
+    raw = (
+        "Bonjour,\nje transfère la question de ma collègue Maud.\nStéphanie Caron\n\n"
+        "De : Maud Vincent\nObjet : Expadon PDF\n"
+        "Stéphanie, comment je télécharge le modèle de certificat ?\nMaud Vincent - DDETSPP 80"
+    )
+    parts = split_body(raw)
+    # a "De :" and an "Objet :" below a note are a forward's header, even with no address
+    assert "comment je télécharge" not in parts.body
+    f = forwarded_message(parts)
+    assert f is not None and f.name == "Maud Vincent" and f.email == ""
+    assert "comment je télécharge le modèle" in f.body
+    wrote = (
+        "Transfert N1.\n\nLe 14/04/2025 à 15:02, Sébastien Marty <seb.marty@marty-cereales.fr>"
+        " a écrit :\n> bonjour\n> comment je crée un compte ?\n> S. Marty"
+    )
+    g = forwarded_message(split_body(wrote))
+    assert g is not None and g.email == "seb.marty@marty-cereales.fr"
+    assert g.name == "Sébastien Marty" and "comment je crée un compte" in g.body
+    # a memo's own header at the top is not a forward
+    memo = "De : DDPP 33\nObjet : habilitation\nVoici le dossier de la SARL Dupont."
+    assert "Voici le dossier" in split_body(memo).body

@@ -9,6 +9,7 @@ decision can explain itself.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from routerbot.config import RoutingConfig
-from routerbot.domain import Category, NearestExample, Population, Signal, Ticket
+from routerbot.domain import Category, NearestExample, Person, Population, Signal, Ticket
 from routerbot.engine import text
 from routerbot.engine.compiled import UNANSWERED, CompiledEvidence
 from routerbot.engine.index import EntryScore
@@ -82,6 +83,8 @@ class TicketText:
     #: the closest of ``[unanswered]``'s examples, set by :func:`score_faqs` (the same
     #: pass over the index that scores the entries)
     unanswered: EntryScore | None = None
+    #: the sender of the message a transfer passed on (its e-mail or name), or ""
+    transferred_from: str = ""
 
 
 def prepare(
@@ -94,6 +97,23 @@ def prepare(
     is the question: its words are read too, for the subject (not for who is writing).
     """
     parts = text.split_body(ticket.description)
+    forwarded = _transferred(parts, ticket, config)
+    if forwarded is not None:
+        # someone passes a customer's message on: the message is the ticket, and its
+        # sender (as its header and signature say) is the requester
+        sender = Person(display_name=forwarded.name, email=forwarded.email)
+        own = "\n".join([ticket.summary, forwarded.body, *customer_texts])
+        tt = _prepare(
+            own,
+            own,
+            text.BodyParts(forwarded.body, forwarded.signature),
+            dataclasses.replace(ticket, reporter=sender),
+            config,
+            customer_texts,
+            False,
+        )
+        tt.transferred_from = forwarded.email or forwarded.name or "?"
+        return tt
     reporter = (ticket.reporter.display_name, ticket.reporter.email)
     # a bare relaunch of the customer's own (or a colleague's) message ("voir
     # ci-dessous, toujours pas de réponse"), or words that only point at the mail below:
@@ -109,6 +129,49 @@ def prepare(
     own = "\n".join([summary, parts.body, *customer_texts])
     body = f"{own}\n{quoted}" if quoted else own
     return _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
+
+
+def _transferred(
+    parts: text.BodyParts, ticket: Ticket, config: RoutingConfig
+) -> text.Forwarded | None:
+    """The customer's message a transfer passes on: the author's own words ask nothing,
+    say they pass a message on (``matching.transfer_notes``) or come from a state
+    mailbox that is not an agent's (a help desk: its words and signature name no state
+    service), and the message below is someone else's (not the reporter's own, not
+    the support's)."""
+    if not parts.quoted or "?" in parts.body:
+        return None
+    norm = text.normalise(parts.body)
+    if _asks(norm) or not _passes_on(norm, parts, ticket, config):
+        return None
+    forwarded = text.forwarded_message(parts)
+    if forwarded is None:
+        return None
+    reporter = ticket.reporter
+    own = (forwarded.email and forwarded.email == reporter.email.strip().lower()) or (
+        forwarded.name and text.normalise(forwarded.name) == text.normalise(reporter.display_name)
+    )
+    # neither the reporter's own earlier message nor the support's answer quoted back
+    support = "expadon" in f"{forwarded.name} {forwarded.email}".lower()
+    return None if own or support else forwarded
+
+
+def _passes_on(norm: str, parts: text.BodyParts, ticket: Ticket, config: RoutingConfig) -> bool:
+    """The note (normalised ``norm``) passes a message on, and not as a state agent: a
+    transfer phrase, or a state mailbox whose words and signature name no service."""
+    c = config.compiled
+    domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
+    desk = bool(domain) and c.state_domains.holds(domain)
+    note = Words.of(light_keys(norm))
+    if not desk and c.transfer_notes.first_match(note, config.matching.phrase_gap) is None:
+        return False
+    # a state agent passing an operator's file or question on keeps the ticket theirs
+    agent = score_evidence(Words.of(c.lexicon.keys(norm)), c.statements["sd"], config, "")
+    signature = _signature(parts, ticket.reporter.display_name)
+    words = set(signature.split())
+    padded = f" {signature} "
+    hit = _signature_hit(c.signature_entries["sd"], c.signature_single["sd"], words, padded)
+    return agent.value == 0 and hit is None
 
 
 def prepare_text(body: str, config: RoutingConfig) -> TicketText:
@@ -166,6 +229,17 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     return text.split_body("\n".join(lines)).body
 
 
+def _signature(parts: text.BodyParts, display_name: str) -> str:
+    """The signature lines of a message and the sender's name, normalised."""
+    sig_lines = [ln for ln in parts.signature.splitlines() if ln.strip()]
+    if not sig_lines or all(_DEVICE_LINE.match(ln) for ln in sig_lines):
+        # no closing formula, or only a phone's "Envoyé de mon iPhone": the last short
+        # lines may still be a signature
+        tail = [ln for ln in parts.body.splitlines() if ln.strip()][-3:]
+        sig_lines = [ln for ln in tail if len(ln.split()) <= 8 and not ln.rstrip().endswith(".")]
+    return text.normalise("\n".join([*sig_lines, display_name]))
+
+
 def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
     body: str,
     own: str,
@@ -183,13 +257,7 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
     feats = c.faq_index_features(keys)
     raw_q = "?" in ticket.summary or "?" in parts.body or any("?" in t for t in customer_texts)
     is_question = raw_q or ("?" in body and read_quoted) or _asks(norm)
-    sig_lines = [ln for ln in parts.signature.splitlines() if ln.strip()]
-    if not sig_lines or all(_DEVICE_LINE.match(ln) for ln in sig_lines):
-        # no closing formula, or only a phone's "Envoyé de mon iPhone": the last short
-        # lines may still be a signature
-        tail = [ln for ln in parts.body.splitlines() if ln.strip()][-3:]
-        sig_lines = [ln for ln in tail if len(ln.split()) <= 8 and not ln.rstrip().endswith(".")]
-    signature = text.normalise("\n".join([*sig_lines, ticket.reporter.display_name]))
+    signature = _signature(parts, ticket.reporter.display_name)
     email = ticket.reporter.email.strip().lower()
     domain = email.rpartition("@")[2] if "@" in email else ""
     return TicketText(
@@ -311,11 +379,18 @@ def detect_population(ticket: Ticket, tt: TicketText, config: RoutingConfig) -> 
         op += w.portal
         sig.append(Signal("population.operateur.portal", True, f"portal {portal}", w.portal))
 
+    sig += _transfer_signal(tt)
     pop = Population.SERVICES_DECONCENTRES if sd > op else Population.OPERATEUR
     margin = abs(sd - op)
     confidence = 0.5 + 0.5 * (1.0 - math.exp(-margin / config.thresholds.population_scale))
     sig.append(Signal("population.total", True, f"sd={sd:.2f} operateur={op:.2f}", margin))
     return PopulationResult(pop, round(confidence, 3), tuple(sig))
+
+
+def _transfer_signal(tt: TicketText) -> list[Signal]:
+    if not tt.transferred_from:
+        return []
+    return [Signal("population.transferred", True, f"read as {tt.transferred_from}'s", 0.0)]
 
 
 def _signature_hit(

@@ -96,6 +96,7 @@ class CompiledRouting:
     never_answer: PhraseSet  # no FAQ entry is answered when one of these is in the text
     follow_quoted: PhraseSet  # the author's words point at the quoted mail below
     several_questions: PhraseSet  # the author announces several questions
+    transfer_notes: PhraseSet  # the author passes someone else's message on
     login_failure: CompiledEvidence
     thanks: CompiledEvidence
     statements: Mapping[str, CompiledEvidence]  # "sd" / "operateur"
@@ -244,6 +245,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         never_answer=_light(m.never_answer),
         follow_quoted=_light(m.follow_quoted),
         several_questions=_light(m.several_questions),
+        transfer_notes=_light(m.transfer_notes),
         login_failure=_evidence(lex, config.login_failure.evidence),
         thanks=_evidence(lex, config.conversation.thanks),
         statements=MappingProxyType(

@@ -25,6 +25,7 @@ import html
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,11 @@ from routerbot.engine.patterns import LazyPattern
 __all__ = [
     "MAX_CHARS",
     "BodyParts",
+    "Forwarded",
     "bounded",
     "clean_body",
     "fold",
+    "forwarded_message",
     "is_auto_reply",
     "normalise",
     "relaunched_message",
@@ -204,6 +207,9 @@ _WROTE = re.compile(
     r"[^\n]{0,250}?(?:a [ée]crit|wrote|écrivait)[ \t]*:?[ \t]*$",
     re.IGNORECASE,
 )
+#: a memo's or a slip's own sender field ("Expéditeur : DDETSPP de la Vienne"), not a
+#: forwarded mail's "De :"
+_MEMO_SENDER = re.compile(r"^[ \t]*\**exp[ée]diteur", re.IGNORECASE)
 _HEADER_FROM = re.compile(r"^[ \t]*\**(?:de|from|exp[ée]diteur)[ \t]*\**[ \t]*:", re.IGNORECASE)
 _HEADER_OTHER = re.compile(
     r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|[àa]|to|objet|subject|cc)[ \t]*\**[ \t]*:",
@@ -393,7 +399,15 @@ def _split_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
             pass
         elif _HEADER_FROM.match(line):
             window = lines[i + 1 : i + 6]
-            cut = sum(1 for w in window if _HEADER_OTHER.match(w)) >= 2
+            above = bool(kept) and _HEADER_OTHER.match(kept[-1]) is not None
+            others = sum(1 for w in window if _HEADER_OTHER.match(w)) + above
+            # "De : X <x@y.fr>" and an "Objet : …": one more header line is enough when
+            # the sender's address is given, or when a note stands above (a forward)
+            note = kept[:-1] if above else kept
+            forward = "@" in line or (_has_content(note) and not _MEMO_SENDER.match(line))
+            cut = others >= 2 or (others >= 1 and forward)
+            if cut and above:
+                quoted.append(kept.pop())
         elif ":" in line and _HEADER_ONE_LINE.search(line):
             m = _HEADER_ONE_LINE.search(line)
             if m is not None:
@@ -597,6 +611,62 @@ def _names_sender(header: str, sender: tuple[str, str], colleagues: str) -> bool
         return True
     local = "".join(ch for ch in email.partition("@")[0].lower() if ch.isalnum())
     return len(local) >= 4 and local in head.replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """The first message quoted or forwarded below the author's words: who sent it (as
+    its header says, "" when it does not) and its own words and signature."""
+
+    name: str
+    email: str
+    body: str
+    signature: str = ""
+
+
+_SENDER_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FROM_VALUE = re.compile(r"^[ \t]*\**(?:de|from|exp[ée]diteur)[ \t]*\**[ \t]*:(.*)$", re.I)
+_WROTE_VALUE = re.compile(r"^[^\n]*?,([^,\n]*?)(?:a [ée]crit|wrote|écrivait)", re.I)
+
+
+def _sender(header: Sequence[str]) -> tuple[str, str]:
+    """(name, e-mail) of the sender a quoted message's header names, "" when it does not."""
+    for line in header:
+        m = _FROM_VALUE.match(line) or _WROTE_VALUE.match(line)
+        if m is None:
+            continue
+        value = m.group(1)
+        found = _SENDER_EMAIL.search(value)
+        email = found.group(0).lower() if found else ""
+        name = _SENDER_EMAIL.sub("", value).replace("<", " ").replace(">", " ")
+        name = " ".join(name.replace('"', " ").replace("[mailto:", " ").replace("]", " ").split())
+        return name, email
+    return "", ""
+
+
+def forwarded_message(parts: BodyParts) -> Forwarded | None:
+    """The first message below the author's words (a forward, a transfer, a quoted
+    mail), or None when nothing is quoted. Never raises."""
+    try:
+        if not parts.quoted:
+            return None
+        header: list[str] = []
+        content: list[str] = []
+        for raw_line in parts.quoted.split("\n")[:300]:
+            line = _QUOTE_MARKS.sub("", raw_line)
+            if _is_header(line):
+                if content:
+                    break
+                header.append(line)
+            elif content or line.strip():
+                content.append(line)
+        if not content:
+            return None
+        name, email = _sender(header)
+        inner = split_body("\n".join(content))
+        return Forwarded(name, email, inner.body, inner.signature) if inner.body else None
+    except Exception:  # pragma: no cover - defensive: never raise on hostile input
+        return None
 
 
 def relaunched_message(parts: BodyParts, sender: tuple[str, str], colleagues: str = "") -> str:
