@@ -353,6 +353,10 @@ def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
         "PS : je serai absent du bureau jusqu'au 12, contactez ma collègue.",
         "",
         "Auto-Submitted: no\n\nBonjour, voici ma demande.",
+        # a person covering for someone tells of the absence, and asks further down
+        "Bonjour,\n\nJe suis le gérant et je fais en ce moment le travail de mon assistante,"
+        " absente jusqu'au 9 septembre. C'est elle qui donnait les accès.\n\nUn nouveau "
+        "commercial arrive lundi. Comment est-ce que je lui ouvre l'accès ?",
     ],
 )
 def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:

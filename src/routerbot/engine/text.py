@@ -981,8 +981,8 @@ def _automatic_opening(raw_opening: str) -> bool:
     if _AUTO_STRONG.search(head):
         return True
     if _AUTO_ABSENCE.search(head) or (_AUTO_WEAK.search(head) and _AUTO_RETURN.search(head)):
-        raw_head = clean_body(raw_opening)[:320]
-        return "?" not in raw_head and not _REQUEST_HINT.search(head)
+        # (a person who tells of someone's absence asks something, further down too)
+        return "?" not in clean_body(raw_opening) and not _REQUEST_HINT.search(head)
     return False
 
 
