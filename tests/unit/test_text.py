@@ -355,8 +355,10 @@ def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
         "Auto-Submitted: no\n\nBonjour, voici ma demande.",
         # a person covering for someone tells of the absence, and asks further down
         "Bonjour,\n\nJe suis le gérant et je fais en ce moment le travail de mon assistante,"
-        " absente jusqu'au 9 septembre. C'est elle qui donnait les accès.\n\nUn nouveau "
-        "commercial arrive lundi. Comment est-ce que je lui ouvre l'accès ?",
+        " absente jusqu'au 9 septembre. C'est elle qui avait donné l'accès aux certificats à"
+        " nos commerciaux, et elle a laissé ses notes sur son bureau.\n\nUn nouveau "
+        "commercial, M. Vasseur, arrive lundi pour la saison des expéditions de foie gras "
+        "vers la Suisse et le Japon. Comment est-ce que je lui ouvre l'accès ?",
     ],
 )
 def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:
