@@ -620,3 +620,25 @@ def test_an_agent_passing_an_operators_file_on_keeps_the_ticket(config: RoutingC
     d = decide(t, config)
     assert d.population is Population.SERVICES_DECONCENTRES
     assert d.category is Category.ASSISTANCE_SD
+
+
+def test_an_agent_relaying_a_colleagues_question_gets_its_answer(config: RoutingConfig) -> None:
+    """An agent passes a colleague's question on and asks nothing else: the question
+    below is the ticket's, the requester stays a state agent."""
+    body = (
+        "Bonjour,\nje relaie la question de ma collègue du SRAL.\nBien à vous,\n"
+        "Olivier Thomas - DRAAF Hauts-de-France\n\nDe : Sophie Lambert\n"
+        "Envoyé : mardi 14 janvier 2025 16:02\nObjet : liste modèles\n\n"
+        "Olivier, sais-tu où l'on peut voir quels modèles de certificats sont actuellement"
+        " en ligne dans Expadon 2 ?\nSophie Lambert - SRAL HDF"
+    )
+    t = make(
+        body,
+        summary="TR: modèles Expadon disponibles",
+        email="olivier.thomas@agriculture.gouv.fr",
+        name="Olivier Thomas",
+        where="4/87",
+    )
+    d = decide(t, config)
+    assert d.category is Category.ASSISTANCE_SD
+    assert d.reply_faq == "modeles-en-ligne"

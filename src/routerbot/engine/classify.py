@@ -166,12 +166,13 @@ def _passes_on(norm: str, parts: text.BodyParts, ticket: Ticket, config: Routing
     if not desk and c.transfer_notes.first_match(note, config.matching.phrase_gap) is None:
         return False
     # a state agent passing an operator's file or question on keeps the ticket theirs
-    agent = score_evidence(Words.of(c.lexicon.keys(norm)), c.statements["sd"], config, "")
+    agent = score_evidence(Words.of(c.lexicon.keys(norm)), c.statements["sd"], config, "sd")
+    says = any(s.name == "sd.strong" for s in agent.signals)  # "agent à la DDPP", not "signer"
     signature = _signature(parts, ticket.reporter.display_name)
     words = set(signature.split())
     padded = f" {signature} "
     hit = _signature_hit(c.signature_entries["sd"], c.signature_single["sd"], words, padded)
-    return agent.value == 0 and hit is None
+    return not says and hit is None
 
 
 def prepare_text(body: str, config: RoutingConfig) -> TicketText:
@@ -213,10 +214,14 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     own = parts.body
     c = config.compiled
     norm = text.normalise(own)
-    pointer = c.follow_quoted.first_match(Words.of(light_keys(norm)), config.matching.phrase_gap)
+    plain = Words.of(light_keys(norm))
+    pointer = c.follow_quoted.first_match(plain, config.matching.phrase_gap)
     m = config.matching
     content = len([k for k in c.lexicon.keys(norm) if k not in c.ignore])
-    if pointer is not None:
+    passed_on = c.transfer_notes.first_match(plain, m.phrase_gap) is not None
+    if passed_on and "?" not in own and not _asks(norm):
+        pass  # a message passed on (an agent's colleague's): its question is the ticket's
+    elif pointer is not None:
         if content > m.pointer_text_words:
             return ""  # the author asks something of their own as well
     elif "?" in own or content > m.thin_text_words:
