@@ -170,7 +170,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
     pop = config.population
     texts: list[str] = []
     for entry in config.faq.values():
-        texts += [*entry.examples, *entry.never, *entry.requires]
+        texts += [*entry.examples, *entry.never]
         texts += [w for ws in entry.requires_when.values() for w in ws]
     texts += [*m.never_answer, *m.follow_quoted, *m.several_questions]
     for cc in config.categories.values():
