@@ -170,6 +170,8 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
     pop = config.population
     texts: list[str] = []
     for entry in config.faq.values():
+        # (not `requires`: it may list misspellings on purpose, "abilitation", and a
+        # misspelling learned as a word would no longer be read as the word it misspells)
         texts += [*entry.examples, *entry.never]
         texts += [w for ws in entry.requires_when.values() for w in ws]
     texts += [*m.never_answer, *m.follow_quoted, *m.several_questions]
