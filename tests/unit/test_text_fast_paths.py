@@ -45,7 +45,8 @@ WORDS = (
     "auto-reply", "AUTO REPLY", "autorespond", "auto\nreply", "congé", "Congè", "déplacement",
     "arrêt", "ARRÉT", "délivré", "accusé", "limité", "formation", "comment", "quel",
     "est-ce que", "c'est quoi", "voudrais savoir", "se demande si", "wants to know",
-    "2comment", "savoir à qui", "operas", "opera@", "xversion", ".version", "vers.", "palemoon",
+    "2comment", "savoir à qui", "c'est ce que", "est-ce que", "operas", "opera@", "xversion",
+    ".version", "vers.", "palemoon",
     "pale\tmoon", "1.2.345", "a.12.3456", "9.99.999", "Précédence", "AUTO",
 )  # fmt: skip
 
@@ -183,7 +184,9 @@ def test_question_words_are_found_from_word_starts_as_word_boundaries_find_them(
     assert classify._QUESTION_WORDS.pattern.startswith(" (?:comment|")
     _same(
         lambda s: classify._asks(text.normalise(s)),
-        lambda s: PLAIN_QUESTION_WORDS.search(text.normalise(s)) is not None,
+        # (after a space, as _asks reads it: a look-behind such as "(?<! c )" then sees
+        # the start of the text as a word boundary too)
+        lambda s: PLAIN_QUESTION_WORDS.search(" " + text.normalise(s)) is not None,
     )
 
 

@@ -175,6 +175,12 @@ class Lexicon:
 class CompiledPhrase:
     text: str
     keys: tuple[str, ...]
+    #: the distinct keys: a text that lacks one cannot hold the phrase (one subset test
+    #: in C before the phrase is followed word to word)
+    keyset: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keyset", frozenset(self.keys))
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,15 +289,15 @@ def occurs(words: Words, phrase: CompiledPhrase, gap: int) -> bool:
 
 
 def matches_pair(words: Words, pair: CompiledPair, gap: int) -> bool:
-    pos = words.positions
-    if pair.then_firsts and pair.then_firsts.isdisjoint(words.present):
+    present = words.present
+    if pair.then_firsts and pair.then_firsts.isdisjoint(present):
         return False
-    if pair.first_firsts and pair.first_firsts.isdisjoint(words.present):
+    if pair.first_firsts and pair.first_firsts.isdisjoint(present):
         return False  # (no phrase of ``first`` can be found)
-    ends = [e for p in pair.first if p.keys and p.keys[0] in pos for _s, e in find(words, p, gap)]
+    ends = [e for p in pair.first if p.keyset <= present for _s, e in find(words, p, gap)]
     if not ends:
         return False
-    starts = [s for p in pair.then if p.keys and p.keys[0] in pos for s, _e in find(words, p, gap)]
+    starts = [s for p in pair.then if p.keyset <= present for s, _e in find(words, p, gap)]
     if not starts:
         return False
     if pair.anywhere:
@@ -323,6 +329,12 @@ class PhraseSet:
     firsts: frozenset[str] = frozenset()
     by_first: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     phrase_firsts: frozenset[str] = frozenset()
+    #: the same for the pairs: first key of a ``first`` phrase → the pairs' numbers (a
+    #: pair none of whose ``first`` phrases starts with a word of the text cannot match)
+    pairs_by_first: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    pair_firsts: frozenset[str] = frozenset()
+    #: no phrase and no pair
+    empty: bool = True
 
     @classmethod
     def of(
@@ -332,17 +344,20 @@ class PhraseSet:
         for i, p in enumerate(phrases):
             if p.keys:
                 by_first.setdefault(p.keys[0], []).append(i)
+        pairs_by_first: dict[str, list[int]] = {}
+        for i, pair in enumerate(pairs):
+            for k in sorted(pair.first_firsts):
+                pairs_by_first.setdefault(k, []).append(i)
         return cls(
             phrases,
             pairs,
             _first_keys(phrases, pairs),
             MappingProxyType({k: tuple(v) for k, v in by_first.items()}),
             frozenset(by_first),
+            MappingProxyType({k: tuple(v) for k, v in pairs_by_first.items()}),
+            frozenset(pairs_by_first),
+            not phrases and not pairs,
         )
-
-    @property
-    def empty(self) -> bool:
-        return not self.phrases and not self.pairs
 
     def _candidates(self, words: Words) -> Sequence[int]:
         """The numbers of the phrases whose first key the text holds, in set order
@@ -353,18 +368,34 @@ class PhraseSet:
         by_first = self.by_first
         if len(keys) == 1:
             return by_first[next(iter(keys))]
+        # (each phrase is listed under its first key alone: no number twice)
         return sorted(chain.from_iterable(map(by_first.__getitem__, keys)))
+
+    def _pair_candidates(self, words: Words) -> Sequence[int]:
+        """The numbers of the pairs one of whose ``first`` phrases starts with a key
+        the text holds, in set order (matches_pair() finds nothing in the others)."""
+        keys = self.pair_firsts & words.present
+        if not keys:
+            return ()
+        by_first = self.pairs_by_first
+        if len(keys) == 1:
+            return by_first[next(iter(keys))]
+        # (a pair is listed under each of its first keys: each number once)
+        return sorted(set(chain.from_iterable(map(by_first.__getitem__, keys))))
 
     def first_match(self, words: Words, gap: int) -> str | None:
         """The text of the first phrase or pair found, or None."""
         if self.firsts.isdisjoint(words.present):
             return None
         phrases = self.phrases
+        present = words.present
         for i in self._candidates(words):
             p = phrases[i]
-            if occurs(words, p, gap):
+            if p.keyset <= present and occurs(words, p, gap):
                 return p.text
-        for pair in self.pairs:
+        pairs = self.pairs
+        for i in self._pair_candidates(words):
+            pair = pairs[i]
             if matches_pair(words, pair, gap):
                 return pair.text
         return None
@@ -377,20 +408,27 @@ class PhraseSet:
         seen: set[tuple[str, ...]] = set()
         out = []
         phrases = self.phrases
+        present = words.present
         for i in self._candidates(words):
             p = phrases[i]
-            if p.keys not in seen and occurs(words, p, gap):
+            if p.keyset <= present and p.keys not in seen and occurs(words, p, gap):
                 seen.add(p.keys)
                 out.append(p.text)
         if self.pairs:
-            out += [pair.text for pair in self.pairs if matches_pair(words, pair, gap)]
+            pairs = self.pairs
+            for i in self._pair_candidates(words):
+                if matches_pair(words, pairs[i], gap):
+                    out.append(pairs[i].text)
         return out
 
     def position(self, words: Words, gap: int) -> int:
         """Where the earliest phrase of the set starts (a large number if none)."""
         best = 1 << 30
         phrases = self.phrases
+        present = words.present
         for i in self._candidates(words):
+            if not phrases[i].keyset <= present:
+                continue
             for s, _e in find(words, phrases[i], gap):
                 best = min(best, s)
                 break
