@@ -644,22 +644,29 @@ def _sender(header: Sequence[str]) -> tuple[str, str]:
     return "", ""
 
 
+def _first_quoted(quoted: str, limit: int) -> tuple[list[str], list[str]]:
+    """The header lines and the content lines of the first message in ``quoted`` (its
+    first ``limit`` lines, quote marks off): the content ends at the next header."""
+    header: list[str] = []
+    content: list[str] = []
+    for raw_line in quoted.split("\n")[:limit]:
+        line = _QUOTE_MARKS.sub("", raw_line)
+        if _is_header(line):
+            if content:
+                break
+            header.append(line)
+        elif content or line.strip():
+            content.append(line)
+    return header, content
+
+
 def forwarded_message(parts: BodyParts) -> Forwarded | None:
     """The first message below the author's words (a forward, a transfer, a quoted
     mail), or None when nothing is quoted. Never raises."""
     try:
         if not parts.quoted:
             return None
-        header: list[str] = []
-        content: list[str] = []
-        for raw_line in parts.quoted.split("\n")[:300]:
-            line = _QUOTE_MARKS.sub("", raw_line)
-            if _is_header(line):
-                if content:
-                    break
-                header.append(line)
-            elif content or line.strip():
-                content.append(line)
+        header, content = _first_quoted(parts.quoted, 300)
         if not content:
             return None
         name, email = _sender(header)
@@ -685,19 +692,10 @@ def relaunched_message(parts: BodyParts, sender: tuple[str, str], colleagues: st
             return ""
         if not _RELAUNCH.search(body):
             return ""
-        header: list[str] = []
-        content: list[str] = []
-        for raw_line in parts.quoted.split("\n")[:200]:
-            line = _QUOTE_MARKS.sub("", raw_line)
-            if _is_header(line):
-                if content:
-                    break
-                header.append(line)
-            elif content or line.strip():
-                if not header:
-                    return ""
-                content.append(line)
-        if not content or not _names_sender("\n".join(header), sender, colleagues):
+        header, content = _first_quoted(parts.quoted, 200)
+        if not header or not content:
+            return ""  # (words before any header are not a quoted message of theirs)
+        if not _names_sender("\n".join(header), sender, colleagues):
             return ""
         return split_body("\n".join(content)).body
     except Exception:  # pragma: no cover - defensive: never raise on hostile input
