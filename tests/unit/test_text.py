@@ -573,6 +573,11 @@ def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
     g = forwarded_message(split_body(wrote))
     assert g is not None and g.email == "seb.marty@marty-cereales.fr"
     assert g.name == "Sébastien Marty" and "comment je crée un compte" in g.body
-    # a memo's own header at the top is not a forward
+    # a memo's own header at the top is not a forward, nor a shipment's route below a note
     memo = "De : DDPP 33\nObjet : habilitation\nVoici le dossier de la SARL Dupont."
     assert "Voici le dossier" in split_body(memo).body
+    route = (
+        "Bonjour, voici l'expédition :\nDe : Le Havre\nÀ : Shanghai\nProduit : fromages\n"
+        "Comment télécharger le modèle du certificat ?"
+    )
+    assert "Comment télécharger" in split_body(route).body

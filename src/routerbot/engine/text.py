@@ -207,6 +207,11 @@ _WROTE = re.compile(
     r"[^\n]{0,250}?(?:a [ée]crit|wrote|écrivait)[ \t]*:?[ \t]*$",
     re.IGNORECASE,
 )
+#: a header line only a mail has: its subject or its date ("À :" and "Cc :" also head a
+#: shipment's route or a memo)
+_MAIL_HEADER = re.compile(
+    r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|objet|subject)[ \t]*\**[ \t]*:", re.IGNORECASE
+)
 #: a memo's or a slip's own sender field ("Expéditeur : DDETSPP de la Vienne"), not a
 #: forwarded mail's "De :"
 _MEMO_SENDER = re.compile(r"^[ \t]*\**exp[ée]diteur", re.IGNORECASE)
@@ -399,13 +404,15 @@ def _split_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
             pass
         elif _HEADER_FROM.match(line):
             window = lines[i + 1 : i + 6]
-            above = bool(kept) and _HEADER_OTHER.match(kept[-1]) is not None
-            others = sum(1 for w in window if _HEADER_OTHER.match(w)) + above
-            # "De : X <x@y.fr>" and an "Objet : …": one more header line is enough when
-            # the sender's address is given, or when a note stands above (a forward)
+            above = bool(kept) and _MAIL_HEADER.match(kept[-1]) is not None
+            others = sum(1 for w in window if _HEADER_OTHER.match(w))
+            # "De : X <x@y.fr>" and an "Objet : …": one more mail header line (subject,
+            # date: not "À :", which a shipment's route has too) is enough when the
+            # sender's address is given, or when a note stands above (a forward)
+            mail = sum(1 for w in window if _MAIL_HEADER.match(w)) + above
             note = kept[:-1] if above else kept
             forward = "@" in line or (_has_content(note) and not _MEMO_SENDER.match(line))
-            cut = others >= 2 or (others >= 1 and forward)
+            cut = others >= 2 or (mail >= 1 and forward)
             if cut and above:
                 quoted.append(kept.pop())
         elif ":" in line and _HEADER_ONE_LINE.search(line):
