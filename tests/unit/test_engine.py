@@ -607,38 +607,42 @@ def test_a_help_desks_transfer_is_the_customers_ticket(config: RoutingConfig) ->
     assert any(s.name == "population.transferred" for s in d.signals)
 
 
-def test_an_agent_passing_an_operators_file_on_keeps_the_ticket(config: RoutingConfig) -> None:
-    """A state agent who forwards an operator's habilitation file is still the requester
-    (ROUTING.md): their signature names their service."""
-    t = make(
-        AGENT_TRANSFER,
-        summary="TR : demande d'habilitation SAS Martel",
-        email="sylvie.collet@allier.gouv.fr",
-        name="Sylvie Collet",
-        where="4/87",
-    )
-    d = decide(t, config)
+AGENT_RELAYING = (
+    "Bonjour,\nje relaie la question de ma collègue du SRAL.\nBien à vous,\n"
+    "Olivier Thomas - DRAAF Hauts-de-France\n\nDe : Sophie Lambert\n"
+    "Envoyé : mardi 14 janvier 2025 16:02\nObjet : liste modèles\n\n"
+    "Olivier, sais-tu où l'on peut voir quels modèles de certificats sont actuellement"
+    " en ligne dans Expadon 2 ?\nSophie Lambert - SRAL HDF"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "summary", "email", "faq_id"),
+    [
+        # forwarding an operator's habilitation file: still the agent's ticket (ROUTING.md)
+        (
+            AGENT_TRANSFER,
+            "TR : demande d'habilitation SAS Martel",
+            "sylvie.collet@allier.gouv.fr",
+            None,
+        ),
+        # relaying a colleague's question and asking nothing else: the question below
+        # is the ticket's
+        (
+            AGENT_RELAYING,
+            "TR: modèles Expadon disponibles",
+            "olivier.thomas@agriculture.gouv.fr",
+            "modeles-en-ligne",
+        ),
+    ],
+)
+def test_an_agent_passing_a_message_on_keeps_the_ticket(
+    body: str, summary: str, email: str, faq_id: str | None, config: RoutingConfig
+) -> None:
+    """A state agent who passes a message on is still the requester: their signature
+    names their service."""
+    name = email.partition("@")[0].replace(".", " ").title()  # "Sylvie Collet"
+    d = decide(make(body, summary=summary, email=email, name=name, where="4/87"), config)
     assert d.population is Population.SERVICES_DECONCENTRES
     assert d.category is Category.ASSISTANCE_SD
-
-
-def test_an_agent_relaying_a_colleagues_question_gets_its_answer(config: RoutingConfig) -> None:
-    """An agent passes a colleague's question on and asks nothing else: the question
-    below is the ticket's, the requester stays a state agent."""
-    body = (
-        "Bonjour,\nje relaie la question de ma collègue du SRAL.\nBien à vous,\n"
-        "Olivier Thomas - DRAAF Hauts-de-France\n\nDe : Sophie Lambert\n"
-        "Envoyé : mardi 14 janvier 2025 16:02\nObjet : liste modèles\n\n"
-        "Olivier, sais-tu où l'on peut voir quels modèles de certificats sont actuellement"
-        " en ligne dans Expadon 2 ?\nSophie Lambert - SRAL HDF"
-    )
-    t = make(
-        body,
-        summary="TR: modèles Expadon disponibles",
-        email="olivier.thomas@agriculture.gouv.fr",
-        name="Olivier Thomas",
-        where="4/87",
-    )
-    d = decide(t, config)
-    assert d.category is Category.ASSISTANCE_SD
-    assert d.reply_faq == "modeles-en-ligne"
+    assert d.reply_faq == faq_id

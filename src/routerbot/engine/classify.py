@@ -459,7 +459,7 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
     silenced = c.never_answer.first_match(plain, gap)
     is_question = tt.is_question
     faq, guards = config.faq, c.guards
-    # (signals and scores made with tuple.__new__, the signal names once per entry id:
+    # (signals and scores made with tuple.__new__, the signal names compiled with the config:
     # some twenty named tuples per ticket, each twice as fast)
     for es in c.faq_index.scores(tt.features, hidden=True):
         fid = es.entry_id
@@ -467,7 +467,7 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
             tt.unanswered = es
             continue
         entry = faq[fid]
-        names = _FAQ_SIGNAL_NAMES.get(fid) or _faq_signal_names(fid)
+        names = c.faq_signal_names[fid]
         value = es.score
         sig: list[Signal] = []
         nearest = es.nearest
@@ -563,15 +563,6 @@ def _taken_or_lifted(  # noqa: PLR0917 - one score and what the take-over says o
 
 _new = tuple.__new__
 _confidence = operator.itemgetter(1)
-#: FAQ entry id → the names of its example, question and guard signals
-_FAQ_SIGNAL_NAMES: dict[str, tuple[str, str, str]] = {}
-
-
-def _faq_signal_names(fid: str) -> tuple[str, str, str]:
-    names = (f"faq.{fid}.example", f"faq.{fid}.question", f"faq.{fid}.guard")
-    if len(_FAQ_SIGNAL_NAMES) < 4096:  # (entry ids of the routing files loaded)
-        _FAQ_SIGNAL_NAMES[fid] = names
-    return names
 
 
 #: A question of fewer words after another one ("À quelle adresse ?", "Qui contacter en

@@ -109,6 +109,8 @@ class CompiledRouting:
     #: (entry id, text): how a bot comment is recognised as an answer already given
     answers: tuple[tuple[str, str], ...]
     ignore: frozenset[str]  # keys the example indexes ignore (stop words)
+    #: FAQ entry id → the names of its example, question and guard signals
+    faq_signal_names: Mapping[str, tuple[str, str, str]]
 
     def faq_index_features(self, keys: Sequence[str]) -> set[str]:
         """The example-index features of a text given as keys."""
@@ -267,4 +269,10 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
             for pop in entry.populations
         ),
         ignore=ignore,
+        faq_signal_names=MappingProxyType(
+            {
+                fid: (f"faq.{fid}.example", f"faq.{fid}.question", f"faq.{fid}.guard")
+                for fid in config.faq
+            }
+        ),
     )

@@ -272,12 +272,18 @@ class ExampleIndex:
     def _entry_score(
         self, e: int, score: float, top: list[int], cov: list[float] | dict[int, float]
     ) -> EntryScore:
+        # (the named tuples made with tuple.__new__: a ticket makes some forty of them,
+        # and a named tuple's own constructor is a Python function, twice the time)
         eid = self.entry_ids[e]
         texts = self._texts
         nearest = tuple(
-            [NearestExample(eid, texts[i], c) for i in top[: self.explain] if (c := cov[i]) > 0]
+            [
+                _new(NearestExample, (eid, texts[i], c))
+                for i in top[: self.explain]
+                if (c := cov[i]) > 0
+            ]
         )
-        return EntryScore(eid, score, nearest)
+        return _new(EntryScore, (eid, score, nearest))
 
     def scores(
         self, feats: Collection[str], *, exclude: int | None = None, hidden: bool = False
@@ -290,21 +296,9 @@ class ExampleIndex:
         cov = found[0]
         if exclude is not None and (isinstance(cov, list) or exclude in cov):
             cov[exclude] = 0.0
-        # (_entry_score inlined, the named tuples made with tuple.__new__: a ticket
-        # makes some forty of them, and a named tuple's own constructor is a Python
-        # function, twice the time)
-        entry_ids, texts, explain = self.entry_ids, self._texts, self.explain
-        out = []
-        for e, s, top in self._entries(found, hidden=hidden):
-            eid = entry_ids[e]
-            nearest = tuple(
-                [
-                    _new(NearestExample, (eid, texts[i], c))
-                    for i in top[:explain]
-                    if (c := cov[i]) > 0
-                ]
-            )
-            out.append(_new(EntryScore, (eid, s, nearest)))
+        out = [
+            self._entry_score(e, s, top, cov) for e, s, top in self._entries(found, hidden=hidden)
+        ]
         # best first; ties keep the config order they were appended in (a stable sort)
         out.sort(key=_score, reverse=True)
         return out
