@@ -201,26 +201,37 @@ class CompiledPair:
         return f"{a} + {b}" if self.anywhere else f"{a} → {b}"
 
 
-@dataclass(slots=True)
 class Words:
-    """A text as keys, with where each key occurs (built once per text)."""
+    """A text as keys, with where each key occurs (built once per text).
 
-    keys: list[str]
-    positions: dict[str, list[int]] = field(default_factory=dict)
-    #: the distinct keys, as a set: a phrase set whose first keys are all missing is
-    #: skipped in one set operation over the smaller of the two
-    present: frozenset[str] = frozenset()
+    ``present`` (the distinct keys, as a set: a phrase set whose first keys are all
+    missing is skipped in one set operation over the smaller of the two) is made in C;
+    ``positions`` (key → where it occurs, in text order) only when a phrase whose keys
+    are all present is followed word to word: most texts never need it."""
+
+    __slots__ = ("_positions", "keys", "present")
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        self.present = frozenset(keys)
+        self._positions: dict[str, list[int]] | None = None
 
     @classmethod
     def of(cls, keys: list[str]) -> Words:
-        positions: dict[str, list[int]] = {}
-        for i, k in enumerate(keys):
-            p = positions.get(k)
-            if p is None:
-                positions[k] = [i]
-            else:
-                p.append(i)
-        return cls(keys, positions, frozenset(positions))
+        return cls(keys)
+
+    @property
+    def positions(self) -> dict[str, list[int]]:
+        found = self._positions
+        if found is None:
+            found = self._positions = {}
+            for i, k in enumerate(self.keys):
+                p = found.get(k)
+                if p is None:
+                    found[k] = [i]
+                else:
+                    p.append(i)
+        return found
 
 
 def compile_phrase(lex: Lexicon, phrase: str) -> CompiledPhrase:
