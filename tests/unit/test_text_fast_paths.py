@@ -256,6 +256,12 @@ def test_user_agent_tokens_are_found_where_the_word_boundary_pattern_finds_them(
         assert spans(browser._UA_TOKEN, t) == spans(PLAIN_UA_TOKEN, t), t
 
 
+def test_texts_without_a_product_and_slash_have_no_user_agent_token() -> None:
+    for t in [*UA_TEXTS, *TEXTS]:
+        if not any(p in t for p in browser._UA_PRODUCT_SLASHES):
+            assert browser._UA_TOKEN.search(t) is None, t
+
+
 PLAIN_VERSION_BEFORE_NAME = re.compile(
     r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
     r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"

@@ -142,6 +142,8 @@ _UA_PRODUCTS = (
     "Edge", "OPR", "Gecko", "Trident", "SamsungBrowser", "Vivaldi", "YaBrowser", "Version",
     "Mobile",
 )  # fmt: skip
+#: what each product token starts with: a text holding none has no token
+_UA_PRODUCT_SLASHES = tuple(f"{p}/" for p in _UA_PRODUCTS)
 #: ``\b(?:AppleWebKit|Chrome|…)/\d[\w.]*``, each name followed by its word-boundary
 #: check (a look-behind) so that the pattern starts with a letter the scan can look for
 _UA_TOKEN = LazyPattern("(?:" + "|".join(rf"{p}(?<=\b{p})" for p in _UA_PRODUCTS) + r")/\d[\w.]*")
@@ -480,7 +482,11 @@ def _ua_spans(s: str) -> list[tuple[int, int]]:
         pos = end
         if len(spans) >= _MAX_UA_PER_TEXT:
             return spans
-    # Fragments without the "Mozilla/5.0" prefix: two product tokens on one line.
+    # Fragments without the "Mozilla/5.0" prefix: two product tokens on one line (each
+    # is a product's name and "/": a text with none is not scanned with the pattern,
+    # which tries its alternatives at every character)
+    if not any(p in s for p in _UA_PRODUCT_SLASHES):
+        return spans
     for m in _UA_TOKEN.finditer(s):
         if any(a <= m.start() < b for a, b in spans):
             continue
@@ -669,7 +675,7 @@ def _word_mentions(s: str, w: str, ua_spans: Sequence[tuple[int, int]]) -> list[
     return mentions
 
 
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 
 
 def _folded(s: str) -> str:
@@ -680,7 +686,8 @@ def _folded(s: str) -> str:
     if s.isascii():
         return s.lower()
     w = s
-    for c in set("".join(_NON_ASCII_RUN.findall(s))):
+    # (the distinct characters outside ASCII: what is left once the ASCII runs are cut)
+    for c in set(_ASCII_RUN.sub("", s)):
         f = _FOLD.get(ord(c))
         if f is not None:
             w = w.replace(c, f)

@@ -25,6 +25,7 @@ with their closest examples, the runner-up, the closest category examples.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -183,14 +184,22 @@ def _told_like_login(faqs: Sequence[FaqScore], config: RoutingConfig) -> bool:
     )
 
 
+_new = tuple.__new__
+#: a :class:`FaqScore`'s id, confidence, nearest examples, eligibility and guard: the
+#: fields of a :class:`FaqCandidate`, in its order
+_candidate_fields = operator.itemgetter(0, 1, 4, 3, 5)
+#: a :class:`FaqScore`'s (id, confidence)
+_id_and_confidence = operator.itemgetter(0, 1)
+
+
 def _explanation(
     faqs: Sequence[FaqScore],
     category_examples: tuple[Any, ...],
     unanswered: NearestExample | None = None,
 ) -> Explanation:
-    cands = tuple(
-        FaqCandidate(f.faq_id, f.confidence, f.nearest, f.eligible, f.blocked) for f in faqs[:5]
-    )
+    # (a candidate is five of the score's fields, taken in C, in a tuple made a named
+    # tuple without its Python constructor)
+    cands = tuple([_new(FaqCandidate, _candidate_fields(f)) for f in faqs[:5]])
     # the runner-up is the entry the margin is measured against: the next one its
     # guards allow after the best allowed one
     allowed = [c for c in cands if not c.blocked]
@@ -353,7 +362,7 @@ def _base(ticket: Ticket, a: _Analysis, conv: ConversationView) -> Decision:
         browser=a.browser,
         login_failure=a.login_failure,
         signals=a.signals,
-        candidates=tuple((f.faq_id, f.confidence) for f in a.faqs),
+        candidates=tuple(map(_id_and_confidence, a.faqs)),
         trigger_id=conv.trigger_id,
         explanation=a.explanation,
     )

@@ -264,13 +264,14 @@ _SPACE_CHARS = "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
 #: (single spaces, most of them, are left where they are instead of being replaced)
 _SPACES = re.compile(f"{_SPACE_CHARS}(?:{_SPACE_CHARS}+|(?<! ))")
 #: what :data:`_SPACES` can match needs a tab, two spaces in a row or one of these
-_OTHER_SPACES = ("\u00a0", *map(chr, range(0x2000, 0x200B)), "\u202f", "\u205f", "\u3000")
+_OTHER_SPACE = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def _squeeze_spaces(s: str) -> str:
     """``_SPACES.sub(" ", s)``, skipped when there is nothing to squeeze (most texts: a
-    few substring tests in C instead of the pattern tried at every character)."""
-    if "\t" not in s and "  " not in s and (s.isascii() or not any(c in s for c in _OTHER_SPACES)):
+    few substring tests and one character class scanned in C instead of the pattern
+    tried at every character)."""
+    if "\t" not in s and "  " not in s and (s.isascii() or _OTHER_SPACE.search(s) is None):
         return s
     return _SPACES.sub(" ", s)
 
@@ -538,7 +539,7 @@ def _split_body_cached(s: str) -> BodyParts:
                 s = s[: m.start()]
             s = _strip_html(s)
         s = _INVISIBLE.sub("", s.replace("\u00a0", " "))
-    if "{quote" in s.lower():
+    if "{" in s and "{quote" in s.lower():
         quoted_html += "\n" + "\n".join(m.group(0) for m in _WIKI_QUOTE.finditer(s))
         s = _WIKI_QUOTE.sub("\n", s)
     if "bq." in s:
