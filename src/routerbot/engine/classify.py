@@ -286,7 +286,6 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
 class Score(NamedTuple):
     value: float  # 0..1
     signals: tuple[Signal, ...]
-    position: int = 1 << 30  # where the earliest strong/medium phrase matched
     raw: float = 0.0  # the uncapped sum (can exceed 1): how much evidence there is
 
 
@@ -302,20 +301,17 @@ def score_evidence(words: Words, ev: CompiledEvidence, config: RoutingConfig, na
     gap = config.matching.phrase_gap
     total = 0.0
     fired: list[Signal] = []
-    position = 1 << 30
     for kind, weight, ps in (("strong", w.strong, ev.strong), ("medium", w.medium, ev.medium)):
         if ps.empty:
             continue
         for hit in ps.all_matches(words, gap):
             total += weight
             fired.append(Signal(f"{name}.{kind}", True, hit, weight))
-        if fired:
-            position = min(position, ps.position(words, gap))
     if total > 0 and not ev.negative.empty:
         for hit in ev.negative.all_matches(words, gap):
             total -= w.negative
             fired.append(Signal(f"{name}.negative", True, hit, -w.negative))
-    return Score(max(0.0, min(1.0, total)), tuple(fired), position, total)
+    return Score(max(0.0, min(1.0, total)), tuple(fired), total)
 
 
 _NO_EVIDENCE = Score(0.0, ())

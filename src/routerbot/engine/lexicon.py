@@ -431,16 +431,3 @@ class PhraseSet:
                 if matches_pair(words, pairs[i], gap):
                     out.append(pairs[i].text)
         return out
-
-    def position(self, words: Words, gap: int) -> int:
-        """Where the earliest phrase of the set starts (a large number if none)."""
-        best = 1 << 30
-        phrases = self.phrases
-        present = words.present
-        for i in self._candidates(words):
-            if not phrases[i].keyset <= present:
-                continue
-            for s, _e in find(words, phrases[i], gap):
-                best = min(best, s)
-                break
-        return best
