@@ -48,6 +48,12 @@ WORDS = (
     "2comment", "savoir à qui", "c'est ce que", "est-ce que", "operas", "opera@", "xversion",
     ".version", "vers.", "palemoon",
     "pale\tmoon", "1.2.345", "a.12.3456", "9.99.999", "Précédence", "AUTO",
+    # question words of every first letter, and their near misses
+    "pourquoi", "combien", "how", "which", "who", "cmt", "kel", "cest quoi", "a quoi",
+    "je me demandais si", "merci de m'indiquer", "merci de nous préciser", "asks whether",
+    "point d'interrogation", "besoin de savoir", "aimerais savoir", "veut savoir",
+    "voudraient savoir", "cherchent où", "wondering", "would like to know", "needs to know",
+    "savoir à qui", "puis-je", "existe-t-il", "y a-t-il", "ou trouver", "quelles", "demandent",
 )  # fmt: skip
 
 
@@ -125,8 +131,19 @@ PLAIN_AUTO_HINT = re.compile(
 PLAIN_AUTO_HEADER_WORDS = re.compile("auto|precedence", re.IGNORECASE)
 PLAIN_WORD_HINT_LOOSE = re.compile(r"opera(?![a-z_@])|(?<![\w.])vers(?:ion|\.)|pale[ \t]?moon")
 PLAIN_BUILD_HINT = re.compile(r"\d\.\d{1,2}\.\d{3}")
-#: the question words as a word-boundary pattern, tried at every character
-PLAIN_QUESTION_WORDS = re.compile(r"\b(?:" + classify._QUESTION_WORDS.pattern[4:-3] + r")\b")
+#: the question words as one alternation after a word boundary, tried at every character
+PLAIN_QUESTION_WORDS = re.compile(
+    r"\b(?:comment|quel|quels|quelle|quelles|ou trouver|(?<! c )est ce qu|pouvez vous|"
+    r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
+    r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
+    r"|c quoi|c est quoi|cest quoi|a quoi|pourquoi|combien|why|who"
+    r"|(?:voudrai[st]?|voudraient|veu[xt]|aimerai[st]?|souhaite|pour|besoin de) savoir"
+    r"|(?:demande|demandent|cherche|cherchent|me demandais|se demande)"
+    r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|ce qu)"
+    r"|merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)"
+    r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
+    r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui)\b"
+)
 PLAIN_SPOKEN_HINT = re.compile(
     r"\b(?:" + "|".join(sorted(browser._NUMBER_WORDS, key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
@@ -181,7 +198,7 @@ def test_automatic_reply_hint_is_the_single_pattern_it_replaces() -> None:
 
 
 def test_question_words_are_found_from_word_starts_as_word_boundaries_find_them() -> None:
-    assert classify._QUESTION_WORDS.pattern.startswith(" (?:comment|")
+    assert classify._QUESTION_WORDS.pattern.startswith(" (?:c(?:omment|")
     _same(
         lambda s: classify._asks(text.normalise(s)),
         # (after a space, as _asks reads it: a look-behind such as "(?<! c )" then sees

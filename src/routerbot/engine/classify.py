@@ -28,22 +28,50 @@ from routerbot.engine.patterns import LazyPattern
 # --------------------------------------------------------------------------- text
 
 
-_QUESTION_WORDS = re.compile(
-    # (a space, not \b, before the words: see _asks; "c'est ce que" asks nothing)
-    r" (?:comment|quel|quels|quelle|quelles|ou trouver|(?<! c )est ce qu|pouvez vous|"
-    r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
-    r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
+_REPORTED = r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|ce qu)"
+#: The question words (after a space, not a ``\b``: see :func:`_asks`; "c'est ce que"
+#: asks nothing), one alternative each.
+_QUESTION_ALTERNATIVES = (
+    "comment", "quel", "quels", "quelle", "quelles", "ou trouver", "(?<! c )est ce qu",
+    "pouvez vous", "pourriez vous", "puis je", "peut on", "faut il", "dois je", "doit on",
+    "existe t il", "y a t il", "how", "what", "where", "which", "can i", "could you",
+    "is there", "do i", "should i", "cmt", "kel",
     # SMS and terse questions without "?": "c quoi gestion des utilisateurs"
-    r"|c quoi|c est quoi|cest quoi|a quoi|pourquoi|combien|why|who"
+    "c quoi", "c est quoi", "cest quoi", "a quoi", "pourquoi", "combien", "why", "who",
     # indirect and reported questions: call notes, dictation ("il demande si", "elle
     # cherche où", "c'est pour savoir comment", "wants to know whether")
-    r"|(?:voudrai[st]?|voudraient|veu[xt]|aimerai[st]?|souhaite|pour|besoin de) savoir"
-    r"|(?:demande|demandent|cherche|cherchent|me demandais|se demande)"
-    r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|ce qu)"
-    r"|merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)"
-    r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
-    r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui)\b"
-)
+    *(
+        f"{w} savoir"
+        for w in ("voudrai[st]?", "voudraient", "veu[xt]", "aimerai[st]?", "souhaite", "pour",
+                  "besoin de")
+    ),
+    *(
+        w + _REPORTED
+        for w in ("demande", "demandent", "cherche", "cherchent", "me demandais", "se demande")
+    ),
+    "merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)",
+    "wants? to know", "would like to know", "needs? to know", "wonder(?:s|ing)?",
+    "asks? (?:how|whether|if|what|where)",
+    "point d interrogation", "savoir si", "savoir comment", "savoir ou", "savoir quel",
+    "savoir a qui",
+)  # fmt: skip
+
+
+def _by_first_letter(alternatives: tuple[str, ...]) -> str:
+    """One alternation of ``alternatives``, those with the same first letter grouped
+    behind it ("c(?:omment|mt|…)"): the regular expression engine skips a group whose
+    letter is not the one at hand in one test, instead of trying some sixty
+    alternatives after each space."""
+    groups: dict[str, list[str]] = {}
+    for a in alternatives:
+        groups.setdefault(a[0], []).append(a)
+    return "|".join(
+        "|".join(xs) if len(xs) == 1 or not k.isalpha() else f"{k}(?:{'|'.join(x[1:] for x in xs)})"
+        for k, xs in groups.items()
+    )
+
+
+_QUESTION_WORDS = re.compile(" (?:" + _by_first_letter(_QUESTION_ALTERNATIVES) + r")\b")
 
 
 def _asks(norm: str) -> bool:
