@@ -200,6 +200,18 @@ def test_two_questions_for_two_entries_get_the_note_not_one_answer() -> None:
     assert "telecharger-modele" in note.body and "nous-contacter" in note.body
 
 
+@pytest.mark.parametrize("joined", [", et quel est", " et quel est"])
+def test_two_questions_joined_in_one_sentence_are_two(joined: str) -> None:
+    """ "Comment télécharger le modèle, et quel est votre numéro ?" asks two things."""
+    text = (
+        "Bonjour, où récupérer le pdf du modèle de certificat avec le bouton pour "
+        f"télécharger le modèle{joined} votre numéro de téléphone ?"
+    )
+    d = decide(make(text), small())
+    assert d.public_replies == (), d.reason
+    assert "several questions" in d.reason
+
+
 def test_a_question_closest_to_a_forbidden_entry_is_not_a_second_question() -> None:
     """ "Who do we contact?" in a ticket whose words forbid the contact entry is part of
     the other question (as "qui contacter ?" asked about being habilitated is the

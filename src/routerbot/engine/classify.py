@@ -602,11 +602,29 @@ def _question_parts(own: str) -> list[str]:
     for line in own.split("\n"):
         if "?" in line:
             *asked, rest = line.split("?")
-            out += [p + "?" for p in asked]
+            for p in asked:
+                out += _clauses(p + "?")
             out.append(rest)
         else:
             out.append(line)
     return out
+
+
+#: ", et comment …?", " and how …?": a second question joined to the first one.
+_JOINED_QUESTION = re.compile(
+    r",?\s+(?:et|puis|and|also)\s+(?=(?:comment|quel(?:le)?s?|o[uù]|qui|combien|pourquoi|"
+    r"est-ce|faut-il|doit-on|peut-on|how|what|where|who|which|can|do|does|is)\b)",
+    re.IGNORECASE,
+)
+
+
+def _clauses(question: str) -> list[str]:
+    """A question cut where a second one is joined to it ("comment savoir quels
+    modèles sont en ligne, et quelle est la procédure ?")."""
+    if " et " not in question and " and " not in question and " puis " not in question:
+        return [question]
+    parts = _JOINED_QUESTION.split(question)
+    return [p if p.endswith("?") else p + " ?" for p in parts] if len(parts) > 1 else [question]
 
 
 #: A list marker at the start of a line: "-", "•", "*", "1)", "2.".
