@@ -133,7 +133,7 @@ PLAIN_WORD_HINT_LOOSE = re.compile(r"opera(?![a-z_@])|(?<![\w.])vers(?:ion|\.)|p
 PLAIN_BUILD_HINT = re.compile(r"\d\.\d{1,2}\.\d{3}")
 #: the question words as one alternation after a word boundary, tried at every character
 PLAIN_QUESTION_WORDS = re.compile(
-    r"\b(?:comment|quel|quels|quelle|quelles|ou trouver|(?<! c )est ce qu|pouvez vous|"
+    r"\b(?:comment|quel|quels|quelle|quelles|ou trouver|(?<! c )est ce que?|pouvez vous|"
     r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
     r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
     r"|c quoi|c est quoi|cest quoi|a quoi|pourquoi|combien|why|who"

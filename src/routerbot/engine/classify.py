@@ -32,7 +32,7 @@ _REPORTED = r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|
 #: The question words (after a space, not a ``\b``: see :func:`_asks`; "c'est ce que"
 #: asks nothing), one alternative each.
 _QUESTION_ALTERNATIVES = (
-    "comment", "quel", "quels", "quelle", "quelles", "ou trouver", "(?<! c )est ce qu",
+    "comment", "quel", "quels", "quelle", "quelles", "ou trouver", "(?<! c )est ce que?",
     "pouvez vous", "pourriez vous", "puis je", "peut on", "faut il", "dois je", "doit on",
     "existe t il", "y a t il", "how", "what", "where", "which", "can i", "could you",
     "is there", "do i", "should i", "cmt", "kel",
