@@ -323,6 +323,68 @@ def test_words_with_digits_are_corrected_only_towards_words_one_digit_away() -> 
 
 
 @pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        ("abilitassion", "habilitation"),
+        ("coman", "comment"),
+        ("agreman", "agrement"),
+        ("telefone", "telephone"),
+        ("directeman", "directement"),
+    ],
+)
+def test_a_word_spelt_by_ear_is_read_as_the_word_it_sounds_like(heard: str, written: str) -> None:
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn([written, "commande", "modele"])
+    lex.freeze()
+    assert lex.key(heard) == lex.key(written)
+    assert lex.respell(f"je veux {heard} svp") == f"je veux {written} svp"
+
+
+def test_a_sound_two_known_words_share_goes_to_the_one_said_most_often() -> None:
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["comment"] * 5 + ["commant"])
+    lex.freeze()
+    assert lex.key("coman") == lex.key("comment")
+    even = Lexicon((), typo_min_length=5)
+    even.learn(["comment", "commant"])
+    even.freeze()
+    assert even.key("coman") == "coman"  # as often: neither is meant
+
+
+def test_a_pronounced_last_consonant_keeps_words_apart() -> None:
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["comment"])
+    lex.freeze()
+    assert lex.key("commande") != lex.key("comment")
+
+
+def test_a_word_glued_to_an_elided_letter_is_read_apart() -> None:
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["habilitation", "arrive"])
+    lex.freeze()
+    assert lex.key("labilitassion") == lex.key("habilitation")
+    assert lex.key("jarrive") == lex.key("arrive")
+    assert lex.respell("je veu labilitassion") == "je veu l habilitation"
+
+
+def test_guards_and_questions_read_words_spelt_by_ear(config: RoutingConfig) -> None:
+    """A phonetic writer's "je veu labilitassion pour le modul sertificat" asks for the
+    procedure: the procedure's `requires` words are read in "labilitassion"."""
+    d = decide(
+        Ticket(
+            key="PH-1",
+            service_desk="3",
+            request_type="84",
+            summary="abilitassion",
+            description="bonjour coman on fai pour avoir labilitassion au modul sertificat",
+            reporter=Person(display_name="Jérémy Lambert", email="j.lambert@lambert-agri.fr"),
+        ),
+        config,
+    )
+    assert d.reply_faq == "procedure-habilitation", d.reason
+
+
+@pytest.mark.parametrize(
     "body",
     [
         "Mon certificat sanitaire pour la Chine n'est toujours pas disponible, la DD l'a-t-elle "

@@ -289,7 +289,8 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
     own_words = Words.of(c.lexicon.keys(text.normalise(own))) if read_quoted else words
     feats = c.faq_index_features(keys)
     raw_q = "?" in ticket.summary or "?" in parts.body or any("?" in t for t in customer_texts)
-    is_question = raw_q or ("?" in body and read_quoted) or _asks(norm)
+    heard = c.lexicon.respell(norm)  # words spelt by ear, as the guards read them
+    is_question = raw_q or ("?" in body and read_quoted) or _asks(heard)
     signature = _signature(parts, ticket.reporter.display_name)
     email = ticket.reporter.email.strip().lower()
     domain = email.rpartition("@")[2] if "@" in email else ""
@@ -297,7 +298,7 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
         norm,
         words,
         own_words,
-        Words.of(light_keys(norm)),
+        Words.of(light_keys(heard)),
         feats,
         is_question,
         signature,
@@ -654,14 +655,15 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
         if asked and n < ELLIPTICAL_WORDS:  # "À quelle adresse ?" goes on with the last one
             continue
         norm = text.normalise(part)
+        heard = c.lexicon.respell(norm)
         # three parts in four ask nothing
-        if "?" not in part and not _asks(norm):
+        if "?" not in part and not _asks(heard):
             continue
         # (what prepare_text would make of the part, only what the rules read)
         best = index.best(c.faq_index_features(c.lexicon.keys(norm)))
         if best is not None:
             asked = True
-            yield Words.of(light_keys(norm)), best
+            yield Words.of(light_keys(heard)), best
 
 
 def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, EntryScore]]:
@@ -705,7 +707,7 @@ def several_questions(
     if len(best) < 2:
         return ()
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
-    norm = text.normalise(tt.own_text)
+    norm = c.lexicon.respell(text.normalise(tt.own_text))
     announced = c.several_questions.first_match(
         Words.of(light_keys(norm)), config.matching.phrase_gap
     )

@@ -16,7 +16,9 @@ expressions: what a support lead writes is what is matched.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -80,6 +82,65 @@ def content_stems(norm: str) -> list[str]:
     return [raw_key(w) for w in norm.split() if w not in STOP_WORDS]
 
 
+#: French spellings of one sound, folded (applied in this order): what a writer who
+#: spells by ear changes ("sertificat", "abilitassion", "coman", "agreman", "telefone").
+_SOUND_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    # (a letter the rule needs: the rule is not tried on a word without it)
+    (need, re.compile(a), b)
+    for need, a, b in (
+        ("h", r"ph", "f"),
+        ("h", r"th", "t"),
+        ("h", r"ch", "S"),
+        ("q", r"qu|q", "k"),
+        ("ck", r"ck", "k"),
+        ("sc", r"sc(?=[eiy])", "s"),
+        ("c", r"c(?=[eiy])", "s"),
+        ("c", r"c", "k"),
+        ("gu", r"gu(?=[eiy])", "G"),
+        ("g", r"g(?=[eiy])", "j"),
+        ("G", r"G", "g"),
+        ("h", r"h", ""),
+        ("tion", r"tion", "sion"),
+        ("w", r"w", "v"),
+        ("y", r"y", "i"),
+        ("z", r"z", "s"),
+        ("", r"(.)\1", r"\1"),
+        ("au", r"(?:eau|au)", "o"),
+        ("i", r"(?:ai|ei)", "e"),
+        ("e", r"(?:er|ez|et)$", "e"),
+        ("", r"[ae][nm](?=[^aeiouAIO]|$)", "A"),
+        ("o", r"o[nm](?=[^aeiouAIO]|$)", "O"),
+        ("", r"(?:[iu][nm])(?=[^aeiouAIO]|$)", "I"),
+        # a last "e" is silent, and so is a last consonant that no "e" follows
+        # ("comment", "droits"; not "commande")
+        ("", r"(?:es?|(?<!e)(?:s|t|d|x|p|ts|ds))$", ""),
+    )
+)
+
+#: Sounds this short say too little: a word whose sound is shorter is not matched by it.
+SOUND_MIN_LENGTH = 4
+
+
+def sound(word: str) -> str:
+    """What a normalised word sounds like, roughly (French): two spellings of one word by
+    ear give one sound ("sertificat" and "certificat", "coman" and "comment"). "" for a
+    word with digits or too short a sound."""
+    if not word.isalpha():
+        return ""
+    for need, pattern, repl in _SOUND_RULES:
+        if need in word:
+            word = pattern.sub(repl, word)
+    return word if len(word) >= SOUND_MIN_LENGTH else ""
+
+
+#: Words that sound alike: the one the configuration says this many times more often
+#: than the others is meant ("coman": "comment", not "commencer").
+SOUND_LEAD = 3
+
+#: Letters elided before a vowel ("j'arrive", "l'habilitation") that writers glue on.
+_ELIDED = frozenset("jlmdnst")
+
+
 def _deletions(word: str) -> set[str]:
     out = {word}
     out.update(word[:i] + word[i + 1 :] for i in range(len(word)))
@@ -100,6 +161,14 @@ class Lexicon:
             for k in keys:
                 self._synonym.setdefault(k, head)
         self._vocab: set[str] = set(self._synonym.values())
+        #: sound → the keys of the configuration's words that sound so, and how often
+        #: the configuration says them
+        self._sounds: dict[str, dict[str, int]] = {}
+        #: (sound, key) → the configuration's word most often written for it
+        self._written: dict[tuple[str, str], str] = {}
+        #: word spelt by ear or glued to an elided letter → the words it stands for
+        #: ("labilitassion" → "l habilitation"), for what reads words as written
+        self._respelt: dict[str, str] = {}
         self._deletion_index: dict[str, set[str]] = {}
         self._memo: dict[str, str] = {}
         self._most_digits = 0
@@ -111,9 +180,19 @@ class Lexicon:
         """Make these (normalised) words known: typos are corrected towards them."""
         assert not self._frozen, "the lexicon is complete once the config is compiled"
         synonym = self._synonym
-        for w in dict.fromkeys(words):  # each distinct word once (the config repeats them)
+        sounds = self._sounds
+        written: dict[tuple[str, str], tuple[str, int]] = {}
+        for w, n in Counter(words).items():  # each distinct word once, and how often
             k = raw_key(w)
-            self._vocab.add(synonym.get(k, k))
+            k = synonym.get(k, k)
+            self._vocab.add(k)
+            if len(w) >= self.typo_min_length and (heard := sound(w)):
+                said = sounds.setdefault(heard, {})
+                said[k] = said.get(k, 0) + n
+                if n > written.get((heard, k), ("", 0))[1]:
+                    written[heard, k] = (w, n)
+        for (heard, k), (w, _n) in written.items():
+            self._written[heard, k] = w
 
     def freeze(self) -> None:
         most_digits = 0
@@ -141,12 +220,61 @@ class Lexicon:
             return found
         k = raw_key(word)
         k = self._synonym.get(k, k)
-        if k not in self._vocab and len(k) >= self.typo_min_length and self._frozen:
-            k = self._closest(k)
+        if k not in self._vocab and self._frozen:
+            k = self._unknown(word, k)
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
+            self._respelt.clear()
         self._memo[word] = k
         return k
+
+    def _unknown(self, word: str, k: str) -> str:
+        """The key of a word the configuration does not know: the known stem one edit
+        away, else the known word that sounds the same ("sertificat"), else —
+        for a word glued to an elided "j'", "l'", "m'"… ("jarive", "labilitation") —
+        the key of the rest; else its own stem."""
+        if len(k) >= self.typo_min_length:
+            near = self._closest(k)
+            if near != k:
+                return near
+        if len(word) < self.typo_min_length:
+            return k
+        said = sound(word)
+        heard = self._sounds.get(said)
+        if heard is not None:
+            (most, n), *others = sorted(heard.items(), key=lambda kv: -kv[1])
+            if not others or n >= SOUND_LEAD * others[0][1]:
+                self._respelt[word] = self._written[said, most]
+                return most
+        if word[0] in _ELIDED and word[1] in "aeiouh" and len(word) > self.typo_min_length:
+            tail = word[1:]
+            rest = self.key(tail)
+            if rest in self._vocab:
+                self._respelt[word] = f"{word[0]} {self._respelt.get(tail, tail)}"
+                return rest
+        return k
+
+    def respell(self, norm: str) -> str:
+        """A normalised text with each word spelt by ear, or glued to an elided letter,
+        written as the configuration's word it stands for ("je veu labilitassion" →
+        "je veu l habilitation"): what guards and question words read."""
+        respelt = self._respelt
+        if not respelt:
+            return norm
+        words = norm.split()
+        known, key = self._memo, self.key
+        out = []
+        changed = False
+        for w in words:
+            if w not in known:
+                key(w)
+            r = respelt.get(w)
+            if r is not None:
+                changed = True
+                out.append(r)
+            else:
+                out.append(w)
+        return " ".join(out) if changed else norm
 
     def _closest(self, k: str) -> str:
         if not k.isalpha() and sum(ch.isdigit() for ch in k) > self._most_digits + 1:
