@@ -339,6 +339,9 @@ class FaqEntry(_Model):
     never: Phrases = ()
     #: answer this entry only when one of these words or phrases is in the text
     requires: Phrases = ()
+    #: and, besides, one of these (the entry's subject: "Agrément" for the question
+    #: whether an Agrément habilitation opens Certificats)
+    requires_also: Phrases = ()
     #: per population, more words one of which must be in the text: an agent asking on
     #: an operator's behalf ("un exportateur me demande…") gets the operators' answer,
     #: an agent asking for their own service does not
@@ -658,6 +661,7 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         check_phrases(("faq", fid, "examples"), entry.examples, "example")
         check_phrases(("faq", fid, "never"), entry.never, "phrase")
         check_phrases(("faq", fid, "requires"), entry.requires, "phrase")
+        check_phrases(("faq", fid, "requires_also"), entry.requires_also, "phrase")
         for pop, words in entry.requires_when.items():
             check_phrases(("faq", fid, "requires_when", pop.value), words, "phrase")
         check_template(("faq", fid, "answer"), entry.answer)

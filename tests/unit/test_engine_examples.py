@@ -340,6 +340,30 @@ def test_a_take_over_naming_no_other_entry_is_refused(takes_over: str, error: st
         small(broken)
 
 
+def test_requires_also_asks_for_a_second_word_besides_requires() -> None:
+    extra = 'requires = ["modèle"]\nrequires_also = ["pdf", "bouton"]\n'
+    cfg = parse_config(SMALL.replace('never = ["certificat signé"]', extra))
+    assert decide(make("comment télécharger le modèle de certificat en pdf ?"), cfg).reply_faq == (
+        "telecharger-modele"
+    )
+    d = decide(make("comment télécharger le modèle de certificat ?"), cfg)
+    assert d.reply_faq is None
+    assert any("requires_also" in s.detail for s in d.signals), d.signals
+
+
+def test_the_agrement_entry_needs_agrement_said(shipped: RoutingConfig) -> None:
+    """Asked whether to go through the DD or the desk to be habilitated, with no word
+    of Agrément: the procedure's question, not whether Agrément opens Certificats."""
+    d = decide(
+        make(
+            "On passe par la DD ou par vous pour être habilités sur Certificats ?",
+            where="3/84",
+        ),
+        shipped,
+    )
+    assert d.reply_faq == "procedure-habilitation", d.reason
+
+
 def test_a_typo_and_an_accent_do_not_hide_the_entry() -> None:
     d = decide(make("comment telecharjer le modele de certificat ?"), small())
     assert d.reply_faq == "telecharger-modele"

@@ -517,6 +517,8 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
             plain, gap
         ) is None:
             blocked = "requires: none of its words"
+        elif g.requires_also is not None and g.requires_also.first_match(plain, gap) is None:
+            blocked = "requires_also: none of its words"
         elif (
             population in g.requires_when
             and g.requires_when[population].first_match(plain, gap) is None

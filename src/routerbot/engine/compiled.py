@@ -60,6 +60,7 @@ class Guards:
     requires_when: Mapping[Population, PhraseSet]
     #: ``takes_over``: (the entries taken over, the words, the populations), or None
     takes_over: tuple[frozenset[str], PhraseSet, frozenset[Population]] | None = None
+    requires_also: PhraseSet | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +232,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
                 _light(e.takes_over.when),
                 frozenset(e.takes_over.populations),
             ),
+            _light(e.requires_also) if e.requires_also else None,
         )
         for fid, e in config.faq.items()
     }
