@@ -364,6 +364,15 @@ def test_the_agrement_entry_needs_agrement_said(shipped: RoutingConfig) -> None:
     assert d.reply_faq == "procedure-habilitation", d.reason
 
 
+def test_a_ticket_filed_par_erreur_tells_of_no_error(shipped: RoutingConfig) -> None:
+    """ "erreur" forbids the download answer (an error is a bug); "déposé par erreur"
+    (by mistake) is no error."""
+    text = "Déposé dans le 84 par erreur, désolé. Comment télécharger le modèle de certificat ?"
+    assert decide(make(text, where="3/84"), shipped).reply_faq == "telecharger-modele"
+    bug = "Quand je veux télécharger le modèle de certificat j'ai une erreur, que faire ?"
+    assert decide(make(bug), shipped).reply_faq is None
+
+
 def test_a_typo_and_an_accent_do_not_hide_the_entry() -> None:
     d = decide(make("comment telecharjer le modele de certificat ?"), small())
     assert d.reply_faq == "telecharger-modele"

@@ -82,6 +82,18 @@ def _asks(norm: str) -> bool:
     return _QUESTION_WORDS.search(f" {norm}") is not None
 
 
+#: Idioms whose words mean something else to a guard: "déposé dans le 84 par erreur"
+#: tells of no error, nor does "sauf erreur de ma part" (normalised words).
+_IDIOMS = (("par erreur", "par megarde"), ("sauf erreur", "sauf oubli"))
+
+
+def _idioms_read(norm: str) -> str:
+    for idiom, meant in _IDIOMS:
+        if idiom in norm:
+            norm = norm.replace(idiom, meant)
+    return norm
+
+
 #: A mail client's line naming the device it was sent from (not a signature).
 _DEVICE_LINE = re.compile(
     r"\s*(?:envoy[ée] (?:de|depuis)|sent from|get outlook|obtenir outlook)\b", re.IGNORECASE
@@ -289,7 +301,7 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
     own_words = Words.of(c.lexicon.keys(text.normalise(own))) if read_quoted else words
     feats = c.faq_index_features(keys)
     raw_q = "?" in ticket.summary or "?" in parts.body or any("?" in t for t in customer_texts)
-    heard = c.lexicon.respell(norm)  # words spelt by ear, as the guards read them
+    heard = _idioms_read(c.lexicon.respell(norm))  # as the guards read the words
     is_question = raw_q or ("?" in body and read_quoted) or _asks(heard)
     signature = _signature(parts, ticket.reporter.display_name)
     email = ticket.reporter.email.strip().lower()
