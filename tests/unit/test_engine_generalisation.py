@@ -19,7 +19,7 @@ from routerbot.engine import decide
 from routerbot.engine.classify import FaqScore
 from routerbot.engine.decide import reply_choice
 from routerbot.engine.explain import render_checklist
-from routerbot.engine.lexicon import Lexicon, Words, compile_phrase, find
+from routerbot.engine.lexicon import Lexicon, Words, compile_phrase, find, light_key, light_keys
 from routerbot.engine.text import normalise
 from routerbot.errors import ConfigError
 
@@ -320,6 +320,23 @@ def test_words_with_digits_are_corrected_only_towards_words_one_digit_away() -> 
     assert lex.key("c1erfa123") == "c1erfa123"
     assert lex.key("a123456") == "a123456"
     assert lex.key("modeles") == "model"
+
+
+def test_guards_read_feminine_and_plural_participles_as_the_word() -> None:
+    assert light_key("bloquees") == light_key("bloque") == "bloque"
+    assert light_keys("demande bloquee") == ["demande", "bloque"]
+    assert light_key("creer") != light_key("cree")
+
+
+def test_a_word_after_an_elided_letter_follows_it_at_once() -> None:
+    """ "l'habilite" (habilitate him) is not "l'entreprise soit habilitée"."""
+    lex = Lexicon((), typo_min_length=5)
+    lex.freeze()
+    phrase = compile_phrase(lex, "l'habilite")
+    assert find(Words.of(lex.keys(normalise("comment je l'habilite"))), phrase, gap=2)
+    far = Words.of(lex.keys(normalise("que l'entreprise soit habilitée")))
+    assert not find(far, phrase, gap=2)
+    assert find(far, compile_phrase(lex, "l'entreprise soit"), gap=2)
 
 
 @pytest.mark.parametrize(

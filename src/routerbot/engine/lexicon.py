@@ -63,18 +63,20 @@ def raw_key(word: str) -> str:
 
 
 def light_key(word: str) -> str:
-    """A word with only its plural mark removed: what guards compare (a guard names a
-    word, not every word of its family: "créé" must not match "créer")."""
+    """A word with only its plural and feminine marks removed: what guards compare (a
+    guard names a word, not every word of its family: "créé" must not match "créer";
+    "bloquées" matches "bloqué")."""
     if len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
-        return word[:-1]
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("ee"):
+        word = word[:-1]
     return word
 
 
 def light_keys(norm: str) -> list[str]:
-    """:func:`light_key` of every word (inlined: it runs on every word of every ticket)."""
-    return [
-        w[:-1] if len(w) > 3 and w[-1] in "sx" and not w.endswith("ss") else w for w in norm.split()
-    ]
+    """:func:`light_key` of every word (it runs on every word of every ticket: the
+    common case, a word with neither mark, costs two tests)."""
+    return [light_key(w) if (w[-1] in "sxe" and len(w) > 3) else w for w in norm.split()]
 
 
 def content_stems(norm: str) -> list[str]:
@@ -306,9 +308,13 @@ class CompiledPhrase:
     #: the distinct keys: a text that lacks one cannot hold the phrase (one subset test
     #: in C before the phrase is followed word to word)
     keyset: frozenset[str] = field(init=False)
+    #: per word after the first: must it follow the previous one at once? (after an
+    #: elided "l'", "j'", "qu'": "l'habilite" is not "l'entreprise soit habilitée")
+    tight: tuple[bool, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keyset", frozenset(self.keys))
+        object.__setattr__(self, "tight", tuple(len(k) == 1 or k == "qu" for k in self.keys[:-1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,10 +390,10 @@ def find(words: Words, phrase: CompiledPhrase, gap: int) -> list[tuple[int, int]
     if not rest:
         return [(start, start) for start in firsts]
     out = []
-    reach = gap + 1
+    reaches = [1 if t else gap + 1 for t in phrase.tight]
     for start in firsts:
         at = start
-        for plist in rest:
+        for plist, reach in zip(rest, reaches, strict=True):
             # the next word's first position after ``at``, if within the gap (the
             # positions are in text order: a later one would be further still)
             i = bisect_right(plist, at)
@@ -414,10 +420,10 @@ def occurs(words: Words, phrase: CompiledPhrase, gap: int) -> bool:
         if not p:
             return False
         rest.append(p)
-    reach = gap + 1
+    reaches = [1 if t else gap + 1 for t in phrase.tight]
     for start in firsts:
         at = start
-        for plist in rest:
+        for plist, reach in zip(rest, reaches, strict=True):
             i = bisect_right(plist, at)
             if i == len(plist) or plist[i] > at + reach:
                 break
