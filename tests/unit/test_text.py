@@ -581,3 +581,41 @@ def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
         "Comment télécharger le modèle du certificat ?"
     )
     assert "Comment télécharger" in split_body(route).body
+
+
+@pytest.mark.parametrize(
+    ("said", "left"),
+    [
+        (
+            "Je ne cherche pas à créer un compte, j'en ai un. Quel modèle est en ligne ?",
+            "Quel modèle est en ligne ?",
+        ),
+        ("Ce n'est pas pour un collègue, c'est pour moi.", "c'est pour moi."),
+        (
+            "Avant je n'arrivais pas à me connecter mais c'est réglé. Où est la liste ?",
+            "Où est la liste ?",
+        ),
+        (
+            "Pas besoin de m'expliquer le bouton. Le modèle est-il en ligne ?",
+            "Le modèle est-il en ligne ?",
+        ),
+        ("This is not a login issue. Where is the list?", "Where is the list?"),
+    ],
+)
+def test_what_the_author_says_the_ticket_is_not_about_is_not_read(said: str, left: str) -> None:
+    read = text.without_denials(said)
+    assert left in read
+    assert said[:12] not in read
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "Je n'arrive pas à me connecter depuis ce matin.",
+        "Ce n'est pas la première fois que je n'arrive pas à me connecter.",
+        "Le problème n'est pas réglé, je ne peux toujours pas télécharger le modèle.",
+        "Je ne sais pas comment télécharger le modèle.",
+    ],
+)
+def test_a_problem_told_in_the_negative_is_still_read(kept: str) -> None:
+    assert text.without_denials(kept) == kept

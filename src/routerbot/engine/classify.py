@@ -166,7 +166,8 @@ def prepare(
     summary = ticket.summary
     if not quoted and _REPLY_SUBJECT.match(summary) and not _thin(parts.body, config):
         summary = ""  # a reply's subject is the old question's; the new words say more
-    own = "\n".join([summary, parts.body, *customer_texts])
+    # (what the author says the ticket is not about is not read)
+    own = text.without_denials("\n".join([summary, parts.body, *customer_texts]))
     body = f"{own}\n{quoted}" if quoted else own
     return _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
 
