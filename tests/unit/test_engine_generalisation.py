@@ -322,6 +322,24 @@ def test_words_with_digits_are_corrected_only_towards_words_one_digit_away() -> 
     assert lex.key("modeles") == "model"
 
 
+def test_a_negation_in_a_phrases_gap_turns_it_around() -> None:
+    lex = Lexicon((), typo_min_length=5)
+    lex.freeze()
+    phrase = compile_phrase(lex, "je suis administrateur local")
+    said = Words.of(lex.keys(normalise("je suis bien administrateur local")))
+    denied = Words.of(lex.keys(normalise("je ne suis pas administrateur local")))
+    assert find(said, phrase, gap=2)
+    assert not find(denied, phrase, gap=2)
+
+
+def test_a_stop_word_is_not_heard_as_another_word() -> None:
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["saisi", "saisir"])
+    lex.freeze()
+    assert lex.key("ceci") != lex.key("saisi")
+    assert lex.key("saisit") == lex.key("saisi")
+
+
 def test_guards_read_feminine_and_plural_participles_as_the_word() -> None:
     assert light_key("bloquees") == light_key("bloque") == "bloque"
     assert light_keys("demande bloquee") == ["demande", "bloque"]

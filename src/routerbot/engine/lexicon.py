@@ -47,6 +47,12 @@ STOP_WORDS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+#: Words that turn a phrase around: a phrase's gap may not hold one ("je ne suis pas
+#: administrateur local" is not "je suis administrateur local").
+NEGATIONS: frozenset[str] = frozenset(
+    {"ne", "n", "pas", "not", "jamais", "never", "aucun", "aucune"}
+)
+
 #: Words the French stemmer folds onto a word of another meaning: "assistance" (the
 #: support) and "assistant(e)" (a colleague) both give "assist".
 STEM_OVERRIDES: dict[str, str] = {"assistance": "assistanc", "assistances": "assistanc"}
@@ -119,8 +125,12 @@ _SOUND_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     )
 )
 
-#: Sounds this short say too little: a word whose sound is shorter is not matched by it.
+#: Sounds this short say too little: a word whose sound is shorter is not matched by
+#: it, nor a word this short.
 SOUND_MIN_LENGTH = 4
+
+#: Longer words are not heard (no French word is this long: a reference, a hash).
+MAX_WORD_HEARD = 30
 
 
 def sound(word: str) -> str:
@@ -230,7 +240,7 @@ class Lexicon:
         self._memo[word] = k
         return k
 
-    def _unknown(self, word: str, k: str) -> str:
+    def _unknown(self, word: str, k: str, *, glued: bool = True) -> str:
         """The key of a word the configuration does not know: the known stem one edit
         away, else the known word that sounds the same ("sertificat"), else —
         for a word glued to an elided "j'", "l'", "m'"… ("jarive", "labilitation") —
@@ -239,8 +249,8 @@ class Lexicon:
             near = self._closest(k)
             if near != k:
                 return near
-        if len(word) < self.typo_min_length:
-            return k
+        if not SOUND_MIN_LENGTH <= len(word) <= MAX_WORD_HEARD or word in STOP_WORDS:
+            return k  # (a stop word is no misspelling: "ceci" is not "saisi")
         said = sound(word)
         heard = self._sounds.get(said)
         if heard is not None:
@@ -248,9 +258,12 @@ class Lexicon:
             if not others or n >= SOUND_LEAD * others[0][1]:
                 self._respelt[word] = self._written[said, most]
                 return most
-        if word[0] in _ELIDED and word[1] in "aeiouh" and len(word) > self.typo_min_length:
+        if glued and len(word) > SOUND_MIN_LENGTH and word[0] in _ELIDED and word[1] in "aeiouh":
             tail = word[1:]
-            rest = self.key(tail)
+            rest = raw_key(tail)
+            rest = self._synonym.get(rest, rest)
+            if rest not in self._vocab:
+                rest = self._unknown(tail, rest, glued=False)
             if rest in self._vocab:
                 self._respelt[word] = f"{word[0]} {self._respelt.get(tail, tail)}"
                 return rest
@@ -391,6 +404,7 @@ def find(words: Words, phrase: CompiledPhrase, gap: int) -> list[tuple[int, int]
         return [(start, start) for start in firsts]
     out = []
     reaches = [1 if t else gap + 1 for t in phrase.tight]
+    keys_at = words.keys
     for start in firsts:
         at = start
         for plist, reach in zip(rest, reaches, strict=True):
@@ -399,7 +413,10 @@ def find(words: Words, phrase: CompiledPhrase, gap: int) -> list[tuple[int, int]
             i = bisect_right(plist, at)
             if i == len(plist) or plist[i] > at + reach:
                 break
-            at = plist[i]
+            nxt = plist[i]
+            if nxt > at + 1 and not NEGATIONS.isdisjoint(keys_at[at + 1 : nxt]):
+                break  # "je ne suis pas administrateur" is not "je suis administrateur"
+            at = nxt
         else:
             out.append((start, at))
     return out
@@ -421,13 +438,17 @@ def occurs(words: Words, phrase: CompiledPhrase, gap: int) -> bool:
             return False
         rest.append(p)
     reaches = [1 if t else gap + 1 for t in phrase.tight]
+    keys_at = words.keys
     for start in firsts:
         at = start
         for plist, reach in zip(rest, reaches, strict=True):
             i = bisect_right(plist, at)
             if i == len(plist) or plist[i] > at + reach:
                 break
-            at = plist[i]
+            nxt = plist[i]
+            if nxt > at + 1 and not NEGATIONS.isdisjoint(keys_at[at + 1 : nxt]):
+                break
+            at = nxt
         else:
             return True
     return False

@@ -710,44 +710,72 @@ def relaunched_message(parts: BodyParts, sender: tuple[str, str], colleagues: st
         return ""
 
 
-#: Where a clause ends: a stop, a line's end, or a "mais" / "but" / ", c'est" that turns it.
-_CLAUSE_END = r"(?=[.;!?\n]|,?\s*\bmais\b|,\s*c['’]est\b|,\s*(?:but|it['’]s)\b|$)"
-
 #: A clause that says what the ticket is *not* about ("ce n'est pas pour un collègue",
 #: "je ne cherche pas à créer un compte", "pas besoin de m'expliquer le bouton", "this
-#: is not a login issue"), to the clause's end; and a sentence that says a problem is
-#: over ("avant je n'arrivais pas à me connecter mais c'est réglé").
-_DENIALS = LazyPattern(
-    r"(?:\b(?:ce|[cç]a|cela)\s+n['’]\s*est\s+(?:donc\s+|m[eê]me\s+)?pas\s+"
+#: is not a login issue"): its opening words (the clause runs to its end).
+_DENIAL = LazyPattern(
+    r"\b(?:(?:ce|[cç]a|cela)\s+n['’]\s*est\s+(?:donc\s+|m[eê]me\s+)?pas\s+"
     r"(?:(?:un|une|le|mon|notre|du|d['’]\s*un|d['’]\s*une)\s+(?:probl[eè]me|souci|"
     r"question|sujet|bug)\b|pour\b)"
-    r"|\bil\s+ne\s+s['’]\s*agit\s+pas\b"
-    r"|\bje\s+ne\s+(?:cherche|demande)\s+pas\b"
-    r"|\bma\s+question\s+(?:ne\s+(?:porte|concerne)\s+pas|n['’]\s*est\s+pas)\b"
-    r"|\bpas\s+besoin\s+d(?:e\b|['’])|\binutile\s+de\b"
-    r"|\bje\s+sais\s+(?:d[ée]j[àa]\s+|tr[eè]s\s+bien\s+|bien\s+)?(?:comment\s+|o[uù]\s+)?"
+    r"|il\s+ne\s+s['’]\s*agit\s+pas\b"
+    r"|je\s+ne\s+(?:cherche|demande)\s+pas\b"
+    r"|ma\s+question\s+(?:ne\s+(?:porte|concerne)\s+pas|n['’]\s*est\s+pas)\b"
+    r"|pas\s+besoin\s+d(?:e\b|['’])|inutile\s+de\b"
+    r"|je\s+sais\s+(?:d[ée]j[àa]\s+|tr[eè]s\s+bien\s+|bien\s+)?(?:comment\s+|o[uù]\s+)?"
     r"(?:t[ée]l[ée]charger|cr[ée]er|habiliter|utiliser|trouver)\b"
-    r"|\b(?:this|it)\s+is\s+not\s+(?:a|an|about|for)\b|\bit['’]s\s+not\s+(?:a|an|about|for)\b"
-    r"|\bi(?:['’]m|\s+am)\s+not\s+asking\b|\bno\s+need\s+to\b|\bi\s+don['’]t\s+need\b)"
-    rf"[^.;!?\n]*?{_CLAUSE_END}"
-    r"|[^.!?\n]*\b(?:c['’]est|est|a\s+[ée]t[ée]|sont)\s+(?:maintenant\s+|bien\s+)?"
-    r"(?:r[ée]gl[ée]e?s?|r[ée]solue?s?)\b[^.!?\n]*"
-    r"|[^.!?\n]*\b(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved)\b[^.!?\n]*",
+    r"|(?:this|it)\s+is\s+not\s+(?:a|an|about|for)\b|it['’]s\s+not\s+(?:a|an|about|for)\b"
+    r"|i(?:['’]m|\s+am)\s+not\s+asking\b|no\s+need\s+to\b|i\s+don['’]t\s+need\b)",
     re.IGNORECASE,
 )
+
+#: Where such a clause ends: a stop, a line's end, or a "mais" / "but" / ", c'est"
+#: that turns it.
+_CLAUSE_END = LazyPattern(
+    r"[.;!?\n]|,?\s*\bmais\b|,\s*c['’]est\b|,\s*(?:but|it['’]s)\b", re.IGNORECASE
+)
+
+#: Words saying a problem is over ("c'est réglé", "is now fixed"): their sentence goes.
+_OVER = LazyPattern(
+    r"\b(?:(?:c['’]est|est|a\s+[ée]t[ée]|sont)\s+(?:maintenant\s+|bien\s+)?"
+    r"(?:r[ée]gl[ée]e?s?|r[ée]solue?s?)"
+    r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved))\b",
+    re.IGNORECASE,
+)
+
+#: A clause or a sentence is read this far at most (a text without stops is not read
+#: to its end from every denial in it).
+_CLAUSE_REACH = 400
+
+#: One of these is in any text a denial can be found in (most texts hold none).
+_DENIAL_HINTS = ("pas", "not", "need", "sais", "gl", "solu", "fixed")
 
 
 def without_denials(body: str) -> str:
     """The text without the clauses that say what it is *not* about, nor the sentences
-    that say a problem is over: what is left says what the ticket asks."""
+    that say a problem is over ("avant je n'arrivais pas à me connecter mais c'est
+    réglé"): what is left says what the ticket asks. Linear in the text: every cut is
+    found from a marker, and reaches at most ``_CLAUSE_REACH`` characters."""
     low = body.lower()
     if not any(w in low for w in _DENIAL_HINTS):
         return body
-    return _DENIALS.sub(" ", body)
-
-
-#: One of these is in any text a denial can be found in (most texts hold none).
-_DENIAL_HINTS = ("pas", "not", "need", "sais", "gl", "solu", "fixed")
+    cuts: list[tuple[int, int]] = []
+    for m in _DENIAL.finditer(body):
+        turn = _CLAUSE_END.search(body, m.end(), m.end() + _CLAUSE_REACH)
+        cuts.append((m.start(), turn.start() if turn else min(len(body), m.end() + _CLAUSE_REACH)))
+    for o in _OVER.finditer(body):
+        first = max(body.rfind(c, max(0, o.start() - _CLAUSE_REACH), o.start()) for c in ".!?\n")
+        ends = [i for c in ".!?\n" if (i := body.find(c, o.end(), o.end() + _CLAUSE_REACH)) >= 0]
+        cuts.append((first + 1, min(ends) if ends else min(len(body), o.end() + _CLAUSE_REACH)))
+    if not cuts:
+        return body
+    out: list[str] = []
+    at = 0
+    for start, stop in sorted(cuts):
+        if start > at:
+            out.append(body[at:start])
+        at = max(at, stop)
+    out.append(body[at:])
+    return " ".join(out)
 
 
 def clean_body(raw: str) -> str:
