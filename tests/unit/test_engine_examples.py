@@ -373,6 +373,17 @@ def test_a_ticket_filed_par_erreur_tells_of_no_error(shipped: RoutingConfig) -> 
     assert decide(make(bug), shipped).reply_faq is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["la liste des modèles à jour elle est où", "les modèles en ligne c où"],
+)
+def test_where_asked_without_a_question_mark_is_a_question(
+    shipped: RoutingConfig, text: str
+) -> None:
+    d = decide(make(text, summary="modèles"), shipped)
+    assert d.reply_faq == "modeles-en-ligne", d.reason
+
+
 def test_a_typo_and_an_accent_do_not_hide_the_entry() -> None:
     d = decide(make("comment telecharjer le modele de certificat ?"), small())
     assert d.reply_faq == "telecharger-modele"

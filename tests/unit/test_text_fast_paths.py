@@ -54,6 +54,8 @@ WORDS = (
     "point d'interrogation", "besoin de savoir", "aimerais savoir", "veut savoir",
     "voudraient savoir", "cherchent où", "wondering", "would like to know", "needs to know",
     "savoir à qui", "puis-je", "existe-t-il", "y a-t-il", "ou trouver", "quelles", "demandent",
+    "elle est où", "c'est ou", "c où", "où sont", "que faire", "qu'est-ce qu'il", "koi", "kels",
+    "estou", "sontoù", "kelles",
 )  # fmt: skip
 
 
@@ -142,7 +144,9 @@ PLAIN_QUESTION_WORDS = re.compile(
     r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|ce qu)"
     r"|merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)"
     r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
-    r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui)\b"
+    r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui"
+    r"|est ou|sont ou|c ou|ou est|ou sont|ou se trouve|ou faut il|ou dois je|ou doit on"
+    r"|que faire|quoi faire|que dois je|que doit on|qu est ce qu|koi|kelle|kels)\b"
 )
 PLAIN_SPOKEN_HINT = re.compile(
     r"\b(?:" + "|".join(sorted(browser._NUMBER_WORDS, key=len, reverse=True)) + r")\b",

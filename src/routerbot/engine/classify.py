@@ -54,6 +54,10 @@ _QUESTION_ALTERNATIVES = (
     "asks? (?:how|whether|if|what|where)",
     "point d interrogation", "savoir si", "savoir comment", "savoir ou", "savoir quel",
     "savoir a qui",
+    # where, and what to do, asked without "?" ("la liste elle est ou", "c ou", "que faire")
+    "est ou", "sont ou", "c ou", "ou est", "ou sont", "ou se trouve", "ou faut il",
+    "ou dois je", "ou doit on", "que faire", "quoi faire", "que dois je", "que doit on",
+    "qu est ce qu", "koi", "kelle", "kels",
 )  # fmt: skip
 
 
