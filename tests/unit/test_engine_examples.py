@@ -323,6 +323,21 @@ def test_an_entry_takes_over_a_rivals_question_said_with_its_words() -> None:
     assert decide(agent, config).reply_faq != "habiliter-collegue"
 
 
+def test_an_entry_its_never_words_forbid_takes_nothing_over() -> None:
+    """ "Nous comptons lui donner le rôle X : avec ce rôle pourra-t-il…" — the take-over
+    words are said, but the taker's own never words forbid it: the rival answers."""
+    config = small(
+        COLLEAGUE_ENTRY.replace(
+            'requires = ["collègue", "salarié"]',
+            ('requires = ["collègue", "salarié"]\nnever = ["avec ce bouton"]'),
+        )
+    )
+    text = "Comment télécharger le modèle de certificat pour lui donner avec ce bouton ?"
+    d = decide(make(text), config)
+    assert d.reply_faq == "telecharger-modele", d.reason
+    assert not any(s.name == "faq.habiliter-collegue.takes_over" for s in d.signals)
+
+
 @pytest.mark.parametrize(
     ("takes_over", "error"),
     [

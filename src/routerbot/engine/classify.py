@@ -579,6 +579,8 @@ def _take_over(
         hit = words.first_match(tt.plain, gap) if given else None
         if hit is None:
             continue
+        if any(f.faq_id == fid and f.blocked.startswith("never") for f in faqs):
+            continue  # its own never words forbid it: it takes nothing over
         best = max(given, key=lambda f: f.confidence)
         eligible = population in config.faq[fid].populations
         lift = Signal(f"faq.{fid}.takes_over", True, f"{hit}: {best.faq_id}", best.confidence)
