@@ -56,7 +56,7 @@ _QUESTION_ALTERNATIVES = (
     "savoir a qui",
     # where, and what to do, asked without "?" ("la liste elle est ou", "c ou", "que faire")
     "est ou", "sont ou", "c ou", "ou est", "ou sont", "ou se trouve", "ou faut il",
-    "ou dois je", "ou doit on", "que faire", "quoi faire", "que dois je", "que doit on",
+    "ou dois je", "ou doit on", "que faire", "que dois je", "que doit on",
     "qu est ce qu", "koi", "kelle", "kels",
 )  # fmt: skip
 
