@@ -287,6 +287,56 @@ def test_a_legal_notice_does_not_hide_the_question(config: RoutingConfig) -> Non
     assert d.reply_faq == "procedure-habilitation", render_checklist(d)
 
 
+# ------------------------------------------------------------------ corrections
+
+
+def _operator(description: str, summary: str = "Question") -> Ticket:
+    return Ticket(
+        key="CH-1",
+        service_desk="3",
+        request_type="86",
+        summary=summary,
+        description=description,
+        reporter=Person(display_name="Sandrine Lefèvre", email="s.lefevre@vergers-loire.fr"),
+    )
+
+
+def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig) -> None:
+    d = decide(
+        _operator(
+            "Je n'arrive pas à me connecter au module.\n\nEDIT : ah, c'est bon pour la "
+            "connexion, j'ai vidé le cache. Par contre comment télécharger le modèle de "
+            "certificat de ma demande ?",
+            summary="Connexion impossible",
+        ),
+        config,
+    )
+    assert (d.reply_faq, d.ask_browser) == ("telecharger-modele", False), d.reason
+
+
+def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig) -> None:
+    d = decide(
+        _operator(
+            "Comment habiliter ma collègue qui vient d'arriver ?\n\n... laissez tomber, "
+            "j'ai trouvé : je lui ai mis le rôle demandeur, elle a bien accès. Désolée."
+        ),
+        config,
+    )
+    assert d.public_replies == (), d.reason
+    assert "took the question back" in d.reason
+
+
+def test_another_question_adds_to_the_first(config: RoutingConfig) -> None:
+    d = decide(
+        _operator(
+            "Depuis ce matin impossible de se connecter. Autre question sans urgence : à "
+            "quoi sert l'appli gestion des utilisateurs ?"
+        ),
+        config,
+    )
+    assert d.ask_browser, d.reason
+
+
 # ------------------------------------------------------------------ matching
 
 

@@ -129,6 +129,9 @@ class TicketText:
     unanswered: EntryScore | None = None
     #: the sender of the message a transfer passed on (its e-mail or name), or ""
     transferred_from: str = ""
+    #: the author took their question back ("laissez tomber, j'ai trouvé") and asks
+    #: nothing after it
+    withdrawn: bool = False
 
 
 def prepare(
@@ -170,10 +173,66 @@ def prepare(
     summary = ticket.summary
     if not quoted and _REPLY_SUBJECT.match(summary) and not _thin(parts.body, config):
         summary = ""  # a reply's subject is the old question's; the new words say more
-    # (what the author says the ticket is not about is not read)
+    # (what the author says the ticket is not about is not read, nor what they asked
+    # before they corrected themselves)
     own = text.without_denials("\n".join([summary, parts.body, *customer_texts]))
+    own, withdrawn = _latest_turn(own)
     body = f"{own}\n{quoted}" if quoted else own
-    return _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
+    tt = _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
+    tt.withdrawn = withdrawn
+    return tt
+
+
+#: Words with which an author corrects or takes back what they wrote above ("EDIT :",
+#: "erratum", "pardon, je voulais dire", "laissez tomber", "ah c'est bon").
+_TURN = re.compile(
+    r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
+    r"|quel|quelle)|ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
+    r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon"
+    r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
+    r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée])\b",
+    re.IGNORECASE,
+)
+
+#: Words that take a question back: after them, a ticket that asks nothing more is done.
+_WITHDRAWN = re.compile(
+    r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait),? c['’]?est bon|c['’]est bon j['’]ai"
+    r"|(?:ah|bon|ok),? c bon|c bon j|j['’]?ai trouv[ée]|vous pouvez (?:cl[ôo]turer"
+    r"|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin|never mind|[çc]a (?:marche|passe"
+    r"|fonctionne)(?: maintenant)?|it works now)\b",
+    re.IGNORECASE,
+)
+
+#: A turn is read from when it leaves a question of this many words at least after it.
+_TURN_MIN_WORDS = 5
+
+
+def _latest_turn(own: str) -> tuple[str, bool]:
+    """The author's words from their last correction that still asks something on
+    ("EDIT : en fait c'est bon pour la connexion. Par contre, comment télécharger… ?"
+    is a question about downloading); and whether they took everything back ("laissez
+    tomber, j'ai trouvé") with nothing asked after."""
+    turns = [m.start() for m in _TURN.finditer(own)] if own else []
+    if not turns:
+        return own, False
+    for at in reversed(turns):
+        after = own[at:]
+        if len(after.split()) >= _TURN_MIN_WORDS and _asks_or_requests(after):
+            return after, False
+    last = turns[-1]
+    taken_back = _WITHDRAWN.search(own, last) is not None
+    return own, taken_back and not _asks_or_requests(own[last:])
+
+
+def _asks_or_requests(said: str) -> bool:
+    """A question, or a request ("juste la procédure s'il vous plaît")."""
+    if "?" in said:
+        return True
+    norm = text.normalise(said)
+    return _asks(norm) or any(w in norm for w in _REQUESTS)
+
+
+_REQUESTS = ("s il vous plait", "svp", "merci de m", "merci de nous", "please")
 
 
 def _transferred(

@@ -56,6 +56,7 @@ from routerbot.engine import browser as browser_mod
 from routerbot.engine import text
 from routerbot.engine.classify import (
     FaqScore,
+    Score,
     TicketText,
     detect_population,
     prepare,
@@ -94,6 +95,8 @@ class _Analysis:
     asked: tuple[tuple[str, float], ...] = ()
     #: the FAQ entry held back because a question the FAQ does not answer is as close
     held_back: FaqScore | None = None
+    #: the author took their question back and asks nothing more
+    withdrawn: bool = False
 
 
 def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
@@ -257,20 +260,30 @@ def _browser_named(ticket: Ticket, conv: ConversationView, tt: TicketText) -> Br
     return found
 
 
+def _failure_and_answer(
+    tt: TicketText, faqs: list[FaqScore], login: Score, config: RoutingConfig
+) -> tuple[bool, FaqScore | None]:
+    """Is it a login failure, and which FAQ entry would answer it? Neither when the
+    author took the question back ("laissez tomber, j'ai trouvé")."""
+    if tt.withdrawn:
+        return False, None
+    # a failure told in other words: the login entry's examples are the closest, and
+    # some login-failure evidence agrees
+    failure = login.value >= config.thresholds.login_failure_min_confidence or (
+        login.value > 0 and _told_like_login(faqs, config)
+    )
+    top, _ = reply_choice(faqs, config, login_failure=failure, login_evidence=login.raw > 0)
+    return failure, top
+
+
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
-    thr = config.thresholds
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
     signals: list[Signal] = list(pop.signals)
     faqs = score_faqs(tt, pop.population, config)
     login = score_login_failure(tt, config)
     signals += login.signals or (Signal("login_failure", False, "no login-failure words", 0.0),)
-    # a failure told in other words: the login entry's examples are the closest, and
-    # some login-failure evidence agrees
-    login_failure = login.value >= thr.login_failure_min_confidence or (
-        login.value > 0 and _told_like_login(faqs, config)
-    )
-    top, _ = reply_choice(faqs, config, login_failure=login_failure, login_evidence=login.raw > 0)
+    login_failure, top = _failure_and_answer(tt, faqs, login, config)
     faq_decides = top is not None and (
         not login_failure or config.faq[top.faq_id].explains_login_failure
     )
@@ -289,7 +302,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
                 )
             )
     # two questions, each closest to another entry: one answer would answer half
-    thr_reply = thr.faq_clear_lead_min_confidence
+    thr_reply = config.thresholds.faq_clear_lead_min_confidence
     close = any(not f.blocked and f.confidence >= thr_reply for f in faqs[:2])
     # (a question closest to an entry the ticket's guards forbid is part of another one:
     # "who do we contact?" in a ticket about being habilitated is the procedure's)
@@ -302,7 +315,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     )
     hab_q = next((f for f, _ in asked if config.faq[f].category is Category.HABILITATION), None)
     category_examples: tuple[Any, ...] = ()
-    decided = thr.decided_category_confidence
+    decided = config.thresholds.decided_category_confidence
     if pop.population is Population.SERVICES_DECONCENTRES:
         category, conf = Category.ASSISTANCE_SD, pop.confidence
         signals.append(Signal("category.rule", True, "the requester is a state agent", conf))
@@ -329,8 +342,9 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     signals.append(
         Signal("browser", found is not None, str(found) if found else "no browser named", 0.0)
     )
-    for f in faqs:
-        signals += f.signals
+    signals += [s for f in faqs for s in f.signals]
+    if tt.withdrawn:
+        signals.append(Signal("withdrawn", True, "the author took the question back", 0.0))
     return _Analysis(
         category=category,
         category_confidence=round(conf, 3),
@@ -346,6 +360,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         explanation=_explanation(faqs, category_examples, unanswered),
         asked=asked,
         held_back=held_back,
+        withdrawn=tt.withdrawn,
     )
 
 
@@ -462,6 +477,7 @@ def _new_ticket(
     )
     faq_wins = (
         top is not None
+        and not a.withdrawn
         and a.held_back is None
         and (not a.login_failure or config.faq[top.faq_id].explains_login_failure)
     )
@@ -475,6 +491,8 @@ def _new_ticket(
         reply_faq = top.faq_id
         actions.append(PublicReply(_answer_text(config, top.faq_id, a.population), top.faq_id))
         reasons.append(f"FAQ {top.faq_id} ({top.confidence:.2f})")
+    elif a.withdrawn:
+        reasons.append("the author took the question back: nothing to answer")
     elif a.held_back is not None and not a.login_failure:
         ex = a.explanation.unanswered
         reasons.append(
