@@ -3,6 +3,7 @@ never used; and the margin rule that keeps near-ties out of public replies."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 
 from routerbot.config import RoutingConfig, load_config, parse_config
 from routerbot.domain import (
+    AuthorRole,
     Category,
+    Comment,
     InternalNote,
     Person,
     Ticket,
@@ -324,6 +327,27 @@ def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig) -> N
     )
     assert d.public_replies == (), d.reason
     assert "took the question back" in d.reason
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        "Ma question n'a plus lieu d'être, mon responsable m'a expliqué. Vous pouvez clôturer.",
+        "c bon jai trouvé merci",
+    ],
+)
+def test_a_question_closed_in_a_later_comment_gets_no_answer(
+    config: RoutingConfig, later: str
+) -> None:
+    ticket = _operator("Bonjour, à quoi sert l'application gestion des utilisateurs ?")
+    comment = Comment(id="c1", author=AuthorRole.CUSTOMER, body=later)
+    d = decide(dataclasses.replace(ticket, comments=(comment,)), config)
+    assert d.public_replies == (), d.reason
+
+
+def test_ca_marche_pas_takes_nothing_back(config: RoutingConfig) -> None:
+    d = decide(_operator("je n'arrive pas à me connecter à Expadon, ça marche pas, merci"), config)
+    assert d.ask_browser, d.reason
 
 
 def test_another_question_adds_to_the_first(config: RoutingConfig) -> None:

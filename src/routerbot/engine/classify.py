@@ -188,7 +188,8 @@ def prepare(
 _TURN = re.compile(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     r"|quel|quelle)|ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
-    r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon"
+    r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
+    r"|ah,? (?:mais )?en fait|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
     r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée])\b",
     re.IGNORECASE,
@@ -197,9 +198,11 @@ _TURN = re.compile(
 #: Words that take a question back: after them, a ticket that asks nothing more is done.
 _WITHDRAWN = re.compile(
     r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait),? c['’]?est bon|c['’]est bon j['’]ai"
-    r"|(?:ah|bon|ok),? c bon|c bon j|j['’]?ai trouv[ée]|vous pouvez (?:cl[ôo]turer"
-    r"|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin|never mind|[çc]a (?:marche|passe"
-    r"|fonctionne)(?: maintenant)?|it works now)\b",
+    r"|(?:ah|bon|ok),? c bon|c bon j|(?:ah|ok|bon|c['’]est bon),? j['’]?ai trouv[ée]"
+    r"|j['’]ai trouv[ée] (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"
+    r"|vous pouvez (?:cl[ôo]turer|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin"
+    r"|never mind|[çc]a (?:re)?(?:marche|passe|fonctionne) (?:maintenant|[àa] nouveau|de nouveau)"
+    r"|[çc]a remarche|it works now)\b",
     re.IGNORECASE,
 )
 
@@ -212,7 +215,7 @@ def _latest_turn(own: str) -> tuple[str, bool]:
     ("EDIT : en fait c'est bon pour la connexion. Par contre, comment télécharger… ?"
     is a question about downloading); and whether they took everything back ("laissez
     tomber, j'ai trouvé") with nothing asked after."""
-    turns = [m.start() for m in _TURN.finditer(own)] if own else []
+    turns = sorted(m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own)) if own else []
     if not turns:
         return own, False
     for at in reversed(turns):
