@@ -399,6 +399,14 @@ def test_where_asked_without_a_question_mark_is_a_question(
     assert d.reply_faq == "modeles-en-ligne", d.reason
 
 
+def test_when_a_model_comes_online_is_not_which_model_is_online(shipped: RoutingConfig) -> None:
+    text = "À quelle date le nouveau modèle de certificat pour le Japon sera-t-il en ligne ?"
+    assert decide(make(text), shipped).reply_faq is None
+    assert decide(make("Le modèle pour le Japon est-il en ligne ?"), shipped).reply_faq == (
+        "modeles-en-ligne"
+    )
+
+
 def test_a_typo_and_an_accent_do_not_hide_the_entry() -> None:
     d = decide(make("comment telecharjer le modele de certificat ?"), small())
     assert d.reply_faq == "telecharger-modele"
