@@ -201,6 +201,14 @@ def test_automatic_reply_hint_is_the_single_pattern_it_replaces() -> None:
     )
 
 
+def test_automatic_reply_hint_groups_hold_every_hint_behind_a_part_of_it() -> None:
+    grouped = {"automat"}  # (tested after "auto")
+    for part, hints in text._AUTO_HINT_GROUPS:
+        assert all(part in h for h in hints)
+        grouped.update(hints or (part,))
+    assert grouped == set(text._AUTO_HINTS)
+
+
 def test_question_words_are_found_from_word_starts_as_word_boundaries_find_them() -> None:
     assert classify._QUESTION_WORDS.pattern.startswith(" (?:c(?:omment|")
     _same(

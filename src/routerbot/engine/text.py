@@ -1029,15 +1029,34 @@ _AUTO_HINTS = (
     "distribu", "connaissance", "my return", "limite", "limité", "restreint",
 )  # fmt: skip
 _AUTO_HINT_REPLY = re.compile(r"auto.?re(?:pl|spon)")
+#: The hints again, those with a part in common behind it ("cong" for "conge" and
+#: "congé"): a text without the part is spared their tests (about twenty substring tests
+#: instead of thirty-three for a text with no hint, most texts). "auto" stands last, for
+#: "automat" and the pattern.
+_AUTO_HINT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("absen", ()), ("office", ()), ("cong", ("conge", "congé")), ("vacanc", ()),
+    ("placement", ("deplacement", "déplacement")), ("hors du bureau", ()),
+    ("arr", ("arret", "arrêt")), ("formation", ()),
+    ("liv", ("deliver", "delivr", "délivr", "undeliv")), ("remis", ()), ("mailer", ()),
+    ("daemon", ()), ("accus", ("accuse", "accusé")), ("away", ()), ("leave", ()),
+    ("failure", ()), ("return", ("returned", "my return")), ("distribu", ()),
+    ("connaissance", ()), ("limit", ("limite", "limité")), ("restreint", ()),
+)  # fmt: skip
 
 
 def _auto_hinted(low: str) -> bool:
     """Does the lower-cased opening hold one of the hints every automatic-reply
-    pattern needs?"""
-    for h in _AUTO_HINTS:
-        if h in low:
-            return True
-    return "auto" in low and _AUTO_HINT_REPLY.search(low) is not None
+    pattern needs (:data:`_AUTO_HINTS`, or "auto" then "repl"/"respon")?"""
+    for part, hints in _AUTO_HINT_GROUPS:
+        if part in low:
+            if not hints:
+                return True
+            for h in hints:
+                if h in low:
+                    return True
+    if "auto" not in low:
+        return False
+    return "automat" in low or _AUTO_HINT_REPLY.search(low) is not None
 
 
 def _auto_header_words(raw: str) -> bool:
