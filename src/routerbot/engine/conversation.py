@@ -29,6 +29,8 @@ class ConversationView:
     customer_texts: tuple[str, ...]  # every customer comment, cleaned, auto-replies out
     new_customer: tuple[Comment, ...]  # customer comments after the bot's/agent's last word
     trigger_id: str  # the customer comment answered, or "created"
+    #: the last comment is the customer's and an automatic reply (read once, here)
+    last_is_auto_reply: bool = False
 
     @property
     def last_author(self) -> AuthorRole | None:
@@ -76,7 +78,9 @@ def read_conversation(ticket: Ticket, config: RoutingConfig) -> ConversationView
     last_bot_was_ask = False
     last_other_idx = -1  # index of the last bot or agent public word
     customer_texts: list[str] = []
+    auto_reply = False  # the comment just read is the customer's automatic reply
     for i, c in enumerate(comments):
+        auto_reply = False
         if c.author is AuthorRole.BOT:
             bot_spoke = True
             if c.public:
@@ -89,7 +93,9 @@ def read_conversation(ticket: Ticket, config: RoutingConfig) -> ConversationView
             if c.public:
                 agent_spoke = True
                 last_other_idx = i
-        elif not text.is_auto_reply(c.body):
+        elif text.is_auto_reply(c.body):
+            auto_reply = True
+        else:
             customer_texts.append(text.clean_body(c.body))
     new_customer = tuple(
         c for c in comments[last_other_idx + 1 :] if c.author is AuthorRole.CUSTOMER
@@ -106,4 +112,5 @@ def read_conversation(ticket: Ticket, config: RoutingConfig) -> ConversationView
         customer_texts=tuple(customer_texts),
         new_customer=new_customer,
         trigger_id=last_customer.id if last_customer else "created",
+        last_is_auto_reply=auto_reply,
     )

@@ -409,7 +409,7 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         return _skip(d, "assigned to a person")
     if conv.last is not None and conv.last.author is not AuthorRole.CUSTOMER:
         return _skip(d, f"the last word is the {conv.last.author.value}'s")
-    if conv.last is not None and text.is_auto_reply(conv.last.body):
+    if conv.last_is_auto_reply:
         return _skip(d, "the customer's last comment is an automatic reply")
     if conv.last is None and _automatic_ticket(ticket):
         return _skip(d, "the ticket is an automatic reply")
