@@ -331,3 +331,27 @@ def test_texts_whose_letter_runs_name_no_browser_have_no_named_mention() -> None
 def test_spoken_numbers_in_a_folded_text_are_skipped_only_when_absent() -> None:
     for w in _folded_texts():
         assert browser._says_number_folded(w) == browser._says_number(w), w
+
+
+TURN_WORDS = (
+    "je me suis mal exprimée", "Je voulais dire : comment", "ma vraie question",
+    "Ma question est plutôt", "ma question c’est donc", "LAISSEZ TOMBER", "oubliez",
+    "Never mind", "ah, c'est bon", "en fait c’est bon", "bon cest bon", "Ah si", "ah, si",
+    "ah mais en fait", "finalement", "c'est bon j'ai", "ok, c bon", "c bon j", "pardon, je voulais",
+    "pardon ma question", "en fait, j'ai trouvé", "ok jai trouvé", "j’ai trouvée la solution",
+    "vous pouvez clôturer", "vous pouvez cloturer", "vous pouvez FERMER", "vous pouvez annuler",
+    "n'a plus lieu d'être", "plus besoin", "ça marche maintenant", "ca repasse à nouveau",
+    "ça refonctionne de nouveau", "ça remarche", "it works now", "C BON", "J'AI TROUVÉ",
+    "laıssez tomber", "oublıez", "ſi", "ah ſi", "c'eſt bon", "İt works now", "pardon", "merci",
+)  # fmt: skip
+
+
+def test_texts_without_a_turn_part_hold_no_turn() -> None:
+    rng = random.Random(5)
+    extra = [
+        " ".join(rng.choice((*TURN_WORDS, *WORDS)) for _ in range(rng.randint(1, 6)))
+        for _ in range(20_000)
+    ]
+    for t in [*TEXTS, *TURN_WORDS, *extra]:
+        if classify._TURN.search(t) or classify._WITHDRAWN.search(t):
+            assert classify._may_turn(t), t

@@ -206,6 +206,28 @@ _WITHDRAWN = re.compile(
     re.IGNORECASE,
 )
 
+#: A part of every text the two patterns above find, lower-cased ("est bon" for "c'est
+#: bon", "ai trouv" for "j'ai trouvé", "e maintenant" for "ça marche maintenant"): a text
+#: without one is not scanned with them (two alternations tried at every character).
+_TURN_PARTS = (
+    "exprim", "voulais dire", "vraie question", "ma question", "laissez tomber", "oubliez",
+    "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
+    "ai trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
+    "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now",
+)  # fmt: skip
+#: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
+#: lower-case to them: a text holding one is scanned whatever its parts
+_CASE_ODD = ("ı", "ſ", "İ")
+
+
+def _may_turn(own: str) -> bool:
+    """Could :data:`_TURN` or :data:`_WITHDRAWN` find something in ``own``?"""
+    if not own.isascii() and any(c in own for c in _CASE_ODD):
+        return True
+    low = own.lower()
+    return any(p in low for p in _TURN_PARTS)
+
+
 #: A turn is read from when it leaves a question of this many words at least after it.
 _TURN_MIN_WORDS = 5
 
@@ -215,7 +237,9 @@ def _latest_turn(own: str) -> tuple[str, bool]:
     ("EDIT : en fait c'est bon pour la connexion. Par contre, comment télécharger… ?"
     is a question about downloading); and whether they took everything back ("laissez
     tomber, j'ai trouvé") with nothing asked after."""
-    turns = sorted(m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own)) if own else []
+    if not own or not _may_turn(own):
+        return own, False
+    turns = sorted(m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own))
     if not turns:
         return own, False
     for at in reversed(turns):
