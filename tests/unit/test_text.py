@@ -600,6 +600,10 @@ def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
             "Le modèle est-il en ligne ?",
         ),
         ("This is not a login issue. Where is the list?", "Where is the list?"),
+        (
+            "Merci, c'était bien le cache, tout fonctionne. Comment ajouter un stagiaire ?",
+            "Comment ajouter un stagiaire ?",
+        ),
     ],
 )
 def test_what_the_author_says_the_ticket_is_not_about_is_not_read(said: str, left: str) -> None:
@@ -619,3 +623,14 @@ def test_what_the_author_says_the_ticket_is_not_about_is_not_read(said: str, lef
 )
 def test_a_problem_told_in_the_negative_is_still_read(kept: str) -> None:
     assert text.without_denials(kept) == kept
+
+
+def test_what_works_is_cut_at_its_clause_not_its_sentence() -> None:
+    said = (
+        "je n'arrive pas à me connecter au module : dans gestion des utilisateurs tout "
+        "fonctionne, mais quand je clique sur Certificats on me dit non."
+    )
+    read = text.without_denials(said)
+    assert "je n'arrive pas à me connecter au module" in read
+    assert "mais quand je clique sur Certificats" in read
+    assert "tout fonctionne" not in read

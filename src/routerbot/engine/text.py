@@ -738,6 +738,8 @@ _CLAUSE_END = LazyPattern(
 _OVER = LazyPattern(
     r"\b(?:(?:c['’]est|est|a\s+[ée]t[ée]|sont)\s+(?:maintenant\s+|bien\s+)?"
     r"(?:r[ée]gl[ée]e?s?|r[ée]solue?s?)"
+    r"|tout\s+(?:re)?(?:fonctionne|marche)|j['’]acc[èe]de\s+bien"
+    r"|(?:[çc]a|cela)\s+(?:re)?(?:fonctionne|marche)\s+(?:maintenant|[àa]\s+nouveau|de\s+nouveau)"
     r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved))\b",
     re.IGNORECASE,
 )
@@ -747,7 +749,19 @@ _OVER = LazyPattern(
 _CLAUSE_REACH = 400
 
 #: One of these is in any text a denial can be found in (most texts hold none).
-_DENIAL_HINTS = ("pas", "not", "need", "sais", "gl", "solu", "fixed")
+_DENIAL_HINTS = (
+    "pas",
+    "not",
+    "need",
+    "sais",
+    "gl",
+    "solu",
+    "fixed",
+    "tout",
+    "acc",
+    "marche",
+    "fonctionne",
+)
 
 
 def without_denials(body: str) -> str:
@@ -763,9 +777,11 @@ def without_denials(body: str) -> str:
         turn = _CLAUSE_END.search(body, m.end(), m.end() + _CLAUSE_REACH)
         cuts.append((m.start(), turn.start() if turn else min(len(body), m.end() + _CLAUSE_REACH)))
     for o in _OVER.finditer(body):
-        first = max(body.rfind(c, max(0, o.start() - _CLAUSE_REACH), o.start()) for c in ".!?\n")
-        ends = [i for c in ".!?\n" if (i := body.find(c, o.end(), o.end() + _CLAUSE_REACH)) >= 0]
-        cuts.append((first + 1, min(ends) if ends else min(len(body), o.end() + _CLAUSE_REACH)))
+        # from the sentence's start (or a colon's: "dans gestion des utilisateurs tout
+        # fonctionne" is one clause) to where it ends or turns ("…, mais quand je clique")
+        first = max(body.rfind(c, max(0, o.start() - _CLAUSE_REACH), o.start()) for c in ".!?\n:")
+        turn = _CLAUSE_END.search(body, o.end(), o.end() + _CLAUSE_REACH)
+        cuts.append((first + 1, turn.start() if turn else min(len(body), o.end() + _CLAUSE_REACH)))
     if not cuts:
         return body
     out: list[str] = []
