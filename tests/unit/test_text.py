@@ -600,6 +600,7 @@ def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
             "Le modèle est-il en ligne ?",
         ),
         ("This is not a login issue. Where is the list?", "Where is the list?"),
+        ("The login issue is now solved. Where is the list?", "Where is the list?"),
         (
             "Merci, c'était bien le cache, tout fonctionne. Comment ajouter un stagiaire ?",
             "Comment ajouter un stagiaire ?",

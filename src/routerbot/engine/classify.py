@@ -183,8 +183,10 @@ def prepare(
     return tt
 
 
-#: Words with which an author corrects or takes back what they wrote above ("EDIT :",
-#: "erratum", "pardon, je voulais dire", "laissez tomber", "ah c'est bon").
+#: Words with which an author corrects or takes back what they wrote above ("je me suis
+#: mal exprimée", "pardon, je voulais dire : comment…", "laissez tomber", "ah, c'est
+#: bon"); "erratum" and "correction" are not among them: they mostly fix a detail (a
+#: country, a version), not the question.
 _TURN = re.compile(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     r"|quel|quelle)|ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"

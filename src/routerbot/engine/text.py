@@ -756,6 +756,7 @@ _DENIAL_HINTS = (
     "sais",
     "gl",
     "solu",
+    "solv",
     "fixed",
     "tout",
     "acc",
