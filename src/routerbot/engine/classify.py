@@ -187,7 +187,7 @@ def prepare(
 #: mal exprimée", "pardon, je voulais dire : comment…", "laissez tomber", "ah, c'est
 #: bon"); "erratum" and "correction" are not among them: they mostly fix a detail (a
 #: country, a version), not the question.
-_TURN = re.compile(
+_TURN = LazyPattern(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     r"|quel|quelle)|ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
     r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
@@ -198,7 +198,7 @@ _TURN = re.compile(
 )
 
 #: Words that take a question back: after them, a ticket that asks nothing more is done.
-_WITHDRAWN = re.compile(
+_WITHDRAWN = LazyPattern(
     r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait),? c['’]?est bon|c['’]est bon j['’]ai"
     r"|(?:ah|bon|ok),? c bon|c bon j|(?:ah|ok|bon|c['’]est bon),? j['’]?ai trouv[ée]"
     r"|j['’]ai trouv[ée] (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"

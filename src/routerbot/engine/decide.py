@@ -97,6 +97,9 @@ class _Analysis:
     held_back: FaqScore | None = None
     #: the author took their question back and asks nothing more
     withdrawn: bool = False
+    #: :func:`reply_choice` of the scores (the entry that would answer, its rival),
+    #: made once; (None, None) when the author took the question back
+    choice: tuple[FaqScore | None, FaqScore | None] = (None, None)
 
 
 def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
@@ -262,18 +265,17 @@ def _browser_named(ticket: Ticket, conv: ConversationView, tt: TicketText) -> Br
 
 def _failure_and_answer(
     tt: TicketText, faqs: list[FaqScore], login: Score, config: RoutingConfig
-) -> tuple[bool, FaqScore | None]:
-    """Is it a login failure, and which FAQ entry would answer it? Neither when the
-    author took the question back ("laissez tomber, j'ai trouvé")."""
+) -> tuple[bool, tuple[FaqScore | None, FaqScore | None]]:
+    """Is it a login failure, and which FAQ entry would answer it (and its rival)?
+    Neither when the author took the question back ("laissez tomber, j'ai trouvé")."""
     if tt.withdrawn:
-        return False, None
+        return False, (None, None)
     # a failure told in other words: the login entry's examples are the closest, and
     # some login-failure evidence agrees
     failure = login.value >= config.thresholds.login_failure_min_confidence or (
         login.value > 0 and _told_like_login(faqs, config)
     )
-    top, _ = reply_choice(faqs, config, login_failure=failure, login_evidence=login.raw > 0)
-    return failure, top
+    return failure, reply_choice(faqs, config, login_failure=failure, login_evidence=login.raw > 0)
 
 
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
@@ -283,8 +285,8 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     faqs = score_faqs(tt, pop.population, config)
     login = score_login_failure(tt, config)
     signals += login.signals or (Signal("login_failure", False, "no login-failure words", 0.0),)
-    login_failure, top = _failure_and_answer(tt, faqs, login, config)
-    faq_decides = top is not None and (
+    login_failure, choice = _failure_and_answer(tt, faqs, login, config)
+    faq_decides = (top := choice[0]) is not None and (
         not login_failure or config.faq[top.faq_id].explains_login_failure
     )
     held_back: FaqScore | None = None
@@ -361,6 +363,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         asked=asked,
         held_back=held_back,
         withdrawn=tt.withdrawn,
+        choice=choice,
     )
 
 
@@ -472,9 +475,7 @@ def _new_ticket(
     actions, where = _placement(ticket, config, a)
     reasons = [where] if where else []
     # 2. at most one public reply
-    top, rival = reply_choice(
-        a.faqs, config, login_failure=a.login_failure, login_evidence=a.login_evidence
-    )
+    top, rival = a.choice
     faq_wins = (
         top is not None
         and not a.withdrawn
