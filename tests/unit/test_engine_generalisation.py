@@ -345,6 +345,43 @@ def test_a_question_closed_in_a_later_comment_gets_no_answer(
     assert d.public_replies == (), d.reason
 
 
+@pytest.mark.parametrize(
+    ("summary", "description"),
+    [
+        (
+            "RE: Accès au module Certificats",
+            "Parfait, merci beaucoup pour votre aide !\nNadia\n\nDe : Assistance Expadon 2\n"
+            "Envoyé : mercredi 10 janvier 2024 11:18\nObjet : Accès au module Certificats\n\n"
+            "Bonjour,\nLe rôle d'administrateur local opérateur ouvre l'application « gestion "
+            "des utilisateurs », pas le module Certificats.",
+        ),
+        ("Connexion", "Merci, c'est réglé de mon côté, tout fonctionne. Bonne journée"),
+    ],
+)
+def test_a_ticket_that_only_thanks_gets_no_public_answer(
+    config: RoutingConfig, summary: str, description: str
+) -> None:
+    d = decide(_operator(description, summary=summary), config)
+    assert d.public_replies == (), d.reason
+    assert any(s.name == "withdrawn" and "only thanks" in s.detail for s in d.signals)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        # thanks said, but a problem told: a message to read
+        "bonjour ca marche pas je peux pas me connecter a expadon depuis ce matin. merci de "
+        "regler le probleme rapidement on a un camion qui part ce soir",
+        "Merci pour votre aide. Par contre je n'arrive toujours pas à me connecter",
+    ],
+)
+def test_thanks_beside_a_problem_is_not_only_thanks(
+    config: RoutingConfig, description: str
+) -> None:
+    d = decide(_operator(description, summary="Connexion"), config)
+    assert d.ask_browser, d.reason
+
+
 def test_ca_marche_pas_takes_nothing_back(config: RoutingConfig) -> None:
     d = decide(_operator("je n'arrive pas à me connecter à Expadon, ça marche pas, merci"), config)
     assert d.ask_browser, d.reason

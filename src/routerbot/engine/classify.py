@@ -132,6 +132,8 @@ class TicketText:
     #: the author took their question back ("laissez tomber, j'ai trouvé") and asks
     #: nothing after it
     withdrawn: bool = False
+    #: the author only thanks (a reply filed as a new ticket): ``withdrawn`` too
+    thanked: bool = False
 
 
 def prepare(
@@ -180,7 +182,24 @@ def prepare(
     body = f"{own}\n{quoted}" if quoted else own
     tt = _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
     tt.withdrawn = withdrawn
+    if not withdrawn and not customer_texts and _only_thanks(parts.body, config):
+        tt.withdrawn = tt.thanked = True
     return tt
+
+
+def _only_thanks(body: str, config: RoutingConfig) -> bool:
+    """The author's own words thank and say it is solved or done ("Parfait, merci
+    beaucoup pour votre aide !", "merci, c'est réglé") and ask nothing: a reply to the
+    support filed as a new ticket, with nothing to answer."""
+    if not body or "?" in body or _asks_or_requests(body):
+        return False
+    c = config.compiled
+    keys = c.lexicon.keys(text.normalise(body))
+    if len([k for k in keys if k not in c.ignore]) > config.matching.pointer_text_words:
+        return False  # more said than thanks: a message to read
+    thanks = score_thanks(Words.of(keys), config)
+    strong = any(s.name.endswith(".strong") for s in thanks.signals)
+    return strong and thanks.value >= config.thresholds.thanks_min_confidence
 
 
 #: Words with which an author corrects or takes back what they wrote above ("je me suis

@@ -278,6 +278,10 @@ def _failure_and_answer(
     return failure, reply_choice(faqs, config, login_failure=failure, login_evidence=login.raw > 0)
 
 
+#: why a withdrawn ticket has nothing to answer, by ``TicketText.thanked``
+_WITHDRAWN_WHY = {False: "the author took the question back", True: "the author only thanks"}
+
+
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
@@ -346,7 +350,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     )
     signals += [s for f in faqs for s in f.signals]
     if tt.withdrawn:
-        signals.append(Signal("withdrawn", True, "the author took the question back", 0.0))
+        signals.append(Signal("withdrawn", True, _WITHDRAWN_WHY[tt.thanked], 0.0))
     return _Analysis(
         category=category,
         category_confidence=round(conf, 3),
