@@ -131,6 +131,34 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
     assert "several questions" in d.reason
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # joined by "et aussi", no question mark between them
+        "Bonjour, je ne trouve pas où télécharger le modèle du certificat sur ma demande, et "
+        "aussi comment savoir si le modèle pour Israël est en ligne ? Merci",
+        # spelt by ear, no question mark at all
+        "coman on telecharge le modele et coman on sai les modele qui sont en ligne",
+    ],
+)
+def test_two_questions_joined_in_one_sentence_are_two_questions(
+    config: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.public_replies == (), render_checklist(d)
+    assert "several questions" in d.reason
+
+
+def test_a_joined_clause_without_a_question_word_stays_one_question(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make("Comment télécharger le modèle du certificat et le renvoyer à notre client ?"),
+        config,
+    )
+    assert d.reply_faq == "telecharger-modele", render_checklist(d)
+
+
 def test_several_questions_one_about_habilitation_go_to_the_habilitation_desk(
     config: RoutingConfig,
 ) -> None:

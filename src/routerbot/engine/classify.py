@@ -13,7 +13,7 @@ import dataclasses
 import math
 import operator
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -723,37 +723,55 @@ _confidence = operator.itemgetter(1)
 ELLIPTICAL_WORDS = 5
 
 
-def _question_parts(own: str) -> list[str]:
+def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
     """The text cut where one question ends and the next may begin: after "?" (kept
-    with its question), at a line break. What ``re.split`` on "a look-behind for '?'
-    or a newline" gives, with ``str.split`` (the pattern was tried at every character)."""
+    with its question), at a line break, where a second question is joined to the
+    first (:func:`_clauses`). What ``re.split`` on "a look-behind for '?' or a newline"
+    gives, with ``str.split`` (the pattern was tried at every character)."""
     out: list[str] = []
     for line in own.split("\n"):
         if "?" in line:
             *asked, rest = line.split("?")
             for p in asked:
-                out += _clauses(p + "?")
-            out.append(rest)
+                out += _clauses(p + "?", respell)
+            out += _clauses(rest, respell)
         else:
-            out.append(line)
+            out += _clauses(line, respell)
     return out
 
 
-#: ", et comment …?", " and how …?": a second question joined to the first one.
+#: ", et …", " and also …", " et sinon …": where a second question may be joined to
+#: the first; it is one when a question word follows (:func:`_clauses`).
 _JOINED_QUESTION = re.compile(
-    r",?\s+(?:et|puis|and|also)\s+(?=(?:comment|quel(?:le)?s?|o[uù]|qui|combien|pourquoi|"
-    r"est-ce|faut-il|doit-on|peut-on|how|what|where|who|which|can|do|does|is)\b)",
+    r",?\s+(?:et|puis|and|sinon)(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then))?\s+",
     re.IGNORECASE,
 )
+_JOINS = (" et ", " and ", " puis ", " sinon ")
 
 
-def _clauses(question: str) -> list[str]:
-    """A question cut where a second one is joined to it ("comment savoir quels
-    modèles sont en ligne, et quelle est la procédure ?")."""
-    if " et " not in question and " and " not in question and " puis " not in question:
-        return [question]
-    parts = _JOINED_QUESTION.split(question)
-    return [p if p.endswith("?") else p + " ?" for p in parts] if len(parts) > 1 else [question]
+def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
+    """A part cut where a second question is joined to it: "comment savoir quels
+    modèles sont en ligne, et quelle est la procédure ?", "coman on telecharge le
+    modele et coman on sai les modele qui sont en ligne" (question words spelt by ear
+    read as the configuration's). A question's pieces each end with "?"."""
+    low = part.lower()
+    if not any(j in low for j in _JOINS):
+        return [part]
+    cuts = [
+        m
+        for m in _JOINED_QUESTION.finditer(part)
+        if _QUESTION_WORDS.match(" " + respell(text.normalise(part[m.end() : m.end() + 40])))
+    ]
+    if not cuts:
+        return [part]
+    pieces, at = [], 0
+    for m in cuts:
+        pieces.append(part[at : m.start()])
+        at = m.end()
+    pieces.append(part[at:])
+    if part.rstrip().endswith("?"):
+        return [p if p.rstrip().endswith("?") else p + " ?" for p in pieces]
+    return pieces
 
 
 #: A list marker at the start of a line: "-", "•", "*", "1)", "2.".
@@ -775,7 +793,7 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
     c = config.compiled
     index = c.faq_index
     asked = False
-    for raw in _question_parts(own):
+    for raw in _question_parts(own, c.lexicon.respell):
         part = _unmarked(raw.strip())
         n = len(part.split())
         if n < 3:  # "Et ?", "Merci." ask nothing
