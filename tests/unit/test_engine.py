@@ -342,6 +342,38 @@ def test_customer_answer_naming_old_edge_gets_advice(config: RoutingConfig) -> N
     assert d.reply_faq == "connexion-impossible" and not d.ask_browser
 
 
+#: the login entry's answer, as another tool or a person wrote it for the bot
+LOGIN_ANSWER = (
+    "Bonjour, dans un premier temps, videz les caches de votre navigateur. Testez aussi sur "
+    "un autre navigateur (Chrome, Firefox sont les navigateurs recommandés). Si cela ne "
+    "fonctionne toujours pas, merci de nous préciser quel navigateur vous utilisez et quelle "
+    "version, en répondant à ce message. L'assistance Expadon 2"
+)
+
+
+def test_the_login_answer_to_a_customer_who_named_no_browser_was_the_question(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "je ne réussis pas à entrer dans Expadon 2, chargement infini après le mot de passe",
+        comments=(("bot", LOGIN_ANSWER), ("customer", "j'utilise Safari 17.2 sur le Mac")),
+    )
+    d = decide(t, config)
+    assert d.reply_faq == "connexion-impossible" and not d.ask_browser, d.reason
+    assert d.browser is not None and d.browser.version == "17"
+
+
+def test_the_login_answer_after_a_browser_given_was_advice_not_a_question(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "impossible de me connecter avec Edge 120",
+        comments=(("bot", LOGIN_ANSWER), ("customer", "Et avec Safari 17 non plus")),
+    )
+    d = decide(t, config)
+    assert d.public_replies == (), d.reason
+
+
 def test_incomplete_answer_is_asked_again_once(config: RoutingConfig) -> None:
     t = make("impossible de me connecter", comments=(("bot", ASK), ("customer", "j'ai Chrome")))
     d = decide(t, config)

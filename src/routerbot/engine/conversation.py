@@ -8,6 +8,8 @@ browser *and* a version.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -15,6 +17,7 @@ from rapidfuzz import fuzz
 from routerbot.config import RoutingConfig
 from routerbot.domain import AuthorRole, Comment, Ticket
 from routerbot.engine import text
+from routerbot.engine.browser import extract_browser_from_conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +54,11 @@ def faq_answer_of(body: str, config: RoutingConfig) -> str | None:
     )
 
 
-def is_ask(body: str, config: RoutingConfig) -> bool:
-    """Is this (bot) comment a question for the customer's browser and version?"""
+def is_ask(
+    body: str, config: RoutingConfig, browser_given: Callable[[], bool] = lambda: True
+) -> bool:
+    """Is this (bot) comment a question for the customer's browser and version?
+    (``browser_given``: had the customer given a browser and its version before it?)"""
     conv = config.conversation
     if conv.ask_marker and conv.ask_marker in body:
         return True
@@ -64,9 +70,22 @@ def is_ask(body: str, config: RoutingConfig) -> bool:
     words = set(norm.split())
     asks_browser = any(text.normalise(w) in words for w in conv.browser_words)
     asks_version = any(text.normalise(w) in words for w in conv.version_words)
-    # the login entry's answer (the advice after a browser that is not recommended)
-    # names browsers and versions too: it asks nothing
-    return asks_browser and asks_version and faq_answer_of(body, config) is None
+    if not (asks_browser and asks_version):
+        return False
+    # the login entry's answer names browsers and versions too: after a browser that is
+    # not recommended it is advice and asks nothing; to a customer who had named no
+    # browser yet, it is the question (its last words ask for them)
+    answer = faq_answer_of(body, config)
+    return answer is None or (answer == config.login_failure.faq and not browser_given())
+
+
+def _browser_given(ticket: Ticket, before: Sequence[Comment]) -> bool:
+    """Did the customer give a browser and its version in the ticket or in a comment
+    of ``before``?"""
+    said = [ticket.summary, ticket.description]
+    said += [c.body for c in before if c.author is AuthorRole.CUSTOMER]
+    found = extract_browser_from_conversation(said)
+    return found is not None and found.complete
 
 
 def read_conversation(ticket: Ticket, config: RoutingConfig) -> ConversationView:
@@ -86,7 +105,9 @@ def read_conversation(ticket: Ticket, config: RoutingConfig) -> ConversationView
             if c.public:
                 bot_public += 1
                 last_bot = c
-                last_bot_was_ask = is_ask(c.body, config)
+                last_bot_was_ask = is_ask(
+                    c.body, config, functools.partial(_browser_given, ticket, comments[:i])
+                )
                 asks += last_bot_was_ask
                 last_other_idx = i
         elif c.author is AuthorRole.AGENT:
