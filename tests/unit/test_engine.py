@@ -307,6 +307,41 @@ def test_old_or_unrecommended_browser_gets_the_connexion_advice(
     assert d.reply_faq == "connexion-impossible" and not d.ask_browser
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the symptom after typing the credentials, with no login-failure words
+        "Je rentre mon identifiant et mon mot de passe, ça tourne, et je reviens sur la page "
+        "d'accueil comme si je n'avais rien fait. Que dois-je faire ?",
+        "quand je fais l'accès avec mes identifiants, la page du module des Certificats reste "
+        "complètement blanche, aucune erreur n'est montrée",
+        # a negative said in another sentence takes nothing away from the failure
+        "La semaine dernière j'ai fait deux demandes sans souci. Depuis lundi, impossible de me "
+        "connecter à Expadon.",
+        "Erreur à la connexion sur Expadon 2 depuis ce matin. Nous avons des certificats à signer.",
+    ],
+)
+def test_a_login_failure_told_by_its_symptom_or_beside_a_negative_asks_for_the_browser(
+    config: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.login_failure and d.ask_browser, render_checklist(d)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Je me connecte sans souci mais impossible de signer le certificat.",
+        "Plus personne ne peut ajouter ou retirer les accès de nos collaborateurs.",
+    ],
+)
+def test_a_negative_in_the_failures_sentence_still_cancels_it(
+    config: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert not d.login_failure, render_checklist(d)
+
+
 def test_local_admin_who_cannot_open_certificats_gets_the_role_answer(
     config: RoutingConfig,
 ) -> None:

@@ -871,7 +871,37 @@ def several_questions(
 
 
 def score_login_failure(tt: TicketText, config: RoutingConfig) -> Score:
-    return score_evidence(tt.words, config.compiled.login_failure, config, "login_failure")
+    """The login-failure evidence. A negative phrase takes evidence away only in its own
+    sentence: "deux demandes pour Shanghai sans souci. Depuis lundi, impossible de me
+    connecter" is a failure, "je me connecte sans souci mais impossible de signer" is
+    not. (Scored sentence by sentence only when a negative took the whole text's score
+    under the bar: the common case costs nothing more.)"""
+    ev = config.compiled.login_failure
+    whole = score_evidence(tt.words, ev, config, "login_failure")
+    floor = config.thresholds.login_failure_min_confidence
+    if whole.value >= floor or whole.raw <= 0 or not tt.own_text:
+        return whole
+    if not any(sig.name == "login_failure.negative" for sig in whole.signals):
+        return whole
+    lex = config.compiled.lexicon
+    total = 0.0
+    fired: list[Signal] = []
+    for sentence in _SENTENCE_END.split(tt.own_text):
+        if not sentence.strip():
+            continue
+        part = score_evidence(
+            Words.of(lex.keys(text.normalise(sentence))), ev, config, "login_failure"
+        )
+        if part.raw > 0:
+            total += part.raw
+            fired += part.signals
+    if total <= whole.raw:
+        return whole
+    return Score(max(0.0, min(1.0, total)), tuple(fired), total)
+
+
+#: where a sentence ends: ".", "!", "?", ";" or a line break
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
 @dataclass(frozen=True, slots=True)
