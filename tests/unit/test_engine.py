@@ -439,6 +439,33 @@ def test_skips_when_the_bots_word_is_the_last(config: RoutingConfig) -> None:
     assert d.skipped and d.actions == ()
 
 
+@pytest.mark.parametrize(
+    ("where", "email", "category"),
+    [
+        ("3/84", "j.martin@vergers-martin.fr", Category.HABILITATION),
+        ("3/86", "j.martin@vergers-martin.fr", Category.ASSISTANCE_OPERATEUR),
+        ("4/87", "j.martin@agriculture.gouv.fr", Category.ASSISTANCE_SD),
+        # an operator's automatic reply in the agents' form is not an agent's
+        ("4/87", "j.martin@vergers-martin.fr", Category.ASSISTANCE_OPERATEUR),
+    ],
+)
+def test_an_automatic_reply_is_of_the_form_it_sits_in(
+    config: RoutingConfig, where: str, email: str, category: Category
+) -> None:
+    d = decide(
+        make(
+            "Je suis absente du bureau jusqu'au 2 septembre. Pour toute demande d'habilitation "
+            "ou de connexion, contactez ma collègue.",
+            summary="Réponse automatique : absente",
+            where=where,
+            email=email,
+        ),
+        config,
+    )
+    assert d.skipped and d.actions == ()
+    assert d.category is category, d.reason
+
+
 def test_skips_out_of_office_answers(config: RoutingConfig) -> None:
     t = make(
         "impossible de me connecter",
