@@ -626,6 +626,59 @@ def test_a_problem_told_in_the_negative_is_still_read(kept: str) -> None:
     assert text.without_denials(kept) == kept
 
 
+@pytest.mark.parametrize(
+    ("said", "left", "gone"),
+    [
+        (
+            "Je passe par le formulaire habilitation car c'était le seul lien. Notre "
+            "certificat est bloqué.",
+            "Notre certificat est bloqué.",
+            "habilitation",
+        ),
+        (
+            "J'ai un problème avec un certificat, le formulaire habilitation était le seul "
+            "ouvert. Pouvez-vous m'aider ?",
+            "J'ai un problème avec un certificat",
+            "habilitation",
+        ),
+        (
+            "Je ne savais pas quel formulaire choisir entre les deux. Voici mes documents.",
+            "Voici mes documents.",
+            "choisir",
+        ),
+    ],
+)
+def test_a_remark_on_the_form_chosen_is_not_read(said: str, left: str, gone: str) -> None:
+    read = text.without_denials(said)
+    assert left in read
+    assert gone not in read
+
+
+@pytest.mark.parametrize(
+    "remark",
+    [
+        "Je passe par ici",
+        "je mets par le portail des opérateurs",
+        "je prends par celui-ci",
+        "je suis passée par ce formulaire",
+        "ce formulaire d'assistance est le seul",
+        "c'était le seul lien",
+        "je ne savais pas où mettre ce message",
+        "faute de mieux",
+        "j'ai cliqué au hasard",
+        "je ne m'y retrouve pas entre les deux",
+    ],
+)
+def test_every_kind_of_form_remark_is_cut(remark: str) -> None:
+    read = text.without_denials(f"{remark}. Le certificat est bloqué.")
+    assert read.strip(" .") == "Le certificat est bloqué", read
+
+
+def test_a_question_about_which_form_to_use_is_still_read() -> None:
+    said = "Je ne sais pas quel formulaire utiliser pour ma question, pouvez-vous m'indiquer ?"
+    assert text.without_denials(said) == said
+
+
 def test_what_works_is_cut_at_its_clause_not_its_sentence() -> None:
     said = (
         "je n'arrive pas à me connecter au module : dans gestion des utilisateurs tout "

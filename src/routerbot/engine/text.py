@@ -728,6 +728,21 @@ _DENIAL = LazyPattern(
     re.IGNORECASE,
 )
 
+#: A remark on the form the author chose ("je passe par le formulaire habilitation car
+#: c'était le seul lien", "le formulaire habilitation était le seul ouvert", "je ne
+#: savais pas quel formulaire choisir", "j'ai cliqué au hasard"): its words name a
+#: form, not what the ticket is about. Its opening words (the clause runs to its end).
+_FORM_REMARK = LazyPattern(
+    r"\b(?:je\s+(?:passe|suis\s+pass[ée]e?|mets|prends)\s+par\s+(?:ici|le\s+formulaire|"
+    r"ce\s+formulaire|le\s+portail|ce\s+portail|celui)"
+    r"|(?:le|ce)\s+formulaire\s+(?:d['’]\s*)?\w+\s+(?:[ée]tait|est)\s+le\s+seul"
+    r"|(?:c['’]\s*(?:est|[ée]tait)|[ée]tait)\s+le\s+seul\s+(?:lien|formulaire|ouvert)"
+    r"|je\s+ne\s+savais\s+pas\s+(?:quel|quelle|o[uù]|si|trop|lequel|dans\s+quel)"
+    r"|faute\s+de\s+mieux|(?:cliqu[ée]|choisi|pris)\s+au\s+hasard"
+    r"|je\s+ne\s+m['’]\s*y\s+retrouve\s+pas\s+entre)",
+    re.IGNORECASE,
+)
+
 #: Where such a clause ends: a stop, a line's end, or a "mais" / "but" / ", c'est"
 #: that turns it.
 _CLAUSE_END = LazyPattern(
@@ -762,6 +777,15 @@ _DENIAL_HINTS = (
     "acc",
     "marche",
     "fonctionne",
+    "formulaire",
+    "hasard",
+    "mieux",
+    "savais",
+    "retrouve",
+    "seul",
+    "portail",
+    "par ici",
+    "par celui",
 )
 
 
@@ -777,6 +801,12 @@ def without_denials(body: str) -> str:
     for m in _DENIAL.finditer(body):
         turn = _CLAUSE_END.search(body, m.end(), m.end() + _CLAUSE_REACH)
         cuts.append((m.start(), turn.start() if turn else min(len(body), m.end() + _CLAUSE_REACH)))
+    for m in _FORM_REMARK.finditer(body):
+        # from the sentence's start ("notre certificat…, le formulaire habilitation était
+        # le seul ouvert" keeps what comes before the comma)
+        first = max(body.rfind(c, max(0, m.start() - _CLAUSE_REACH), m.start()) for c in ".!?\n,")
+        turn = _CLAUSE_END.search(body, m.end(), m.end() + _CLAUSE_REACH)
+        cuts.append((first + 1, turn.start() if turn else min(len(body), m.end() + _CLAUSE_REACH)))
     for o in _OVER.finditer(body):
         # from the sentence's start (or a colon's: "dans gestion des utilisateurs tout
         # fonctionne" is one clause) to where it ends or turns ("…, mais quand je clique")
