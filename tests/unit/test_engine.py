@@ -319,6 +319,11 @@ def test_old_or_unrecommended_browser_gets_the_connexion_advice(
         "La semaine dernière j'ai fait deux demandes sans souci. Depuis lundi, impossible de me "
         "connecter à Expadon.",
         "Erreur à la connexion sur Expadon 2 depuis ce matin. Nous avons des certificats à signer.",
+        # courteous: "il ne m'est plus possible d'accéder", "des difficultés pour me connecter"
+        "Il ne m'est plus possible, depuis lundi matin, d'accéder au module Certificats.",
+        "Je rencontre des difficultés pour me connecter à Expadon 2 depuis mon poste.",
+        "Après saisie de mon identifiant et de mon mot de passe, l'écran se recharge et je me "
+        "retrouve à nouveau sur la page d'accueil.",
     ],
 )
 def test_a_login_failure_told_by_its_symptom_or_beside_a_negative_asks_for_the_browser(

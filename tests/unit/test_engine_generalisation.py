@@ -149,6 +149,43 @@ def test_two_questions_joined_in_one_sentence_are_two_questions(
     assert "several questions" in d.reason
 
 
+@pytest.mark.parametrize(
+    ("body", "faq"),
+    [
+        (
+            "Madame, Monsieur, notre société de négoce souhaiterait déposer ses demandes de "
+            "certificats sur Expadon 2. Je vous serais reconnaissante de bien vouloir me "
+            "préciser la procédure à suivre pour obtenir l'habilitation nécessaire.",
+            "procedure-habilitation",
+        ),
+        (
+            "Apiculteur à la retraite, je souhaiterais connaître l'endroit où consulter la "
+            "liste des modèles de certificats en ligne, pour vérifier qu'il y en a un pour le "
+            "miel à destination du Royaume-Uni.",
+            "modeles-en-ligne",
+        ),
+    ],
+)
+def test_a_courteous_indirect_question_is_a_question(
+    config: RoutingConfig, body: str, faq: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.reply_faq == faq, render_checklist(d)
+
+
+def test_an_enumeration_d_une_part_d_autre_part_is_two_questions(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Je souhaiterais savoir, d'une part, où l'on peut vérifier qu'un modèle de "
+            "certificat pour ce pays est bien en ligne et, d'autre part, comment l'on peut "
+            "obtenir ce modèle en format PDF pour le soumettre à notre client."
+        ),
+        config,
+    )
+    assert d.public_replies == (), render_checklist(d)
+    assert "several questions" in d.reason
+
+
 def test_a_joined_clause_without_a_question_word_stays_one_question(
     config: RoutingConfig,
 ) -> None:

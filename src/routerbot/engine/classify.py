@@ -50,6 +50,11 @@ _QUESTION_ALTERNATIVES = (
         for w in ("demande", "demandent", "cherche", "cherchent", "me demandais", "se demande")
     ),
     "merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)",
+    # the courteous forms: "je souhaiterais connaître", "je vous serais reconnaissant de
+    # bien vouloir m'indiquer", "il me semblerait utile de connaître"
+    "souhaiterai[st]? (?:savoir|connaitre)", "(?:souhaite|voudrai[st]?|aimerai[st]?) connaitre",
+    "utile de connaitre",
+    "bien vouloir (?:m|me|nous) (?:indiquer|preciser|communiquer|expliquer|dire|confirmer)",
     "wants? to know", "would like to know", "needs? to know", "wonder(?:s|ing)?",
     "asks? (?:how|whether|if|what|where)",
     "point d interrogation", "savoir si", "savoir comment", "savoir ou", "savoir quel",
@@ -747,29 +752,42 @@ _JOINED_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _JOINS = (" et ", " and ", " puis ", " sinon ")
+#: "d'une part …, et, d'autre part, …": an enumeration of what is asked, each member a
+#: question of the sentence's question word ("je souhaiterais savoir, d'une part, où
+#: vérifier…, et, d'autre part, comment obtenir…")
+_OTHER_PART = re.compile(r",?\s*(?:et\s*,?\s*)?d['’]\s*autre\s+part\s*,?\s*", re.IGNORECASE)
 
 
 def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     """A part cut where a second question is joined to it: "comment savoir quels
     modèles sont en ligne, et quelle est la procédure ?", "coman on telecharge le
     modele et coman on sai les modele qui sont en ligne" (question words spelt by ear
-    read as the configuration's). A question's pieces each end with "?"."""
+    read as the configuration's), "…, d'une part, X et, d'autre part, Y". A question's
+    pieces each end with "?" (those of an enumeration asked without "?" too)."""
     low = part.lower()
-    if not any(j in low for j in _JOINS):
+    enumerated = "autre part" in low
+    if not enumerated and not any(j in low for j in _JOINS):
         return [part]
     cuts = [
         m
         for m in _JOINED_QUESTION.finditer(part)
         if _QUESTION_WORDS.match(" " + respell(text.normalise(part[m.end() : m.end() + 40])))
     ]
+    if enumerated:
+        cuts = sorted([*cuts, *_OTHER_PART.finditer(part)], key=lambda m: m.start())
     if not cuts:
         return [part]
     pieces, at = [], 0
     for m in cuts:
+        if m.start() < at:
+            continue  # (overlapping cuts: the first one holds)
         pieces.append(part[at : m.start()])
         at = m.end()
     pieces.append(part[at:])
-    if part.rstrip().endswith("?"):
+    asked = part.rstrip().endswith("?") or (
+        enumerated and _asks(respell(text.normalise(pieces[0])))
+    )
+    if asked:
         return [p if p.rstrip().endswith("?") else p + " ?" for p in pieces]
     return pieces
 
