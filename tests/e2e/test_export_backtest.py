@@ -47,10 +47,10 @@ def tickets_file(tmp_path: Path) -> Path:
 def strict_config(tmp_path: Path) -> Path:
     """The shipped routing file, but never confident enough to reroute."""
     text = ROUTING.read_text(encoding="utf-8")
-    assert "reroute_min_confidence = 0.7" in text
+    assert "reroute_min_confidence = 0.55" in text
     path = tmp_path / "routing-before.toml"
     path.write_text(
-        text.replace("reroute_min_confidence = 0.7", "reroute_min_confidence = 1.0"),
+        text.replace("reroute_min_confidence = 0.55", "reroute_min_confidence = 1.0"),
         encoding="utf-8",
     )
     return path
