@@ -85,13 +85,16 @@ def test_first_person_business_statement_outweighs_the_agents_portal(
     assert d.category is not Category.ASSISTANCE_SD
 
 
-def test_personal_mailbox_alone_leans_operator_without_moving_the_ticket(
+def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
     config: RoutingConfig,
 ) -> None:
-    # nobody says who they are: a lean, not enough to move the ticket across desks
+    # nobody says who they are: the mailbox outweighs the portal (ROUTING.md: the e-mail
+    # domain, then the portal), confident enough to move the ticket across desks
     d = decide(make("Bonjour, une question sur les délais. Merci", email="m.b@free.fr"), config)
     assert d.population is Population.OPERATEUR
-    assert not any(isinstance(a, Reroute) for a in d.actions)
+    [move] = [a for a in d.actions if isinstance(a, Reroute)]
+    assert str(move.target) == "3/86"
+    assert 0.55 <= d.category_confidence < 0.7, d.category_confidence
 
 
 @pytest.mark.parametrize(
@@ -182,3 +185,20 @@ def test_an_agents_question_for_an_operators_entry_is_not_a_second_question(
     d = decide(make(body, email="f.dubosq@agriculture.gouv.fr"), config)
     assert d.population is Population.SERVICES_DECONCENTRES
     assert d.reply_faq == "agrement-vs-certificat"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon inspectrice DDPP m'a dit qu'il me fallait d'abord un compte, comment je le crée ?",
+        "Notre vétérinaire certificateur aimerait relire le modèle avant la demande.",
+        "L'agent de la DDETSPP qui suit nos exports m'a donné ce lien : impossible de me "
+        "connecter depuis hier.",
+    ],
+)
+def test_a_state_agent_named_as_someone_elses_is_not_the_writer(
+    config: RoutingConfig, text: str
+) -> None:
+    d = decide(make(text, email="contact@chocolats-berard.fr", where="3/86"), config)
+    assert d.population is Population.OPERATEUR, d.reason
+    assert not any(isinstance(a, Reroute) for a in d.actions)
