@@ -244,6 +244,21 @@ def test_reads_abbreviated_names_and_small_versions_after_the_name(
 
 
 @pytest.mark.parametrize(
+    ("sentence", "major"),
+    [
+        ("je suis sous firefox 115.6 esr poste ministere", "115"),
+        ("Firefox 115 ESR poste de l'agent", "115"),
+        ("chrome 120.0.6099 sur 3 postes", "120"),
+    ],
+)
+def test_a_dotted_or_esr_version_is_a_version_whatever_word_follows(
+    sentence: str, major: str
+) -> None:
+    found = extract_browser(sentence)
+    assert found is not None and found.version == major
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "Edge (dernière version)",

@@ -562,8 +562,12 @@ def _attached_version(w: str, name: str, start: int) -> tuple[str | None, int]:
     after = _AFTER_NAME.match(w, start)
     if after is None:
         return None, start
-    major = after.group("v").split(".")[0]
-    if _NOT_A_VERSION_AFTER.match(w, after.end()) or not _major_ok(name, major):
+    v = after.group("v")
+    major = v.split(".")[0]
+    # "chrome 120 postes" counts workstations; "firefox 115.6 esr poste ministère" (a
+    # dotted number, or ESR) is a version whatever follows
+    counted = "." not in v and not after.group("esr")
+    if (counted and _NOT_A_VERSION_AFTER.match(w, after.end())) or not _major_ok(name, major):
         return None, start
     about = _ABOUT_TAIL.match(w, after.end())
     return major, about.end() if about is not None else after.end()
