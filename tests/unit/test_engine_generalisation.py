@@ -18,7 +18,7 @@ from routerbot.domain import (
     Person,
     Ticket,
 )
-from routerbot.engine import decide
+from routerbot.engine import classify, decide
 from routerbot.engine.classify import FaqScore
 from routerbot.engine.decide import reply_choice
 from routerbot.engine.explain import render_checklist
@@ -171,6 +171,18 @@ def test_a_courteous_indirect_question_is_a_question(
 ) -> None:
     d = decide(make(body), config)
     assert d.reply_faq == faq, render_checklist(d)
+
+
+@pytest.mark.parametrize(
+    ("body", "asks"),
+    [
+        ("admin local operateur ca donne acces a certificats ou pas", True),
+        ("le modele usa volailles est il en ligne", True),
+        ("c'est il y a deux jours que le certificat est parti", False),
+    ],
+)
+def test_a_yes_or_no_question_without_a_question_mark_asks(body: str, asks: bool) -> None:
+    assert classify._asks(normalise(body)) is asks
 
 
 def test_an_enumeration_d_une_part_d_autre_part_is_two_questions(config: RoutingConfig) -> None:

@@ -149,7 +149,8 @@ PLAIN_QUESTION_WORDS = re.compile(
     r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
     r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui"
     r"|est ou|sont ou|c ou|ou est|ou sont|ou se trouve|ou faut il|ou dois je|ou doit on"
-    r"|que faire|que dois je|que doit on|qu est ce qu|koi|kelle|kels)\b"
+    r"|que faire|que dois je|que doit on|qu est ce qu|koi|kelle|kels"
+    r"|ou pas|ou non|(?<! c )est il|est elle|sont ils|sont elles)\b"
 )
 PLAIN_SPOKEN_HINT = re.compile(
     r"\b(?:" + "|".join(sorted(browser._NUMBER_WORDS, key=len, reverse=True)) + r")\b",

@@ -63,6 +63,9 @@ _QUESTION_ALTERNATIVES = (
     "est ou", "sont ou", "c ou", "ou est", "ou sont", "ou se trouve", "ou faut il",
     "ou dois je", "ou doit on", "que faire", "que dois je", "que doit on",
     "qu est ce qu", "koi", "kelle", "kels",
+    # a yes-or-no question without "?" ("ca donne acces a certificats ou pas", "le modele
+    # est il en ligne") — "c'est il y a deux jours" is not one
+    "ou pas", "ou non", "(?<! c )est il", "est elle", "sont ils", "sont elles",
 )  # fmt: skip
 
 
