@@ -338,6 +338,10 @@ def test_a_login_failure_told_by_its_symptom_or_beside_a_negative_asks_for_the_b
     [
         "Je me connecte sans souci mais impossible de signer le certificat.",
         "Plus personne ne peut ajouter ou retirer les accès de nos collaborateurs.",
+        # logged in, something else fails; a server down at the login page
+        "La page de validation ne s'affiche plus alors que je suis bien connectée : impossible "
+        "d'accéder aux demandes.",
+        "Erreur 503 Service Unavailable dès la page de connexion depuis 9h, rien ne s'affiche.",
     ],
 )
 def test_a_negative_in_the_failures_sentence_still_cancels_it(
