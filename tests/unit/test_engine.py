@@ -175,6 +175,19 @@ FAQ_CASES = [
         "agrement-vs-certificat",
         "on a acces au module agrement mais pas certificats, faut il une autre habilitation ?",
     ),
+    # courteous, indirect: no question word, no question mark
+    (
+        "procedure-habilitation",
+        "Madame, Monsieur, notre société de négoce souhaiterait déposer ses demandes de "
+        "certificats sur Expadon 2. Je vous serais reconnaissante de bien vouloir me "
+        "préciser la procédure à suivre pour obtenir l'habilitation nécessaire.",
+    ),
+    (
+        "modeles-en-ligne",
+        "Apiculteur à la retraite, je souhaiterais connaître l'endroit où consulter la "
+        "liste des modèles de certificats en ligne, pour vérifier qu'il y en a un pour le "
+        "miel à destination du Royaume-Uni.",
+    ),
 ]
 
 
@@ -305,32 +318,6 @@ def test_old_or_unrecommended_browser_gets_the_connexion_advice(
 ) -> None:
     d = decide(make(f"Erreur à la connexion, navigateur {words} sous Windows"), config)
     assert d.reply_faq == "connexion-impossible" and not d.ask_browser
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        # the symptom after typing the credentials, with no login-failure words
-        "Je rentre mon identifiant et mon mot de passe, ça tourne, et je reviens sur la page "
-        "d'accueil comme si je n'avais rien fait. Que dois-je faire ?",
-        "quand je fais l'accès avec mes identifiants, la page du module des Certificats reste "
-        "complètement blanche, aucune erreur n'est montrée",
-        # a negative said in another sentence takes nothing away from the failure
-        "La semaine dernière j'ai fait deux demandes sans souci. Depuis lundi, impossible de me "
-        "connecter à Expadon.",
-        "Erreur à la connexion sur Expadon 2 depuis ce matin. Nous avons des certificats à signer.",
-        # courteous: "il ne m'est plus possible d'accéder", "des difficultés pour me connecter"
-        "Il ne m'est plus possible, depuis lundi matin, d'accéder au module Certificats.",
-        "Je rencontre des difficultés pour me connecter à Expadon 2 depuis mon poste.",
-        "Après saisie de mon identifiant et de mon mot de passe, l'écran se recharge et je me "
-        "retrouve à nouveau sur la page d'accueil.",
-    ],
-)
-def test_a_login_failure_told_by_its_symptom_or_beside_a_negative_asks_for_the_browser(
-    config: RoutingConfig, body: str
-) -> None:
-    d = decide(make(body), config)
-    assert d.login_failure and d.ask_browser, render_checklist(d)
 
 
 @pytest.mark.parametrize(

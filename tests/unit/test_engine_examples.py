@@ -573,6 +573,20 @@ def test_quoted_old_question_does_not_trip_a_guard(shipped: RoutingConfig) -> No
         "À chaque connexion j'ai le message session expirée et ça recommence en boucle.",
         "Hello, after signing in I only get a blank page.",
         "It says invalid username or password although it is correct.",
+        # the symptom after typing the credentials, with no login-failure words
+        "Je rentre mon identifiant et mon mot de passe, ça tourne, et je reviens sur la page "
+        "d'accueil comme si je n'avais rien fait. Que dois-je faire ?",
+        "quand je fais l'accès avec mes identifiants, la page du module des Certificats reste "
+        "complètement blanche, aucune erreur n'est montrée",
+        # a negative said in another sentence takes nothing away from the failure
+        "La semaine dernière j'ai fait deux demandes sans souci. Depuis lundi, impossible de me "
+        "connecter à Expadon.",
+        "Erreur à la connexion sur Expadon 2 depuis ce matin. Nous avons des certificats à signer.",
+        # courteous: "il ne m'est plus possible d'accéder", "des difficultés pour me connecter"
+        "Il ne m'est plus possible, depuis lundi matin, d'accéder au module Certificats.",
+        "Je rencontre des difficultés pour me connecter à Expadon 2 depuis mon poste.",
+        "Après saisie de mon identifiant et de mon mot de passe, l'écran se recharge et je me "
+        "retrouve à nouveau sur la page d'accueil.",
     ],
 )
 def test_a_login_failure_told_by_its_symptom_asks_for_the_browser(

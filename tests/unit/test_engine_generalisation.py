@@ -150,30 +150,6 @@ def test_two_questions_joined_in_one_sentence_are_two_questions(
 
 
 @pytest.mark.parametrize(
-    ("body", "faq"),
-    [
-        (
-            "Madame, Monsieur, notre société de négoce souhaiterait déposer ses demandes de "
-            "certificats sur Expadon 2. Je vous serais reconnaissante de bien vouloir me "
-            "préciser la procédure à suivre pour obtenir l'habilitation nécessaire.",
-            "procedure-habilitation",
-        ),
-        (
-            "Apiculteur à la retraite, je souhaiterais connaître l'endroit où consulter la "
-            "liste des modèles de certificats en ligne, pour vérifier qu'il y en a un pour le "
-            "miel à destination du Royaume-Uni.",
-            "modeles-en-ligne",
-        ),
-    ],
-)
-def test_a_courteous_indirect_question_is_a_question(
-    config: RoutingConfig, body: str, faq: str
-) -> None:
-    d = decide(make(body), config)
-    assert d.reply_faq == faq, render_checklist(d)
-
-
-@pytest.mark.parametrize(
     ("body", "asks"),
     [
         ("admin local operateur ca donne acces a certificats ou pas", True),
