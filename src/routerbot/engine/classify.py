@@ -195,16 +195,23 @@ def prepare(
     return tt
 
 
+#: A text longer than this says more than thanks (``matching.pointer_text_words`` content
+#: words and their small words fit well within it): not read word by word.
+_THANKS_MAX_CHARS = 500
+
+
 def _only_thanks(body: str, config: RoutingConfig) -> bool:
     """The author's own words thank and say it is solved or done ("Parfait, merci
     beaucoup pour votre aide !", "merci, c'est réglé") and ask nothing: a reply to the
     support filed as a new ticket, with nothing to answer."""
-    if not body or "?" in body or _asks_or_requests(body):
+    if not body or "?" in body or len(body) > _THANKS_MAX_CHARS:
         return False
     c = config.compiled
     keys = c.lexicon.keys(text.normalise(body))
     if len([k for k in keys if k not in c.ignore]) > config.matching.pointer_text_words:
         return False  # more said than thanks: a message to read
+    if _asks_or_requests(body):
+        return False
     thanks = score_thanks(Words.of(keys), config)
     strong = any(s.name.endswith(".strong") for s in thanks.signals)
     return strong and thanks.value >= config.thresholds.thanks_min_confidence

@@ -763,7 +763,8 @@ _OVER = LazyPattern(
 #: to its end from every denial in it).
 _CLAUSE_REACH = 400
 
-#: One of these is in any text a denial can be found in (most texts hold none).
+#: One of these is in any text a denial or a problem said to be over can be found in
+#: (most texts hold none).
 _DENIAL_HINTS = (
     "pas",
     "not",
@@ -777,6 +778,9 @@ _DENIAL_HINTS = (
     "acc",
     "marche",
     "fonctionne",
+)
+#: One of these is in any text a remark on the form can be found in.
+_FORM_REMARK_HINTS = (
     "formulaire",
     "hasard",
     "mieux",
@@ -795,19 +799,21 @@ def without_denials(body: str) -> str:
     réglé"): what is left says what the ticket asks. Linear in the text: every cut is
     found from a marker, and reaches at most ``_CLAUSE_REACH`` characters."""
     low = body.lower()
-    if not any(w in low for w in _DENIAL_HINTS):
+    denials = any(w in low for w in _DENIAL_HINTS)
+    remarks = any(w in low for w in _FORM_REMARK_HINTS)
+    if not denials and not remarks:
         return body
     cuts: list[tuple[int, int]] = []
-    for m in _DENIAL.finditer(body):
+    for m in _DENIAL.finditer(body) if denials else ():
         turn = _CLAUSE_END.search(body, m.end(), m.end() + _CLAUSE_REACH)
         cuts.append((m.start(), turn.start() if turn else min(len(body), m.end() + _CLAUSE_REACH)))
-    for m in _FORM_REMARK.finditer(body):
+    for m in _FORM_REMARK.finditer(body) if remarks else ():
         # from the sentence's start ("notre certificat…, le formulaire habilitation était
         # le seul ouvert" keeps what comes before the comma)
         first = max(body.rfind(c, max(0, m.start() - _CLAUSE_REACH), m.start()) for c in ".!?\n,")
         turn = _CLAUSE_END.search(body, m.end(), m.end() + _CLAUSE_REACH)
         cuts.append((first + 1, turn.start() if turn else min(len(body), m.end() + _CLAUSE_REACH)))
-    for o in _OVER.finditer(body):
+    for o in _OVER.finditer(body) if denials else ():
         # from the sentence's start (or a colon's: "dans gestion des utilisateurs tout
         # fonctionne" is one clause) to where it ends or turns ("…, mais quand je clique")
         first = max(body.rfind(c, max(0, o.start() - _CLAUSE_REACH), o.start()) for c in ".!?\n:")
