@@ -731,7 +731,8 @@ _DENIAL = LazyPattern(
 #: A remark on the form the author chose ("je passe par le formulaire habilitation car
 #: c'était le seul lien", "le formulaire habilitation était le seul ouvert", "je ne
 #: savais pas quel formulaire choisir", "j'ai cliqué au hasard"): its words name a
-#: form, not what the ticket is about. Its opening words (the clause runs to its end).
+#: form, not what the ticket is about. Its opening words (the cut runs from its clause's
+#: start to the clause's end).
 _FORM_REMARK = LazyPattern(
     r"\b(?:je\s+(?:passe|suis\s+pass[ée]e?|mets|prends)\s+par\s+(?:ici|le\s+formulaire|"
     r"ce\s+formulaire|le\s+portail|ce\s+portail|celui)"
@@ -796,7 +797,8 @@ _FORM_REMARK_HINTS = (
 def without_denials(body: str) -> str:
     """The text without the clauses that say what it is *not* about, nor the sentences
     that say a problem is over ("avant je n'arrivais pas à me connecter mais c'est
-    réglé"): what is left says what the ticket asks. Linear in the text: every cut is
+    réglé"), nor the remarks on the form chosen ("le formulaire habilitation était le
+    seul ouvert"): what is left says what the ticket asks. Linear in the text: every cut is
     found from a marker, and reaches at most ``_CLAUSE_REACH`` characters."""
     low = body.lower()
     denials = any(w in low for w in _DENIAL_HINTS)
