@@ -506,6 +506,10 @@ class RoutingConfig(_Model):
     def target_for(self, category: Category) -> Target:
         return self.categories[category].target
 
+    def category_at(self, target: Target) -> Category | None:
+        """The category whose target is ``target`` (None when no category routes there)."""
+        return next((c for c, cc in self.categories.items() if cc.target == target), None)
+
     def links_for(self, population: Population | None) -> Links:
         return self.links[population or Population.OPERATEUR]
 

@@ -402,18 +402,6 @@ def _automatic_ticket(ticket: Ticket) -> bool:
     return text.is_auto_reply(f"{ticket.summary}\n{ticket.description}")
 
 
-def _category_here(
-    ticket: Ticket, config: RoutingConfig, population: Population
-) -> Category | None:
-    """The category of the form the ticket sits in, when its requester may file there
-    (a state agent in the agents' form, an operator in an operators' form)."""
-    agent = population is Population.SERVICES_DECONCENTRES
-    for category, cc in config.categories.items():
-        if cc.target == ticket.location and agent == (category is Category.ASSISTANCE_SD):
-            return category
-    return None
-
-
 def _skip(d: Decision, why: str) -> Decision:
     return replace(d, skip_reason=why, reason=f"skipped: {why}", actions=())
 
@@ -431,10 +419,16 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
     if conv.last_is_auto_reply:
         return _skip(d, "the customer's last comment is an automatic reply")
     if conv.last is None and _automatic_ticket(ticket):
-        # (an automatic reply asks nothing: it is of the form it sits in, when its
-        # sender belongs there, not of the words of its signature or old subject)
-        here = _category_here(ticket, config, a.population)
-        if here is not None and here is not d.category:
+        # (an automatic reply asks nothing: it is of the form it sits in when its sender
+        # may file there — an agent in the agents' form, an operator in an operators'
+        # form —, not of the words of its signature or old subject)
+        here = config.category_at(ticket.location)
+        agent = a.population is Population.SERVICES_DECONCENTRES
+        if (
+            here is not None
+            and here is not d.category
+            and agent == (here is Category.ASSISTANCE_SD)
+        ):
             d = replace(d, category=here, target=config.target_for(here))
         return _skip(d, "the ticket is an automatic reply")
     if conv.agent_spoke:

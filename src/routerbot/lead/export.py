@@ -6,17 +6,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from routerbot.domain import AuthorRole, Category, Comment, Target, Ticket, TicketHistory
+from routerbot.domain import AuthorRole, Comment, Ticket, TicketHistory
 from routerbot.labelled import ticket_to_labelled
 from routerbot.lead.recognise import FaqRecogniser, asked_browser
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from routerbot.config import RoutingConfig
-
-
-def category_of(config: RoutingConfig, target: Target) -> Category | None:
-    """The category whose target is ``target`` (None when no category routes there)."""
-    return next((c for c, cc in config.categories.items() if cc.target == target), None)
 
 
 def _staff_public(comments: Iterable[Comment]) -> list[Comment]:
@@ -45,7 +40,7 @@ def label_history(
     """
     rec = recogniser or FaqRecogniser(config)
     final, original = history.final, history.original
-    category = category_of(config, final)
+    category = config.category_at(final)
     staff = _staff_public(history.ticket.comments)
     faq = _final_faq(history.ticket.comments, rec)
     ask = any(asked_browser(c, config, rec) for c in staff)

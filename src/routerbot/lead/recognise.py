@@ -79,8 +79,10 @@ def asked_browser(comment: Comment, config: RoutingConfig, rec: FaqRecogniser) -
     The bot's own comments are read as the bot reads them (:func:`routerbot.engine.
     conversation.is_ask`: its marker, the configured ask texts, or browser and version
     words) — except a FAQ answer that merely mentions the browser, which answers rather
-    than asks. An agent's comment must ask outright (browser and version words and a
-    question mark)."""
+    than asks. (The engine, which has the ticket, also reads the login entry's answer
+    sent to a customer who had named no browser yet as the question; a comment read
+    alone here cannot tell, and counts as an answer.) An agent's comment must ask
+    outright (browser and version words and a question mark)."""
     if comment.author is AuthorRole.BOT:
         from routerbot.engine.conversation import is_ask  # noqa: PLC0415 - heavy, load on use
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from routerbot.domain import AuthorRole, TicketHistory, aware
 from routerbot.lead import html as h
-from routerbot.lead.export import category_of
 from routerbot.lead.recognise import FaqRecogniser, asked_browser
 from routerbot.lead.undo import NONE, UndoRate, UndoScan, undo_rates
 
@@ -125,7 +124,7 @@ def report_facts(
             if when_day is None or (key, when_day) in decided:
                 continue
             decided.add((key, when_day))
-            cat = category_of(config, history.location_at(when))
+            cat = config.category_at(history.location_at(when))
             by_category[cat.value if cat else NONE][when_day] += 1
     for hour, n in per_hour.items():
         day = hour.date()

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from routerbot.domain import AuthorRole, Comment, LocationChange, Target, TicketHistory, aware
-from routerbot.lead.export import category_of
 from routerbot.lead.recognise import FaqRecogniser, asks_browser
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
@@ -108,7 +107,7 @@ def _reroute_undos(
         target, before = states[last][1], states[first - 1][1]
         if target == before:
             continue
-        cat = category_of(config, target)
+        cat = config.category_at(target)
         cat_name = cat.value if cat else NONE
         start = states[first][0]
         at = start.at if start is not None else None
@@ -136,7 +135,7 @@ def _reply_undos(
         faq = rec.faq_of(c.body) or (
             config.login_failure.faq if asks_browser(c.body, config) else NONE
         )
-        cat = category_of(config, history.location_at(c.created))
+        cat = config.category_at(history.location_at(c.created))
         cat_name = cat.value if cat else NONE
         actions.append(BotAction(key, "reply", cat_name, faq, c.created))
         correction = _correction_of(comments[n + 1 :])
