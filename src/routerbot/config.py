@@ -203,8 +203,17 @@ class Thresholds(_Model):
     #: …or when its words lean to the habilitation examples' vocabulary by at least
     #: this much (summed log-odds, see TwoSidedVocabulary)…
     habilitation_vocabulary_min: NonNegative = 7.0
-    #: …with at least this example similarity
+    #: …with at least this example similarity; or when both lean to habilitation, each
+    #: less than alone: examples at least ``habilitation_lean_min_score`` and this much
+    #: ahead of the assistance examples, words at least ``habilitation_lean_vocabulary``
     habilitation_vocabulary_min_score: Unit = 0.25
+    habilitation_lean_min_score: Unit = 0.2
+    habilitation_lean_margin: Unit = 0.1
+    habilitation_lean_vocabulary: NonNegative = 4.0
+    #: an operator's ticket that no FAQ answer decides is assistance when its closest
+    #: FAQ candidates (this close at least, and those within ``faq_margin`` of it) are
+    #: all assistance entries ("too close to call" between two of them)
+    category_candidates_min_confidence: Unit = 0.5
     #: a login failure is detected at or above this evidence
     login_failure_min_confidence: Unit = 0.6
     #: a customer's comment "thanks, it works" at or above this evidence

@@ -736,3 +736,82 @@ def test_an_agent_passing_a_message_on_keeps_the_ticket(
     assert d.population is Population.SERVICES_DECONCENTRES
     assert d.category is Category.ASSISTANCE_SD
     assert d.reply_faq == faq_id
+
+
+# ------------------------------------------------------------------ after the browser question
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # the customer names the old browser they left, and says it works now
+        "J'étais sur Internet Explorer 11, avec Firefox ça marche, merci !",
+        "Merci, en passant sur Chrome tout fonctionne. Vous pouvez clôturer.",
+        "finalement j'ai installé Firefox et ça marche, merci pour l'astuce",
+    ],
+)
+def test_it_works_now_after_the_browser_question_needs_no_advice(
+    config: RoutingConfig, answer: str
+) -> None:
+    t = make("Connexion impossible à Expadon 2", comments=(("bot", ASK), ("customer", answer)))
+    d = decide(t, config)
+    assert d.public_replies == (), render_checklist(d)
+    assert not d.ask_browser
+
+
+def test_a_new_question_instead_of_the_browser_gets_its_answer(config: RoutingConfig) -> None:
+    t = make(
+        "je n'arrive pas à me connecter",
+        comments=(
+            ("bot", ASK),
+            (
+                "customer",
+                "C'est réglé, j'ai vidé le cache. Par contre, une fois ma demande commencée, "
+                "comment je télécharge le modèle du certificat ?",
+            ),
+        ),
+    )
+    d = decide(t, config)
+    assert d.reply_faq == "telecharger-modele" and not d.ask_browser, render_checklist(d)
+
+
+def test_a_browser_named_without_version_and_another_question_is_asked_again(
+    config: RoutingConfig,
+) -> None:
+    # the customer answers the question in part: the version is still wanted
+    t = make(
+        "je n'arrive pas à me connecter",
+        comments=(
+            ("bot", ASK),
+            ("customer", "C'est Chrome. Et comment on télécharge le modèle de certificat ?"),
+        ),
+    )
+    d = decide(t, config)
+    assert d.ask_browser, render_checklist(d)
+
+
+# ------------------------------------------------------------------ English login words
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hello, I can't sign in to Expadon 2 since yesterday, it says an error occurred.",
+        "Can't sign in. Tried twice this morning, no luck.",
+        "After the agriculture.gouv.fr authentication I only get a white page, please help.",
+    ],
+)
+def test_english_login_failures_ask_for_the_browser(config: RoutingConfig, body: str) -> None:
+    d = decide(make(body, email="tom.hill@britfoods.co.uk"), config)
+    assert d.login_failure and d.ask_browser, render_checklist(d)
+
+
+def test_signing_a_certificate_is_not_signing_in(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Bonjour, voici le formulaire d'habilitation complété et signé par notre gérant.",
+            where="3/84",
+        ),
+        config,
+    )
+    assert not d.login_failure, render_checklist(d)

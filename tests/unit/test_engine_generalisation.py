@@ -20,7 +20,7 @@ from routerbot.domain import (
 )
 from routerbot.engine import classify, decide
 from routerbot.engine.classify import FaqScore
-from routerbot.engine.decide import reply_choice
+from routerbot.engine.decide import _candidates_agree, reply_choice
 from routerbot.engine.explain import render_checklist
 from routerbot.engine.lexicon import Lexicon, Words, compile_phrase, find, light_key, light_keys
 from routerbot.engine.text import normalise
@@ -598,3 +598,63 @@ def test_guards_and_questions_read_words_spelt_by_ear(config: RoutingConfig) -> 
 def test_wider_vocabulary_does_not_answer_other_questions(config: RoutingConfig, body: str) -> None:
     d = decide(make(body), config)
     assert d.public_replies == (), render_checklist(d)
+
+
+def test_an_enumeration_on_one_line_is_two_questions(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Bonjour, deux choses rapides : 1) comment on crée un compte mon compte pour "
+            "notre nouvel apprenti 2) comment savoir si le modèle pour le Vietnam est en "
+            "ligne. Merci"
+        ),
+        config,
+    )
+    assert d.public_replies == (), render_checklist(d)
+    assert "several questions" in d.reason
+
+
+def test_a_question_diluted_in_a_letter_is_read_alone(config: RoutingConfig) -> None:
+    # the letter's story says nothing of any entry and dilutes the whole text: read
+    # alone, its one question is the procedure's
+    d = decide(
+        make(
+            "Bonjour,\nNous sommes une petite conserverie familiale de sardines à Douarnenez "
+            "et nous commençons à expédier vers le Japon au printemps, avec un transitaire "
+            "du Havre qui s'occupait jusqu'ici de tout.\nNous voulons être habilités pour "
+            "faire nos certificats nous-mêmes. Quelle est la marche à suivre ?\n"
+            "Bien cordialement,\nYann Le Goff\nConserverie Le Goff",
+            summary="habilitation",
+        ),
+        config,
+    )
+    assert d.reply_faq == "procedure-habilitation", render_checklist(d)
+    assert d.category is Category.HABILITATION
+
+
+def test_close_candidates_of_assistance_keep_an_assistance_ticket_out_of_habilitation(
+    config: RoutingConfig,
+) -> None:
+    # two assistance entries too close to call: no public answer, but the ticket is
+    # still assistance, whatever its habilitation words
+    faqs = [_faq("habiliter-collegue", 0.58), _faq("creer-mon-compte", 0.59)]
+    assert _candidates_agree(faqs, config)
+    mixed = [_faq("creer-mon-compte", 0.59), _faq("procedure-habilitation", 0.58)]
+    assert not _candidates_agree(mixed, config)
+    far = [_faq("creer-mon-compte", 0.59), _faq("procedure-habilitation", 0.45)]
+    assert _candidates_agree(far, config)
+    weak = [_faq("creer-mon-compte", 0.3)]
+    assert not _candidates_agree(weak, config)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bonjour, je vous renvoie les documents d'habilitation corrigés : il manquait la "
+        "signature de notre gérante la première fois.",
+        "Je vous renvoie le formulaire d'habilitation corrigé, j'avais inversé deux "
+        "chiffres du SIRET.",
+    ],
+)
+def test_documents_sent_again_are_habilitation(config: RoutingConfig, body: str) -> None:
+    d = decide(make(body, summary="Documents corrigés"), config)
+    assert d.category is Category.HABILITATION, render_checklist(d)

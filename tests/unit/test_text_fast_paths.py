@@ -111,7 +111,9 @@ def plain_normalise(s: str) -> str:
         words = folded.translate(text._ASCII_PUNCT_TO_SPACE).split()
     else:
         words = re.sub(r"[^a-z0-9]+", " ", folded).split()
-    return " ".join(text.ABBREVIATIONS.get(w, w) for w in words)
+    out = " ".join(text.ABBREVIATIONS.get(w, w) for w in words)
+    # English "sign in" is a login, every time
+    return re.sub(r"\bsign(?:ing|ed)? (?:in|on)\b", "login", out)
 
 
 PLAIN_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")

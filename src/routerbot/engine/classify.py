@@ -679,10 +679,31 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
                 ),
             )
         )
+    out = _asked_alone(out, tt, config)
     out = _take_over(out, tt, population, config)
     # best first; equal confidences keep the index's order (a stable sort, reversed)
     out.sort(key=_confidence, reverse=True)
     return out
+
+
+def _asked_alone(faqs: list[FaqScore], tt: TicketText, config: RoutingConfig) -> list[FaqScore]:
+    """The author's questions, each read alone, all closest to one entry: that entry is
+    at least as close as its question ("… nous voulons être habilités. Quelle est la
+    marche à suivre ?" said in a letter that dilutes it). Questions closest to two or
+    more entries change nothing (see :func:`several_questions`)."""
+    if not tt.own_text or not faqs:
+        return faqs
+    asked = own_questions(tt, config)
+    if not asked or any(top.entry_id != asked[0][1].entry_id for _, top in asked):
+        return faqs
+    fid = asked[0][1].entry_id
+    value = max(top.score for _, top in asked) + config.matching.question_bonus
+    return [
+        f._replace(confidence=round(min(1.0, value), 3))
+        if f.faq_id == fid and not f.blocked and value > f.confidence
+        else f
+        for f in faqs
+    ]
 
 
 def _take_over(
@@ -744,7 +765,10 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
     first (:func:`_clauses`). What ``re.split`` on "a look-behind for '?' or a newline"
     gives, with ``str.split`` (the pattern was tried at every character)."""
     out: list[str] = []
-    for line in own.split("\n"):
+    lines = own.split("\n")
+    if "2)" in own:  # "1) comment … 2) comment …" on one line: one question a member
+        lines = [p for line in lines for p in _enumerated(line)]
+    for line in lines:
         if "?" in line:
             *asked, rest = line.split("?")
             for p in asked:
@@ -800,6 +824,16 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     if asked:
         return [p if p.rstrip().endswith("?") else p + " ?" for p in pieces]
     return pieces
+
+
+#: Where the next member of an enumeration on one line starts ("… salarié 2) une fois
+#: …"): before its number, when the first member was numbered too.
+_INLINE_ITEM = re.compile(r"(?<=\S)\s+(?=[2-9]\)\s)")
+
+
+def _enumerated(line: str) -> list[str]:
+    """The members of an enumeration on one line ("1) … 2) …"), or the line."""
+    return _INLINE_ITEM.split(line) if "1)" in line else [line]
 
 
 #: A list marker at the start of a line: "-", "•", "*", "1)", "2.".

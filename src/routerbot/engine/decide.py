@@ -213,15 +213,46 @@ def _explanation(
     return Explanation(cands, runner_up, category_examples, unanswered)
 
 
-def _by_examples(
-    tt: TicketText, ticket: Ticket, config: RoutingConfig, pop_confidence: float
-) -> tuple[Category, float, list[Signal], tuple[Any, ...]]:
-    """An operator's ticket that no FAQ answer or login failure decides: habilitation
-    or assistance, by the category examples."""
+def _candidates_agree(faqs: Sequence[FaqScore], config: RoutingConfig) -> bool:
+    """The closest FAQ candidates the ticket may get (at least
+    ``category_candidates_min_confidence``, and every one within ``faq_margin`` of the
+    best) are all assistance entries: "too close to call" between two of them still
+    says what kind of ticket it is."""
     thr = config.thresholds
+    allowed = [f for f in faqs if not f.blocked and f.eligible]
+    if not allowed or allowed[0].confidence < thr.category_candidates_min_confidence:
+        return False
+    floor = allowed[0].confidence - thr.faq_margin - 1e-9
+    return all(
+        config.faq[f.faq_id].category is Category.ASSISTANCE_OPERATEUR
+        for f in allowed
+        if f.confidence >= floor
+    )
+
+
+def _by_examples(
+    tt: TicketText,
+    ticket: Ticket,
+    config: RoutingConfig,
+    pop_confidence: float,
+    faqs: Sequence[FaqScore],
+) -> tuple[Category, float, list[Signal], tuple[Any, ...]]:
+    """An operator's ticket that no FAQ answer or login failure decides: assistance
+    when its closest FAQ candidates all are, else habilitation or assistance by the
+    category examples."""
+    thr = config.thresholds
+    if _candidates_agree(faqs, config):
+        conf = min(pop_confidence, thr.decided_category_confidence)
+        why = "the closest FAQ candidates are all assistance entries"
+        return Category.ASSISTANCE_OPERATEUR, conf, [Signal("category.rule", True, why, conf)], ()
     cs = score_category(tt, ticket, config)
     hab, assist = cs.habilitation, cs.assistance
-    by_example = hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin
+    by_example = (hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin) or (
+        # examples and words both lean to habilitation, each less than alone
+        hab >= thr.habilitation_lean_min_score
+        and hab - assist >= thr.habilitation_lean_margin
+        and cs.vocabulary >= thr.habilitation_lean_vocabulary
+    )
     # a long letter that no single example says, told in habilitation's words
     by_words = (
         cs.vocabulary >= thr.habilitation_vocabulary_min
@@ -342,7 +373,9 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         conf = min(pop.confidence, max(login.value, decided))
         signals.append(Signal("category.rule", True, "a login failure is assistance", conf))
     else:
-        category, conf, more, category_examples = _by_examples(tt, ticket, config, pop.confidence)
+        category, conf, more, category_examples = _by_examples(
+            tt, ticket, config, pop.confidence, faqs
+        )
         signals += more
     found = _browser_named(ticket, conv, tt)
     signals.append(
@@ -565,11 +598,23 @@ def _candidates(faqs: Sequence[FaqScore], config: RoutingConfig) -> list[tuple[s
 def _after_ask(
     ticket: Ticket, config: RoutingConfig, conv: ConversationView, a: _Analysis, d: Decision
 ) -> Decision:
+    """The customer wrote after the bot asked for the browser: it works now (back to
+    the agents, no advice on a browser they no longer need), the browser is given (a
+    note, and advice on a browser that is not fine), a new question the FAQ answers
+    (that answer), or still no browser (ask again, at most ``max_asks`` times)."""
     login_faq = config.login_failure.faq
     b = a.browser
-    actions: list[Action] = []
+    new_text = "\n".join(text.clean_body(c.body) for c in conv.new_customer)
+    thanks = score_thanks(prepare_text(new_text, config).words, config)
+    if thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text:
+        d = replace(d, reason="the customer says it works now: back to the agents")
+        return replace(
+            d,
+            actions=(InternalNote(render_note(d, []), "resolved"), Transition(WAITING_FOR_SUPPORT)),
+        )
     if b is not None and b.complete:
         fine, why = browser_verdict(b, config)
+        actions: list[Action] = []
         if not fine:
             body = _answer_text(config, login_faq, a.population)
             actions.append(PublicReply(body, login_faq, "browser_advice"))
@@ -579,14 +624,10 @@ def _after_ask(
             Transition(WAITING_FOR_SUPPORT),
         ]
         return replace(d, actions=tuple(actions))
-    new_text = "\n".join(text.clean_body(c.body) for c in conv.new_customer)
-    thanks = score_thanks(prepare_text(new_text, config).words, config)
-    if thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text:
-        d = replace(d, reason="the customer says it works now: back to the agents")
-        return replace(
-            d,
-            actions=(InternalNote(render_note(d, []), "resolved"), Transition(WAITING_FOR_SUPPORT)),
-        )
+    # no browser named at all: the comment may be about something else now
+    follow = _next_question(ticket, config, conv, new_text) if b is None else None
+    if follow is not None and follow.reply_faq != login_faq:
+        return follow
     if conv.bot_asks < config.conversation.max_asks:
         missing = "version" if b is not None else "browser and version"
         body = config.render(config.conversation.ask_again_message, a.population)

@@ -957,7 +957,14 @@ def _normalise(s: str) -> str:
         # ("?" for each, by the ASCII codec in C, then a space like any punctuation)
         ascii_only = folded.encode("ascii", "replace").decode("ascii")
         words = ascii_only.translate(_ASCII_NON_ALNUM_TO_SPACE).split()
-    return _expand(words)
+    out = _expand(words)
+    if "sign" in out:  # English "sign in" is logging in, not the French "signer"
+        out = _SIGN_IN.sub("login", out)
+    return out
+
+
+#: "sign in", "signing in", "signed on", "sign-in" (dash already a space): a login
+_SIGN_IN = re.compile(r"\bsign(?:ing|ed)? (?:in|on)\b")
 
 
 def normalise(s: str) -> str:
