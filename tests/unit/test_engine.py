@@ -815,3 +815,50 @@ def test_signing_a_certificate_is_not_signing_in(config: RoutingConfig) -> None:
         config,
     )
     assert not d.login_failure, render_checklist(d)
+
+
+def test_a_customer_telling_their_own_login_failure_over_a_forwarded_mail_gets_advice(
+    config: RoutingConfig,
+) -> None:
+    # "je vous fais suivre" passes a colleague's mail on, but the author's own words tell
+    # the failure (an old browser named): they are the ticket
+    t = make(
+        "Bonjour,\n\nJe vous fais suivre le mail de notre informaticien. Depuis ce matin, "
+        "plus moyen de me connecter à Expadon 2, la page reste grise. J'utilise Internet "
+        "Explorer 11 sur le poste du quai.\n\nMerci,\nSophie Lenoir\nLenoir Primeurs\n\n"
+        "-----Message d'origine-----\nDe : Info Lenoir <info@lenoir-primeurs.fr>\n"
+        "Envoyé : lundi 3 mars 2025 09:12\nÀ : Sophie Lenoir <s.lenoir@lenoir-primeurs.fr>\n"
+        "Objet : poste du quai\n\nSophie, le poste du quai a bien IE 11, je ne peux rien "
+        "installer d'autre.",
+        email="s.lenoir@lenoir-primeurs.fr",
+    )
+    d = decide(t, config)
+    assert d.login_failure, render_checklist(d)
+    assert d.reply_faq == "connexion-impossible" and not d.ask_browser, render_checklist(d)
+
+
+def test_a_version_read_out_between_quotes_is_read(config: RoutingConfig) -> None:
+    t = make(
+        "Appel de Mme Roux : impossible de se connecter à Expadon 2 depuis hier. "
+        "Navigateur : Firefox, version « cent quinze » d'après son écran.",
+        email="c.roux@roux-export.fr",
+    )
+    d = decide(t, config)
+    assert d.browser is not None and (d.browser.name, d.browser.version) == ("firefox", "115")
+    assert not d.ask_browser, render_checklist(d)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bonjour, j'ai le rôle demandeur ; notre administrateur local part à la retraite et "
+        "je voudrais obtenir ce rôle pour gérer les accès. Que dois-je faire ?",
+        "Il me faudrait le rôle d'administrateur local pour gérer les comptes de l'équipe, "
+        "quelle est la démarche ?",
+    ],
+)
+def test_asking_for_the_local_admin_role_is_not_the_local_admin_answer(
+    config: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body), config)
+    assert d.reply_faq != "role-admin-local", render_checklist(d)

@@ -182,6 +182,7 @@ _AFTER_NAME = LazyPattern(
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
     r"(?:(?:en|la|le|sa|de|with|en[ \t]+la)[ \t]+)?"
     r"(?:(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
+    r"(?:[\"«“][ \t]*)?"  # a version quoted as read out: « cent vingt-deux » → « 122 »
     r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})(?P<esr>[ \t]*esr)?(?![\d/]|\.\d|[,.]\d|[a-z])"
 )
 _IE_VERSION = LazyPattern(r"[ \t]?-?(?P<v>\d{1,2})(?:\.\d+)*(?![\d/])")

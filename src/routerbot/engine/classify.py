@@ -311,16 +311,24 @@ def _transferred(
     norm = text.normalise(parts.body)
     if _asks(norm) or not _passes_on(norm, parts, ticket, config):
         return None
+    domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
+    if not config.compiled.state_domains.holds(domain) and (
+        score_login_failure(prepare_text(parts.body, config), config).value
+        >= config.thresholds.login_failure_min_confidence
+    ):
+        # a customer who tells their own login failure over a colleague's mail: their
+        # words are the ticket (a help desk's note tells the user's, in its own words)
+        return None
     forwarded = text.forwarded_message(parts)
     if forwarded is None:
         return None
     reporter = ticket.reporter
-    own = (forwarded.email and forwarded.email == reporter.email.strip().lower()) or (
+    mine = (forwarded.email and forwarded.email == reporter.email.strip().lower()) or (
         forwarded.name and text.normalise(forwarded.name) == text.normalise(reporter.display_name)
     )
     # neither the reporter's own earlier message nor the support's answer quoted back
     support = "expadon" in f"{forwarded.name} {forwarded.email}".lower()
-    return None if own or support else forwarded
+    return None if mine or support else forwarded
 
 
 def _passes_on(norm: str, parts: text.BodyParts, ticket: Ticket, config: RoutingConfig) -> bool:
