@@ -658,3 +658,21 @@ def test_close_candidates_of_assistance_keep_an_assistance_ticket_out_of_habilit
 def test_documents_sent_again_are_habilitation(config: RoutingConfig, body: str) -> None:
     d = decide(make(body, summary="Documents corrigés"), config)
     assert d.category is Category.HABILITATION, render_checklist(d)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bonjour, je me permets de relancer : notre dossier d'habilitation au module "
+        "Certificats est parti il y a trois semaines, toujours sans réponse. Pouvez-vous "
+        "me dire si le dossier est complet ?",
+        "Relance de ma demande d'accès au module Certificats déposée le 3 mars avec les "
+        "documents de la DD : pas de nouvelles depuis.",
+    ],
+)
+def test_a_habilitation_file_chased_gets_no_procedure_answer(
+    config: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body, where="3/84"), config)
+    assert d.public_replies == (), render_checklist(d)
+    assert d.category is Category.HABILITATION
