@@ -676,3 +676,16 @@ def test_a_habilitation_file_chased_gets_no_procedure_answer(
     d = decide(make(body, where="3/84"), config)
     assert d.public_replies == (), render_checklist(d)
     assert d.category is Category.HABILITATION
+
+
+def test_a_question_joined_by_et_si_oui_is_a_second_question(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Bonjour, je voudrais savoir si le modèle pour les fromages vers le Chili est "
+            "en ligne, et si oui comment je télécharge le PDF pour l'envoyer au client. "
+            "Merci"
+        ),
+        config,
+    )
+    assert d.public_replies == (), render_checklist(d)
+    assert "several questions" in d.reason
