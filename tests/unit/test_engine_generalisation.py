@@ -600,15 +600,23 @@ def test_wider_vocabulary_does_not_answer_other_questions(config: RoutingConfig,
     assert d.public_replies == (), render_checklist(d)
 
 
-def test_an_enumeration_on_one_line_is_two_questions(config: RoutingConfig) -> None:
-    d = decide(
-        make(
-            "Bonjour, deux choses rapides : 1) comment on crée un compte mon compte pour "
-            "notre nouvel apprenti 2) comment savoir si le modèle pour le Vietnam est en "
-            "ligne. Merci"
-        ),
-        config,
-    )
+@pytest.mark.parametrize(
+    "body",
+    [
+        # an enumeration on one line
+        "Bonjour, deux choses rapides : 1) comment on crée un compte mon compte pour "
+        "notre nouvel apprenti 2) comment savoir si le modèle pour le Vietnam est en "
+        "ligne. Merci",
+        # the second question joined by "et si oui"
+        "Bonjour, je voudrais savoir si le modèle pour les fromages vers le Chili est "
+        "en ligne, et si oui comment je télécharge le PDF pour l'envoyer au client. "
+        "Merci",
+    ],
+)
+def test_two_questions_without_a_question_mark_between_them_are_two(
+    config: RoutingConfig, body: str
+) -> None:
+    d = decide(make(body), config)
     assert d.public_replies == (), render_checklist(d)
     assert "several questions" in d.reason
 
@@ -676,16 +684,3 @@ def test_a_habilitation_file_chased_gets_no_procedure_answer(
     d = decide(make(body, where="3/84"), config)
     assert d.public_replies == (), render_checklist(d)
     assert d.category is Category.HABILITATION
-
-
-def test_a_question_joined_by_et_si_oui_is_a_second_question(config: RoutingConfig) -> None:
-    d = decide(
-        make(
-            "Bonjour, je voudrais savoir si le modèle pour les fromages vers le Chili est "
-            "en ligne, et si oui comment je télécharge le PDF pour l'envoyer au client. "
-            "Merci"
-        ),
-        config,
-    )
-    assert d.public_replies == (), render_checklist(d)
-    assert "several questions" in d.reason
