@@ -313,8 +313,7 @@ def _transferred(
     norm = text.normalise(parts.body)
     if _asks(norm) or not _passes_on(norm, parts, ticket, config):
         return None
-    domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
-    if not config.compiled.state_domains.holds(domain) and (
+    if not _state_mailbox(ticket, config) and (
         score_login_failure(prepare_text(parts.body, config), config).value
         >= config.thresholds.login_failure_min_confidence
     ):
@@ -325,22 +324,27 @@ def _transferred(
     if forwarded is None:
         return None
     reporter = ticket.reporter
-    mine = (forwarded.email and forwarded.email == reporter.email.strip().lower()) or (
+    own = (forwarded.email and forwarded.email == reporter.email.strip().lower()) or (
         forwarded.name and text.normalise(forwarded.name) == text.normalise(reporter.display_name)
     )
     # neither the reporter's own earlier message nor the support's answer quoted back
     support = "expadon" in f"{forwarded.name} {forwarded.email}".lower()
-    return None if mine or support else forwarded
+    return None if own or support else forwarded
+
+
+def _state_mailbox(ticket: Ticket, config: RoutingConfig) -> bool:
+    """The reporter writes from a state domain (an agent's or a state help desk's)."""
+    domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
+    return bool(domain) and config.compiled.state_domains.holds(domain)
 
 
 def _passes_on(norm: str, parts: text.BodyParts, ticket: Ticket, config: RoutingConfig) -> bool:
     """The note (normalised ``norm``) passes a message on, and not as a state agent: a
     transfer phrase, or a state mailbox whose words and signature name no service."""
     c = config.compiled
-    domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
-    desk = bool(domain) and c.state_domains.holds(domain)
     note = Words.of(light_keys(norm))
-    if not desk and c.transfer_notes.first_match(note, config.matching.phrase_gap) is None:
+    said = c.transfer_notes.first_match(note, config.matching.phrase_gap)
+    if said is None and not _state_mailbox(ticket, config):
         return False
     # a state agent passing an operator's file or question on keeps the ticket theirs
     agent = score_evidence(Words.of(c.lexicon.keys(norm)), c.statements["sd"], config, "sd")

@@ -595,6 +595,17 @@ def _candidates(faqs: Sequence[FaqScore], config: RoutingConfig) -> list[tuple[s
     ][:3]
 
 
+def _new_words(conv: ConversationView) -> str:
+    """The customer's comments since the bot's last word, without quotes and signatures."""
+    return "\n".join(text.clean_body(c.body) for c in conv.new_customer)
+
+
+def _only_thanks_now(new_text: str, config: RoutingConfig) -> bool:
+    """The customer's new words thank or say it works now, and ask nothing."""
+    thanks = score_thanks(prepare_text(new_text, config).words, config)
+    return thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text
+
+
 def _after_ask(
     ticket: Ticket, config: RoutingConfig, conv: ConversationView, a: _Analysis, d: Decision
 ) -> Decision:
@@ -604,9 +615,8 @@ def _after_ask(
     (that answer), or still no browser (ask again, at most ``max_asks`` times)."""
     login_faq = config.login_failure.faq
     b = a.browser
-    new_text = "\n".join(text.clean_body(c.body) for c in conv.new_customer)
-    thanks = score_thanks(prepare_text(new_text, config).words, config)
-    if thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text:
+    new_text = _new_words(conv)
+    if _only_thanks_now(new_text, config):
         d = replace(d, reason="the customer says it works now: back to the agents")
         return replace(
             d,
@@ -657,9 +667,8 @@ def _after_ask(
 def _after_answer(
     ticket: Ticket, config: RoutingConfig, conv: ConversationView, d: Decision
 ) -> Decision:
-    new_text = "\n".join(text.clean_body(c.body) for c in conv.new_customer)
-    thanks = score_thanks(prepare_text(new_text, config).words, config)
-    if thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text:
+    new_text = _new_words(conv)
+    if _only_thanks_now(new_text, config):
         return _skip(d, "the customer thanks for the bot's answer")
     follow = _next_question(ticket, config, conv, new_text)
     if follow is not None:
