@@ -214,6 +214,8 @@ class Thresholds(_Model):
     #: FAQ candidates (this close at least, and those within ``faq_margin`` of it) are
     #: all assistance entries ("too close to call" between two of them)
     category_candidates_min_confidence: Unit = 0.5
+    documents_min_score: Unit = 0.5
+    documents_margin: Unit = 0.2
     #: a login failure is detected at or above this evidence
     login_failure_min_confidence: Unit = 0.6
     #: a customer's comment "thanks, it works" at or above this evidence
@@ -282,6 +284,11 @@ class CategoryConfig(_Model):
     examples: Phrases = ()
     #: added to the example similarity when the ticket was filed in this form
     portal_prior: Annotated[float, _Bounds(ge=0.0, le=1.0)] = 0.0
+    #: words that say documents come with the ticket ("ci-joint", "en PJ"): an
+    #: operator's ticket that holds one and is close to this category's examples is of
+    #: this category, whatever FAQ question it also asks (habilitation: the documents
+    #: sent go to its form)
+    documents_words: Phrases = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -98,6 +98,8 @@ class CompiledRouting:
     follow_quoted: PhraseSet  # the author's words point at the quoted mail below
     several_questions: PhraseSet  # the author announces several questions
     transfer_notes: PhraseSet  # the author passes someone else's message on
+    #: habilitation's documents_words: documents come with the ticket
+    habilitation_documents: PhraseSet
     login_failure: CompiledEvidence
     thanks: CompiledEvidence
     statements: Mapping[str, CompiledEvidence]  # "sd" / "operateur"
@@ -252,6 +254,11 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         follow_quoted=_light(m.follow_quoted),
         several_questions=_light(m.several_questions),
         transfer_notes=_light(m.transfer_notes),
+        habilitation_documents=_light(
+            config.categories[Category.HABILITATION].documents_words
+            if Category.HABILITATION in config.categories
+            else ()
+        ),
         login_failure=_evidence(lex, config.login_failure.evidence),
         thanks=_evidence(lex, config.conversation.thanks),
         statements=MappingProxyType(

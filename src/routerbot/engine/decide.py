@@ -313,6 +313,21 @@ def _failure_and_answer(
 _WITHDRAWN_WHY = {False: "the author took the question back", True: "the author only thanks"}
 
 
+def _habilitation_documents(tt: TicketText, ticket: Ticket, config: RoutingConfig) -> str:
+    """Why an operator's ticket that sends documents ("ci-joint", "en PJ") and is close
+    to the habilitation examples files a habilitation, whatever else it asks; else ""
+    (the documents go to the habilitation form)."""
+    said = config.compiled.habilitation_documents.first_match(tt.plain, config.matching.phrase_gap)
+    if said is None:
+        return ""
+    thr = config.thresholds
+    cs = score_category(tt, ticket, config)
+    hab, assist = cs.habilitation, cs.assistance
+    if hab < thr.documents_min_score or hab - assist < thr.documents_margin:
+        return ""
+    return f"documents sent ({said}) with a habilitation ({hab:.2f} vs {assist:.2f})"
+
+
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
@@ -362,6 +377,11 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         if hab_q is not None:  # someone not habilitated yet asks several things: that first
             category = Category.HABILITATION
             signals.append(Signal("category.rule", True, f"one question asks {hab_q}", conf))
+        elif category is Category.ASSISTANCE_OPERATEUR and (
+            sent := _habilitation_documents(tt, ticket, config)
+        ):
+            category = Category.HABILITATION
+            signals.append(Signal("category.rule", True, sent, conf))
         else:
             signals.append(Signal("category.rule", True, f"FAQ {top.faq_id} decides", conf))
     elif hab_q is not None:  # several questions, one about habilitation
