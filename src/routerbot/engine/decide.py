@@ -328,6 +328,20 @@ def _habilitation_documents(tt: TicketText, ticket: Ticket, config: RoutingConfi
     return f"documents sent ({said}) with a habilitation ({hab:.2f} vs {assist:.2f})"
 
 
+def _answered_category(
+    tt: TicketText, ticket: Ticket, config: RoutingConfig, top: FaqScore, hab_q: str | None
+) -> tuple[Category, str]:
+    """An operator's category when an FAQ answer decides it, and why."""
+    if hab_q is not None:  # someone not habilitated yet asks several things: that first
+        return Category.HABILITATION, f"one question asks {hab_q}"
+    category = config.faq[top.faq_id].category
+    if category is Category.ASSISTANCE_OPERATEUR and (
+        sent := _habilitation_documents(tt, ticket, config)
+    ):
+        return Category.HABILITATION, sent
+    return category, f"FAQ {top.faq_id} decides"
+
+
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
@@ -372,18 +386,9 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         category, conf = Category.ASSISTANCE_SD, pop.confidence
         signals.append(Signal("category.rule", True, "the requester is a state agent", conf))
     elif top is not None and faq_decides:
-        category = config.faq[top.faq_id].category
         conf = min(pop.confidence, max(top.confidence, decided))
-        if hab_q is not None:  # someone not habilitated yet asks several things: that first
-            category = Category.HABILITATION
-            signals.append(Signal("category.rule", True, f"one question asks {hab_q}", conf))
-        elif category is Category.ASSISTANCE_OPERATEUR and (
-            sent := _habilitation_documents(tt, ticket, config)
-        ):
-            category = Category.HABILITATION
-            signals.append(Signal("category.rule", True, sent, conf))
-        else:
-            signals.append(Signal("category.rule", True, f"FAQ {top.faq_id} decides", conf))
+        category, why = _answered_category(tt, ticket, config, top, hab_q)
+        signals.append(Signal("category.rule", True, why, conf))
     elif hab_q is not None:  # several questions, one about habilitation
         category = Category.HABILITATION
         conf = min(pop.confidence, decided)

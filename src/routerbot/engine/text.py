@@ -1076,8 +1076,8 @@ _AUTO_RETURN = LazyPattern(
 _REQUEST_HINT = LazyPattern(
     r"\b(?:pouvez vous|pourriez vous|pouvez vous|je n arrive|j ai besoin|ma demande"
     r"|mon habilitation|impossible de|je ne peux|je voudrais|je souhaite|could you|can you"
-    r"|i cannot|i can t|i need|pas moyen de|n arrive (?:pas|plus)|ne (?:marche|fonctionne) (?:pas|plus)"
-    r"|comment (?:je|on|faire|puis je|peut on)|est ce que)\b"
+    r"|i cannot|i can t|i need|pas moyen de|n arrive (?:pas|plus)"
+    r"|ne (?:marche|fonctionne) (?:pas|plus)|comment (?:je|on|faire|puis je|peut on)|est ce que)\b"
 )
 
 
