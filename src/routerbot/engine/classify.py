@@ -292,10 +292,20 @@ def _asks_or_requests(said: str) -> bool:
     if "?" in said:
         return True
     norm = text.normalise(said)
-    return _asks(norm) or any(w in norm for w in _REQUESTS)
+    return (
+        _asks(norm)
+        or any(w in norm for w in _REQUESTS)
+        or ("merci de" in norm and _THANKS_TO_DO.search(norm) is not None)
+    )
 
 
 _REQUESTS = ("s il vous plait", "svp", "merci de m", "merci de nous", "please")
+#: "merci de" and a verb asks for something ("merci de régler le problème"); "merci de
+#: votre aide", "merci de la réponse" thank
+_THANKS_TO_DO = re.compile(
+    r"\bmerci de (?!(?:votre|vos|notre|nos|leur|leurs|ton|ta|tes|la|le|les|l|ce|cette|ces)\b)"
+    r"[a-z]+(?:er|ir|re)\b"
+)
 
 
 def _transferred(
