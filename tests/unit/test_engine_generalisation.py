@@ -435,6 +435,85 @@ def test_thanks_beside_a_problem_is_not_only_thanks(
     assert d.ask_browser, d.reason
 
 
+def test_merci_de_and_a_verb_asks_something(config: RoutingConfig) -> None:
+    d = decide(
+        _operator(
+            "ERREUR A LA CONNECTION DEPUIS CE MATIN SUR EXPADON, merci de regler le probleme",
+            summary="erreur a la connection",
+        ),
+        config,
+    )
+    assert d.ask_browser, d.reason
+    assert not any(s.name == "withdrawn" for s in d.signals)
+
+
+def test_a_failure_the_cache_solved_is_no_failure(config: RoutingConfig) -> None:
+    d = decide(
+        _operator(
+            "Merci Julien pour votre aide hier sur mon souci de connexion, c'était bien le "
+            "cache ! Maintenant que je suis dedans : le modèle du certificat, je le télécharge "
+            "comment ?",
+            summary="Merci + téléchargement",
+        ),
+        config,
+    )
+    assert not d.login_failure, d.reason
+    assert d.reply_faq == "telecharger-modele", d.reason
+
+
+def test_a_page_that_hangs_after_the_credentials_is_a_login_failure(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        _operator(
+            "Depuis cette semaine Expadon ne s'ouvre plus, la page reste bloquée sur le logo "
+            "après l'identification. Je suis sur Chrome 98.",
+            summary="Expadon ne s'ouvre plus",
+        ),
+        config,
+    )
+    assert d.login_failure, d.reason
+    assert d.reply_faq == "connexion-impossible", d.reason  # Chrome 98 is too old
+
+
+def test_habilitation_spelt_without_its_h_meets_agrement_vs_certificat(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        _operator(
+            "nous avons l'abilitation agrement sur expadon depuis 2 ans. est ce que on est "
+            "abilité aussi pour les certificat ou bien faut refaire une demande ?",
+            summary="abilitation certificat",
+        ),
+        config,
+    )
+    assert d.reply_faq == "agrement-vs-certificat", d.reason
+
+
+@pytest.mark.parametrize(
+    ("description", "category"),
+    [
+        # documents sent, and a question an assistance entry answers: the documents decide
+        (
+            "Vous trouverez en pièce jointe mon dossier d'habilitation rempli avec la "
+            "DDETSPP. Mon associée n'a pas de compte mon compte : comment le crée-t-elle ?",
+            Category.HABILITATION,
+        ),
+        # the same question without documents: the assistance entry decides
+        (
+            "Mon associée n'a pas de compte mon compte : comment le crée-t-elle ?",
+            Category.ASSISTANCE_OPERATEUR,
+        ),
+    ],
+)
+def test_habilitation_documents_sent_decide_the_category(
+    config: RoutingConfig, description: str, category: Category
+) -> None:
+    d = decide(_operator(description, summary="Dossier et question"), config)
+    assert d.reply_faq == "creer-mon-compte", d.reason
+    assert d.category is category, d.reason
+
+
 def test_ca_marche_pas_takes_nothing_back(config: RoutingConfig) -> None:
     d = decide(_operator("je n'arrive pas à me connecter à Expadon, ça marche pas, merci"), config)
     assert d.ask_browser, d.reason

@@ -359,6 +359,10 @@ def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
         " nos commerciaux, et elle a laissé ses notes sur son bureau.\n\nUn nouveau "
         "commercial, M. Vasseur, arrive lundi pour la saison des expéditions de foie gras "
         "vers la Suisse et le Japon. Comment est-ce que je lui ouvre l'accès ?",
+        # a trip told beside a problem, with no question mark and no "pouvez-vous"
+        "Bonjour, depuis mon téléphone pas moyen de me connecter à Expadon, ça mouline. Je "
+        "suis en déplacement jusqu'à jeudi.\nEnvoyé de mon iPhone",
+        "Je suis en déplacement jusqu'à vendredi et l'export ne marche pas sur la tablette",
     ],
 )
 def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:
