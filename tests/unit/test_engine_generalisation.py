@@ -426,6 +426,8 @@ def test_a_ticket_that_only_thanks_gets_no_public_answer(
         "bonjour ca marche pas je peux pas me connecter a expadon depuis ce matin. merci de "
         "regler le probleme rapidement on a un camion qui part ce soir",
         "Merci pour votre aide. Par contre je n'arrive toujours pas à me connecter",
+        # "merci de" and a verb asks: no thank-you with nothing to answer
+        "ERREUR A LA CONNECTION DEPUIS CE MATIN SUR EXPADON, merci de regler le probleme",
     ],
 )
 def test_thanks_beside_a_problem_is_not_only_thanks(
@@ -433,18 +435,6 @@ def test_thanks_beside_a_problem_is_not_only_thanks(
 ) -> None:
     d = decide(_operator(description, summary="Connexion"), config)
     assert d.ask_browser, d.reason
-
-
-def test_merci_de_and_a_verb_asks_something(config: RoutingConfig) -> None:
-    d = decide(
-        _operator(
-            "ERREUR A LA CONNECTION DEPUIS CE MATIN SUR EXPADON, merci de regler le probleme",
-            summary="erreur a la connection",
-        ),
-        config,
-    )
-    assert d.ask_browser, d.reason
-    assert not any(s.name == "withdrawn" for s in d.signals)
 
 
 def test_a_failure_the_cache_solved_is_no_failure(config: RoutingConfig) -> None:
