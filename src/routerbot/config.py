@@ -214,6 +214,9 @@ class Thresholds(_Model):
     #: FAQ candidates (this close at least, and those within ``faq_margin`` of it) are
     #: all assistance entries ("too close to call" between two of them)
     category_candidates_min_confidence: Unit = 0.5
+    #: an operator's ticket that sends documents (``categories.habilitation.documents_words``)
+    #: is habilitation, whatever FAQ answer it also gets, at this similarity to the
+    #: habilitation examples and this lead over the assistance ones
     documents_min_score: Unit = 0.5
     documents_margin: Unit = 0.2
     #: a login failure is detected at or above this evidence
