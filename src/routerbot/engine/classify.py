@@ -301,8 +301,9 @@ def _asks_or_requests(said: str) -> bool:
 
 _REQUESTS = ("s il vous plait", "svp", "merci de m", "merci de nous", "please")
 #: "merci de" and a verb asks for something ("merci de régler le problème"); "merci de
-#: votre aide", "merci de la réponse" thank
-_THANKS_TO_DO = re.compile(
+#: votre aide", "merci de la réponse" thank (read only in a short text that may only
+#: thank: compiled on first use, as the engine's other rare patterns)
+_THANKS_TO_DO = LazyPattern(
     r"\bmerci de (?!(?:votre|vos|notre|nos|leur|leurs|ton|ta|tes|la|le|les|l|ce|cette|ces)\b)"
     r"[a-z]+(?:er|ir|re)\b"
 )
