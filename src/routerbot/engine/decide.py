@@ -451,13 +451,29 @@ def _base(ticket: Ticket, a: _Analysis, conv: ConversationView) -> Decision:
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:re|tr|fw|fwd)\s*:\s*)*(?:tr|fw|fwd)\s*:", re.IGNORECASE)
 
 
+#: A subject that echoes an earlier message: "Absence : RE: [EXP2-4890] Impossible de me
+#: connecter" (an absence prefix, or a ticket key in brackets). Its words are the old
+#: message's, not a request of the sender's.
+_ECHO_SUBJECT = re.compile(
+    r"^\s*(?:absence|absent|absente|out of office|abwesenheit)\b[^:]{0,20}:|\[[A-Z][A-Z0-9]*-\d+\]",
+    re.IGNORECASE,
+)
+
+
 def _automatic_ticket(ticket: Ticket) -> bool:
     """An out-of-office or bounce filed as a ticket. A customer who forwards a bounce
     ("TR: Undeliverable: …") with their own words on top wrote a real message: a
-    forwarded ticket is judged on its own words (the whole forward when it has none)."""
+    forwarded ticket is judged on its own words (the whole forward when it has none).
+    An automatic reply whose subject echoes the message it answers ("Absence : RE:
+    [EXP2-4890] Impossible de me connecter") is also known by its body alone: the
+    echoed words are no request."""
     if _FORWARD_SUBJECT.match(ticket.summary):
         return text.is_auto_reply(text.clean_body(ticket.description))
-    return text.is_auto_reply(f"{ticket.summary}\n{ticket.description}")
+    if text.is_auto_reply(f"{ticket.summary}\n{ticket.description}"):
+        return True
+    return _ECHO_SUBJECT.search(ticket.summary) is not None and text.is_auto_reply(
+        ticket.description
+    )
 
 
 def _skip(d: Decision, why: str) -> Decision:
