@@ -604,6 +604,36 @@ def test_a_bare_forwarded_out_of_office_is_still_automatic(config: RoutingConfig
 
 
 @pytest.mark.parametrize(
+    "summary",
+    [
+        "Absence : RE: [EXP2-5120] Impossible de me connecter",
+        "Absent: [CERT-77] je ne peux pas télécharger le modèle",
+        "Re: [EXP2-311] Pouvez-vous m'aider ?",
+    ],
+)
+def test_an_out_of_office_that_echoes_a_request_subject_is_automatic(
+    config: RoutingConfig, summary: str
+) -> None:
+    # the subject's words are the old message's: no login failure to answer
+    t = make(
+        "Bonjour,\n\nJe suis absent jusqu'au 3 juin inclus. En cas d'urgence, merci de"
+        " contacter le secrétariat.\n\nJ. Morel",
+        summary=summary,
+    )
+    d = decide(t, config)
+    assert d.skip_reason == "the ticket is an automatic reply", render_checklist(d)
+    assert d.public_replies == ()
+
+
+def test_a_request_under_an_echoed_subject_is_no_automatic_reply(config: RoutingConfig) -> None:
+    t = make(
+        "Je serai absente jusqu'au 3 juin : pouvez-vous réactiver mon accès avant ?",
+        summary="RE: [EXP2-5120] Impossible de me connecter",
+    )
+    assert decide(t, config).skip_reason is None
+
+
+@pytest.mark.parametrize(
     ("said", "faq_id"),
     [
         (

@@ -184,6 +184,37 @@ def test_a_joined_clause_without_a_question_word_stays_one_question(
     assert d.reply_faq == "telecharger-modele", render_checklist(d)
 
 
+@pytest.mark.parametrize(
+    ("body", "email", "where"),
+    [
+        # the second question, read alone, leans to an entry the first one's words forbid
+        (
+            "Bonjour, on vient de me nommer administratrice locale, deux questions :\n"
+            "- l'application gestion des utilisateurs, elle sert à quoi au juste ?\n"
+            "- avec ce rôle, est-ce que je pourrai aussi saisir nos demandes de "
+            "certificats ?\nMerci",
+            "contact@laiterie-des-monts.fr",
+            "3/86",
+        ),
+        # an agent asks two things an exporter asked them
+        (
+            "Bonjour,\nun nouvel exportateur m'a appelé, il a deux questions :\n"
+            "- comment il se crée un compte pour accéder à Expadon ;\n"
+            "- quelle est ensuite la démarche pour être habilité aux certificats.\n"
+            "Que dois-je lui répondre ?\nCordialement",
+            "paul.renaud@haute-garonne.gouv.fr",
+            "4/87",
+        ),
+    ],
+)
+def test_announced_questions_each_close_to_an_entry_are_several(
+    config: RoutingConfig, body: str, email: str, where: str
+) -> None:
+    d = decide(make(body, email=email, where=where), config)
+    assert d.public_replies == (), render_checklist(d)
+    assert "several questions" in d.reason
+
+
 def test_several_questions_one_about_habilitation_go_to_the_habilitation_desk(
     config: RoutingConfig,
 ) -> None:

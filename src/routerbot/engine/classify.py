@@ -915,6 +915,7 @@ def several_questions(
     population: Population | None = None,
     blocked: frozenset[str] = frozenset(),
     taken: Mapping[str, str] | None = None,
+    unmet: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, float], ...]:
     """The FAQ entries the author's questions ask, one per question, when there are
     two or more; else ``()``.
@@ -928,28 +929,49 @@ def several_questions(
     is a question closest to an entry the ticket's guards forbid (``blocked``): "who do
     we contact?" in a ticket about being habilitated is part of the procedure question;
     a question closest to an entry another one took over (``taken``: entry → taker)
-    asks the taker's.
+    asks the taker's. Unless the author announces several questions ("deux questions",
+    "plusieurs choses") and that question, read alone, is close to its entry
+    (``several_questions_min_confidence``): then it is a question of its own — "deux
+    questions : à quoi sert gestion des utilisateurs ? … ce rôle me permet-il de faire
+    les demandes ?" wants two answers, not the first one. A question closest to an
+    entry whose required words the ticket lacks (``unmet``) asks none.
     """
     c = config.compiled
     thr = config.thresholds
+    qs = own_questions(tt, config)
+    if len(qs) < 2:
+        return ()
+    announced: list[bool] = []  # read once, when first needed
+
+    def is_announced() -> bool:
+        if not announced:
+            norm = c.lexicon.respell(text.normalise(tt.own_text))
+            hit = c.several_questions.first_match(
+                Words.of(light_keys(norm)), config.matching.phrase_gap
+            )
+            announced.append(hit is not None)
+        return announced[0]
+
     best: dict[str, float] = {}
-    for _, top in own_questions(tt, config):
-        if population is not None and population not in config.faq[top.entry_id].populations:
+    for _, top in qs:
+        eid = top.entry_id
+        if eid in unmet:  # none of the words the entry requires: not its question
             continue
-        if top.entry_id in blocked:  # forbidden by the ticket's guards: part of another
-            continue
-        eid = (taken or {}).get(top.entry_id, top.entry_id)  # asked as the taker's
+        foreign = population is not None and population not in config.faq[eid].populations
+        if foreign or eid in blocked or eid in (taken or {}):
+            if top.score >= thr.several_questions_min_confidence and is_announced():
+                pass  # close on its own, and the author said there are several
+            elif foreign or eid in blocked:
+                continue
+            else:
+                eid = (taken or {})[eid]  # asked as the taker's
         best[eid] = max(best.get(eid, 0.0), top.score)
     if len(best) < 2:
         return ()
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
-    norm = c.lexicon.respell(text.normalise(tt.own_text))
-    announced = c.several_questions.first_match(
-        Words.of(light_keys(norm)), config.matching.phrase_gap
-    )
     second = (
         thr.announced_question_min_confidence
-        if announced is not None
+        if is_announced()
         else thr.several_questions_min_confidence
     )
     if ranked[0][1] < thr.several_questions_min_confidence or ranked[1][1] < second:

@@ -374,12 +374,22 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     # "who do we contact?" in a ticket about being habilitated is the procedure's)
     blocked = frozenset(f.faq_id for f in faqs if f.blocked and not f.taken_by)
     taken = {f.faq_id: f.taken_by for f in faqs if f.taken_by}
+    unmet = frozenset(f.faq_id for f in faqs if f.blocked.startswith("requires"))
     asked = (
-        several_questions(tt, config, pop.population, blocked, taken)
+        several_questions(tt, config, pop.population, blocked, taken, unmet)
         if close and not login_failure
         else ()
     )
-    hab_q = next((f for f, _ in asked if config.faq[f].category is Category.HABILITATION), None)
+    hab_q = next(
+        (
+            f
+            for f, _ in asked
+            if config.faq[f].category is Category.HABILITATION
+            and f not in blocked
+            and f not in taken
+        ),
+        None,
+    )
     category_examples: tuple[Any, ...] = ()
     decided = config.thresholds.decided_category_confidence
     if pop.population is Population.SERVICES_DECONCENTRES:
