@@ -356,6 +356,20 @@ def test_about_page_wording_names_a_bare_version() -> None:
     assert named("115.7.0esr (64 bits)") == ("firefox", "115")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("j'ai firefox, dans aide > à propos il y a marqué 78.15.0esr. c'est le pc du bureau",
+         ("firefox", "78")),
+        ("sous chrome, la page à propos affiche 120.0.6099.110. merci", ("chrome", "120")),
+    ],
+)
+def test_a_bare_version_may_end_its_sentence(
+    sentence: str, expected: tuple[str, str | None]
+) -> None:
+    assert named(sentence) == expected
+
+
 def test_build_number_tells_chrome_from_edge_when_wording_is_ambiguous() -> None:
     # Both About pages say "(Build officiel)" in some French builds.
     assert named("Version 120.0.2210.133 (Build officiel) (64 bits)") == ("edge", "120")

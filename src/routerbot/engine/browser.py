@@ -219,9 +219,10 @@ _BARE_VERSION = LazyPattern(
     _VERSION_WORD + r"[ \t]*(?:[:=][ \t]*)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
     r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
 )
-_BARE_ESR = LazyPattern(r"(?<![\w.])(?P<v>\d{2,3}(?:\.\d{1,2}){1,2})(?P<esr>[ \t]?esr)(?![\w.])")
+# (a full stop may end the sentence after it: "il y a marqué 78.15.0esr.")
+_BARE_ESR = LazyPattern(r"(?<![\w.])(?P<v>\d{2,3}(?:\.\d{1,2}){1,2})(?P<esr>[ \t]?esr)(?!\w|\.\w)")
 _BARE_BUILD = LazyPattern(
-    r"(?<![\w.])(?P<v>\d{2,3}\.\d{1,2}\.\d{3,5}\.\d{1,4})(?P<esr>esr)?(?![\w.])"
+    r"(?<![\w.])(?P<v>\d{2,3}\.\d{1,2}\.\d{3,5}\.\d{1,4})(?P<esr>esr)?(?!\w|\.\w)"
 )
 _NOT_BROWSER_CONTEXT = LazyPattern(
     r"(?:windows|\bios|android|mac ?os|os ?x|java|expadon|adobe|acrobat|reader|office|pdf"
