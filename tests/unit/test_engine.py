@@ -294,6 +294,8 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         "Login from my phone not working since this morning.",
         "I get Forbidden when I log in to Expadon.",
         "j'arrive pas à me loguer ça dit erreur",
+        # the try, then its failure a few words further
+        "J'essaie de me connecter depuis la tablette du quai avec Safari, ça ne marche pas.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
