@@ -359,8 +359,10 @@ def test_about_page_wording_names_a_bare_version() -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("j'ai firefox, dans aide > à propos il y a marqué 78.15.0esr. c'est le pc du bureau",
-         ("firefox", "78")),
+        (
+            "j'ai firefox, dans aide > à propos il y a marqué 78.15.0esr. c'est le pc du bureau",
+            ("firefox", "78"),
+        ),
         ("sous chrome, la page à propos affiche 120.0.6099.110. merci", ("chrome", "120")),
     ],
 )

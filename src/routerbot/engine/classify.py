@@ -915,6 +915,7 @@ def several_questions(
     population: Population | None = None,
     blocked: frozenset[str] = frozenset(),
     taken: Mapping[str, str] | None = None,
+    *,
     unmet: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, float], ...]:
     """The FAQ entries the author's questions ask, one per question, when there are

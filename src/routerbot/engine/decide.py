@@ -376,7 +376,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     taken = {f.faq_id: f.taken_by for f in faqs if f.taken_by}
     unmet = frozenset(f.faq_id for f in faqs if f.blocked.startswith("requires"))
     asked = (
-        several_questions(tt, config, pop.population, blocked, taken, unmet)
+        several_questions(tt, config, pop.population, blocked, taken, unmet=unmet)
         if close and not login_failure
         else ()
     )
