@@ -380,6 +380,8 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         if close and not login_failure
         else ()
     )
+    # (a question counted only because the author announced several is no reason to
+    # make the ticket habilitation when the ticket's guards or a take-over fold it away)
     hab_q = next(
         (
             f
