@@ -139,9 +139,17 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         "aussi comment savoir si le modèle pour Israël est en ligne ? Merci",
         # spelt by ear, no question mark at all
         "coman on telecharge le modele et coman on sai les modele qui sont en ligne",
+        # an enumeration on one line
+        "Bonjour, deux choses rapides : 1) comment on crée un compte mon compte pour "
+        "notre nouvel apprenti 2) comment savoir si le modèle pour le Vietnam est en "
+        "ligne. Merci",
+        # the second question joined by "et si oui"
+        "Bonjour, je voudrais savoir si le modèle pour les fromages vers le Chili est "
+        "en ligne, et si oui comment je télécharge le PDF pour l'envoyer au client. "
+        "Merci",
     ],
 )
-def test_two_questions_joined_in_one_sentence_are_two_questions(
+def test_two_questions_without_a_question_mark_between_them_are_two(
     config: RoutingConfig, body: str
 ) -> None:
     d = decide(make(body), config)
@@ -698,27 +706,6 @@ def test_guards_and_questions_read_words_spelt_by_ear(config: RoutingConfig) -> 
 def test_wider_vocabulary_does_not_answer_other_questions(config: RoutingConfig, body: str) -> None:
     d = decide(make(body), config)
     assert d.public_replies == (), render_checklist(d)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        # an enumeration on one line
-        "Bonjour, deux choses rapides : 1) comment on crée un compte mon compte pour "
-        "notre nouvel apprenti 2) comment savoir si le modèle pour le Vietnam est en "
-        "ligne. Merci",
-        # the second question joined by "et si oui"
-        "Bonjour, je voudrais savoir si le modèle pour les fromages vers le Chili est "
-        "en ligne, et si oui comment je télécharge le PDF pour l'envoyer au client. "
-        "Merci",
-    ],
-)
-def test_two_questions_without_a_question_mark_between_them_are_two(
-    config: RoutingConfig, body: str
-) -> None:
-    d = decide(make(body), config)
-    assert d.public_replies == (), render_checklist(d)
-    assert "several questions" in d.reason
 
 
 def test_a_question_diluted_in_a_letter_is_read_alone(config: RoutingConfig) -> None:

@@ -1074,7 +1074,7 @@ _AUTO_RETURN = LazyPattern(
     r"|en cas d urgence|until|back on|returning on|in case of emergency|for urgent)\b"
 )
 _REQUEST_HINT = LazyPattern(
-    r"\b(?:pouvez vous|pourriez vous|pouvez vous|je n arrive|j ai besoin|ma demande"
+    r"\b(?:pouvez vous|pourriez vous|je n arrive|j ai besoin|ma demande"
     r"|mon habilitation|impossible de|je ne peux|je voudrais|je souhaite|could you|can you"
     r"|i cannot|i can t|i need|pas moyen de|n arrive (?:pas|plus)"
     r"|ne (?:marche|fonctionne) (?:pas|plus)|comment (?:je|on|faire|puis je|peut on)|est ce que)\b"
