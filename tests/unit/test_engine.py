@@ -464,6 +464,45 @@ def test_an_automatic_reply_is_of_the_form_it_sits_in(
     assert d.category is category, d.reason
 
 
+@pytest.mark.parametrize(
+    ("where", "category", "moved"),
+    [
+        # thanks alone ask nothing: the ticket stays in the operators' form it is in
+        ("3/84", Category.HABILITATION, False),
+        ("3/86", Category.ASSISTANCE_OPERATEUR, False),
+        # an operator's thanks in the agents' form still moves to the operators' side
+        ("4/87", Category.ASSISTANCE_OPERATEUR, True),
+    ],
+)
+def test_thanks_alone_stay_in_their_form(
+    config: RoutingConfig, where: str, category: Category, moved: bool
+) -> None:
+    d = decide(
+        make(
+            "Merci beaucoup, j'ai bien reçu mes accès et tout fonctionne. Bonne journée !",
+            summary="Re: Habilitation Certificats",
+            where=where,
+        ),
+        config,
+    )
+    assert d.public_replies == ()
+    assert d.category is category, d.reason
+    assert (d.reroute is not None) is moved, d.reason
+
+
+def test_a_question_taken_back_still_says_where_it_belonged(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Bonjour, comment habiliter ma collègue qui vient d'arriver ? ... Laissez tomber, "
+            "j'ai trouvé : je lui ai mis le rôle demandeur dans gestion des utilisateurs.",
+            where="3/84",
+        ),
+        config,
+    )
+    assert d.public_replies == ()
+    assert d.category is Category.ASSISTANCE_OPERATEUR, d.reason
+
+
 def test_skips_out_of_office_answers(config: RoutingConfig) -> None:
     t = make(
         "impossible de me connecter",

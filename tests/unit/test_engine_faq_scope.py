@@ -236,3 +236,79 @@ def test_no_account_on_the_platform_is_the_account_question(config: RoutingConfi
 )
 def test_other_accounts_get_no_account_creation_answer(text: str, config: RoutingConfig) -> None:
     assert "creer-mon-compte" not in replied(make(text), config)
+
+
+# ---------------------------------------------------------------- sixth session of 12-04
+
+
+@pytest.mark.parametrize(
+    ("text", "email", "where"),
+    [
+        # an error page where the download should be: a bug, not how to download
+        (
+            "When I press the download documents button I get an error 404 page, on every "
+            "request since Monday. Can you check?",
+            OPERATOR,
+            "3/86",
+        ),
+        # the user search finds nobody: the colleague's account is the problem
+        (
+            "Je suis administratrice locale. Dans gestion des utilisateurs, ma nouvelle "
+            "collègue reste introuvable, par nom comme par e-mail, alors qu'elle a fait son "
+            "compte. Que faire ?",
+            OPERATOR,
+            "3/86",
+        ),
+        # an agent's own rights, not an operator's colleague
+        (
+            "J'arrive à la DDPP et je remplace une collègue partie en congés : pouvez-vous "
+            "m'attribuer les droits de signature sur le module Certificats ?",
+            AGENT,
+            "4/87",
+        ),
+        # an account in another system
+        (
+            "Notre client américain nous dit qu'il faut créer un compte sur VEHCS pour les "
+            "produits animaux. Est-ce à nous de le créer ?",
+            OPERATOR,
+            "3/86",
+        ),
+        # when a model will come: the FAQ does not say
+        (
+            "Le modèle pour l'Indonésie et les produits laitiers va-t-il être mis en ligne "
+            "prochainement ? Nos clients attendent.",
+            OPERATOR,
+            "3/86",
+        ),
+    ],
+)
+def test_this_sessions_near_misses_get_no_faq_answer(
+    text: str, email: str, where: str, config: RoutingConfig
+) -> None:
+    assert replied(make(text, email=email, where=where), config) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        (
+            "Comment savoir si le certificat pour le Pérou et la viande de porc est passé en "
+            "ligne ou s'il faut encore passer par le papier ?",
+            "modeles-en-ligne",
+        ),
+        (
+            "La DD nous a donné un dossier d'habilitation à compléter. Une fois rempli, "
+            "à qui doit-on le renvoyer ?",
+            "procedure-habilitation",
+        ),
+        (
+            "We have never used Expadon. What should we do to become authorised to "
+            "request certificates, and who should we contact first?",
+            "procedure-habilitation",
+        ),
+    ],
+)
+def test_this_sessions_phrasings_get_their_answer(
+    text: str, faq: str, config: RoutingConfig
+) -> None:
+    assert replied(make(text), config) == [faq]
