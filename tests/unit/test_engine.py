@@ -503,6 +503,24 @@ def test_a_question_taken_back_still_says_where_it_belonged(config: RoutingConfi
     assert d.category is Category.ASSISTANCE_OPERATEUR, d.reason
 
 
+def test_the_quoted_supports_advice_names_no_browser_of_the_customers(
+    config: RoutingConfig,
+) -> None:
+    quoted = (
+        "Merci, c'est réglé après avoir changé de navigateur. Vous pouvez clôturer.\n\n"
+        "De : Support Expadon 2\nEnvoyé : mardi 18 juin 2024 15:30\nObjet : connexion\n\n"
+        "Bonjour, videz le cache de votre navigateur et testez sous Chrome ou Firefox."
+    )
+    assert decide(make(quoted, summary="RE: connexion"), config).browser is None
+    # the customer's own earlier mail, quoted below, still names theirs
+    own = (
+        "Je vous relance, toujours rien.\n\nLe 05/03/2026 à 08:37, Jeanne Martin a écrit :\n"
+        "> Impossible de me connecter, j'utilise Firefox et la page se recharge."
+    )
+    found = decide(make(own, summary="RE: connexion"), config).browser
+    assert found is not None and found.name == "firefox"
+
+
 def test_skips_out_of_office_answers(config: RoutingConfig) -> None:
     t = make(
         "impossible de me connecter",

@@ -285,13 +285,21 @@ def _browser_named(ticket: Ticket, conv: ConversationView, tt: TicketText) -> Br
     found = browser_mod.extract_browser_from_conversation(texts)
     if found is None:
         # clean_body may drop a pasted user agent quoted or in a signature: look at all
-        found = browser_mod.extract_browser_from_conversation(
-            [
-                ticket.description,
-                *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
-            ]
-        )
+        everything = [
+            ticket.description,
+            *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
+        ]
+        found = browser_mod.extract_browser_from_conversation(everything)
+        if found is not None and found.version is None and _both_recommended(everything):
+            # a bare name beside the other one is the quoted support's advice ("testez
+            # sous Chrome ou Firefox"), not the customer's browser
+            return None
     return found
+
+
+def _both_recommended(texts: Sequence[str]) -> bool:
+    low = " ".join(texts).lower()
+    return "chrome" in low and "firefox" in low
 
 
 def _failure_and_answer(
