@@ -279,7 +279,9 @@ def _by_examples(
     return category, conf, signals, cs.nearest
 
 
-def _browser_named(ticket: Ticket, conv: ConversationView, tt: TicketText) -> Browser | None:
+def _browser_named(
+    ticket: Ticket, conv: ConversationView, tt: TicketText, config: RoutingConfig
+) -> Browser | None:
     """The browser the customer names in their own words, else anywhere they wrote."""
     texts = [ticket.summary, tt.clean_description, *conv.customer_texts]
     found = browser_mod.extract_browser_from_conversation(texts)
@@ -290,16 +292,18 @@ def _browser_named(ticket: Ticket, conv: ConversationView, tt: TicketText) -> Br
             *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
         ]
         found = browser_mod.extract_browser_from_conversation(everything)
-        if found is not None and found.version is None and _both_recommended(everything):
-            # a bare name beside the other one is the quoted support's advice ("testez
-            # sous Chrome ou Firefox"), not the customer's browser
+        if found is not None and found.version is None and _all_recommended(everything, config):
+            # a bare name beside the other recommended ones is the quoted support's advice
+            # ("testez sous Chrome ou Firefox"), not the customer's browser
             return None
     return found
 
 
-def _both_recommended(texts: Sequence[str]) -> bool:
+def _all_recommended(texts: Sequence[str], config: RoutingConfig) -> bool:
+    """Every recommended browser is named somewhere in these texts (two or more)."""
+    names = config.browsers.recommended
     low = " ".join(texts).lower()
-    return "chrome" in low and "firefox" in low
+    return len(names) > 1 and all(name in low for name in names)
 
 
 def _failure_and_answer(
@@ -422,7 +426,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
             tt, ticket, config, pop.confidence, faqs
         )
         signals += more
-    found = _browser_named(ticket, conv, tt)
+    found = _browser_named(ticket, conv, tt, config)
     signals.append(
         Signal("browser", found is not None, str(found) if found else "no browser named", 0.0)
     )
