@@ -953,19 +953,20 @@ def several_questions(
             announced.append(hit is not None)
         return announced[0]
 
+    takers = taken or {}
     best: dict[str, float] = {}
     for _, top in qs:
         eid = top.entry_id
         if eid in unmet:  # none of the words the entry requires: not its question
             continue
         foreign = population is not None and population not in config.faq[eid].populations
-        if foreign or eid in blocked or eid in (taken or {}):
-            if top.score >= thr.several_questions_min_confidence and is_announced():
-                pass  # close on its own, and the author said there are several
-            elif foreign or eid in blocked:
+        folded = foreign or eid in blocked or eid in takers
+        # a question close on its own, when the author said there are several, keeps its
+        # entry; else a forbidden one is part of another, a taken one asks the taker's
+        if folded and not (top.score >= thr.several_questions_min_confidence and is_announced()):
+            if foreign or eid in blocked:
                 continue
-            else:
-                eid = (taken or {})[eid]  # asked as the taker's
+            eid = takers[eid]
         best[eid] = max(best.get(eid, 0.0), top.score)
     if len(best) < 2:
         return ()

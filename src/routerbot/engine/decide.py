@@ -520,9 +520,7 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         # (an automatic reply asks nothing: it is of the form it sits in when its sender
         # may file there — an agent in the agents' form, an operator in an operators'
         # form —, not of the words of its signature or old subject)
-        here = _its_forms_category(ticket, config, a)
-        if here is not None:
-            d = replace(d, category=here, target=config.target_for(here))
+        _, d = _stays_in_its_form(ticket, config, a, d)
         return _skip(d, "the ticket is an automatic reply")
     if conv.agent_spoke:
         return _skip(d, "an agent is already talking with the customer")
@@ -536,23 +534,22 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
     if a.withdrawn and a.tt.thanked and conv.last is None:
         # thanks alone ask nothing either: the ticket stays in its form (a question taken
         # back still says where it belonged)
-        here = _its_forms_category(ticket, config, a)
-        if here is not None:
-            target = config.target_for(here)
-            a = replace(a, category=here, target=target)
-            d = replace(d, category=here, target=target)
+        a, d = _stays_in_its_form(ticket, config, a, d)
     return _new_ticket(ticket, config, conv, a, d)
 
 
-def _its_forms_category(ticket: Ticket, config: RoutingConfig, a: _Analysis) -> Category | None:
-    """The category of the form the ticket sits in, when it differs from the analysis's
-    and the sender may file there (an agent in the agents' form, an operator in an
-    operators' form): where a ticket that asks nothing stays."""
+def _stays_in_its_form(
+    ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
+) -> tuple[_Analysis, Decision]:
+    """``a`` and ``d`` of the form the ticket sits in, when the sender may file there (an
+    agent in the agents' form, an operator in an operators' form): where a ticket that
+    asks nothing stays."""
     here = config.category_at(ticket.location)
     agent = a.population is Population.SERVICES_DECONCENTRES
-    if here is not None and here is not a.category and agent == (here is Category.ASSISTANCE_SD):
-        return here
-    return None
+    if here is None or here is a.category or agent != (here is Category.ASSISTANCE_SD):
+        return a, d
+    target = config.target_for(here)
+    return replace(a, category=here, target=target), replace(d, category=here, target=target)
 
 
 def _answer_text(config: RoutingConfig, faq_id: str, population: Population) -> str:
