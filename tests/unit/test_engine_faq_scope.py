@@ -301,6 +301,12 @@ def test_this_sessions_near_misses_get_no_faq_answer(
             "à qui doit-on le renvoyer ?",
             "procedure-habilitation",
         ),
+        # a button "not found" is the download question; an error page is not (above)
+        (
+            "The download documents button is not found on my request page. Where can I "
+            "download the certificate model as a PDF?",
+            "telecharger-modele",
+        ),
         (
             "We have never used Expadon. What should we do to become authorised to "
             "request certificates, and who should we contact first?",
