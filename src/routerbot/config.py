@@ -347,6 +347,18 @@ class TakeOver(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class NeverUnless(_Model):
+    """Some of an entry's ``never`` words that do not hold when one of ``when`` is said:
+    "collègue" keeps the procedure from answering "how do I habilitate my colleague",
+    not "I replace my colleague: what must I do to be habilitated myself?"."""
+
+    #: words of the entry's ``never`` list
+    never: Phrases
+    #: the phrases that lift them
+    when: Phrases
+
+
+@dataclass(frozen=True, kw_only=True)
 class FaqEntry(_Model):
     question: str
     answer: str
@@ -356,6 +368,8 @@ class FaqEntry(_Model):
     examples: Phrases = ()
     #: never answer this entry when one of these words or phrases is in the text
     never: Phrases = ()
+    #: ...except these of them when one of their ``when`` phrases is said
+    never_unless: tuple[NeverUnless, ...] = ()
     #: answer this entry only when one of these words or phrases is in the text
     requires: Phrases = ()
     #: and, besides, one of these (the entry's subject: "Agrément" for the question
@@ -688,6 +702,16 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         for pop, words in entry.requires_when.items():
             check_phrases(("faq", fid, "requires_when", pop.value), words, "phrase")
         check_template(("faq", fid, "answer"), entry.answer)
+        for i, lift in enumerate(entry.never_unless):
+            check_phrases(("faq", fid, "never_unless", i, "when"), lift.when, "phrase")
+            for j, word in enumerate(lift.never):
+                if word not in entry.never:
+                    problems.append(
+                        loc.message(
+                            ("faq", fid, "never_unless", i, "never", j),
+                            f"{word!r} is not one of the entry's never words",
+                        )
+                    )
         if entry.takes_over is not None:
             check_phrases(("faq", fid, "takes_over", "when"), entry.takes_over.when, "phrase")
             problems += _take_over_problems(config, fid, entry.takes_over, loc)

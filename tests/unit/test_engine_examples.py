@@ -267,6 +267,79 @@ def test_a_guard_word_in_another_sentence_does_not_block_the_question() -> None:
     assert any("not in the question" in s.detail for s in d.signals)
 
 
+def test_a_never_word_lifted_by_its_question_leaves_the_required_words_in_force() -> None:
+    """The guard word sits outside the question, so it does not block; the entry's
+    `requires` words must still be said ("refusée … Faut-il refaire une demande
+    complète ?" is not the Agrément question: it never says "Agrément")."""
+    strict = SMALL.replace(
+        'never = ["certificat signé"]', 'never = ["certificat signé"]\nrequires = ["pdf"]'
+    )
+    config = parse_config(strict)
+    text = (
+        "Bonjour, le certificat signé de la semaine dernière est bien arrivé.\n"
+        "Autre chose : comment télécharger le modèle de certificat ?"
+    )
+    d = decide(make(text), config)
+    assert d.reply_faq is None, d.reason
+    [cand] = [c for c in d.explanation.faq_candidates if c.faq_id == "telecharger-modele"]
+    assert cand.blocked == "requires: none of its words"
+    # said with a required word, the question is answered as before
+    assert decide(make(text.replace("modèle", "PDF du modèle")), config).reply_faq == (
+        "telecharger-modele"
+    )
+
+
+LIFTED = """
+never_unless = [{ never = ["certificat signé"], when = ["avant signature"] }]
+"""
+
+
+def test_never_unless_lifts_some_never_words_when_its_phrases_are_said() -> None:
+    config = parse_config(
+        SMALL.replace(
+            'never = ["certificat signé"]',
+            'never = ["certificat signé", "archiver"]' + LIFTED,
+        )
+    )
+    blocked = "Comment télécharger le modèle du certificat signé ?"
+    assert decide(make(blocked), config).reply_faq is None
+    lifted = "Comment télécharger le modèle du certificat signé, avant signature ?"
+    assert decide(make(lifted), config).reply_faq == "telecharger-modele"
+    # the other never words still hold
+    other = "Comment télécharger le modèle du certificat signé, avant signature, pour archiver ?"
+    d = decide(make(other), config)
+    assert d.reply_faq is None
+    [cand] = [c for c in d.explanation.faq_candidates if c.faq_id == "telecharger-modele"]
+    assert cand.blocked == "never: archiver"
+
+
+def test_never_unless_may_only_lift_the_entrys_own_never_words() -> None:
+    from routerbot.errors import ConfigError  # noqa: PLC0415
+
+    broken = SMALL.replace(
+        'never = ["certificat signé"]',
+        'never = ["certificat signé"]\nnever_unless = [{ never = ["pdf"], when = ["x y"] }]',
+    )
+    with pytest.raises(ConfigError, match="not one of the entry's never words"):
+        parse_config(broken)
+
+
+def test_a_newcomer_asking_to_be_habilitated_themselves_gets_the_procedure(
+    shipped: RoutingConfig,
+) -> None:
+    """ "collègue" keeps the procedure from answering "how do I habilitate my colleague";
+    said by someone who replaces a colleague and asks for themselves, it does not."""
+    text = (
+        "Bonjour,\nJe remplace ma collègue pendant ses congés. Elle est la seule chez "
+        "nous à avoir accès au module Certificats et je n'ai aucun compte. Quelle est la "
+        "démarche pour que je sois habilitée à mon tour ?\nMerci"
+    )
+    d = decide(make(text, summary="Demande d'accès", where="3/84"), shipped)
+    assert d.reply_faq == "procedure-habilitation", d.reason
+    other = "Bonjour, quelle est la démarche pour que ma collègue soit habilitée ?"
+    assert decide(make(other, where="3/84"), shipped).reply_faq != "procedure-habilitation"
+
+
 def test_a_text_far_from_every_example_gets_no_public_answer() -> None:
     d = decide(make("Le poids net refuse les décimales dans le formulaire."), small())
     assert d.public_replies == ()

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from routerbot.config import RoutingConfig
 from routerbot.domain import Category, NearestExample, Person, Population, Signal, Ticket
 from routerbot.engine import text
-from routerbot.engine.compiled import UNANSWERED, CompiledEvidence
+from routerbot.engine.compiled import UNANSWERED, CompiledEvidence, Guards
 from routerbot.engine.index import EntryScore
 from routerbot.engine.lexicon import PhraseSet, Words, light_keys
 from routerbot.engine.patterns import LazyPattern
@@ -638,6 +638,49 @@ def _asked_apart(tt: TicketText, fid: str, never: PhraseSet, config: RoutingConf
     )
 
 
+def _lifted(hit: str, g: Guards, plain: Words, gap: int) -> str | None:
+    """The never word that still holds once ``never_unless`` is applied, or None."""
+    for words, when, rest in g.never_unless:
+        if hit in words and when.first_match(plain, gap) is not None:
+            return rest.first_match(plain, gap)
+    return hit
+
+
+def _guard(
+    tt: TicketText,
+    fid: str,
+    *,
+    g: Guards,
+    silenced: str | None,
+    population: Population,
+    config: RoutingConfig,
+) -> tuple[str, str]:
+    """(why the entry's guards forbid answering it, or ""; the never word they let
+    pass because it sits outside the question that asks the entry, or "")."""
+    gap = config.matching.phrase_gap
+    plain = tt.plain
+    apart = ""
+    hit = silenced
+    if hit is None and (g.never.phrases or g.never.pairs):
+        hit = g.never.first_match(plain, gap)
+        if hit is not None and g.never_unless:
+            hit = _lifted(hit, g, plain, gap)
+    if hit is not None and hit is not silenced and _asked_apart(tt, fid, g.never, config):
+        apart, hit = hit, None  # the guard is about the question; the others still hold
+    if hit is not None:
+        return f"never: {hit}", apart
+    if (g.requires.phrases or g.requires.pairs) and g.requires.first_match(plain, gap) is None:
+        return "requires: none of its words", apart
+    if g.requires_also is not None and g.requires_also.first_match(plain, gap) is None:
+        return "requires_also: none of its words", apart
+    if (
+        population in g.requires_when
+        and g.requires_when[population].first_match(plain, gap) is None
+    ):
+        return f"requires_when.{population.value}: none of its words", apart
+    return "", apart
+
+
 def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) -> list[FaqScore]:
     """Every FAQ entry whose examples share something with the text, best first."""
     c = config.compiled
@@ -668,26 +711,11 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
         elif entry.requires_question:
             value *= 0.6
             sig.append(_new(Signal, (names[1], False, "no question asked", 0.0)))
-        blocked = ""
-        g = guards[fid]
-        hit = silenced
-        if hit is None and (g.never.phrases or g.never.pairs):
-            hit = g.never.first_match(plain, gap)
-        if hit is not None and hit is not silenced and _asked_apart(tt, fid, g.never, config):
-            sig.append(Signal(names[2], False, f"never: {hit}, not in the question", 0.0))
-        elif hit is not None:
-            blocked = f"never: {hit}"
-        elif (g.requires.phrases or g.requires.pairs) and g.requires.first_match(
-            plain, gap
-        ) is None:
-            blocked = "requires: none of its words"
-        elif g.requires_also is not None and g.requires_also.first_match(plain, gap) is None:
-            blocked = "requires_also: none of its words"
-        elif (
-            population in g.requires_when
-            and g.requires_when[population].first_match(plain, gap) is None
-        ):
-            blocked = f"requires_when.{population.value}: none of its words"
+        blocked, apart = _guard(
+            tt, fid, g=guards[fid], silenced=silenced, population=population, config=config
+        )
+        if apart:
+            sig.append(Signal(names[2], False, f"never: {apart}, not in the question", 0.0))
         if blocked:
             sig.append(_new(Signal, (names[2], True, blocked, 0.0)))
         out.append(

@@ -61,6 +61,9 @@ class Guards:
     #: ``takes_over``: (the entries taken over, the words, the populations), or None
     takes_over: tuple[frozenset[str], PhraseSet, frozenset[Population]] | None = None
     requires_also: PhraseSet | None = None
+    #: ``never_unless``: (the never words lifted, the phrases that lift them, the never
+    #: words left)
+    never_unless: tuple[tuple[frozenset[str], PhraseSet, PhraseSet], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +238,14 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
                 frozenset(e.takes_over.populations),
             ),
             _light(e.requires_also) if e.requires_also else None,
+            tuple(
+                (
+                    frozenset(lift.never),
+                    _light(lift.when),
+                    _light(tuple(w for w in e.never if w not in lift.never)),
+                )
+                for lift in e.never_unless
+            ),
         )
         for fid, e in config.faq.items()
     }
