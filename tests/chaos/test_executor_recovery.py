@@ -57,6 +57,12 @@ def test_a_daemon_restarted_after_sigkill_takes_its_own_dead_leases_back_at_once
     restarted = time.monotonic()
     daemon.start()
     try:
+        # the restarted process is up (its signal handlers installed) before the desk is
+        # checked: the first one may have handled all 30 tickets before its kill, and a
+        # SIGTERM during the interpreter's start-up is not the daemon's to catch
+        assert _wait(lambda: "daemon.started" in daemon.logs().rpartition("--- start 2")[2], 25), (
+            daemon.logs()[-3000:]
+        )
         assert _wait(lambda: handled(*expected)(sb.state), 25), daemon.logs()[-3000:]
         resumed_in = time.monotonic() - restarted
     finally:
