@@ -555,3 +555,14 @@ def test_a_version_told_with_a_verb_is_read(text: str, expected: tuple[str, str 
     b = extract_browser(text)
     assert b is not None
     assert (b.name, b.version) == expected
+
+
+def test_names_mentioned_reads_the_names_as_the_extractor_does() -> None:
+    from routerbot.engine.browser import names_mentioned  # noqa: PLC0415
+
+    assert names_mentioned(["Testez sous Chrome ou Firefox.", "J'ai Edge 120"]) == {
+        "chrome",
+        "firefox",
+        "edge",
+    }
+    assert names_mentioned(["Bonjour, rien à signaler."]) == frozenset()

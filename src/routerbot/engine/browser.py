@@ -832,6 +832,15 @@ def extract_browser(text: str) -> Browser | None:
         return None
 
 
+def names_mentioned(texts: Sequence[str]) -> frozenset[str]:
+    """The browsers these texts name, as :func:`extract_browser_from_conversation` reads
+    them (whole words, aliases, user agents), with or without a version."""
+    try:
+        return frozenset(m.name for t in texts[:50] for m in _mentions(t) if m.name)
+    except Exception:  # pragma: no cover - defensive
+        return frozenset()
+
+
 def extract_browser_from_conversation(texts: Sequence[str]) -> Browser | None:
     """The browser stated across the customer's texts, oldest first.
 

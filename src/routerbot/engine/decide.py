@@ -302,8 +302,7 @@ def _browser_named(
 def _all_recommended(texts: Sequence[str], config: RoutingConfig) -> bool:
     """Every recommended browser is named somewhere in these texts (two or more)."""
     names = config.browsers.recommended
-    low = " ".join(texts).lower()
-    return len(names) > 1 and all(name in low for name in names)
+    return len(names) > 1 and browser_mod.names_mentioned(texts).issuperset(names)
 
 
 def _failure_and_answer(
