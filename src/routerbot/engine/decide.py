@@ -516,10 +516,9 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
     if conv.last_is_auto_reply:
         return _skip(d, "the customer's last comment is an automatic reply")
     if conv.last is None and _automatic_ticket(ticket):
-        # (an automatic reply asks nothing: it is of the form it sits in when its sender
-        # may file there — an agent in the agents' form, an operator in an operators'
-        # form —, not of the words of its signature or old subject)
-        _, d = _stays_in_its_form(ticket, config, a, d)
+        # (an automatic reply asks nothing and is not moved: it is of the form it sits
+        # in, whoever sent it, not of the words of its signature or old subject)
+        _, d = _stays_in_its_form(ticket, config, a, d, anyone=True)
         return _skip(d, "the ticket is an automatic reply")
     if conv.agent_spoke:
         return _skip(d, "an agent is already talking with the customer")
@@ -538,14 +537,16 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
 
 
 def _stays_in_its_form(
-    ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
+    ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision, *, anyone: bool = False
 ) -> tuple[_Analysis, Decision]:
     """``a`` and ``d`` of the form the ticket sits in, when the sender may file there (an
-    agent in the agents' form, an operator in an operators' form): where a ticket that
-    asks nothing stays."""
+    agent in the agents' form, an operator in an operators' form) or ``anyone`` sent it:
+    where a ticket that asks nothing stays."""
     here = config.category_at(ticket.location)
     agent = a.population is Population.SERVICES_DECONCENTRES
-    if here is None or here is a.category or agent != (here is Category.ASSISTANCE_SD):
+    if here is None or here is a.category:
+        return a, d
+    if not anyone and agent != (here is Category.ASSISTANCE_SD):
         return a, d
     target = config.target_for(here)
     return replace(a, category=here, target=target), replace(d, category=here, target=target)
