@@ -9,6 +9,7 @@ from routerbot.engine.browser import (
     BROWSER_NAMES,
     extract_browser,
     extract_browser_from_conversation,
+    names_mentioned,
     parse_user_agent,
 )
 
@@ -558,8 +559,6 @@ def test_a_version_told_with_a_verb_is_read(text: str, expected: tuple[str, str 
 
 
 def test_names_mentioned_reads_the_names_as_the_extractor_does() -> None:
-    from routerbot.engine.browser import names_mentioned  # noqa: PLC0415
-
     assert names_mentioned(["Testez sous Chrome ou Firefox.", "J'ai Edge 120"]) == {
         "chrome",
         "firefox",

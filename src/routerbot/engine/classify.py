@@ -665,7 +665,7 @@ def _guard(
         hit = g.never.first_match(plain, gap)
         if hit is not None and g.never_unless:
             hit = _lifted(hit, g, plain, gap)
-    if hit is not None and hit is not silenced and _asked_apart(tt, fid, g.never, config):
+    if hit is not None and silenced is None and _asked_apart(tt, fid, g.never, config):
         apart, hit = hit, None  # the guard is about the question; the others still hold
     if hit is not None:
         return f"never: {hit}", apart
