@@ -170,16 +170,39 @@ def test_a_yes_or_no_question_without_a_question_mark_asks(body: str, asks: bool
 
 
 def test_an_enumeration_d_une_part_d_autre_part_is_two_questions(config: RoutingConfig) -> None:
-    d = decide(
-        make(
-            "Je souhaiterais savoir, d'une part, où l'on peut vérifier qu'un modèle de "
-            "certificat pour ce pays est bien en ligne et, d'autre part, comment l'on peut "
-            "obtenir ce modèle en format PDF pour le soumettre à notre client."
-        ),
-        config,
+    ticket = make(
+        "Je souhaiterais savoir, d'une part, où l'on peut vérifier qu'un modèle de "
+        "certificat pour ce pays est bien en ligne et, d'autre part, comment l'on peut "
+        "obtenir ce modèle en format PDF pour le soumettre à notre client."
     )
+    d = decide(ticket, config)
     assert d.public_replies == (), render_checklist(d)
-    assert "several questions" in d.reason
+    asked = classify.several_questions(classify.prepare(ticket, config), config)
+    assert {f for f, _ in asked} == {"modeles-en-ligne", "telecharger-modele"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "2 questions stp 1 comment creer mon compte sur le site 2 comment on habilite un collègue",
+        "Deux questions : 1. comment créer mon compte ? 2. comment habiliter un collègue ?",
+        "deux questions 1/ comment creer mon compte 2/ comment habiliter une collègue",
+    ],
+)
+def test_an_enumeration_on_one_line_is_one_question_a_member(
+    config: RoutingConfig, body: str
+) -> None:
+    ticket = make(body)
+    asked = classify.several_questions(classify.prepare(ticket, config), config)
+    assert {f for f, _ in asked} == {"creer-mon-compte", "habiliter-collegue"}
+    assert decide(ticket, config).public_replies == ()
+
+
+def test_numbers_without_a_question_after_them_enumerate_nothing(config: RoutingConfig) -> None:
+    parts = classify._enumerated(
+        "nous avons 1 certificat en attente et 2 lots bloqués", str
+    )
+    assert parts == ["nous avons 1 certificat en attente et 2 lots bloqués"]
 
 
 def test_a_joined_clause_without_a_question_word_stays_one_question(

@@ -189,6 +189,8 @@ def prepare(
     own, withdrawn = _latest_turn(own)
     body = f"{own}\n{quoted}" if quoted else own
     tt = _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
+    if quoted:  # the quoted mail's questions are the author's, one by one
+        tt.own_text = f"{tt.own_text}\n{quoted}"
     tt.withdrawn = withdrawn
     if not withdrawn and not customer_texts and _only_thanks(parts.body, config):
         tt.withdrawn = tt.thanked = True
@@ -821,8 +823,8 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
     gives, with ``str.split`` (the pattern was tried at every character)."""
     out: list[str] = []
     lines = own.split("\n")
-    if "2)" in own:  # "1) comment … 2) comment …" on one line: one question a member
-        lines = [p for line in lines for p in _enumerated(line)]
+    if "1" in own:  # "1) comment … 2) comment …" on one line: one question a member
+        lines = [p for line in lines for p in _enumerated(line, respell)]
     for line in lines:
         if "?" in line:
             *asked, rest = line.split("?")
@@ -882,14 +884,35 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     return pieces
 
 
-#: Where the next member of an enumeration on one line starts ("… salarié 2) une fois
-#: …"): before its number, when the first member was numbered too.
-_INLINE_ITEM = re.compile(r"(?<=\S)\s+(?=[2-9]\)\s)")
+#: The first member of an enumeration on one line: "1)", "1.", "1/", "1 -", "1 :" or a
+#: bare "1" (the marker is group 1).
+_INLINE_FIRST = re.compile(r"(?:^|\s)1\s?([).:/-]?)\s")
+#: Where a later member starts: before its number, marked as the first one was.
+_INLINE_NEXT = re.compile(r"(?<=\S)\s+([2-9])\s?([).:/-]?)\s")
 
 
-def _enumerated(line: str) -> list[str]:
-    """The members of an enumeration on one line ("1) … 2) …"), or the line."""
-    return _INLINE_ITEM.split(line) if "1)" in line else [line]
+def _enumerated(line: str, respell: Callable[[str], str]) -> list[str]:
+    """The members of an enumeration on one line ("1) … 2) …", "2 questions : 1
+    comment … 2 comment …"), or the line. A bare number starts a member only when a
+    question word follows it ("1 certificat et 2 lots" enumerates nothing)."""
+    first = _INLINE_FIRST.search(line)
+    if first is None:
+        return [line]
+    marker = first.group(1)
+    cuts = [
+        m
+        for m in _INLINE_NEXT.finditer(line, first.end())
+        if m.group(2) == marker
+        and (marker or _asks(respell(text.normalise(line[m.end() : m.end() + 30]))))
+    ]
+    if not cuts:
+        return [line]
+    pieces, at = [], 0
+    for m in cuts:
+        pieces.append(line[at : m.start()])
+        at = m.start(1)
+    pieces.append(line[at:])
+    return pieces
 
 
 #: A list marker at the start of a line: "-", "•", "*", "1)", "2.".
