@@ -237,7 +237,7 @@ _TURN = LazyPattern(
 _WITHDRAWN = LazyPattern(
     r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait),? c['’]?est bon|c['’]est bon j['’]ai"
     r"|(?:ah|bon|ok),? c bon|c bon j|(?:ah|ok|bon|c['’]est bon),? j['’]?ai trouv[ée]"
-    r"|j['’]ai trouv[ée] (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"
+    r"|j['’]ai trouv[ée],? (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"
     r"|vous pouvez (?:cl[ôo]turer|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin"
     r"|never mind|[çc]a (?:re)?(?:marche|passe|fonctionne) (?:maintenant|[àa] nouveau|de nouveau)"
     r"|[çc]a remarche|it works now)\b",

@@ -388,7 +388,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     unmet = frozenset(f.faq_id for f in faqs if f.blocked.startswith("requires"))
     asked = (
         several_questions(tt, config, pop.population, blocked, taken, unmet=unmet)
-        if close and not login_failure
+        if close and (not login_failure or faq_decides)
         else ()
     )
     # (a question counted only because the author announced several is no reason to
