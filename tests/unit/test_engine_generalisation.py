@@ -794,3 +794,48 @@ def test_a_habilitation_file_chased_gets_no_procedure_answer(
     d = decide(make(body, where="3/84"), config)
     assert d.public_replies == (), render_checklist(d)
     assert d.category is Category.HABILITATION
+
+
+def test_a_relaunch_quoting_two_numbered_questions_gets_no_half_answer(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Bonjour, je n'ai pas eu de réponse à mon mail du 18 décembre, je me permets "
+            "de relancer.\nYves Morvan\n\n> Bonjour,\n> 1. y a-t-il un numéro de téléphone "
+            "pour vous joindre ?\n> 2. comment savoir quels modèles de certificats sont en "
+            "ligne pour le Mexique ?\n> Merci\n> Yves Morvan",
+            summary="Je relance : 2 questions",
+            email="yves.morvan@morvan-vins.fr",
+        ),
+        config,
+    )
+    assert d.public_replies == (), render_checklist(d)
+    assert "several questions" in d.reason
+
+
+def test_a_login_failure_the_role_explains_still_counts_a_second_question(
+    config: RoutingConfig,
+) -> None:
+    body = (
+        "1) Je suis administrateur local opérateur pour notre société, pourquoi je "
+        "n'arrive pas à entrer dans le module Certificats avec ce rôle ?\n"
+        "2) Comment est-ce que j'ajoute mon collègue Bastien comme demandeur ?"
+    )
+    d = decide(make(body), config)
+    assert d.public_replies == (), render_checklist(d)
+    # the first question alone is the role's answer
+    alone = decide(make(body.split("\n")[0][3:]), config)
+    assert alone.reply_faq == "role-admin-local", render_checklist(alone)
+
+
+def test_found_thanks_then_a_new_question_reads_the_new_question(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Ok pour le bouton « télécharger les documents », j'ai trouvé, merci.\nPar "
+            "contre je ne trouve pas le modèle pour la Chine dans la liste déroulante. "
+            "Comment savoir si ce modèle est en ligne ou pas encore ?"
+        ),
+        config,
+    )
+    assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
