@@ -199,9 +199,7 @@ def test_an_enumeration_on_one_line_is_one_question_a_member(
 
 
 def test_numbers_without_a_question_after_them_enumerate_nothing(config: RoutingConfig) -> None:
-    parts = classify._enumerated(
-        "nous avons 1 certificat en attente et 2 lots bloqués", str
-    )
+    parts = classify._enumerated("nous avons 1 certificat en attente et 2 lots bloqués", str)
     assert parts == ["nous avons 1 certificat en attente et 2 lots bloqués"]
 
 
@@ -825,7 +823,7 @@ def test_a_login_failure_the_role_explains_still_counts_a_second_question(
     d = decide(make(body), config)
     assert d.public_replies == (), render_checklist(d)
     # the first question alone is the role's answer
-    alone = decide(make(body.split("\n")[0][3:]), config)
+    alone = decide(make(body.split("\n", maxsplit=1)[0][3:]), config)
     assert alone.reply_faq == "role-admin-local", render_checklist(alone)
 
 
@@ -839,3 +837,26 @@ def test_found_thanks_then_a_new_question_reads_the_new_question(config: Routing
         config,
     )
     assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
+
+
+def test_a_question_joined_by_et_ou_is_a_second_question(config: RoutingConfig) -> None:
+    ticket = make(
+        "Bonjour, 2 questions : comment je crée mon compte pour Expadon et ou je vois la "
+        "liste des modèles de certificats en ligne ?"
+    )
+    asked = classify.several_questions(classify.prepare(ticket, config), config)
+    assert {f for f, _ in asked} == {"creer-mon-compte", "modeles-en-ligne"}
+    assert decide(ticket, config).public_replies == ()
+
+
+def test_je_suis_en_ddpp_says_who_is_writing(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Bonjour, je suis en DDPP 47 et un opérateur m'appelle : il a le rôle "
+            "administrateur local opérateur mais n'accède pas au module Certificats. Ce "
+            "rôle suffit-il ?",
+            email="franck.delmas@lot-et-garonne.gouv.fr",
+        ),
+        config,
+    )
+    assert d.category is Category.ASSISTANCE_SD, render_checklist(d)

@@ -844,6 +844,11 @@ _JOINED_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _JOINS = (" et ", " and ", " puis ", " sinon ")
+#: "… et où je vois la liste ?": "où" asks, but unaccented it is "ou" (or), which the
+#: question words leave out; after "et", before a subject or a verb, it asks.
+_WHERE_JOINED = re.compile(
+    r"o[uù] (?:je|j['’]|on|nous|vous|peut|puis|trouv|voi|est|se|sont)", re.IGNORECASE
+)
 #: "d'une part …, et, d'autre part, …": an enumeration of what is asked, each member a
 #: question of the sentence's question word ("je souhaiterais savoir, d'une part, où
 #: vérifier…, et, d'autre part, comment obtenir…")
@@ -864,6 +869,7 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
         m
         for m in _JOINED_QUESTION.finditer(part)
         if _QUESTION_WORDS.match(" " + respell(text.normalise(part[m.end() : m.end() + 40])))
+        or _WHERE_JOINED.match(part, m.end())
     ]
     if enumerated:
         cuts = sorted([*cuts, *_OTHER_PART.finditer(part)], key=lambda m: m.start())
