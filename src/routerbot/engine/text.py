@@ -484,6 +484,21 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines, []
 
 
+#: A postscript's first line: "PS : …", "P.S. …", "PS- …".
+_POSTSCRIPT = re.compile(r"\s*p\.?\s?s\.?\s*[:.-]?\s", re.IGNORECASE)
+
+
+def _postscript_back(body: list[str], signature: list[str]) -> tuple[list[str], list[str]]:
+    """A postscript written after the signature ("Merci, Claire" then "PS : on voit où
+    la liste ?") is the author's words: back to the body, up to its first blank line."""
+    for i, line in enumerate(signature):
+        if i and _POSTSCRIPT.match(line):
+            end = next((j for j in range(i + 1, len(signature)) if not signature[j].strip()), None)
+            end = len(signature) if end is None else end
+            return [*body, "", *signature[i:end]], [*signature[:i], *signature[end:]]
+    return body, signature
+
+
 def _split_disclaimer(lines: list[str]) -> tuple[list[str], list[str]]:
     """Cut a legal notice (and the "--" line before it) off the end of a message."""
     nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
@@ -560,6 +575,8 @@ def _split_body_cached(s: str) -> BodyParts:
         quoted = []
     kept, notice = _split_disclaimer(kept)
     body, signature = _split_signature(kept)
+    if signature:
+        body, signature = _postscript_back(body, signature)
     if ":" in s:
         body = [ln for ln in body if not _EMPTY_FIELD.match(ln)]
     return BodyParts(
