@@ -839,11 +839,11 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
 #: ", et …", " and also …", " et sinon …", ", et si oui …": where a second question may
 #: be joined to the first; it is one when a question word follows (:func:`_clauses`).
 _JOINED_QUESTION = re.compile(
-    r",?\s+(?:et|puis|and|sinon)(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then"
+    r",?\s+(?:et|puis|and|sinon|ainsi que|as well as)(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then"
     r"|si oui,?|if so,?))?\s+",
     re.IGNORECASE,
 )
-_JOINS = (" et ", " and ", " puis ", " sinon ")
+_JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ")
 #: "… et où je vois la liste ?": "où" asks, but unaccented it is "ou" (or), which the
 #: question words leave out; after "et", before a subject or a verb, it asks.
 _WHERE_JOINED = re.compile(
