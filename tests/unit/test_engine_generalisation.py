@@ -860,3 +860,34 @@ def test_je_suis_en_ddpp_says_who_is_writing(config: RoutingConfig) -> None:
         config,
     )
     assert d.category is Category.ASSISTANCE_SD, render_checklist(d)
+
+
+def test_a_postscript_after_the_signature_is_a_second_question(config: RoutingConfig) -> None:
+    ticket = make(
+        "Bonjour,\nComment je télécharge le modèle de certificat de la demande que je "
+        "viens de créer ? Je voudrais l'envoyer à mon client.\n\nMerci,\nClaire\n\n"
+        "PS : on voit où la liste des modèles en ligne, d'ailleurs ?"
+    )
+    assert "PS : on voit" in classify.prepare(ticket, config).own_text
+    assert decide(ticket, config).public_replies == ()
+
+
+def test_ainsi_que_joins_a_second_question(config: RoutingConfig) -> None:
+    ticket = make(
+        "Pourriez-vous me dire comment habiliter ma collègue comme demandeur ainsi que "
+        "comment télécharger le modèle de certificat pour une demande en cours ?"
+    )
+    asked = classify.several_questions(classify.prepare(ticket, config), config)
+    assert {f for f, _ in asked} == {"habiliter-collegue", "telecharger-modele"}
+
+
+def test_an_english_login_failure_told_by_its_symptom(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Hello, I can't open Expadon 2 anymore. After the login the page spins forever "
+            "and nothing appears."
+        ),
+        config,
+    )
+    assert d.ask_browser, render_checklist(d)
+    assert d.reply_faq == "connexion-impossible"
