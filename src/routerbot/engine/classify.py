@@ -839,8 +839,8 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
 #: ", et …", " and also …", " et sinon …", ", et si oui …": where a second question may
 #: be joined to the first; it is one when a question word follows (:func:`_clauses`).
 _JOINED_QUESTION = re.compile(
-    r",?\s+(?:et|puis|and|sinon|ainsi que|as well as)(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then"
-    r"|si oui,?|if so,?))?\s+",
+    r",?\s+(?:et|puis|and|sinon|ainsi que|as well as)"
+    r"(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then|si oui,?|if so,?))?\s+",
     re.IGNORECASE,
 )
 _JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ")
