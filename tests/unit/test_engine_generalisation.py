@@ -839,13 +839,29 @@ def test_found_thanks_then_a_new_question_reads_the_new_question(config: Routing
     assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
 
 
-def test_a_question_joined_by_et_ou_is_a_second_question(config: RoutingConfig) -> None:
-    ticket = make(
-        "Bonjour, 2 questions : comment je crée mon compte pour Expadon et ou je vois la "
-        "liste des modèles de certificats en ligne ?"
-    )
+@pytest.mark.parametrize(
+    ("body", "entries"),
+    [
+        # "où" unaccented after "et"
+        (
+            "Bonjour, 2 questions : comment je crée mon compte pour Expadon et ou je vois la "
+            "liste des modèles de certificats en ligne ?",
+            {"creer-mon-compte", "modeles-en-ligne"},
+        ),
+        # "ainsi que" joins like "et"
+        (
+            "Pourriez-vous me dire comment habiliter ma collègue comme demandeur ainsi que "
+            "comment télécharger le modèle de certificat pour une demande en cours ?",
+            {"habiliter-collegue", "telecharger-modele"},
+        ),
+    ],
+)
+def test_a_second_question_joined_in_the_same_sentence(
+    config: RoutingConfig, body: str, entries: set[str]
+) -> None:
+    ticket = make(body)
     asked = classify.several_questions(classify.prepare(ticket, config), config)
-    assert {f for f, _ in asked} == {"creer-mon-compte", "modeles-en-ligne"}
+    assert {f for f, _ in asked} == entries
     assert decide(ticket, config).public_replies == ()
 
 
@@ -870,15 +886,6 @@ def test_a_postscript_after_the_signature_is_a_second_question(config: RoutingCo
     )
     assert "PS : on voit" in classify.prepare(ticket, config).own_text
     assert decide(ticket, config).public_replies == ()
-
-
-def test_ainsi_que_joins_a_second_question(config: RoutingConfig) -> None:
-    ticket = make(
-        "Pourriez-vous me dire comment habiliter ma collègue comme demandeur ainsi que "
-        "comment télécharger le modèle de certificat pour une demande en cours ?"
-    )
-    asked = classify.several_questions(classify.prepare(ticket, config), config)
-    assert {f for f, _ in asked} == {"habiliter-collegue", "telecharger-modele"}
 
 
 def test_an_english_login_failure_told_by_its_symptom(config: RoutingConfig) -> None:
