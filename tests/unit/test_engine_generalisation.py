@@ -187,6 +187,9 @@ def test_an_enumeration_d_une_part_d_autre_part_is_two_questions(config: Routing
         "2 questions stp 1 comment creer mon compte sur le site 2 comment on habilite un collègue",
         "Deux questions : 1. comment créer mon compte ? 2. comment habiliter un collègue ?",
         "deux questions 1/ comment creer mon compte 2/ comment habiliter une collègue",
+        # an earlier "1." that starts nothing: the "1)" enumeration is the one read
+        "Depuis le 1. janvier, deux questions 1) comment creer mon compte 2) comment "
+        "habiliter une collègue comme demandeur",
     ],
 )
 def test_an_enumeration_on_one_line_is_one_question_a_member(

@@ -15,6 +15,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import NamedTuple
 
 from routerbot.config import RoutingConfig
@@ -900,25 +901,19 @@ _INLINE_NEXT = re.compile(r"(?<=\S)\s+([2-9])\s?([).:/-]?)\s")
 def _enumerated(line: str, respell: Callable[[str], str]) -> list[str]:
     """The members of an enumeration on one line ("1) … 2) …", "2 questions : 1
     comment … 2 comment …"), or the line. A bare number starts a member only when a
-    question word follows it ("1 certificat et 2 lots" enumerates nothing)."""
-    first = _INLINE_FIRST.search(line)
-    if first is None:
-        return [line]
-    marker = first.group(1)
-    cuts = [
-        m
-        for m in _INLINE_NEXT.finditer(line, first.end())
-        if m.group(2) == marker
-        and (marker or _asks(respell(text.normalise(line[m.end() : m.end() + 30]))))
-    ]
-    if not cuts:
-        return [line]
-    pieces, at = [], 0
-    for m in cuts:
-        pieces.append(line[at : m.start()])
-        at = m.start(1)
-    pieces.append(line[at:])
-    return pieces
+    question word follows it ("1 certificat et 2 lots" enumerates nothing). The first
+    "1" whose later members follow is the enumeration's ("le 1. mars … 1) … 2) …")."""
+    for first in _INLINE_FIRST.finditer(line):
+        marker = first.group(1)
+        cuts = [
+            m.start(1)
+            for m in _INLINE_NEXT.finditer(line, first.end())
+            if m.group(2) == marker
+            and (marker or _asks(respell(text.normalise(line[m.end() : m.end() + 30]))))
+        ]
+        if cuts:
+            return [line[a:b] for a, b in pairwise([0, *cuts, len(line)])]
+    return [line]
 
 
 #: A list marker at the start of a line: "-", "•", "*", "1)", "2.".

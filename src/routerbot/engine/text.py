@@ -493,8 +493,8 @@ def _postscript_back(body: list[str], signature: list[str]) -> tuple[list[str], 
     la liste ?") is the author's words: back to the body, up to its first blank line."""
     for i, line in enumerate(signature):
         if i and _POSTSCRIPT.match(line):
-            end = next((j for j in range(i + 1, len(signature)) if not signature[j].strip()), None)
-            end = len(signature) if end is None else end
+            blank = (j for j in range(i + 1, len(signature)) if not signature[j].strip())
+            end = next(blank, len(signature))
             return [*body, "", *signature[i:end]], [*signature[:i], *signature[end:]]
     return body, signature
 
