@@ -318,3 +318,51 @@ def test_this_sessions_phrasings_get_their_answer(
     text: str, faq: str, config: RoutingConfig
 ) -> None:
     assert replied(make(text), config) == [faq]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # bug reports about the FAQ's subject: its answer does not fix them
+        "Le bouton « télécharger les documents » reste grisé sur ma demande depuis ce "
+        "matin. Pouvez-vous regarder ?",
+        "Depuis hier le téléchargement des documents me donne un fichier vide. "
+        "Pouvez-vous regarder ?",
+        "Je suis habilitée sur Agrément et sur Certificats, mais depuis lundi le module "
+        "Agrément a disparu de mon tableau de bord. Pouvez-vous vérifier ?",
+        "Dans gestion des utilisateurs, j'ai une erreur technique quand j'attribue le rôle "
+        "demandeur à ma collègue. Pouvez-vous regarder ?",
+        # the procedure's first step is the one that fails
+        "Je voudrais être habilité au module Certificats. On me dit de passer par ma DD, "
+        "mais elle est injoignable depuis trois semaines. Comment faire ?",
+        # a second question announced by "au passage": one answer would answer half
+        "Comment télécharger le modèle du certificat ? Et au passage, comment je fais "
+        "pour donner l'accès à une personne qui arrive dans l'équipe ?",
+    ],
+)
+def test_the_tenth_sessions_near_misses_get_no_faq_answer(
+    text: str, config: RoutingConfig
+) -> None:
+    assert replied(make(text), config) == []
+
+
+def test_an_agent_relaying_an_operators_question_below_gets_its_answer(
+    config: RoutingConfig,
+) -> None:
+    """ "Transfert pour réponse" passes the quoted message on: its question is the
+    ticket's, and the agent who relays it stays the requester."""
+    text = (
+        "Bonjour, transfert pour réponse.\nP. Lemaire\n"
+        "DDPP de Loire-Atlantique\n\n> Bonjour,\n> Nous avons commencé une demande et ne "
+        "trouvons pas comment télécharger le modèle de certificat en PDF.\n> Merci"
+    )
+    d = decide(make(text, email=AGENT, where="4/87"), config)
+    assert d.category is Category.ASSISTANCE_SD
+    assert [a.faq_id for a in d.actions if isinstance(a, PublicReply)] == ["telecharger-modele"]
+
+
+def test_a_failure_told_without_ne_is_still_a_failure(config: RoutingConfig) -> None:
+    """ "j'arrive plus a me connecter" drops the "ne" of speech: not "j'arrive à me
+    connecter"."""
+    d = decide(make("bonjour j'arrive plus a me connecter a expadon depuis hier !!"), config)
+    assert d.login_failure and d.ask_browser
