@@ -842,6 +842,8 @@ def test_an_agent_passing_a_message_on_keeps_the_ticket(
         "J'étais sur Internet Explorer 11, avec Firefox ça marche, merci !",
         "Merci, en passant sur Chrome tout fonctionne. Vous pouvez clôturer.",
         "finalement j'ai installé Firefox et ça marche, merci pour l'astuce",
+        # the FAQ's first step did it
+        "Bonjour, c'était bien le cache ! Une fois vidé, tout refonctionne. Merci.",
     ],
 )
 def test_it_works_now_after_the_browser_question_needs_no_advice(
