@@ -332,6 +332,7 @@ def test_this_sessions_phrasings_get_their_answer(
         "Agrément a disparu de mon tableau de bord. Pouvez-vous vérifier ?",
         "Dans gestion des utilisateurs, j'ai une erreur technique quand j'attribue le rôle "
         "demandeur à ma collègue. Pouvez-vous regarder ?",
+        "Ma demande est complète mais le pdf téléchargé reste vide, pourquoi ?",
         # the procedure's first step is the one that fails
         "Je voudrais être habilité au module Certificats. On me dit de passer par ma DD, "
         "mais elle est injoignable depuis trois semaines. Comment faire ?",
@@ -361,8 +362,15 @@ def test_an_agent_relaying_an_operators_question_below_gets_its_answer(
     assert [a.faq_id for a in d.actions if isinstance(a, PublicReply)] == ["telecharger-modele"]
 
 
-def test_a_failure_told_without_ne_is_still_a_failure(config: RoutingConfig) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bonjour j'arrive plus a me connecter a expadon depuis hier !!",
+        "je me connecte pas a expadon depuis ce matin, firefox",
+    ],
+)
+def test_a_failure_told_without_ne_is_still_a_failure(text: str, config: RoutingConfig) -> None:
     """ "j'arrive plus a me connecter" drops the "ne" of speech: not "j'arrive à me
-    connecter"."""
-    d = decide(make("bonjour j'arrive plus a me connecter a expadon depuis hier !!"), config)
+    connecter"; "je me connecte pas" is "je ne me connecte pas"."""
+    d = decide(make(text), config)
     assert d.login_failure and d.ask_browser
