@@ -841,7 +841,8 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
 #: be joined to the first; it is one when a question word follows (:func:`_clauses`).
 _JOINED_QUESTION = re.compile(
     r",?\s+(?:et|puis|and|sinon|ainsi que|as well as)"
-    r"(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then|si oui,?|if so,?))?\s+",
+    r"(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then|si oui,?|if so,?"
+    r"|au passage,?|par ailleurs,?|d['’]autre part,?))?\s+",
     re.IGNORECASE,
 )
 _JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ")
