@@ -163,10 +163,26 @@ def test_two_questions_without_a_question_mark_between_them_are_two(
         ("admin local operateur ca donne acces a certificats ou pas", True),
         ("le modele usa volailles est il en ligne", True),
         ("c'est il y a deux jours que le certificat est parti", False),
+        # "I can't find where…" asks where; "I don't know if…" is only unsure
+        ("je ne trouve pas ou telecharger le modele du certificat", True),
+        ("je ne sais pas comment donner l'acces a mon collegue", True),
+        ("je ne sais pas si j'utilise le bon formulaire", False),
     ],
 )
 def test_a_yes_or_no_question_without_a_question_mark_asks(body: str, asks: bool) -> None:
     assert classify._asks(normalise(body)) is asks
+
+
+def test_a_question_joined_by_et_au_passage_is_a_second_question() -> None:
+    parts = classify._clauses(
+        "pour télécharger le modèle je fais comment, et au passage, y a-t-il une adresse "
+        "mail pour vous écrire ?",
+        lambda s: s,
+    )
+    assert parts == [
+        "pour télécharger le modèle je fais comment ?",
+        "y a-t-il une adresse mail pour vous écrire ?",
+    ]
 
 
 def test_an_enumeration_d_une_part_d_autre_part_is_two_questions(config: RoutingConfig) -> None:

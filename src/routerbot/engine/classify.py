@@ -51,6 +51,8 @@ _QUESTION_ALTERNATIVES = (
         for w in ("demande", "demandent", "cherche", "cherchent", "me demandais", "se demande")
     ),
     "merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)",
+    # "je ne trouve pas où télécharger…", "je ne sais pas comment…"
+    "(?:trouve|trouvons|sais|savons) pas (?:ou|comment)",
     # the courteous forms: "je souhaiterais connaître", "je vous serais reconnaissant de
     # bien vouloir m'indiquer", "il me semblerait utile de connaître"
     "souhaiterai[st]? (?:savoir|connaitre)", "(?:souhaite|voudrai[st]?|aimerai[st]?) connaitre",
