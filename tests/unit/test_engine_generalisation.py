@@ -185,6 +185,22 @@ def test_a_question_joined_by_et_au_passage_is_a_second_question() -> None:
     ]
 
 
+def test_a_sentence_opening_with_par_ailleurs_is_a_part_of_its_own() -> None:
+    own = (
+        "je me demande par quel formulaire nous devons passer pour vous écrire. "
+        "Par ailleurs, où voir la liste des modèles en ligne ?"
+    )
+    parts = [p for p in classify._question_parts(own, lambda s: s) if p.strip()]
+    assert parts == [
+        "je me demande par quel formulaire nous devons passer pour vous écrire.",
+        "Par ailleurs, où voir la liste des modèles en ligne ?",
+    ]
+    # a full stop before other words does not cut
+    assert classify._question_parts("Merci. Où est la liste ?", lambda s: s)[0] == (
+        "Merci. Où est la liste ?"
+    )
+
+
 def test_an_enumeration_d_une_part_d_autre_part_is_two_questions(config: RoutingConfig) -> None:
     ticket = make(
         "Je souhaiterais savoir, d'une part, où l'on peut vérifier qu'un modèle de "

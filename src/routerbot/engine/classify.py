@@ -828,6 +828,7 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
     lines = own.split("\n")
     if "1" in own:  # "1) comment … 2) comment …" on one line: one question a member
         lines = [p for line in lines for p in _enumerated(line, respell)]
+    lines = [p for line in lines for p in _ANNOUNCED_NEXT.split(line)]
     for line in lines:
         if "?" in line:
             *asked, rest = line.split("?")
@@ -837,6 +838,15 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
         else:
             out += _clauses(line, respell)
     return out
+
+
+#: A sentence that opens with words announcing another matter ("… solliciter. Par
+#: ailleurs, où …"): the sentence before it is a part of its own.
+_ANNOUNCED_NEXT = re.compile(
+    r"(?<=[.!])\s+(?=(?:par ailleurs|au passage|autre question|d['’]autre part|de plus|enfin"
+    r"|sinon|autre chose|also|another question)\b)",
+    re.IGNORECASE,
+)
 
 
 #: ", et …", " and also …", " et sinon …", ", et si oui …": where a second question may
