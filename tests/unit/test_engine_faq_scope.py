@@ -374,3 +374,15 @@ def test_a_failure_told_without_ne_is_still_a_failure(text: str, config: Routing
     connecter"; "je me connecte pas" is "je ne me connecte pas"."""
     d = decide(make(text), config)
     assert d.login_failure and d.ask_browser
+
+
+def test_a_relayed_question_in_a_jira_quote_block_is_read(config: RoutingConfig) -> None:
+    """Jira stores a pasted mail between {quote} marks: the mail the agent points at
+    is read there too (the marks are not one more level of quoting)."""
+    text = (
+        "Bonjour, je relaie la question ci-dessous. Merci\nP. Lemaire - DDPP de Loire-Atlantique"
+        "\n\n{quote}\nBonjour,\nComment télécharger le modèle du certificat de notre "
+        "demande ? Nous ne trouvons pas le bouton.\nMerci\n{quote}"
+    )
+    d = decide(make(text, email=AGENT, where="4/87"), config)
+    assert [a.faq_id for a in d.actions if isinstance(a, PublicReply)] == ["telecharger-modele"]

@@ -426,7 +426,8 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     lines = []
     for raw in parts.quoted.splitlines():
         line = raw.lstrip(" \t>")
-        if not _QUOTED_HEADER.match(line):
+        # (the quote's own marks: "> " and Jira's {quote} lines, which would quote it again)
+        if not _QUOTED_HEADER.match(line) and line.strip().lower() != "{quote}":
             lines.append(line)
     return text.split_body("\n".join(lines)).body
 
