@@ -685,6 +685,21 @@ def _first_quoted(quoted: str, limit: int) -> tuple[list[str], list[str]]:
     return header, content
 
 
+def _after_first_quoted(quoted: str) -> str:
+    """What ``quoted`` holds after its first message (as :func:`_first_quoted` reads
+    it: up to the next header once some content was read)."""
+    lines = quoted.split("\n")
+    content = False
+    for i, raw_line in enumerate(lines):
+        line = _QUOTE_MARKS.sub("", raw_line)
+        if _is_header(line):
+            if content:
+                return "\n".join(lines[i:])
+        elif line.strip():
+            content = True
+    return ""
+
+
 def forwarded_message(parts: BodyParts) -> Forwarded | None:
     """The first message below the author's words (a forward, a transfer, a quoted
     mail), or None when nothing is quoted. Never raises."""
@@ -701,7 +716,9 @@ def forwarded_message(parts: BodyParts) -> Forwarded | None:
         return None
 
 
-def relaunched_message(parts: BodyParts, sender: tuple[str, str], colleagues: str = "") -> str:
+def relaunched_message(
+    parts: BodyParts, sender: tuple[str, str], colleagues: str = "", depth: int = 3
+) -> str:
     """The reporter's own earlier message, quoted below a bare relaunch, cleaned.
 
     "Je relance ma demande ci-dessous", "voir ci-dessous, toujours bloqué": the question
@@ -722,7 +739,16 @@ def relaunched_message(parts: BodyParts, sender: tuple[str, str], colleagues: st
             return ""  # (words before any header are not a quoted message of theirs)
         if not _names_sender("\n".join(header), sender, colleagues):
             return ""
-        return split_body("\n".join(content)).body
+        earlier = split_body("\n".join(content))
+        if depth > 1:  # a relaunch of a relaunch ("2ème relance" above "je relance"):
+            # the messages quoted after the first one are the earlier relaunch's quote
+            rest = _after_first_quoted(parts.quoted)
+            deeper = relaunched_message(
+                BodyParts(earlier.body, earlier.signature, rest), sender, colleagues, depth - 1
+            )
+            if deeper:  # the question is in the first message, further down
+                return deeper
+        return earlier.body
     except Exception:  # pragma: no cover - defensive: never raise on hostile input
         return ""
 
