@@ -471,6 +471,18 @@ def test_relaunch_recognises_the_sender_by_mailbox() -> None:
     assert own.endswith(_OWN_QUESTION)
 
 
+def test_a_relaunch_of_a_relaunch_reads_the_first_message() -> None:
+    parts = split_body(
+        "2ème relance. Merci de me répondre.\n\n-----Message d'origine-----\n"
+        "De : Paul Martin <p.martin@export.fr>\nEnvoyé : mercredi 4 mars 2026 08:47\n"
+        "Objet : TR: modèle\n\nje relance\n\n-----Message d'origine-----\n"
+        "De : Paul Martin <p.martin@export.fr>\nEnvoyé : lundi 2 mars 2026 10:47\n"
+        f"Objet : modèle\n\nBonjour,\n{_OWN_QUESTION}\nMerci\nPaul Martin"
+    )
+    own = text.relaunched_message(parts, ("Paul Martin", "p.martin@export.fr"))
+    assert own.endswith(_OWN_QUESTION)
+
+
 def test_relaunch_ignores_a_message_someone_else_wrote() -> None:
     parts = _relaunch(
         "Voir ci-dessous, toujours bloqué.",
