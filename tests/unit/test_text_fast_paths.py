@@ -145,6 +145,7 @@ PLAIN_QUESTION_WORDS = re.compile(
     r"|(?:demande|demandent|cherche|cherchent|me demandais|se demande)"
     r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|ce qu)"
     r"|merci de (?:m|nous) (?:indiquer|dire|expliquer|preciser)"
+    r"|(?:trouve|trouvons|sais|savons) pas (?:ou|comment)"
     r"|souhaiterai[st]? (?:savoir|connaitre)|(?:souhaite|voudrai[st]?|aimerai[st]?) connaitre"
     r"|utile de connaitre"
     r"|bien vouloir (?:m|me|nous) (?:indiquer|preciser|communiquer|expliquer|dire|confirmer)"
