@@ -341,9 +341,7 @@ def test_this_sessions_phrasings_get_their_answer(
         "pour donner l'accès à une personne qui arrive dans l'équipe ?",
     ],
 )
-def test_the_tenth_sessions_near_misses_get_no_faq_answer(
-    text: str, config: RoutingConfig
-) -> None:
+def test_the_tenth_sessions_near_misses_get_no_faq_answer(text: str, config: RoutingConfig) -> None:
     assert replied(make(text), config) == []
 
 

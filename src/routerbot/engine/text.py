@@ -740,15 +740,15 @@ def relaunched_message(
         if not _names_sender("\n".join(header), sender, colleagues):
             return ""
         earlier = split_body("\n".join(content))
+        deeper = ""
         if depth > 1:  # a relaunch of a relaunch ("2ème relance" above "je relance"):
-            # the messages quoted after the first one are the earlier relaunch's quote
+            # the messages quoted after the first one are the earlier relaunch's quote,
+            # and the question is in the first message, further down
             rest = _after_first_quoted(parts.quoted)
             deeper = relaunched_message(
                 BodyParts(earlier.body, earlier.signature, rest), sender, colleagues, depth - 1
             )
-            if deeper:  # the question is in the first message, further down
-                return deeper
-        return earlier.body
+        return deeper or earlier.body
     except Exception:  # pragma: no cover - defensive: never raise on hostile input
         return ""
 
