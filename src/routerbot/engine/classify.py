@@ -393,6 +393,10 @@ _QUOTED_HEADER = LazyPattern(
 )
 
 
+#: Jira wiki markup's quote mark, on a line of its own or before the quoted words.
+_JIRA_QUOTE = re.compile(r"\{quote\}", re.IGNORECASE)
+
+
 #: A subject carried over from an earlier mail: "RE: …", "TR: …", "Fwd: …".
 _REPLY_SUBJECT = re.compile(
     r"^\s*(?:(?:re|tr|fw|fwd|aw|rep)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
@@ -425,9 +429,9 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
         return ""
     lines = []
     for raw in parts.quoted.splitlines():
-        line = raw.lstrip(" \t>")
-        # (the quote's own marks: "> " and Jira's {quote} lines, which would quote it again)
-        if not _QUOTED_HEADER.match(line) and line.strip().lower() != "{quote}":
+        # (the quote's own marks: "> " and Jira's {quote}, which would quote it again)
+        line = _JIRA_QUOTE.sub("", raw).lstrip(" \t>")
+        if not _QUOTED_HEADER.match(line):
             lines.append(line)
     return text.split_body("\n".join(lines)).body
 

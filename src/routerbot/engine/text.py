@@ -726,7 +726,9 @@ def relaunched_message(
     display name or the mailbox of ``sender``) or a colleague's ("voir la question de ma
     collègue ci-dessous": a mailbox of the ``colleagues`` domain, the reporter's company,
     never a public mailbox provider). Anything else quoted (the support's answer, a
-    DD's or a client's mail) stays out of the decision: "" is returned.
+    DD's or a client's mail) stays out of the decision: "" is returned. When that
+    message is itself a bare relaunch of theirs ("2ème relance" above "je relance" above
+    the question), the one it quotes is read, ``depth`` messages down at most.
     """
     try:
         body = parts.body
