@@ -341,7 +341,9 @@ def test_this_sessions_phrasings_get_their_answer(
         "pour donner l'accès à une personne qui arrive dans l'équipe ?",
     ],
 )
-def test_the_tenth_sessions_near_misses_get_no_faq_answer(text: str, config: RoutingConfig) -> None:
+def test_bug_reports_stalled_steps_and_a_second_question_get_no_faq_answer(
+    text: str, config: RoutingConfig
+) -> None:
     assert replied(make(text), config) == []
 
 
@@ -374,12 +376,16 @@ def test_a_failure_told_without_ne_is_still_a_failure(text: str, config: Routing
     assert d.login_failure and d.ask_browser
 
 
-def test_a_relayed_question_in_a_jira_quote_block_is_read(config: RoutingConfig) -> None:
-    """Jira stores a pasted mail between {quote} marks: the mail the agent points at
-    is read there too (the marks are not one more level of quoting)."""
+@pytest.mark.parametrize("opening", ["{quote}\n", "{quote}"])
+def test_a_relayed_question_in_a_jira_quote_block_is_read(
+    opening: str, config: RoutingConfig
+) -> None:
+    """Jira stores a pasted mail between {quote} marks (alone on a line or before the
+    first words): the mail the agent points at is read there too (the marks are not one
+    more level of quoting)."""
     text = (
         "Bonjour, je relaie la question ci-dessous. Merci\nP. Lemaire - DDPP de Loire-Atlantique"
-        "\n\n{quote}\nBonjour,\nComment télécharger le modèle du certificat de notre "
+        f"\n\n{opening}Bonjour,\nComment télécharger le modèle du certificat de notre "
         "demande ? Nous ne trouvons pas le bouton.\nMerci\n{quote}"
     )
     d = decide(make(text, email=AGENT, where="4/87"), config)
