@@ -214,6 +214,9 @@ def test_reads_browser_and_major_version_from_words(
         ("j'utilise firefox cent quinze sous windows", ("firefox", "115")),
         ("il est sur Chrome version cent vingt-deux", ("chrome", "122")),
         ("on avait Chrome la version quatre-vingt-sept", ("chrome", "87")),
+        # "la version c'est …", "la version est …": the version said after a verb
+        ("je suis sur Chrome, la version c'est cent vingt-deux point zéro", ("chrome", "122")),
+        ("j'utilise Firefox, la version est cent quinze", ("firefox", "115")),
         ("Navigateur Safari dix-sept.", ("safari", "17")),
         ("internet explorer onze sur le poste", ("ie", "11")),
         ("firefox E S R quatre-vingt-onze", ("firefox", "91")),

@@ -182,6 +182,8 @@ _AFTER_NAME = LazyPattern(
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
     r"(?:(?:en|la|le|sa|de|with|en[ \t]+la)[ \t]+)?"
     r"(?:(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
+    # "la version c'est 122", "la version est la 115", "the version is 120"
+    r"(?:(?:c'est|c est|est|is)[ \t]+(?:(?:la|le)[ \t]+)?)?"
     r"(?:[\"«“][ \t]*)?"  # a version quoted as read out: « cent vingt-deux » → « 122 »
     r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})(?P<esr>[ \t]*esr)?(?![\d/]|\.\d|[,.]\d|[a-z])"
 )
