@@ -333,6 +333,13 @@ def test_this_sessions_phrasings_get_their_answer(
         "Dans gestion des utilisateurs, j'ai une erreur technique quand j'attribue le rôle "
         "demandeur à ma collègue. Pouvez-vous regarder ?",
         "Ma demande est complète mais le pdf téléchargé reste vide, pourquoi ?",
+        # when a model comes, what the DD's file holds: the answers do not say
+        "Do you have a date for when the health certificate model for Japan will be "
+        "available in Expadon 2?",
+        "Pour notre dossier d'habilitation, quels documents exactement faut-il fournir ?",
+        # a sales pitch contacts the support and asks nothing of it
+        "Bonjour, je me permets de vous contacter pour vous présenter notre solution SaaS "
+        "de traçabilité. Seriez-vous disponible pour une démo ?",
         # the procedure's first step is the one that fails
         "Je voudrais être habilité au module Certificats. On me dit de passer par ma DD, "
         "mais elle est injoignable depuis trois semaines. Comment faire ?",
