@@ -664,6 +664,14 @@ def test_a_negation_in_a_phrases_gap_turns_it_around() -> None:
     assert not find(Words.of(lex.keys(normalise("j'arrive plus a me connecter"))), works, gap=2)
 
 
+def test_a_contract_vet_is_not_a_misspelt_contact(config: RoutingConfig) -> None:
+    """ "contract" is one edit from "contact": the shipped synonyms make it a word of
+    its own ("contrat"), so a contract vet's question is not read as the contact one."""
+    keys = config.compiled.lexicon.keys
+    assert keys(normalise("contract")) != keys(normalise("contact"))
+    assert keys(normalise("contract")) == keys(normalise("contrat"))
+
+
 def test_a_stop_word_is_not_heard_as_another_word() -> None:
     lex = Lexicon((), typo_min_length=5)
     lex.learn(["saisi", "saisir"])
