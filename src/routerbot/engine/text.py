@@ -669,35 +669,22 @@ def _sender(header: Sequence[str]) -> tuple[str, str]:
     return "", ""
 
 
-def _first_quoted(quoted: str, limit: int) -> tuple[list[str], list[str]]:
+def _first_quoted(quoted: str, limit: int) -> tuple[list[str], list[str], str]:
     """The header lines and the content lines of the first message in ``quoted`` (its
-    first ``limit`` lines, quote marks off): the content ends at the next header."""
+    first ``limit`` lines, quote marks off): the content ends at the next header; and
+    what ``quoted`` holds from that header on (the messages quoted before it), or ""."""
     header: list[str] = []
     content: list[str] = []
-    for raw_line in quoted.split("\n")[:limit]:
+    lines = quoted.split("\n")
+    for i, raw_line in enumerate(lines[:limit]):
         line = _QUOTE_MARKS.sub("", raw_line)
         if _is_header(line):
             if content:
-                break
+                return header, content, "\n".join(lines[i:])
             header.append(line)
         elif content or line.strip():
             content.append(line)
-    return header, content
-
-
-def _after_first_quoted(quoted: str) -> str:
-    """What ``quoted`` holds after its first message (as :func:`_first_quoted` reads
-    it: up to the next header once some content was read)."""
-    lines = quoted.split("\n")
-    content = False
-    for i, raw_line in enumerate(lines):
-        line = _QUOTE_MARKS.sub("", raw_line)
-        if _is_header(line):
-            if content:
-                return "\n".join(lines[i:])
-        elif line.strip():
-            content = True
-    return ""
+    return header, content, ""
 
 
 def forwarded_message(parts: BodyParts) -> Forwarded | None:
@@ -706,7 +693,7 @@ def forwarded_message(parts: BodyParts) -> Forwarded | None:
     try:
         if not parts.quoted:
             return None
-        header, content = _first_quoted(parts.quoted, 300)
+        header, content, _earlier = _first_quoted(parts.quoted, 300)
         if not content:
             return None
         name, email = _sender(header)
@@ -736,7 +723,7 @@ def relaunched_message(
             return ""
         if not _RELAUNCH.search(body):
             return ""
-        header, content = _first_quoted(parts.quoted, 200)
+        header, content, rest = _first_quoted(parts.quoted, 200)
         if not header or not content:
             return ""  # (words before any header are not a quoted message of theirs)
         if not _names_sender("\n".join(header), sender, colleagues):
@@ -746,7 +733,6 @@ def relaunched_message(
         if depth > 1:  # a relaunch of a relaunch ("2ème relance" above "je relance"):
             # the messages quoted after the first one are the earlier relaunch's quote,
             # and the question is in the first message, further down
-            rest = _after_first_quoted(parts.quoted)
             deeper = relaunched_message(
                 BodyParts(earlier.body, earlier.signature, rest), sender, colleagues, depth - 1
             )
