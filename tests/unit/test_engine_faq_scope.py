@@ -397,3 +397,78 @@ def test_a_relayed_question_in_a_jira_quote_block_is_read(
     )
     d = decide(make(text, email=AGENT, where="4/87"), config)
     assert [a.faq_id for a in d.actions if isinstance(a, PublicReply)] == ["telecharger-modele"]
+
+
+def test_several_questions_decide_the_category_not_a_word_of_the_context(
+    config: RoutingConfig,
+) -> None:
+    """ "agrément obtenu en juin" (a sanitary approval) makes the Agrément entry the
+    closest, but the two questions asked are a colleague's access and a model: the
+    ticket is assistance, not habilitation, and both go to the note."""
+    text = (
+        "Nous préparons nos premiers envois de porc vers la Corée (agrément obtenu en juin "
+        "pour notre atelier de découpe). Deux choses :\n"
+        "1) j'ai une nouvelle collègue à l'ADV qui devra saisir les demandes ; comment je lui "
+        "donne l'accès ? (je suis administrateur local)\n"
+        "2) le modèle de certificat Corée pour le porc est-il déjà en ligne, et comment le "
+        "savoir ?"
+    )
+    d = decide(make(text), config)
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+    assert replied(make(text), config) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "email", "where"),
+    [
+        (
+            "Hi, our contact at the DDPP advised us to write here. I can't log into Expadon 2 "
+            "since yesterday. Browser: Chrome 119.",
+            "j.oneill@atlantic-seafood.fr",
+            "4/87",
+        ),
+        (
+            "Bonjour, la DDETSPP m'a donné ce lien mais je vois que c'est pour les services "
+            "déconcentrés. Quel est le bon formulaire pour nous, les exportateurs ?",
+            "p.aubry@aubry-cidres.fr",
+            "4/87",
+        ),
+    ],
+)
+def test_who_sent_an_operator_here_is_not_who_is_writing(
+    text: str, email: str, where: str, config: RoutingConfig
+) -> None:
+    d = decide(make(text, email=email, where=where), config)
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+    assert d.reroute is not None and str(d.reroute.target) == "3/86"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je ne sais pas si je suis au bon endroit. Nous attendons notre habilitation au module "
+        "Certificats depuis début mars. Une commande est bloquée. Pourriez-vous accélérer ?",
+        "La DDPP nous a dit qu'elle avait elle-même transmis à votre service nos documents "
+        "d'habilitation, pour gagner du temps. Nous n'avons reçu aucune confirmation depuis. "
+        "Nous avons une commande de rillettes pour un distributeur au Québec, premier envoi "
+        "prévu le 25/11. Pourriez-vous vérifier si notre dossier d'habilitation est bien arrivé "
+        "et s'il est en cours de traitement ?",
+        "Je suis déjà demandeur sur le module Certificats pour la société Transit Océan. Pour sa "
+        "filiale, dois-je refaire toute la procédure d'habilitation avec la DDPP ?",
+    ],
+)
+def test_a_habilitation_chased_or_held_gets_no_procedure_answer(
+    text: str, config: RoutingConfig
+) -> None:
+    assert replied(make(text), config) == []
+
+
+def test_papers_sent_and_still_not_habilitated_is_a_habilitation(config: RoutingConfig) -> None:
+    text = "slt, jai envoye les papiers de la ddpp ya 15j et tjs pas habilite?? vous pouvez regarder"
+    d = decide(make(text, where="3/84"), config)
+    assert d.category is Category.HABILITATION and d.reroute is None
+
+
+def test_a_login_failure_in_sms_style_asks_for_the_browser(config: RoutingConfig) -> None:
+    d = decide(make("jpeux pas me co a expadon ça marche pas du tout, c urgent svp"), config)
+    assert d.login_failure and d.ask_browser

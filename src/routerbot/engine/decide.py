@@ -339,18 +339,28 @@ def _habilitation_documents(tt: TicketText, ticket: Ticket, config: RoutingConfi
     return f"documents sent ({said}) with a habilitation ({hab:.2f} vs {assist:.2f})"
 
 
-def _answered_category(
-    tt: TicketText, ticket: Ticket, config: RoutingConfig, top: FaqScore, hab_q: str | None
+def _answered_category(  # noqa: PLR0917 - the analysis so far
+    tt: TicketText,
+    ticket: Ticket,
+    config: RoutingConfig,
+    top: FaqScore,
+    hab_q: str | None,
+    asked: tuple[tuple[str, float], ...],
 ) -> tuple[Category, str]:
     """An operator's category when an FAQ answer decides it, and why."""
     if hab_q is not None:  # someone not habilitated yet asks several things: that first
         return Category.HABILITATION, f"one question asks {hab_q}"
-    category = config.faq[top.faq_id].category
+    decider = top.faq_id
+    if asked and decider not in dict(asked):
+        # the questions asked one by one are not the closest entry's ("agrément obtenu
+        # en juin … 1) ma nouvelle collègue ? 2) le modèle Corée ?"): they decide
+        decider = asked[0][0]
+    category = config.faq[decider].category
     if category is Category.ASSISTANCE_OPERATEUR and (
         sent := _habilitation_documents(tt, ticket, config)
     ):
         return Category.HABILITATION, sent
-    return category, f"FAQ {top.faq_id} decides"
+    return category, f"FAQ {decider} decides"
 
 
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
@@ -410,7 +420,8 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         signals.append(Signal("category.rule", True, "the requester is a state agent", conf))
     elif top is not None and faq_decides:
         conf = min(pop.confidence, max(top.confidence, decided))
-        category, why = _answered_category(tt, ticket, config, top, hab_q)
+        open_asked = tuple(a for a in asked if a[0] not in blocked and a[0] not in taken)
+        category, why = _answered_category(tt, ticket, config, top, hab_q, open_asked)
         signals.append(Signal("category.rule", True, why, conf))
     elif hab_q is not None:  # several questions, one about habilitation
         category = Category.HABILITATION
