@@ -472,3 +472,13 @@ def test_papers_sent_and_still_not_habilitated_is_a_habilitation(config: Routing
 def test_a_login_failure_in_sms_style_asks_for_the_browser(config: RoutingConfig) -> None:
     d = decide(make("jpeux pas me co a expadon ça marche pas du tout, c urgent svp"), config)
     assert d.login_failure and d.ask_browser
+
+
+def test_a_blank_pdf_asked_normal_or_bug_gets_the_download_answer(config: RoutingConfig) -> None:
+    text = (
+        "Je viens de créer ma demande de certificat et quand je clique sur « télécharger les "
+        "documents » le PDF est complètement vierge. C'est normal ou il y a un bug ?"
+    )
+    assert replied(make(text), config) == ["telecharger-modele"]
+    reported = "Le PDF est vierge quand je clique sur télécharger les documents, il y a un bug."
+    assert replied(make(reported), config) == []
