@@ -464,7 +464,9 @@ def test_a_habilitation_chased_or_held_gets_no_procedure_answer(
 
 
 def test_papers_sent_and_still_not_habilitated_is_a_habilitation(config: RoutingConfig) -> None:
-    text = "slt, jai envoye les papiers de la ddpp ya 15j et tjs pas habilite?? vous pouvez regarder"
+    text = (
+        "slt, jai envoye les papiers de la ddpp ya 15j et tjs pas habilite?? vous pouvez regarder"
+    )
     d = decide(make(text, where="3/84"), config)
     assert d.category is Category.HABILITATION and d.reroute is None
 
