@@ -689,6 +689,20 @@ def test_an_out_of_office_that_echoes_a_request_subject_is_automatic(
     assert d.public_replies == ()
 
 
+def test_an_out_of_office_that_quotes_the_bots_answer_is_automatic(config: RoutingConfig) -> None:
+    # the quoted answer below holds requests ("Testez aussi…"): the absence's own words tell
+    t = make(
+        "Je suis absente du bureau jusqu'au 7 janvier inclus, sans accès à ma messagerie. Je "
+        "traiterai votre message à mon retour.\n\nSandrine Collet\nCollet Transit\n\n"
+        "-----Message d'origine-----\nDe : Assistance Expadon 2\nObjet : RE: [EXP2-4190] "
+        "Impossible de me connecter\nBonjour, Dans un premier temps, videz les caches de votre "
+        "navigateur. Testez aussi sur un autre navigateur...",
+        summary="Absence : RE: [EXP2-4190] Impossible de me connecter",
+    )
+    d = decide(t, config)
+    assert d.skip_reason == "the ticket is an automatic reply", render_checklist(d)
+
+
 def test_a_request_under_an_echoed_subject_is_no_automatic_reply(config: RoutingConfig) -> None:
     t = make(
         "Je serai absente jusqu'au 3 juin : pouvez-vous réactiver mon accès avant ?",

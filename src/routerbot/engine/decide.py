@@ -505,8 +505,10 @@ def _automatic_ticket(ticket: Ticket) -> bool:
         return text.is_auto_reply(text.clean_body(ticket.description))
     if text.is_auto_reply(f"{ticket.summary}\n{ticket.description}"):
         return True
-    return _ECHO_SUBJECT.search(ticket.summary) is not None and text.is_auto_reply(
-        ticket.description
+    # (the message it answers may be quoted below: the author's own words tell)
+    return _ECHO_SUBJECT.search(ticket.summary) is not None and (
+        text.is_auto_reply(ticket.description)
+        or text.is_auto_reply(text.clean_body(ticket.description))
     )
 
 
