@@ -593,6 +593,15 @@ def test_a_login_failure_told_after_the_bots_answer_asks_for_the_browser(
     assert d.ask_browser and d.trigger_id == "c1"
 
 
+def test_thanks_that_turn_to_a_login_failure_ask_for_the_browser(config: RoutingConfig) -> None:
+    d = _after_the_account_answer(
+        config,
+        "Merci, c'est fait. Par contre maintenant quand j'essaie de me connecter à Expadon la "
+        "page reste blanche après l'authentification.",
+    )
+    assert d.ask_browser and d.trigger_id == "c1", render_checklist(d)
+
+
 @pytest.mark.parametrize(
     "thanks",
     ["Merci, avec Chrome ça marche parfaitement.", "Merci beaucoup, c'est bon maintenant !"],

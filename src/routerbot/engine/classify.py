@@ -215,11 +215,27 @@ def _only_thanks(body: str, config: RoutingConfig) -> bool:
     keys = c.lexicon.keys(text.normalise(body))
     if len([k for k in keys if k not in c.ignore]) > config.matching.pointer_text_words:
         return False  # more said than thanks: a message to read
-    if _asks_or_requests(body):
+    if _asks_or_requests(body) or turns_to_another_matter(body):
         return False
     thanks = score_thanks(Words.of(keys), config)
     strong = any(s.name.endswith(".strong") for s in thanks.signals)
     return strong and thanks.value >= config.thresholds.thanks_min_confidence
+
+
+#: words that turn from thanks to another matter
+_CONTRAST = re.compile(
+    r"\b(?:par contre|en revanche|cependant|toutefois|mais maintenant|however|but now)\b",
+    re.IGNORECASE,
+)
+#: what must follow the turn for it to say something (not "par contre, bravo !")
+_CONTRAST_MIN_WORDS = 5
+
+
+def turns_to_another_matter(said: str) -> bool:
+    """Thanks that turn to another matter ("Merci, c'est fait. Par contre maintenant la
+    page reste blanche après l'authentification"): more than thanks to read."""
+    turn = _CONTRAST.search(said)
+    return turn is not None and len(said[turn.end() :].split()) >= _CONTRAST_MIN_WORDS
 
 
 #: Words with which an author corrects or takes back what they wrote above ("je me suis

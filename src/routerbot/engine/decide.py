@@ -66,6 +66,7 @@ from routerbot.engine.classify import (
     score_login_failure,
     score_thanks,
     several_questions,
+    turns_to_another_matter,
 )
 from routerbot.engine.compiled import UNANSWERED
 from routerbot.engine.conversation import ConversationView, faq_answer_of, read_conversation
@@ -690,9 +691,14 @@ def _new_words(conv: ConversationView) -> str:
 
 
 def _only_thanks_now(new_text: str, config: RoutingConfig) -> bool:
-    """The customer's new words thank or say it works now, and ask nothing."""
+    """The customer's new words thank or say it works now, and ask nothing, nor turn to
+    another matter."""
     thanks = score_thanks(prepare_text(new_text, config).words, config)
-    return thanks.value >= config.thresholds.thanks_min_confidence and "?" not in new_text
+    return (
+        thanks.value >= config.thresholds.thanks_min_confidence
+        and "?" not in new_text
+        and not turns_to_another_matter(new_text)
+    )
 
 
 def _after_ask(
