@@ -484,3 +484,37 @@ def test_a_blank_pdf_asked_normal_or_bug_gets_the_download_answer(config: Routin
     assert replied(make(text), config) == ["telecharger-modele"]
     reported = "Le PDF est vierge quand je clique sur télécharger les documents, il y a un bug."
     assert replied(make(reported), config) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je suis habilitée demandeur. Suite au départ de notre responsable export, je souhaiterais "
+        "obtenir en plus le rôle d'administrateur local opérateur. Pouvez-vous me l'attribuer ?",
+        "Notre responsable qui était administrateur local a quitté la société : je dois reprendre "
+        "ce rôle pour gérer les accès. Quelle démarche pour obtenir le rôle d'administrateur local ?",
+    ],
+)
+def test_taking_over_the_local_admin_role_is_a_habilitation(
+    text: str, config: RoutingConfig
+) -> None:
+    d = decide(make(text), config)
+    assert replied(make(text), config) == []
+    assert d.category is Category.HABILITATION
+
+
+def test_the_habilitation_form_sent_gets_no_procedure_answer(config: RoutingConfig) -> None:
+    text = (
+        "Suite à mon échange avec la DDETSPP, je vous envoie le formulaire d'habilitation rempli "
+        "et signé pour notre exploitation. Je ne savais pas quel formulaire choisir."
+    )
+    assert replied(make(text, where="4/87"), config) == []
+
+
+def test_a_suspicious_mail_reported_gets_no_contact_answer(config: RoutingConfig) -> None:
+    text = (
+        "Plusieurs collègues ont reçu un mail « Expadon 2 - mise à jour de sécurité : "
+        "reconnectez-vous via ce lien ». Est-ce un message officiel ou une tentative "
+        "d'hameçonnage ? Comment vous joindre pour le signaler ?"
+    )
+    assert replied(make(text, email=AGENT, where="4/87"), config) == []
