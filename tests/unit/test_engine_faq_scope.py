@@ -491,8 +491,9 @@ def test_a_blank_pdf_asked_normal_or_bug_gets_the_download_answer(config: Routin
     [
         "Je suis habilitée demandeur. Suite au départ de notre responsable export, je souhaiterais "
         "obtenir en plus le rôle d'administrateur local opérateur. Pouvez-vous me l'attribuer ?",
-        "Notre responsable qui était administrateur local a quitté la société : je dois reprendre "
-        "ce rôle pour gérer les accès. Quelle démarche pour obtenir le rôle d'administrateur local ?",
+        "Notre responsable qui était administrateur local a quitté la société : je dois "
+        "reprendre ce rôle pour gérer les accès. Quelle démarche pour obtenir le rôle "
+        "d'administrateur local ?",
     ],
 )
 def test_taking_over_the_local_admin_role_is_a_habilitation(
