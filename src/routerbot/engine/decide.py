@@ -340,15 +340,17 @@ def _habilitation_documents(tt: TicketText, ticket: Ticket, config: RoutingConfi
     return f"documents sent ({said}) with a habilitation ({hab:.2f} vs {assist:.2f})"
 
 
-def _answered_category(  # noqa: PLR0917 - the analysis so far
+def _answered_category(
     tt: TicketText,
     ticket: Ticket,
     config: RoutingConfig,
     top: FaqScore,
     hab_q: str | None,
-    asked: tuple[tuple[str, float], ...],
+    *,
+    asked: tuple[tuple[str, float], ...] = (),
 ) -> tuple[Category, str]:
-    """An operator's category when an FAQ answer decides it, and why."""
+    """An operator's category when an FAQ answer decides it, and why; ``asked``: the
+    entries of the author's questions read one by one, when there are several."""
     if hab_q is not None:  # someone not habilitated yet asks several things: that first
         return Category.HABILITATION, f"one question asks {hab_q}"
     decider = top.faq_id
@@ -422,7 +424,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     elif top is not None and faq_decides:
         conf = min(pop.confidence, max(top.confidence, decided))
         open_asked = tuple(a for a in asked if a[0] not in blocked and a[0] not in taken)
-        category, why = _answered_category(tt, ticket, config, top, hab_q, open_asked)
+        category, why = _answered_category(tt, ticket, config, top, hab_q, asked=open_asked)
         signals.append(Signal("category.rule", True, why, conf))
     elif hab_q is not None:  # several questions, one about habilitation
         category = Category.HABILITATION
