@@ -405,16 +405,10 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         else ()
     )
     # (a question counted only because the author announced several is no reason to
-    # make the ticket habilitation when the ticket's guards or a take-over fold it away)
+    # decide the category when the ticket's guards or a take-over fold it away)
+    open_asked = tuple(a for a in asked if a[0] not in blocked and a[0] not in taken)
     hab_q = next(
-        (
-            f
-            for f, _ in asked
-            if config.faq[f].category is Category.HABILITATION
-            and f not in blocked
-            and f not in taken
-        ),
-        None,
+        (f for f, _ in open_asked if config.faq[f].category is Category.HABILITATION), None
     )
     category_examples: tuple[Any, ...] = ()
     decided = config.thresholds.decided_category_confidence
@@ -423,7 +417,6 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         signals.append(Signal("category.rule", True, "the requester is a state agent", conf))
     elif top is not None and faq_decides:
         conf = min(pop.confidence, max(top.confidence, decided))
-        open_asked = tuple(a for a in asked if a[0] not in blocked and a[0] not in taken)
         category, why = _answered_category(tt, ticket, config, top, hab_q, asked=open_asked)
         signals.append(Signal("category.rule", True, why, conf))
     elif hab_q is not None:  # several questions, one about habilitation
