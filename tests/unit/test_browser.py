@@ -319,6 +319,29 @@ def test_does_not_read_negation_far_from_the_name() -> None:
     assert named("je n'arrive pas à me connecter avec Firefox") == ("firefox", None)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # what fails on a browser says it is in use
+        ("je me connecte pas sur firefox depuis la mise à jour", ("firefox", None)),
+        ("ça marche pas sur chrome", ("chrome", None)),
+        ("ça ne marche plus avec Edge", ("edge", None)),
+        # being on a browser denied is no browser
+        ("je ne suis pas sur Chrome", None),
+        ("je n'utilise pas chrome", None),
+    ],
+)
+def test_a_failure_on_a_browser_is_not_a_denial_of_it(
+    sentence: str, expected: tuple[str, str | None] | None
+) -> None:
+    assert named(sentence) == expected
+
+
+def test_brave_named_after_a_misspelt_browser_word() -> None:
+    # voice-to-text spelling: "naviguateur"
+    assert named("je ne peux pas me connecter avec mon naviguateur brave") == ("other", None)
+
+
 def test_a_chromium_based_browser_keeps_its_own_name() -> None:
     assert named("J'utilise Vivaldi 6.5.3206.53 (basé sur Chromium).") == ("other", "6")
     assert named("J'utilise Brave, basé sur Chromium") == ("other", None)

@@ -206,6 +206,12 @@ _NEGATED_BEFORE = LazyPattern(
     r"(?:[ \t]+(?:de|d'|le|la|l'|sur|avec|installer|installe|installee|acces[ \t]+a|utiliser"
     r"|droit[ \t]+a|encore|have|use|using|installed|a|an|the|any))*[ \t]*'?[ \t]*$"
 )
+# "ça marche pas sur Chrome", "je me connecte pas avec Firefox": the failure happens on
+# that browser, which is in use; "je ne suis pas sur Chrome" denies it
+_FAILS_ON_BEFORE = LazyPattern(
+    r"(?<!\bsuis)(?<!\bes)(?<!\best)(?<!\bsommes)(?<!\betes)(?<!\bsont)(?<!\bsoit)"
+    r"[ \t]+(?:pas|plus)[ \t]+(?:sur|avec)[ \t]*$"
+)
 _COMPARISON_BEFORE = LazyPattern(
     r"(?:\bbases?e?s?[ \t]+sur|\bbased[ \t]+on|\bmoteur|\bcomme|\bsimilaire[ \t]+a"
     r"|\bsimilar[ \t]+to|\blike|\bequivalent[ \t]+(?:a|de)|\bfork[ \t]+de|\bderive[ \t]+de"
@@ -231,7 +237,7 @@ _NOT_BROWSER_CONTEXT = LazyPattern(
     r"|certificat|modele|formulaire|appli|application|logiciel|document|excel|word|outlook"
     r"|\bos|systeme|firmware|\bip|adresse)[^.\n]{0,12}$"
 )
-_BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navigateur|browser|using|use)\W*$")
+_BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W*$")
 # Every word pattern needs one of these (on folded text): a cheap first look, made of
 # substrings (``in`` runs in C, where one regular expression of thirty alternatives
 # tries each of them at every position), three word starts and a build number.
@@ -589,7 +595,7 @@ def _named_mentions(s: str, w: str, used: _Consumed, runs: set[str]) -> list[_Me
         if not used.free(m.start(), m.end()) or _is_false_name(s, w, m, name):
             continue
         before = w[max(0, m.start() - 60) : m.start()]
-        if _NEGATED_BEFORE.search(before):
+        if _NEGATED_BEFORE.search(before) and not _FAILS_ON_BEFORE.search(before):
             used.add(m.start(), m.end())
             continue
         weak = _COMPARISON_BEFORE.search(before) is not None
