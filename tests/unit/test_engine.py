@@ -236,6 +236,63 @@ def test_asks_for_browser_when_login_fails_without_one(config: RoutingConfig) ->
     assert config.conversation.ask_marker in d.public_replies[0].body
 
 
+def test_an_agent_telling_a_login_failure_over_a_chiefs_mail_is_asked_the_browser(
+    config: RoutingConfig,
+) -> None:
+    # a state mailbox whose few words pass nothing on: the login failure is theirs, not
+    # the chief's quoted request read as the ticket
+    body = (
+        "Bonjour, impossible de me connecter à Expadon 2 depuis ce matin, j'ai une erreur "
+        "à la connexion. Voir le mail de mon chef ci-dessous.\n\n"
+        "Envoyé depuis Outlook pour Android\n\n"
+        "From: FERRY Jean-Luc <jean-luc.ferry@agriculture.gouv.fr>\n"
+        "Sent: Wednesday, March 12, 2025 8:02:11 AM\n"
+        "To: GILLET Amandine <amandine.gillet@agriculture.gouv.fr>\n"
+        "Subject: Expadon\n"
+        "Amandine, il faut signer le certificat pour le bateau de cet après-midi."
+    )
+    d = decide(
+        make(
+            body,
+            summary="TR: Expadon - signature bateau",
+            email="amandine.gillet@agriculture.gouv.fr",
+            name="Amandine Gillet",
+            where="4/87",
+        ),
+        config,
+    )
+    assert d.login_failure and d.ask_browser
+    assert d.reply_faq == "connexion-impossible"
+
+
+def test_a_candidate_under_the_threshold_is_explained_by_the_lead_it_lacks(
+    config: RoutingConfig,
+) -> None:
+    body = (
+        "Je souhaite être habilitée au module Certificats pour ma société "
+        "(micro-entreprise, export de plants de vigne). Comment faire ? J'ai mis en dessous "
+        "l'échange avec mon client.\n\n---------- Forwarded message ---------\n"
+        "De : Vignoble Tbilissi <import@vignoble-tbilissi.ge>\n"
+        "Date: lun. 3 mars 2025 à 10:02\nSubject: Re: accès certificats Expadon\n\n"
+        "Le lun. 3 mars 2025 à 09:14, Laure Combes <laure.combes.plants@gmail.com> a écrit :\n"
+        "> Bonjour, je vais faire le certificat phytosanitaire depuis Expadon.\n"
+        "We need the phytosanitary certificate before shipment, thank you."
+    )
+    d = decide(
+        make(
+            body,
+            summary="Fwd: Re: accès certificats Expadon",
+            email="laure.combes.plants@gmail.com",
+            name="Laure Combes",
+        ),
+        config,
+    )
+    assert d.reply_faq is None
+    thr = config.thresholds
+    assert f"under {thr.faq_reply_min_confidence:.2f} and not clearly ahead of" in d.reason
+    assert f"a clear lead is {thr.faq_clear_lead:.2f}" in d.reason
+
+
 @pytest.mark.parametrize(
     ("note", "faq_id"),
     [

@@ -345,12 +345,14 @@ def _transferred(
     norm = text.normalise(parts.body)
     if _asks(norm) or not _passes_on(norm, parts, ticket, config):
         return None
-    if not _state_mailbox(ticket, config) and (
+    if (not _state_mailbox(ticket, config) or not _says_transfer(norm, config)) and (
         score_login_failure(prepare_text(parts.body, config), config).value
         >= config.thresholds.login_failure_min_confidence
     ):
         # a customer who tells their own login failure over a colleague's mail: their
-        # words are the ticket (a help desk's note tells the user's, in its own words)
+        # words are the ticket (a help desk's note tells the user's, in its own words,
+        # and says it passes the message on: a state mailbox that only tells a login
+        # failure over its chief's mail is an agent's own ticket)
         return None
     forwarded = text.forwarded_message(parts)
     if forwarded is None:
@@ -364,6 +366,12 @@ def _transferred(
     return None if own or support else forwarded
 
 
+def _says_transfer(norm: str, config: RoutingConfig) -> bool:
+    """The note says it passes a message on (``matching.transfer_notes``)."""
+    note = Words.of(light_keys(norm))
+    return config.compiled.transfer_notes.first_match(note, config.matching.phrase_gap) is not None
+
+
 def _state_mailbox(ticket: Ticket, config: RoutingConfig) -> bool:
     """The reporter writes from a state domain (an agent's or a state help desk's)."""
     domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
@@ -374,9 +382,7 @@ def _passes_on(norm: str, parts: text.BodyParts, ticket: Ticket, config: Routing
     """The note (normalised ``norm``) passes a message on, and not as a state agent: a
     transfer phrase, or a state mailbox whose words and signature name no service."""
     c = config.compiled
-    note = Words.of(light_keys(norm))
-    said = c.transfer_notes.first_match(note, config.matching.phrase_gap)
-    if said is None and not _state_mailbox(ticket, config):
+    if not _says_transfer(norm, config) and not _state_mailbox(ticket, config):
         return False
     # a state agent passing an operator's file or question on keeps the ticket theirs
     agent = score_evidence(Words.of(c.lexicon.keys(norm)), c.statements["sd"], config, "sd")

@@ -662,6 +662,14 @@ def _no_reply_reason(
     thr = config.thresholds
     if rival is not None:
         best = next(f for f in faqs if not f.blocked)
+        if best.confidence < thr.faq_reply_min_confidence:
+            # (the rule that held it back: under the threshold, a clear lead is needed)
+            return (
+                f"FAQ {best.faq_id} ({best.confidence:.2f}) under "
+                f"{thr.faq_reply_min_confidence:.2f} and not clearly ahead of "
+                f"{rival.faq_id} ({rival.confidence:.2f}; a clear lead is "
+                f"{thr.faq_clear_lead:.2f}): candidates in a note"
+            )
         return (
             f"FAQ {best.faq_id} ({best.confidence:.2f}) and {rival.faq_id} "
             f"({rival.confidence:.2f}) too close to call (margin {thr.faq_margin:.2f}): "
