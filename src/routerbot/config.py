@@ -210,6 +210,11 @@ class Thresholds(_Model):
     habilitation_lean_min_score: Unit = 0.2
     habilitation_lean_margin: Unit = 0.1
     habilitation_lean_vocabulary: NonNegative = 4.0
+    #: the examples alone decide habilitation only when the words do not lean to
+    #: assistance by more than this (summed log-odds), unless they reach
+    #: ``habilitation_sure_score``
+    habilitation_against_vocabulary: NonNegative = 1000.0
+    habilitation_sure_score: Unit = 0.0
     #: an operator's ticket that no FAQ answer decides is assistance when its closest
     #: FAQ candidates (this close at least, and those within ``faq_margin`` of it) are
     #: all assistance entries ("too close to call" between two of them)

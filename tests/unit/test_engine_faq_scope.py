@@ -519,3 +519,49 @@ def test_a_suspicious_mail_reported_gets_no_contact_answer(config: RoutingConfig
         "d'hameçonnage ? Comment vous joindre pour le signaler ?"
     )
     assert replied(make(text, email=AGENT, where="4/87"), config) == []
+
+
+def test_mon_compte_spelt_by_ear_gets_the_account_answer(config: RoutingConfig) -> None:
+    # dictated: "mon conte"
+    text = "bonjour comment je fais pour créer mon conte pour aller sur expadon merci"
+    assert replied(make(text), config) == ["creer-mon-compte"]
+
+
+def test_an_agent_asking_which_address_to_write_to_gets_the_contact_answer(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Bonjour, je travaille à la DDETSPP du Cher. Quelle adresse dois-je utiliser "
+        "pour vous contacter : celle des opérateurs ou une autre ?"
+    )
+    assert replied(make(text, email=AGENT), config) == ["nous-contacter"]
+
+
+def test_a_question_taken_back_as_it_is_told_is_not_answered(config: RoutingConfig) -> None:
+    text = (
+        "Bonjour, j'allais vous demander comment créer un compte « mon compte », mais "
+        "j'ai trouvé le lien. Merci quand même."
+    )
+    assert replied(make(text), config) == []
+
+
+def test_asking_the_desk_to_remove_an_access_gets_no_user_management_answer(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Bonjour, Mme Ollivier a quitté la société. Pouvez-vous supprimer son accès à "
+        "Expadon s'il vous plaît ?"
+    )
+    assert replied(make(text), config) == []
+
+
+def test_a_bug_told_after_thanks_for_a_fix_stays_assistance(config: RoutingConfig) -> None:
+    # "la semaine dernière … ma demande" is like a habilitation chaser; the words are a bug's
+    text = (
+        "Bonjour, merci pour la correction de la semaine dernière sur le champ température, "
+        "ça fonctionne. Mais maintenant c'est la liste déroulante des ports de sortie qui est "
+        "vide à l'étape 3. Demande 2024-CS-33102."
+    )
+    d = decide(make(text), config)
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+    assert d.reroute is None

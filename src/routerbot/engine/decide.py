@@ -248,7 +248,16 @@ def _by_examples(
         return Category.ASSISTANCE_OPERATEUR, conf, [Signal("category.rule", True, why, conf)], ()
     cs = score_category(tt, ticket, config)
     hab, assist = cs.habilitation, cs.assistance
-    by_example = (hab >= thr.habilitation_min_score and hab - assist >= thr.category_margin) or (
+    by_example = (
+        hab >= thr.habilitation_min_score
+        and hab - assist >= thr.category_margin
+        # a weak likeness ("la semaine dernière … ma demande") told in assistance's words
+        # ("liste déroulante vide", "erreur") is not a habilitation
+        and (
+            cs.vocabulary >= -thr.habilitation_against_vocabulary
+            or hab >= thr.habilitation_sure_score
+        )
+    ) or (
         # examples and words both lean to habilitation, each less than alone
         hab >= thr.habilitation_lean_min_score
         and hab - assist >= thr.habilitation_lean_margin

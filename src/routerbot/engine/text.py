@@ -755,7 +755,10 @@ _DENIAL = LazyPattern(
     r"|je\s+sais\s+(?:d[ée]j[àa]\s+|tr[eè]s\s+bien\s+|bien\s+)?(?:comment\s+|o[uù]\s+)?"
     r"(?:t[ée]l[ée]charger|cr[ée]er|habiliter|utiliser|trouver)\b"
     r"|(?:this|it)\s+is\s+not\s+(?:a|an|about|for)\b|it['’]s\s+not\s+(?:a|an|about|for)\b"
-    r"|i(?:['’]m|\s+am)\s+not\s+asking\b|no\s+need\s+to\b|i\s+don['’]t\s+need\b)",
+    r"|i(?:['’]m|\s+am)\s+not\s+asking\b|no\s+need\s+to\b|i\s+don['’]t\s+need\b"
+    # a question taken back as it is told: "j'allais vous demander comment créer un
+    # compte, mais j'ai trouvé le lien"
+    r"|j['’]\s*allais\s+(?:vous\s+|te\s+)?(?:demander|poser)\b|i\s+was\s+going\s+to\s+ask\b)",
     re.IGNORECASE,
 )
 
@@ -810,6 +813,8 @@ _DENIAL_HINTS = (
     "acc",
     "marche",
     "fonctionne",
+    "allais",
+    "going to ask",
 )
 #: One of these is in any text a remark on the form can be found in.
 _FORM_REMARK_HINTS = (
