@@ -265,6 +265,100 @@ def test_an_agent_telling_a_login_failure_over_a_chiefs_mail_is_asked_the_browse
     assert d.reply_faq == "connexion-impossible"
 
 
+def _forwarded(top: str, sender: str, sender_mail: str, quoted: str) -> str:
+    return (
+        f"{top}\n\n________________________________\n"
+        f"De : {sender} <{sender_mail}>\nEnvoyé : mardi 5 mars 2024 07:52\n"
+        f"À : Léa Fontaine <l.fontaine@fromageries-hautdoubs.fr>\nObjet : Expadon\n\n{quoted}"
+    )
+
+
+def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig) -> None:
+    # "Pouvez-vous regarder ?" points at the mail below; the signature's phone number
+    # adds no words of the author's own
+    body = _forwarded(
+        "Pouvez-vous regarder ?\n\nLéa Fontaine\nAssistante de direction\n"
+        "Fromageries du Haut-Doubs\n03 81 46 12 70",
+        "Gérard Vuillemin",
+        "g.vuillemin@fromageries-hautdoubs.fr",
+        "Léa,\n\nImpossible de me connecter à Expadon ce matin, après le mot de passe j'ai "
+        "une page blanche et rien d'autre.\n\nGérard",
+    )
+    d = decide(
+        make(
+            body,
+            summary="TR: Expadon ne marche plus",
+            email="l.fontaine@fromageries-hautdoubs.fr",
+            name="Léa Fontaine",
+        ),
+        config,
+    )
+    assert d.login_failure and d.ask_browser
+
+
+def test_the_version_of_a_browser_named_in_the_subject_is_read_below(
+    config: RoutingConfig,
+) -> None:
+    body = _forwarded(
+        "Pouvez-vous regarder ?",
+        "Victor Lamy",
+        "v.lamy@lamy-miel.fr",
+        "Je ne peux pas me connecter à Expadon, le bouton « se connecter » ne fait rien. "
+        "Navigateur Opera 106 (Opera GX).",
+    )
+    d = decide(
+        make(
+            body, summary="TR: connexion Expadon impossible depuis Opera", email="sav@lamy-miel.fr"
+        ),
+        config,
+    )
+    assert d.browser is not None and (d.browser.name, d.browser.version) == ("opera", "106")
+    assert not d.ask_browser and d.reply_faq == "connexion-impossible"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Hi, login issue: 'Erreur technique' right after I enter my password. Cheers, Tom",
+        "We have a login problem since this morning on Expadon.",
+        "Trouble logging in to Expadon today, any idea?",
+    ],
+)
+def test_login_failures_named_in_english_nouns(said: str, config: RoutingConfig) -> None:
+    d = decide(make(said, summary="Expadon", email="tom@channel-shellfish.co.uk"), config)
+    assert d.login_failure and d.ask_browser
+
+
+def test_a_signature_problem_is_not_an_english_sign_in_problem(config: RoutingConfig) -> None:
+    said = (
+        "Depuis jeudi, au moment de signer un certificat, j'obtiens « Erreur lors de "
+        "l'apposition de la signature ». Le problème se produit pour tous les certificats."
+    )
+    d = decide(make(said, email="thomas.gaudin@ille-et-vilaine.gouv.fr", where="4/87"), config)
+    assert not d.login_failure
+
+
+def test_a_mail_found_suspicious_gets_no_answer(config: RoutingConfig) -> None:
+    body = (
+        "Bonjour,\nJ'ai reçu ce mail (ci-dessous), il me demande mes identifiants Expadon. "
+        "Est-ce bien vous qui l'avez envoyé ? Ça me paraît louche.\n\nCordialement\n"
+        "David Carpentier\nDDPP de l'Aisne\n\n"
+        "From: Expadon Support <support@expadon-update.com>\n"
+        "Sent: Wednesday, July 31, 2024 2:14 AM\nTo: david.carpentier@aisne.gouv.fr\n"
+        "Subject: Mise à jour de vos identifiants Expadon\n\nCher utilisateur,\n"
+        "Votre compte Expadon sera suspendu sous 24 h. Cliquez ici pour confirmer votre "
+        "identifiant et votre mot de passe : http://expadon-update.com/login\nLe support"
+    )
+    ticket = make(
+        body,
+        summary="TR: Mise à jour de vos identifiants Expadon",
+        email="david.carpentier@aisne.gouv.fr",
+        name="David Carpentier",
+        where="4/87",
+    )
+    assert decide(ticket, config).public_replies == ()
+
+
 def test_a_candidate_under_the_threshold_is_explained_by_the_lead_it_lacks(
     config: RoutingConfig,
 ) -> None:

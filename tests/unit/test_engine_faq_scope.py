@@ -565,3 +565,50 @@ def test_a_bug_told_after_thanks_for_a_fix_stays_assistance(config: RoutingConfi
     d = decide(make(text), config)
     assert d.category is Category.ASSISTANCE_OPERATEUR
     assert d.reroute is None
+
+
+def test_a_question_forwarded_with_answer_it_reads_the_quoted_question(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Bonjour,\nPouvez-vous répondre à la question de notre qualité ?\n\nJean-Marc\n\n"
+        "________________________________\n"
+        "De : Qualité <qualite@olivier-plats-cuisines.fr>\n"
+        "Envoyé : jeudi 8 février 2024 13:44\nObjet : Agrément / Certificats\n\n"
+        "Nous sommes déjà habilités au module Agrément d'Expadon 2 pour notre établissement. "
+        "Est-ce que ça nous donne aussi l'accès aux Certificats ?"
+    )
+    assert replied(make(text, summary="TR: Agrément / Certificats"), config) == [
+        "agrement-vs-certificat"
+    ]
+
+
+def test_a_colleague_misspelt_still_asks_to_habilitate_a_colleague(
+    config: RoutingConfig,
+) -> None:
+    text = "bonjour comment faire pour l'abilitation de mon colegue ? je suis admin locale."
+    assert replied(make(text), config) == ["habiliter-collegue"]
+
+
+def test_the_local_admin_role_handed_over_is_a_habilitation(config: RoutingConfig) -> None:
+    text = (
+        "Notre administrateur local quitte la société fin du mois. Pouvez-vous transférer "
+        "son rôle d'administrateur local sur mon compte, pour que je puisse gérer les accès ?"
+    )
+    d = decide(make(text), config)
+    assert replied(make(text), config) == []
+    assert d.category is Category.HABILITATION
+
+
+def test_an_agent_asking_to_answer_an_operator_below_gets_the_operators_answer(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Pouvez-vous répondre à cet opérateur ? Je ne connais pas la procédure.\n\n"
+        "Valérie Lopez\nDDPP des Pyrénées-Orientales\n\n"
+        "Le mer. 26 juin 2024 à 17:05, Catalan Fruits <direction@catalan-fruits.fr> a écrit :\n"
+        "> Madame, je suis administrateur local sur Expadon. Comment je fais pour habiliter "
+        "ma collègue Mme Sala afin qu'elle puisse faire les demandes de certificats ?"
+    )
+    ticket = make(text, email=AGENT, where="4/87", summary="TR: ajout d'un collègue")
+    assert replied(ticket, config) == ["habiliter-collegue"]

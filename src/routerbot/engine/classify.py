@@ -440,7 +440,8 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     plain = Words.of(light_keys(norm))
     pointer = c.follow_quoted.first_match(plain, config.matching.phrase_gap)
     m = config.matching
-    content = len([k for k in c.lexicon.keys(norm) if k not in c.ignore])
+    # (a phone number in the signature below "Pouvez-vous regarder ?" says nothing)
+    content = len([k for k in c.lexicon.keys(norm) if k not in c.ignore and not k.isdigit()])
     passed_on = c.transfer_notes.first_match(plain, m.phrase_gap) is not None
     if passed_on and "?" not in own and not _asks(norm):
         pass  # a message passed on (an agent's colleague's): its question is the ticket's

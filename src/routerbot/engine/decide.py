@@ -295,6 +295,17 @@ def _browser_named(
     """The browser the customer names in their own words, else anywhere they wrote."""
     texts = [ticket.summary, tt.clean_description, *conv.customer_texts]
     found = browser_mod.extract_browser_from_conversation(texts)
+    if found is not None and found.version is None:
+        # named in the subject, its version in the forwarded mail below ("TR: connexion
+        # impossible depuis Opera" above "Navigateur Opera 106")
+        everything = [
+            ticket.summary,
+            ticket.description,
+            *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
+        ]
+        fuller = browser_mod.extract_browser_from_conversation(everything)
+        if fuller is not None and fuller.name == found.name and fuller.version is not None:
+            return fuller
     if found is None:
         # clean_body may drop a pasted user agent quoted or in a signature: look at all
         everything = [
