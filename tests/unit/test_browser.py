@@ -225,6 +225,11 @@ def test_reads_browser_and_major_version_from_words(
         ("chrome cent dix-neuf point zéro point six mille quarante-cinq", ("chrome", "119")),
         ("Chrome soixante-dix-neuf", ("chrome", "79")),
         ("Firefox one hundred twenty", ("firefox", "120")),
+        # voice to text: "cent" heard as "sans"; the words of someone reading it out
+        ("je suis sur chrome sans vingt-deux point zéro voilà", ("chrome", "122")),
+        ("c'est chrome et la version attendez euh c'est cent vingt-trois", ("chrome", "123")),
+        # "sans" before no number word is "without"
+        ("je travaille sans deux écrans sur chrome", ("chrome", None)),
         # a phone number read out is not a version
         ("Chrome, rappeler au zéro six soixante et onze trente vingt-deux", ("chrome", None)),
         ("firefox deux fois de suite", ("firefox", None)),

@@ -56,6 +56,20 @@ def test_normalise_expands_sms_style_and_abbreviations(sms: str, expected: str) 
 
 
 @pytest.mark.parametrize(
+    ("spoken", "expected"),
+    [
+        ("c'est bertrand de la d d p p du morbihan", "c est bertrand de la ddpp du morbihan"),
+        ("le s i v e p de Sète", "le sivep de sete"),
+        ("à la D.D.T. de l'Aude", "a la ddt de l aude"),
+        # three letters with a vowel are words: "y a-t-il"
+        ("Y a-t-il une hotline ?", "y a t il une hotline"),
+    ],
+)
+def test_normalise_joins_an_acronym_spelt_out(spoken: str, expected: str) -> None:
+    assert normalise(spoken) == expected
+
+
+@pytest.mark.parametrize(
     "raw",
     ["Bjr, PB de cnx !", "L’œuvre", "jarrive pas ds l'appli", "ÉCOLE\u00a0d'été", "mdp"],
 )

@@ -113,7 +113,14 @@ def plain_normalise(s: str) -> str:
         words = re.sub(r"[^a-z0-9]+", " ", folded).split()
     out = " ".join(text.ABBREVIATIONS.get(w, w) for w in words)
     # English "sign in" is a login, every time
-    return re.sub(r"\bsign(?:ing|ed)? (?:in|on)\b", "login", out)
+    out = re.sub(r"\bsign(?:ing|ed)? (?:in|on)\b", "login", out)
+    # an acronym spelt out ("d d p p") is one word; three letters with a vowel stay words
+    return re.sub(r"(?<![a-z0-9])[a-z](?: [a-z]){2,}(?![a-z0-9])", _spelled, out)
+
+
+def _spelled(m: re.Match[str]) -> str:
+    letters = m.group(0).replace(" ", "")
+    return m.group(0) if len(letters) == 3 and set(letters) & set("aeiouy") else letters
 
 
 PLAIN_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")

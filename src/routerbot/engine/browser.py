@@ -180,8 +180,11 @@ _AFTER_NAME = LazyPattern(
     r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
-    r"(?:(?:en|la|le|sa|de|with|en[ \t]+la)[ \t]+)?"
+    # "chrome et la version …" (said on the phone)
+    r"(?:(?:en|la|le|sa|de|with|en[ \t]+la|et[ \t]+la|and[ \t]+the)[ \t]+)?"
     r"(?:(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
+    # the words of someone reading it out: "la version attendez euh c'est 123"
+    r"(?:(?:euh|heu|hum|attendez|attends|alors|donc|voila|voilà)[ \t]+){0,3}"
     # "la version c'est 122", "la version est la 115", "the version is 120"
     r"(?:(?:c'est|c est|est|is)[ \t]+(?:(?:la|le)[ \t]+)?)?"
     r"(?:[\"«“][ \t]*)?"  # a version quoted as read out: « cent vingt-deux » → « 122 »
@@ -349,6 +352,11 @@ _SPOKEN_RUN = LazyPattern(
     rf"\b(?:{_NUMBER_ALT})(?:(?:[ \t]+|-)(?:(?:et|and)(?:[ \t]+|-))?(?:{_NUMBER_ALT}))*\b",
     re.IGNORECASE,
 )
+_SANS_FOR_CENT = LazyPattern(
+    r"\bsans(?=[ \t]+(?:dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|quarante"
+    r"|cinquante|soixante|deux|trois|quatre|cinq|six|sept|huit|neuf)\b)",
+    re.IGNORECASE,
+)
 _SPELLED_ESR = LazyPattern(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
 _DOT_BETWEEN = LazyPattern(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
 
@@ -405,6 +413,8 @@ def _spoken_to_digits(w: str) -> str:
     "chrome 119.0"; "e s r" → "esr". Texts without a number word are returned as is."""
     if not _says_number(w):
         return w
+    # "chrome sans vingt-deux": voice to text hears "cent" as "sans" before a number
+    w = _SANS_FOR_CENT.sub("cent", w)
     return _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
 
 

@@ -996,7 +996,24 @@ def _normalise(s: str) -> str:
     out = _expand(words)
     if "sign" in out:  # English "sign in" is logging in, not the French "signer"
         out = _SIGN_IN.sub("login", out)
+    if " " in out and _SPELLED_OUT.search(out) is not None:
+        # an acronym read out letter by letter ("la d d p p du morbihan"): one word
+        out = _SPELLED_OUT.sub(_spelled_word, out)
     return out
+
+
+#: Three or more single letters in a row: an acronym spelt out by voice to text
+_SPELLED_OUT = re.compile(r"(?<![a-z0-9])[a-z](?: [a-z]){2,}(?![a-z0-9])")
+
+
+def _spelled_word(m: re.Match[str]) -> str:
+    """ "d d p p", "s i v e p", "d d t" as one word; three letters with a vowel are words
+    ("y a-t-il" is "y a t il")."""
+    run = m.group(0)
+    letters = run.replace(" ", "")
+    if len(letters) == 3 and any(v in letters for v in "aeiouy"):
+        return run
+    return letters
 
 
 #: "sign in", "signing in", "signed on", "sign-in" (dash already a space): a login
