@@ -1005,13 +1005,13 @@ def _normalise(s: str) -> str:
 #: Three or more single letters in a row: an acronym spelt out by voice to text
 _SPELLED_OUT = re.compile(r"(?<![a-z0-9])[a-z](?: [a-z]){2,}(?![a-z0-9])")
 #: The same, looked for in the words padded with a space (a pattern that starts with a
-#: space is looked for five times faster than one that starts with a look-behind)
+#: space is looked for four times faster than one that starts with a look-behind)
 _SPELLED_HINT = re.compile(r" [a-z] [a-z] [a-z] ")
 
 
 def _spelled_word(m: re.Match[str]) -> str:
-    """ "d d p p", "s i v e p", "d d t" as one word; three letters with a vowel are words
-    ("y a-t-il" is "y a t il")."""
+    """An acronym spelt out ("d d p p", "s i v e p", "d d t") as one word; three letters
+    with a vowel are words ("y a-t-il" is "y a t il")."""
     run = m.group(0)
     letters = run.replace(" ", "")
     if len(letters) == 3 and any(v in letters for v in "aeiouy"):
