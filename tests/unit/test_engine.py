@@ -359,6 +359,77 @@ def test_a_mail_found_suspicious_gets_no_answer(config: RoutingConfig) -> None:
     assert decide(ticket, config).public_replies == ()
 
 
+def test_an_operator_passing_on_their_dds_message_keeps_the_ticket(
+    config: RoutingConfig,
+) -> None:
+    # the DD's mail was written to the operator: not a customer's message passed on
+    body = (
+        "Bonjour,\n\nJe vous transfère ci-dessous le message de la DDETSPP ainsi que les "
+        "documents remplis.\n\nCordialement\nNathalie Ferrand\nService qualité - "
+        "Coopérative Agricole du Val de Loire\n\n-------- Message transféré --------\n"
+        "De : DDETSPP 49 - Service SPAE <ddetspp-spae@maine-et-loire.gouv.fr>\n"
+        "Date : 04/09/2024 16:02\nObjet : RE: accès Expadon\n\nMadame,\nVous trouverez en "
+        "pièce jointe le formulaire de demande d'habilitation à compléter. Une fois complété "
+        "et visé, merci de l'adresser au support Expadon 2 via le formulaire habilitation du "
+        "portail opérateurs.\nCordialement,\nLe service SPAE"
+    )
+    d = decide(
+        make(
+            body,
+            summary="Habilitation module certificats - Coopérative",
+            email="n.ferrand@coop-valdeloire.fr",
+            name="Nathalie Ferrand",
+            where="4/87",
+        ),
+        config,
+    )
+    assert d.category is Category.HABILITATION
+    assert d.reroute is not None and str(d.reroute.target) == "3/84"
+
+
+def test_an_agent_writing_from_a_personal_mailbox_who_says_so_is_an_agent(
+    config: RoutingConfig,
+) -> None:
+    body = (
+        "Bjr c'est Romain de la DDPP 87, je vous ecris de ma boite perso (messagerie pro en "
+        "panne). On a un certif qui affiche 'signature invalide' a l'impression. Merci de "
+        "regarder le n° 24-US-0457"
+    )
+    d = decide(make(body, email="romain.dubreuil87@gmail.com", name="Romain Dubreuil"), config)
+    assert d.category is Category.ASSISTANCE_SD
+
+
+def test_valid_in_english_is_not_an_agent_validating(config: RoutingConfig) -> None:
+    # "valid" shares its stem with "valider" (an agent validates certificates)
+    body = (
+        "Dear Sir/Madam, We have access for Agrément already. Kindly confirm if the same "
+        "habilitation is valid for Certificats module also. Regards, Meenakshi Iyer"
+    )
+    ticket = make(
+        body,
+        summary="Agrement vs Certificats",
+        email="meenakshi.iyer@bretagneseafoodindia.com",
+        name="Meenakshi Iyer",
+        where="4/87",
+    )
+    d = decide(ticket, config)
+    assert d.category is Category.HABILITATION
+    assert d.reply_faq == "agrement-vs-certificat"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "bonjour mon mot de passe est refusé qd je me connecte a expadon alors qu'il marche "
+        "sur les autres applis",
+        "Hi, I try to login on my phone and it keeps loading and going back to login.",
+    ],
+)
+def test_login_failures_told_by_their_symptom(said: str, config: RoutingConfig) -> None:
+    d = decide(make(said, summary="expadon"), config)
+    assert d.login_failure and d.reply_faq == "connexion-impossible"
+
+
 def test_a_candidate_under_the_threshold_is_explained_by_the_lead_it_lacks(
     config: RoutingConfig,
 ) -> None:

@@ -612,3 +612,10 @@ def test_an_agent_asking_to_answer_an_operator_below_gets_the_operators_answer(
     )
     ticket = make(text, email=AGENT, where="4/87", summary="TR: ajout d'un collègue")
     assert replied(ticket, config) == ["habiliter-collegue"]
+
+
+def test_an_agent_asking_what_user_management_is_for_gets_its_answer(
+    config: RoutingConfig,
+) -> None:
+    text = "A quoi sert le lien gestion des utilisateurs que je vois dans mon menu ? merci"
+    assert replied(make(text, email=AGENT, where="4/87"), config) == ["gestion-utilisateurs"]

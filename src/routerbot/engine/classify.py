@@ -357,6 +357,10 @@ def _transferred(
     forwarded = text.forwarded_message(parts)
     if forwarded is None:
         return None
+    if _from_a_state_service(forwarded.email, config) and not _state_mailbox(ticket, config):
+        # an operator passes on what their DD wrote to them ("je vous transfère le
+        # message de la DDETSPP ainsi que les documents remplis"): the ticket is theirs
+        return None
     reporter = ticket.reporter
     own = (forwarded.email and forwarded.email == reporter.email.strip().lower()) or (
         forwarded.name and text.normalise(forwarded.name) == text.normalise(reporter.display_name)
@@ -372,10 +376,15 @@ def _says_transfer(norm: str, config: RoutingConfig) -> bool:
     return config.compiled.transfer_notes.first_match(note, config.matching.phrase_gap) is not None
 
 
-def _state_mailbox(ticket: Ticket, config: RoutingConfig) -> bool:
-    """The reporter writes from a state domain (an agent's or a state help desk's)."""
-    domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
+def _from_a_state_service(email: str, config: RoutingConfig) -> bool:
+    """The address is a state domain's (an agent's, a DD's or a state help desk's)."""
+    domain = email.rpartition("@")[2].strip().lower()
     return bool(domain) and config.compiled.state_domains.holds(domain)
+
+
+def _state_mailbox(ticket: Ticket, config: RoutingConfig) -> bool:
+    """The reporter writes from a state domain."""
+    return _from_a_state_service(ticket.reporter.email, config)
 
 
 def _passes_on(norm: str, parts: text.BodyParts, ticket: Ticket, config: RoutingConfig) -> bool:
