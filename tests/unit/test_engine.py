@@ -423,6 +423,8 @@ def test_valid_in_english_is_not_an_agent_validating(config: RoutingConfig) -> N
         "bonjour mon mot de passe est refusé qd je me connecte a expadon alors qu'il marche "
         "sur les autres applis",
         "Hi, I try to login on my phone and it keeps loading and going back to login.",
+        "Hello, I'm an importer's agent in Toronto. I get an error when logging in with Firefox.",
+        "Hi, trying to log in on my iPad with Safari and it just keeps reloading the login page.",
     ],
 )
 def test_login_failures_told_by_their_symptom(said: str, config: RoutingConfig) -> None:
