@@ -337,9 +337,10 @@ def _transferred(
     say they pass a message on (``matching.transfer_notes``) or come from a state
     mailbox that is not an agent's (a help desk: its words and signature name no state
     service), and the message below is someone else's (not the reporter's own, not
-    the support's). A customer (not a state mailbox) whose own words tell a login
-    failure passes nothing on: "je vous fais suivre le mail de notre informaticien.
-    Depuis ce matin, impossible de me connecter…" is their own ticket."""
+    the support's, not a state service's written to an operator who forwards it).
+    Whoever tells a login failure in their own words passes nothing on ("je vous fais
+    suivre le mail de notre informaticien. Depuis ce matin, impossible de me
+    connecter…"), unless a state mailbox says it passes a message on."""
     if not parts.quoted or "?" in parts.body:
         return None
     norm = text.normalise(parts.body)
