@@ -344,9 +344,10 @@ def _transferred(
     if not parts.quoted or "?" in parts.body:
         return None
     norm = text.normalise(parts.body)
-    if _asks(norm) or not _passes_on(norm, parts, ticket, config):
+    said = _says_transfer(norm, config)
+    if _asks(norm) or not _passes_on(norm, said, parts, ticket, config):
         return None
-    if (not _state_mailbox(ticket, config) or not _says_transfer(norm, config)) and (
+    if (not said or not _state_mailbox(ticket, config)) and (
         score_login_failure(prepare_text(parts.body, config), config).value
         >= config.thresholds.login_failure_min_confidence
     ):
@@ -388,11 +389,14 @@ def _state_mailbox(ticket: Ticket, config: RoutingConfig) -> bool:
     return _from_a_state_service(ticket.reporter.email, config)
 
 
-def _passes_on(norm: str, parts: text.BodyParts, ticket: Ticket, config: RoutingConfig) -> bool:
+def _passes_on(
+    norm: str, said: bool, parts: text.BodyParts, ticket: Ticket, config: RoutingConfig
+) -> bool:
     """The note (normalised ``norm``) passes a message on, and not as a state agent: a
-    transfer phrase, or a state mailbox whose words and signature name no service."""
+    transfer phrase (``said``), or a state mailbox whose words and signature name no
+    service."""
     c = config.compiled
-    if not _says_transfer(norm, config) and not _state_mailbox(ticket, config):
+    if not said and not _state_mailbox(ticket, config):
         return False
     # a state agent passing an operator's file or question on keeps the ticket theirs
     agent = score_evidence(Words.of(c.lexicon.keys(norm)), c.statements["sd"], config, "sd")

@@ -295,28 +295,26 @@ def _browser_named(
     """The browser the customer names in their own words, else anywhere they wrote."""
     texts = [ticket.summary, tt.clean_description, *conv.customer_texts]
     found = browser_mod.extract_browser_from_conversation(texts)
-    if found is not None and found.version is None:
+    if found is not None and found.version is not None:
+        return found
+    # clean_body may drop a pasted user agent or a version in a quoted or forwarded mail
+    # or a signature: look at all
+    everything = [
+        ticket.description,
+        *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
+    ]
+    if found is not None:
         # named in the subject, its version in the forwarded mail below ("TR: connexion
         # impossible depuis Opera" above "Navigateur Opera 106")
-        everything = [
-            ticket.summary,
-            ticket.description,
-            *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
-        ]
-        fuller = browser_mod.extract_browser_from_conversation(everything)
+        fuller = browser_mod.extract_browser_from_conversation([ticket.summary, *everything])
         if fuller is not None and fuller.name == found.name and fuller.version is not None:
             return fuller
-    if found is None:
-        # clean_body may drop a pasted user agent quoted or in a signature: look at all
-        everything = [
-            ticket.description,
-            *(c.body for c in ticket.comments if c.author is AuthorRole.CUSTOMER),
-        ]
-        found = browser_mod.extract_browser_from_conversation(everything)
-        if found is not None and found.version is None and _all_recommended(everything, config):
-            # a bare name beside the other recommended ones is the quoted support's advice
-            # ("testez sous Chrome ou Firefox"), not the customer's browser
-            return None
+        return found
+    found = browser_mod.extract_browser_from_conversation(everything)
+    if found is not None and found.version is None and _all_recommended(everything, config):
+        # a bare name beside the other recommended ones is the quoted support's advice
+        # ("testez sous Chrome ou Firefox"), not the customer's browser
+        return None
     return found
 
 
