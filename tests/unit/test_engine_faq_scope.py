@@ -619,3 +619,54 @@ def test_an_agent_asking_what_user_management_is_for_gets_its_answer(
 ) -> None:
     text = "A quoi sert le lien gestion des utilisateurs que je vois dans mon menu ? merci"
     assert replied(make(text, email=AGENT, where="4/87"), config) == ["gestion-utilisateurs"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, I can't get past the login page of Expadon. Please advise.",
+        "We get an error at login since Monday, the message is 'Authentification échouée'.",
+        "Since last week the portal refuses my login with a red message.",
+        "HTTP 500 Internal Server Error right after entering my credentials, every time.",
+        "Hello, the login page keeps reloading and I never get in.",
+        "Dear team, we can not log on to the site, the page stays empty.",
+        "When I try login I get 'Accès refusé'. What to do?",
+    ],
+)
+def test_english_login_failures_ask_for_the_browser(config: RoutingConfig, text: str) -> None:
+    d = decide(make(text), config)
+    assert d.login_failure and d.ask_browser, d.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Message d'erreur « utilisateur inconnu » quand je me connecte à Expadon 2.",
+        "Plus rien ne s'affiche après l'identification, depuis ce matin.",
+    ],
+)
+def test_a_failure_told_after_its_symptom_asks_for_the_browser(
+    config: RoutingConfig, text: str
+) -> None:
+    d = decide(make(text), config)
+    assert d.login_failure and d.ask_browser, d.reason
+
+
+def test_edge_as_speech_recognition_hears_it_is_edge(config: RoutingConfig) -> None:
+    d = decide(
+        make("je n'arrive pas à me connecter point j'utilise Microsoft hedge version cent vingt"),
+        config,
+    )
+    assert d.browser is not None and (d.browser.name, d.browser.version) == ("edge", "120")
+
+
+def test_a_question_asked_as_a_request_in_english_is_answered(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Sir/Madam, please let us know the procedure for getting habilitation in the "
+            "Expadon 2 Certificats module. We are a new operator.",
+            where="3/84",
+        ),
+        config,
+    )
+    assert d.reply_faq == "procedure-habilitation", d.reason

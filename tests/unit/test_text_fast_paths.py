@@ -55,7 +55,7 @@ WORDS = (
     "voudraient savoir", "cherchent où", "wondering", "would like to know", "needs to know",
     "savoir à qui", "puis-je", "existe-t-il", "y a-t-il", "ou trouver", "quelles", "demandent",
     "elle est où", "c'est ou", "c où", "où sont", "que faire", "qu'est-ce qu'il", "koi", "kels",
-    "estou", "sontoù", "kelles",
+    "estou", "sontoù", "kelles", "let us know", "please outline", "can we", "is it possible",
 )  # fmt: skip
 
 
@@ -157,6 +157,8 @@ PLAIN_QUESTION_WORDS = re.compile(
     r"|utile de connaitre"
     r"|bien vouloir (?:m|me|nous) (?:indiquer|preciser|communiquer|expliquer|dire|confirmer)"
     r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
+    r"|let (?:us|me) know|please (?:explain|tell|advise|outline|clarify|confirm|share)"
+    r"|can you|can we|would you|do we|is it possible"
     r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui"
     r"|est ou|sont ou|c ou|ou est|ou sont|ou se trouve|ou faut il|ou dois je|ou doit on"
     r"|que faire|que dois je|que doit on|qu est ce qu|koi|kelle|kels"

@@ -151,7 +151,8 @@ _UA_STOP = LazyPattern(r"[\n<>\"«»`]")
 
 _NAMES = LazyPattern(
     r"(?<![a-z0-9_@./-])(?:"
-    r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?edge(?:[ \t]+chromium)?)"
+    # ("Microsoft hedge": Edge as speech recognition hears it)
+    r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?h?edge(?:[ \t]+chromium)?)"
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|crome|chorme)"
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
@@ -168,7 +169,7 @@ _NAMES = LazyPattern(
 #: blanks): a text whose letter runs hold none of these first words names no browser.
 _NAME_FIRST_WORDS = frozenset(
     {
-        "microsoft", "ms", "edge", "google", "chrome", "chromium", "crome", "chorme",
+        "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
         "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "ff", "internet",
         "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
         "waterfox", "pale", "palemoon", "seamonkey", "tor", "maxthon", "uc", "ucbrowser",

@@ -59,6 +59,9 @@ _QUESTION_ALTERNATIVES = (
     "utile de connaitre",
     "bien vouloir (?:m|me|nous) (?:indiquer|preciser|communiquer|expliquer|dire|confirmer)",
     "wants? to know", "would like to know", "needs? to know", "wonder(?:s|ing)?",
+    # English requests without "?" ("Please let us know the procedure", "can you explain")
+    "let (?:us|me) know", "please (?:explain|tell|advise|outline|clarify|confirm|share)",
+    "can you", "can we", "would you", "do we", "is it possible",
     "asks? (?:how|whether|if|what|where)",
     "point d interrogation", "savoir si", "savoir comment", "savoir ou", "savoir quel",
     "savoir a qui",
