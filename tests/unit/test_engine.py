@@ -844,6 +844,42 @@ def test_thanks_after_the_browser_advice_gets_no_second_advice(
     assert d.public_replies == (), render_checklist(d)
 
 
+def _after_an_agent(config: RoutingConfig, comment: str) -> Decision:
+    """A bug an agent fixed and said so, then the customer's comment."""
+    t = make(
+        "Bonjour, notre certificat EXP2-2026-007731 est bloqué en statut « en cours ».",
+        comments=(
+            ("agent", "Bonjour, le certificat est débloqué. Cordialement, l'assistance"),
+            ("customer", comment),
+        ),
+    )
+    return decide(t, config)
+
+
+def test_a_new_faq_question_after_an_agents_answer_gets_its_answer(config: RoutingConfig) -> None:
+    d = _after_an_agent(
+        config, "Merci, c'est débloqué. Et comment savoir quel modèle est en ligne pour l'Ukraine ?"
+    )
+    assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
+    assert d.trigger_id == "c1" and "agent's answer" in d.reason
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Merci beaucoup, tout fonctionne.",
+        "Il est encore bloqué chez moi, pouvez-vous revérifier ?",
+        # a login failure told to the agent is the agent's to follow
+        "Merci. Par contre je n'arrive plus à me connecter, page blanche.",
+    ],
+)
+def test_anything_else_after_an_agents_answer_stays_the_agents(
+    config: RoutingConfig, comment: str
+) -> None:
+    d = _after_an_agent(config, comment)
+    assert d.skip_reason == "an agent is already talking with the customer", render_checklist(d)
+
+
 def test_an_elliptical_second_question_is_not_a_second_question(config: RoutingConfig) -> None:
     d = decide(make("Comment crée-t-on un « mon compte » ? À quelle adresse ?"), config)
     assert d.reply_faq == "creer-mon-compte", render_checklist(d)

@@ -4,7 +4,8 @@ Pure: no I/O, no clock (``decide_followup`` is given ``now``), no globals but ca
 The rules, in order (ROUTING.md, "What the bot does"):
 
 1. **Skip** tickets assigned to a person, tickets whose last word is the bot's or an
-   agent's, automatic replies, tickets an agent is already talking on, and a
+   agent's, automatic replies, tickets an agent is already talking on (unless the
+   customer's new comment asks another question the FAQ answers: that answer), and a
    customer's thanks after the bot's answer. A skipped decision has no action but
    still says what the bot thinks (category, browser) for ``triage`` and the eval.
 2. **Answer to a question for the browser**: the customer's comments are read with
@@ -548,6 +549,9 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         _, d = _stays_in_its_form(ticket, config, a, d, anyone=True)
         return _skip(d, "the ticket is an automatic reply")
     if conv.agent_spoke:
+        follow = _after_agent(ticket, config, conv)
+        if follow is not None:
+            return follow
         return _skip(d, "an agent is already talking with the customer")
     if config.labels.handled in ticket.labels and not conv.new_customer:
         return _skip(d, "already handled, nothing new from the customer")
@@ -795,6 +799,21 @@ def _after_answer(
     )
 
 
+def _after_agent(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> Decision | None:
+    """An agent answered, and the customer's new comment asks another question that the
+    FAQ answers ("Merci, c'est débloqué. Et comment savoir quel modèle est en ligne ?"):
+    that answer, decided as after the bot's answer (:func:`_next_question`). Anything
+    else — thanks, a reply to the agent, a login failure (the agent is on it) — stays
+    the agent's: ``None``."""
+    new_text = _new_words(conv)
+    if not new_text.strip() or _only_thanks_now(new_text, config):
+        return None
+    follow = _next_question(ticket, config, conv, new_text, after="an agent's")
+    if follow is None or follow.ask_browser or follow.reply_faq == config.login_failure.faq:
+        return None
+    return follow
+
+
 def _answered(ticket: Ticket, config: RoutingConfig) -> set[str]:
     """The FAQ entries whose answer the bot already posted on this ticket."""
     found = (
@@ -806,14 +825,20 @@ def _answered(ticket: Ticket, config: RoutingConfig) -> set[str]:
 
 
 def _next_question(
-    ticket: Ticket, config: RoutingConfig, conv: ConversationView, new_text: str
+    ticket: Ticket,
+    config: RoutingConfig,
+    conv: ConversationView,
+    new_text: str,
+    *,
+    after: str = "the bot's",
 ) -> Decision | None:
-    """The customer's comment after the bot's answer asks something else that the FAQ
-    answers, or tells a login failure: it is decided as a ticket of its own (a new
-    answer, or the question for the browser), keyed on that comment. The same answer is
-    never given twice, nor a second question for the browser; anything else goes to the
-    agents (the caller). ``loop_guard.max_public_replies_per_ticket`` still caps the
-    ticket's public replies."""
+    """The customer's comment after the bot's (or, ``after``, an agent's) answer asks
+    something else that the FAQ answers, or tells a login failure: it is decided as a
+    ticket of its own (a new answer, or the question for the browser), keyed on that
+    comment. The same answer is never given twice, nor a second question for the
+    browser; anything else goes to the agents (the caller).
+    ``loop_guard.max_public_replies_per_ticket`` still caps the ticket's public
+    replies."""
     alone = replace(ticket, summary="", description=new_text, comments=(), labels=())
     conv_alone = read_conversation(alone, config)
     a = _analyse(alone, config, conv_alone)
@@ -827,7 +852,7 @@ def _next_question(
         nd,
         key=ticket.key,
         trigger_id=conv.trigger_id,
-        reason=f"a new question after the bot's answer: {nd.reason}",
+        reason=f"a new question after {after} answer: {nd.reason}",
     )
 
 
