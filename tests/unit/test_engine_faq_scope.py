@@ -670,3 +670,51 @@ def test_a_question_asked_as_a_request_in_english_is_answered(config: RoutingCon
         config,
     )
     assert d.reply_faq == "procedure-habilitation", d.reason
+
+
+def test_a_forwarded_failure_said_to_work_again_on_top_gets_no_ask(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Merci, après avoir vidé le cache c'est reparti. Bonne journée.\n\n"
+            "De : Paul Martin\nEnvoyé : lundi 14 décembre 2026 08:12\nObjet : connexion\n\n"
+            "Bonjour, je n'arrive pas à me connecter à Expadon sous Chrome, ça tourne.",
+            summary="RE: TR: Impossible de se connecter",
+        ),
+        config,
+    )
+    assert not d.ask_browser and d.public_replies == (), d.reason
+
+
+def test_a_session_that_times_out_while_a_form_is_filled_is_not_a_login_failure(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Les lenteurs sont intenables : hier j'ai perdu deux fois ma saisie parce que la "
+            "session a expiré pendant que je remplissais, et les scellés sont à ressaisir "
+            "à chaque fois."
+        ),
+        config,
+    )
+    assert not d.login_failure and d.public_replies == (), d.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        (
+            "Je suis demandeur. Je souhaiterais avoir en plus le rôle d'administrateur local "
+            "pour gérer les accès de l'équipe. Que dois-je fournir ?",
+            OPERATOR,
+        ),
+        (
+            "L'administrateur local de la société X est parti. Pouvez-vous attribuer le rôle "
+            "à Mme Irigoyen ? Les documents signés sont joints.",
+            AGENT,
+        ),
+    ],
+)
+def test_asking_for_the_local_admin_role_gets_no_answer_on_what_it_allows(
+    config: RoutingConfig, text: str, email: str
+) -> None:
+    assert replied(make(text, email=email), config) == []
