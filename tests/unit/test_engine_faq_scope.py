@@ -718,3 +718,20 @@ def test_asking_for_the_local_admin_role_gets_no_answer_on_what_it_allows(
     config: RoutingConfig, text: str, email: str
 ) -> None:
     assert replied(make(text, email=email), config) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "email", "faq"),
+    [
+        (
+            "Notre importateur demande un certificat sanitaire. Que faut-il faire pour avoir "
+            "accès aux certificats ? Quelle est la marche à suivre ?",
+            OPERATOR,
+            "procedure-habilitation",
+        ),
+    ],
+)
+def test_the_examples_a_lead_added_after_the_first_round_answer(
+    config: RoutingConfig, text: str, email: str, faq: str
+) -> None:
+    assert replied(make(text, email=email), config) == [faq]
