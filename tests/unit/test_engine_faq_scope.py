@@ -735,3 +735,16 @@ def test_the_examples_a_lead_added_after_the_first_round_answer(
     config: RoutingConfig, text: str, email: str, faq: str
 ) -> None:
     assert replied(make(text, email=email), config) == [faq]
+
+
+def test_someone_who_already_has_an_account_gets_no_account_answer(
+    config: RoutingConfig,
+) -> None:
+    # "il a déjà son compte": the account exists; the question is about the colleague
+    assert replied(
+        make(
+            "Bonjour, mon associé a déjà son compte agriculture. Comment lui donner les "
+            "droits pour faire les certificats ?"
+        ),
+        config,
+    ) == ["habiliter-collegue"]
