@@ -748,3 +748,42 @@ def test_someone_who_already_has_an_account_gets_no_account_answer(
         ),
         config,
     ) == ["habiliter-collegue"]
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        (
+            "Hi, how can I know if the model for egg products to Canada is online?",
+            "modeles-en-ligne",
+        ),
+        ("how do i register on moncompte? where is the link", "creer-mon-compte"),
+        (
+            "I'm local admin at our plant. A colleague from quality needs to create "
+            "certificate requests: how can I grant her the requester role?",
+            "habiliter-collegue",
+        ),
+        (
+            "Who do we contact when we have a problem with a certificate request? Is it "
+            "this form or another one?",
+            "nous-contacter",
+        ),
+    ],
+)
+def test_plain_english_questions_get_their_answer(
+    config: RoutingConfig, text: str, faq: str
+) -> None:
+    assert replied(make(text), config) == [faq]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am unable to authenticate on the Expadon 2 portal, an error page appears.",
+        "Toujours le message « Une erreur est survenue » au moment de la connexion.",
+        "URGENT PLUS ACCES A EXPADON DEPUIS CE MATIN, CAMION BLOQUE",
+    ],
+)
+def test_more_login_failures_ask_for_the_browser(config: RoutingConfig, text: str) -> None:
+    d = decide(make(text), config)
+    assert d.login_failure and d.ask_browser, d.reason
