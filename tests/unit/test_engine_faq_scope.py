@@ -787,3 +787,14 @@ def test_plain_english_questions_get_their_answer(
 def test_more_login_failures_ask_for_the_browser(config: RoutingConfig, text: str) -> None:
     d = decide(make(text), config)
     assert d.login_failure and d.ask_browser, d.reason
+
+
+def test_a_second_question_after_a_clause_of_time_is_a_second_question(
+    config: RoutingConfig,
+) -> None:
+    # two FAQ questions run together: neither answer alone (the note lists both)
+    text = (
+        "bonjour comment on sait quel modèle est en ligne pour le canada et une fois la "
+        "demande lancée comment on télécharge le modèle merci"
+    )
+    assert replied(make(text), config) == []

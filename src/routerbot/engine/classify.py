@@ -903,6 +903,13 @@ _JOINED_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ")
+#: "… en ligne et une fois la demande lancée comment on télécharge le modèle": a clause of
+#: time between the join and the second question's word
+_LATER = re.compile(r"(?:une fois|apr[eè]s|ensuite|once|after)\b", re.IGNORECASE)
+#: how far after such a clause's first word its question word may come
+_LATER_REACH = 60
+#: the words a first question needs before such a clause ("Bonjour, et une fois …" opens one)
+_LATER_AFTER_WORDS = 4
 #: "… et où je vois la liste ?": "où" asks, but unaccented it is "ou" (or), which the
 #: question words leave out; after "et", before a subject or a verb, it asks.
 _WHERE_JOINED = re.compile(
@@ -925,21 +932,20 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     if not enumerated and not any(j in low for j in _JOINS):
         return [part]
     cuts = [
-        m
+        (m.start(), found)
         for m in _JOINED_QUESTION.finditer(part)
-        if _QUESTION_WORDS.match(" " + respell(text.normalise(part[m.end() : m.end() + 40])))
-        or _WHERE_JOINED.match(part, m.end())
+        if (found := _second_question_at(part, m.end(), respell)) is not None
     ]
     if enumerated:
-        cuts = sorted([*cuts, *_OTHER_PART.finditer(part)], key=lambda m: m.start())
+        cuts = sorted([*cuts, *((m.start(), m.end()) for m in _OTHER_PART.finditer(part))])
     if not cuts:
         return [part]
     pieces, at = [], 0
-    for m in cuts:
-        if m.start() < at:
+    for start, end in cuts:
+        if start < at:
             continue  # (overlapping cuts: the first one holds)
-        pieces.append(part[at : m.start()])
-        at = m.end()
+        pieces.append(part[at:start])
+        at = end
     pieces.append(part[at:])
     asked = part.rstrip().endswith("?") or (
         enumerated and _asks(respell(text.normalise(pieces[0])))
@@ -947,6 +953,23 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     if asked:
         return [p if p.rstrip().endswith("?") else p + " ?" for p in pieces]
     return pieces
+
+
+def _second_question_at(part: str, at: int, respell: Callable[[str], str]) -> int | None:
+    """Where the question joined at ``at`` starts: there when a question word follows
+    the join, a few words further when a clause of time comes first ("et une fois la
+    demande lancée comment …"), else None."""
+    if _QUESTION_WORDS.match(" " + respell(text.normalise(part[at : at + 40]))) or (
+        _WHERE_JOINED.match(part, at)
+    ):
+        return at
+    if not _LATER.match(part, at) or len(part[:at].split()) < _LATER_AFTER_WORDS:
+        return None  # (a clause of time that opens the part belongs to its question)
+    for gap in re.finditer(r"\s+", part[at : at + _LATER_REACH]):
+        start = at + gap.end()
+        if _QUESTION_WORDS.match(" " + respell(text.normalise(part[start : start + 40]))):
+            return start
+    return None
 
 
 #: The first member of an enumeration on one line: "1)", "1.", "1/", "1 -", "1 :" or a
