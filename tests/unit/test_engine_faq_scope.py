@@ -798,3 +798,35 @@ def test_a_second_question_after_a_clause_of_time_is_a_second_question(
         "demande lancée comment on télécharge le modèle merci"
     )
     assert replied(make(text), config) == []
+
+
+def test_a_forward_whose_subject_asks_above_a_bare_signature_is_read_by_its_subject(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Paul MARTIN\nResponsable export\nMARTIN FRUITS SAS\n"
+            "04 90 12 34 56 / 06 12 34 56 78\n\n"
+            "De : Julie Roux <j.roux@martin-fruits.fr>\nEnvoyé : lundi 6 mai 2024 09:00\n"
+            "À : Paul Martin <p.martin@martin-fruits.fr>\nObjet : Expadon\n\n"
+            "Paul, je n'ai toujours pas accès, tu peux me rajouter ?",
+            summary="TR: comment habiliter un collègue sur Expadon certificats ??",
+        ),
+        config,
+    )
+    assert d.reply_faq == "habiliter-collegue", d.reason
+
+
+def test_a_reply_with_a_sentence_of_its_own_is_not_read_by_its_old_subject(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Bonjour,\nCi-joint nos documents d'habilitation signés, comme indiqué par la "
+            "DDPP.\nCordialement\nNicolas Giraud",
+            summary="RE: [Expadon 2] Comment vous contacter ?",
+            where="3/84",
+        ),
+        config,
+    )
+    assert d.reply_faq is None, d.reason

@@ -187,7 +187,12 @@ def prepare(
         _quoted_question(parts, config) if parts.quoted else ""
     )
     summary = ticket.summary
-    if not quoted and _REPLY_SUBJECT.match(summary) and not _thin(parts.body, config):
+    if (
+        not quoted
+        and _REPLY_SUBJECT.match(summary)
+        and not _thin(parts.body, config)
+        and not _subject_asks_over_a_signature(summary, parts.body)
+    ):
         summary = ""  # a reply's subject is the old question's; the new words say more
     # (what the author says the ticket is not about is not read, nor what they asked
     # before they corrected themselves)
@@ -440,6 +445,43 @@ _JIRA_QUOTE = re.compile(r"\{quote\}", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(
     r"^\s*(?:(?:re|tr|fw|fwd|aw|rep)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
 )
+
+
+#: A signature block's lines are short: a name, a title, a company, a phone number.
+_SIGNATURE_LINE_WORDS = 10
+_SIGNATURE_LINES = 8
+#: a line of this many words or more that ends with a stop is a sentence
+_SENTENCE_WORDS = 4
+_ECO_FOOTER = re.compile(r"\bimprimer\b|\bprint(?:ing)? this\b", re.IGNORECASE)
+
+
+def _subject_asks_over_a_signature(summary: str, body: str) -> bool:
+    """A forwarded mail's subject asks ("TR: comment habiliter un collègue ??") and the
+    author's own words above the forward are only a signature block or a mail app's
+    line ("Benoît ARNAL / Responsable agence / 04 68 …", "Envoyé de mon iPhone"): the
+    subject is the question the author sends."""
+    subject = _REPLY_SUBJECT.sub("", summary)
+    if "?" not in subject and not _asks(text.normalise(subject)):
+        return False
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
+    return (
+        "?" not in body
+        and len(lines) <= _SIGNATURE_LINES
+        and all(_signature_line(ln) for ln in lines)
+        and not _asks(text.normalise(body))
+    )
+
+
+def _signature_line(line: str) -> bool:
+    """A line a signature block holds: a few words (a phone number's groups of digits
+    are not words), not a sentence ("Ci-joint nos documents signés." is one; an
+    eco-footer "Pensez à l'environnement avant d'imprimer ce message." is not)."""
+    words = [w for w in line.split() if any(ch.isalpha() for ch in w)]
+    if len(words) > _SIGNATURE_LINE_WORDS:
+        return False
+    return not (line.endswith((".", "!")) and len(words) >= _SENTENCE_WORDS) or bool(
+        _ECO_FOOTER.search(line)
+    )
 
 
 def _thin(own: str, config: RoutingConfig) -> bool:
