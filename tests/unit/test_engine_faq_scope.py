@@ -830,3 +830,19 @@ def test_a_reply_with_a_sentence_of_its_own_is_not_read_by_its_old_subject(
         config,
     )
     assert d.reply_faq is None, d.reason
+
+
+def test_two_dictated_questions_are_two_questions(config: RoutingConfig) -> None:
+    # "point d'interrogation" ends the first question: the Agrément question and the
+    # procedure question are two, and neither answer is sent alone
+    d = decide(
+        make(
+            "bonjour virgule nous avons l'agrément sur expadon pour notre atelier point "
+            "est-ce que ça suffit pour faire les certificats point d'interrogation et si non "
+            "quelle est la procédure pour être habilité point merci",
+            summary="documents",
+            where="3/84",
+        ),
+        config,
+    )
+    assert d.reply_faq is None, d.reason

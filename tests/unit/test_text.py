@@ -718,3 +718,31 @@ def test_what_works_is_cut_at_its_clause_not_its_sentence() -> None:
     assert "je n'arrive pas à me connecter au module" in read
     assert "mais quand je clique sur Certificats" in read
     assert "tout fonctionne" not in read
+
+
+@pytest.mark.parametrize(
+    ("dictated", "typed"),
+    [
+        (
+            "Bonjour virgule ci-joint les documents point je ne savais pas quel formulaire "
+            "prendre point cordialement",
+            "Bonjour, ci-joint les documents. je ne savais pas quel formulaire prendre. "
+            "cordialement",
+        ),
+        ("ça suffit point d'interrogation merci", "ça suffit ? merci"),
+        ("voilà point à la ligne merci", "voilà.\nmerci"),
+        # "point" as a noun stays: "le point de contrôle", "au point mort"
+        (
+            "le point de contrôle est au point mort virgule voilà",
+            "le point de contrôle est au point mort, voilà",
+        ),
+    ],
+)
+def test_dictated_punctuation_is_written(dictated: str, typed: str) -> None:
+    assert text.spoken_punctuation(dictated) == typed
+
+
+def test_a_typed_text_keeps_its_points() -> None:
+    # no dictation mark ("virgule", "point à la ligne"…): "point" is a word
+    typed = "Un point important : le certificat point par point."
+    assert text.spoken_punctuation(typed) == typed

@@ -560,6 +560,7 @@ def _split_body_cached(s: str) -> BodyParts:
     if "bq." in s:
         s = _WIKI_BQ.sub("", s)
     s = _strip_wiki(s)
+    s = spoken_punctuation(s)
     lines = s.split("\n")
     kept, quoted = _split_quoted(lines)
     if quoted and not _has_content(kept):
@@ -600,6 +601,44 @@ _EMPTY_FIELD = LazyPattern(
 
 def _split_body(raw: str) -> BodyParts:
     return _split_body_cached(_bounded_nfkc(raw))
+
+
+#: A dictated message says its punctuation ("virgule", "point à la ligne", "point
+#: d'interrogation"): one of these tells that the text was dictated.
+_DICTATED = LazyPattern(
+    r"\bvirgule\b|\bpoint [àa] la ligne\b|\bpoint d['’ ]?interrogation\b"
+    r"|\bpoint d['’ ]?exclamation\b",
+    re.IGNORECASE,
+)
+#: The spoken marks, longest first.
+_SPOKEN_MARKS = LazyPattern(
+    r"[ \t]*\b(?:(?P<nl>point [àa] la ligne)|(?P<q>point d['’ ]?interrogation)"
+    r"|(?P<x>point d['’ ]?exclamation)|(?P<c>virgule))\b[ \t]*",
+    re.IGNORECASE,
+)
+#: A bare "point" that ends a dictated sentence: after a word, not after a word that
+#: makes it a noun ("le point", "ce point", "au point", "à ce point"), and not before one
+#: ("point de contrôle", "point sur", "point fort").
+_SPOKEN_STOP = LazyPattern(
+    r"(?<=\w)(?<!\ble)(?<!\bun)(?<!\bce)(?<!\bau)(?<!\bdu)(?<!\bmon)(?<!\bnotre)"
+    r"(?<!\bquel)(?<!\bchaque)(?<!\bbon)(?<!\bmauvais)(?<!\bdernier)(?<!\bpremier)"
+    r"[ \t]+point\b(?![ \t]*(?:de\b|d['’]|du\b|des\b|sur\b|fort|faible|important|[0-9]))"
+    r"[ \t]*",
+    re.IGNORECASE,
+)
+_SPOKEN = {"nl": ".\n", "q": " ? ", "x": " ! ", "c": ", "}
+
+
+def spoken_punctuation(s: str) -> str:
+    """A dictated text with its punctuation written ("… certificats point je ne savais
+    pas virgule …" → "… certificats. je ne savais pas, …"), so that its sentences,
+    questions and clauses are cut as typed ones are; any other text as it is."""
+    if "point" not in s.lower() and "virgule" not in s.lower():
+        return s
+    if not _DICTATED.search(s):
+        return s
+    s = _SPOKEN_MARKS.sub(lambda m: _SPOKEN[m.lastgroup or "c"], s)
+    return _SPOKEN_STOP.sub(". ", s)
 
 
 #: A bare relaunch points at the message quoted below it ("voir ci-dessous", "je relance
