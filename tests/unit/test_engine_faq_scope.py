@@ -846,3 +846,16 @@ def test_two_dictated_questions_are_two_questions(config: RoutingConfig) -> None
         config,
     )
     assert d.reply_faq is None, d.reason
+
+
+def test_an_english_status_chase_gets_no_procedure_answer(config: RoutingConfig) -> None:
+    d = decide(
+        make(
+            "Hello, we sent all the documents for the habilitation of our company "
+            "(Ibérica Foods France) on 3 March through your form. Until now we have no "
+            "answer and cannot use Certificats. Could you please tell us the status?",
+            where="3/84",
+        ),
+        config,
+    )
+    assert d.reply_faq is None, d.reason
