@@ -633,9 +633,8 @@ def spoken_punctuation(s: str) -> str:
     """A dictated text with its punctuation written ("… certificats point je ne savais
     pas virgule …" → "… certificats. je ne savais pas, …"), so that its sentences,
     questions and clauses are cut as typed ones are; any other text as it is."""
-    if "point" not in s.lower() and "virgule" not in s.lower():
-        return s
-    if not _DICTATED.search(s):
+    low = s.lower()
+    if ("point" not in low and "virgule" not in low) or not _DICTATED.search(s):
         return s
     s = _SPOKEN_MARKS.sub(lambda m: _SPOKEN[m.lastgroup or "c"], s)
     return _SPOKEN_STOP.sub(". ", s)
