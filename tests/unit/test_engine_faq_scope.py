@@ -817,45 +817,35 @@ def test_a_forward_whose_subject_asks_above_a_bare_signature_is_read_by_its_subj
     assert d.reply_faq == "habiliter-collegue", d.reason
 
 
-def test_a_reply_with_a_sentence_of_its_own_is_not_read_by_its_old_subject(
-    config: RoutingConfig,
-) -> None:
-    d = decide(
-        make(
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        # a reply with a sentence of its own is not read by its old subject
+        (
             "Bonjour,\nCi-joint nos documents d'habilitation signés, comme indiqué par la "
             "DDPP.\nCordialement\nNicolas Giraud",
-            summary="RE: [Expadon 2] Comment vous contacter ?",
-            where="3/84",
+            "RE: [Expadon 2] Comment vous contacter ?",
         ),
-        config,
-    )
-    assert d.reply_faq is None, d.reason
-
-
-def test_two_dictated_questions_are_two_questions(config: RoutingConfig) -> None:
-    # "point d'interrogation" ends the first question: the Agrément question and the
-    # procedure question are two, and neither answer is sent alone
-    d = decide(
-        make(
+        # two dictated questions ("point d'interrogation" ends the first one) are two:
+        # neither answer is sent alone
+        (
             "bonjour virgule nous avons l'agrément sur expadon pour notre atelier point "
             "est-ce que ça suffit pour faire les certificats point d'interrogation et si non "
             "quelle est la procédure pour être habilité point merci",
-            summary="documents",
-            where="3/84",
+            "documents",
         ),
-        config,
-    )
-    assert d.reply_faq is None, d.reason
-
-
-def test_an_english_status_chase_gets_no_procedure_answer(config: RoutingConfig) -> None:
-    d = decide(
-        make(
+        # an English status chase
+        (
             "Hello, we sent all the documents for the habilitation of our company "
             "(Ibérica Foods France) on 3 March through your form. Until now we have no "
             "answer and cannot use Certificats. Could you please tell us the status?",
-            where="3/84",
+            "Question",
         ),
-        config,
-    )
+    ],
+    ids=["old-subject", "dictated-questions", "status-chase"],
+)
+def test_these_habilitation_tickets_get_no_faq_answer(
+    config: RoutingConfig, text: str, summary: str
+) -> None:
+    d = decide(make(text, summary=summary, where="3/84"), config)
     assert d.reply_faq is None, d.reason
