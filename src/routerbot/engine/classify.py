@@ -479,9 +479,8 @@ def _signature_line(line: str) -> bool:
     words = [w for w in line.split() if any(ch.isalpha() for ch in w)]
     if len(words) > _SIGNATURE_LINE_WORDS:
         return False
-    return not (line.endswith((".", "!")) and len(words) >= _SENTENCE_WORDS) or bool(
-        _ECO_FOOTER.search(line)
-    )
+    sentence = line.endswith((".", "!")) and len(words) >= _SENTENCE_WORDS
+    return not sentence or _ECO_FOOTER.search(line) is not None
 
 
 def _thin(own: str, config: RoutingConfig) -> bool:
@@ -1001,17 +1000,19 @@ def _second_question_at(part: str, at: int, respell: Callable[[str], str]) -> in
     """Where the question joined at ``at`` starts: there when a question word follows
     the join, a few words further when a clause of time comes first ("et une fois la
     demande lancée comment …"), else None."""
-    if _QUESTION_WORDS.match(" " + respell(text.normalise(part[at : at + 40]))) or (
-        _WHERE_JOINED.match(part, at)
-    ):
+    if _question_word_at(part, at, respell) or _WHERE_JOINED.match(part, at):
         return at
     if not _LATER.match(part, at) or len(part[:at].split()) < _LATER_AFTER_WORDS:
         return None  # (a clause of time that opens the part belongs to its question)
     for gap in re.finditer(r"\s+", part[at : at + _LATER_REACH]):
-        start = at + gap.end()
-        if _QUESTION_WORDS.match(" " + respell(text.normalise(part[start : start + 40]))):
+        if _question_word_at(part, start := at + gap.end(), respell):
             return start
     return None
+
+
+def _question_word_at(part: str, at: int, respell: Callable[[str], str]) -> bool:
+    """A question word starts the part at ``at`` (its next 40 characters, as heard)."""
+    return _QUESTION_WORDS.match(" " + respell(text.normalise(part[at : at + 40]))) is not None
 
 
 #: The first member of an enumeration on one line: "1)", "1.", "1/", "1 -", "1 :" or a
