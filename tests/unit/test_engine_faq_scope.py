@@ -631,6 +631,8 @@ def test_an_agent_asking_what_user_management_is_for_gets_its_answer(
         "Hello, the login page keeps reloading and I never get in.",
         "Dear team, we can not log on to the site, the page stays empty.",
         "When I try login I get 'Accès refusé'. What to do?",
+        "Expadon login broken again since this morning. Can someone look please.",
+        "Our login stopped working after the weekend, nobody in the team gets in.",
     ],
 )
 def test_english_login_failures_ask_for_the_browser(config: RoutingConfig, text: str) -> None:
