@@ -297,6 +297,11 @@ class CategoryConfig(_Model):
     #: this category, whatever FAQ question it also asks (habilitation: the documents
     #: sent go to its form)
     documents_words: Phrases = ()
+    #: words with which an operator asks the desk for this category's matter for
+    #: themselves ("pouvez-vous m'attribuer le rôle", "could I get the … role"): an
+    #: operator's ticket that holds one is of this category, whatever FAQ question it
+    #: also asks
+    request_words: Phrases = ()
 
 
 @dataclass(frozen=True, kw_only=True)

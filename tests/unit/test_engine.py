@@ -118,6 +118,32 @@ def test_operator_sending_habilitation_forms_goes_to_the_habilitation_form(
     assert d.reply_faq is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour, je suis la nouvelle assistante export. Merci de m'attribuer le rôle "
+        "demandeur sur le module Certificats.",
+        "Hi, could I get the demandeur role on Certificats please? I'm the new shipping clerk.",
+        "Pouvez-vous m'ajouter le rôle demandeur ? Je dois faire les demandes de la société.",
+    ],
+)
+def test_an_operator_asking_the_desk_for_a_role_files_a_habilitation(
+    config: RoutingConfig, text: str
+) -> None:
+    d = decide(make(text, summary="rôle demandeur"), config)
+    assert d.category is Category.HABILITATION, d.reason
+    assert d.reroute is not None and str(d.reroute.target) == "3/84"
+
+
+def test_a_role_taken_through_user_management_is_no_request(config: RoutingConfig) -> None:
+    text = (
+        "Bonjour, merci, grâce à vos explications j'ai pu m'attribuer le rôle demandeur "
+        "dans gestion des utilisateurs. Comment habiliter maintenant mon collègue ?"
+    )
+    d = decide(make(text), config)
+    assert d.category is Category.ASSISTANCE_OPERATEUR, d.reason
+
+
 # ------------------------------------------------------------------ FAQ, asked many ways
 
 FAQ_CASES = [

@@ -103,6 +103,8 @@ class CompiledRouting:
     transfer_notes: PhraseSet  # the author passes someone else's message on
     #: habilitation's documents_words: documents come with the ticket
     habilitation_documents: PhraseSet
+    #: habilitation's request_words: the author asks for access or a role for themselves
+    habilitation_requests: PhraseSet
     login_failure: CompiledEvidence
     thanks: CompiledEvidence
     statements: Mapping[str, CompiledEvidence]  # "sd" / "operateur"
@@ -267,6 +269,11 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         transfer_notes=_light(m.transfer_notes),
         habilitation_documents=_light(
             config.categories[Category.HABILITATION].documents_words
+            if Category.HABILITATION in config.categories
+            else ()
+        ),
+        habilitation_requests=_light(
+            config.categories[Category.HABILITATION].request_words
             if Category.HABILITATION in config.categories
             else ()
         ),

@@ -243,6 +243,9 @@ def _by_examples(
     when its closest FAQ candidates all are, else habilitation or assistance by the
     category examples."""
     thr = config.thresholds
+    if asked := _habilitation_requested(tt, config):
+        conf = min(pop_confidence, thr.decided_category_confidence)
+        return Category.HABILITATION, conf, [Signal("category.rule", True, asked, conf)], ()
     if _candidates_agree(faqs, config):
         conf = min(pop_confidence, thr.decided_category_confidence)
         why = "the closest FAQ candidates are all assistance entries"
@@ -344,6 +347,14 @@ def _failure_and_answer(
 _WITHDRAWN_WHY = {False: "the author took the question back", True: "the author only thanks"}
 
 
+def _habilitation_requested(tt: TicketText, config: RoutingConfig) -> str:
+    """Why an operator who asks the desk for access or a role for themselves ("pouvez-vous
+    m'attribuer le rôle demandeur ?") files a habilitation, whatever else they ask; else
+    ""."""
+    said = config.compiled.habilitation_requests.first_match(tt.plain, config.matching.phrase_gap)
+    return f"asks for it ({said})" if said is not None else ""
+
+
 def _habilitation_documents(tt: TicketText, ticket: Ticket, config: RoutingConfig) -> str:
     """Why an operator's ticket that sends documents ("ci-joint", "en PJ") and is close
     to the habilitation examples files a habilitation, whatever else it asks; else ""
@@ -379,7 +390,7 @@ def _answered_category(
         decider = asked[0][0]
     category = config.faq[decider].category
     if category is Category.ASSISTANCE_OPERATEUR and (
-        sent := _habilitation_documents(tt, ticket, config)
+        sent := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config)
     ):
         return Category.HABILITATION, sent
     return category, f"FAQ {decider} decides"
