@@ -118,6 +118,22 @@ def test_operator_sending_habilitation_forms_goes_to_the_habilitation_form(
     assert d.reply_faq is None
 
 
+def test_documents_sent_with_a_thank_you_are_no_thanks(config: RoutingConfig) -> None:
+    text = (
+        "bonjour je vous envoie les documents que la DDPP m'a donnés pour l'habilitation "
+        "aux certificats ils sont en pièce jointe merci Odile Marchand"
+    )
+    d = decide(make(text, summary="documents DD"), config)
+    assert d.category is Category.HABILITATION, d.reason
+    assert d.reroute is not None and str(d.reroute.target) == "3/84"
+
+
+def test_thanks_alone_say_so(config: RoutingConfig) -> None:
+    d = decide(make("Parfait, merci beaucoup pour votre aide, c'est réglé !"), config)
+    assert not d.public_replies
+    assert "only thanks" in d.reason
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -220,11 +220,13 @@ def _only_thanks(body: str, config: RoutingConfig) -> bool:
     if not body or "?" in body or len(body) > _THANKS_MAX_CHARS:
         return False
     c = config.compiled
-    keys = c.lexicon.keys(text.normalise(body))
+    keys = c.lexicon.keys(norm := text.normalise(body))
     if len([k for k in keys if k not in c.ignore]) > config.matching.pointer_text_words:
         return False  # more said than thanks: a message to read
     if _asks_or_requests(body) or turns_to_another_matter(body):
         return False
+    if c.habilitation_documents.first_match(Words.of(light_keys(norm)), config.matching.phrase_gap):
+        return False  # "je vous envoie les documents, en pièce jointe, merci" sends them
     thanks = score_thanks(Words.of(keys), config)
     strong = any(s.name.endswith(".strong") for s in thanks.signals)
     return strong and thanks.value >= config.thresholds.thanks_min_confidence

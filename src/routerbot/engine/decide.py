@@ -659,7 +659,7 @@ def _new_ticket(
         actions.append(PublicReply(_answer_text(config, top.faq_id, a.population), top.faq_id))
         reasons.append(f"FAQ {top.faq_id} ({top.confidence:.2f})")
     elif a.withdrawn:
-        reasons.append("the author took the question back: nothing to answer")
+        reasons.append(f"{_WITHDRAWN_WHY[a.tt.thanked]}: nothing to answer")
     elif a.held_back is not None and not a.login_failure:
         ex = a.explanation.unanswered
         reasons.append(
