@@ -802,6 +802,22 @@ def test_a_second_question_after_a_clause_of_time_is_a_second_question(
     assert replied(make(text), config) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bonjour j'ai deux questions virgule la première comment on habilite un collègue qui "
+        "vient d'arriver virgule la deuxième comment savoir quel modèle est en ligne pour le "
+        "lait en poudre vers l'Algérie point merci",
+        "Two things. First, how do I add my new colleague as demandeur. Secondly, where do I "
+        "see which certificate models are online for Japan. Thanks",
+    ],
+)
+def test_questions_counted_by_ordinals_are_several_questions(
+    config: RoutingConfig, text: str
+) -> None:
+    assert replied(make(text), config) == []
+
+
 def test_a_forward_whose_subject_asks_above_a_bare_signature_is_read_by_its_subject(
     config: RoutingConfig,
 ) -> None:
