@@ -141,6 +141,7 @@ def test_thanks_alone_say_so(config: RoutingConfig) -> None:
         "demandeur sur le module Certificats.",
         "Hi, could I get the demandeur role on Certificats please? I'm the new shipping clerk.",
         "Pouvez-vous m'ajouter le rôle demandeur ? Je dois faire les demandes de la société.",
+        "Hello, could you please add the demandeur role to my account? I only see requests.",
     ],
 )
 def test_an_operator_asking_the_desk_for_a_role_files_a_habilitation(
@@ -163,6 +164,11 @@ def test_a_role_taken_through_user_management_is_no_request(config: RoutingConfi
 # ------------------------------------------------------------------ FAQ, asked many ways
 
 FAQ_CASES = [
+    (
+        "role-admin-local",
+        "Hi, our manager gave me the administrateur local role last week. Does that role let "
+        "me into Certificats as well?",
+    ),
     (
         "role-admin-local",
         "J'ai le rôle administrateur local, est-ce que ça suffit pour accéder au module "
