@@ -399,6 +399,18 @@ def test_a_relayed_question_in_a_jira_quote_block_is_read(
     assert [a.faq_id for a in d.actions if isinstance(a, PublicReply)] == ["telecharger-modele"]
 
 
+def test_a_colleague_quoted_in_a_jira_bq_paragraph_is_read_when_pointed_at(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Bonjour\n\nbq. Hélène, Expadon me refuse depuis hier soir, impossible de se "
+        "connecter (message d'erreur rouge). Tu peux faire remonter ?\n\n"
+        "Pareil pour moi depuis ce matin. Merci de regarder.\n\nLéa Morin"
+    )
+    d = decide(make(text, summary="TR: Pb connexion"), config)
+    assert d.login_failure and d.ask_browser, d.reason
+
+
 def test_several_questions_decide_the_category_not_a_word_of_the_context(
     config: RoutingConfig,
 ) -> None:

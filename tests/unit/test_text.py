@@ -180,6 +180,12 @@ def test_clean_body_treats_wiki_quote_blocks_as_quoted_text() -> None:
     assert "préciser votre navigateur" in parts.quoted
 
 
+def test_clean_body_treats_a_wiki_bq_paragraph_as_quoted_text() -> None:
+    parts = split_body("Pareil pour moi.\n\nbq. Impossible de me connecter depuis hier soir.")
+    assert parts.body == "Pareil pour moi."
+    assert "Impossible de me connecter" in parts.quoted
+
+
 def test_clean_body_flattens_wiki_tables() -> None:
     raw = "||Navigateur||Version||\n|Firefox|115|"
     assert clean_body(raw) == "Navigateur Version\nFirefox 115"

@@ -440,7 +440,7 @@ _QUOTED_HEADER = LazyPattern(
 
 
 #: Jira wiki markup's quote mark, on a line of its own or before the quoted words.
-_JIRA_QUOTE = re.compile(r"\{quote\}", re.IGNORECASE)
+_JIRA_QUOTE = re.compile(r"\{quote\}|^[ \t]*bq\.[ \t]*", re.IGNORECASE)
 
 
 #: A subject carried over from an earlier mail: "RE: …", "TR: …", "Fwd: …".

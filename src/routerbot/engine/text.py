@@ -558,6 +558,8 @@ def _split_body_cached(s: str) -> BodyParts:
         quoted_html += "\n" + "\n".join(m.group(0) for m in _WIKI_QUOTE.finditer(s))
         s = _WIKI_QUOTE.sub("\n", s)
     if "bq." in s:
+        # Jira's one-paragraph quote: quoted, as a {quote} block
+        quoted_html += "\n" + "\n".join(m.group(0) for m in _WIKI_BQ.finditer(s))
         s = _WIKI_BQ.sub("", s)
     s = _strip_wiki(s)
     s = spoken_punctuation(s)
