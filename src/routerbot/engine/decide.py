@@ -243,7 +243,7 @@ def _by_examples(
     when its closest FAQ candidates all are, else habilitation or assistance by the
     category examples."""
     thr = config.thresholds
-    if asked := _habilitation_requested(tt, config):
+    if asked := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config):
         conf = min(pop_confidence, thr.decided_category_confidence)
         return Category.HABILITATION, conf, [Signal("category.rule", True, asked, conf)], ()
     if _candidates_agree(faqs, config):
