@@ -340,6 +340,8 @@ def test_this_sessions_phrasings_get_their_answer(
         # a sales pitch contacts the support and asks nothing of it
         "Bonjour, je me permets de vous contacter pour vous présenter notre solution SaaS "
         "de traçabilité. Seriez-vous disponible pour une démo ?",
+        "Want to contact 25,000 verified food importers? Reach out to us today for our "
+        "spring offer. To unsubscribe, reply STOP.",
         # the procedure's first step is the one that fails
         "Je voudrais être habilité au module Certificats. On me dit de passer par ma DD, "
         "mais elle est injoignable depuis trois semaines. Comment faire ?",
