@@ -158,8 +158,8 @@ def test_thanks_alone_say_so(config: RoutingConfig) -> None:
         "Hi, could I get the demandeur role on Certificats please? I'm the new shipping clerk.",
         "Pouvez-vous m'ajouter le rôle demandeur ? Je dois faire les demandes de la société.",
         "Hello, could you please add the demandeur role to my account? I only see requests.",
-        "Bonjour, nouvelle au service export, j'ai besoin d'un accès au module Certificats "
-        "pour faire nos demandes.",
+        "Bonjour, je viens d'arriver dans la société. J'ai besoin d'un accès au module "
+        "Certificats pour saisir les demandes. Mon identifiant mon compte : p.durand.",
     ],
 )
 def test_an_operator_asking_the_desk_for_access_or_a_role_files_a_habilitation(
