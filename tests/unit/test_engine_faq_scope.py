@@ -816,6 +816,15 @@ def test_a_second_question_after_a_clause_of_time_is_a_second_question(
     assert replied(make(text), config) == []
 
 
+def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfig) -> None:
+    text = (
+        "Appel de Mme Roche, export chez Roche Primeurs, administratrice locale. Elle "
+        "souhaite habiliter une nouvelle collègue de son équipe sur Expadon. Elle "
+        "demande la marche à suivre. Rappeler au 04 66 .. .."
+    )
+    assert replied(make(text, summary="Note d'appel"), config) == ["habiliter-collegue"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -92,12 +92,21 @@ def _by_first_letter(alternatives: tuple[str, ...]) -> str:
 _QUESTION_WORDS = re.compile(" (?:" + _by_first_letter(_QUESTION_ALTERNATIVES) + r")\b")
 
 
+#: A call note's reported request that names what is asked for ("il demande la marche à
+#: suivre"): it asks, but opens no second question after "et" (it is said of the first).
+_ASKS_FOR = re.compile(
+    r" (?:demande|demandent|veut|veulent|voudrait|voudraient|souhaite|souhaitent)"
+    r" (?:la marche a suivre|la procedure|les demarches|le lien)\b"
+)
+
+
 def _asks(norm: str) -> bool:
     """Does the normalised text hold a question word? (``norm`` is words of a-z and 0-9
     joined by single spaces, so a word starts after a space or at the start: the
     pattern begins with a space, which the regular expression engine scans for in C,
     instead of trying every alternative at every character after a ``\b``.)"""
-    return _QUESTION_WORDS.search(f" {norm}") is not None
+    padded = f" {norm}"
+    return _QUESTION_WORDS.search(padded) is not None or _ASKS_FOR.search(padded) is not None
 
 
 #: Idioms whose words mean something else to a guard: "déposé dans le 84 par erreur"
