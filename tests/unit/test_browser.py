@@ -225,6 +225,7 @@ def test_reads_browser_and_major_version_from_words(
         ("chrome cent dix-neuf point zéro point six mille quarante-cinq", ("chrome", "119")),
         ("Chrome soixante-dix-neuf", ("chrome", "79")),
         ("Firefox one hundred twenty", ("firefox", "120")),
+        ("browser is chrome, version a hundred and twenty-one", ("chrome", "121")),
         # voice to text: "cent" heard as "sans"; the words of someone reading it out
         ("je suis sur chrome sans vingt-deux point zéro voilà", ("chrome", "122")),
         ("c'est chrome et la version attendez euh c'est cent vingt-trois", ("chrome", "123")),

@@ -358,6 +358,8 @@ _SANS_FOR_CENT = LazyPattern(
     r"|cinquante|soixante|deux|trois|quatre|cinq|six|sept|huit|neuf)\b)",
     re.IGNORECASE,
 )
+#: "a hundred and twenty-one": the article counts one hundred
+_A_HUNDRED = LazyPattern(r"\ba(?=[ \t]+hundred\b)", re.IGNORECASE)
 _SPELLED_ESR = LazyPattern(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
 _DOT_BETWEEN = LazyPattern(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
 
@@ -416,6 +418,8 @@ def _spoken_to_digits(w: str) -> str:
         return w
     # "chrome sans vingt-deux": voice to text hears "cent" as "sans" before a number
     w = _SANS_FOR_CENT.sub("cent", w)
+    if "hundred" in w.lower():
+        w = _A_HUNDRED.sub("one", w)
     return _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
 
 
