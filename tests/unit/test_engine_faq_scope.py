@@ -688,10 +688,20 @@ def test_a_question_asked_as_a_request_in_english_is_answered(config: RoutingCon
     assert d.reply_faq == "procedure-habilitation", d.reason
 
 
-def test_a_forwarded_failure_said_to_work_again_on_top_gets_no_ask(config: RoutingConfig) -> None:
+@pytest.mark.parametrize(
+    "on_top",
+    [
+        "Merci, après avoir vidé le cache c'est reparti. Bonne journée.",
+        "Merci beaucoup, tout est rentré dans l'ordre ! Bonne journée.",
+        "Thanks, all back to normal now.",
+    ],
+)
+def test_a_forwarded_failure_said_to_work_again_on_top_gets_no_ask(
+    config: RoutingConfig, on_top: str
+) -> None:
     d = decide(
         make(
-            "Merci, après avoir vidé le cache c'est reparti. Bonne journée.\n\n"
+            f"{on_top}\n\n"
             "De : Paul Martin\nEnvoyé : lundi 14 décembre 2026 08:12\nObjet : connexion\n\n"
             "Bonjour, je n'arrive pas à me connecter à Expadon sous Chrome, ça tourne.",
             summary="RE: TR: Impossible de se connecter",
