@@ -110,6 +110,7 @@ def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
         "quels modèles sont en ligne ?",
         "BORDEREAU DE TRANSMISSION\nExpéditeur : DDETSPP de la Vienne\nObjet : dossier "
         "d'habilitation de l'opérateur SCEA Ribault",
+        "c'est Lise de la DDPP 84, je vous écris de mon adresse perso. Plus rien ne marche.",
     ],
 )
 def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
