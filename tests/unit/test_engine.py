@@ -170,6 +170,24 @@ def test_an_operator_asking_the_desk_for_access_or_a_role_files_a_habilitation(
     assert d.reroute is not None and str(d.reroute.target) == "3/84"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je voudrais un accès au module Certificats. Comment savoir quels modèles sont en "
+        "ligne pour la Chine ?",
+        "Je voudrais obtenir le rôle administrateur local. Et à quoi sert exactement la "
+        "gestion des utilisateurs ?",
+    ],
+)
+def test_access_asked_for_oneself_beside_an_assistance_question_is_a_habilitation(
+    config: RoutingConfig, text: str
+) -> None:
+    # the answer still goes out; the ticket stays in the habilitation form
+    d = decide(make(text, where="3/84"), config)
+    assert d.category is Category.HABILITATION, d.reason
+    assert d.reroute is None and d.reply_faq is not None
+
+
 def test_a_role_taken_through_user_management_is_no_request(config: RoutingConfig) -> None:
     text = (
         "Bonjour, merci, grâce à vos explications j'ai pu m'attribuer le rôle demandeur "
