@@ -448,7 +448,8 @@ _QUOTED_HEADER = LazyPattern(
 )
 
 
-#: Jira wiki markup's quote mark, on a line of its own or before the quoted words.
+#: Jira wiki markup's quote marks: {quote}, on a line of its own or before the quoted
+#: words, and a "bq." paragraph.
 _JIRA_QUOTE = re.compile(r"\{quote\}|^[ \t]*bq\.[ \t]*", re.IGNORECASE)
 
 

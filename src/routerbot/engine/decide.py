@@ -239,13 +239,14 @@ def _by_examples(
     pop_confidence: float,
     faqs: Sequence[FaqScore],
 ) -> tuple[Category, float, list[Signal], tuple[Any, ...]]:
-    """An operator's ticket that no FAQ answer or login failure decides: assistance
-    when its closest FAQ candidates all are, else habilitation or assistance by the
-    category examples."""
+    """An operator's ticket that no FAQ answer or login failure decides: habilitation
+    when the author asks the desk for access or sends the documents, assistance when
+    its closest FAQ candidates all are, else habilitation or assistance by the category
+    examples."""
     thr = config.thresholds
-    if asked := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config):
+    if why := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config):
         conf = min(pop_confidence, thr.decided_category_confidence)
-        return Category.HABILITATION, conf, [Signal("category.rule", True, asked, conf)], ()
+        return Category.HABILITATION, conf, [Signal("category.rule", True, why, conf)], ()
     if _candidates_agree(faqs, config):
         conf = min(pop_confidence, thr.decided_category_confidence)
         why = "the closest FAQ candidates are all assistance entries"
