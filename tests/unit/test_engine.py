@@ -118,22 +118,6 @@ def test_operator_sending_habilitation_forms_goes_to_the_habilitation_form(
     assert d.reply_faq is None
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Bonjour, je vous envoie le dossier d'habilitation rempli avec la DDPP pour accéder "
-        "au module Certificats. Et comment mon associé crée-t-il son compte mon compte ?",
-        "Hello, I'm attaching our signed habilitation forms for the Certificats module. "
-        "How does my colleague create his mon compte account?",
-    ],
-)
-def test_documents_sent_with_an_assistance_question_file_a_habilitation(
-    config: RoutingConfig, text: str
-) -> None:
-    d = decide(make(text), config)
-    assert d.category is Category.HABILITATION, d.reason
-
-
 def test_documents_sent_with_a_thank_you_are_no_thanks(config: RoutingConfig) -> None:
     text = (
         "bonjour je vous envoie les documents que la DDPP m'a donnés pour l'habilitation "

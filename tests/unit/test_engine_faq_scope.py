@@ -647,21 +647,15 @@ def test_an_agent_asking_what_user_management_is_for_gets_its_answer(
         "When I try login I get 'Accès refusé'. What to do?",
         "Expadon login broken again since this morning. Can someone look please.",
         "Our login stopped working after the weekend, nobody in the team gets in.",
-    ],
-)
-def test_english_login_failures_ask_for_the_browser(config: RoutingConfig, text: str) -> None:
-    d = decide(make(text), config)
-    assert d.login_failure and d.ask_browser, d.reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # and in French, by their symptom, in capitals
         "Message d'erreur « utilisateur inconnu » quand je me connecte à Expadon 2.",
         "Plus rien ne s'affiche après l'identification, depuis ce matin.",
+        "I am unable to authenticate on the Expadon 2 portal, an error page appears.",
+        "Toujours le message « Une erreur est survenue » au moment de la connexion.",
+        "URGENT PLUS ACCES A EXPADON DEPUIS CE MATIN, CAMION BLOQUE",
     ],
 )
-def test_a_failure_told_after_its_symptom_asks_for_the_browser(
+def test_login_failures_told_in_other_words_ask_for_the_browser(
     config: RoutingConfig, text: str
 ) -> None:
     d = decide(make(text), config)
@@ -802,30 +796,6 @@ def test_plain_english_questions_get_their_answer(
     assert replied(make(text), config) == [faq]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I am unable to authenticate on the Expadon 2 portal, an error page appears.",
-        "Toujours le message « Une erreur est survenue » au moment de la connexion.",
-        "URGENT PLUS ACCES A EXPADON DEPUIS CE MATIN, CAMION BLOQUE",
-    ],
-)
-def test_more_login_failures_ask_for_the_browser(config: RoutingConfig, text: str) -> None:
-    d = decide(make(text), config)
-    assert d.login_failure and d.ask_browser, d.reason
-
-
-def test_a_second_question_after_a_clause_of_time_is_a_second_question(
-    config: RoutingConfig,
-) -> None:
-    # two FAQ questions run together: neither answer alone (the note lists both)
-    text = (
-        "bonjour comment on sait quel modèle est en ligne pour le canada et une fois la "
-        "demande lancée comment on télécharge le modèle merci"
-    )
-    assert replied(make(text), config) == []
-
-
 def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfig) -> None:
     text = (
         "Appel de Mme Roche, export chez Roche Primeurs, administratrice locale. Elle "
@@ -843,11 +813,13 @@ def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfi
         "lait en poudre vers l'Algérie point merci",
         "Two things. First, how do I add my new colleague as demandeur. Secondly, where do I "
         "see which certificate models are online for Japan. Thanks",
+        # joined after a clause of time
+        "bonjour comment on sait quel modèle est en ligne pour le canada et une fois la "
+        "demande lancée comment on télécharge le modèle merci",
     ],
 )
-def test_questions_counted_by_ordinals_are_several_questions(
-    config: RoutingConfig, text: str
-) -> None:
+def test_two_questions_run_together_get_no_half_answer(config: RoutingConfig, text: str) -> None:
+    # two FAQ questions run together: neither answer alone (the note lists both)
     assert replied(make(text), config) == []
 
 

@@ -576,26 +576,43 @@ def test_habilitation_spelt_without_its_h_meets_agrement_vs_certificat(
 
 
 @pytest.mark.parametrize(
-    ("description", "category"),
+    ("description", "category", "reply"),
     [
         # documents sent, and a question an assistance entry answers: the documents decide
         (
             "Vous trouverez en pièce jointe mon dossier d'habilitation rempli avec la "
             "DDETSPP. Mon associée n'a pas de compte mon compte : comment le crée-t-elle ?",
             Category.HABILITATION,
+            "creer-mon-compte",
         ),
         # the same question without documents: the assistance entry decides
         (
             "Mon associée n'a pas de compte mon compte : comment le crée-t-elle ?",
             Category.ASSISTANCE_OPERATEUR,
+            "creer-mon-compte",
+        ),
+        # documents sent ("je vous envoie", "attaching") and no answer sure enough (two
+        # questions, two entries too close to call): the documents still decide
+        (
+            "Bonjour, je vous envoie le dossier d'habilitation rempli avec la DDPP pour "
+            "accéder au module Certificats. Et comment mon associé crée-t-il son compte mon "
+            "compte ?",
+            Category.HABILITATION,
+            None,
+        ),
+        (
+            "Hello, I'm attaching our signed habilitation forms for the Certificats module. "
+            "How does my colleague create his mon compte account?",
+            Category.HABILITATION,
+            None,
         ),
     ],
 )
 def test_habilitation_documents_sent_decide_the_category(
-    config: RoutingConfig, description: str, category: Category
+    config: RoutingConfig, description: str, category: Category, reply: str | None
 ) -> None:
     d = decide(_operator(description, summary="Dossier et question"), config)
-    assert d.reply_faq == "creer-mon-compte", d.reason
+    assert d.reply_faq == reply, d.reason
     assert d.category is category, d.reason
 
 
