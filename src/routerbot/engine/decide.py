@@ -557,8 +557,8 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         return _skip(d, "the customer's last comment is an automatic reply")
     if conv.last is None and _automatic_ticket(ticket):
         # (an automatic reply asks nothing and is not moved: it is of the form it sits
-        # in, whoever sent it, not of the words of its signature or old subject)
-        _, d = _stays_in_its_form(ticket, config, a, d, anyone=True)
+        # in when its sender may file there, else of its sender's side, as any ticket)
+        _, d = _stays_in_its_form(ticket, config, a, d)
         return _skip(d, "the ticket is an automatic reply")
     if conv.agent_spoke:
         follow = _after_agent(ticket, config, conv)
@@ -580,16 +580,16 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
 
 
 def _stays_in_its_form(
-    ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision, *, anyone: bool = False
+    ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
 ) -> tuple[_Analysis, Decision]:
     """``a`` and ``d`` of the form the ticket sits in, when the sender may file there (an
-    agent in the agents' form, an operator in an operators' form) or ``anyone`` sent it:
-    where a ticket that asks nothing stays."""
+    agent in the agents' form, an operator in an operators' form): where a ticket that
+    asks nothing stays."""
     here = config.category_at(ticket.location)
     agent = a.population is Population.SERVICES_DECONCENTRES
     if here is None or here is a.category:
         return a, d
-    if not anyone and agent != (here is Category.ASSISTANCE_SD):
+    if agent != (here is Category.ASSISTANCE_SD):
         return a, d
     target = config.target_for(here)
     return replace(a, category=here, target=target), replace(d, category=here, target=target)
