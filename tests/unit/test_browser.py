@@ -221,11 +221,16 @@ def test_reads_browser_and_major_version_from_words(
         ("internet explorer onze sur le poste", ("ie", "11")),
         ("firefox E S R quatre-vingt-onze", ("firefox", "91")),
         ("c'est fire fox cent trente et un voilà", ("firefox", "131")),
+        ("je suis sur faille fox cent quinze point à la ligne", ("firefox", "115")),
         ("safari version seize point six sur mac", ("safari", "16")),
         ("chrome cent dix-neuf point zéro point six mille quarante-cinq", ("chrome", "119")),
         ("Chrome soixante-dix-neuf", ("chrome", "79")),
         ("Firefox one hundred twenty", ("firefox", "120")),
         ("browser is chrome, version a hundred and twenty-one", ("chrome", "121")),
+        # the hundred unsaid: "one twenty", "one nineteen"
+        ("I am using chrome version one twenty full stop thanks", ("chrome", "120")),
+        ("firefox one fifteen on the office laptop", ("firefox", "115")),
+        ("chrome one twenty-two", ("chrome", "122")),
         # voice to text: "cent" heard as "sans"; the words of someone reading it out
         ("je suis sur chrome sans vingt-deux point zéro voilà", ("chrome", "122")),
         ("c'est chrome et la version attendez euh c'est cent vingt-trois", ("chrome", "123")),

@@ -154,7 +154,9 @@ _NAMES = LazyPattern(
     # ("Microsoft hedge": Edge as speech recognition hears it)
     r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?h?edge(?:[ \t]+chromium)?)"
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|crome|chorme)"
+    # ("faille fox": Firefox as speech recognition hears it)
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
+    r"|faille[ \t]?fox"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explorer|(?<!windows )(?<!file )explorer|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
     r"|(?P<safari>safari)"
@@ -170,7 +172,8 @@ _NAMES = LazyPattern(
 _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
-        "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "ff", "internet",
+        "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "faille", "faillefox",
+        "ff", "internet",
         "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
         "waterfox", "pale", "palemoon", "seamonkey", "tor", "maxthon", "uc", "ucbrowser",
         "librewolf", "floorp", "arc", "brave",
@@ -247,7 +250,7 @@ _BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W
 # tries each of them at every position), three word starts and a build number.
 _HINT_SUBSTRINGS = (
     "vers", "tor", "fire", "chrom", "edge", "pale", "esr", "opera", "mozilla", "safari",
-    "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "vivaldi",
+    "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "faille", "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
 )  # fmt: skip
 # "ie", "ff", "v." at the start of a word (the look-behind checks it after the
@@ -360,6 +363,12 @@ _SANS_FOR_CENT = LazyPattern(
 )
 #: "a hundred and twenty-one": the article counts one hundred
 _A_HUNDRED = LazyPattern(r"\ba(?=[ \t]+hundred\b)", re.IGNORECASE)
+#: "one twenty", "one nineteen": a version read out in the English way, the hundred unsaid
+_ONE_TENS = LazyPattern(
+    r"\bone(?=[ \t]+(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)",
+    re.IGNORECASE,
+)
 _SPELLED_ESR = LazyPattern(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
 _DOT_BETWEEN = LazyPattern(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
 
@@ -420,6 +429,8 @@ def _spoken_to_digits(w: str) -> str:
     w = _SANS_FOR_CENT.sub("cent", w)
     if "hundred" in w.lower():
         w = _A_HUNDRED.sub("one", w)
+    elif "one" in w.lower():
+        w = _ONE_TENS.sub("one hundred", w)
     return _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
 
 
