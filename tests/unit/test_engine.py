@@ -352,11 +352,21 @@ def _forwarded(top: str, sender: str, sender_mail: str, quoted: str) -> str:
     )
 
 
-def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig) -> None:
-    # "Pouvez-vous regarder ?" points at the mail below; the signature's phone number
-    # adds no words of the author's own
+@pytest.mark.parametrize(
+    "top",
+    [
+        "Pouvez-vous regarder ?",
+        # a colleague's words, passing the question on
+        "Peux-tu regarder ? Je vous transmets la question de Gérard, je n'ai pas la réponse."
+        "\n\nMerci,",
+        "FYI, can you handle? Our colleague in the Cork office is stuck.\n\nKind regards,",
+    ],
+)
+def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, top: str) -> None:
+    # a request to look points at the mail below; the signature's phone number adds no
+    # words of the author's own
     body = _forwarded(
-        "Pouvez-vous regarder ?\n\nLéa Fontaine\nAssistante de direction\n"
+        f"{top}\n\nLéa Fontaine\nAssistante de direction\n"
         "Fromageries du Haut-Doubs\n03 81 46 12 70",
         "Gérard Vuillemin",
         "g.vuillemin@fromageries-hautdoubs.fr",

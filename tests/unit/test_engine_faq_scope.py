@@ -653,6 +653,10 @@ def test_an_agent_asking_what_user_management_is_for_gets_its_answer(
         "I am unable to authenticate on the Expadon 2 portal, an error page appears.",
         "Toujours le message « Une erreur est survenue » au moment de la connexion.",
         "URGENT PLUS ACCES A EXPADON DEPUIS CE MATIN, CAMION BLOQUE",
+        # the symptom alone, in the order the writers put it
+        "Hello, when logging into Expadon the page keeps loading and nothing happens.",
+        "Hi, I get an authentication error on Expadon 2. Can you check?",
+        "À la connexion j'ai le message « utilisateur inconnu » depuis lundi.",
     ],
 )
 def test_login_failures_told_in_other_words_ask_for_the_browser(
