@@ -649,7 +649,10 @@ def _new_ticket(
         and a.held_back is None
         and (not a.login_failure or config.faq[top.faq_id].explains_login_failure)
     )
-    asked = a.asked if faq_wins else ()
+    # (two questions each closest to another entry say why there is no answer, also
+    # when the two entries are too close to call)
+    too_close = top is None and rival is not None and not a.login_failure and not a.withdrawn
+    asked = a.asked if faq_wins or (too_close and a.held_back is None) else ()
     ask = False
     reply_faq: str | None = None
     if asked:
