@@ -16,6 +16,5 @@ KNOWN_MISSES: frozenset[str] = frozenset(
         "tests/unit/test_engine_faq_recall.py::test_question_in_new_words_gets_its_answer[Je suis administrateur local de notre entreprise mais je ne vois nulle part le module Certificats, seulement l'écran de gestion. Que faire ?-role-admin-local]",
         "tests/unit/test_engine_faq_recall.py::test_support_in_a_sentence_is_not_an_assistant_colleague",
         "tests/unit/test_engine_faq_scope.py::test_more_new_phrasings_get_their_answer[Qu'est-ce qu'on doit faire pour avoir l'habilitation Certificats ?-procedure-habilitation]",
-        "tests/unit/test_engine_generalisation.py::test_entries_are_found_however_they_are_asked[modeles-en-ligne-Le modèle pour le lait en poudre vers l'Algérie est-il disponible sur Expadon ?]",
     }
 )

@@ -876,3 +876,31 @@ def test_these_habilitation_tickets_get_no_faq_answer(
 ) -> None:
     d = decide(make(text, summary=summary, where="3/84"), config)
     assert d.reply_faq is None, d.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        # a country no example names is a country all the same
+        (
+            "je ne vois pas de modèle pour exporter des chevaux vers le Qatar, est-il en ligne ?",
+            "modeles-en-ligne",
+        ),
+        ("Merci pour hier. Le modèle Canada viande bovine est-il en ligne ?", "modeles-en-ligne"),
+        # a country named beside something else asked: not whether a model is online
+        (
+            "Pour les certificats vers l'Algérie, faut-il encore imprimer et signer à la main "
+            "le certificat en plus de la signature électronique dans Expadon 2 ?",
+            None,
+        ),
+        (
+            "J'ai commencé hier une demande UK en brouillon. Ce matin le nouveau modèle UK est "
+            "en ligne. Dois-je recommencer sur le nouveau modèle ?",
+            None,
+        ),
+    ],
+)
+def test_a_country_named_asks_for_the_models_online_only_with_a_word_of_it(
+    config: RoutingConfig, text: str, faq: str | None
+) -> None:
+    assert replied(make(text), config) == ([faq] if faq else [])
