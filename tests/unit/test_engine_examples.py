@@ -324,16 +324,24 @@ def test_never_unless_may_only_lift_the_entrys_own_never_words() -> None:
         parse_config(broken)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour,\nJe remplace ma collègue pendant ses congés. Elle est la seule chez "
+        "nous à avoir accès au module Certificats et je n'ai aucun compte. Quelle est la "
+        "démarche pour que je sois habilitée à mon tour ?\nMerci",
+        # a colleague and oneself, or taking over from a colleague, asked in English
+        "Bonjour, ma collègue Inès et moi souhaitons être habilités au module Certificats. "
+        "Quelle est la procédure ?",
+        "Hello, I would like to be habilitated for the Certificats module myself, I take "
+        "over from a colleague. What is the procedure?",
+    ],
+)
 def test_a_newcomer_asking_to_be_habilitated_themselves_gets_the_procedure(
-    shipped: RoutingConfig,
+    shipped: RoutingConfig, text: str
 ) -> None:
     """ "collègue" keeps the procedure from answering "how do I habilitate my colleague";
     said by someone who replaces a colleague and asks for themselves, it does not."""
-    text = (
-        "Bonjour,\nJe remplace ma collègue pendant ses congés. Elle est la seule chez "
-        "nous à avoir accès au module Certificats et je n'ai aucun compte. Quelle est la "
-        "démarche pour que je sois habilitée à mon tour ?\nMerci"
-    )
     d = decide(make(text, summary="Demande d'accès", where="3/84"), shipped)
     assert d.reply_faq == "procedure-habilitation", d.reason
     other = "Bonjour, quelle est la démarche pour que ma collègue soit habilitée ?"
