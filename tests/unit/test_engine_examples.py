@@ -606,6 +606,20 @@ def test_an_entry_with_few_examples_is_warned_about() -> None:
     assert "faq → nous-contacter → examples: 3 example(s), teach it with at least 15" in warnings
 
 
+def test_an_example_its_own_guards_forbid_is_warned_about() -> None:
+    guarded = SMALL.replace(
+        '  "le bouton pour télécharger le modèle",\n',
+        '  "le bouton pour télécharger le modèle",\n  "où télécharger le certificat signé",\n',
+    )
+    warnings = config_warnings(parse_config(guarded))
+    assert (
+        "guarded: faq → telecharger-modele → examples[3] 'où télécharger le certificat "
+        "signé' is forbidden by the entry's own guards (never: certificat signé): it would "
+        "not be answered"
+    ) in warnings
+    assert not [w for w in config_warnings(small()) if w.startswith("guarded:")]
+
+
 def test_the_shipped_file_teaches_every_entry_with_fifteen_examples(
     shipped: RoutingConfig,
 ) -> None:

@@ -727,6 +727,18 @@ class FaqScore(NamedTuple):
         return self.eligible and not self.blocked
 
 
+def example_blocked(example: str, fid: str, config: RoutingConfig) -> str:
+    """Why entry ``fid``'s own guards would forbid answering its ``example`` ("never:
+    pdf", "requires: none of its words"), or "": such an example teaches words the entry
+    is never answered with. (Read as a ticket of the entry's first population.)"""
+    entry = config.faq[fid]
+    population = next(iter(entry.populations))
+    tt = prepare_text(example, config)
+    g = config.compiled.guards[fid]
+    blocked, _ = _guard(tt, fid, g=g, silenced=None, population=population, config=config)
+    return blocked
+
+
 def _asked_apart(tt: TicketText, fid: str, never: PhraseSet, config: RoutingConfig) -> bool:
     """One of the author's questions, read alone, asks this entry, and the guard word
     sits elsewhere ("ci-joint mes documents. Au passage, à quoi sert … ?"): the guard

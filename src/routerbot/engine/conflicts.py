@@ -7,7 +7,9 @@
   closer to the other;
 * the same for the questions the FAQ does not answer (``[unanswered]``): one of
   them closer to an entry, or an entry's example closer to them;
-* an entry taught with fewer than :data:`routerbot.config.MIN_EXAMPLES` examples.
+* an entry taught with fewer than :data:`routerbot.config.MIN_EXAMPLES` examples;
+* an example its own entry's guards forbid (a ``never`` word in it, none of its
+  ``requires`` words): the entry would not answer it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from routerbot.config import MIN_EXAMPLES
+from routerbot.engine.classify import example_blocked
 from routerbot.engine.compiled import UNANSWERED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -100,6 +103,12 @@ def config_warnings(config: RoutingConfig) -> list[str]:
                 f"faq → {fid} → examples: {len(entry.examples)} example(s), "
                 f"teach it with at least {MIN_EXAMPLES}"
             )
+        for n, example in enumerate(entry.examples):
+            if why := example_blocked(example, fid, config):
+                warnings.append(
+                    f"guarded: faq → {fid} → examples[{n}] {example!r} is forbidden by the "
+                    f"entry's own guards ({why}): it would not be answered"
+                )
     conflicts = example_conflicts(config)
     warnings += [f"conflict: {c}" for c in conflicts]
     sizes: dict[str, int] = {}
