@@ -184,6 +184,12 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
             "Je voudrais que ma secrétaire puisse préparer les demandes à ma place, comment ?",
             "habiliter-collegue",
         ),
+        # être's subjunctive weighs nothing: "pour que je sois habilitée" is "pour être
+        # habilitée"
+        (
+            "Bonjour, quelle est la procédure pour que je sois habilitée sur Certificats ?",
+            "procedure-habilitation",
+        ),
     ],
 )
 def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
