@@ -286,6 +286,12 @@ def test_other_accounts_get_no_account_creation_answer(text: str, config: Routin
             OPERATOR,
             "3/86",
         ),
+        # habilitation papers already sent, chased: not the procedure again
+        (
+            "Bonjour, je vous ai envoyé mes papiers d'habilitation mardi. C'est bon pour vous ?",
+            OPERATOR,
+            "3/84",
+        ),
     ],
 )
 def test_this_sessions_near_misses_get_no_faq_answer(
