@@ -682,6 +682,29 @@ def test_customer_answer_completing_browser_gives_note_and_back_to_agents(
     assert d.trigger_id == "c1"
 
 
+@pytest.mark.parametrize(
+    ("where", "email", "answer", "target"),
+    [
+        # an operator's login failure left in the habilitation form
+        ("3/84", "j.martin@vergers-martin.fr", "Firefox 128.0", "3/86"),
+        # an agent's, in the operators' form, whose answer is still incomplete
+        ("3/86", "j.martin@agriculture.gouv.fr", "j'ai Chrome", "4/87"),
+    ],
+)
+def test_a_ticket_still_in_the_wrong_form_moves_with_the_answer_to_the_ask(
+    config: RoutingConfig, where: str, email: str, answer: str, target: str
+) -> None:
+    t = make(
+        "Bonjour, impossible de me connecter à Expadon depuis ce matin.",
+        where=where,
+        email=email,
+        comments=(("bot", ASK), ("customer", answer)),
+    )
+    d = decide(t, config)
+    assert d.reroute is not None and str(d.reroute.target) == target, d.reason
+    assert d.reason.startswith(f"reroute {where} → {target}")
+
+
 def test_customer_answer_naming_old_edge_gets_advice(config: RoutingConfig) -> None:
     t = make("erreur de connexion", comments=(("bot", ASK), ("customer", "c'est Edge 100")))
     d = decide(t, config)

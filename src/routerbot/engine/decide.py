@@ -570,13 +570,25 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
 
     if conv.bot_spoke and conv.last_bot is not None:
         if conv.last_bot_was_ask:
-            return _after_ask(ticket, config, conv, a, d)
+            return _moved_if_misplaced(ticket, config, a, _after_ask(ticket, config, conv, a, d))
         return _after_answer(ticket, config, conv, d)
     if a.withdrawn and a.tt.thanked and conv.last is None:
         # thanks alone ask nothing either: the ticket stays in its form (a question taken
         # back still says where it belonged)
         a, d = _stays_in_its_form(ticket, config, a, d)
     return _new_ticket(ticket, config, conv, a, d)
+
+
+def _moved_if_misplaced(
+    ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
+) -> Decision:
+    """A ticket the bot asked about that is still in the wrong form (the bot was not sure
+    enough to move it when it first read it, or someone moved it back) is moved with
+    the answer, as a first reading would move it: the customer's answer says more."""
+    place, where = _placement(ticket, config, a)
+    if not place or not d.actions:
+        return d
+    return replace(d, actions=(*place, *d.actions), reason=f"{where}; {d.reason}")
 
 
 def _stays_in_its_form(
