@@ -147,6 +147,9 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         "Bonjour, je voudrais savoir si le modèle pour les fromages vers le Chili est "
         "en ligne, et si oui comment je télécharge le PDF pour l'envoyer au client. "
         "Merci",
+        # announced: the second is a question though it lacks its entry's required words
+        "Bonjour, deux questions : 1) comment télécharger le modèle de certificat une fois "
+        "la demande lancée ? 2) comment savoir quel modèle est en vigueur pour le Japon ?",
     ],
 )
 def test_two_questions_without_a_question_mark_between_them_are_two(

@@ -1138,7 +1138,9 @@ def several_questions(
     (``several_questions_min_confidence``): then it is a question of its own — "deux
     questions : à quoi sert gestion des utilisateurs ? … ce rôle me permet-il de faire
     les demandes ?" wants two answers, not the first one. A question closest to an
-    entry whose required words the ticket lacks (``unmet``) asks none.
+    entry whose required words the ticket lacks (``unmet``) asks none, unless it is
+    announced so ("deux questions : 1) comment télécharger le modèle ? 2) comment savoir
+    quel modèle est en vigueur ?").
     """
     c = config.compiled
     thr = config.thresholds
@@ -1160,13 +1162,14 @@ def several_questions(
     best: dict[str, float] = {}
     for _, top in qs:
         eid = top.entry_id
-        if eid in unmet:  # none of the words the entry requires: not its question
-            continue
+        announced_alone = top.score >= thr.several_questions_min_confidence and is_announced()
+        if eid in unmet and not announced_alone:
+            continue  # none of the words the entry requires: not its question
         foreign = population is not None and population not in config.faq[eid].populations
         folded = foreign or eid in blocked or eid in takers
         # a question close on its own, when the author said there are several, keeps its
         # entry; else a forbidden one is part of another, a taken one asks the taker's
-        if folded and not (top.score >= thr.several_questions_min_confidence and is_announced()):
+        if folded and not announced_alone:
             if foreign or eid in blocked:
                 continue
             eid = takers[eid]
