@@ -286,6 +286,19 @@ def test_other_accounts_get_no_account_creation_answer(text: str, config: Routin
             OPERATOR,
             "3/86",
         ),
+        # the button or the PDF that used to work: a bug, not how to download
+        (
+            "Le bouton « télécharger les documents » n'apparaît plus sur ma demande en cours, "
+            "il était là hier. Pouvez-vous regarder ?",
+            OPERATOR,
+            "3/86",
+        ),
+        (
+            "Le PDF téléchargé depuis nos demandes ne s'ouvre plus, message fichier endommagé. "
+            "Comment faire ?",
+            OPERATOR,
+            "3/86",
+        ),
         # habilitation papers already sent, chased: not the procedure again
         (
             "Bonjour, je vous ai envoyé mes papiers d'habilitation mardi. C'est bon pour vous ?",
