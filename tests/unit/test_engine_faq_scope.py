@@ -299,6 +299,14 @@ def test_other_accounts_get_no_account_creation_answer(text: str, config: Routin
             OPERATOR,
             "3/86",
         ),
+        # no local administrator left to habilitate anyone: the answer would send them to
+        # the role nobody has
+        (
+            "Bonjour, notre administrateur local est parti à la retraite, il n'y a plus "
+            "personne pour habiliter notre nouvelle collègue comme demandeur. Comment faire ?",
+            OPERATOR,
+            "3/86",
+        ),
         # habilitation papers already sent, chased: not the procedure again
         (
             "Bonjour, je vous ai envoyé mes papiers d'habilitation mardi. C'est bon pour vous ?",
