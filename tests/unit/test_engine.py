@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -703,6 +704,25 @@ def test_a_ticket_still_in_the_wrong_form_moves_with_the_answer_to_the_ask(
     d = decide(t, config)
     assert d.reroute is not None and str(d.reroute.target) == target, d.reason
     assert d.reason.startswith(f"reroute {where} → {target}")
+
+
+def test_a_ticket_the_bot_moved_once_is_not_moved_again_with_the_answer(
+    config: RoutingConfig,
+) -> None:
+    """Moved by the bot, then moved back by a person: the answer to the bot's question
+    does not move it again."""
+    first = decide(make("Bonjour, impossible de me connecter à Expadon.", where="3/84"), config)
+    [note] = [a.body for a in first.actions if isinstance(a, InternalNote)]
+    assert first.reroute is not None
+    t = make(
+        "Bonjour, impossible de me connecter à Expadon.",
+        where="3/84",
+        comments=(("bot", ASK), ("customer", "Firefox 128.0")),
+    )
+    t = replace(t, comments=(Comment("n0", AuthorRole.BOT, note, public=False), *t.comments))
+    d = decide(t, config)
+    assert d.reroute is None, d.reason
+    assert Transition("waiting_for_support") in d.actions
 
 
 def test_customer_answer_naming_old_edge_gets_advice(config: RoutingConfig) -> None:

@@ -71,7 +71,7 @@ from routerbot.engine.classify import (
 )
 from routerbot.engine.compiled import UNANSWERED
 from routerbot.engine.conversation import ConversationView, faq_answer_of, read_conversation
-from routerbot.engine.explain import render_note
+from routerbot.engine.explain import moved_by_the_bot, render_note
 
 WAITING_FOR_CUSTOMER = "waiting_for_customer"
 WAITING_FOR_SUPPORT = "waiting_for_support"
@@ -582,11 +582,17 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
 def _moved_if_misplaced(
     ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision
 ) -> Decision:
-    """A ticket the bot asked about that is still in the wrong form (the bot was not sure
-    enough to move it when it first read it, or someone moved it back) is moved with
-    the answer, as a first reading would move it: the customer's answer says more."""
+    """A ticket the bot asked about that is still in the wrong form because the bot was
+    not sure enough to move it when it first read it is moved with the answer, as a
+    first reading would move it: the customer's answer says more. A ticket the bot
+    moved once and that sits elsewhere now was moved back by a person: it stays."""
     place, where = _placement(ticket, config, a)
     if not place or not d.actions:
+        return d
+    if any(
+        c.author is AuthorRole.BOT and not c.public and moved_by_the_bot(c.body)
+        for c in ticket.comments
+    ):
         return d
     return replace(d, actions=(*place, *d.actions), reason=f"{where}; {d.reason}")
 

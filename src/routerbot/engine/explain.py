@@ -93,6 +93,17 @@ def _explanation_lines(e: Explanation) -> list[str]:
     return lines
 
 
+#: How the bot's note says it moved the ticket ("- Raison : reroute 3/84 → 3/86 …"): what
+#: :func:`moved_by_the_bot` looks for.
+_REASON_LINE = "- Raison : "
+_MOVED = _REASON_LINE + "reroute "
+
+
+def moved_by_the_bot(note: str) -> bool:
+    """This internal note of the bot's says it moved the ticket."""
+    return _MOVED in note
+
+
 def render_note(
     decision: Decision, candidates: Sequence[tuple[str, float]], *, reason: str | None = None
 ) -> str:
@@ -121,7 +132,7 @@ def render_note(
         n = d.explanation.unanswered
         lines.append(f"- Question hors FAQ la plus proche : « {n.text} » ({n.score:.2f})")
     if reason:
-        lines.append(f"- Raison : {reason}")
+        lines.append(f"{_REASON_LINE}{reason}")
     return "\n".join(lines)
 
 
