@@ -802,7 +802,8 @@ def test_skips_when_the_bots_word_is_the_last(config: RoutingConfig) -> None:
         # sent from the other side: an operator's in the agents' form, an agent's in an
         # operators' form, are of their sender's side, as ROUTING.md says of any ticket
         # (of the labelled automatic replies sent from the other population, 34 are
-        # labelled by their sender and 20 by their form; 5 of 5 in the fourth round)
+        # labelled by their sender and 20 by their form, and all five of the fifteenth
+        # session's first blind round)
         ("4/87", "j.martin@vergers-martin.fr", Category.ASSISTANCE_OPERATEUR),
         ("3/86", "j.martin@agriculture.gouv.fr", Category.ASSISTANCE_SD),
         ("3/84", "j.martin@agriculture.gouv.fr", Category.ASSISTANCE_SD),
