@@ -171,6 +171,17 @@ def test_thanks_alone_say_so(config: RoutingConfig) -> None:
             "gestion des utilisateurs ?",
             "3/84",
         ),
+        # "mon compte" on the way to one's own access: the account question is answered
+        (
+            "Bonjour, je voudrais avoir accès aux certificats. La DD me dit qu'il faut d'abord "
+            "un compte mon compte : comment le créer ?",
+            "3/84",
+        ),
+        (
+            "Hello, how do I create mon compte? I was told I need it before I can be "
+            "habilitated for Certificats.",
+            "3/86",
+        ),
     ],
 )
 def test_an_operator_asking_the_desk_for_access_or_a_role_files_a_habilitation(
