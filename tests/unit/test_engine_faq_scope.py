@@ -690,6 +690,11 @@ def test_an_agent_asking_what_user_management_is_for_gets_its_answer(
         "Hello, when logging into Expadon the page keeps loading and nothing happens.",
         "Hi, I get an authentication error on Expadon 2. Can you check?",
         "À la connexion j'ai le message « utilisateur inconnu » depuis lundi.",
+        "Every time I log in it sends me back to the login page. So annoying.",
+        "Good morning, after I log in I get a white screen on Expadon.",
+        "After authenticating I get 'Error 403 - Forbidden' on Expadon.",
+        "Notre PC ne se connecte plus à Expadon depuis une semaine.",
+        "J'essaie de me connecter depuis ma tablette et j'ai une erreur.",
     ],
 )
 def test_login_failures_told_in_other_words_ask_for_the_browser(
