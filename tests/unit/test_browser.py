@@ -222,6 +222,12 @@ def test_reads_browser_and_major_version_from_words(
         ("firefox E S R quatre-vingt-onze", ("firefox", "91")),
         ("c'est fire fox cent trente et un voilà", ("firefox", "131")),
         ("je suis sur faille fox cent quinze point à la ligne", ("firefox", "115")),
+        # speech recognition's names, a version read digit by digit
+        ("le navigateur c'est google crom version un deux un voilà", ("chrome", "121")),
+        ("je suis sur microsoft ange version cent dix-neuf merci", ("edge", "119")),
+        ("je suis sur fayer fox voilà merci", ("firefox", None)),
+        ("firefox version un un cinq sur le portable", ("firefox", "115")),
+        ("chrome version one two zero", ("chrome", "120")),
         ("safari version seize point six sur mac", ("safari", "16")),
         ("chrome cent dix-neuf point zéro point six mille quarante-cinq", ("chrome", "119")),
         ("Chrome soixante-dix-neuf", ("chrome", "79")),

@@ -152,11 +152,13 @@ _UA_STOP = LazyPattern(r"[\n<>\"«»`]")
 _NAMES = LazyPattern(
     r"(?<![a-z0-9_@./-])(?:"
     # ("Microsoft hedge": Edge as speech recognition hears it)
-    r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?h?edge(?:[ \t]+chromium)?)"
-    r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|crome|chorme)"
-    # ("faille fox": Firefox as speech recognition hears it)
+    r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?h?edge(?:[ \t]+chromium)?|microsoft[ \t]+ange)"
+    # ("google crom", "microsoft ange", "faille fox", "fayer fox": as speech recognition
+    # hears them)
+    r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|google[ \t]+crom|crome"
+    r"|chorme)"
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
-    r"|faille[ \t]?fox"
+    r"|fa(?:ille|yer)[ \t]?fox"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explorer|(?<!windows )(?<!file )explorer|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
     r"|(?P<safari>safari)"
@@ -173,6 +175,7 @@ _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
         "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "faille", "faillefox",
+        "fayer", "fayerfox",
         "ff", "internet",
         "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
         "waterfox", "pale", "palemoon", "seamonkey", "tor", "maxthon", "uc", "ucbrowser",
@@ -250,7 +253,8 @@ _BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W
 # tries each of them at every position), three word starts and a build number.
 _HINT_SUBSTRINGS = (
     "vers", "tor", "fire", "chrom", "edge", "pale", "esr", "opera", "mozilla", "safari",
-    "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "faille", "vivaldi",
+    "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "faille", "fayer",
+    "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
 )  # fmt: skip
 # "ie", "ff", "v." at the start of a word (the look-behind checks it after the
@@ -369,6 +373,20 @@ _ONE_TENS = LazyPattern(
     r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)",
     re.IGNORECASE,
 )
+#: "version un deux un": a version read out digit by digit (two or three digits, right
+#: after "version")
+_DIGIT_WORDS = {
+    "zero": "0", "zéro": "0", "un": "1", "deux": "2", "trois": "3", "quatre": "4",
+    "cinq": "5", "six": "6", "sept": "7", "huit": "8", "neuf": "9", "one": "1", "two": "2",
+    "three": "3", "four": "4", "five": "5", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_DIGIT_ALT = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
+_DIGIT_BY_DIGIT = LazyPattern(
+    rf"\b(version[ \t]+)((?:{_DIGIT_ALT})(?:[ \t]+(?:{_DIGIT_ALT})){{1,2}})\b"
+    rf"(?![ \t]+(?:{_DIGIT_ALT}|cent|cents|hundred|dix|vingt|trente|quarante|cinquante"
+    r"|soixante)\b)",
+    re.IGNORECASE,
+)
 _SPELLED_ESR = LazyPattern(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
 _DOT_BETWEEN = LazyPattern(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
 
@@ -431,6 +449,10 @@ def _spoken_to_digits(w: str) -> str:
         w = _A_HUNDRED.sub("one", w)
     elif "one" in w.lower():
         w = _ONE_TENS.sub("one hundred", w)
+    if "version" in w.lower():
+        w = _DIGIT_BY_DIGIT.sub(
+            lambda m: m[1] + "".join(_DIGIT_WORDS[d.lower()] for d in m[2].split()), w
+        )
     return _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
 
 
