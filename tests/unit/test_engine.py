@@ -18,11 +18,12 @@ from routerbot.domain import (
     Person,
     Population,
     PublicReply,
+    Reroute,
     Ticket,
     Transition,
 )
 from routerbot.engine import decide, decide_followup
-from routerbot.engine.explain import decision_to_json, render_checklist
+from routerbot.engine.explain import decision_to_json, moved_by_the_bot, render_checklist
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -701,6 +702,13 @@ def test_customer_answer_completing_browser_gives_note_and_back_to_agents(
         ("3/84", "j.martin@vergers-martin.fr", "Firefox 128.0", "3/86"),
         # an agent's, in the operators' form, whose answer is still incomplete
         ("3/86", "j.martin@agriculture.gouv.fr", "j'ai Chrome", "4/87"),
+        # a new question instead of the browser, read alone, moves it too: once
+        (
+            "3/84",
+            "j.martin@vergers-martin.fr",
+            "C'est réglé. Par contre, comment je télécharge le modèle du certificat ?",
+            "3/86",
+        ),
     ],
 )
 def test_a_ticket_still_in_the_wrong_form_moves_with_the_answer_to_the_ask(
@@ -714,7 +722,8 @@ def test_a_ticket_still_in_the_wrong_form_moves_with_the_answer_to_the_ask(
     )
     d = decide(t, config)
     assert d.reroute is not None and str(d.reroute.target) == target, d.reason
-    assert d.reason.startswith(f"reroute {where} → {target}")
+    assert f"reroute {where} → {target}" in d.reason
+    assert [type(a) for a in d.actions].count(Reroute) == 1, d.actions
 
 
 def test_a_ticket_the_bot_moved_once_is_not_moved_again_with_the_answer(
@@ -734,6 +743,9 @@ def test_a_ticket_the_bot_moved_once_is_not_moved_again_with_the_answer(
     d = decide(t, config)
     assert d.reroute is None, d.reason
     assert Transition("waiting_for_support") in d.actions
+    # the note of a move made after the bot's answer says so too; "not moved" does not
+    assert moved_by_the_bot("- Raison : a new question after the bot's answer: reroute 3/84 → 3/86")
+    assert not moved_by_the_bot("- Raison : may belong in 3/86 (assistance_operateur): not moved")
 
 
 def test_customer_answer_naming_old_edge_gets_advice(config: RoutingConfig) -> None:

@@ -586,6 +586,8 @@ def _moved_if_misplaced(
     not sure enough to move it when it first read it is moved with the answer, as a
     first reading would move it: the customer's answer says more. A ticket the bot
     moved once and that sits elsewhere now was moved back by a person: it stays."""
+    if d.reroute is not None:
+        return d  # (a new question read alone already moves it: one move)
     place, where = _placement(ticket, config, a)
     if not place or not d.actions:
         return d

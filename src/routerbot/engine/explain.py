@@ -8,6 +8,7 @@ for agents. ``decision_to_json`` is the stable JSON form (``triage --json``, log
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -93,15 +94,16 @@ def _explanation_lines(e: Explanation) -> list[str]:
     return lines
 
 
-#: How the bot's note says it moved the ticket ("- Raison : reroute 3/84 → 3/86 …"): what
+#: How the bot's note gives its reason, and says it moved the ticket ("- Raison : reroute
+#: 3/84 → 3/86 …", "- Raison : a new question after the bot's answer: reroute …"): what
 #: :func:`moved_by_the_bot` looks for.
 _REASON_LINE = "- Raison : "
-_MOVED = _REASON_LINE + "reroute "
+_MOVED = re.compile("^" + re.escape(_REASON_LINE) + r".*\breroute \S+ → ", re.MULTILINE)
 
 
 def moved_by_the_bot(note: str) -> bool:
     """This internal note of the bot's says it moved the ticket."""
-    return _MOVED in note
+    return _MOVED.search(note) is not None
 
 
 def render_note(
