@@ -374,12 +374,10 @@ _ONE_TENS = LazyPattern(
     re.IGNORECASE,
 )
 #: "version un deux un": a version read out digit by digit (two or three digits, right
-#: after "version")
+#: after "version"): the number words of one digit ("une" is only ever an article here)
 _DIGIT_WORDS = {
-    "zero": "0", "zéro": "0", "un": "1", "deux": "2", "trois": "3", "quatre": "4",
-    "cinq": "5", "six": "6", "sept": "7", "huit": "8", "neuf": "9", "one": "1", "two": "2",
-    "three": "3", "four": "4", "five": "5", "seven": "7", "eight": "8", "nine": "9",
-}  # fmt: skip
+    w: str(v) for w, v in {**_NUMBER_WORDS, **_NUMBER_INNER}.items() if v < 10 and w != "une"
+}
 _DIGIT_ALT = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
 _DIGIT_BY_DIGIT = LazyPattern(
     rf"\b(version[ \t]+)((?:{_DIGIT_ALT})(?:[ \t]+(?:{_DIGIT_ALT})){{1,2}})\b"

@@ -1162,14 +1162,15 @@ def several_questions(
     best: dict[str, float] = {}
     for _, top in qs:
         eid = top.entry_id
-        announced_alone = top.score >= thr.several_questions_min_confidence and is_announced()
-        if eid in unmet and not announced_alone:
+        # (close enough alone, when the author said there are several: read only if needed)
+        close_alone = top.score >= thr.several_questions_min_confidence
+        if eid in unmet and not (close_alone and is_announced()):
             continue  # none of the words the entry requires: not its question
         foreign = population is not None and population not in config.faq[eid].populations
         folded = foreign or eid in blocked or eid in takers
         # a question close on its own, when the author said there are several, keeps its
         # entry; else a forbidden one is part of another, a taken one asks the taker's
-        if folded and not announced_alone:
+        if folded and not (close_alone and is_announced()):
             if foreign or eid in blocked:
                 continue
             eid = takers[eid]
