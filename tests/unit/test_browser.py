@@ -226,6 +226,8 @@ def test_reads_browser_and_major_version_from_words(
         ("le navigateur c'est google crom version un deux un voilà", ("chrome", "121")),
         ("je suis sur microsoft ange version cent dix-neuf merci", ("edge", "119")),
         ("je suis sur fayer fox voilà merci", ("firefox", None)),
+        ("j'utilise faire fox version quatre-vingt-quinze voilà", ("firefox", "95")),
+        ("j'ai la dernière version de faire fox à la ligne", ("firefox", None)),
         ("firefox version un un cinq sur le portable", ("firefox", "115")),
         ("chrome version one two zero", ("chrome", "120")),
         ("safari version seize point six sur mac", ("safari", "16")),

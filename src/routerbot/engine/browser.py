@@ -153,12 +153,12 @@ _NAMES = LazyPattern(
     r"(?<![a-z0-9_@./-])(?:"
     # ("Microsoft hedge": Edge as speech recognition hears it)
     r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?h?edge(?:[ \t]+chromium)?|microsoft[ \t]+ange)"
-    # ("google crom", "microsoft ange", "faille fox", "fayer fox": as speech recognition
-    # hears them)
+    # ("google crom", "microsoft ange", "faille fox", "fayer fox", "faire fox": as speech
+    # recognition hears them)
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|google[ \t]+crom|crome"
     r"|chorme)"
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
-    r"|fa(?:ille|yer)[ \t]?fox"
+    r"|fa(?:ille|yer|ire)[ \t]?fox"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explorer|(?<!windows )(?<!file )explorer|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
     r"|(?P<safari>safari)"
@@ -175,7 +175,7 @@ _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
         "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "faille", "faillefox",
-        "fayer", "fayerfox",
+        "fayer", "fayerfox", "faire", "fairefox",
         "ff", "internet",
         "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
         "waterfox", "pale", "palemoon", "seamonkey", "tor", "maxthon", "uc", "ucbrowser",
@@ -254,7 +254,7 @@ _BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W
 _HINT_SUBSTRINGS = (
     "vers", "tor", "fire", "chrom", "edge", "pale", "esr", "opera", "mozilla", "safari",
     "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "faille", "fayer",
-    "vivaldi",
+    "fox", "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
 )  # fmt: skip
 # "ie", "ff", "v." at the start of a word (the look-behind checks it after the
