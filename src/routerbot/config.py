@@ -238,6 +238,15 @@ class Thresholds(_Model):
     #: …and the second one needs only this much when the author announces several
     #: questions ("deux questions", see ``matching.several_questions``)
     announced_question_min_confidence: Unit = 0.2
+    #: a question closest to an entry another one took over (``takes_over``) is a
+    #: question of its own when it is this close alone and the take-over words are
+    #: not in it ("le rôle admin local suffit-il ? Et ma collègue, comment je lui
+    #: donne l'accès ?" asks two things)
+    taken_question_min_confidence: Unit = 0.6
+    #: a ``never_answer`` phrase ("merci de corriger", "où en est") does not hold back
+    #: an entry that one of the author's questions, read alone and without the phrase,
+    #: asks at least this closely (a question and a request beside it)
+    silenced_question_min_confidence: Unit = 0.9
     #: no public answer when the closest of ``[unanswered]``'s examples is this close
     #: to the best entry's confidence or closer (0: as close or closer; 0.1: even 0.1
     #: behind it)

@@ -942,3 +942,76 @@ def test_a_country_named_asks_for_the_models_online_only_with_a_word_of_it(
     config: RoutingConfig, text: str, faq: str | None
 ) -> None:
     assert replied(make(text), config) == ([faq] if faq else [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the role question alone, then a colleague's access: "lui donner" took the role
+        # question over, but only in its own sentence
+        "Bonjour, avec le rôle administrateur local, est-ce que je peux aussi saisir des "
+        "demandes de certificats ? Et ma nouvelle collègue, comment je lui donne le rôle "
+        "demandeur ?",
+        "Le profil administrateur local suffit-il pour créer des demandes de certificats ? "
+        "Autre chose : mon stagiaire arrive lundi, comment lui attribuer l'accès ?",
+    ],
+)
+def test_a_question_another_entry_took_over_elsewhere_is_a_question_of_its_own(
+    config: RoutingConfig, text: str
+) -> None:
+    d = decide(make(text), config)
+    assert replied(make(text), config) == []
+    assert "several questions" in d.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        (
+            "Bonjour, pouvez-vous m'expliquer à quoi sert l'application gestion des "
+            "utilisateurs ? Et aussi, merci de corriger l'adresse de notre siège dans "
+            "Expadon, elle a changé.",
+            "gestion-utilisateurs",
+        ),
+        (
+            "Deux choses : comment télécharger un modèle de certificat ? "
+            "Et nous aimerions une démo pour nos nouveaux collègues.",
+            "telecharger-modele",
+        ),
+    ],
+)
+def test_a_clear_faq_question_beside_a_request_the_faq_does_not_answer_is_answered(
+    config: RoutingConfig, text: str, faq: str
+) -> None:
+    assert replied(make(text), config) == [faq]
+
+
+def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingConfig) -> None:
+    # the never_answer phrase is in the question itself: the agents answer it
+    text = "Merci de corriger le rôle dans gestion des utilisateurs, à quoi sert cette page ?"
+    assert replied(make(text), config) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi, need the demandeur role added on my profile please, I now handle exports. Tom",
+        "bonjour je voudrais devenir administrateur local pour gérer les accès de nos "
+        "salariés, comment on fait",
+    ],
+)
+def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
+    config: RoutingConfig, text: str
+) -> None:
+    assert decide(make(text, where="3/86"), config).category is Category.HABILITATION
+
+
+def test_an_agent_who_says_in_english_where_they_work_is_a_state_agent(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Hi, I joined the DDETSPP 24 two weeks ago as an inspector and I cannot see the "
+        "certificates waiting for signature. Regards, Ann Clark"
+    )
+    d = decide(make(text, email="ann.clark.home@gmail.com", where="3/86"), config)
+    assert d.category is Category.ASSISTANCE_SD

@@ -739,13 +739,20 @@ def example_blocked(example: str, fid: str, config: RoutingConfig) -> str:
     return blocked
 
 
-def _asked_apart(tt: TicketText, fid: str, never: PhraseSet, config: RoutingConfig) -> bool:
-    """One of the author's questions, read alone, asks this entry, and the guard word
-    sits elsewhere ("ci-joint mes documents. Au passage, à quoi sert … ?"): the guard
-    is about the question, not about everything else the ticket says."""
+def _asked_apart(
+    tt: TicketText,
+    fid: str,
+    never: PhraseSet,
+    config: RoutingConfig,
+    floor: float | None = None,
+) -> bool:
+    """One of the author's questions, read alone, asks this entry (at least ``floor``
+    close, ``several_questions_min_confidence`` by default), and the guard word sits
+    elsewhere ("ci-joint mes documents. Au passage, à quoi sert … ?"): the guard is
+    about the question, not about everything else the ticket says."""
     if not tt.own_text:
         return False
-    floor = config.thresholds.several_questions_min_confidence
+    floor = config.thresholds.several_questions_min_confidence if floor is None else floor
     gap = config.matching.phrase_gap
     return any(
         top.entry_id == fid and top.score >= floor and never.first_match(plain, gap) is None
@@ -780,7 +787,17 @@ def _guard(
         hit = g.never.first_match(plain, gap)
         if hit is not None and g.never_unless:
             hit = _lifted(hit, g, plain, gap)
-    if hit is not None and silenced is None and _asked_apart(tt, fid, g.never, config):
+    if hit is not None and (
+        _asked_apart(tt, fid, g.never, config)
+        if silenced is None
+        else _asked_apart(
+            tt,
+            fid,
+            config.compiled.never_answer,
+            config,
+            floor=config.thresholds.silenced_question_min_confidence,
+        )
+    ):
         apart, hit = hit, None  # the guard is about the question; the others still hold
     if hit is not None:
         return f"never: {hit}", apart
@@ -1112,6 +1129,12 @@ def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, En
     return tt.split_questions
 
 
+def _taken_here(words: Words, taker: str, config: RoutingConfig) -> bool:
+    """The words with which ``taker`` takes other entries over are in ``words``."""
+    over = config.compiled.guards[taker].takes_over
+    return over is not None and over[1].first_match(words, config.matching.phrase_gap) is not None
+
+
 def several_questions(
     tt: TicketText,
     config: RoutingConfig,
@@ -1160,14 +1183,20 @@ def several_questions(
 
     takers = taken or {}
     best: dict[str, float] = {}
-    for _, top in qs:
+    for words, top in qs:
         eid = top.entry_id
         # (close enough alone, when the author said there are several: read only if needed)
         close_alone = top.score >= thr.several_questions_min_confidence
         if eid in unmet and not (close_alone and is_announced()):
             continue  # none of the words the entry requires: not its question
         foreign = population is not None and population not in config.faq[eid].populations
-        folded = foreign or eid in blocked or eid in takers
+        # (a question closest to a taken entry asks the taker's, unless it is close to
+        # its entry alone and says none of the words that took it over)
+        taken_here = eid in takers and (
+            top.score < thr.taken_question_min_confidence
+            or _taken_here(words, takers[eid], config)
+        )
+        folded = foreign or eid in blocked or taken_here
         # a question close on its own, when the author said there are several, keeps its
         # entry; else a forbidden one is part of another, a taken one asks the taker's
         if folded and not (close_alone and is_announced()):
