@@ -998,6 +998,8 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "hi, need the demandeur role added on my profile please, I now handle exports. Tom",
         "bonjour je voudrais devenir administrateur local pour gérer les accès de nos "
         "salariés, comment on fait",
+        "Bonjour, je souhaite être habilitée au module Certificats ; on me dit de créer "
+        "d'abord mon compte « mon compte », comment faire ?",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
