@@ -1193,8 +1193,7 @@ def several_questions(
         # (a question closest to a taken entry asks the taker's, unless it is close to
         # its entry alone and says none of the words that took it over)
         taken_here = eid in takers and (
-            top.score < thr.taken_question_min_confidence
-            or _taken_here(words, takers[eid], config)
+            top.score < thr.taken_question_min_confidence or _taken_here(words, takers[eid], config)
         )
         folded = foreign or eid in blocked or taken_here
         # a question close on its own, when the author said there are several, keeps its
