@@ -696,6 +696,23 @@ def test_customer_answer_completing_browser_gives_note_and_back_to_agents(
 
 
 @pytest.mark.parametrize(
+    "answer",
+    [
+        "Thank you for the reply. I use Firefox; I emptied the cache but the error is still there.",
+        "Thank you. On Chrome, after clearing the cache, the same error is shown.",
+    ],
+)
+def test_thanks_with_a_failure_that_goes_on_is_no_all_clear(
+    config: RoutingConfig, answer: str
+) -> None:
+    # a browser named without its version: the bot asks again, it does not close
+    t = make("impossible de me connecter", comments=(("bot", ASK), ("customer", answer)))
+    d = decide(t, config)
+    assert d.ask_browser, d.reason
+    assert "works now" not in d.reason
+
+
+@pytest.mark.parametrize(
     ("where", "email", "answer", "target"),
     [
         # an operator's login failure left in the habilitation form

@@ -1000,6 +1000,10 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "salariés, comment on fait",
         "Bonjour, je souhaite être habilitée au module Certificats ; on me dit de créer "
         "d'abord mon compte « mon compte », comment faire ?",
+        "Hi, my DD says I must open a 'mon compte' first to request my habilitation. "
+        "Where is the sign-up page?",
+        "Bonjour, je débute chez un négociant et je dois être habilité aux Certificats, "
+        "où crée-t-on le compte « mon compte » ?",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
