@@ -858,6 +858,9 @@ def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfi
         # joined after a clause of time
         "bonjour comment on sait quel modèle est en ligne pour le canada et une fois la "
         "demande lancée comment on télécharge le modèle merci",
+        # an indirect question joined by "et si"
+        "Pourriez-vous m'expliquer à quoi sert l'application gestion des utilisateurs, et "
+        "si un exportateur administrateur local peut aussi aller dans Certificats ?",
     ],
 )
 def test_two_questions_run_together_get_no_half_answer(config: RoutingConfig, text: str) -> None:

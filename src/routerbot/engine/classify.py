@@ -998,7 +998,11 @@ _LATER_AFTER_WORDS = 4
 #: "… et où je vois la liste ?": "où" asks, but unaccented it is "ou" (or), which the
 #: question words leave out; after "et", before a subject or a verb, it asks.
 _WHERE_JOINED = re.compile(
-    r"o[uù] (?:je|j['’]|on|nous|vous|peut|puis|trouv|voi|est|se|sont)", re.IGNORECASE
+    r"o[uù] (?:je|j['’]|on|nous|vous|peut|puis|trouv|voi|est|se|sont)"
+    # an indirect question: "pouvez-vous me dire à quoi sert X, et si un opérateur …"
+    r"|si (?:un|une|le|la|les|l['’]|on|je|j['’]|nous|vous|il|elle|ils|elles|mon|ma|mes"
+    r"|notre|nos|cet|cette|ce|ces|c['’]est|ça|cela)\b",
+    re.IGNORECASE,
 )
 #: "d'une part …, et, d'autre part, …": an enumeration of what is asked, each member a
 #: question of the sentence's question word ("je souhaiterais savoir, d'une part, où
