@@ -247,6 +247,9 @@ class Thresholds(_Model):
     #: an entry that one of the author's questions, read alone and without the phrase,
     #: asks at least this closely (a question and a request beside it)
     silenced_question_min_confidence: Unit = 0.9
+    #: a question closest to an entry not for the requester's population is a
+    #: question of its own (two questions, no half answer) at this similarity or more
+    foreign_question_min_confidence: Unit = 0.5
     #: no public answer when the closest of ``[unanswered]``'s examples is this close
     #: to the best entry's confidence or closer (0: as close or closer; 0.1: even 0.1
     #: behind it)

@@ -1024,3 +1024,16 @@ def test_an_agent_who_says_in_english_where_they_work_is_a_state_agent(
     )
     d = decide(make(text, email="ann.clark.home@gmail.com", where="3/86"), config)
     assert d.category is Category.ASSISTANCE_SD
+
+
+def test_an_agent_relaying_a_second_question_for_an_exporter_gets_no_half_answer(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Bonjour. 1) Un opérateur me demande la démarche pour être habilité à Certificats : "
+        "je l'oriente vers vous, d'accord ? 2) Où vérifier quels modèles de certificats sont "
+        "en ligne ? Le modèle pour le Pérou reste introuvable."
+    )
+    d = decide(make(text, email=AGENT, where="4/87"), config)
+    assert replied(make(text, email=AGENT, where="4/87"), config) == []
+    assert "several questions" in d.reason

@@ -1156,7 +1156,9 @@ def several_questions(
     enough, are two questions, and one public answer would answer only half. When
     the author announces several questions, the second needs less. A question whose
     closest entry is not for this ``population`` (an agent asking what an exporter
-    must do) is content the FAQ does not answer them, not a second FAQ question, and so
+    must do) is content the FAQ does not answer them, not a second FAQ question (unless
+    it asks that entry at ``foreign_question_min_confidence`` or closer: then the agent
+    relays a question of its own beside the other), and so
     is a question closest to an entry the ticket's guards forbid (``blocked``): "who do
     we contact?" in a ticket about being habilitated is part of the procedure question;
     a question closest to an entry another one took over (``taken``: entry → taker)
@@ -1193,7 +1195,13 @@ def several_questions(
         close_alone = top.score >= thr.several_questions_min_confidence
         if eid in unmet and not (close_alone and is_announced()):
             continue  # none of the words the entry requires: not its question
-        foreign = population is not None and population not in config.faq[eid].populations
+        # (an entry not for this population is content the FAQ does not answer them,
+        # unless the question asks it this closely: a relayed question of its own)
+        foreign = (
+            population is not None
+            and population not in config.faq[eid].populations
+            and top.score < thr.foreign_question_min_confidence
+        )
         # (a question closest to a taken entry asks the taker's, unless it is close to
         # its entry alone and says none of the words that took it over)
         taken_here = eid in takers and (
