@@ -1037,3 +1037,11 @@ def test_an_agent_relaying_a_second_question_for_an_exporter_gets_no_half_answer
     d = decide(make(text, email=AGENT, where="4/87"), config)
     assert replied(make(text, email=AGENT, where="4/87"), config) == []
     assert "several questions" in d.reason
+
+
+def test_an_english_status_chase_gets_no_faq_answer(config: RoutingConfig) -> None:
+    text = (
+        "Hello, following up on our habilitation request from last month: the DD gave its "
+        "approval and we have Agrément already. Could you please prioritise it?"
+    )
+    assert replied(make(text, where="3/84"), config) == []
