@@ -772,3 +772,28 @@ def test_changing_an_accounts_email_is_not_creating_one(shipped: RoutingConfig) 
     )
     d = decide(make(body), shipped)
     assert d.public_replies == (), render_checklist(d)
+
+
+PROCEDURE_ENTRY = """
+[faq.procedure]
+question = "Quelle est la procédure d'habilitation ?"
+category = "habilitation"
+answer = "Contactez votre DD."
+examples = [
+  "quelle est la procédure pour être habilité au module certificats",
+  "comment se faire habiliter au module certificats",
+  "que faut-il faire pour obtenir l'habilitation certificats",
+]
+"""
+
+
+def test_a_ticket_filed_as_a_habilitation_stays_when_its_candidates_are_habilitation_ones() -> None:
+    config = small(PROCEDURE_ENTRY)
+    text = "comment faire pour être habilité, notre société démarre l'export ?"
+    d = decide(make(text, where="3/84"), config)
+    assert d.candidates and d.candidates[0][0] == "procedure"
+    assert d.reply_faq is None  # not close enough to answer…
+    assert d.category is Category.HABILITATION  # …but it says what kind of ticket it is
+    assert d.reroute is None
+    # filed elsewhere, the same weak likeness moves nothing
+    assert decide(make(text, where="3/86"), config).category is Category.ASSISTANCE_OPERATEUR

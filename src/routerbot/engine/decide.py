@@ -215,21 +215,24 @@ def _explanation(
     return Explanation(cands, runner_up, category_examples, unanswered)
 
 
-def _candidates_agree(faqs: Sequence[FaqScore], config: RoutingConfig) -> bool:
-    """The closest FAQ candidates the ticket may get (at least
-    ``category_candidates_min_confidence``, and every one within ``faq_margin`` of the
-    best) are all assistance entries: "too close to call" between two of them still
-    says what kind of ticket it is."""
+def _candidates_agree(
+    faqs: Sequence[FaqScore],
+    config: RoutingConfig,
+    category: Category = Category.ASSISTANCE_OPERATEUR,
+    least: float | None = None,
+) -> bool:
+    """The closest FAQ candidates the ticket may get (at least ``least``,
+    ``category_candidates_min_confidence`` by default, and every one within
+    ``faq_margin`` of the best) are all entries of ``category``: "too close to call"
+    between two of them still says what kind of ticket it is."""
     thr = config.thresholds
     allowed = [f for f in faqs if not f.blocked and f.eligible]
-    if not allowed or allowed[0].confidence < thr.category_candidates_min_confidence:
+    if least is None:
+        least = thr.category_candidates_min_confidence
+    if not allowed or allowed[0].confidence < least:
         return False
     floor = allowed[0].confidence - thr.faq_margin - 1e-9
-    return all(
-        config.faq[f.faq_id].category is Category.ASSISTANCE_OPERATEUR
-        for f in allowed
-        if f.confidence >= floor
-    )
+    return all(config.faq[f.faq_id].category is category for f in allowed if f.confidence >= floor)
 
 
 def _by_examples(
@@ -241,8 +244,9 @@ def _by_examples(
 ) -> tuple[Category, float, list[Signal], tuple[Any, ...]]:
     """An operator's ticket that no FAQ answer or login failure decides: habilitation
     when the author asks the desk for access or sends the documents, assistance when
-    its closest FAQ candidates all are, else habilitation or assistance by the category
-    examples."""
+    its closest FAQ candidates all are, habilitation when it was filed as one and they
+    all are (if only as candidates for the note), else habilitation or assistance by the
+    category examples."""
     thr = config.thresholds
     if why := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config):
         conf = min(pop_confidence, thr.decided_category_confidence)
@@ -251,6 +255,15 @@ def _by_examples(
         conf = min(pop_confidence, thr.decided_category_confidence)
         why = "the closest FAQ candidates are all assistance entries"
         return Category.ASSISTANCE_OPERATEUR, conf, [Signal("category.rule", True, why, conf)], ()
+    # (filed as a habilitation, and what it asks is closest to habilitation entries, if
+    # only as candidates for the note: it stays where its author put it)
+    filed_as = Category.HABILITATION
+    if ticket.location == config.target_for(filed_as) and _candidates_agree(
+        faqs, config, filed_as, thr.candidate_note_min_confidence
+    ):
+        conf = min(pop_confidence, thr.decided_category_confidence)
+        why = "filed as a habilitation, its closest FAQ candidates are habilitation entries"
+        return filed_as, conf, [Signal("category.rule", True, why, conf)], ()
     cs = score_category(tt, ticket, config)
     hab, assist = cs.habilitation, cs.assistance
     by_example = (
