@@ -1045,3 +1045,24 @@ def test_an_english_status_chase_gets_no_faq_answer(config: RoutingConfig) -> No
         "approval and we have Agrément already. Could you please prioritise it?"
     )
     assert replied(make(text, where="3/84"), config) == []
+
+
+def test_an_agent_asking_what_user_management_is_for_in_other_words_gets_the_answer(
+    config: RoutingConfig,
+) -> None:
+    text = "l'appli gestion des utilisateurs, elle sert à quoi au juste ? merci"
+    assert replied(make(text, email=AGENT, where="4/87"), config) == ["gestion-utilisateurs"]
+
+
+def test_a_forward_handed_to_the_desk_in_a_few_words_is_read_by_the_mail_below(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Bonjour,\n\nÀ voir avec l'assistance svp, urgent pour nous.\n\nClaire Morel\n"
+        "ADV export\n\nDe : Luc Arnaud <l.arnaud@biscuiterie-arnaud.fr>\n"
+        "Envoyé : lundi 3 mars 2025 09:12\nÀ : Claire Morel\nObjet : Expadon\n\n"
+        "Claire,\nDepuis ce matin impossible de me connecter à Expadon 2, j'ai une page "
+        "blanche après le mot de passe.\nLuc"
+    )
+    d = decide(make(text, email="c.morel@biscuiterie-arnaud.fr"), config)
+    assert d.ask_browser, d.reason
