@@ -610,3 +610,15 @@ def test_names_mentioned_reads_the_names_as_the_extractor_does() -> None:
         "edge",
     }
     assert names_mentioned(["Bonjour, rien à signaler."]) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["la version c'est cent dix-huit", "la version est la 118", "the version is 118"],
+)
+def test_a_version_said_after_a_verb_completes_the_browser_named_before(answer: str) -> None:
+    # the customer named the browser in the ticket, then answers with the version alone
+    assert conversation("impossible de me connecter sur Firefox, page blanche", answer) == (
+        "firefox",
+        "118",
+    )

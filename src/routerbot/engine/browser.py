@@ -234,7 +234,10 @@ _ABOUT_TAIL = LazyPattern(
     r"|build officielle|version officiel)[ \t]*\)"
 )
 _BARE_VERSION = LazyPattern(
-    _VERSION_WORD + r"[ \t]*(?:[:=][ \t]*)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
+    _VERSION_WORD + r"[ \t]*(?:[:=][ \t]*)?"
+    # "la version c'est 121", "la version est la 115", "the version is 120"
+    r"(?:(?:c'est|c est|est|is)[ \t]+(?:(?:la|le)[ \t]+)?)?"
+    r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
     r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
 )
 # (a full stop may end the sentence after it: "il y a marqué 78.15.0esr.")
