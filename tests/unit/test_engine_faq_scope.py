@@ -1066,3 +1066,16 @@ def test_a_forward_handed_to_the_desk_in_a_few_words_is_read_by_the_mail_below(
     )
     d = decide(make(text, email="c.morel@biscuiterie-arnaud.fr"), config)
     assert d.ask_browser, d.reason
+
+
+def test_a_reply_saying_the_desks_login_advice_did_not_help_asks_for_the_browser(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "J'ai vidé le cache comme conseillé, ça ne change rien du tout.\n\nMarc\n\n"
+        "Le 6 janv. 2025 à 09:40, Assistance Expadon 2 <jira@expadon2.atlassian.net> a écrit :\n"
+        "> Bonjour,\n> Videz les caches de votre navigateur et testez un autre navigateur.\n"
+        "> Cordialement,\n> L'assistance Expadon 2"
+    )
+    d = decide(make(text, summary="RE: [CERT-1999] accès"), config)
+    assert d.ask_browser, d.reason
