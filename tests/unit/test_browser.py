@@ -622,3 +622,18 @@ def test_a_version_said_after_a_verb_completes_the_browser_named_before(answer: 
         "firefox",
         "118",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),
+        ("mon iPad, Safari iOS 16", ("safari", "16")),
+        # a Windows version is not the browser's
+        ("Firefox windows 11 au bureau", ("firefox", None)),
+    ],
+)
+def test_a_phone_platform_between_the_name_and_its_version(
+    text: str, expected: tuple[str, str | None]
+) -> None:
+    assert named(text) == expected
