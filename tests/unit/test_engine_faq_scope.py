@@ -1079,3 +1079,17 @@ def test_a_reply_saying_the_desks_login_advice_did_not_help_asks_for_the_browser
     )
     d = decide(make(text, summary="RE: [CERT-1999] accès"), config)
     assert d.ask_browser, d.reason
+
+
+def test_asking_to_be_given_the_vacant_local_admin_role_is_a_habilitation(
+    config: RoutingConfig,
+) -> None:
+    for text in (
+        "Hi, the local administrator role is vacant since Paul left. Please grant me the "
+        "role, I am the export manager.",
+        "Bonjour, notre admin local est parti, je souhaite devenir administrateur local à "
+        "sa place, que faut-il faire ?",
+    ):
+        d = decide(make(text), config)
+        assert d.category is Category.HABILITATION, text
+        assert replied(make(text), config) == [], text
