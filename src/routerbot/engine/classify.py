@@ -1161,15 +1161,17 @@ def several_questions(
     relays a question of its own beside the other), and so
     is a question closest to an entry the ticket's guards forbid (``blocked``): "who do
     we contact?" in a ticket about being habilitated is part of the procedure question;
-    a question closest to an entry another one took over (``taken``: entry → taker)
-    asks the taker's. Unless the author announces several questions ("deux questions",
-    "plusieurs choses") and that question, read alone, is close to its entry
-    (``several_questions_min_confidence``): then it is a question of its own — "deux
-    questions : à quoi sert gestion des utilisateurs ? … ce rôle me permet-il de faire
-    les demandes ?" wants two answers, not the first one. A question closest to an
-    entry whose required words the ticket lacks (``unmet``) asks none, unless it is
-    announced so ("deux questions : 1) comment télécharger le modèle ? 2) comment savoir
-    quel modèle est en vigueur ?").
+    a question closest to an entry another one took over (``taken``: entry → taker) asks
+    the taker's (unless it is close to its entry alone, at
+    ``taken_question_min_confidence``, and says none of the take-over words: "le rôle
+    admin local suffit-il ? Et ma collègue, comment je lui donne l'accès ?"). Unless the
+    author announces several questions ("deux questions", "plusieurs choses") and that
+    question, read alone, is close to its entry (``several_questions_min_confidence``):
+    then it is a question of its own — "deux questions : à quoi sert gestion des
+    utilisateurs ? … ce rôle me permet-il de faire les demandes ?" wants two answers,
+    not the first one. A question closest to an entry whose required words the ticket
+    lacks (``unmet``) asks none, unless it is announced so ("deux questions : 1) comment
+    télécharger le modèle ? 2) comment savoir quel modèle est en vigueur ?").
     """
     c = config.compiled
     thr = config.thresholds
