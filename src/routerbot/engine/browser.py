@@ -258,8 +258,8 @@ _BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W
 # tries each of them at every position), three word starts and a build number.
 _HINT_SUBSTRINGS = (
     "vers", "tor", "fire", "chrom", "edge", "pale", "esr", "opera", "mozilla", "safari",
-    "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "faille", "fayer",
-    "fox", "vivaldi",
+    # ("fox": dictation's "faille fox", "fayer fox", "faire fox")
+    "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "fox", "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
 )  # fmt: skip
 # "ie", "ff", "v." at the start of a word (the look-behind checks it after the

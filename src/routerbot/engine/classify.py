@@ -787,17 +787,13 @@ def _guard(
         hit = g.never.first_match(plain, gap)
         if hit is not None and g.never_unless:
             hit = _lifted(hit, g, plain, gap)
-    if hit is not None and (
-        _asked_apart(tt, fid, g.never, config)
+    # (the ticket-wide never_answer phrase lets a question pass only when it is closer)
+    never, floor = (
+        (g.never, None)
         if silenced is None
-        else _asked_apart(
-            tt,
-            fid,
-            config.compiled.never_answer,
-            config,
-            floor=config.thresholds.silenced_question_min_confidence,
-        )
-    ):
+        else (config.compiled.never_answer, config.thresholds.silenced_question_min_confidence)
+    )
+    if hit is not None and _asked_apart(tt, fid, never, config, floor):
         apart, hit = hit, None  # the guard is about the question; the others still hold
     if hit is not None:
         return f"never: {hit}", apart
@@ -1133,7 +1129,7 @@ def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, En
     return tt.split_questions
 
 
-def _taken_here(words: Words, taker: str, config: RoutingConfig) -> bool:
+def _says_take_over(words: Words, taker: str, config: RoutingConfig) -> bool:
     """The words with which ``taker`` takes other entries over are in ``words``."""
     over = config.compiled.guards[taker].takes_over
     return over is not None and over[1].first_match(words, config.matching.phrase_gap) is not None
@@ -1153,25 +1149,25 @@ def several_questions(
 
     Each question (a sentence ending in "?", a list item, a line that asks) is scored
     alone against the examples: two questions whose closest entries differ, each close
-    enough, are two questions, and one public answer would answer only half. When
-    the author announces several questions, the second needs less. A question whose
-    closest entry is not for this ``population`` (an agent asking what an exporter
-    must do) is content the FAQ does not answer them, not a second FAQ question (unless
-    it asks that entry at ``foreign_question_min_confidence`` or closer: then the agent
-    relays a question of its own beside the other), and so
-    is a question closest to an entry the ticket's guards forbid (``blocked``): "who do
-    we contact?" in a ticket about being habilitated is part of the procedure question;
-    a question closest to an entry another one took over (``taken``: entry → taker) asks
-    the taker's (unless it is close to its entry alone, at
-    ``taken_question_min_confidence``, and says none of the take-over words: "le rôle
-    admin local suffit-il ? Et ma collègue, comment je lui donne l'accès ?"). Unless the
-    author announces several questions ("deux questions", "plusieurs choses") and that
-    question, read alone, is close to its entry (``several_questions_min_confidence``):
-    then it is a question of its own — "deux questions : à quoi sert gestion des
-    utilisateurs ? … ce rôle me permet-il de faire les demandes ?" wants two answers,
-    not the first one. A question closest to an entry whose required words the ticket
-    lacks (``unmet``) asks none, unless it is announced so ("deux questions : 1) comment
-    télécharger le modèle ? 2) comment savoir quel modèle est en vigueur ?").
+    enough, are two questions, and one public answer would answer only half. When the
+    author announces several questions, the second needs less. A question whose closest
+    entry is not for this ``population`` (an agent asking what an exporter must do) is
+    content the FAQ does not answer them, not a second FAQ question (unless it asks that
+    entry at ``foreign_question_min_confidence`` or closer: then the agent relays a
+    question of its own beside the other), and so is a question closest to an entry the
+    ticket's guards forbid (``blocked``): "who do we contact?" in a ticket about being
+    habilitated is part of the procedure question; a question closest to an entry
+    another one took over (``taken``: entry → taker) asks the taker's (unless it is
+    close to its entry alone, at ``taken_question_min_confidence``, and says none of the
+    take-over words: "le rôle admin local suffit-il ? Et ma collègue, comment je lui
+    donne l'accès ?"). Unless the author announces several questions ("deux questions",
+    "plusieurs choses") and that question, read alone, is close to its entry
+    (``several_questions_min_confidence``): then it is a question of its own — "deux
+    questions : à quoi sert gestion des utilisateurs ? … ce rôle me permet-il de faire
+    les demandes ?" wants two answers, not the first one. A question closest to an entry
+    whose required words the ticket lacks (``unmet``) asks none, unless it is announced
+    so ("deux questions : 1) comment télécharger le modèle ? 2) comment savoir quel
+    modèle est en vigueur ?").
     """
     c = config.compiled
     thr = config.thresholds
@@ -1207,7 +1203,8 @@ def several_questions(
         # (a question closest to a taken entry asks the taker's, unless it is close to
         # its entry alone and says none of the words that took it over)
         taken_here = eid in takers and (
-            top.score < thr.taken_question_min_confidence or _taken_here(words, takers[eid], config)
+            top.score < thr.taken_question_min_confidence
+            or _says_take_over(words, takers[eid], config)
         )
         folded = foreign or eid in blocked or taken_here
         # a question close on its own, when the author said there are several, keeps its
