@@ -622,6 +622,9 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         "j'arrive pas à me loguer ça dit erreur",
         # the try, then its failure a few words further
         "J'essaie de me connecter depuis la tablette du quai avec Safari, ça ne marche pas.",
+        # others' failure, and the infinitive
+        "Les vétérinaires du service ne peuvent plus se connecter à Expadon depuis lundi.",
+        "Nous sommes deux agents à ne plus pouvoir nous connecter ce matin.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
