@@ -1093,3 +1093,25 @@ def test_asking_to_be_given_the_vacant_local_admin_role_is_a_habilitation(
         d = decide(make(text), config)
         assert d.category is Category.HABILITATION, text
         assert replied(make(text), config) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        (
+            "Hello, our new office manager got the administrateur local opérateur role. "
+            "Can she log in to Certificats with it, or is it only user management?",
+            "role-admin-local",
+        ),
+        (
+            "Hello, we need a mon compte account for our new export assistant. How is such "
+            "an account created? Best regards",
+            "creer-mon-compte",
+        ),
+    ],
+)
+def test_the_faqs_own_questions_asked_in_english_get_their_answer(
+    text: str, faq: str, config: RoutingConfig
+) -> None:
+    # each entry's examples hold the FAQ's question in English, as ROUTING.md words it
+    assert replied(make(text, email="ann.lee@northfoods.co.uk"), config) == [faq]
