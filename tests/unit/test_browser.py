@@ -427,6 +427,9 @@ def test_build_number_tells_chrome_from_edge_when_wording_is_ambiguous() -> None
 def test_a_bare_version_alone_names_no_browser() -> None:
     assert extract_browser("version 121") is None
     assert extract_browser("voici la version : 119.2") is None
+    # a build number without the About page's words names no browser either
+    assert extract_browser("Browser version 122.0.6261.129 (64-bit).") is None
+    assert extract_browser("version du navigateur : 120.0.2210.91") is None
 
 
 def test_raw_keeps_the_words_the_browser_was_read_from() -> None:

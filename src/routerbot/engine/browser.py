@@ -20,11 +20,13 @@ Sources, strongest first:
 3. **Bare versions**, with no browser name next to them ("Version 87.0.4280.88 (Build
    officiel) (32 bits)", "voici la version : 119.0.2151.97"), complete a browser named
    elsewhere. When no browser is named anywhere, the About-page wording names it:
-   a four-part version from major 79 on is Chrome's or Edge's, told apart by its build
-   number (Chrome 120 is 120.0.6099.x, Edge 120 is 120.0.2210.x); otherwise
-   "(Version officielle)"/"(Official build)" is Edge's wording, "(Build officiel)"/
-   "(Official Build)" Chrome's, "esr" Firefox's. A bare version that names nothing
-   gives ``None``: a version without a browser is not a browser.
+   with that wording, a four-part version from major 79 on is Chrome's or Edge's,
+   told apart by its build number (Chrome 120 is 120.0.6099.x, Edge 120 is
+   120.0.2210.x); otherwise "(Version officielle)"/"(Official build)" is Edge's
+   wording, "(Build officiel)"/"(Official Build)" Chrome's, "esr" Firefox's. A bare
+   version that names nothing ("Browser version 122.0.6261.129", with no About-page
+   words after it) gives ``None``: a version without a browser is not a browser, and
+   the customer is asked which one (every labelled ticket that says so, 3 of 3).
 
 Mentions that deny use ("je n'ai pas Chrome", "sans Firefox", "ne pas installer
 Chrome") are ignored; mentions that are only a comparison ("basé sur Chromium") or a
@@ -567,7 +569,13 @@ def _infer_from_version(version: str, tail: str | None, raw_tail: str, esr: bool
     parts = version.split(".")
     if esr:
         return "firefox"
-    if len(parts) == 4 and parts[0].isdigit() and parts[2].isdigit() and int(parts[0]) >= 79:
+    if (
+        tail is not None
+        and len(parts) == 4
+        and parts[0].isdigit()
+        and parts[2].isdigit()
+        and int(parts[0]) >= 79
+    ):
         major, build = int(parts[0]), int(parts[2])
         midpoint = 2127 + 53 * (major - 79)
         return "edge" if build < midpoint else "chrome"
