@@ -1115,3 +1115,15 @@ def test_the_faqs_own_questions_asked_in_english_get_their_answer(
 ) -> None:
     # each entry's examples hold the FAQ's question in English, as ROUTING.md words it
     assert replied(make(text, email="ann.lee@northfoods.co.uk"), config) == [faq]
+
+
+def test_a_short_member_of_a_numbered_list_is_a_question_of_its_own(
+    config: RoutingConfig,
+) -> None:
+    # "2. comment télécharger ce modèle" is short, but a list's member asks on its own:
+    # two FAQ questions, no public answer
+    t = make(
+        "Bonjour\n1. comment savoir si le modèle pour le sucre vers le Japon est en ligne\n"
+        "2. comment télécharger ce modèle\nmerci\nPaul"
+    )
+    assert replied(t, config) == []

@@ -1104,11 +1104,14 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
     index = c.faq_index
     asked = False
     for raw in _question_parts(own, c.lexicon.respell):
-        part = _unmarked(raw.strip())
+        stripped = raw.strip()
+        part = _unmarked(stripped)
         n = len(part.split())
         if n < 3:  # "Et ?", "Merci." ask nothing
             continue
-        if asked and n < ELLIPTICAL_WORDS:  # "À quelle adresse ?" goes on with the last one
+        # "À quelle adresse ?" goes on with the last one; a list's member ("2. comment
+        # télécharger ce modèle") is a question of its own
+        if asked and n < ELLIPTICAL_WORDS and len(part) == len(stripped):
             continue
         norm = text.normalise(part)
         heard = c.lexicon.respell(norm)
