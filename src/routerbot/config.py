@@ -290,6 +290,10 @@ class Matching(_Model):
     #: "ticket réaffecté depuis le support N1"): when they ask nothing themselves, the
     #: message below is the ticket, and its sender is the requester
     transfer_notes: Phrases = ()
+    #: a forwarded chain's note to a colleague asks them to pass the mail on ("Jessica,
+    #: can you ask the Expadon helpdesk?", "peux-tu faire remonter à l'assistance ?"): a
+    #: question to the colleague, not one the desk answers
+    relay_requests: Phrases = ()
     #: …when, besides pointing, they hold at most this many content words…
     pointer_text_words: Annotated[int, _Bounds(ge=0, le=100)] = 12
     #: …and so it is when the author's own words hold at most this many content words
@@ -741,6 +745,7 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
     check_phrases(("matching", "follow_quoted"), config.matching.follow_quoted, "phrase")
     check_phrases(("matching", "several_questions"), config.matching.several_questions, "phrase")
     check_phrases(("matching", "transfer_notes"), config.matching.transfer_notes, "phrase")
+    check_phrases(("matching", "relay_requests"), config.matching.relay_requests, "phrase")
     for i, group in enumerate(config.matching.synonyms):
         check_phrases(("matching", "synonyms", i), group, "word")
         if len(group) < 2:

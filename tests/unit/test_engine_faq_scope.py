@@ -1127,3 +1127,23 @@ def test_a_short_member_of_a_numbered_list_is_a_question_of_its_own(
         "2. comment télécharger ce modèle\nmerci\nPaul"
     )
     assert replied(t, config) == []
+
+
+def test_a_note_asking_a_colleague_to_ask_the_helpdesk_is_no_question_for_the_desk(
+    config: RoutingConfig,
+) -> None:
+    # the middle of a forwarded chain ("Marc, can you ask the Expadon helpdesk?") asks a
+    # colleague to pass the mail on: the one question is the download's
+    t = make(
+        "Hello,\n\nQuestion from our shipping manager (below). How do we download the "
+        "certificate model from Expadon 2? Our buyer in Texas wants a draft.\n\n"
+        "Regards,\nNina Roy\nOffice Coordinator - Roy Cheeses\n\n"
+        "From: Paul Grant <p.grant@roycheeses.com>\nSent: Monday, June 2, 2025 9:30 AM\n"
+        "To: Nina Roy\nSubject: FW: certificate draft\n\n"
+        "Nina, could you ask the Expadon helpdesk? Thanks.\n\n"
+        "From: Amy Stone <a.stone@roycheeses.com>\nSent: Sunday, June 1, 2025 6:10 PM\n"
+        "To: Paul Grant\nSubject: certificate draft\n\n"
+        "Paul, I started the request but I cannot find the PDF of the model.\nAmy",
+        email="n.roy@roycheeses.com",
+    )
+    assert replied(t, config) == ["telecharger-modele"]

@@ -940,6 +940,8 @@ _confidence = operator.itemgetter(1)
 #: A question of fewer words after another one ("À quelle adresse ?", "Qui contacter en
 #: premier ?") goes on with it: it is not a second question.
 ELLIPTICAL_WORDS = 5
+#: a note to a colleague that only asks them to pass the mail on is this short
+RELAY_WORDS = 10
 
 
 def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
@@ -1118,11 +1120,16 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
         # three parts in four ask nothing
         if "?" not in part and not _asks(heard):
             continue
+        plain = Words.of(light_keys(heard))
+        if n <= RELAY_WORDS and c.relay_requests.first_match(plain, config.matching.phrase_gap):
+            # "Jessica, can you ask the helpdesk?" asks a colleague, not the desk (but "tu
+            # peux demander au support si avec le rôle X on peut …" relays a question)
+            continue
         # (what prepare_text would make of the part, only what the rules read)
         best = index.best(c.faq_index_features(c.lexicon.keys(norm)))
         if best is not None:
             asked = True
-            yield Words.of(light_keys(heard)), best
+            yield plain, best
 
 
 def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, EntryScore]]:

@@ -101,6 +101,7 @@ class CompiledRouting:
     follow_quoted: PhraseSet  # the author's words point at the quoted mail below
     several_questions: PhraseSet  # the author announces several questions
     transfer_notes: PhraseSet  # the author passes someone else's message on
+    relay_requests: PhraseSet  # a note asks a colleague to pass the mail on to the desk
     #: habilitation's documents_words: documents come with the ticket
     habilitation_documents: PhraseSet
     #: habilitation's request_words: the author asks for access or a role for themselves
@@ -267,6 +268,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         follow_quoted=_light(m.follow_quoted),
         several_questions=_light(m.several_questions),
         transfer_notes=_light(m.transfer_notes),
+        relay_requests=_light(m.relay_requests),
         habilitation_documents=_light(
             config.categories[Category.HABILITATION].documents_words
             if Category.HABILITATION in config.categories
