@@ -1007,6 +1007,14 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "Where is the sign-up page?",
         "Bonjour, je débute chez un négociant et je dois être habilité aux Certificats, "
         "où crée-t-on le compte « mon compte » ?",
+        "Bonjour, nous souhaitons être habilités pour les certificats ; il faut d'abord "
+        "un compte « mon compte », comment le crée-t-on ?",
+        "Bonjour, déjà demandeuse pour notre maison mère, j'aurais besoin d'être "
+        "habilitée aussi pour la filiale de Lyon. Merci",
+        "Hello, our previous local admin left. I need the administrateur local role for "
+        "my own account so I can manage our users.",
+        "Hi, we'd like access to the Certificats module; our partner says we need a mon "
+        "compte account first. How do I create it?",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
