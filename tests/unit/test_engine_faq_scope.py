@@ -1155,3 +1155,12 @@ def test_a_note_asking_a_colleague_to_ask_the_helpdesk_is_no_question_for_the_de
         email="n.roy@roycheeses.com",
     )
     assert replied(t, config) == ["telecharger-modele"]
+
+
+def test_an_answer_that_did_not_help_is_not_sent_again(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, votre réponse automatique ne répond pas à ma question : le bouton "
+        "« télécharger les documents » n'est pas en haut à droite de ma demande, il n'y "
+        "a rien. Où puis-je télécharger le modèle ?"
+    )
+    assert replied(t, config) == []
