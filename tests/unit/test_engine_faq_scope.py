@@ -1164,3 +1164,15 @@ def test_an_answer_that_did_not_help_is_not_sent_again(config: RoutingConfig) ->
         "a rien. Où puis-je télécharger le modèle ?"
     )
     assert replied(t, config) == []
+
+
+def test_a_remark_whose_only_question_mark_is_an_aside_asks_nothing(
+    config: RoutingConfig,
+) -> None:
+    # "(bug ?)" reports a bug: one FAQ question beside another matter gets its answer
+    t = make(
+        "Bonjour,\nMon nouveau collègue doit faire les demandes : comment crée-t-il son "
+        "compte « mon compte » ? Par ailleurs quand je veux l'ajouter dans gestion des "
+        "utilisateurs, la recherche par nom ne donne rien (bug ?).\nMerci\nLéa"
+    )
+    assert replied(t, config) == ["creer-mon-compte"]

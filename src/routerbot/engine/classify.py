@@ -940,6 +940,9 @@ _confidence = operator.itemgetter(1)
 #: A question of fewer words after another one ("À quelle adresse ?", "Qui contacter en
 #: premier ?") goes on with it: it is not a second question.
 ELLIPTICAL_WORDS = 5
+#: a remark whose only question mark is an aside ("la recherche ne renvoie rien (bug
+#: ?)", "(normal ?)"): it reports, it asks nothing the FAQ answers
+_ASIDE_ONLY = re.compile(r"^[^?(]*\(\s*\w+\s*\?\s*\)?[^?]*$")
 #: a note to a colleague that only asks them to pass the mail on is this short
 RELAY_WORDS = 10
 
@@ -1118,7 +1121,7 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
         norm = text.normalise(part)
         heard = c.lexicon.respell(norm)
         # three parts in four ask nothing
-        if "?" not in part and not _asks(heard):
+        if ("?" not in part or _ASIDE_ONLY.search(part)) and not _asks(heard):
             continue
         plain = Words.of(light_keys(heard))
         if n <= RELAY_WORDS and c.relay_requests.first_match(plain, config.matching.phrase_gap):
