@@ -1176,3 +1176,13 @@ def test_a_remark_whose_only_question_mark_is_an_aside_asks_nothing(
         "utilisateurs, la recherche par nom ne donne rien (bug ?).\nMerci\nLéa"
     )
     assert replied(t, config) == ["creer-mon-compte"]
+
+
+def test_a_team_member_is_a_colleague(config: RoutingConfig) -> None:
+    # giving a team member access is managing colleagues (assistance), not one's own access
+    t = make(
+        "Hello, how do I give demandeur access to a new team member in our company "
+        "account? Regards",
+        email="ann.lee@northfoods.co.uk",
+    )
+    assert decide(t, config).category is Category.ASSISTANCE_OPERATEUR
