@@ -1015,6 +1015,8 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "my own account so I can manage our users.",
         "Hi, we'd like access to the Certificats module; our partner says we need a mon "
         "compte account first. How do I create it?",
+        "Hello, our office manager retired. Could you please give me the administrateur "
+        "local opérateur role for our company so that I can manage our users?",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(

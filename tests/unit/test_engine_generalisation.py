@@ -603,11 +603,13 @@ def test_habilitation_spelt_without_its_h_meets_agrement_vs_certificat(
             Category.HABILITATION,
             None,
         ),
+        # the same in English: the question is the FAQ's own (its English example), so
+        # it is answered beside the documents, which still decide the category
         (
             "Hello, I'm attaching our signed habilitation forms for the Certificats module. "
             "How does my colleague create his mon compte account?",
             Category.HABILITATION,
-            None,
+            "creer-mon-compte",
         ),
     ],
 )
