@@ -1188,3 +1188,17 @@ def test_a_team_member_is_a_colleague(config: RoutingConfig) -> None:
         email="ann.lee@northfoods.co.uk",
     )
     assert decide(t, config).category is Category.ASSISTANCE_OPERATEUR
+
+
+def test_a_subject_that_asks_two_questions_over_a_silent_description_asks_both(
+    config: RoutingConfig,
+) -> None:
+    # the description only signs: the subject's questions are the ticket's, one by one
+    t = make(
+        "Jean, DDPP 31",
+        summary="comment on télécharge le modèle et comment savoir s il est bien en ligne ?",
+    )
+    assert replied(t, config) == []
+    # one question in the subject is still answered
+    one = make("", summary="comment créer mon compte « mon compte » ?")
+    assert replied(one, config) == ["creer-mon-compte"]

@@ -571,9 +571,19 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
         signature,
         domain,
         read_quoted,
-        "\n".join([parts.body, *customer_texts]),
+        "\n".join([*_asking_subject(ticket.summary, parts.body), parts.body, *customer_texts]),
         clean_description=parts.body,
     )
+
+
+def _asking_subject(summary: str, body: str) -> tuple[str, ...]:
+    """The subject, when it asks the ticket's questions itself ("comment créer mon compte
+    et comment télécharger un modèle ?") and the description asks none."""
+    if "?" not in summary or "?" in body or _REPLY_SUBJECT.match(summary):
+        return ()
+    if body.strip() and _asks(text.normalise(body)):
+        return ()  # the description asks in its own words: the subject only names it
+    return (summary,)
 
 
 # --------------------------------------------------------------------------- evidence
