@@ -1202,3 +1202,14 @@ def test_a_subject_that_asks_two_questions_over_a_silent_description_asks_both(
     # one question in the subject is still answered
     one = make("", summary="comment créer mon compte « mon compte » ?")
     assert replied(one, config) == ["creer-mon-compte"]
+
+
+def test_an_agrement_authorization_asked_in_english_gets_the_agrement_answer(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Hello, our company has the Agrément authorization already. Can we use the same "
+        "one for Certificat requests, or must we apply again? Thanks",
+        email="ops@harbourtrade.sg",
+    )
+    assert replied(t, config) == ["agrement-vs-certificat"]
