@@ -354,6 +354,9 @@ def test_clean_body_removes_mobile_signature() -> None:
         "Auto-Submitted: auto-replied\n\nMerci pour votre message.",
         "Votre message n'a pas pu être remis à l'adresse indiquée.",
         "RE: Réponse automatique : Absent",
+        "Message automatique : je suis en congés du 10 au 21 juillet.",
+        "Je suis en congés du 2 au 13 août. En mon absence, vous pouvez contacter le "
+        "secrétariat de la DDPP.",
     ],
 )
 def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
@@ -383,6 +386,7 @@ def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
         "Bonjour, depuis mon téléphone pas moyen de me connecter à Expadon, ça mouline. Je "
         "suis en déplacement jusqu'à jeudi.\nEnvoyé de mon iPhone",
         "Je suis en déplacement jusqu'à vendredi et l'export ne marche pas sur la tablette",
+        "Pendant mon absence, ma collègue n'a pas pu se connecter, pouvez-vous vérifier ?",
     ],
 )
 def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:

@@ -1135,7 +1135,8 @@ _AUTO_HEADER = LazyPattern(
 )
 _AUTO_LEADING = LazyPattern(
     r"^(?:(?:re|tr|fw|fwd|aw|rep)\s+)*(?:(?:bonjour|bonsoir|hello|hi|madame|monsieur)\s+)*"
-    r"(?:reponse automatique|reponse auto|automatic reply|auto reply|autoreply|auto response"
+    r"(?:reponse automatique|reponse auto|message automatique|automatic reply|auto reply"
+    r"|autoreply|auto response"
     r"|out of office|out of the office|absence du bureau|message d absence|absent e du bureau"
     r"|absent du bureau|absente du bureau|undeliverable|undelivered mail|non remis"
     r"|delivery status notification|mail delivery|mailer daemon|notification d etat de remise"
@@ -1151,6 +1152,8 @@ _AUTO_STRONG = LazyPattern(
     r"|(?:votre|your) message n a pas pu etre (?:remis|delivre|distribue)"
     r"|(?:could not|couldn t|was not|wasn t) be(?:en)? delivered|delivery has failed"
     r"|your message (?:could not|wasn t|was not) delivered"
+    r"|(?:en|pendant) mon absence,? (?:vous pouvez|merci de|veuillez) (?:contacter|joindre"
+    r"|vous adresser|ecrire)|(?:during|in) my absence,? (?:please )?(?:contact|write)"
     r"|(?:avec un )?acces (?:tres )?(?:limite|restreint) a (?:ma|mes)"
     r" (?:messagerie|mails|e mails|courriels))"
 )
