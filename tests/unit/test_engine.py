@@ -625,6 +625,7 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         # others' failure, and the infinitive
         "Les vétérinaires du service ne peuvent plus se connecter à Expadon depuis lundi.",
         "Nous sommes deux agents à ne plus pouvoir nous connecter ce matin.",
+        "Ça plante à la connexion sur Expadon depuis hier.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
@@ -1417,3 +1418,19 @@ def test_asking_for_the_local_admin_role_is_not_the_local_admin_answer(
 ) -> None:
     d = decide(make(body), config)
     assert d.reply_faq != "role-admin-local", render_checklist(d)
+
+
+def test_a_note_that_points_at_the_mail_below_reads_its_login_failure(
+    config: RoutingConfig,
+) -> None:
+    # the note gives the browser; the forwarded mail tells the failure
+    t = make(
+        "Bonjour,\nVoir le mail de notre magasinier. Le poste a Chrome 104, sans droits pour "
+        "le mettre à jour.\nCordialement\nAnne Morel\n\n________________________________\n"
+        "De : Paul Henry <p.henry@vergers-martin.fr>\nEnvoyé : lundi 8 janvier 2024 07:10\n"
+        "À : Anne Morel\nObjet : Expadon\n\nÇa plante à la connexion sur Expadon depuis ce "
+        "matin, message d'erreur.",
+        summary="TR: Expadon",
+    )
+    d = decide(t, config)
+    assert d.login_failure and d.reply_faq == "connexion-impossible" and not d.ask_browser
