@@ -640,3 +640,16 @@ def test_a_phone_platform_between_the_name_and_its_version(
     text: str, expected: tuple[str, str | None]
 ) -> None:
     assert named(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("ça charge et ça revient au login. v120 de chrome. merci", ("chrome", "120")),
+        ("la v115 de firefox sur le poste du quai", ("firefox", "115")),
+    ],
+)
+def test_a_bare_v_before_the_name_is_its_version(
+    sentence: str, expected: tuple[str, str | None]
+) -> None:
+    assert named(sentence) == expected

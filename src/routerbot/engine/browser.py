@@ -209,7 +209,8 @@ _NOT_A_VERSION_AFTER = LazyPattern(
 )
 # "version", "vers.", "v." not preceded by a word character or a dot (checked once the
 # "v" is read, so that the scan looks for a "v" instead of trying every position)
-_VERSION_WORD = r"v(?<![\w.]v)(?:ersion|ers\.|\.)"
+#: "version", "vers.", "v." or a bare "v" on its digits ("v120 de chrome")
+_VERSION_WORD = r"v(?<![\w.]v)(?:ersion|ers\.|\.|(?=\d))"
 _VERSION_BEFORE_NAME = LazyPattern(
     _VERSION_WORD + r"[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
     r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
