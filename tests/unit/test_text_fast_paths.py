@@ -311,12 +311,12 @@ def test_texts_without_a_product_and_slash_have_no_user_agent_token() -> None:
 
 
 PLAIN_VERSION_BEFORE_NAME = re.compile(
-    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
+    r"(?<![\w.])(?:version|vers\.|v\.|v(?=\d))[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
     r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
     r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
 )
 PLAIN_BARE_VERSION = re.compile(
-    r"(?<![\w.])(?:version|vers\.|v\.)[ \t]*(?:[:=][ \t]*)?"
+    r"(?<![\w.])(?:version|vers\.|v\.|v(?=\d))[ \t]*(?:[:=][ \t]*)?"
     r"(?:(?:c'est|c est|est|is)[ \t]+(?:(?:la|le)[ \t]+)?)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
     r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
 )
