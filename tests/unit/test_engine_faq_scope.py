@@ -1017,6 +1017,8 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "compte account first. How do I create it?",
         "Hello, our office manager retired. Could you please give me the administrateur "
         "local opérateur role for our company so that I can manage our users?",
+        "bonjour j'ai changé d'employeur, mon accès certificats est resté sur l'ancienne "
+        "société, il me faut un accès pour la nouvelle merci",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
