@@ -1215,3 +1215,16 @@ def test_an_agrement_authorization_asked_in_english_gets_the_agrement_answer(
         email="ops@harbourtrade.sg",
     )
     assert replied(t, config) == ["agrement-vs-certificat"]
+
+
+def test_a_question_near_the_login_entry_asks_nothing_when_no_login_fails(
+    config: RoutingConfig,
+) -> None:
+    # the login entry is answered through the login rules: "en attente de signature
+    # depuis trois jours, est-ce normal ?" is another matter, not a second FAQ question
+    t = make(
+        "Bonjour,\nDeux choses :\n1) À quoi sert l'application gestion des utilisateurs ?\n"
+        "2) Notre demande EXP-2024-5521 reste en attente de signature depuis trois jours, "
+        "est-ce normal ?\nMerci\nPaul Morin"
+    )
+    assert replied(t, config) == ["gestion-utilisateurs"]

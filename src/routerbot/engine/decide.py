@@ -443,6 +443,11 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     blocked = frozenset(f.faq_id for f in faqs if f.blocked and not f.taken_by)
     taken = {f.faq_id: f.taken_by for f in faqs if f.taken_by}
     unmet = frozenset(f.faq_id for f in faqs if f.blocked.startswith("requires"))
+    if not login_failure:
+        # (the login entry is answered through the login rules: with no failure told, a
+        # question closest to it — "en attente de signature depuis trois jours, est-ce
+        # normal ?" — asks none of its answer)
+        unmet |= {config.login_failure.faq}
     asked = (
         several_questions(tt, config, pop.population, blocked, taken, unmet=unmet)
         if close and (not login_failure or faq_decides)
