@@ -1228,3 +1228,13 @@ def test_a_question_near_the_login_entry_asks_nothing_when_no_login_fails(
         "est-ce normal ?\nMerci\nPaul Morin"
     )
     assert replied(t, config) == ["gestion-utilisateurs"]
+
+
+def test_asking_whether_a_role_lets_one_in_is_no_login_failure(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour,\nOn m'a donné le rôle administrateur local hier mais je ne vois pas le "
+        "module Certificats dans mon portail. C'est normal ? Je ne peux pas me connecter "
+        "à Certificats avec ce rôle ?\nMerci\nLouis"
+    )
+    d = decide(t, config)
+    assert not d.login_failure and replied(t, config) == ["role-admin-local"]
