@@ -258,9 +258,12 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
     [
         ("FF v118 on win10", ("firefox", "118")),
         ("I'm on Safari on my Mac, version 17.2.", ("safari", "17")),
+        # a bare "v" on its digits before the name
+        ("ça charge et ça revient au login. v120 de chrome. merci", ("chrome", "120")),
+        ("la v115 de firefox sur le poste du quai", ("firefox", "115")),
     ],
 )
-def test_reads_abbreviated_names_and_small_versions_after_the_name(
+def test_reads_abbreviated_names_and_versions(
     sentence: str, expected: tuple[str, str | None]
 ) -> None:
     assert named(sentence) == expected
@@ -640,16 +643,3 @@ def test_a_phone_platform_between_the_name_and_its_version(
     text: str, expected: tuple[str, str | None]
 ) -> None:
     assert named(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("sentence", "expected"),
-    [
-        ("ça charge et ça revient au login. v120 de chrome. merci", ("chrome", "120")),
-        ("la v115 de firefox sur le poste du quai", ("firefox", "115")),
-    ],
-)
-def test_a_bare_v_before_the_name_is_its_version(
-    sentence: str, expected: tuple[str, str | None]
-) -> None:
-    assert named(sentence) == expected
