@@ -207,9 +207,9 @@ _NOT_A_VERSION_AFTER = LazyPattern(
     r"|postes?\b|pc\b|utilisateurs?\b|agents?\b|personnes?\b|onglets?\b|fenetres?\b"
     r"|[ \t]\d{2}[ \t]\d{2})"
 )
-# "version", "vers.", "v." not preceded by a word character or a dot (checked once the
-# "v" is read, so that the scan looks for a "v" instead of trying every position)
-#: "version", "vers.", "v." or a bare "v" on its digits ("v120 de chrome")
+# "version", "vers.", "v." or a bare "v" on its digits ("v120 de chrome"), not preceded
+# by a word character or a dot (checked once the "v" is read, so that the scan looks for
+# a "v" instead of trying every position)
 _VERSION_WORD = r"v(?<![\w.]v)(?:ersion|ers\.|\.|(?=\d))"
 _VERSION_BEFORE_NAME = LazyPattern(
     _VERSION_WORD + r"[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"

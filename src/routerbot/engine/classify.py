@@ -1188,9 +1188,10 @@ def several_questions(
     (``several_questions_min_confidence``): then it is a question of its own — "deux
     questions : à quoi sert gestion des utilisateurs ? … ce rôle me permet-il de faire
     les demandes ?" wants two answers, not the first one. A question closest to an entry
-    whose required words the ticket lacks (``unmet``) asks none, unless it is announced
-    so ("deux questions : 1) comment télécharger le modèle ? 2) comment savoir quel
-    modèle est en vigueur ?").
+    whose required words the ticket lacks (``unmet``: the caller adds the login entry
+    when no login failure is told) asks none, unless it is announced so ("deux
+    questions : 1) comment télécharger le modèle ? 2) comment savoir quel modèle est en
+    vigueur ?").
     """
     c = config.compiled
     thr = config.thresholds
