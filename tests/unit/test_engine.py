@@ -1435,3 +1435,18 @@ def test_a_note_that_points_at_the_mail_below_reads_its_login_failure(
     )
     d = decide(t, config)
     assert d.login_failure and d.reply_faq == "connexion-impossible" and not d.ask_browser
+
+
+def test_a_note_asking_the_desk_to_help_a_colleague_reads_the_colleagues_mail(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour, pouvez-vous aider Marc svp ? Merci.\nJeanne\n\n"
+        "________________________________\nDe : Marc Petit <m.petit@vergers-martin.fr>\n"
+        "Envoyé : mardi 9 janvier 2024 08:40\nÀ : Jeanne Martin\nObjet : Expadon\n\n"
+        "Jeanne,\nJe n'arrive plus à me connecter à Expadon depuis hier, j'ai un message "
+        "« accès refusé » après l'identifiant.\nMarc",
+        summary="TR: Expadon",
+    )
+    d = decide(t, config)
+    assert d.login_failure and d.ask_browser
