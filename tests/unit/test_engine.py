@@ -1450,3 +1450,12 @@ def test_a_note_asking_the_desk_to_help_a_colleague_reads_the_colleagues_mail(
     )
     d = decide(t, config)
     assert d.login_failure and d.ask_browser
+
+
+def test_a_quoted_question_the_author_says_is_theirs_is_read(config: RoutingConfig) -> None:
+    t = make(
+        "{quote}Comment créer un compte « mon compte » ?{quote}\nC'est exactement ma "
+        "question, je ne trouve pas la page.\nPaul Henry",
+        summary="Re: compte",
+    )
+    assert decide(t, config).reply_faq == "creer-mon-compte"
