@@ -1238,3 +1238,15 @@ def test_asking_whether_a_role_lets_one_in_is_no_login_failure(config: RoutingCo
     )
     d = decide(t, config)
     assert not d.login_failure and replied(t, config) == ["role-admin-local"]
+
+
+def test_a_description_that_goes_on_from_its_subject_asks_the_subject_too(
+    config: RoutingConfig,
+) -> None:
+    # "et aussi : …" goes on from the subject's question: two FAQ questions, no answer
+    t = make(
+        "Bonjour,\nEt aussi : comment créer un compte « mon compte » pour notre nouvel "
+        "assistant qui arrive lundi ?\nMerci\nPaul",
+        summary="Où voir la liste des modèles de certificats en ligne ?",
+    )
+    assert replied(t, config) == []

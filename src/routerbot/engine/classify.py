@@ -578,12 +578,26 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
 
 def _asking_subject(summary: str, body: str) -> tuple[str, ...]:
     """The subject, when it asks the ticket's questions itself ("comment créer mon compte
-    et comment télécharger un modèle ?") and the description asks none."""
-    if "?" not in summary or "?" in body or _REPLY_SUBJECT.match(summary):
+    et comment télécharger un modèle ?") and the description asks none, or when the
+    description goes on from it ("Où trouver la liste des modèles ?" then "Bonjour, et
+    aussi : comment créer un compte ?"): a question of its own beside the others."""
+    if not summary or _REPLY_SUBJECT.match(summary):
+        return ()
+    said = text.normalise(summary)
+    if _GOES_ON.match(text.normalise(body)) and ("?" in summary or _asks(said)):
+        return (summary,)
+    if "?" not in summary or "?" in body:
         return ()
     if body.strip() and _asks(text.normalise(body)):
         return ()  # the description asks in its own words: the subject only names it
     return (summary,)
+
+
+#: A description that goes on from its subject: "(Bonjour,) et aussi…", "… aussi savoir"
+_GOES_ON = re.compile(
+    r"^(?:(?:bonjour|bonsoir|hello|hi|madame|monsieur|salut)\b[^a-z]*)?"
+    r"(?:et\b|aussi\b|also\b|and also\b|[^.?!\n]{0,40}\baussi (?:savoir|a savoir|demander)\b)"
+)
 
 
 # --------------------------------------------------------------------------- evidence
