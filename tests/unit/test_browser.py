@@ -261,6 +261,8 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         # a bare "v" on its digits before the name
         ("ça charge et ça revient au login. v120 de chrome. merci", ("chrome", "120")),
         ("la v115 de firefox sur le poste du quai", ("firefox", "115")),
+        # dictation's Chrome
+        ("je n'arrive pas à me connecter avec krom ça met erreur", ("chrome", None)),
     ],
 )
 def test_reads_abbreviated_names_and_versions(
@@ -643,3 +645,15 @@ def test_a_phone_platform_between_the_name_and_its_version(
     text: str, expected: tuple[str, str | None]
 ) -> None:
     assert named(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are on the edge of missing the vessel on Thursday.",
+        "a cutting-edge exporter of cheese, the login fails",
+        "the button sits at the edge of the screen",
+    ],
+)
+def test_the_english_word_edge_is_no_browser(text: str) -> None:
+    assert extract_browser(text) is None

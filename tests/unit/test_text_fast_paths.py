@@ -130,7 +130,7 @@ PLAIN_QUOTE_HINT = re.compile(
 )
 PLAIN_WIKI_LINE_HINT = re.compile(r"^[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})", re.MULTILINE)
 PLAIN_BROWSER_HINT = re.compile(
-    r"chrom|crome|chorme|fire|firfox|fierfox|fox|mozilla|edge|explorer|\bie|safari"
+    r"chrom|crome|chorme|krom|fire|firfox|fierfox|fox|mozilla|edge|explorer|\bie|safari"
     r"|opera|vivaldi|brave|samsung|yandex|duckduckgo|waterfox|pale|seamonkey|tor|maxthon|browser|librewolf"
     r"|floorp|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
 )

@@ -158,7 +158,7 @@ _NAMES = LazyPattern(
     # ("google crom", "microsoft ange", "faille fox", "fayer fox", "faire fox": as speech
     # recognition hears them)
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|google[ \t]+crom|crome"
-    r"|chorme)"
+    r"|chorme|krom)"
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
     r"|fa(?:ille|yer|ire)[ \t]?fox"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
@@ -176,6 +176,7 @@ _NAMES = LazyPattern(
 _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
+        "krom",
         "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "faille", "faillefox",
         "fayer", "fayerfox", "faire", "fairefox",
         "ff", "internet",
@@ -264,6 +265,7 @@ _HINT_SUBSTRINGS = (
     # ("fox": dictation's "faille fox", "fayer fox", "faire fox")
     "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "fox", "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
+    "krom",  # (dictation's Chrome)
 )  # fmt: skip
 # "ie", "ff", "v." at the start of a word (the look-behind checks it after the
 # literal, which the scan then looks for directly)
@@ -614,9 +616,18 @@ def _version_before_name(s: str, w: str, used: _Consumed) -> list[_Mention]:
     return mentions
 
 
+#: "on the edge of missing the vessel", "cutting-edge": the English word, not the browser
+_EDGE_OF = LazyPattern(r"[ \t]+of\b")
+_EDGE_ADJECTIVE = LazyPattern(r"(?:cutting|leading|bleeding)[ \t-]*$")
+
+
 def _is_false_name(s: str, w: str, m: re.Match[str], name: str) -> bool:
-    """Lower-case "ie" without a version, or "brave" used as an adjective."""
+    """Lower-case "ie" without a version, "brave" used as an adjective, or the English
+    word "edge" ("on the edge of", "cutting-edge")."""
     word = m.group(0)
+    if name == "edge" and word in ("edge", "hedge"):
+        before = w[max(0, m.start() - 12) : m.start()]
+        return _EDGE_OF.match(w, m.end()) is not None or _EDGE_ADJECTIVE.search(before) is not None
     if name == "ie" and word == "ie" and s[m.start() : m.end()] != "IE":
         return _IE_VERSION.match(w, m.end()) is None
     if name == "other" and word == "brave":
