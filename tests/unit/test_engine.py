@@ -1459,3 +1459,12 @@ def test_a_quoted_question_the_author_says_is_theirs_is_read(config: RoutingConf
         summary="Re: compte",
     )
     assert decide(t, config).reply_faq == "creer-mon-compte"
+
+
+def test_english_no_way_to_reads_english_verbs_only(config: RoutingConfig) -> None:
+    english = "ops@harbourtrade.co.uk"
+    assert decide(
+        make("There is no way to log in since this morning.", email=english), config
+    ).login_failure
+    field = make("There is no way to enter a second seal number in the form.", email=english)
+    assert not decide(field, config).login_failure
