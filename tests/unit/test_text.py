@@ -746,6 +746,13 @@ def test_what_works_is_cut_at_its_clause_not_its_sentence() -> None:
             "le point de contrôle est au point mort virgule voilà",
             "le point de contrôle est au point mort, voilà",
         ),
+        # only bare stops, two or more and no typed full stop: dictated too
+        (
+            "je n'arrive plus à me connecter point ça met une erreur point j'ai des "
+            "certificats à signer",
+            "je n'arrive plus à me connecter. ça met une erreur. j'ai des certificats à "
+            "signer",
+        ),
     ],
 )
 def test_dictated_punctuation_is_written(dictated: str, typed: str) -> None:
@@ -756,3 +763,5 @@ def test_a_typed_text_keeps_its_points() -> None:
     # no dictation mark ("virgule", "point à la ligne"…): "point" is a word
     typed = "Un point important : le certificat point par point."
     assert text.spoken_punctuation(typed) == typed
+    # one bare "point" is no dictation
+    assert text.spoken_punctuation("ça bloque point barre") == "ça bloque point barre"

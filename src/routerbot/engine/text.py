@@ -636,10 +636,18 @@ def spoken_punctuation(s: str) -> str:
     pas virgule …" → "… certificats. je ne savais pas, …"), so that its sentences,
     questions and clauses are cut as typed ones are; any other text as it is."""
     low = s.lower()
-    if ("point" not in low and "virgule" not in low) or not _DICTATED.search(s):
+    if "point" not in low and "virgule" not in low:
+        return s
+    # only bare stops: dictated when there are two or more and no typed full stop
+    # ("… la semaine dernière point ça me met une erreur point j'ai des certificats …")
+    if not _DICTATED.search(s) and ("." in s or len(_SPOKEN_STOP.findall(s)) < _BARE_STOPS):
         return s
     s = _SPOKEN_MARKS.sub(lambda m: _SPOKEN[m.lastgroup or "c"], s)
     return _SPOKEN_STOP.sub(". ", s)
+
+
+#: this many bare spoken stops, and no typed one, tell a dictated text
+_BARE_STOPS = 2
 
 
 #: A bare relaunch points at the message quoted below it ("voir ci-dessous", "je relance
