@@ -750,8 +750,7 @@ def test_what_works_is_cut_at_its_clause_not_its_sentence() -> None:
         (
             "je n'arrive plus à me connecter point ça met une erreur point j'ai des "
             "certificats à signer",
-            "je n'arrive plus à me connecter. ça met une erreur. j'ai des certificats à "
-            "signer",
+            "je n'arrive plus à me connecter. ça met une erreur. j'ai des certificats à signer",
         ),
     ],
 )
