@@ -627,6 +627,7 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         "Nous sommes deux agents à ne plus pouvoir nous connecter ce matin.",
         "Ça plante à la connexion sur Expadon depuis hier.",
         "I have a problem with Certificats, a blank page when connecting.",
+        "Toujours pas de connexion possible depuis vendredi.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
