@@ -327,6 +327,10 @@ def test_names_the_browser_without_a_version_when_the_number_is_not_its_version(
         "adresse IP 192.168.100.12",
         "je ne sais pas quel navigateur",
         "",
+        # the English word "edge"
+        "We are on the edge of missing the vessel on Thursday.",
+        "a cutting-edge exporter of cheese, the login fails",
+        "the button sits at the edge of the screen",
     ],
 )
 def test_finds_no_browser_in_false_positive_traps(sentence: str) -> None:
@@ -645,15 +649,3 @@ def test_a_phone_platform_between_the_name_and_its_version(
     text: str, expected: tuple[str, str | None]
 ) -> None:
     assert named(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "We are on the edge of missing the vessel on Thursday.",
-        "a cutting-edge exporter of cheese, the login fails",
-        "the button sits at the edge of the screen",
-    ],
-)
-def test_the_english_word_edge_is_no_browser(text: str) -> None:
-    assert extract_browser(text) is None
