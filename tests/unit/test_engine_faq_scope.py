@@ -1019,6 +1019,8 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "local opérateur role for our company so that I can manage our users?",
         "bonjour j'ai changé d'employeur, mon accès certificats est resté sur l'ancienne "
         "société, il me faut un accès pour la nouvelle merci",
+        "Hi, could you please change my role from demandeur to administrateur local "
+        "opérateur? Our admin retired last month.",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
@@ -1250,3 +1252,15 @@ def test_a_description_that_goes_on_from_its_subject_asks_the_subject_too(
         summary="Où voir la liste des modèles de certificats en ligne ?",
     )
     assert replied(t, config) == []
+
+
+def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
+    config: RoutingConfig,
+) -> None:
+    # his "mon compte" is made: the question is giving him the role, not creating it
+    t = make(
+        "Bonjour,\nNotre nouvelle commerciale a créé son compte Mon Compte hier. Elle doit "
+        "saisir des demandes de certificats : c'est à vous de l'habiliter ou on peut le "
+        "faire nous-mêmes ? Et si oui comment ?\nMerci"
+    )
+    assert "creer-mon-compte" not in replied(t, config)
