@@ -583,12 +583,12 @@ def _asking_subject(summary: str, body: str) -> tuple[str, ...]:
     aussi : comment créer un compte ?"): a question of its own beside the others."""
     if not summary or _REPLY_SUBJECT.match(summary):
         return ()
-    said = text.normalise(summary)
-    if _GOES_ON.match(text.normalise(body)) and ("?" in summary or _asks(said)):
+    said = text.normalise(body)
+    if _GOES_ON.match(said) and ("?" in summary or _asks(text.normalise(summary))):
         return (summary,)
     if "?" not in summary or "?" in body:
         return ()
-    if body.strip() and _asks(text.normalise(body)):
+    if body.strip() and _asks(said):
         return ()  # the description asks in its own words: the subject only names it
     return (summary,)
 

@@ -629,6 +629,8 @@ _SPOKEN_STOP = LazyPattern(
     re.IGNORECASE,
 )
 _SPOKEN = {"nl": ".\n", "q": " ? ", "x": " ! ", "c": ", "}
+#: this many bare spoken stops, and no typed one, tell a dictated text
+_BARE_STOPS = 2
 
 
 def spoken_punctuation(s: str) -> str:
@@ -644,10 +646,6 @@ def spoken_punctuation(s: str) -> str:
         return s
     s = _SPOKEN_MARKS.sub(lambda m: _SPOKEN[m.lastgroup or "c"], s)
     return _SPOKEN_STOP.sub(". ", s)
-
-
-#: this many bare spoken stops, and no typed one, tell a dictated text
-_BARE_STOPS = 2
 
 
 #: A bare relaunch points at the message quoted below it ("voir ci-dessous", "je relance
