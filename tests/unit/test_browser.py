@@ -263,6 +263,11 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         ("la v115 de firefox sur le poste du quai", ("firefox", "115")),
         # dictation's Chrome
         ("je n'arrive pas à me connecter avec krom ça met erreur", ("chrome", None)),
+        # a phone's platform between the name and its version
+        ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),
+        ("mon iPad, Safari iOS 16", ("safari", "16")),
+        # a Windows version is not the browser's
+        ("Firefox windows 11 au bureau", ("firefox", None)),
     ],
 )
 def test_reads_abbreviated_names_and_versions(
@@ -634,18 +639,3 @@ def test_a_version_said_after_a_verb_completes_the_browser_named_before(answer: 
         "firefox",
         "118",
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),
-        ("mon iPad, Safari iOS 16", ("safari", "16")),
-        # a Windows version is not the browser's
-        ("Firefox windows 11 au bureau", ("firefox", None)),
-    ],
-)
-def test_a_phone_platform_between_the_name_and_its_version(
-    text: str, expected: tuple[str, str | None]
-) -> None:
-    assert named(text) == expected

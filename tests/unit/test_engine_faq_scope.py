@@ -1068,30 +1068,36 @@ def test_an_agent_asking_what_user_management_is_for_in_other_words_gets_the_ans
     assert replied(make(text, email=AGENT, where="4/87"), config) == ["gestion-utilisateurs"]
 
 
-def test_a_forward_handed_to_the_desk_in_a_few_words_is_read_by_the_mail_below(
-    config: RoutingConfig,
+@pytest.mark.parametrize(
+    ("text", "summary", "email"),
+    [
+        # a forward handed to the desk in a few words is read by the mail below
+        pytest.param(
+            "Bonjour,\n\nÀ voir avec l'assistance svp, urgent pour nous.\n\nClaire Morel\n"
+            "ADV export\n\nDe : Luc Arnaud <l.arnaud@biscuiterie-arnaud.fr>\n"
+            "Envoyé : lundi 3 mars 2025 09:12\nÀ : Claire Morel\nObjet : Expadon\n\n"
+            "Claire,\nDepuis ce matin impossible de me connecter à Expadon 2, j'ai une page "
+            "blanche après le mot de passe.\nLuc",
+            "Question",
+            "c.morel@biscuiterie-arnaud.fr",
+            id="forward-handed-over",
+        ),
+        # a reply saying the desk's login advice did not help
+        pytest.param(
+            "J'ai vidé le cache comme conseillé, ça ne change rien du tout.\n\nMarc\n\n"
+            "Le 6 janv. 2025 à 09:40, Assistance Expadon 2 <jira@expadon2.atlassian.net> a "
+            "écrit :\n> Bonjour,\n> Videz les caches de votre navigateur et testez un autre "
+            "navigateur.\n> Cordialement,\n> L'assistance Expadon 2",
+            "RE: [CERT-1999] accès",
+            OPERATOR,
+            id="advice-did-not-help",
+        ),
+    ],
+)
+def test_a_failure_told_in_the_mail_below_asks_for_the_browser(
+    text: str, summary: str, email: str, config: RoutingConfig
 ) -> None:
-    text = (
-        "Bonjour,\n\nÀ voir avec l'assistance svp, urgent pour nous.\n\nClaire Morel\n"
-        "ADV export\n\nDe : Luc Arnaud <l.arnaud@biscuiterie-arnaud.fr>\n"
-        "Envoyé : lundi 3 mars 2025 09:12\nÀ : Claire Morel\nObjet : Expadon\n\n"
-        "Claire,\nDepuis ce matin impossible de me connecter à Expadon 2, j'ai une page "
-        "blanche après le mot de passe.\nLuc"
-    )
-    d = decide(make(text, email="c.morel@biscuiterie-arnaud.fr"), config)
-    assert d.ask_browser, d.reason
-
-
-def test_a_reply_saying_the_desks_login_advice_did_not_help_asks_for_the_browser(
-    config: RoutingConfig,
-) -> None:
-    text = (
-        "J'ai vidé le cache comme conseillé, ça ne change rien du tout.\n\nMarc\n\n"
-        "Le 6 janv. 2025 à 09:40, Assistance Expadon 2 <jira@expadon2.atlassian.net> a écrit :\n"
-        "> Bonjour,\n> Videz les caches de votre navigateur et testez un autre navigateur.\n"
-        "> Cordialement,\n> L'assistance Expadon 2"
-    )
-    d = decide(make(text, summary="RE: [CERT-1999] accès"), config)
+    d = decide(make(text, summary=summary, email=email), config)
     assert d.ask_browser, d.reason
 
 
@@ -1131,59 +1137,6 @@ def test_the_faqs_own_questions_asked_in_english_get_their_answer(
     assert replied(make(text, email="ann.lee@northfoods.co.uk"), config) == [faq]
 
 
-def test_a_short_member_of_a_numbered_list_is_a_question_of_its_own(
-    config: RoutingConfig,
-) -> None:
-    # "2. comment télécharger ce modèle" is short, but a list's member asks on its own:
-    # two FAQ questions, no public answer
-    t = make(
-        "Bonjour\n1. comment savoir si le modèle pour le sucre vers le Japon est en ligne\n"
-        "2. comment télécharger ce modèle\nmerci\nPaul"
-    )
-    assert replied(t, config) == []
-
-
-def test_a_note_asking_a_colleague_to_ask_the_helpdesk_is_no_question_for_the_desk(
-    config: RoutingConfig,
-) -> None:
-    # the middle of a forwarded chain ("Marc, can you ask the Expadon helpdesk?") asks a
-    # colleague to pass the mail on: the one question is the download's
-    t = make(
-        "Hello,\n\nQuestion from our shipping manager (below). How do we download the "
-        "certificate model from Expadon 2? Our buyer in Texas wants a draft.\n\n"
-        "Regards,\nNina Roy\nOffice Coordinator - Roy Cheeses\n\n"
-        "From: Paul Grant <p.grant@roycheeses.com>\nSent: Monday, June 2, 2025 9:30 AM\n"
-        "To: Nina Roy\nSubject: FW: certificate draft\n\n"
-        "Nina, could you ask the Expadon helpdesk? Thanks.\n\n"
-        "From: Amy Stone <a.stone@roycheeses.com>\nSent: Sunday, June 1, 2025 6:10 PM\n"
-        "To: Paul Grant\nSubject: certificate draft\n\n"
-        "Paul, I started the request but I cannot find the PDF of the model.\nAmy",
-        email="n.roy@roycheeses.com",
-    )
-    assert replied(t, config) == ["telecharger-modele"]
-
-
-def test_an_answer_that_did_not_help_is_not_sent_again(config: RoutingConfig) -> None:
-    t = make(
-        "Bonjour, votre réponse automatique ne répond pas à ma question : le bouton "
-        "« télécharger les documents » n'est pas en haut à droite de ma demande, il n'y "
-        "a rien. Où puis-je télécharger le modèle ?"
-    )
-    assert replied(t, config) == []
-
-
-def test_a_remark_whose_only_question_mark_is_an_aside_asks_nothing(
-    config: RoutingConfig,
-) -> None:
-    # "(bug ?)" reports a bug: one FAQ question beside another matter gets its answer
-    t = make(
-        "Bonjour,\nMon nouveau collègue doit faire les demandes : comment crée-t-il son "
-        "compte « mon compte » ? Par ailleurs quand je veux l'ajouter dans gestion des "
-        "utilisateurs, la recherche par nom ne donne rien (bug ?).\nMerci\nLéa"
-    )
-    assert replied(t, config) == ["creer-mon-compte"]
-
-
 def test_a_team_member_is_a_colleague(config: RoutingConfig) -> None:
     # giving a team member access is managing colleagues (assistance), not one's own access
     t = make(
@@ -1208,30 +1161,6 @@ def test_a_subject_that_asks_two_questions_over_a_silent_description_asks_both(
     assert replied(one, config) == ["creer-mon-compte"]
 
 
-def test_an_agrement_authorization_asked_in_english_gets_the_agrement_answer(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Hello, our company has the Agrément authorization already. Can we use the same "
-        "one for Certificat requests, or must we apply again? Thanks",
-        email="ops@harbourtrade.sg",
-    )
-    assert replied(t, config) == ["agrement-vs-certificat"]
-
-
-def test_a_question_near_the_login_entry_asks_nothing_when_no_login_fails(
-    config: RoutingConfig,
-) -> None:
-    # the login entry is answered through the login rules: "en attente de signature
-    # depuis trois jours, est-ce normal ?" is another matter, not a second FAQ question
-    t = make(
-        "Bonjour,\nDeux choses :\n1) À quoi sert l'application gestion des utilisateurs ?\n"
-        "2) Notre demande EXP-2024-5521 reste en attente de signature depuis trois jours, "
-        "est-ce normal ?\nMerci\nPaul Morin"
-    )
-    assert replied(t, config) == ["gestion-utilisateurs"]
-
-
 def test_asking_whether_a_role_lets_one_in_is_no_login_failure(config: RoutingConfig) -> None:
     t = make(
         "Bonjour,\nOn m'a donné le rôle administrateur local hier mais je ne vois pas le "
@@ -1240,18 +1169,6 @@ def test_asking_whether_a_role_lets_one_in_is_no_login_failure(config: RoutingCo
     )
     d = decide(t, config)
     assert not d.login_failure and replied(t, config) == ["role-admin-local"]
-
-
-def test_a_description_that_goes_on_from_its_subject_asks_the_subject_too(
-    config: RoutingConfig,
-) -> None:
-    # "et aussi : …" goes on from the subject's question: two FAQ questions, no answer
-    t = make(
-        "Bonjour,\nEt aussi : comment créer un compte « mon compte » pour notre nouvel "
-        "assistant qui arrive lundi ?\nMerci\nPaul",
-        summary="Où voir la liste des modèles de certificats en ligne ?",
-    )
-    assert replied(t, config) == []
 
 
 def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
@@ -1264,3 +1181,90 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
         "faire nous-mêmes ? Et si oui comment ?\nMerci"
     )
     assert "creer-mon-compte" not in replied(t, config)
+
+
+@pytest.mark.parametrize(
+    ("description", "summary", "email", "expected"),
+    [
+        # "2. comment télécharger ce modèle" is short, but a list's member asks on its
+        # own: two FAQ questions, no public answer
+        pytest.param(
+            "Bonjour\n1. comment savoir si le modèle pour le sucre vers le Japon est en "
+            "ligne\n2. comment télécharger ce modèle\nmerci\nPaul",
+            "Question",
+            OPERATOR,
+            [],
+            id="numbered-list-member",
+        ),
+        # the middle of a forwarded chain ("Nina, could you ask the Expadon helpdesk?")
+        # asks a colleague to pass the mail on: the one question is the download's
+        pytest.param(
+            "Hello,\n\nQuestion from our shipping manager (below). How do we download the "
+            "certificate model from Expadon 2? Our buyer in Texas wants a draft.\n\n"
+            "Regards,\nNina Roy\nOffice Coordinator - Roy Cheeses\n\n"
+            "From: Paul Grant <p.grant@roycheeses.com>\nSent: Monday, June 2, 2025 9:30 AM\n"
+            "To: Nina Roy\nSubject: FW: certificate draft\n\n"
+            "Nina, could you ask the Expadon helpdesk? Thanks.\n\n"
+            "From: Amy Stone <a.stone@roycheeses.com>\nSent: Sunday, June 1, 2025 6:10 PM\n"
+            "To: Paul Grant\nSubject: certificate draft\n\n"
+            "Paul, I started the request but I cannot find the PDF of the model.\nAmy",
+            "Question",
+            "n.roy@roycheeses.com",
+            ["telecharger-modele"],
+            id="relay-request-to-a-colleague",
+        ),
+        # the answer did not help: it is not sent again
+        pytest.param(
+            "Bonjour, votre réponse automatique ne répond pas à ma question : le bouton "
+            "« télécharger les documents » n'est pas en haut à droite de ma demande, il "
+            "n'y a rien. Où puis-je télécharger le modèle ?",
+            "Question",
+            OPERATOR,
+            [],
+            id="answer-did-not-help",
+        ),
+        # "(bug ?)" reports a bug: one FAQ question beside another matter gets its answer
+        pytest.param(
+            "Bonjour,\nMon nouveau collègue doit faire les demandes : comment crée-t-il son "
+            "compte « mon compte » ? Par ailleurs quand je veux l'ajouter dans gestion des "
+            "utilisateurs, la recherche par nom ne donne rien (bug ?).\nMerci\nLéa",
+            "Question",
+            OPERATOR,
+            ["creer-mon-compte"],
+            id="bug-aside",
+        ),
+        pytest.param(
+            "Hello, our company has the Agrément authorization already. Can we use the "
+            "same one for Certificat requests, or must we apply again? Thanks",
+            "Question",
+            "ops@harbourtrade.sg",
+            ["agrement-vs-certificat"],
+            id="agrement-authorization-in-english",
+        ),
+        # the login entry is answered through the login rules: "en attente de signature
+        # depuis trois jours, est-ce normal ?" is another matter, not a second FAQ question
+        pytest.param(
+            "Bonjour,\nDeux choses :\n1) À quoi sert l'application gestion des "
+            "utilisateurs ?\n2) Notre demande EXP-2024-5521 reste en attente de signature "
+            "depuis trois jours, est-ce normal ?\nMerci\nPaul Morin",
+            "Question",
+            OPERATOR,
+            ["gestion-utilisateurs"],
+            id="near-the-login-entry-without-a-failure",
+        ),
+        # "et aussi : …" goes on from the subject's question: two FAQ questions, no answer
+        pytest.param(
+            "Bonjour,\nEt aussi : comment créer un compte « mon compte » pour notre nouvel "
+            "assistant qui arrive lundi ?\nMerci\nPaul",
+            "Où voir la liste des modèles de certificats en ligne ?",
+            OPERATOR,
+            [],
+            id="description-goes-on-from-its-subject",
+        ),
+    ],
+)
+def test_what_the_author_asks_decides_the_answer(
+    description: str, summary: str, email: str, expected: list[str], config: RoutingConfig
+) -> None:
+    t = make(description, summary=summary, email=email)
+    assert replied(t, config) == expected

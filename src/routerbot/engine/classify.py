@@ -583,8 +583,10 @@ def _asking_subject(summary: str, body: str) -> tuple[str, ...]:
     aussi : comment créer un compte ?"): a question of its own beside the others."""
     if not summary or _REPLY_SUBJECT.match(summary):
         return ()
+    if "?" not in summary and not _asks(text.normalise(summary)):
+        return ()  # (most subjects: the description is not read again)
     said = text.normalise(body)
-    if _GOES_ON.match(said) and ("?" in summary or _asks(text.normalise(summary))):
+    if _GOES_ON.match(said):
         return (summary,)
     if "?" not in summary or "?" in body:
         return ()
