@@ -24,6 +24,27 @@ def conversation(*texts: str) -> tuple[str, str | None] | None:
     return None if found is None else (found.name, found.version)
 
 
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        # a comment that is only a number answers "which version?" for the browser named
+        (("Safari", "17.2"), ("safari", "17")),
+        (("c'est Edge", "v121"), ("edge", "121")),
+        (("Chrome", "126.0.6478.183"), ("chrome", "126")),
+        # alone, or after a complete answer, a number says nothing of a browser
+        (("17.2",), None),
+        (("Firefox 115", "2"), ("firefox", "115")),
+        (("Firefox 115", "12"), ("firefox", "115")),
+        # a longer comment with a number is read as it is, not as an answer
+        (("Safari", "commande 17.2 en attente"), ("safari", None)),
+    ],
+)
+def test_a_bare_number_completes_the_browser_named_before(
+    texts: tuple[str, ...], expected: tuple[str, str | None] | None
+) -> None:
+    assert conversation(*texts) == expected
+
+
 # --------------------------------------------------------------------------- user agents
 
 USER_AGENTS = [

@@ -719,6 +719,36 @@ def test_thanks_with_a_failure_that_goes_on_is_no_all_clear(
 
 
 @pytest.mark.parametrize(
+    ("answer", "name", "version"),
+    [
+        # a courteous opening is not an all-clear: the browser given gets its advice
+        ("Thank you for reply. Browser is Opera, version 105.0.4970.21.", "opera", "105"),
+        ("Thank you for your answer. I use Edge 120.", "edge", "120"),
+    ],
+)
+def test_thanks_opening_an_answer_with_the_browser_is_no_all_clear(
+    config: RoutingConfig, answer: str, name: str, version: str
+) -> None:
+    t = make("I cannot login to Expadon", comments=(("bot", ASK), ("customer", answer)))
+    d = decide(t, config)
+    assert d.browser is not None and (d.browser.name, d.browser.version) == (name, version)
+    assert "works now" not in d.reason
+    assert d.reply_faq == config.login_failure.faq, d.reason
+
+
+def test_a_bare_number_answers_the_version_of_the_browser_named_before(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "impossible de me connecter sur l'iPad",
+        comments=(("bot", ASK), ("customer", "Safari"), ("bot", ASK), ("customer", "17.2")),
+    )
+    d = decide(t, config)
+    assert d.browser is not None and (d.browser.name, d.browser.version) == ("safari", "17")
+    assert d.reply_faq == config.login_failure.faq, d.reason
+
+
+@pytest.mark.parametrize(
     ("where", "email", "answer", "target"),
     [
         # an operator's login failure left in the habilitation form

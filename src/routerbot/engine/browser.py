@@ -26,7 +26,9 @@ Sources, strongest first:
    wording, "(Build officiel)"/"(Official Build)" Chrome's, "esr" Firefox's. A bare
    version that names nothing ("Browser version 122.0.6261.129", with no About-page
    words after it) gives ``None``: a version without a browser is not a browser, and
-   the customer is asked which one (every labelled ticket that says so, 3 of 3).
+   the customer is asked which one (every labelled ticket that says so, 3 of 3). In a
+   conversation, a comment that is only a number ("17.2", "v121") after the browser was
+   named answers the bot's "which version?".
 
 Mentions that deny use ("je n'ai pas Chrome", "sans Firefox", "ne pas installer
 Chrome") are ignored; mentions that are only a comparison ("basé sur Chromium") or a
@@ -920,6 +922,18 @@ def names_mentioned(texts: Sequence[str]) -> frozenset[str]:
         return frozenset()
 
 
+# a comment that is only a version number ("17.2", "v121", "126.0.6478.183"): the answer
+# to "which version?" once the browser was named in an earlier text
+_NUMBER_ANSWER = re.compile(r"\s*v?\.?\s*(\d{2,3})(?:[.,]\d{1,5}){0,3}\s*[.!]?\s*")
+
+
+def _number_answer(text: str) -> tuple[_Mention, ...]:
+    m = _NUMBER_ANSWER.fullmatch(text) if len(text) <= 40 else None
+    if m is None or m.group(1).startswith("0"):
+        return ()
+    return (_Mention(0, None, m.group(1), text.strip()),)
+
+
 def extract_browser_from_conversation(texts: Sequence[str]) -> Browser | None:
     """The browser stated across the customer's texts, oldest first.
 
@@ -931,7 +945,10 @@ def extract_browser_from_conversation(texts: Sequence[str]) -> Browser | None:
     try:
         mentions: list[_Mention] = []
         for t in texts[:50]:
-            mentions.extend(_mentions(t))
+            found = _mentions(t)
+            if not found and mentions and isinstance(t, str):
+                found = _number_answer(t)
+            mentions.extend(found)
         return _merge(mentions)
     except Exception:  # pragma: no cover - defensive
         return None
