@@ -628,6 +628,12 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         "Ça plante à la connexion sur Expadon depuis hier.",
         "I have a problem with Certificats, a blank page when connecting.",
         "Toujours pas de connexion possible depuis vendredi.",
+        # a browser named "Internet" is not one's internet connection
+        "Je ne peux même plus me connecter : j'utilise Internet Explorer 11.",
+        "Accès impossible avec Edge 118 : message « navigateur non supporté » à la connexion.",
+        # what happens once the password is typed
+        "I try to login on my tablet and after the password the screen is blank.",
+        "Always appears the message 'Une erreur technique est survenue' after I put my password.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
