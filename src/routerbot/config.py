@@ -274,6 +274,10 @@ class Matching(_Model):
     explain_examples: Annotated[int, _Bounds(ge=1, le=10)] = 3
     #: added to an entry's confidence when the text asks something ("?", comment…)
     question_bonus: Unit = 0.05
+    #: an entry's confidence is multiplied by this when the text asks nothing (no "?",
+    #: no question word, no request to be told): a statement or a request is seldom the
+    #: FAQ's question
+    unasked_factor: Unit = 0.6
     #: words that mean the same here (one group a line; the first word names the group)
     synonyms: tuple[Phrases, ...] = ()
     #: more words to ignore in the example index (greetings, fillers)

@@ -1261,6 +1261,22 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="description-goes-on-from-its-subject",
         ),
+        # a subject that asks nothing, alone: a request or a sending, not the FAQ's
+        # question (a clear lead answers a question, not a statement)
+        pytest.param(
+            "",
+            "Request for access to the Certificats module",
+            OPERATOR,
+            [],
+            id="request-that-asks-nothing",
+        ),
+        pytest.param(
+            "",
+            "Envoi du formulaire d'habilitation Certificats",
+            OPERATOR,
+            [],
+            id="sending-that-asks-nothing",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(

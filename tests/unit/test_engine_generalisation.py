@@ -78,6 +78,19 @@ def test_clear_leader_is_answered(config: RoutingConfig) -> None:
     assert top is not None and top.faq_id == "role-admin-local" and rival is None
 
 
+@pytest.mark.parametrize(("asked", "answered"), [(True, True), (False, False)])
+def test_a_clear_lead_answers_a_question_not_a_statement(
+    config: RoutingConfig, asked: bool, answered: bool
+) -> None:
+    # under the reply threshold, far ahead of the runner-up: answered only when asked
+    thr = config.thresholds
+    low = thr.faq_reply_min_confidence - 0.01
+    assert low >= thr.faq_clear_lead_min_confidence
+    faqs = [_faq("procedure-habilitation", low), _faq("creer-mon-compte", low - 0.25)]
+    top, _ = reply_choice(faqs, config, asked=asked)
+    assert (top is not None) is answered
+
+
 def test_an_entry_its_guards_forbid_is_no_rival(config: RoutingConfig) -> None:
     faqs = [
         _faq("creer-mon-compte", 0.9),

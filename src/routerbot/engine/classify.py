@@ -840,6 +840,7 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
     c = config.compiled
     gap = config.matching.phrase_gap
     bonus = config.matching.question_bonus
+    unasked = config.matching.unasked_factor
     out: list[FaqScore] = []
     plain = tt.plain
     silenced = c.never_answer.first_match(plain, gap)
@@ -863,7 +864,7 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
         if is_question:
             value = min(1.0, value + bonus)
         elif entry.requires_question:
-            value *= 0.6
+            value *= unasked
             sig.append(_new(Signal, (names[1], False, "no question asked", 0.0)))
         blocked, apart = _guard(
             tt, fid, g=guards[fid], silenced=silenced, population=population, config=config

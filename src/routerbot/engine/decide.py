@@ -126,14 +126,16 @@ def reply_choice(
     *,
     login_failure: bool = False,
     login_evidence: bool = False,
+    asked: bool = True,
 ) -> tuple[FaqScore | None, FaqScore | None]:
     """(the entry to answer in public or None, the rival that made it too close).
 
     The best entry its guards allow is answered when the population may receive it,
     its confidence is at or above ``faq_reply_min_confidence`` and the next entry the
     guards allow is at least ``faq_margin`` behind — or, a little less close, at or
-    above ``faq_clear_lead_min_confidence`` with a lead of ``faq_clear_lead``. A wrong
-    public answer costs more than none.
+    above ``faq_clear_lead_min_confidence`` with a lead of ``faq_clear_lead`` when the
+    text asks something (``asked``: a clear lead answers a question, not a request or
+    a sending). A wrong public answer costs more than none.
     """
     thr = config.thresholds
     login_faq = config.login_failure.faq  # answered by the login-failure rules
@@ -158,7 +160,7 @@ def reply_choice(
         return top, None
     # (after a login failure the login entry's rules answer unless another entry is
     # close enough on its own: a lead over the other entries is not enough)
-    clear = top.confidence >= thr.faq_clear_lead_min_confidence and not login_failure
+    clear = top.confidence >= thr.faq_clear_lead_min_confidence and not login_failure and asked
     if clear and lead >= thr.faq_clear_lead - 1e-9:
         return top, None
     if top.confidence >= thr.faq_clear_lead_min_confidence and runner is not None:
@@ -354,7 +356,9 @@ def _failure_and_answer(
     failure = login.value >= config.thresholds.login_failure_min_confidence or (
         login.value > 0 and _told_like_login(faqs, config)
     )
-    return failure, reply_choice(faqs, config, login_failure=failure, login_evidence=login.raw > 0)
+    return failure, reply_choice(
+        faqs, config, login_failure=failure, login_evidence=login.raw > 0, asked=tt.is_question
+    )
 
 
 #: why a withdrawn ticket has nothing to answer, by ``TicketText.thanked``
