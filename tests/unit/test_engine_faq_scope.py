@@ -47,6 +47,12 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
 @pytest.mark.parametrize(
     ("text", "faq"),
     [
+        # "in line" for "online", as a non-native writer says it
+        (
+            "Dear Sir or Madam, please tell me how to confirm which certificate model is "
+            "in line now for Korea. Best regards, Min-jun Park",
+            "modeles-en-ligne",
+        ),
         (
             "J'ai reçu le rôle d'administratrice locale hier. L'onglet des certificats "
             "n'apparaît pas dans mon menu, seulement la liste des comptes de la société. "
