@@ -1267,6 +1267,17 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="description-goes-on-from-its-subject",
         ),
+        # one's own role to be changed is asked of the habilitation form, not what the
+        # user-management application is for
+        pytest.param(
+            "Hi, I currently have the demandeur role. Since our export manager left, I "
+            "need to become the administrateur local for our company. Can you change my "
+            "role? Thanks, Claire",
+            "Question",
+            OPERATOR,
+            [],
+            id="change-my-own-role",
+        ),
         # a subject that asks nothing, alone: a request or a sending, not the FAQ's
         # question (a clear lead answers a question, not a statement)
         pytest.param(
