@@ -1267,6 +1267,17 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="description-goes-on-from-its-subject",
         ),
+        # "Et de notre côté, …" turns to another matter: its guard word ("brouillon") is
+        # not in the FAQ question before it
+        pytest.param(
+            "Bonjour,\n\nNotre client demande comment savoir quel modèle est en ligne pour "
+            "le Vietnam. Et de notre côté, la demande 24-100231 est bloquée en « brouillon » "
+            "depuis lundi, pourquoi ?\n\nLucie Marchand\nMarchand Transit",
+            "Question",
+            "l.marchand@marchand-transit.fr",
+            ["modeles-en-ligne"],
+            id="another-matter-on-our-side",
+        ),
         # one's own role to be changed is asked of the habilitation form, not what the
         # user-management application is for
         pytest.param(

@@ -999,7 +999,8 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
 #: ailleurs, où …"): the sentence before it is a part of its own.
 _ANNOUNCED_NEXT = re.compile(
     r"(?<=[.!])\s+(?=(?:par ailleurs|au passage|autre question|d['’]autre part|de plus|enfin"
-    r"|sinon|autre chose|also|another question)\b)"
+    r"|sinon|autre chose|also|another question|(?:et )?de (?:notre|mon) c[ôo]t[ée]"
+    r"|autre (?:point|sujet)|en revanche|par contre|on (?:a|another) (?:note|matter))\b)"
     # "j'ai deux questions, la première comment …, la deuxième comment …" (dictated)
     r"|(?<=[,;.])\s+(?=(?:la|le|en)\s+(?:deuxi[eè]me|seconde?|troisi[eè]me)\s"
     r"|deuxi[eè]mement|troisi[eè]mement|secondly|thirdly)",
