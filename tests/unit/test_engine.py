@@ -631,6 +631,9 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         # a browser named "Internet" is not one's internet connection
         "Je ne peux même plus me connecter : j'utilise Internet Explorer 11.",
         "Accès impossible avec Edge 118 : message « navigateur non supporté » à la connexion.",
+        # the page comes back to the start (dictated)
+        "je me connecte avec safari sur la tablette ça charge ça charge et ça revient au début",
+        "quand je veux me connecter à Expadon ça tourne et ça revient sur la page du début",
         # what happens once the password is typed
         "I try to login on my tablet and after the password the screen is blank.",
         "Always appears the message 'Une erreur technique est survenue' after I put my password.",
