@@ -47,6 +47,12 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
 @pytest.mark.parametrize(
     ("text", "faq"),
     [
+        # "also cover … or apply separately?" asks whether the Agrément access is enough
+        (
+            "Hi, we already use Expadon 2 for Agrément. Does that registration also cover "
+            "the Certificats module, or do we need to apply separately? Thanks, Tom",
+            "agrement-vs-certificat",
+        ),
         # "in line" for "online", as a non-native writer says it
         (
             "Dear Sir or Madam, please tell me how to confirm which certificate model is "
