@@ -1284,6 +1284,32 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["modeles-en-ligne"],
             id="another-matter-on-our-side",
         ),
+        # a one-word forward over a signature block the mail app did not mark: the
+        # forwarded mail is the ticket
+        pytest.param(
+            "Urgent\n\nPhilippe GARNIER\nDirecteur\nVergers du Quercy – 46140 Luzech\n\n"
+            "De : Manon Tessier <m.tessier@vergers-quercy.fr>\nEnvoyé : mardi 5 mars 2024 "
+            "08:47\nÀ : Philippe Garnier <p.garnier@vergers-quercy.fr>\nObjet : Expadon\n\n"
+            "Bonjour Philippe,\n\nDepuis ce matin je n'arrive plus à me connecter à "
+            "Expadon, j'ai une page blanche juste après avoir saisi mon mot de passe.\n"
+            "Peux-tu faire remonter au support ?\n\nMerci\nManon",
+            "TR: Expadon",
+            "p.garnier@vergers-quercy.fr",
+            ["connexion-impossible"],
+            id="one-word-forward-over-a-signature",
+        ),
+        # ...but a newsletter passed on with "FYI" asks the desk nothing
+        pytest.param(
+            "FYI\n\nBertrand Klein\nResponsable export - Semences du Ried\n\n"
+            "-------- Message transféré --------\nSujet : Lettre d'information Expadon 2\n"
+            "De : Info.Com Expadon <ne-pas-repondre@expadon.fr>\n\nAu sommaire :\n- "
+            "nouveaux modèles de certificats mis en ligne ce mois-ci ;\n- webinaire pour "
+            "les nouveaux opérateurs.",
+            "TR: Lettre d'information",
+            "b.klein@semences-ried.fr",
+            [],
+            id="newsletter-passed-on",
+        ),
         # one's own role to be changed is asked of the habilitation form, not what the
         # user-management application is for
         pytest.param(

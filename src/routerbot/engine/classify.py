@@ -510,8 +510,11 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     plain = Words.of(light_keys(norm))
     pointer = c.follow_quoted.first_match(plain, config.matching.phrase_gap)
     m = config.matching
-    # (a phone number in the signature below "Pouvez-vous regarder ?" says nothing)
-    content = len([k for k in c.lexicon.keys(norm) if k not in c.ignore and not k.isdigit()])
+    # (a phone number in the signature below "Pouvez-vous regarder ?" says nothing, nor
+    # a signature block the mail app did not mark: "Urgent" over "Philippe GARNIER /
+    # Directeur / Vergers du Lot")
+    said = text.normalise(_above_a_signature_block(own)) if "\n\n" in own else norm
+    content = len([k for k in c.lexicon.keys(said) if k not in c.ignore and not k.isdigit()])
     passed_on = c.transfer_notes.first_match(plain, m.phrase_gap) is not None
     if passed_on and "?" not in own and not _asks(norm):
         pass  # a message passed on (an agent's colleague's): its question is the ticket's
@@ -520,6 +523,8 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
             return ""  # the author asks something of their own as well
     elif "?" in own or content > m.thin_text_words:
         return ""
+    if _NO_REPLY_SENDER.search(parts.quoted):
+        return ""  # a newsletter or a notice passed on ("FYI") asks the desk nothing
     lines = []
     for raw in parts.quoted.splitlines():
         # (the quote's own marks: "> " and Jira's {quote}, which would quote it again)
@@ -527,6 +532,22 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
         if not _QUOTED_HEADER.match(line):
             lines.append(line)
     return text.split_body("\n".join(lines)).body
+
+
+#: A mail sent from an address that takes no answer: a newsletter, a notice
+_NO_REPLY_SENDER = re.compile(
+    r"[<\s:](?:no-?reply|ne-?pas-?r[ée]pondre|nepasrepondre|do-?not-?reply)@", re.IGNORECASE
+)
+
+
+def _above_a_signature_block(own: str) -> str:
+    """The author's words above the blank line after which every line is a signature
+    block's (a name, a title, a company, "Begin forwarded message:"), or all of them."""
+    paragraphs = own.strip().split("\n\n")
+    rest = [ln.strip() for p in paragraphs[1:] for ln in p.splitlines() if ln.strip()]
+    if rest and len(rest) <= _SIGNATURE_LINES and all(_signature_line(ln) for ln in rest):
+        return paragraphs[0]
+    return own
 
 
 def _signature(parts: text.BodyParts, display_name: str) -> str:
