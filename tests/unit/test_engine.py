@@ -634,6 +634,9 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         # the page comes back to the start (dictated)
         "je me connecte avec safari sur la tablette ça charge ça charge et ça revient au début",
         "quand je veux me connecter à Expadon ça tourne et ça revient sur la page du début",
+        # sent back to the login page; an unknown user at login
+        "Le lien me renvoie toujours sur la page de connexion agent, ça tourne en rond.",
+        "Quand je me connecte à Expadon j'ai « utilisateur inconnu ». Que faire ?",
         # what happens once the password is typed
         "I try to login on my tablet and after the password the screen is blank.",
         "Always appears the message 'Une erreur technique est survenue' after I put my password.",
