@@ -1310,6 +1310,26 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="newsletter-passed-on",
         ),
+        # the DD contacted as the answer said, and silent: a chase, not how to reach us
+        pytest.param(
+            "Bonjour,\nJ'ai contacté ma DD comme vous me l'avez indiqué, mais ils ne "
+            "répondent pas depuis trois semaines. Je fais comment ?\nArnaud",
+            "Question",
+            OPERATOR,
+            [],
+            id="dd-contacted-and-silent",
+        ),
+        # whether the local administrator's role gives access is role-admin-local's
+        # question, not what the user-management application is for
+        pytest.param(
+            "Bonjour,\nOn m'a mis administrateur local. Quand je me connecte je vois "
+            "l'application Gestion des utilisateurs, mais pas de module Certificats. Avec "
+            "le rôle admin local, est-ce que je suis censée avoir accès aux certificats ?",
+            "Question",
+            OPERATOR,
+            ["role-admin-local"],
+            id="with-the-local-admin-role",
+        ),
         # one's own role to be changed is asked of the habilitation form, not what the
         # user-management application is for
         pytest.param(
