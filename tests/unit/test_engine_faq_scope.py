@@ -1330,6 +1330,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["role-admin-local"],
             id="with-the-local-admin-role",
         ),
+        # a salutation that names the desk is not a question of how to reach it
+        pytest.param(
+            "Dear Support Team,\n\nCan an export certificate be amended after it has "
+            "been signed by the official vet? Our importer needs the seal number "
+            "corrected.\n\nBest regards,\nAbdullah",
+            "Question",
+            "a.rahman@gulf-foodstuff.com",
+            [],
+            id="salutation-to-the-support-team",
+        ),
         # one's own role to be changed is asked of the habilitation form, not what the
         # user-management application is for
         pytest.param(

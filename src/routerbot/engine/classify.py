@@ -205,7 +205,9 @@ def prepare(
         summary = ""  # a reply's subject is the old question's; the new words say more
     # (what the author says the ticket is not about is not read, nor what they asked
     # before they corrected themselves)
-    own = text.without_denials("\n".join([summary, parts.body, *customer_texts]))
+    own = text.without_denials(
+        "\n".join([summary, _without_salutation(parts.body), *customer_texts])
+    )
     own, withdrawn = _latest_turn(own)
     body = f"{own}\n{quoted}" if quoted else own
     tt = _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
@@ -532,6 +534,20 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
         if not _QUOTED_HEADER.match(line):
             lines.append(line)
     return text.split_body("\n".join(lines)).body
+
+
+#: A salutation that names the desk ("Dear Support Team,", "Bonjour l'équipe support
+#: Expadon,"): who the mail is for, not what it asks ("How can I contact the support team?")
+_SALUTATION = re.compile(
+    r"\A\s*(?:dear|hello|hi|good (?:morning|afternoon|day)|bonjour|bonsoir|madame|monsieur"
+    r"|à l['’]attention d[eu])\b[^\n?]{0,40}?\b(?:support|team|help ?desk|assistance|équipe"
+    r"|service)\b[^\n?]{0,25}\n",
+    re.IGNORECASE,
+)
+
+
+def _without_salutation(body: str) -> str:
+    return _SALUTATION.sub("", body, count=1) if "\n" in body else body
 
 
 #: A mail sent from an address that takes no answer: a newsletter, a notice
