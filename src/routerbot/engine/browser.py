@@ -258,7 +258,11 @@ _NOT_BROWSER_CONTEXT = LazyPattern(
     r"|certificat|modele|formulaire|appli|application|logiciel|document|excel|word|outlook"
     r"|\bos|systeme|firmware|\bip|adresse)[^.\n]{0,12}$"
 )
-_BRAVE_CONTEXT = LazyPattern(r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W*$")
+_BRAVE_CONTEXT = LazyPattern(
+    r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W*(?:(?:the|le|la)[ \t]+)?$"
+)
+#: "the Brave browser", "le navigateur Brave": the browser, not the adjective
+_BRAVE_BROWSER = re.compile(r"[ \t]+(?:browser|navigateur)\b")
 # Every word pattern needs one of these (on folded text): a cheap first look, made of
 # substrings (``in`` runs in C, where one regular expression of thirty alternatives
 # tries each of them at every position), three word starts and a build number.
@@ -634,7 +638,7 @@ def _is_false_name(s: str, w: str, m: re.Match[str], name: str) -> bool:
         return _IE_VERSION.match(w, m.end()) is None
     if name == "other" and word == "brave":
         before = w[max(0, m.start() - 30) : m.start()]
-        if _BRAVE_CONTEXT.search(before):
+        if _BRAVE_CONTEXT.search(before) or _BRAVE_BROWSER.match(w, m.end()):
             return False
         return _AFTER_NAME.match(w, m.end()) is None
     return False
