@@ -85,6 +85,20 @@ def test_first_person_business_statement_outweighs_the_agents_portal(
     assert d.category is not Category.ASSISTANCE_SD
 
 
+def test_a_caller_saying_on_est_negociant_is_an_operator_on_the_desks_voicemail(
+    config: RoutingConfig,
+) -> None:
+    # the desk's voicemail files the transcript from a state address; spoken French
+    # says "on est" for "nous sommes"
+    text = (
+        "Transcription du message vocal : « Bonjour c'est Émilie de chez Courtois Vins, "
+        "euh on est négociant, je voulais savoir comment on télécharge le modèle du "
+        "certificat dans une demande. Merci de me rappeler. »"
+    )
+    d = decide(make(text, email="messagerie.vocale@agriculture.gouv.fr", where="3/86"), config)
+    assert d.population is Population.OPERATEUR
+
+
 def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
     config: RoutingConfig,
 ) -> None:
