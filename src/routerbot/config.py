@@ -194,6 +194,9 @@ class Thresholds(_Model):
     faq_clear_lead: Unit = 0.2
     #: …and is at least this close
     faq_clear_lead_min_confidence: Unit = 0.4
+    #: an entry that one its guards forbid beats by ``faq_margin`` is answered only from
+    #: this close
+    faq_below_guarded_min_confidence: Unit = 0.5
     #: candidates under this are not listed in the internal note
     candidate_note_min_confidence: Unit = 0.3
     #: an operator's ticket is habilitation at or above this example similarity…
@@ -414,6 +417,10 @@ class FaqEntry(_Model):
     #: the entry explains a login failure (no account, wrong role): its answer wins
     #: over the question for the browser
     explains_login_failure: bool = False
+    #: when its guards forbid this entry, the ticket has gone past its matter ("son compte
+    #: est déjà créé": the account exists, the colleague's habilitation is next), so an
+    #: entry below it is answered as if it were not there
+    guards_pass_on: bool = False
     #: who may receive this answer
     populations: tuple[Population, ...] = (Population.OPERATEUR, Population.SERVICES_DECONCENTRES)
     #: other entries whose questions, said with these words, are this entry's

@@ -91,6 +91,53 @@ def test_a_clear_lead_answers_a_question_not_a_statement(
     assert (top is not None) is answered
 
 
+ROLE_FOR_MYSELF = (
+    "Hello,\nI am demandeur on Certificats. Our admin local retired, so nobody manages the "
+    "users. I need the role administrateur local for myself: what do I send?\nThanks\nGraham"
+)
+
+
+@pytest.mark.parametrize(("floor", "answered"), [("0.5", False), ("0.0", True)])
+def test_an_entry_beaten_by_a_guarded_one_needs_to_stand_alone(floor: str, answered: bool) -> None:
+    # role-admin-local (forbidden: one's own role is asked of the habilitation form) beats
+    # gestion-utilisateurs by the margin: under faq_below_guarded_min_confidence the
+    # ticket is the forbidden entry's matter, and the agents answer it
+    text = re.sub(
+        r"(?m)^faq_below_guarded_min_confidence = .*$",
+        f"faq_below_guarded_min_confidence = {floor}",
+        SHIPPED.read_text(encoding="utf-8"),
+        count=1,
+    )
+    config = parse_config(text, source="test.toml")
+    d = decide(make(ROLE_FOR_MYSELF, email="g.scott@cantal-cattle.fr"), config)
+    assert bool(d.public_replies) is answered, d.reason
+    assert any(s.name == "faq.below_guarded" for s in d.signals) is not answered
+
+
+COLLEAGUE_HAS_AN_ACCOUNT = (
+    "Bonjour,\n\nJe suis demandeur et administratrice locale pour notre maison de négoce. "
+    "Une collègue, Mme Nadia Ferrand, doit pouvoir saisir des demandes quand je suis en "
+    "congés.\nConcrètement, comment je fais pour l'habiliter ? Elle a déjà créé son "
+    "compte.\n\nMerci\nSophie"
+)
+
+
+@pytest.mark.parametrize(("passes_on", "answered"), [("true", True), ("false", False)])
+def test_guards_that_pass_on_leave_the_entry_below_answered(passes_on: str, answered: bool) -> None:
+    # creer-mon-compte, forbidden by "déjà créé son compte", beats habiliter-collegue by
+    # the margin; its guards say the ticket has gone past it (guards_pass_on)
+    text = re.sub(
+        r"(?m)^guards_pass_on = .*$",
+        f"guards_pass_on = {passes_on}",
+        SHIPPED.read_text(encoding="utf-8"),
+        count=1,
+    )
+    config = parse_config(text, source="test.toml")
+    d = decide(make(COLLEAGUE_HAS_AN_ACCOUNT, email="s.martin@negoce-martin.fr"), config)
+    replied = [a.faq_id for a in d.public_replies]
+    assert replied == (["habiliter-collegue"] if answered else []), d.reason
+
+
 def test_an_entry_its_guards_forbid_is_no_rival(config: RoutingConfig) -> None:
     faqs = [
         _faq("creer-mon-compte", 0.9),

@@ -182,6 +182,23 @@ def _unanswered_as_close(
     return NearestExample(UNANSWERED, es.nearest[0].text, round(value, 3))
 
 
+def _below_a_guarded_entry(faqs: Sequence[FaqScore], top: FaqScore, config: RoutingConfig) -> bool:
+    """An entry its guards forbid beats the one about to be answered by the margin ("I need
+    the role administrateur local for myself: what do I send?": role-admin-local, forbidden
+    by "for myself", above gestion-utilisateurs), and the answer is not close enough to stand alone
+    (``faq_below_guarded_min_confidence``): the ticket is about the forbidden entry's
+    matter, and the agents answer it — unless that entry's guards say the ticket has gone
+    past it (``guards_pass_on``)."""
+    thr = config.thresholds
+    if top.confidence >= thr.faq_below_guarded_min_confidence - 1e-9:
+        return False
+    beaten = top.confidence + thr.faq_margin - 1e-9
+    return any(
+        f.blocked and f.confidence >= beaten and not config.faq[f.faq_id].guards_pass_on
+        for f in faqs[: faqs.index(top)]
+    )
+
+
 def _told_like_login(faqs: Sequence[FaqScore], config: RoutingConfig) -> bool:
     """The login-failure entry's examples are the closest, and close enough."""
     if not faqs or faqs[0].faq_id != config.login_failure.faq:
@@ -414,7 +431,7 @@ def _answered_category(
     return category, f"FAQ {decider} decides"
 
 
-def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:
+def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:  # noqa: PLR0915 - each reading of the ticket in turn, flat on purpose
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
     signals: list[Signal] = list(pop.signals)
@@ -485,6 +502,11 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
             tt, ticket, config, pop.confidence, faqs
         )
         signals += more
+    if top is not None and faq_decides and _below_a_guarded_entry(faqs, top, config):
+        # the category it says stands; the answer is the agents' to give
+        why = f"{top.faq_id} ({top.confidence:.2f}) ranks below an entry its guards forbid"
+        signals.append(Signal("faq.below_guarded", True, why, top.confidence))
+        choice = (None, None)
     found = _browser_named(ticket, conv, tt, config)
     signals.append(
         Signal("browser", found is not None, str(found) if found else "no browser named", 0.0)
