@@ -1298,6 +1298,19 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["connexion-impossible"],
             id="one-word-forward-over-a-signature",
         ),
+        # a cooperative passing a member's mail on: the member's failure is the ticket
+        pytest.param(
+            "Bonjour,\n\nUn de nos adhérents nous a demandé de faire suivre son message, il "
+            "n'a pas de boîte mail au bureau. Merci de nous répondre, on transmettra.\n\n"
+            "Martine Roux\nAccueil – Coopérative du Val\n\n---------- Forwarded message "
+            "---------\nDe : GAEC du Moulin <gaecmoulin@wanadoo.fr>\nSubject: expadon\n\n"
+            "bonsoir Martine\nje n'arrive pas à me connecter à expadon, après le mot de passe "
+            "j'ai une page blanche. Tu peux voir avec eux ?\nJean-Paul",
+            "TR: expadon",
+            "accueil@coop-val.fr",
+            ["connexion-impossible"],
+            id="cooperative-passing-a-members-mail-on",
+        ),
         # ...but a newsletter passed on with "FYI" asks the desk nothing
         pytest.param(
             "FYI\n\nBertrand Klein\nResponsable export - Semences du Ried\n\n"
