@@ -50,7 +50,7 @@ STOP_WORDS: frozenset[str] = frozenset(
 #: Words that turn a phrase around: a phrase's gap may not hold one ("je ne suis pas
 #: administrateur local" is not "je suis administrateur local").
 NEGATIONS: frozenset[str] = frozenset(
-    {"ne", "n", "pas", "plus", "not", "jamais", "never", "aucun", "aucune"}
+    {"ne", "n", "pas", "pa", "plus", "not", "jamais", "never", "aucun", "aucune"}
 )
 
 #: Words the French stemmer folds onto a word of another meaning: "assistance" (the
