@@ -631,6 +631,7 @@ def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingCon
         # a browser named "Internet" is not one's internet connection
         "Je ne peux même plus me connecter : j'utilise Internet Explorer 11.",
         "Accès impossible avec Edge 118 : message « navigateur non supporté » à la connexion.",
+        "J'essaie de me connecter sur mon téléphone, rien ne s'affiche après le code.",
         # SMS "pa" for "pas": not "j'arrive à me connecter"
         "bjr jarrive pa a me connecte a expadon ca fai 2 jour",
         # the page comes back to the start (dictated)
