@@ -203,6 +203,11 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("Vivaldi 6.4", ("other", "6")),
         ("j'utilise Brave", ("other", None)),
         ("I am using the Brave browser.", ("other", None)),
+        # the platform between the name and "version": the version is the browser's
+        ("chrome sous android version cent vingt-six", ("chrome", "126")),
+        ("Chrome on Android version 124", ("chrome", "124")),
+        # without the word "version", a number after the platform is the platform's
+        ("chrome sur android 14", ("chrome", None)),
         ("Samsung Internet 22", ("other", "22")),
         ("Chromium 119", ("chrome", "119")),
         ("la version 117 de Chrome", ("chrome", "117")),

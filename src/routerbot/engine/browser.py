@@ -191,7 +191,8 @@ _LETTER_RUN = re.compile("[a-z]+")
 _AFTER_NAME = LazyPattern(
     r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     # the platform between the name and its version: "Chrome android 121", "Safari iOS 17"
-    r"(?:(?:android|ios|mobile)[ \t]+)?"
+    # ("chrome sous android version 126": the version word says whose number it is)
+    r"(?:(?:android|ios|mobile)[ \t]+|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]+(?=v))?"
     r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
     # "chrome et la version …" (said on the phone)
