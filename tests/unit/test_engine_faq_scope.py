@@ -53,6 +53,13 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
             "the Certificats module, or do we need to apply separately? Thanks, Tom",
             "agrement-vs-certificat",
         ),
+        # "is that normal or a bug?" about the blank PDF is the download entry's question
+        (
+            "Hello, I just created a new request and downloaded the PDF of the certificate "
+            "but it is completely empty, only the blank model. Is that normal or is it a "
+            "bug? Regards, Javier",
+            "telecharger-modele",
+        ),
         # "in line" for "online", as a non-native writer says it
         (
             "Dear Sir or Madam, please tell me how to confirm which certificate model is "
