@@ -1318,6 +1318,18 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["connexion-impossible"],
             id="cooperative-passing-a-members-mail-on",
         ),
+        # "Can you check please?" points at the colleague's mail below
+        pytest.param(
+            "Can you check please? She is using Safari 17 on her Mac.\n\nRichard Okafor\n"
+            "Export Logistics Manager\n\nFrom: Emma Clarke <emma.clarke@bdx-wines.com>\n"
+            "Sent: Thursday, 18 April 2024 14:02\nTo: Richard Okafor\nSubject: Expadon "
+            "login\n\nRichard,\nI still can't log into Expadon 2, it keeps loading and then "
+            "goes back to the start. Any idea?\nEmma",
+            "FW: Expadon login",
+            "r.okafor@bdx-wines.com",
+            ["connexion-impossible"],
+            id="can-you-check-the-mail-below",
+        ),
         # ...but a newsletter passed on with "FYI" asks the desk nothing
         pytest.param(
             "FYI\n\nBertrand Klein\nResponsable export - Semences du Ried\n\n"
