@@ -606,6 +606,9 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
         "Merci, c'est réglé, j'arrive à me connecter. Où voir la liste des modèles en ligne ?",
         "I can log in without problem, but I don't see my colleagues' requests.",
         "Je peux me connecter sans souci mais le bouton valider est grisé.",
+        # a session that times out while a long form is filled is the form's trouble
+        "I fill the long form and when I click save I get 'Votre session a expiré' and "
+        "everything is lost. Can you add an autosave?",
     ],
 )
 def test_a_login_that_works_is_not_a_login_failure(said: str, config: RoutingConfig) -> None:
