@@ -1330,6 +1330,18 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["connexion-impossible"],
             id="can-you-check-the-mail-below",
         ),
+        # nothing above the forwarded mail but a signature opened by its "--" mark
+        pytest.param(
+            "--\nVirginie Dumas\nResponsable ADV\nDumas Volailles\n04 74 30 12 58\n\n"
+            "De : Kévin Thevenet <k.thevenet@dumas-volailles.fr>\nEnvoyé : mercredi 4 "
+            "septembre 2024 16:22\nObjet : Expadon\n\nVirginie,\nPeux-tu transmettre à "
+            "l'assistance ? Je n'arrive plus à me connecter, j'ai un message « session "
+            "expirée » en boucle dès que je valide mon mot de passe.\nKévin",
+            "TR: Expadon session expirée",
+            "v.dumas@dumas-volailles.fr",
+            ["connexion-impossible"],
+            id="only-a-signature-over-the-forward",
+        ),
         # ...but a newsletter passed on with "FYI" asks the desk nothing
         pytest.param(
             "FYI\n\nBertrand Klein\nResponsable export - Semences du Ried\n\n"

@@ -515,7 +515,7 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     # (a phone number in the signature below "Pouvez-vous regarder ?" says nothing, nor
     # a signature block the mail app did not mark: "Urgent" over "Philippe GARNIER /
     # Directeur / Vergers du Lot")
-    said = text.normalise(_above_a_signature_block(own)) if "\n\n" in own else norm
+    said = text.normalise(_above_a_signature_block(own)) if "\n" in own else norm
     content = len([k for k in c.lexicon.keys(said) if k not in c.ignore and not k.isdigit()])
     passed_on = c.transfer_notes.first_match(plain, m.phrase_gap) is not None
     if passed_on and "?" not in own and not _asks(norm):
@@ -559,6 +559,8 @@ _NO_REPLY_SENDER = re.compile(
 def _above_a_signature_block(own: str) -> str:
     """The author's words above the blank line after which every line is a signature
     block's (a name, a title, a company, "Begin forwarded message:"), or all of them."""
+    if own.lstrip().startswith("--"):
+        return ""  # the signature's own mark opens the mail: no words of the author's
     paragraphs = own.strip().split("\n\n")
     rest = [ln.strip() for p in paragraphs[1:] for ln in p.splitlines() if ln.strip()]
     if rest and len(rest) <= _SIGNATURE_LINES and all(_signature_line(ln) for ln in rest):
