@@ -645,6 +645,9 @@ def test_a_session_lost_while_filling_a_form_is_not_a_login_failure(
         "Je ne peux même plus me connecter : j'utilise Internet Explorer 11.",
         "Accès impossible avec Edge 118 : message « navigateur non supporté » à la connexion.",
         "J'essaie de me connecter sur mon téléphone, rien ne s'affiche après le code.",
+        # a chase of an earlier mail is no failure told as over
+        "Je n'arrive plus à me connecter depuis la mise à jour et ma secrétaire vous avait "
+        "déjà écrit, sans réponse.",
         # SMS "pa" for "pas": not "j'arrive à me connecter"
         "bjr jarrive pa a me connecte a expadon ca fai 2 jour",
         # the page comes back to the start (dictated)
