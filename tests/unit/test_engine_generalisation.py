@@ -53,9 +53,14 @@ def make(
     )
 
 
-def with_margin(margin: str) -> str:
+def shipped_with(key: str, value: str) -> str:
+    """The shipped routing file with the first ``key = …`` line set to ``value``."""
     text = SHIPPED.read_text(encoding="utf-8")
-    return re.sub(r"(?m)^faq_margin = .*$", f"faq_margin = {margin}", text, count=1)
+    return re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text, count=1)
+
+
+def with_margin(margin: str) -> str:
+    return shipped_with("faq_margin", margin)
 
 
 # ------------------------------------------------------------------ the margin rule
@@ -102,13 +107,9 @@ def test_an_entry_beaten_by_a_guarded_one_needs_to_stand_alone(floor: str, answe
     # role-admin-local (forbidden: one's own role is asked of the habilitation form) beats
     # gestion-utilisateurs by the margin: under faq_below_guarded_min_confidence the
     # ticket is the forbidden entry's matter, and the agents answer it
-    text = re.sub(
-        r"(?m)^faq_below_guarded_min_confidence = .*$",
-        f"faq_below_guarded_min_confidence = {floor}",
-        SHIPPED.read_text(encoding="utf-8"),
-        count=1,
+    config = parse_config(
+        shipped_with("faq_below_guarded_min_confidence", floor), source="test.toml"
     )
-    config = parse_config(text, source="test.toml")
     d = decide(make(ROLE_FOR_MYSELF, email="g.scott@cantal-cattle.fr"), config)
     assert bool(d.public_replies) is answered, d.reason
     assert any(s.name == "faq.below_guarded" for s in d.signals) is not answered
@@ -126,13 +127,7 @@ COLLEAGUE_HAS_AN_ACCOUNT = (
 def test_guards_that_pass_on_leave_the_entry_below_answered(passes_on: str, answered: bool) -> None:
     # creer-mon-compte, forbidden by "déjà créé son compte", beats habiliter-collegue by
     # the margin; its guards say the ticket has gone past it (guards_pass_on)
-    text = re.sub(
-        r"(?m)^guards_pass_on = .*$",
-        f"guards_pass_on = {passes_on}",
-        SHIPPED.read_text(encoding="utf-8"),
-        count=1,
-    )
-    config = parse_config(text, source="test.toml")
+    config = parse_config(shipped_with("guards_pass_on", passes_on), source="test.toml")
     d = decide(make(COLLEAGUE_HAS_AN_ACCOUNT, email="s.martin@negoce-martin.fr"), config)
     replied = [a.faq_id for a in d.public_replies]
     assert replied == (["habiliter-collegue"] if answered else []), d.reason
