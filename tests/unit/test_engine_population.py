@@ -99,6 +99,16 @@ def test_a_caller_saying_on_est_negociant_is_an_operator_on_the_desks_voicemail(
     assert d.population is Population.OPERATEUR
 
 
+def test_a_first_line_saying_who_writes_is_no_salutation(config: RoutingConfig) -> None:
+    # "Bonjour, je suis au service …" names a service, but says who writes: it is read
+    text = (
+        "Bonjour, je suis agent à la DDPP 35, service export\n"
+        "Comment savoir quels modèles sont en ligne ?\nMerci\nAnne"
+    )
+    d = decide(make(text, email="anne.ledu@gmail.com", where="4/87"), config)
+    assert d.population is Population.SERVICES_DECONCENTRES, d.reason
+
+
 def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
     config: RoutingConfig,
 ) -> None:

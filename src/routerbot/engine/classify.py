@@ -537,17 +537,81 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
 
 
 #: A salutation that names the desk ("Dear Support Team,", "Bonjour l'équipe support
-#: Expadon,"): who the mail is for, not what it asks ("How can I contact the support team?")
-_SALUTATION = re.compile(
-    r"\A\s*(?:dear|hello|hi|good (?:morning|afternoon|day)|bonjour|bonsoir|madame|monsieur"
-    r"|à l['’]attention d[eu])\b[^\n?]{0,40}?\b(?:support|team|help ?desk|assistance|équipe"
-    r"|service)\b[^\n?]{0,25}\n",
-    re.IGNORECASE,
+#: Expadon,"): who the mail is for, not what it asks ("How can I contact the support
+#: team?"). Only a first line made of a greeting and these words is one: "Bonjour, je
+#: suis au service export de la DDPP" says who writes.
+_GREETINGS = frozenset(
+    {
+        "dear",
+        "hello",
+        "hi",
+        "good",
+        "morning",
+        "afternoon",
+        "bonjour",
+        "bonsoir",
+        "madame",
+        "monsieur",
+        "messieurs",
+        "attention",
+    }
 )
+_DESK_WORDS = frozenset(
+    {
+        "support",
+        "team",
+        "équipe",
+        "equipe",
+        "assistance",
+        "helpdesk",
+        "help",
+        "desk",
+        "service",
+        "expadon",
+        "certificats",
+        "certificat",
+        "customer",
+    }
+)
+_ADDRESS_WORDS = (
+    _GREETINGS
+    | _DESK_WORDS
+    | frozenset(
+        {
+            "the",
+            "l",
+            "la",
+            "le",
+            "les",
+            "de",
+            "du",
+            "des",
+            "d",
+            "à",
+            "a",
+            "2",
+            "cher",
+            "chère",
+            "chers",
+        }
+    )
+)
+_WORD = re.compile(r"\w+")
 
 
 def _without_salutation(body: str) -> str:
-    return _SALUTATION.sub("", body, count=1) if "\n" in body else body
+    first, newline, rest = body.partition("\n")
+    if not newline or len(first) > 60:
+        return body
+    words = _WORD.findall(first.lower())
+    if (
+        words
+        and words[0] in _GREETINGS
+        and not _DESK_WORDS.isdisjoint(words)
+        and _ADDRESS_WORDS.issuperset(words)
+    ):
+        return rest
+    return body
 
 
 #: A mail sent from an address that takes no answer: a newsletter, a notice
