@@ -183,12 +183,12 @@ def _unanswered_as_close(
 
 
 def _below_a_guarded_entry(faqs: Sequence[FaqScore], top: FaqScore, config: RoutingConfig) -> bool:
-    """An entry its guards forbid beats the one about to be answered by the margin ("I need
-    the role administrateur local for myself: what do I send?": role-admin-local, forbidden
-    by "for myself", above gestion-utilisateurs), and the answer is not close enough to stand alone
-    (``faq_below_guarded_min_confidence``): the ticket is about the forbidden entry's
-    matter, and the agents answer it — unless that entry's guards say the ticket has gone
-    past it (``guards_pass_on``)."""
+    """An entry its guards forbid beats the one about to be answered by the margin ("I
+    need the role administrateur local for myself: what do I send?": role-admin-local,
+    forbidden by "for myself", above gestion-utilisateurs), and the answer is not close
+    enough to stand alone (``faq_below_guarded_min_confidence``): the ticket is about the
+    forbidden entry's matter, and the agents answer it — unless that entry's guards say
+    the ticket has gone past it (``guards_pass_on``)."""
     thr = config.thresholds
     if top.confidence >= thr.faq_below_guarded_min_confidence - 1e-9:
         return False
