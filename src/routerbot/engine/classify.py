@@ -541,61 +541,17 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
 #: team?"). Only a first line made of a greeting and these words is one: "Bonjour, je
 #: suis au service export de la DDPP" says who writes.
 _GREETINGS = frozenset(
-    {
-        "dear",
-        "hello",
-        "hi",
-        "good",
-        "morning",
-        "afternoon",
-        "bonjour",
-        "bonsoir",
-        "madame",
-        "monsieur",
-        "messieurs",
-        "attention",
-    }
-)
+    {"dear", "hello", "hi", "good", "morning", "afternoon", "bonjour", "bonsoir", "madame",
+     "monsieur", "messieurs", "attention"}
+)  # fmt: skip
 _DESK_WORDS = frozenset(
-    {
-        "support",
-        "team",
-        "équipe",
-        "equipe",
-        "assistance",
-        "helpdesk",
-        "help",
-        "desk",
-        "service",
-        "expadon",
-        "certificats",
-        "certificat",
-        "customer",
-    }
-)
-_ADDRESS_WORDS = (
-    _GREETINGS
-    | _DESK_WORDS
-    | frozenset(
-        {
-            "the",
-            "l",
-            "la",
-            "le",
-            "les",
-            "de",
-            "du",
-            "des",
-            "d",
-            "à",
-            "a",
-            "2",
-            "cher",
-            "chère",
-            "chers",
-        }
-    )
-)
+    {"support", "team", "équipe", "equipe", "assistance", "helpdesk", "help", "desk",
+     "service", "expadon", "certificats", "certificat", "customer"}
+)  # fmt: skip
+_ADDRESS_WORDS = _GREETINGS | _DESK_WORDS | frozenset(
+    {"the", "all", "l", "la", "le", "les", "de", "du", "des", "d", "à", "a", "2", "cher",
+     "chère", "chers", "tout", "toute", "toutes", "responsable"}
+)  # fmt: skip
 _WORD = re.compile(r"\w+")
 
 
