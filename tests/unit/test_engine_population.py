@@ -85,28 +85,35 @@ def test_first_person_business_statement_outweighs_the_agents_portal(
     assert d.category is not Category.ASSISTANCE_SD
 
 
-def test_a_caller_saying_on_est_negociant_is_an_operator_on_the_desks_voicemail(
-    config: RoutingConfig,
+@pytest.mark.parametrize(
+    ("text", "email", "where", "population"),
+    [
+        # the desk's voicemail files the transcript from a state address; spoken French
+        # says "on est" for "nous sommes"
+        (
+            "Transcription du message vocal : « Bonjour c'est Émilie de chez Courtois Vins, "
+            "euh on est négociant, je voulais savoir comment on télécharge le modèle du "
+            "certificat dans une demande. Merci de me rappeler. »",
+            "messagerie.vocale@agriculture.gouv.fr",
+            "3/86",
+            Population.OPERATEUR,
+        ),
+        # "Bonjour, je suis …, service export" names a service, but says who writes: it is
+        # read, not dropped as a salutation to the desk
+        (
+            "Bonjour, je suis agent à la DDPP 35, service export\n"
+            "Comment savoir quels modèles sont en ligne ?\nMerci\nAnne",
+            "anne.ledu@gmail.com",
+            "4/87",
+            Population.SERVICES_DECONCENTRES,
+        ),
+    ],
+)
+def test_what_the_writer_says_of_themselves_outweighs_the_address(
+    text: str, email: str, where: str, population: Population, config: RoutingConfig
 ) -> None:
-    # the desk's voicemail files the transcript from a state address; spoken French
-    # says "on est" for "nous sommes"
-    text = (
-        "Transcription du message vocal : « Bonjour c'est Émilie de chez Courtois Vins, "
-        "euh on est négociant, je voulais savoir comment on télécharge le modèle du "
-        "certificat dans une demande. Merci de me rappeler. »"
-    )
-    d = decide(make(text, email="messagerie.vocale@agriculture.gouv.fr", where="3/86"), config)
-    assert d.population is Population.OPERATEUR
-
-
-def test_a_first_line_saying_who_writes_is_no_salutation(config: RoutingConfig) -> None:
-    # "Bonjour, je suis au service …" names a service, but says who writes: it is read
-    text = (
-        "Bonjour, je suis agent à la DDPP 35, service export\n"
-        "Comment savoir quels modèles sont en ligne ?\nMerci\nAnne"
-    )
-    d = decide(make(text, email="anne.ledu@gmail.com", where="4/87"), config)
-    assert d.population is Population.SERVICES_DECONCENTRES, d.reason
+    d = decide(make(text, email=email, where=where), config)
+    assert d.population is population, d.reason
 
 
 def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
