@@ -515,7 +515,8 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     # (a phone number in the signature below "Pouvez-vous regarder ?" says nothing, nor
     # a signature block the mail app did not mark: "Urgent" over "Philippe GARNIER /
     # Directeur / Vergers du Lot")
-    said = text.normalise(_above_a_signature_block(own)) if "\n" in own else norm
+    above = _above_a_signature_block(own) if "\n" in own else own
+    said = norm if above is own else text.normalise(above)
     content = len([k for k in c.lexicon.keys(said) if k not in c.ignore and not k.isdigit()])
     passed_on = c.transfer_notes.first_match(plain, m.phrase_gap) is not None
     if passed_on and "?" not in own and not _asks(norm):
