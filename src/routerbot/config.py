@@ -421,6 +421,10 @@ class FaqEntry(_Model):
     #: est déjà créé": the account exists, the colleague's habilitation is next), so an
     #: entry below it is answered as if it were not there
     guards_pass_on: bool = False
+    #: the entry answers no one who asks the desk for access or a role for themselves
+    #: (``categories.habilitation.request_words``: "pouvez-vous m'attribuer le rôle
+    #: administrateur local ?" asks for the role, not what it allows)
+    held_when_access_asked: bool = False
     #: who may receive this answer
     populations: tuple[Population, ...] = (Population.OPERATEUR, Population.SERVICES_DECONCENTRES)
     #: other entries whose questions, said with these words, are this entry's

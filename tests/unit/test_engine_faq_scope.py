@@ -1411,6 +1411,24 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="sending-that-asks-nothing",
         ),
+        # asking the desk for the local administrator's role is asking for it, not what
+        # it allows: the agents give it (held_when_access_asked)
+        pytest.param(
+            "Bonjour, je fais déjà des certificats. Pourriez-vous me donner le rôle "
+            "administrateur local pour gérer les accès de mes collègues ?",
+            "Rôle administrateur local",
+            OPERATOR,
+            [],
+            id="asks-the-desk-for-the-admin-role",
+        ),
+        pytest.param(
+            "J'ai le rôle administrateur local opérateur : est-ce que je peux me "
+            "connecter au module Certificats avec ?",
+            "Rôle administrateur local",
+            OPERATOR,
+            ["role-admin-local"],
+            id="asks-what-the-admin-role-allows",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(

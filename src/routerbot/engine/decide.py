@@ -507,6 +507,17 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         why = f"{top.faq_id} ({top.confidence:.2f}) ranks below an entry its guards forbid"
         signals.append(Signal("faq.below_guarded", True, why, top.confidence))
         choice = (None, None)
+    elif (
+        top is not None
+        and faq_decides
+        and config.faq[top.faq_id].held_when_access_asked
+        and pop.population is not Population.SERVICES_DECONCENTRES
+        and (said := _habilitation_requested(tt, config))
+    ):
+        # the author asks the desk for the role this entry explains: the agents give it
+        why = f"{top.faq_id} ({top.confidence:.2f}) held back: the author {said}"
+        signals.append(Signal("faq.access_asked", True, why, top.confidence))
+        choice = (None, None)
     found = _browser_named(ticket, conv, tt, config)
     signals.append(
         Signal("browser", found is not None, str(found) if found else "no browser named", 0.0)
