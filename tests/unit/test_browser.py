@@ -208,6 +208,8 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("Chrome on Android version 124", ("chrome", "124")),
         # without the word "version", a number after the platform is the platform's
         ("chrome sur android 14", ("chrome", None)),
+        # the version word in Italian: "Chrome versione 118"
+        ("Uso Chrome versione 118, grazie", ("chrome", "118")),
         ("Samsung Internet 22", ("other", "22")),
         ("Chromium 119", ("chrome", "119")),
         ("la version 117 de Chrome", ("chrome", "117")),

@@ -197,7 +197,7 @@ _AFTER_NAME = LazyPattern(
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
     # "chrome et la version …" (said on the phone)
     r"(?:(?:en|la|le|sa|de|with|en[ \t]+la|et[ \t]+la|and[ \t]+the)[ \t]+)?"
-    r"(?:(?:version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
+    r"(?:(?:versione|version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
     # the words of someone reading it out: "la version attendez euh c'est 123"
     r"(?:(?:euh|heu|hum|attendez|attends|alors|donc|voila|voilà)[ \t]+){0,3}"
     # "la version c'est 122", "la version est la 115", "the version is 120"
