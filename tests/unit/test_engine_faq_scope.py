@@ -1305,6 +1305,31 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["connexion-impossible"],
             id="one-word-forward-over-a-signature",
         ),
+        # only a signature block over a forward, under a subject that asks nothing: the
+        # forwarded mail is the ticket
+        pytest.param(
+            "Hélène Bastide\nAssistante de direction – Salaisons Bastide\n12 route de "
+            "Rodez, 12000 Onet\n\nDe : Marc Bastide <m.bastide@salaisons-bastide.fr>\n"
+            "Envoyé : lundi 3 mars 2025 09:12\nÀ : Hélène Bastide\nObjet : Expadon\n\n"
+            "Hélène, on a trouvé un acheteur à Singapour. Comment je sais si le modèle de "
+            "certificat pour Singapour est en ligne sur Expadon ?\nMarc",
+            "TR: Expadon",
+            "h.bastide@salaisons-bastide.fr",
+            ["modeles-en-ligne"],
+            id="bare-signature-over-a-forward",
+        ),
+        # the note says whose message it is and adds a fact: the message is the ticket
+        pytest.param(
+            "Bonjour,\n\nVoici le message de notre gérant. Pour information il travaille "
+            "sur une tablette Android.\n\nCordialement,\nLéa Viguier\n\nDe : Paul "
+            "Viguier <p.viguier@viguier-fruits.fr>\nEnvoyé : jeudi 6 mars 2025 17:02\n"
+            "À : Léa Viguier\nObjet : Expadon\n\nLéa, je n'arrive pas à me connecter à "
+            "Expadon depuis hier soir, ça tourne dans le vide. Voyez avec eux. Paul",
+            "TR: Expadon",
+            "l.viguier@viguier-fruits.fr",
+            ["connexion-impossible"],
+            id="here-is-the-message-of",
+        ),
         # a cooperative passing a member's mail on: the member's failure is the ticket
         pytest.param(
             "Bonjour,\n\nUn de nos adhérents nous a demandé de faire suivre son message, il "

@@ -193,7 +193,7 @@ def prepare(
     domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
     company = "" if config.compiled.personal_domains.holds(domain) else domain
     quoted = text.relaunched_message(parts, reporter, company) or (
-        _quoted_question(parts, config) if parts.quoted else ""
+        _quoted_question(parts, config, ticket.summary) if parts.quoted else ""
     )
     summary = ticket.summary
     if (
@@ -504,8 +504,9 @@ def _thin(own: str, config: RoutingConfig) -> bool:
     return len(content) <= config.matching.thin_text_words
 
 
-def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
-    """The quoted mail's own words, when the author's words point at it."""
+def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str = "") -> str:
+    """The quoted mail's own words, when the author's words point at it (or are only a
+    signature block, under a subject that asks nothing)."""
     own = parts.body
     c = config.compiled
     norm = text.normalise(own)
@@ -516,6 +517,8 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig) -> str:
     # a signature block the mail app did not mark: "Urgent" over "Philippe GARNIER /
     # Directeur / Vergers du Lot")
     above = _above_a_signature_block(own) if "\n" in own else own
+    if above is own and _bare_signature(own) and not _subject_asks_over_a_signature(summary, own):
+        above = ""  # "Sophie Marchal | Service Qualité / Groupe Valdor – 12 rue …" alone
     said = norm if above is own else text.normalise(above)
     content = len([k for k in c.lexicon.keys(said) if k not in c.ignore and not k.isdigit()])
     passed_on = c.transfer_notes.first_match(plain, m.phrase_gap) is not None
@@ -587,6 +590,19 @@ def _above_a_signature_block(own: str) -> str:
     if rest and len(rest) <= _SIGNATURE_LINES and all(_signature_line(ln) for ln in rest):
         return paragraphs[0]
     return own
+
+
+def _bare_signature(own: str) -> bool:
+    """The author's words are one block of two or more signature lines and ask nothing
+    ("Nathalie Kerbrat / Déclarante en douane / 29 quai de la Douane")."""
+    if "?" in own or "\n\n" in own.strip():
+        return False
+    lines = [ln for ln in own.splitlines() if ln.strip()]
+    return (
+        1 < len(lines) <= _SIGNATURE_LINES
+        and all(_signature_line(ln.strip()) for ln in lines)
+        and not _asks(text.normalise(own))
+    )
 
 
 def _signature(parts: text.BodyParts, display_name: str) -> str:
