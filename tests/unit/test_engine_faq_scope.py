@@ -1318,6 +1318,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["modeles-en-ligne"],
             id="bare-signature-over-a-forward",
         ),
+        # the description goes on from the subject ("Autre question :"): the subject is a
+        # question of its own, and two questions get no single answer
+        pytest.param(
+            "Bonjour, autre question : je suis administratrice locale, comment je donne "
+            "le rôle demandeur à un nouveau collègue ? Merci. Inès Carré",
+            "Comment savoir si le modèle pour le Japon est en ligne ?",
+            OPERATOR,
+            [],
+            id="subject-then-another-question",
+        ),
         # the note says whose message it is and adds a fact: the message is the ticket
         pytest.param(
             "Bonjour,\n\nVoici le message de notre gérant. Pour information il travaille "

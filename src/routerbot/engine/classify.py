@@ -674,7 +674,8 @@ def _asking_subject(summary: str, body: str) -> tuple[str, ...]:
 #: A description that goes on from its subject: "(Bonjour,) et aussi…", "… aussi savoir"
 _GOES_ON = re.compile(
     r"^(?:(?:bonjour|bonsoir|hello|hi|madame|monsieur|salut)\b[^a-z]*)?"
-    r"(?:et\b|aussi\b|also\b|and also\b|[^.?!\n]{0,40}\baussi (?:savoir|a savoir|demander)\b)"
+    r"(?:et\b|aussi\b|also\b|and also\b|par ailleurs\b|autre (?:question|chose|point)\b"
+    r"|another (?:question|thing)\b|[^.?!\n]{0,40}\baussi (?:savoir|a savoir|demander)\b)"
 )
 
 
