@@ -210,6 +210,10 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("chrome sur android 14", ("chrome", None)),
         # the version word in Italian: "Chrome versione 118"
         ("Uso Chrome versione 118, grazie", ("chrome", "118")),
+        # Internet Explorer in French, dictated
+        ("j'utilise internet explorateur version onze", ("ie", "11")),
+        # a version corrected as it is said: the number said last is meant
+        ("c'est Firefox version cent dix, euh non, cent quinze", ("firefox", "115")),
         ("Samsung Internet 22", ("other", "22")),
         ("Chromium 119", ("chrome", "119")),
         ("la version 117 de Chrome", ("chrome", "117")),

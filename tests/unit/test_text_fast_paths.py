@@ -38,7 +38,8 @@ WORDS = (
     "pale", "seamonkey", "maxthon", "browser", "librewolf", "floorp", "1.22.333", "Chrome/1",
     "xEdgA/2", "Safari/3.0", "version 120 de chrome", "vers. 9 d'edge", "v.90", "Chrome 120",
     "ms edge", "microsoft edge", "pale moon", "uc browser", "tor browser", "google chrome",
-    "mozilla firefox", "internet explorer", "ie11", "ff v118", "119.0.6045.105", "115.3 esr",
+    "mozilla firefox", "internet explorer", "internet explorateur", "ie11", "ff v118",
+    "119.0.6045.105", "115.3 esr",
     "Version 87.0.4280.88 (Build officiel)", "operateur", "samsung internet", "brave",
     "google chrom",
     # automatic-reply hints, with the accents their patterns allow, and question words
@@ -130,7 +131,7 @@ PLAIN_QUOTE_HINT = re.compile(
 )
 PLAIN_WIKI_LINE_HINT = re.compile(r"^[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})", re.MULTILINE)
 PLAIN_BROWSER_HINT = re.compile(
-    r"chrom|crome|chorme|krom|fire|firfox|fierfox|fox|mozilla|edge|explorer|\bie|safari"
+    r"chrom|crome|chorme|krom|fire|firfox|fierfox|fox|mozilla|edge|explorer|explorateur|\bie|safari"
     r"|opera|vivaldi|brave|samsung|yandex|duckduckgo|waterfox|pale|seamonkey|tor|maxthon|browser|librewolf"
     r"|floorp|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
 )

@@ -164,7 +164,8 @@ _NAMES = LazyPattern(
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
     r"|fa(?:ille|yer|ire)[ \t]?fox"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
-    r"|(?P<ie>internet[ \t]+explorer|(?<!windows )(?<!file )explorer|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
+    r"|(?P<ie>internet[ \t]+explor(?:er|ateur)|(?<!windows )(?<!file )explorer"
+    r"|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
     r"|(?P<safari>safari)"
     r"|(?P<opera>opera(?:[ \t]+gx)?)"
     r"|(?P<other>vivaldi|samsung[ \t]+internet|yandex(?:[ \t]+browser)?|duckduckgo|waterfox"
@@ -270,7 +271,8 @@ _BRAVE_BROWSER = re.compile(r"[ \t]+(?:browser|navigateur)\b")
 _HINT_SUBSTRINGS = (
     "vers", "tor", "fire", "chrom", "edge", "pale", "esr", "opera", "mozilla", "safari",
     # ("fox": dictation's "faille fox", "fayer fox", "faire fox")
-    "explorer", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "fox", "vivaldi",
+    "explorer", "explorateur", "brave", "browser", "crome", "chorme", "firfox", "fierfox", "fox",
+    "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
     "krom",  # (dictation's Chrome)
 )  # fmt: skip
@@ -468,7 +470,19 @@ def _spoken_to_digits(w: str) -> str:
         w = _DIGIT_BY_DIGIT.sub(
             lambda m: m[1] + "".join(_DIGIT_WORDS[d.lower()] for d in m[2].split()), w
         )
-    return _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
+    w = _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
+    # a number corrected as it is said: "version cent vingt, euh non, cent vingt-deux"
+    return _CORRECTED_NUMBER.sub(r"\1", w) if _CORRECTION_HINT.search(w) else w
+
+
+#: "120, euh non, 122" → "122": the number said last is the one meant
+_CORRECTED_NUMBER = re.compile(
+    r"\b\d{1,3}[ \t]*,?[ \t]*(?:(?:euh|heu)[ \t]*,?[ \t]*)?"
+    r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*"
+    r"(?:(?:euh|heu)[ \t]*,?[ \t]*)?(\d{1,3})\b",
+    re.IGNORECASE,
+)
+_CORRECTION_HINT = re.compile(r"\b(?:non|pardon|veux dire|plut[oô]t|enfin|no|sorry|i mean)\b", re.I)
 
 
 def _replace_runs(s: str) -> str:
