@@ -617,6 +617,8 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
             "and everything is lost. Can you increase the session time or add an autosave?",
             "Lost all my data again!!",
         ),
+        # entering data in the system is no way into it
+        ("I cannot enter the seal number in the system, the field refuses it.", "Seal number"),
     ],
 )
 def test_a_login_that_works_is_not_a_login_failure(
@@ -659,6 +661,9 @@ def test_a_login_that_works_is_not_a_login_failure(
         # what happens once the password is typed
         "I try to login on my tablet and after the password the screen is blank.",
         "Always appears the message 'Une erreur technique est survenue' after I put my password.",
+        # second-language English: "enter the system", "not opening after login"
+        "Since Monday I cannot to enter in the system, every time the same page comes.",
+        "THE SITE IS NOT OPENING AFTER LOGIN SINCE YESTERDAY, KINDLY HELP.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
