@@ -1346,6 +1346,18 @@ AGENT_RELAYING = (
             "olivier.thomas@agriculture.gouv.fr",
             "modeles-en-ligne",
         ),
+        # only a signature block the mail app did not mark over a Thunderbird forward of
+        # an operator's question
+        (
+            "Gilles Morin\nChargé de mission export\nDDETSPP de la Sarthe\nLiberté\n"
+            "Égalité\nFraternité\n\n-------- Message transféré --------\nSujet : "
+            "\thabilitation\nDate : \tMon, 3 Mar 2025 10:02:11 +0100\nDe : \tFromagerie "
+            "Lebrun <fromagerie.lebrun@orange.fr>\nPour : \tgilles.morin@sarthe.gouv.fr\n\n"
+            "Bonjour, comment faire pour être habilité à Expadon Certificats ? Merci",
+            "TR: habilitation",
+            "gilles.morin@sarthe.gouv.fr",
+            None,
+        ),
     ],
 )
 def test_an_agent_passing_a_message_on_keeps_the_ticket(
@@ -1358,6 +1370,36 @@ def test_an_agent_passing_a_message_on_keeps_the_ticket(
     assert d.population is Population.SERVICES_DECONCENTRES
     assert d.category is Category.ASSISTANCE_SD
     assert d.reply_faq == faq_id
+
+
+def test_an_operator_passing_on_their_dds_mail_keeps_the_ticket(config: RoutingConfig) -> None:
+    """An operator who forwards what their DD wrote (named in the note, the DD's mail
+    without an address) sends their own habilitation papers: the ticket is theirs."""
+    body = (
+        "Bonjour\nje vous transfère le mail de la DDETSPP avec nos formulaires remplis "
+        "(2 demandeurs).\n---------- Forwarded message ---------\nFrom: DDETSPP 24 "
+        "service export\nSubject: Habilitation Expadon 2\nMadame, vous trouverez ci-joint "
+        "les fiches à compléter puis à déposer sur le portail d'assistance Expadon.\n"
+        "Cdlt\nNadia Roche\nRoche Noix du Périgord"
+    )
+    t = make(body, summary="TR: Habilitation Expadon 2", email="n.roche@roche-noix.fr")
+    d = decide(t, config)
+    assert d.population is Population.OPERATEUR
+    assert d.category is Category.HABILITATION
+
+
+def test_thunderbirds_french_forward_header_is_a_header() -> None:
+    from routerbot.engine.text import forwarded_message, split_body  # noqa: PLC0415
+
+    raw = (
+        "Je vous transfère le souci de notre comptable.\n\n-------- Message transféré "
+        "--------\nSujet : \tpage blanche\nDate : \t12/12/2024 14:27\nDe : \tLise Caron "
+        "<l.caron@caron-miel.fr>\nPour : \tPaul Caron <p.caron@caron-miel.fr>\n\n"
+        "Paul, j'ai une page blanche après m'être identifiée sur Expadon.\nLise"
+    )
+    f = forwarded_message(split_body(raw))
+    assert f is not None and f.email == "l.caron@caron-miel.fr"
+    assert f.body.startswith("Paul, j'ai une page blanche")
 
 
 # ------------------------------------------------------------------ after the browser question

@@ -1340,6 +1340,17 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["connexion-impossible"],
             id="here-is-the-message-of",
         ),
+        pytest.param(
+            "Hello,\nForwarding the question from our Lyon office, thank you.\nPiotr Nowak\n"
+            "Vistula Foods - French branch\n\nFrom: Ewa Zielinska <e.zielinska@vistula-foods.fr>"
+            "\nSent: Monday, 3 March 2025 09:12\nTo: Piotr Nowak\nSubject: access\n\nPiotr, "
+            "I am the local administrator on Expadon. How do I give our new colleague Marta "
+            "access to Certificats as a requester?\nEwa",
+            "FW: how to give access to a colleague",
+            "p.nowak@vistula-foods.fr",
+            ["habiliter-collegue"],
+            id="forwarding-the-question",
+        ),
         # a cooperative passing a member's mail on: the member's failure is the ticket
         pytest.param(
             "Bonjour,\n\nUn de nos adhérents nous a demandé de faire suivre son message, il "

@@ -423,6 +423,13 @@ def _passes_on(
     agent = score_evidence(Words.of(c.lexicon.keys(norm)), c.statements["sd"], config, "sd")
     says = any(s.name == "sd.strong" for s in agent.signals)  # "agent à la DDPP", not "signer"
     signature = _signature(parts, ticket.reporter.display_name)
+    if not _state_mailbox(ticket, config) or _bare_signature(parts.body):
+        # the note's words too: an operator passing on their DD's mail ("je vous transfère
+        # le mail de la DDPP") keeps the ticket theirs, and a signature block the mail app
+        # did not mark can be the whole note ("Annick Leblanc / Chargée de mission export
+        # / DDPP de la Vendée / Liberté / Égalité …"); a state help desk's note names the
+        # DD of the operator it passes on ("formulaire signé par la DDPP 35")
+        signature = f"{signature} {norm}"
     words = set(signature.split())
     padded = f" {signature} "
     hit = _signature_hit(c.signature_entries["sd"], c.signature_single["sd"], words, padded)

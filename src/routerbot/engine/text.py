@@ -210,14 +210,16 @@ _WROTE = re.compile(
 #: a header line only a mail has: its subject or its date ("À :" and "Cc :" also head a
 #: shipment's route or a memo)
 _MAIL_HEADER = re.compile(
-    r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|objet|subject)[ \t]*\**[ \t]*:", re.IGNORECASE
+    r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|objet|subject|sujet)[ \t]*\**[ \t]*:", re.IGNORECASE
 )
 #: a memo's or a slip's own sender field ("Expéditeur : DDETSPP de la Vienne"), not a
 #: forwarded mail's "De :"
 _MEMO_SENDER = re.compile(r"^[ \t]*\**exp[ée]diteur", re.IGNORECASE)
 _HEADER_FROM = re.compile(r"^[ \t]*\**(?:de|from|exp[ée]diteur)[ \t]*\**[ \t]*:", re.IGNORECASE)
 _HEADER_OTHER = re.compile(
-    r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|[àa]|to|objet|subject|cc)[ \t]*\**[ \t]*:",
+    # (Thunderbird's French headers: "Sujet :", "Pour :")
+    r"^[ \t]*\**(?:envoy[ée](?: le)?|sent|date|[àa]|to|objet|subject|sujet|pour|cc)"
+    r"[ \t]*\**[ \t]*:",
     re.IGNORECASE,
 )
 _HEADER_ONE_LINE = LazyPattern(
