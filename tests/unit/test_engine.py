@@ -1404,6 +1404,33 @@ def test_thunderbirds_french_forward_header_is_a_header() -> None:
 
 # ------------------------------------------------------------------ after the browser question
 
+#: the desk's login advice, quoted below a mail that answers it
+_DESK_ADVICE = (
+    "\n\nLe 4 mars 2025 à 10:12, Assistance Expadon 2 <jira@expadon2.atlassian.net> a "
+    "écrit :\n> Bonjour,\n> Vous indiquez ne pas pouvoir vous connecter. Pourriez-vous "
+    "nous préciser le navigateur que vous utilisez et sa version ?\n> L'assistance Expadon 2"
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "answer", "ask"),
+    [
+        # the browser without its version: ask again
+        ("C'est Firefox, la version je ne sais pas où la voir.", "connexion-impossible", True),
+        # an old version: the FAQ's advice
+        ("Chrome 96, c'est l'ordinateur du quai.", "connexion-impossible", False),
+    ],
+)
+def test_a_mail_answering_the_desks_login_advice_goes_on_with_the_failure(
+    config: RoutingConfig, reply: str, answer: str | None, ask: bool
+) -> None:
+    """A reply filed as a new ticket, above the desk's login advice or question, that
+    names the browser: the login failure goes on, read with the browser given."""
+    t = make(reply + _DESK_ADVICE, summary="RE: [EXP2-7001] Connexion impossible")
+    d = decide(t, config)
+    assert d.reply_faq == answer
+    assert d.ask_browser is ask
+
 
 @pytest.mark.parametrize(
     "answer",

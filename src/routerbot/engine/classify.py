@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from routerbot.config import RoutingConfig
 from routerbot.domain import Category, NearestExample, Person, Population, Signal, Ticket
+from routerbot.engine import browser as browser_mod
 from routerbot.engine import text
 from routerbot.engine.compiled import UNANSWERED, CompiledEvidence, Guards
 from routerbot.engine.index import EntryScore
@@ -157,6 +158,9 @@ class TicketText:
     withdrawn: bool = False
     #: the author only thanks (a reply filed as a new ticket): ``withdrawn`` too
     thanked: bool = False
+    #: the mail replies to the desk's advice or question for a login failure, quoted
+    #: below it ("C'est Chrome" above "pourriez-vous nous indiquer le navigateur … ?")
+    after_login_advice: bool = False
 
 
 def prepare(
@@ -216,7 +220,45 @@ def prepare(
     tt.withdrawn = withdrawn
     if not withdrawn and not customer_texts and _only_thanks(parts.body, config):
         tt.withdrawn = tt.thanked = True
+    tt.after_login_advice = (
+        bool(parts.quoted) and _quotes_login_advice(parts.quoted) and _tells_browser(parts.body)
+    )
     return tt
+
+
+#: The desk's own message quoted below a reply: its sender or signature names it
+_DESK_QUOTED = re.compile(
+    r"assistance expadon|support expadon|assistance d'expadon|équipe d'assistance expadon"
+    r"|expadon 2 - certificats|expadon 2 certificats|jira@|expadon2@|@expadon2\.",
+    re.IGNORECASE,
+)
+#: ...and it is about the browser of a failed login (the desk's advice or its question)
+_BROWSER_WORDS = re.compile(r"navigateur|browser", re.IGNORECASE)
+_LOGIN_WORDS = re.compile(r"connecter|connexion|cache|log in|login", re.IGNORECASE)
+
+
+def _quotes_login_advice(quoted: str) -> bool:
+    """The quoted mail is the desk's answer to a login failure: its header names the desk
+    (not a DD's mail that mentions it), and it speaks of the browser and of logging in
+    (or of the cache to empty)."""
+    head = quoted[:1500]
+    return (
+        _DESK_QUOTED.search(head[:_QUOTE_HEADER_CHARS]) is not None
+        and _BROWSER_WORDS.search(head) is not None
+        and _LOGIN_WORDS.search(head) is not None
+    )
+
+
+#: how far into a quote its header runs ("Le 5 nov. 2024 à 14:40, Assistance Expadon 2
+#: <…> a écrit :", or four Outlook header lines)
+_QUOTE_HEADER_CHARS = 300
+#: "Voici la version : 17.4" (a version without a name answers "which version?")
+_VERSION_TOLD = re.compile(r"\bversion\b[^\n\d]{0,20}\d", re.IGNORECASE)
+
+
+def _tells_browser(own: str) -> bool:
+    """The author's own words name a browser or give a version: the answer to the desk."""
+    return browser_mod.extract_browser(own) is not None or _VERSION_TOLD.search(own) is not None
 
 
 #: A text longer than this says more than thanks (``matching.pointer_text_words`` content

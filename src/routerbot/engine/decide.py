@@ -373,9 +373,17 @@ def _failure_and_answer(
     failure = login.value >= config.thresholds.login_failure_min_confidence or (
         login.value > 0 and _told_like_login(faqs, config)
     )
-    return failure, reply_choice(
+    choice = reply_choice(
         faqs, config, login_failure=failure, login_evidence=login.raw > 0, asked=tt.is_question
     )
+    if not failure and tt.after_login_advice and choice[0] is None:
+        # a reply to the desk's login advice that asks nothing else ("C'est Chrome, la
+        # version je ne sais pas", "toujours pareil sous Firefox"): the failure goes on
+        failure = True
+        choice = reply_choice(
+            faqs, config, login_failure=True, login_evidence=True, asked=tt.is_question
+        )
+    return failure, choice
 
 
 #: why a withdrawn ticket has nothing to answer, by ``TicketText.thanked``
