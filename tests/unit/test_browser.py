@@ -214,6 +214,7 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("j'utilise internet explorateur version onze", ("ie", "11")),
         # a version corrected as it is said: the number said last is meant
         ("c'est Firefox version cent dix, euh non, cent quinze", ("firefox", "115")),
+        ("Firefox cent quinze, non pardon, cent vingt-huit", ("firefox", "128")),
         ("Samsung Internet 22", ("other", "22")),
         ("Chromium 119", ("chrome", "119")),
         ("la version 117 de Chrome", ("chrome", "117")),

@@ -478,7 +478,7 @@ def _spoken_to_digits(w: str) -> str:
 #: "120, euh non, 122" → "122": the number said last is the one meant
 _CORRECTED_NUMBER = re.compile(
     r"\b\d{1,3}[ \t]*,?[ \t]*(?:(?:euh|heu)[ \t]*,?[ \t]*)?"
-    r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*"
+    r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*){1,3}"
     r"(?:(?:euh|heu)[ \t]*,?[ \t]*)?(\d{1,3})\b",
     re.IGNORECASE,
 )
