@@ -1358,6 +1358,17 @@ AGENT_RELAYING = (
             "gilles.morin@sarthe.gouv.fr",
             None,
         ),
+        # the note signed on its last line, over Outlook's rule of underscores
+        (
+            "Bonjour,\nl'exportateur ne retrouve pas le certificat que j'ai signé hier (mail "
+            "ci-dessous).\nC. Rivière – DDETSPP 16\n\n________________________________\n"
+            "De : Cognac Delaunay <export@cognac-delaunay.fr>\nEnvoyé : lundi 3 mars 2025 "
+            "10:03\nÀ : RIVIERE Claire\nObjet : certificat Chine\n\nBonjour, nous ne voyons "
+            "toujours pas le certificat signé dans Expadon.",
+            "TR: certificat Chine",
+            "claire.riviere@charente.gouv.fr",
+            None,
+        ),
     ],
 )
 def test_an_agent_passing_a_message_on_keeps_the_ticket(

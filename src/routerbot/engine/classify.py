@@ -656,12 +656,13 @@ def _bare_signature(own: str) -> bool:
 
 def _signature(parts: text.BodyParts, display_name: str) -> str:
     """The signature lines of a message and the sender's name, normalised."""
-    sig_lines = [ln for ln in parts.signature.splitlines() if ln.strip()]
+    # (a rule of underscores, the separator above an Outlook forward, is no signature)
+    sig_lines = [ln for ln in parts.signature.splitlines() if any(ch.isalnum() for ch in ln)]
     if not sig_lines or all(_DEVICE_LINE.match(ln) for ln in sig_lines):
         # no closing formula, or only a phone's "Envoyé de mon iPhone": the last short
         # lines may still be a signature
         tail = [ln for ln in parts.body.splitlines() if ln.strip()][-3:]
-        sig_lines = [ln for ln in tail if len(ln.split()) <= 8 and not ln.rstrip().endswith(".")]
+        sig_lines = [ln for ln in tail if len(ln.split()) <= 10 and not ln.rstrip().endswith(".")]
     return text.normalise("\n".join([*sig_lines, display_name]))
 
 
