@@ -101,6 +101,12 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
             "Expadon ?",
             "gestion-utilisateurs",
         ),
+        # the newcomer said in English words: an intern, a new starter
+        (
+            "As the local admin, how do I give our trainee the requester role so she can "
+            "prepare the certificates?",
+            "habiliter-collegue",
+        ),
     ],
 )
 def test_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
