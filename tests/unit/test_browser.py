@@ -215,6 +215,13 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         # a version corrected as it is said: the number said last is meant
         ("c'est Firefox version cent dix, euh non, cent quinze", ("firefox", "115")),
         ("Firefox cent quinze, non pardon, cent vingt-huit", ("firefox", "128")),
+        (
+            "c'est Firefox version quatre-vingt-dix-huit non attendez je regarde mieux c'est "
+            "cent vingt-quatre voilà",
+            ("firefox", "124"),
+        ),
+        # "non" after a version that is not corrected
+        ("Chrome cent vingt, non ça ne marche toujours pas depuis 3 jours", ("chrome", "120")),
         ("Samsung Internet 22", ("other", "22")),
         ("Chromium 119", ("chrome", "119")),
         ("la version 117 de Chrome", ("chrome", "117")),

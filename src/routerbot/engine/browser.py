@@ -478,8 +478,12 @@ def _spoken_to_digits(w: str) -> str:
 #: "120, euh non, 122" → "122": the number said last is the one meant
 _CORRECTED_NUMBER = re.compile(
     r"\b\d{1,3}[ \t]*,?[ \t]*(?:(?:euh|heu)[ \t]*,?[ \t]*)?"
-    r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*){1,3}"
-    r"(?:(?:euh|heu)[ \t]*,?[ \t]*)?(\d{1,3})\b",
+    r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*"
+    # what is said while looking again: "non attendez je regarde mieux c'est 124"
+    r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|euh|heu|attendez|attends|wait"
+    r"|je regarde(?: mieux)?|je vérifie|je me suis trompée?|en fait|c'est|c est|voilà"
+    r"|la|le)[ \t]*,?[ \t]*){0,5}"
+    r"(\d{1,3})\b",
     re.IGNORECASE,
 )
 _CORRECTION_HINT = re.compile(r"\b(?:non|pardon|veux dire|plut[oô]t|enfin|no|sorry|i mean)\b", re.I)
