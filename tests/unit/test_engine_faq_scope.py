@@ -880,6 +880,9 @@ def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfi
         "lait en poudre vers l'Algérie point merci",
         "Two things. First, how do I add my new colleague as demandeur. Secondly, where do I "
         "see which certificate models are online for Japan. Thanks",
+        # numbered aloud: "Un, … Deux, …"
+        "Bonjour j'ai deux questions. Un, comment je donne l'accès à un collègue, je suis "
+        "administrateur local. Deux, comment on télécharge le modèle du certificat. Merci",
         # joined after a clause of time
         "bonjour comment on sait quel modèle est en ligne pour le canada et une fois la "
         "demande lancée comment on télécharge le modèle merci",

@@ -1130,7 +1130,9 @@ _ANNOUNCED_NEXT = re.compile(
     r"|autre (?:point|sujet)|en revanche|par contre|on (?:a|another) (?:note|matter))\b)"
     # "j'ai deux questions, la première comment …, la deuxième comment …" (dictated)
     r"|(?<=[,;.])\s+(?=(?:la|le|en)\s+(?:deuxi[eè]me|seconde?|troisi[eè]me)\s"
-    r"|deuxi[eè]mement|troisi[eè]mement|secondly|thirdly)",
+    r"|deuxi[eè]mement|troisi[eè]mement|secondly|thirdly)"
+    # "… j'ai deux questions. Un, comment … Deux, comment …" (dictated numbers)
+    r"|(?<=[,;.])\s+(?=(?:deux|trois|two|three)\s*[,:])",
     re.IGNORECASE,
 )
 
