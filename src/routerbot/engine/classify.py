@@ -226,7 +226,8 @@ def prepare(
     return tt
 
 
-#: The desk's own message quoted below a reply: its sender or signature names it
+#: The desk's own message quoted below a reply: its header names the desk (its name or
+#: its Jira mailbox)
 _DESK_QUOTED = re.compile(
     r"assistance expadon|support expadon|assistance d'expadon|équipe d'assistance expadon"
     r"|expadon 2 - certificats|expadon 2 certificats|jira@|expadon2@|@expadon2\.",
