@@ -220,6 +220,7 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             "cent vingt-quatre voilà",
             ("firefox", "124"),
         ),
+        ("Firefox version cent vingt, attendez non, cent dix-huit", ("firefox", "118")),
         # "non" after a version that is not corrected
         ("Chrome cent vingt, non ça ne marche toujours pas depuis 3 jours", ("chrome", "120")),
         ("Samsung Internet 22", ("other", "22")),

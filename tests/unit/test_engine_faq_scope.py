@@ -1337,6 +1337,24 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="subject-then-another-question",
         ),
+        # the description says the subject's matter is settled, then asks something else
+        pytest.param(
+            "Bonjour, finalement c'est réglé après avoir vidé le cache, merci. Par contre, "
+            "comment savoir quel modèle est en ligne pour la Corée ?",
+            "Impossible de me connecter",
+            OPERATOR,
+            ["modeles-en-ligne"],
+            id="subject-matter-settled",
+        ),
+        # ...while "tout fonctionne" said of something else leaves the subject asking
+        pytest.param(
+            "Bonjour, pour l'Agrément tout fonctionne depuis deux ans. Est-ce que nos accès "
+            "nous permettent aussi d'aller dans Certificats ?",
+            "Agrément et Certificats",
+            OPERATOR,
+            ["agrement-vs-certificat"],
+            id="something-else-works",
+        ),
         # the note says whose message it is and adds a fact: the message is the ticket
         pytest.param(
             "Bonjour,\n\nVoici le message de notre gérant. Pour information il travaille "

@@ -207,6 +207,10 @@ def prepare(
         and not _subject_asks_over_a_signature(summary, parts.body)
     ):
         summary = ""  # a reply's subject is the old question's; the new words say more
+    elif summary and text.says_over(parts.body):
+        # the description says the subject's matter is over ("Impossible de me connecter"
+        # above "finalement c'est réglé. Par contre, …"): the subject is no question
+        summary = ""
     # (what the author says the ticket is not about is not read, nor what they asked
     # before they corrected themselves)
     own = text.without_denials(

@@ -878,6 +878,24 @@ _FORM_REMARK_HINTS = (
 )
 
 
+def says_over(body: str) -> bool:
+    """The text says a problem is over ("finalement c'est réglé", "is now fixed"), not
+    only that something else works ("pour l'Agrément tout fonctionne")."""
+    low = body.lower()
+    return any(w in low for w in _SETTLED_HINTS) and _SETTLED.search(body) is not None
+
+
+#: The words of :data:`_OVER` that say the problem itself is settled
+_SETTLED = LazyPattern(
+    r"\b(?:(?:c['’]est|est|a\s+[ée]t[ée]|sont)\s+(?:maintenant\s+|bien\s+)?"
+    r"(?:r[ée]gl[ée]e?s?|r[ée]solue?s?)"
+    r"|(?:[çc]a|cela)\s+(?:re)?(?:fonctionne|marche)\s+(?:maintenant|[àa]\s+nouveau|de\s+nouveau)"
+    r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved))\b",
+    re.IGNORECASE,
+)
+_SETTLED_HINTS = ("gl", "solu", "solv", "fixed", "marche", "fonctionne")
+
+
 def without_denials(body: str) -> str:
     """The text without the clauses that say what it is *not* about, nor the sentences
     that say a problem is over ("avant je n'arrivais pas à me connecter mais c'est
