@@ -619,6 +619,12 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
         ),
         # entering data in the system is no way into it
         ("I cannot enter the seal number in the system, the field refuses it.", "Seal number"),
+        # a blank page once in, opening a certificate: not the login
+        (
+            "Depuis ce matin, quand j'ouvre un certificat à instruire, j'ai une page blanche. "
+            "La liste s'affiche bien, c'est l'ouverture d'un certificat qui bloque. Edge 122.",
+            "Page blanche",
+        ),
     ],
 )
 def test_a_login_that_works_is_not_a_login_failure(
@@ -664,6 +670,8 @@ def test_a_login_that_works_is_not_a_login_failure(
         # second-language English: "enter the system", "not opening after login"
         "Since Monday I cannot to enter in the system, every time the same page comes.",
         "THE SITE IS NOT OPENING AFTER LOGIN SINCE YESTERDAY, KINDLY HELP.",
+        # a symptom and the browser with its version, nothing else asked
+        "page blanche sur Chrome 96, on est sur le vieux PC de l'atelier",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:

@@ -376,7 +376,11 @@ def _failure_and_answer(
     choice = reply_choice(
         faqs, config, login_failure=failure, login_evidence=login.raw > 0, asked=tt.is_question
     )
-    if not failure and tt.after_login_advice and choice[0] is None:
+    if (
+        not failure
+        and choice[0] is None
+        and (tt.after_login_advice or (login.value > 0 and _names_a_version(tt)))
+    ):
         # a reply to the desk's login advice that asks nothing else ("C'est Chrome, la
         # version je ne sais pas", "toujours pareil sous Firefox"): the failure goes on
         failure = True
@@ -384,6 +388,13 @@ def _failure_and_answer(
             faqs, config, login_failure=True, login_evidence=True, asked=tt.is_question
         )
     return failure, choice
+
+
+def _names_a_version(tt: TicketText) -> bool:
+    """The author names a browser and its version ("page blanche sur Chrome 96"): told
+    beside some login-failure evidence, the browser is what the failure is about."""
+    b = browser_mod.extract_browser(tt.own_text)
+    return b is not None and b.version is not None
 
 
 #: why a withdrawn ticket has nothing to answer, by ``TicketText.thanked``
