@@ -203,6 +203,9 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("Vivaldi 6.4", ("other", "6")),
         ("j'utilise Brave", ("other", None)),
         ("I am using the Brave browser.", ("other", None)),
+        # browsers of other markets
+        ("I use Coc Coc browser version 117.", ("other", "117")),
+        ("When I login it is white page. I use QQ Browser 12.", ("other", "12")),
         # the platform between the name and "version": the version is the browser's
         ("chrome sous android version cent vingt-six", ("chrome", "126")),
         ("Chrome on Android version 124", ("chrome", "124")),

@@ -41,7 +41,7 @@ WORDS = (
     "mozilla firefox", "internet explorer", "internet explorateur", "ie11", "ff v118",
     "119.0.6045.105", "115.3 esr",
     "Version 87.0.4280.88 (Build officiel)", "operateur", "samsung internet", "brave",
-    "google chrom",
+    "google chrom", "coc coc", "Coccoc", "qq browser", "sogou", "whale browser",
     # automatic-reply hints, with the accents their patterns allow, and question words
     "auto-reply", "AUTO REPLY", "autorespond", "auto\nreply", "congé", "Congè", "déplacement",
     "arrêt", "ARRÉT", "délivré", "accusé", "limité", "formation", "comment", "quel",
@@ -133,7 +133,7 @@ PLAIN_WIKI_LINE_HINT = re.compile(r"^[ \t]*(?:h[1-6]\.|[*#]+[ \t]|-{4})", re.MUL
 PLAIN_BROWSER_HINT = re.compile(
     r"chrom|crome|chorme|krom|fire|firfox|fierfox|fox|mozilla|edge|explorer|explorateur|\bie|safari"
     r"|opera|vivaldi|brave|samsung|yandex|duckduckgo|waterfox|pale|seamonkey|tor|maxthon|browser|librewolf"
-    r"|floorp|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
+    r"|floorp|coc|sogou|\bff|vers|\bv\.|esr|\d\.\d{1,2}\.\d{3}"
 )
 PLAIN_AUTO_HINT = re.compile(
     r"automat|auto.?repl|auto.?respon|absen|office|cong[eé]|vacanc|d[ée]placement|hors du bureau"

@@ -170,7 +170,10 @@ _NAMES = LazyPattern(
     r"|(?P<opera>opera(?:[ \t]+gx)?)"
     r"|(?P<other>vivaldi|samsung[ \t]+internet|yandex(?:[ \t]+browser)?|duckduckgo|waterfox"
     r"|pale[ \t]?moon|seamonkey|tor[ \t]+browser|maxthon|uc[ \t]?browser|librewolf|floorp"
-    r"|arc[ \t]+browser|brave)"
+    r"|arc[ \t]+browser|brave"
+    # browsers of other markets: "Coc Coc browser version 117", "QQ Browser 12"
+    r"|coc[ \t]?coc|qq[ \t]+browser|sogou(?:[ \t]+browser)?|whale[ \t]+browser"
+    r"|kiwi[ \t]+browser|huawei[ \t]+browser)"
     r")(?![a-z_@])"
 )
 #: Every word of a name above is a whole run of a-z letters (the look-behind and the
@@ -185,7 +188,8 @@ _NAME_FIRST_WORDS = frozenset(
         "ff", "internet",
         "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
         "waterfox", "pale", "palemoon", "seamonkey", "tor", "maxthon", "uc", "ucbrowser",
-        "librewolf", "floorp", "arc", "brave",
+        "librewolf", "floorp", "arc", "brave", "coc", "coccoc", "qq", "sogou", "whale", "kiwi",
+        "huawei",
     }
 )  # fmt: skip
 _LETTER_RUN = re.compile("[a-z]+")
@@ -275,6 +279,7 @@ _HINT_SUBSTRINGS = (
     "vivaldi",
     "samsung", "yandex", "duckduckgo", "waterfox", "seamonkey", "maxthon", "librewolf", "floorp",
     "krom",  # (dictation's Chrome)
+    "coc", "sogou",  # (Coc Coc, Sogou; QQ, Whale, Kiwi and Huawei's say "browser")
 )  # fmt: skip
 # "ie", "ff", "v." at the start of a word (the look-behind checks it after the
 # literal, which the scan then looks for directly)
