@@ -1495,6 +1495,14 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             id="asks-the-desk-for-the-admin-role",
         ),
         pytest.param(
+            "Hello, I have the demandeur role for our company and I need the administrateur "
+            "local opérateur role too. How can I get it changed?",
+            "Change of role",
+            OPERATOR,
+            [],
+            id="asks-to-move-to-the-admin-role",
+        ),
+        pytest.param(
             "J'ai le rôle administrateur local opérateur : est-ce que je peux me "
             "connecter au module Certificats avec ?",
             "Rôle administrateur local",
