@@ -382,7 +382,8 @@ def _failure_and_answer(
         and (tt.after_login_advice or (login.value > 0 and _names_a_version(tt)))
     ):
         # a reply to the desk's login advice that asks nothing else ("C'est Chrome, la
-        # version je ne sais pas", "toujours pareil sous Firefox"): the failure goes on
+        # version je ne sais pas", "toujours pareil sous Firefox"), or a symptom told
+        # beside a browser and its version ("page blanche sur Chrome 96"): a failure
         failure = True
         choice = reply_choice(
             faqs, config, login_failure=True, login_evidence=True, asked=tt.is_question

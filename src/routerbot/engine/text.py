@@ -832,15 +832,22 @@ _CLAUSE_END = LazyPattern(
     r"[.;!?\n]|,?\s*\bmais\b|,\s*c['’]est\b|,\s*(?:but|it['’]s)\b", re.IGNORECASE
 )
 
-#: Words saying a problem is over ("c'est réglé", "is now fixed"): their sentence goes.
-_OVER = LazyPattern(
-    r"\b(?:(?:c['’]est|est|a\s+[ée]t[ée]|sont)\s+(?:maintenant\s+|bien\s+)?"
+#: Words saying the problem itself is settled ("c'est réglé", "is now fixed"):
+#: :func:`says_over` reads them (and no more: "pour l'Agrément tout fonctionne" says
+#: something else works)
+_SETTLED_WORDS = (
+    r"(?:c['’]est|est|a\s+[ée]t[ée]|sont)\s+(?:maintenant\s+|bien\s+)?"
     r"(?:r[ée]gl[ée]e?s?|r[ée]solue?s?)"
-    r"|tout\s+(?:re)?(?:fonctionne|marche)|j['’]acc[èe]de\s+bien"
     r"|(?:[çc]a|cela)\s+(?:re)?(?:fonctionne|marche)\s+(?:maintenant|[àa]\s+nouveau|de\s+nouveau)"
-    r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved))\b",
+    r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved)"
+)
+#: Words saying a problem is over, or that all works: their sentence goes.
+_OVER = LazyPattern(
+    rf"\b(?:{_SETTLED_WORDS}|tout\s+(?:re)?(?:fonctionne|marche)|j['’]acc[èe]de\s+bien)\b",
     re.IGNORECASE,
 )
+_SETTLED = LazyPattern(rf"\b(?:{_SETTLED_WORDS})\b", re.IGNORECASE)
+_SETTLED_HINTS = ("gl", "solu", "solv", "fixed", "marche", "fonctionne")
 
 #: A clause or a sentence is read this far at most (a text without stops is not read
 #: to its end from every denial in it).
@@ -883,17 +890,6 @@ def says_over(body: str) -> bool:
     only that something else works ("pour l'Agrément tout fonctionne")."""
     low = body.lower()
     return any(w in low for w in _SETTLED_HINTS) and _SETTLED.search(body) is not None
-
-
-#: The words of :data:`_OVER` that say the problem itself is settled
-_SETTLED = LazyPattern(
-    r"\b(?:(?:c['’]est|est|a\s+[ée]t[ée]|sont)\s+(?:maintenant\s+|bien\s+)?"
-    r"(?:r[ée]gl[ée]e?s?|r[ée]solue?s?)"
-    r"|(?:[çc]a|cela)\s+(?:re)?(?:fonctionne|marche)\s+(?:maintenant|[àa]\s+nouveau|de\s+nouveau)"
-    r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved))\b",
-    re.IGNORECASE,
-)
-_SETTLED_HINTS = ("gl", "solu", "solv", "fixed", "marche", "fonctionne")
 
 
 def without_denials(body: str) -> str:
