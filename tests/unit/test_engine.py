@@ -1377,6 +1377,18 @@ AGENT_RELAYING = (
             "claire.riviere@charente.gouv.fr",
             None,
         ),
+        # a service line of ten words ("Délégation à la mer et au littoral")
+        (
+            "Bonjour,\n\nL'opérateur ci-dessous signale que la zone 29.04 manque dans la liste "
+            "du certificat coquillages. Je le constate aussi.\n\nY. Le Gall\nDDTM 29 – "
+            "Délégation à la mer et au littoral\n\n________________________________\nDe : "
+            "Ostréiculture Kervella <contact@kervella-huitres.fr>\nEnvoyé : lundi 3 mars "
+            "2025 07:45\nObjet : zone 29.04\n\nBonjour, impossible de choisir la zone 29.04 "
+            "dans Expadon, comment je fais ?",
+            "TR: zone de production absente",
+            "yann.le-gall@finistere.gouv.fr",
+            None,
+        ),
     ],
 )
 def test_an_agent_passing_a_message_on_keeps_the_ticket(
