@@ -1495,9 +1495,9 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             id="asks-the-desk-for-the-admin-role",
         ),
         pytest.param(
-            "Hello, I have the demandeur role for our company and I need the administrateur "
-            "local opérateur role too. How can I get it changed?",
-            "Change of role",
+            "Bonjour, suite à ma promotion je souhaite passer du rôle demandeur au rôle "
+            "administrateur local pour gérer les accès de notre équipe. Est-ce possible ?",
+            "Changement de rôle",
             OPERATOR,
             [],
             id="asks-to-move-to-the-admin-role",
