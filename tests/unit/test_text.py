@@ -463,6 +463,33 @@ def test_split_body_cuts_a_legal_notice_off_a_message_without_closing(notice: st
     assert "confidenti" in parts.signature or "environ" in parts.signature
 
 
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Diese E-Mail enthält vertrauliche Informationen und ist nur für den Empfänger bestimmt.",
+        "Ce courriel et ses pièces jointes sont confidentiels.\nEste mensaje es "
+        "confidencial y está dirigido únicamente a su destinatario.",
+        "Questo messaggio è riservato al destinatario.",
+    ],
+)
+def test_a_legal_notice_over_a_forward_leaves_the_forwarded_mail_as_the_message(
+    notice: str,
+) -> None:
+    raw = (
+        f"{notice}\n\n________________________________\nDe : Marc Olivier "
+        "<m.olivier@exemple.fr>\nEnvoyé : mardi 4 juin 2024 10:00\nObjet : compte\n\n"
+        "Bonjour, comment créer un « mon compte » ?\nMarc"
+    )
+    parts = text.split_body(raw)
+    assert "comment créer" in parts.body
+    assert not parts.quoted
+    assert (
+        "confiden" in parts.signature
+        or "vertraul" in parts.signature
+        or ("riservat" in parts.signature)
+    )
+
+
 def test_split_body_keeps_a_confidentiality_sentence_that_is_the_question() -> None:
     raw = "Bonjour,\nce message d'erreur est confidentiel selon notre DSI ?\nMerci de votre aide"
     assert "confidentiel" in text.split_body(raw).body

@@ -294,7 +294,12 @@ _DISCLAIMER = LazyPattern(
     r"|les informations contenues|the information contained)\b[^\n]{0,300}?"
     r"(?:confidenti|destinataire|intended|recipient|interdit|prohibited)"
     r"|avant d'imprimer|before printing|think before you print"
-    r"|pensez (?:[àa] )?l'environnement|please consider the environment",
+    r"|pensez (?:[àa] )?l'environnement|please consider the environment"
+    # the same notice from a parent company abroad (German, Dutch, Spanish, Italian)
+    r"|\b(?:diese (?:e-?mail|nachricht)|dit (?:e-?mail ?)?bericht|deze e-?mail"
+    r"|este (?:mensaje|correo)|questo messaggio|questa e-?mail)\b[^\n]{0,300}?"
+    r"(?:vertraulich|empf[äa]nger|vertrouwelijk|geadresseerde|confidencial|destinatari"
+    r"|riservat)",
     re.IGNORECASE,
 )
 _DISCLAIMER_HINTS = (
@@ -307,6 +312,13 @@ _DISCLAIMER_HINTS = (
     "imprimer",
     "print",
     "environ",
+    "vertraul",
+    "empf",
+    "vertrouw",
+    "geadresseerd",
+    "confidencial",
+    "destinatari",
+    "riservat",
 )
 #: only the last lines of a message are looked at for a legal notice
 _DISCLAIMER_TAIL_LINES = 12
@@ -567,6 +579,11 @@ def _split_body_cached(s: str) -> BodyParts:
     s = spoken_punctuation(s)
     lines = s.split("\n")
     kept, quoted = _split_quoted(lines)
+    top_notice: list[str] = []
+    if quoted and _only_notice(kept):
+        # a legal notice on top of a forward ("Diese E-Mail enthält vertrauliche …"): no
+        # words of the author's; the forwarded mail is the message
+        top_notice, kept = kept, []
     if quoted and not _has_content(kept):
         # The whole message is a forward or a quote: its content is all there is.
         kept = [
@@ -586,8 +603,20 @@ def _split_body_cached(s: str) -> BodyParts:
         body = [ln for ln in body if not _EMPTY_FIELD.match(ln)]
     return BodyParts(
         body=_tidy(body),
-        signature=_tidy([*signature, *notice]),
+        signature=_tidy([*signature, *notice, *top_notice]),
         quoted=_tidy([*quoted, *quoted_html.split("\n")]),
+    )
+
+
+def _only_notice(lines: list[str]) -> bool:
+    """Every line of ``lines`` that says something is a legal notice's (a rule of
+    underscores says nothing)."""
+    said = [ln for ln in lines if any(c.isalnum() for c in ln)]
+    return bool(said) and all(
+        len(ln) < 3000
+        and any(w in ln.lower() for w in _DISCLAIMER_HINTS)
+        and _DISCLAIMER.search(ln)
+        for ln in said
     )
 
 
