@@ -1510,6 +1510,36 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["role-admin-local"],
             id="asks-what-the-admin-role-allows",
         ),
+        # "et au fait" opens another matter: the bug's word ("caractères bizarres") is
+        # not about the question after it
+        pytest.param(
+            "Bonjour, le PDF de notre demande pour le Canada sort avec des caractères "
+            "bizarres à l'impression. Et au fait, où est le bouton pour télécharger le "
+            "modèle d'une demande ?",
+            "Impression PDF",
+            OPERATOR,
+            ["telecharger-modele"],
+            id="by-the-way-opens-a-question-of-its-own",
+        ),
+        # one FAQ question and, asked apart, one the FAQ does not answer: the FAQ
+        # question gets its answer (the agents see the other in the ticket)
+        pytest.param(
+            "Bonjour, deux choses. Comment télécharger le modèle d'une demande déjà créée "
+            "? Une maintenance est-elle prévue ce week-end, pour que je m'organise ?",
+            "Questions",
+            OPERATOR,
+            ["telecharger-modele"],
+            id="faq-question-beside-one-the-faq-does-not-answer",
+        ),
+        # … but a question that hangs on the unanswered one ("si oui, …") is part of it
+        pytest.param(
+            "Bonjour, nos camions partent souvent le samedi. Le support Expadon assure-t-il "
+            "une astreinte le week-end en cas de certificat bloqué ? Si oui, quel numéro ?",
+            "Astreinte samedi",
+            OPERATOR,
+            [],
+            id="if-so-hangs-on-the-unanswered-question",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(

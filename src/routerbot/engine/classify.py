@@ -148,6 +148,8 @@ class TicketText:
     #: closest entry: computed on first need by :func:`own_questions`, then shared by
     #: every guard and rule
     split_questions: list[tuple[Words, EntryScore]] | None = None
+    #: each of those questions as written, with its example-index features
+    question_parts: list[tuple[str, set[str]]] | None = None
     #: the closest of ``[unanswered]``'s examples, set by :func:`score_faqs` (the same
     #: pass over the index that scores the entries)
     unanswered: EntryScore | None = None
@@ -1130,8 +1132,9 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
 #: A sentence that opens with words announcing another matter ("… solliciter. Par
 #: ailleurs, où …"): the sentence before it is a part of its own.
 _ANNOUNCED_NEXT = re.compile(
-    r"(?<=[.!])\s+(?=(?:par ailleurs|au passage|autre question|d['’]autre part|de plus|enfin"
-    r"|sinon|autre chose|also|another question|(?:et )?de (?:notre|mon) c[ôo]t[ée]"
+    r"(?<=[.!])\s+(?=(?:par ailleurs|au passage|(?:et )?au fait|by the way|autre question"
+    r"|d['’]autre part|de plus|enfin|sinon|autre chose|also|another question"
+    r"|(?:et )?de (?:notre|mon) c[ôo]t[ée]"
     r"|autre (?:point|sujet)|en revanche|par contre|on (?:a|another) (?:note|matter))\b)"
     # "j'ai deux questions, la première comment …, la deuxième comment …" (dictated)
     r"|(?<=[,;.])\s+(?=(?:la|le|en)\s+(?:deuxi[eè]me|seconde?|troisi[eè]me)\s"
@@ -1263,10 +1266,12 @@ def _unmarked(part: str) -> str:
     return part
 
 
-def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntryScore]]:
+def questions(
+    own: str, config: RoutingConfig
+) -> Iterator[tuple[Words, EntryScore, tuple[str, set[str]]]]:
     """Each question of the author's own words (a sentence ending in "?", a list item,
     a line that asks): its words as the guards read them (plurals aside), with the FAQ
-    entry closest to it."""
+    entry closest to it, and the question as written with its example-index features."""
     c = config.compiled
     index = c.faq_index
     asked = False
@@ -1291,17 +1296,50 @@ def questions(own: str, config: RoutingConfig) -> Iterator[tuple[Words, EntrySco
             # peux demander au support si avec le rôle X on peut …" relays a question)
             continue
         # (what prepare_text would make of the part, only what the rules read)
-        best = index.best(c.faq_index_features(c.lexicon.keys(norm)))
+        feats = c.faq_index_features(c.lexicon.keys(norm))
+        best = index.best(feats)
         if best is not None:
             asked = True
-            yield plain, best
+            yield plain, best, (part, feats)
 
 
 def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, EntryScore]]:
     """:func:`questions` of the author's own words, computed once per ticket."""
     if tt.split_questions is None:
-        tt.split_questions = list(questions(tt.own_text, config))
+        asked = list(questions(tt.own_text, config))
+        tt.split_questions = [(plain, best) for plain, best, _ in asked]
+        tt.question_parts = [written for _, _, written in asked]
     return tt.split_questions
+
+
+def unanswered_asked_apart(tt: TicketText, fid: str, config: RoutingConfig) -> bool:
+    """One of the author's several questions, read alone, asks entry ``fid`` and is not
+    as close to a question the FAQ does not answer: what the FAQ does not answer is
+    asked apart ("Comment télécharge-t-on le modèle ? … Une maintenance est-elle prévue
+    ce week-end ?"), and the entry's answer answers the question that asks it. A
+    question that hangs on the one before it ("Si oui, quel numéro ?") is not apart."""
+    asked = own_questions(tt, config)
+    if len(asked) < 2 or tt.question_parts is None:
+        return False
+    thr = config.thresholds
+    index = config.compiled.faq_index
+    for (_plain, best), (part, feats) in zip(asked, tt.question_parts, strict=True):
+        if best.entry_id != fid or best.score < thr.several_questions_min_confidence:
+            continue
+        if _FOLLOWS_ON.match(part):
+            continue
+        un = next((e for e in index.scores(feats, hidden=True) if e.entry_id == UNANSWERED), None)
+        if un is None or un.score < best.score - thr.unanswered_margin - 1e-9:
+            return True
+    return False
+
+
+#: "… une astreinte le week-end ? Si oui, quel numéro ?": a question that hangs on the
+#: one before it
+_FOLLOWS_ON = re.compile(
+    r"\s*(?:et\s+)?(?:si oui|if so|if yes)\b",
+    re.IGNORECASE,
+)
 
 
 def _says_take_over(words: Words, taker: str, config: RoutingConfig) -> bool:

@@ -68,6 +68,7 @@ from routerbot.engine.classify import (
     score_thanks,
     several_questions,
     turns_to_another_matter,
+    unanswered_asked_apart,
 )
 from routerbot.engine.compiled import UNANSWERED
 from routerbot.engine.conversation import ConversationView, faq_answer_of, read_conversation
@@ -178,6 +179,8 @@ def _unanswered_as_close(
         return None
     value = min(1.0, es.score + config.matching.question_bonus) if tt.is_question else es.score
     if value < top.confidence - config.thresholds.unanswered_margin - 1e-9:
+        return None
+    if unanswered_asked_apart(tt, top.faq_id, config):
         return None
     return NearestExample(UNANSWERED, es.nearest[0].text, round(value, 3))
 
