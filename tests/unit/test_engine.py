@@ -625,6 +625,12 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
             "La liste s'affiche bien, c'est l'ouverture d'un certificat qui bloque. Edge 122.",
             "Page blanche",
         ),
+        # no access yet because the habilitation is pending: not a login failure
+        (
+            "We mailed our habilitation forms three weeks ago and still can't get into "
+            "Certificats. Could you check where it stands?",
+            "Access pending",
+        ),
     ],
 )
 def test_a_login_that_works_is_not_a_login_failure(
@@ -672,6 +678,9 @@ def test_a_login_that_works_is_not_a_login_failure(
         "THE SITE IS NOT OPENING AFTER LOGIN SINCE YESTERDAY, KINDLY HELP.",
         # a symptom and the browser with its version, nothing else asked
         "page blanche sur Chrome 96, on est sur le vieux PC de l'atelier",
+        # "get into" the module; the portal's own "Vous avez été déconnecté"
+        "Morning, still can't get into Certificats from the office PC, any idea?",
+        "Chaque fois que je saisis mon code, Expadon affiche « Vous avez été déconnecté ».",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
