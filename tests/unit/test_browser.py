@@ -213,6 +213,9 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("chrome sur android 14", ("chrome", None)),
         # the version word in Italian: "Chrome versione 118"
         ("Uso Chrome versione 118, grazie", ("chrome", "118")),
+        # "à jour" between the name and its version in brackets
+        ("Chrome à jour (122) mais toujours l'écran blanc", ("chrome", "122")),
+        ("Firefox up to date (121), still a blank page", ("firefox", "121")),
         # Internet Explorer in French, dictated
         ("j'utilise internet explorateur version onze", ("ie", "11")),
         # a version corrected as it is said: the number said last is meant

@@ -194,6 +194,8 @@ _NAME_FIRST_WORDS = frozenset(
 )  # fmt: skip
 _LETTER_RUN = re.compile("[a-z]+")
 _AFTER_NAME = LazyPattern(
+    # "Chrome à jour (122)", "Firefox up to date (121)": the version said after it
+    r"(?:[ \t]+(?:[aà][ \t]+jour|up[ \t-]to[ \t-]date)(?=[ \t]*[(\[:,=-]))?"
     r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     # the platform between the name and its version: "Chrome android 121", "Safari iOS 17"
     # ("chrome sous android version 126": the version word says whose number it is)
