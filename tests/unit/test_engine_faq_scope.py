@@ -107,6 +107,12 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
             "prepare the certificates?",
             "habiliter-collegue",
         ),
+        # a request in courteous English, no question mark
+        (
+            "Dear Sir, kindly share the list of certificate templates that are currently "
+            "online on Expadon 2 for dairy products to Vietnam. Regards",
+            "modeles-en-ligne",
+        ),
     ],
 )
 def test_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:

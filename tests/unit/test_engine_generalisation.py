@@ -819,6 +819,14 @@ def test_a_word_glued_to_an_elided_letter_is_read_apart() -> None:
     assert lex.respell("je veu labilitassion") == "je veu l habilitation"
 
 
+def test_an_english_sh_or_th_is_no_elided_letter() -> None:
+    lex = Lexicon((), typo_min_length=5)
+    lex.learn(["hare", "read"])
+    lex.freeze()
+    assert lex.respell("please share the thread") == "please share the thread"
+    assert lex.key("share") != lex.key("hare")
+
+
 def test_guards_and_questions_read_words_spelt_by_ear(config: RoutingConfig) -> None:
     """A phonetic writer's "je veu labilitassion pour le modul sertificat" asks for the
     procedure: the procedure's `requires` words are read in "labilitassion"."""

@@ -62,6 +62,7 @@ _QUESTION_ALTERNATIVES = (
     "wants? to know", "would like to know", "needs? to know", "wonder(?:s|ing)?",
     # English requests without "?" ("Please let us know the procedure", "can you explain")
     "let (?:us|me) know", "please (?:explain|tell|advise|outline|clarify|confirm|share)",
+    "kindly (?:share|send|explain|tell|advise|clarify|confirm|guide|inform|let)",
     "can you", "can we", "would you", "do we", "is it possible",
     "asks? (?:how|whether|if|what|where)",
     "point d interrogation", "savoir si", "savoir comment", "savoir ou", "savoir quel",

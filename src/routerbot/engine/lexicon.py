@@ -151,6 +151,8 @@ SOUND_LEAD = 3
 
 #: Letters elided before a vowel ("j'arrive", "l'habilitation") that writers glue on.
 _ELIDED = frozenset("jlmdnst")
+#: English's "sh" and "th" open a word ("share", "thread"): no elided "s'" or "t'"
+_DIGRAPHS = frozenset({"sh", "th"})
 
 
 def _deletions(word: str) -> set[str]:
@@ -258,7 +260,13 @@ class Lexicon:
             if not others or n >= SOUND_LEAD * others[0][1]:
                 self._respelt[word] = self._written[said, most]
                 return most
-        if glued and len(word) > SOUND_MIN_LENGTH and word[0] in _ELIDED and word[1] in "aeiouh":
+        if (
+            glued
+            and len(word) > SOUND_MIN_LENGTH
+            and word[0] in _ELIDED
+            and word[1] in "aeiouh"
+            and word[:2] not in _DIGRAPHS
+        ):
             tail = word[1:]
             rest = raw_key(tail)
             rest = self._synonym.get(rest, rest)
