@@ -113,6 +113,22 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
             "online on Expadon 2 for dairy products to Vietnam. Regards",
             "modeles-en-ligne",
         ),
+        # the colleague who sent them to the desk is no colleague to habilitate
+        (
+            "Hello, my colleague told me to ask you: what do we need to do to get access "
+            "to the Certificats module?",
+            "procedure-habilitation",
+        ),
+        (
+            "Bonjour, ma collègue m'a conseillé de vous écrire : quelle est la procédure "
+            "pour être habilité au module Certificats ?",
+            "procedure-habilitation",
+        ),
+        (
+            "Good afternoon, our firm wants to apply for Certificats. Which documents must "
+            "we prepare, and to whom do we send them?",
+            "procedure-habilitation",
+        ),
     ],
 )
 def test_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
