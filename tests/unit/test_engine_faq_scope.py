@@ -1562,6 +1562,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="if-so-hangs-on-the-unanswered-question",
         ),
+        # the account is made ("c'est fait"): how to create one is not what is asked
+        pytest.param(
+            "Bonjour, je viens d'arriver au service export. On m'a expliqué qu'il fallait "
+            "d'abord se créer un compte sur « mon compte », c'est fait. Et maintenant, "
+            "comment j'ai accès aux certificats ?",
+            "Nouvelle au service export",
+            OPERATOR,
+            [],
+            id="account-made-is-no-account-question",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
