@@ -1572,6 +1572,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="account-made-is-no-account-question",
         ),
+        # news of a file already sent is a chase, not the procedure question
+        pytest.param(
+            "Bonjour, avez-vous des nouvelles de notre dossier d'habilitation envoyé il y a "
+            "trois semaines ? Merci",
+            "Habilitation",
+            OPERATOR,
+            [],
+            id="news-of-the-file-is-a-chase",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
