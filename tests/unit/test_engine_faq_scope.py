@@ -1581,6 +1581,17 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="news-of-the-file-is-a-chase",
         ),
+        # "pouvez-vous répondre ?" over a forward points at the forwarded question
+        pytest.param(
+            "Bonjour, ma comptable m'a fait passer ce message, pouvez-vous répondre ?\n\n"
+            "-----Message d'origine-----\nDe : Claire Petit\nEnvoyé : lundi 3 juin 2024 "
+            "10:00\nObjet : modèle\n\nBonjour, où est-ce qu'on télécharge le modèle du "
+            "certificat une fois la demande créée ?",
+            "TR: modèle",
+            OPERATOR,
+            ["telecharger-modele"],
+            id="can-you-answer-points-below",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
