@@ -1592,6 +1592,21 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["telecharger-modele"],
             id="can-you-answer-points-below",
         ),
+        # the DD's answer, sent to the author, asks nothing: the author's own question
+        # it quotes is the ticket's
+        pytest.param(
+            "cf. la réponse de la DD ci-dessous, merci de nous répondre.\n\nM. Girard\n\n"
+            "-------- Message transféré --------\nSujet : Re: Certificats\nDe : SPAE DDPP 35 "
+            "<ddpp-spae@ille-et-vilaine.gouv.fr>\nPour : m.girard@girard-miels.fr\n\n"
+            "Madame,\n\nCe point relève de l'assistance Expadon 2, merci de les contacter."
+            "\n\nCordialement\n\nLe 12/03/2024 à 10:02, Martine Girard a écrit :\n> Bonjour,"
+            "\n> Nous avons l'habilitation Agrément depuis 2022. Est-ce qu'elle vaut aussi "
+            "pour le module Certificats ?\n> Martine Girard",
+            "Fwd: Re: Certificats",
+            OPERATOR,
+            ["agrement-vs-certificat"],
+            id="the-dd-answer-quotes-the-question",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(

@@ -199,9 +199,11 @@ def prepare(
     # the quoted mail is the question
     domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
     company = "" if config.compiled.personal_domains.holds(domain) else domain
-    quoted = text.relaunched_message(parts, reporter, company) or (
-        _quoted_question(parts, config, ticket.summary) if parts.quoted else ""
-    )
+    quoted = text.relaunched_message(parts, reporter, company)
+    if parts.quoted and (not quoted or not _asks_anything(quoted)):
+        # (a relaunched message that asks nothing — a DD's answer sent to the reporter,
+        # "cette question relève de l'assistance" — leaves the question further down)
+        quoted = _quoted_question(parts, config, ticket.summary) or quoted
     summary = ticket.summary
     if (
         not quoted
@@ -588,13 +590,41 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str 
         return ""
     if _NO_REPLY_SENDER.search(parts.quoted):
         return ""  # a newsletter or a notice passed on ("FYI") asks the desk nothing
-    lines = []
+    lines: list[str] = []
+    last = 0  # where the last message quoted in the quote starts
     for raw in parts.quoted.splitlines():
         # (the quote's own marks: "> " and Jira's {quote}, which would quote it again)
         line = _JIRA_QUOTE.sub("", raw).lstrip(" \t>")
         if not _QUOTED_HEADER.match(line):
             lines.append(line)
-    return text.split_body("\n".join(lines)).body
+        elif any(ln.strip() for ln in lines[last:]):
+            last = len(lines)
+    found = text.split_body("\n".join(lines)).body
+    if last and not _asks_anything(found) and not _DESK_QUOTED.search(_sender_line(parts.quoted)):
+        # the mail passed on asks nothing ("Ce point relève de l'assistance, merci de
+        # les contacter"): the question is the one it quotes (unless that mail is the
+        # desk's answer: what it quotes is answered)
+        deeper = text.split_body("\n".join(lines[last:])).body
+        if _asks_anything(deeper):
+            return deeper
+    return found
+
+
+_SENDER_LINE = re.compile(
+    r"^[ \t>]*\**(?:de|from)\**[ \t]*:.*$|^[ \t>]*(?:le|on)\b.{0,250}(?:a [ée]crit|wrote)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _sender_line(quoted: str) -> str:
+    """The line of the first quoted mail's header that names its sender, or ""."""
+    m = _SENDER_LINE.search(quoted[:_QUOTE_HEADER_CHARS])
+    return m.group(0) if m else ""
+
+
+def _asks_anything(said: str) -> bool:
+    """A question mark or a question word."""
+    return "?" in said or _asks(text.normalise(said))
 
 
 #: A salutation that names the desk ("Dear Support Team,", "Bonjour l'équipe support
