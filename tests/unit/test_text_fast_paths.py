@@ -159,6 +159,7 @@ PLAIN_QUESTION_WORDS = re.compile(
     r"|bien vouloir (?:m|me|nous) (?:indiquer|preciser|communiquer|expliquer|dire|confirmer)"
     r"|(?:wants?|would like|needs?) to know|wonder(?:s|ing)?|asks? (?:how|whether|if|what|where)"
     r"|let (?:us|me) know|please (?:explain|tell|advise|outline|clarify|confirm|share)"
+    r"|kindly (?:share|send|explain|tell|advise|clarify|confirm|guide|inform|let)"
     r"|can you|can we|would you|do we|is it possible"
     r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui"
     r"|est ou|sont ou|c ou|ou est|ou sont|ou se trouve|ou faut il|ou dois je|ou doit on"
