@@ -1592,6 +1592,25 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["telecharger-modele"],
             id="can-you-answer-points-below",
         ),
+        # "qu'est-ce que je réponds ?", "même question que ma collègue" over a forward
+        pytest.param(
+            "qu'est-ce que je réponds ?\n\nMartine Girard\n\n-------- Message transféré "
+            "--------\nDe : Elevage du Causse <contact@elevage-causse.fr>\nObjet : modèle"
+            "\n\nBonjour, comment on sait si le modèle pour le Maroc est en ligne ? Merci",
+            "TR: modèle Maroc",
+            OPERATOR,
+            ["modeles-en-ligne"],
+            id="what-do-i-answer-points-below",
+        ),
+        pytest.param(
+            "Même question que ma collègue pour moi, merci.\n\nMartine Girard\n\n> De: "
+            "Julie Bras\n> Envoyé: lundi 4 mars 2024 09:12\n> Objet: modèle\n>\n> Bonjour, "
+            "où est le bouton pour télécharger le modèle du certificat d'une demande ?",
+            "TR: modèle",
+            OPERATOR,
+            ["telecharger-modele"],
+            id="same-question-points-below",
+        ),
         # the DD's answer, sent to the author, asks nothing: the author's own question
         # it quotes is the ticket's
         pytest.param(
