@@ -1603,7 +1603,8 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             id="what-do-i-answer-points-below",
         ),
         pytest.param(
-            "Même question que ma collègue pour moi, merci.\n\nMartine Girard\n\n> De: "
+            "J'ai la même question que ma collègue, c'est urgent car le camion part jeudi "
+            "et personne ici ne sait faire.\n\nMartine Girard\n\n> De: "
             "Julie Bras\n> Envoyé: lundi 4 mars 2024 09:12\n> Objet: modèle\n>\n> Bonjour, "
             "où est le bouton pour télécharger le modèle du certificat d'une demande ?",
             "TR: modèle",
