@@ -213,6 +213,9 @@ class Thresholds(_Model):
     habilitation_lean_min_score: Unit = 0.2
     habilitation_lean_margin: Unit = 0.1
     habilitation_lean_vocabulary: NonNegative = 4.0
+    #: a ticket filed as a habilitation (3/84) stays one when its examples lean to it
+    #: as above and its words at least this much
+    habilitation_filed_vocabulary: NonNegative = 1.0
     #: the examples alone decide habilitation only when the words do not lean to
     #: assistance by more than this (summed log-odds), unless they reach
     #: ``habilitation_sure_score``

@@ -205,6 +205,23 @@ def test_a_role_taken_through_user_management_is_no_request(config: RoutingConfi
     assert d.category is Category.ASSISTANCE_OPERATEUR, d.reason
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Bonjour, nous exportons depuis deux établissements. Faut-il une habilitation pour "
+        "chacun ou une seule pour la société ?",
+        "Bonjour, notre siège change de département en mars. Pour nos habilitations, à "
+        "quelle DD devrons-nous nous adresser ?",
+        "Bonjour, l'habilitation de notre ancien gérant est-elle encore valable pour son "
+        "successeur ?",
+    ],
+)
+def test_a_habilitation_question_filed_as_one_stays_there(said: str, config: RoutingConfig) -> None:
+    # what it asks leans to habilitation, a little: its author's choice of form stands
+    d = decide(make(said, summary="Question habilitation", where="3/84"), config)
+    assert d.category is Category.HABILITATION and d.reroute is None, d.reason
+
+
 # ------------------------------------------------------------------ FAQ, asked many ways
 
 FAQ_CASES = [

@@ -303,6 +303,13 @@ def _by_examples(
         and hab - assist >= thr.habilitation_lean_margin
         and cs.vocabulary >= thr.habilitation_lean_vocabulary
     )
+    # filed as a habilitation, leaning to it, and told in some of its words: it stays
+    by_example = by_example or (
+        ticket.location == config.target_for(filed_as)
+        and hab >= thr.habilitation_lean_min_score
+        and hab - assist >= thr.habilitation_lean_margin
+        and cs.vocabulary >= thr.habilitation_filed_vocabulary
+    )
     # a long letter that no single example says, told in habilitation's words
     by_words = (
         cs.vocabulary >= thr.habilitation_vocabulary_min
