@@ -698,6 +698,11 @@ def test_a_login_that_works_is_not_a_login_failure(
         # "get into" the module; the portal's own "Vous avez été déconnecté"
         "Morning, still can't get into Certificats from the office PC, any idea?",
         "Chaque fois que je saisis mon code, Expadon affiche « Vous avez été déconnecté ».",
+        # a refusal shown at login; "ça se connecte pas" (dictated)
+        "En me connectant ce matin, message « vous n'avez pas les droits » alors que tout "
+        "marchait hier.",
+        "When I log in it says I am not authorised to access this page.",
+        "bonjour ça se connecte pas depuis ce matin sur le portable du bureau",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:

@@ -292,7 +292,12 @@ def _only_thanks(body: str, config: RoutingConfig) -> bool:
         return False  # "je vous envoie les documents, en pièce jointe, merci" sends them
     thanks = score_thanks(Words.of(keys), config)
     strong = any(s.name.endswith(".strong") for s in thanks.signals)
-    return strong and thanks.value >= config.thresholds.thanks_min_confidence
+    if not (strong and thanks.value >= config.thresholds.thanks_min_confidence):
+        return False
+    # "« vous n'avez pas les droits » alors que tout marchait hier": what worked is the
+    # past, the failure told is today's
+    failure = score_login_failure(prepare_text(body, config), config)
+    return failure.value < config.thresholds.login_failure_min_confidence
 
 
 #: words that turn from thanks to another matter
