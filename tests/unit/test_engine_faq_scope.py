@@ -1581,6 +1581,14 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="news-of-the-file-is-a-chase",
         ),
+        # the local admin adding "un demandeur" adds someone else
+        pytest.param(
+            "je suis admin local, comment ajouter un demandeur sur Certificats ?",
+            "ajout demandeur",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="adding-a-requester-is-someone-else",
+        ),
         # "pouvez-vous répondre ?" over a forward points at the forwarded question
         pytest.param(
             "Bonjour, ma comptable m'a fait passer ce message, pouvez-vous répondre ?\n\n"
