@@ -216,6 +216,9 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         # "à jour" between the name and its version in brackets
         ("Chrome à jour (122) mais toujours l'écran blanc", ("chrome", "122")),
         ("Firefox up to date (121), still a blank page", ("firefox", "121")),
+        # Belgian and Swiss French numbers, dictated
+        ("on est sur Firefox version nonante-huit au bureau de Liège", ("firefox", "98")),
+        ("Chrome cent septante-deux", ("chrome", "172")),
         # Internet Explorer in French, dictated
         ("j'utilise internet explorateur version onze", ("ie", "11")),
         # a version corrected as it is said: the number said last is meant

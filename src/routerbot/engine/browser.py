@@ -347,12 +347,15 @@ _DE_AFTER = LazyPattern(r"[ \t]+(?:du|de|des|d')(?:[ \t]|$)")
 
 #: Number words of dictated versions ("Chrome cent vingt-deux", "Firefox E S R
 #: quatre-vingt-onze", "Chrome cent dix-neuf point zéro point six mille quarante-cinq"),
-#: French and English. "un"/"une"/"one" alone are articles, not numbers.
+#: French (Belgium's and Switzerland's too) and English. "un"/"une"/"one" alone are
+#: articles, not numbers.
 _NUMBER_WORDS: dict[str, int] = {
     "zero": 0, "zéro": 0, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
     "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
     "quinze": 15, "seize": 16, "vingt": 20, "vingts": 20, "trente": 30, "quarante": 40,
     "cinquante": 50, "soixante": 60, "cent": 100, "cents": 100, "mille": 1000,
+    # Belgian and Swiss French ("Firefox nonante-sept")
+    "septante": 70, "huitante": 80, "octante": 80, "nonante": 90,
     "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
