@@ -605,7 +605,7 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str 
         elif any(ln.strip() for ln in lines[last:]):
             last = len(lines)
     found = text.split_body("\n".join(lines)).body
-    if last and not _asks_anything(found) and not _DESK_QUOTED.search(_sender_line(parts.quoted)):
+    if last and not _asks_anything(found) and not _from_the_desk(parts):
         # the mail passed on asks nothing ("Ce point relève de l'assistance, merci de
         # les contacter"): the question is the one it quotes (unless that mail is the
         # desk's answer: what it quotes is answered)
@@ -615,16 +615,10 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str 
     return found
 
 
-_SENDER_LINE = re.compile(
-    r"^[ \t>]*\**(?:de|from)\**[ \t]*:.*$|^[ \t>]*(?:le|on)\b.{0,250}(?:a [ée]crit|wrote)",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-def _sender_line(quoted: str) -> str:
-    """The line of the first quoted mail's header that names its sender, or ""."""
-    m = _SENDER_LINE.search(quoted[:_QUOTE_HEADER_CHARS])
-    return m.group(0) if m else ""
+def _from_the_desk(parts: text.BodyParts) -> bool:
+    """The first quoted mail's sender is the desk (its name or its mailbox)."""
+    first = text.forwarded_message(parts)
+    return first is not None and _DESK_QUOTED.search(f"{first.name} {first.email}") is not None
 
 
 def _asks_anything(said: str) -> bool:
