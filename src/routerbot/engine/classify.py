@@ -129,6 +129,19 @@ _DEVICE_LINE = re.compile(
 )
 
 
+class AskedQuestion(NamedTuple):
+    """One of the author's questions, read alone (:func:`questions`)."""
+
+    #: its words as the guards read them (plurals aside)
+    words: Words
+    #: the FAQ entry closest to it
+    top: EntryScore
+    #: the question as written
+    text: str
+    #: its example-index features
+    features: set[str]
+
+
 @dataclass(slots=True)
 class TicketText:
     """A ticket's words, prepared once for every score."""
@@ -148,9 +161,7 @@ class TicketText:
     #: each of the author's questions read alone (its words for the guards), with its
     #: closest entry: computed on first need by :func:`own_questions`, then shared by
     #: every guard and rule
-    split_questions: list[tuple[Words, EntryScore]] | None = None
-    #: each of those questions as written, with its example-index features
-    question_parts: list[tuple[str, set[str]]] | None = None
+    split_questions: list[AskedQuestion] | None = None
     #: the closest of ``[unanswered]``'s examples, set by :func:`score_faqs` (the same
     #: pass over the index that scores the entries)
     unanswered: EntryScore | None = None
@@ -945,8 +956,8 @@ def _asked_apart(
     floor = config.thresholds.several_questions_min_confidence if floor is None else floor
     gap = config.matching.phrase_gap
     return any(
-        top.entry_id == fid and top.score >= floor and never.first_match(plain, gap) is None
-        for plain, top in own_questions(tt, config)
+        q.top.entry_id == fid and q.top.score >= floor and never.first_match(q.words, gap) is None
+        for q in own_questions(tt, config)
     )
 
 
@@ -1068,10 +1079,10 @@ def _asked_alone(faqs: list[FaqScore], tt: TicketText, config: RoutingConfig) ->
     if not tt.own_text or not faqs:
         return faqs
     asked = own_questions(tt, config)
-    if not asked or any(top.entry_id != asked[0][1].entry_id for _, top in asked):
+    if not asked or any(q.top.entry_id != asked[0].top.entry_id for q in asked):
         return faqs
-    fid = asked[0][1].entry_id
-    value = max(top.score for _, top in asked) + config.matching.question_bonus
+    fid = asked[0].top.entry_id
+    value = max(q.top.score for q in asked) + config.matching.question_bonus
     return [
         f._replace(confidence=round(min(1.0, value), 3))
         if f.faq_id == fid and not f.blocked and value > f.confidence
@@ -1296,12 +1307,9 @@ def _unmarked(part: str) -> str:
     return part
 
 
-def questions(
-    own: str, config: RoutingConfig
-) -> Iterator[tuple[Words, EntryScore, tuple[str, set[str]]]]:
+def questions(own: str, config: RoutingConfig) -> Iterator[AskedQuestion]:
     """Each question of the author's own words (a sentence ending in "?", a list item,
-    a line that asks): its words as the guards read them (plurals aside), with the FAQ
-    entry closest to it, and the question as written with its example-index features."""
+    a line that asks), read alone."""
     c = config.compiled
     index = c.faq_index
     asked = False
@@ -1330,15 +1338,13 @@ def questions(
         best = index.best(feats)
         if best is not None:
             asked = True
-            yield plain, best, (part, feats)
+            yield AskedQuestion(plain, best, part, feats)
 
 
-def own_questions(tt: TicketText, config: RoutingConfig) -> list[tuple[Words, EntryScore]]:
+def own_questions(tt: TicketText, config: RoutingConfig) -> list[AskedQuestion]:
     """:func:`questions` of the author's own words, computed once per ticket."""
     if tt.split_questions is None:
-        asked = list(questions(tt.own_text, config))
-        tt.split_questions = [(plain, best) for plain, best, _ in asked]
-        tt.question_parts = [written for _, _, written in asked]
+        tt.split_questions = list(questions(tt.own_text, config))
     return tt.split_questions
 
 
@@ -1349,17 +1355,18 @@ def unanswered_asked_apart(tt: TicketText, fid: str, config: RoutingConfig) -> b
     ce week-end ?"), and the entry's answer answers the question that asks it. A
     question that hangs on the one before it ("Si oui, quel numéro ?") is not apart."""
     asked = own_questions(tt, config)
-    if len(asked) < 2 or tt.question_parts is None:
+    if len(asked) < 2:
         return False
     thr = config.thresholds
     index = config.compiled.faq_index
-    for (_plain, best), (part, feats) in zip(asked, tt.question_parts, strict=True):
-        if best.entry_id != fid or best.score < thr.several_questions_min_confidence:
+    for q in asked:
+        if q.top.entry_id != fid or q.top.score < thr.several_questions_min_confidence:
             continue
-        if _FOLLOWS_ON.match(part):
+        if _FOLLOWS_ON.match(q.text):
             continue
-        un = next((e for e in index.scores(feats, hidden=True) if e.entry_id == UNANSWERED), None)
-        if un is None or un.score < best.score - thr.unanswered_margin - 1e-9:
+        scores = index.scores(q.features, hidden=True)
+        un = next((e for e in scores if e.entry_id == UNANSWERED), None)
+        if un is None or un.score < q.top.score - thr.unanswered_margin - 1e-9:
             return True
     return False
 
@@ -1431,7 +1438,7 @@ def several_questions(
 
     takers = taken or {}
     best: dict[str, float] = {}
-    for words, top in qs:
+    for words, top, *_ in qs:
         eid = top.entry_id
         # (close enough alone, when the author said there are several: read only if needed)
         close_alone = top.score >= thr.several_questions_min_confidence
