@@ -1635,6 +1635,17 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["agrement-vs-certificat"],
             id="the-dd-answer-quotes-the-question",
         ),
+        # a second question read alone is as close to one the FAQ does not answer as to
+        # any entry: it is no second FAQ question, and the first gets its answer
+        pytest.param(
+            "Bonjour,\nDeux questions :\n1) Comment savoir si le modèle pour le miel vers "
+            "le Japon est en ligne ?\n2) Pourquoi notre demande de certificat a-t-elle été "
+            "refusée sans motif visible dans l'application ?\nMerci\nM. Girard",
+            "Deux questions",
+            OPERATOR,
+            ["modeles-en-ligne"],
+            id="second-question-the-faq-does-not-answer",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(

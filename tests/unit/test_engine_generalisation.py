@@ -225,6 +225,10 @@ def test_two_questions_without_a_question_mark_between_them_are_two(
         ("je ne trouve pas ou telecharger le modele du certificat", True),
         ("je ne sais pas comment donner l'acces a mon collegue", True),
         ("je ne sais pas si j'utilise le bon formulaire", False),
+        # the English noun is no French "comment"; "il l'a, comment je lui donne…" asks
+        ("there is no comment in the file", False),
+        ("the comment field of the request is empty", False),
+        ("une fois qu'il l'a, comment je lui donne acces", True),
     ],
 )
 def test_a_yes_or_no_question_without_a_question_mark_asks(body: str, asks: bool) -> None:

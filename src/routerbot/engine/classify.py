@@ -34,7 +34,9 @@ _REPORTED = r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|
 #: The question words (after a space, not a ``\b``: see :func:`_asks`; "c'est ce que"
 #: asks nothing), one alternative each.
 _QUESTION_ALTERNATIVES = (
-    "comment", "quel", "quels", "quelle", "quelles", "ou trouver", "(?<! c )est ce que?",
+    # ("no comment in the file", "the comment from the DDPP": the English noun)
+    "(?<! no )(?<! the )(?<! any )(?<! my )(?<! your )(?<! this )comment",
+    "quel", "quels", "quelle", "quelles", "ou trouver", "(?<! c )est ce que?",
     "pouvez vous", "pourriez vous", "puis je", "peut on", "faut il", "dois je", "doit on",
     "existe t il", "y a t il", "how", "what", "where", "which", "can i", "could you",
     "is there", "do i", "should i", "cmt", "kel",
@@ -1379,6 +1381,14 @@ _FOLLOWS_ON = re.compile(
 )
 
 
+def _closer_to_unanswered(feats: set[str], score: float, config: RoutingConfig) -> bool:
+    """A question read alone is as close to one the FAQ does not answer (within
+    ``unanswered_margin``) as to its closest entry."""
+    scores = config.compiled.faq_index.scores(feats, hidden=True)
+    un = next((e for e in scores if e.entry_id == UNANSWERED), None)
+    return un is not None and un.score >= score
+
+
 def _says_take_over(words: Words, taker: str, config: RoutingConfig) -> bool:
     """The words with which ``taker`` takes other entries over are in ``words``."""
     over = config.compiled.guards[taker].takes_over
@@ -1438,8 +1448,14 @@ def several_questions(
 
     takers = taken or {}
     best: dict[str, float] = {}
-    for words, top, *_ in qs:
+    for words, top, _, feats in qs:
         eid = top.entry_id
+        if config.faq[eid].category is not Category.HABILITATION and _closer_to_unanswered(
+            feats, top.score, config
+        ):
+            # asks what the FAQ does not answer: no second FAQ question (one about
+            # habilitation still tells what the ticket is about)
+            continue
         # (close enough alone, when the author said there are several: read only if needed)
         close_alone = top.score >= thr.several_questions_min_confidence
         if eid in unmet and not (close_alone and is_announced()):
