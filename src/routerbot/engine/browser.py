@@ -487,7 +487,7 @@ def _spoken_to_digits(w: str) -> str:
 
 #: "120, euh non, 122" → "122": the number said last is the one meant
 _CORRECTED_NUMBER = re.compile(
-    r"\b\d{1,3}[ \t]*,?[ \t]*(?:(?:euh|heu|attendez|attends|wait)[ \t]*,?[ \t]*){0,2}"
+    r"\b\d{1,3}[ \t]*,?[ \t]*(?:(?:euh|heu|ah|oh|oups|oops|attendez|attends|wait)[ \t]*,?[ \t]*){0,2}"
     r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*"
     # what is said while looking again: "non attendez je regarde mieux c'est 124"
     r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|euh|heu|attendez|attends|wait"
