@@ -129,6 +129,17 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
             "we prepare, and to whom do we send them?",
             "procedure-habilitation",
         ),
+        # the DD's papers asked about in English ("papers", "paperwork" are its forms)
+        (
+            "Hi, which papers do I fill in to become habilitated as demandeur, and where do "
+            "I send them when done?",
+            "procedure-habilitation",
+        ),
+        (
+            "Hello, the DDPP handed me the habilitation paperwork. Where does it go once "
+            "completed?",
+            "procedure-habilitation",
+        ),
     ],
 )
 def test_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
