@@ -140,6 +140,12 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
             "completed?",
             "procedure-habilitation",
         ),
+        # a local admin setting up a new starter, in English
+        (
+            "Hi, I'm the admin local for our firm. A new colleague starts next week and must "
+            "raise certificate requests: how do I set him up?",
+            "habiliter-collegue",
+        ),
     ],
 )
 def test_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
