@@ -31,6 +31,9 @@ def conversation(*texts: str) -> tuple[str, str | None] | None:
         (("Safari", "17.2"), ("safari", "17")),
         (("c'est Edge", "v121"), ("edge", "121")),
         (("Chrome", "126.0.6478.183"), ("chrome", "126")),
+        # hedged ("v121 je crois", "I think 124")
+        (("connexion impossible, chrome", "v121 je crois"), ("chrome", "121")),
+        (("Firefox", "I think 124"), ("firefox", "124")),
         # alone, or after a complete answer, a number says nothing of a browser
         (("17.2",), None),
         (("Firefox 115", "2"), ("firefox", "115")),

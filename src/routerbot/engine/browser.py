@@ -487,7 +487,8 @@ def _spoken_to_digits(w: str) -> str:
 
 #: "120, euh non, 122" → "122": the number said last is the one meant
 _CORRECTED_NUMBER = re.compile(
-    r"\b\d{1,3}[ \t]*,?[ \t]*(?:(?:euh|heu|ah|oh|oups|oops|attendez|attends|wait)[ \t]*,?[ \t]*){0,2}"
+    r"\b\d{1,3}[ \t]*,?[ \t]*"
+    r"(?:(?:euh|heu|ah|oh|oups|oops|attendez|attends|wait)[ \t]*,?[ \t]*){0,2}"
     r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*"
     # what is said while looking again: "non attendez je regarde mieux c'est 124"
     r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|euh|heu|attendez|attends|wait"
@@ -955,9 +956,18 @@ def names_mentioned(texts: Sequence[str]) -> frozenset[str]:
         return frozenset()
 
 
-# a comment that is only a version number ("17.2", "v121", "126.0.6478.183"): the answer
-# to "which version?" once the browser was named in an earlier text
-_NUMBER_ANSWER = re.compile(r"\s*v?\.?\s*(\d{2,3})(?:[.,]\d{1,5}){0,3}\s*[.!]?\s*")
+# a comment that is only a version number ("17.2", "v121", "126.0.6478.183"), hedged or
+# not ("v121 je crois", "I think 124"): the answer to "which version?" once the browser
+# was named in an earlier text
+_HEDGE = (
+    r"(?:je crois|je pense|il me semble|normalement|apparemment|a priori|à priori"
+    r"|sauf erreur|i think|i believe|probably|probablement)"
+)
+_NUMBER_ANSWER = re.compile(
+    rf"\s*(?:{_HEDGE}\s*,?\s*)?v?\.?\s*(\d{{2,3}})(?:[.,]\d{{1,5}}){{0,3}}"
+    rf"\s*,?\s*(?:{_HEDGE}\s*)?[.!]?\s*",
+    re.IGNORECASE,
+)
 
 
 def _number_answer(text: str) -> tuple[_Mention, ...]:
