@@ -216,6 +216,22 @@ def test_two_questions_without_a_question_mark_between_them_are_two(
 
 
 @pytest.mark.parametrize(
+    "subject",
+    [
+        # the subject is all the author wrote, two questions joined by "+"
+        "Comment télécharger le modèle + comment vous contacter",
+        "Modèle Japon en ligne ? + comment vous joindre",
+    ],
+)
+def test_two_questions_joined_by_a_plus_in_a_bare_subject_are_two(
+    config: RoutingConfig, subject: str
+) -> None:
+    d = decide(make("", summary=subject), config)
+    assert d.public_replies == (), render_checklist(d)
+    assert "several questions" in d.reason
+
+
+@pytest.mark.parametrize(
     ("body", "asks"),
     [
         ("admin local operateur ca donne acces a certificats ou pas", True),

@@ -762,7 +762,9 @@ def _asking_subject(summary: str, body: str) -> tuple[str, ...]:
     if "?" not in summary and not _asks(text.normalise(summary)):
         return ()  # (most subjects: the description is not read again)
     said = text.normalise(body)
-    if _GOES_ON.match(said):
+    if _GOES_ON.match(said) or not said:
+        # (or the subject is all the author wrote: "Comment télécharger le modèle +
+        # comment vous contacter")
         return (summary,)
     if "?" not in summary or "?" in body:
         return ()
@@ -1161,6 +1163,8 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
     if "1" in own:  # "1) comment … 2) comment …" on one line: one question a member
         lines = [p for line in lines for p in _enumerated(line, respell)]
     lines = [p for line in lines for p in _ANNOUNCED_NEXT.split(line)]
+    if " + " in own:  # "Comment télécharger le modèle + comment vous contacter"
+        lines = [p for line in lines for p in _plus_joined(line, respell)]
     for line in lines:
         if "?" in line:
             *asked, rest = line.split("?")
@@ -1170,6 +1174,22 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
         else:
             out += _clauses(line, respell)
     return out
+
+
+def _plus_joined(line: str, respell: Callable[[str], str]) -> list[str]:
+    """The line cut before each "+" that joins a second question to the first, often in
+    a subject ("Modèle Chine en ligne ? + comment télécharger le pdf"): a question word
+    follows it, and "+" is the second question's list marker ("un formulaire + une
+    liste de pièces" joins no question)."""
+    out = [line]
+    for m in reversed(list(_PLUS.finditer(line))):
+        if _question_word_at(line, m.end(), respell):
+            head = out.pop(0)
+            out[:0] = [head[: m.start()], head[m.start() :].lstrip()]
+    return out
+
+
+_PLUS = re.compile(r"\s+\+\s+")
 
 
 #: A sentence that opens with words announcing another matter ("… solliciter. Par
@@ -1297,14 +1317,14 @@ def _enumerated(line: str, respell: Callable[[str], str]) -> list[str]:
     return [line]
 
 
-#: A list marker at the start of a line: "-", "•", "*", "1)", "2.".
-_LIST_MARKER = re.compile(r"^(?:[-•*·]+|\d{1,2}\s*[).:-])\s*")
+#: A list marker at the start of a line: "-", "•", "*", "+", "1)", "2.".
+_LIST_MARKER = re.compile(r"^(?:[-•*·+]+|\d{1,2}\s*[).:-])\s*")
 
 
 def _unmarked(part: str) -> str:
     """The part without its list marker (the pattern tried only on a part that starts
     as a marker does)."""
-    if part[:1] in "-•*·" or part[:1].isdigit():
+    if part[:1] in "-•*·+" or part[:1].isdigit():
         return _LIST_MARKER.sub("", part)
     return part
 
