@@ -1663,6 +1663,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["modeles-en-ligne"],
             id="second-question-the-faq-does-not-answer",
         ),
+        # "et aussi si son habilitation…" joins a second question (an indirect one)
+        pytest.param(
+            "Bonjour, un exportateur me demande quelle est la procédure pour être habilité, "
+            "et aussi si son habilitation Agrément vaut pour le module Certificats. Merci",
+            "Questions opérateur",
+            AGENT,
+            [],
+            id="indirect-second-question-after-et-aussi-si-son",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(

@@ -1230,7 +1230,7 @@ _WHERE_JOINED = re.compile(
     r"o[uù] (?:je|j['’]|on|nous|vous|peut|puis|trouv|voi|est|se|sont)"
     # an indirect question: "pouvez-vous me dire à quoi sert X, et si un opérateur …"
     r"|si (?:un|une|le|la|les|l['’]|on|je|j['’]|nous|vous|il|elle|ils|elles|mon|ma|mes"
-    r"|notre|nos|cet|cette|ce|ces|c['’]est|ça|cela)\b",
+    r"|notre|nos|son|sa|ses|leur|leurs|cet|cette|ce|ces|c['’]est|ça|cela)\b",
     re.IGNORECASE,
 )
 #: "d'une part …, et, d'autre part, …": an enumeration of what is asked, each member a
