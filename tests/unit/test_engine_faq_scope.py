@@ -1672,6 +1672,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="indirect-second-question-after-et-aussi-si-son",
         ),
+        # taking over a departed colleague's role: a role change, not the role's question
+        pytest.param(
+            "Bonjour, notre responsable qualité nous quitte le mois prochain. Je "
+            "voudrais reprendre son rôle d'administrateur local, je suis demandeur pour "
+            "l'instant. Pouvez-vous me l'attribuer ?",
+            "Rôle administrateur local",
+            OPERATOR,
+            [],
+            id="taking-over-the-admin-role",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
