@@ -1682,6 +1682,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="taking-over-the-admin-role",
         ),
+        # rights to be checked are the agents' to look at, not the Agrément answer
+        pytest.param(
+            "Bonjour, agent à la DDPP, j'ai accès au module Agrément mais dans Certificats "
+            "je ne vois pas le bouton pour signer. Pouvez-vous vérifier mes droits ? Merci",
+            "Droits Certificats",
+            AGENT,
+            [],
+            id="rights-to-check-are-no-agrement-question",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
