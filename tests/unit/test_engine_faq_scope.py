@@ -140,6 +140,12 @@ def replied(ticket: Ticket, config: RoutingConfig) -> list[str | None]:
             "completed?",
             "procedure-habilitation",
         ),
+        # the role's name misspelt in haste
+        (
+            "hi, i have the adminstrateur local role but no certificats in my menu. is that "
+            "role enough to log in to certificats?",
+            "role-admin-local",
+        ),
         # a local admin setting up a new starter, in English
         (
             "Hi, I'm the admin local for our firm. A new colleague starts next week and must "
