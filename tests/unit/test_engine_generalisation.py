@@ -205,6 +205,13 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         # announced: the second is a question though it lacks its entry's required words
         "Bonjour, deux questions : 1) comment télécharger le modèle de certificat une fois "
         "la demande lancée ? 2) comment savoir quel modèle est en vigueur pour le Japon ?",
+        # "et aussi s'il existe …" joins an indirect second question
+        "Bonjour, pouvez-vous me dire quels modèles de certificats sont en ligne, et aussi "
+        "s'il existe un numéro pour vous appeler directement ?",
+        # dictated with no punctuation: "première question … deuxième question …"
+        "bonjour deux questions première question comment je donne l'accès à mon collègue "
+        "je suis administrateur local deuxième question comment on télécharge le modèle "
+        "de certificat merci",
     ],
 )
 def test_two_questions_without_a_question_mark_between_them_are_two(

@@ -1202,6 +1202,9 @@ _ANNOUNCED_NEXT = re.compile(
     # "j'ai deux questions, la première comment …, la deuxième comment …" (dictated)
     r"|(?<=[,;.])\s+(?=(?:la|le|en)\s+(?:deuxi[eè]me|seconde?|troisi[eè]me)\s"
     r"|deuxi[eè]mement|troisi[eè]mement|secondly|thirdly)"
+    # dictated with no punctuation: "… première question comment … deuxième question
+    # comment …"
+    r"|\s+(?=(?:deuxi[eè]me|seconde?|troisi[eè]me|second|third) question\b)"
     # "… j'ai deux questions. Un, comment … Deux, comment …" (dictated numbers)
     r"|(?<=[,;.])\s+(?=(?:deux|trois|two|three)\s*[,:])",
     re.IGNORECASE,
@@ -1230,7 +1233,9 @@ _WHERE_JOINED = re.compile(
     r"o[uù] (?:je|j['’]|on|nous|vous|peut|puis|trouv|voi|est|se|sont)"
     # an indirect question: "pouvez-vous me dire à quoi sert X, et si un opérateur …"
     r"|si (?:un|une|le|la|les|l['’]|on|je|j['’]|nous|vous|il|elle|ils|elles|mon|ma|mes"
-    r"|notre|nos|son|sa|ses|leur|leurs|cet|cette|ce|ces|c['’]est|ça|cela)\b",
+    r"|notre|nos|son|sa|ses|leur|leurs|cet|cette|ce|ces|c['’]est|ça|cela)\b"
+    # "… et aussi s'il existe un numéro pour vous appeler"
+    r"|s['’]ils? ",
     re.IGNORECASE,
 )
 #: "d'une part …, et, d'autre part, …": an enumeration of what is asked, each member a
