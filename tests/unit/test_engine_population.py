@@ -64,6 +64,22 @@ def test_business_signature_with_personal_mailbox_is_an_operator_in_the_agents_p
 
 
 @pytest.mark.parametrize(
+    "said",
+    [
+        "forms signed by DDPP for our habilitation attached, thanks",
+        "ci-joint le dossier signé par la DDPP, merci",
+    ],
+)
+def test_a_one_line_message_naming_the_dd_is_no_agents_signature(
+    config: RoutingConfig, said: str
+) -> None:
+    # the only line is the message itself: the DDPP it names is the author's DD
+    d = decide(make(said, email="nils@nordictrade.dk"), config)
+    assert d.population is Population.OPERATEUR
+    assert d.category is Category.HABILITATION
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "Je suis apicultrice et je voudrais savoir combien de temps prend une demande.",

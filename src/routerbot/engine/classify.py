@@ -711,7 +711,9 @@ def _signature(parts: text.BodyParts, display_name: str) -> str:
     if not sig_lines or all(_DEVICE_LINE.match(ln) for ln in sig_lines):
         # no closing formula, or only a phone's "Envoyé de mon iPhone": the last short
         # lines may still be a signature
-        tail = [ln for ln in parts.body.splitlines() if ln.strip()][-3:]
+        # (not the first line: a one-line message is the message, "attached the cerfa
+        # signed by DDPP for our habilitation, thanks")
+        tail = [ln for ln in parts.body.splitlines() if ln.strip()][1:][-3:]
         sig_lines = [ln for ln in tail if len(ln.split()) <= 10 and not ln.rstrip().endswith(".")]
     return text.normalise("\n".join([*sig_lines, display_name]))
 
