@@ -145,7 +145,8 @@ PLAIN_WORD_HINT_LOOSE = re.compile(r"opera(?![a-z_@])|(?<![\w.])vers(?:ion|\.)|p
 PLAIN_BUILD_HINT = re.compile(r"\d\.\d{1,2}\.\d{3}")
 #: the question words as one alternation after a word boundary, tried at every character
 PLAIN_QUESTION_WORDS = re.compile(
-    r"\b(?:comment|quel|quels|quelle|quelles|ou trouver|(?<! c )est ce que?|pouvez vous|"
+    r"\b(?:(?<! no )(?<! the )(?<! any )(?<! my )(?<! your )(?<! this )comment|"
+    r"quel|quels|quelle|quelles|ou trouver|(?<! c )est ce que?|pouvez vous|"
     r"pourriez vous|puis je|peut on|faut il|dois je|doit on|existe t il|y a t il|"
     r"how|what|where|which|can i|could you|is there|do i|should i|cmt|kel"
     r"|c quoi|c est quoi|cest quoi|a quoi|pourquoi|combien|why|who"
@@ -228,7 +229,7 @@ def test_automatic_reply_hint_groups_hold_every_hint_behind_a_part_of_it() -> No
 
 
 def test_question_words_are_found_from_word_starts_as_word_boundaries_find_them() -> None:
-    assert classify._QUESTION_WORDS.pattern.startswith(" (?:c(?:omment|")
+    assert classify._QUESTION_WORDS.pattern.startswith(" (?:c(?:")
     _same(
         lambda s: classify._asks(text.normalise(s)),
         # (after a space, as _asks reads it: a look-behind such as "(?<! c )" then sees

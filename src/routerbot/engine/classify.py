@@ -35,7 +35,7 @@ _REPORTED = r" (?:si|comment|ou|quel|quels|quelle|quelles|a quoi|a qui|pourquoi|
 #: asks nothing), one alternative each.
 _QUESTION_ALTERNATIVES = (
     # ("no comment in the file", "the comment from the DDPP": the English noun)
-    "(?<! no )(?<! the )(?<! any )(?<! my )(?<! your )(?<! this )comment",
+    "c(?<! no c)(?<! the c)(?<! any c)(?<! my c)(?<! your c)(?<! this c)omment",
     "quel", "quels", "quelle", "quelles", "ou trouver", "(?<! c )est ce que?",
     "pouvez vous", "pourriez vous", "puis je", "peut on", "faut il", "dois je", "doit on",
     "existe t il", "y a t il", "how", "what", "where", "which", "can i", "could you",
