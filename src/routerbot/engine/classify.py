@@ -1387,15 +1387,13 @@ def unanswered_asked_apart(tt: TicketText, fid: str, config: RoutingConfig) -> b
     if len(asked) < 2:
         return False
     thr = config.thresholds
-    index = config.compiled.faq_index
     for q in asked:
         if q.top.entry_id != fid or q.top.score < thr.several_questions_min_confidence:
             continue
         if _FOLLOWS_ON.match(q.text):
             continue
-        scores = index.scores(q.features, hidden=True)
-        un = next((e for e in scores if e.entry_id == UNANSWERED), None)
-        if un is None or un.score < q.top.score - thr.unanswered_margin - 1e-9:
+        un = _unanswered_score(q.features, config)
+        if un is None or un < q.top.score - thr.unanswered_margin - 1e-9:
             return True
     return False
 
@@ -1408,12 +1406,18 @@ _FOLLOWS_ON = re.compile(
 )
 
 
-def _closer_to_unanswered(feats: set[str], score: float, config: RoutingConfig) -> bool:
-    """A question read alone is as close to one the FAQ does not answer (within
-    ``unanswered_margin``) as to its closest entry."""
+def _unanswered_score(feats: set[str], config: RoutingConfig) -> float | None:
+    """How close a question's features are to the closest question the FAQ does not
+    answer (``[unanswered]``), or None when none shares anything with it."""
     scores = config.compiled.faq_index.scores(feats, hidden=True)
-    un = next((e for e in scores if e.entry_id == UNANSWERED), None)
-    return un is not None and un.score >= score
+    return next((e.score for e in scores if e.entry_id == UNANSWERED), None)
+
+
+def _closer_to_unanswered(feats: set[str], score: float, config: RoutingConfig) -> bool:
+    """A question read alone is at least as close to one the FAQ does not answer as to
+    its closest entry (``score``)."""
+    un = _unanswered_score(feats, config)
+    return un is not None and un >= score
 
 
 def _says_take_over(words: Words, taker: str, config: RoutingConfig) -> bool:
@@ -1436,7 +1440,10 @@ def several_questions(
 
     Each question (a sentence ending in "?", a list item, a line that asks) is scored
     alone against the examples: two questions whose closest entries differ, each close
-    enough, are two questions, and one public answer would answer only half. When the
+    enough, are two questions, and one public answer would answer only half. A question
+    at least as close to ``[unanswered]`` as to its closest entry asks what the FAQ does
+    not answer ("… pourquoi notre demande a-t-elle été refusée ?"): no FAQ question,
+    unless its entry is about habilitation (it still tells what the ticket is about). When the
     author announces several questions, the second needs less. A question whose closest
     entry is not for this ``population`` (an agent asking what an exporter must do) is
     content the FAQ does not answer them, not a second FAQ question (unless it asks that
