@@ -208,6 +208,19 @@ def test_a_role_taken_through_user_management_is_no_request(config: RoutingConfi
 @pytest.mark.parametrize(
     "said",
     [
+        "WE NEED ACCESS TO THE CERTIFICATS MODULE, FIRST LOAD LEAVES MONDAY. CALL ME PLEASE",
+        "need access to certificats urgently, truck booked for thursday",
+    ],
+)
+def test_access_asked_for_in_a_hurry_is_a_habilitation(said: str, config: RoutingConfig) -> None:
+    # filed in the assistance form: the author asks the desk for their own access
+    d = decide(make(said, summary="Access", where="3/86"), config)
+    assert d.category is Category.HABILITATION, d.reason
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
         "Bonjour, nous exportons depuis deux établissements. Faut-il une habilitation pour "
         "chacun ou une seule pour la société ?",
         "Bonjour, notre siège change de département en mars. Pour nos habilitations, à "
