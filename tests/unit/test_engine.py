@@ -210,10 +210,16 @@ def test_a_role_taken_through_user_management_is_no_request(config: RoutingConfi
     [
         "WE NEED ACCESS TO THE CERTIFICATS MODULE, FIRST LOAD LEAVES MONDAY. CALL ME PLEASE",
         "need access to certificats urgently, truck booked for thursday",
+        "bonjour je suis en lecture seule et je dois faire les demandes moi-même donc il me "
+        "faudrait le rôle demandeur merci",
+        "Bonjour, je change de société et j'aurais besoin du même accès au module Certificats "
+        "pour mon nouvel employeur.",
     ],
 )
-def test_access_asked_for_in_a_hurry_is_a_habilitation(said: str, config: RoutingConfig) -> None:
-    # filed in the assistance form: the author asks the desk for their own access
+def test_access_or_a_role_asked_for_oneself_is_a_habilitation(
+    said: str, config: RoutingConfig
+) -> None:
+    # filed in the assistance form: the author asks the desk for their own access or role
     d = decide(make(said, summary="Access", where="3/86"), config)
     assert d.category is Category.HABILITATION, d.reason
 
