@@ -227,6 +227,12 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         # a version corrected as it is said: the number said last is meant
         ("c'est Firefox version cent dix, euh non, cent quinze", ("firefox", "115")),
         ("Edge version cent douze, ah non pardon cent vingt-deux", ("edge", "122")),
+        # an ellipsis before the correction, and what the About window says
+        (
+            "Chrome version cent dix... ah non attendez, c'est marqué cent vingt-quatre dans "
+            "la fenêtre",
+            ("chrome", "124"),
+        ),
         ("Firefox cent quinze, non pardon, cent vingt-huit", ("firefox", "128")),
         (
             "c'est Firefox version quatre-vingt-dix-huit non attendez je regarde mieux c'est "

@@ -487,12 +487,14 @@ def _spoken_to_digits(w: str) -> str:
 
 #: "120, euh non, 122" → "122": the number said last is the one meant
 _CORRECTED_NUMBER = re.compile(
-    r"\b\d{1,3}[ \t]*,?[ \t]*"
+    r"\b\d{1,3}[ \t]*(?:,|\.{2,4}|…)?[ \t]*"
     r"(?:(?:euh|heu|ah|oh|oups|oops|attendez|attends|wait)[ \t]*,?[ \t]*){0,2}"
     r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*"
     # what is said while looking again: "non attendez je regarde mieux c'est 124"
     r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|euh|heu|attendez|attends|wait"
     r"|je regarde(?: mieux)?|je vérifie|je me suis trompée?|en fait|c'est|c est|voilà"
+    # what the About window says: "ah non attendez, c'est écrit quatre-vingt-quinze"
+    r"|écrit|ecrit|marqué|marque|indiqué|indique"
     r"|la|le)[ \t]*,?[ \t]*){0,5}"
     r"(\d{1,3})\b",
     re.IGNORECASE,
