@@ -260,6 +260,10 @@ class Thresholds(_Model):
     #: to the best entry's confidence or closer (0: as close or closer; 0.1: even 0.1
     #: behind it)
     unanswered_margin: Annotated[float, _Bounds(ge=-1.0, le=1.0)] = 0.0
+    #: one of several questions, read alone, asks what the FAQ does not answer (it is no
+    #: second FAQ question) when ``[unanswered]``'s closest example is this close to its
+    #: closest entry or closer
+    unanswered_question_margin: Annotated[float, _Bounds(ge=-1.0, le=1.0)] = 0.0
     #: population confidence = 0.5 + 0.5 * (1 - exp(-margin / population_scale))
     population_scale: Annotated[float, _Bounds(gt=0.0, le=20.0)] = 1.5
 

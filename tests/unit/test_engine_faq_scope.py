@@ -1678,6 +1678,18 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="indirect-second-question-after-et-aussi-si-son",
         ),
+        # the second question leans to an entry (the models) only a little more than to a
+        # question the FAQ does not answer (when a model is corrected): no second FAQ
+        # question (thresholds.unanswered_question_margin)
+        pytest.param(
+            "Bonjour, nous avons l'habilitation Agrément depuis l'an dernier. Cela nous "
+            "ouvre-t-il aussi Certificats ? Et au passage, savez-vous quand le modèle "
+            "miel vers la Chine sera corrigé ? Le poids net est mal libellé.",
+            "Agrément / Certificats",
+            OPERATOR,
+            ["agrement-vs-certificat"],
+            id="second-question-nearly-as-close-to-unanswered",
+        ),
         # taking over a departed colleague's role: a role change, not the role's question
         pytest.param(
             "Bonjour, notre responsable qualité nous quitte le mois prochain. Je "

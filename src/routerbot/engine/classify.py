@@ -1414,10 +1414,10 @@ def _unanswered_score(feats: set[str], config: RoutingConfig) -> float | None:
 
 
 def _closer_to_unanswered(feats: set[str], score: float, config: RoutingConfig) -> bool:
-    """A question read alone is at least as close to one the FAQ does not answer as to
-    its closest entry (``score``)."""
+    """A question read alone is as close to one the FAQ does not answer as to its
+    closest entry (``score``), within ``thresholds.unanswered_question_margin``."""
     un = _unanswered_score(feats, config)
-    return un is not None and un >= score
+    return un is not None and un >= score - config.thresholds.unanswered_question_margin - 1e-9
 
 
 def _says_take_over(words: Words, taker: str, config: RoutingConfig) -> bool:
@@ -1441,10 +1441,11 @@ def several_questions(
     Each question (a sentence ending in "?", a list item, a line that asks) is scored
     alone against the examples: two questions whose closest entries differ, each close
     enough, are two questions, and one public answer would answer only half. A question
-    at least as close to ``[unanswered]`` as to its closest entry asks what the FAQ does
-    not answer ("… pourquoi notre demande a-t-elle été refusée ?"): no FAQ question,
-    unless its entry is about habilitation (it still tells what the ticket is about). When the
-    author announces several questions, the second needs less. A question whose closest
+    as close to ``[unanswered]`` as to its closest entry (within
+    ``unanswered_question_margin``) asks what the FAQ does not answer ("… pourquoi notre
+    demande a-t-elle été refusée ?"): no FAQ question, unless its entry is about
+    habilitation (it still tells what the ticket is about). When the author announces
+    several questions, the second needs less. A question whose closest
     entry is not for this ``population`` (an agent asking what an exporter must do) is
     content the FAQ does not answer them, not a second FAQ question (unless it asks that
     entry at ``foreign_question_min_confidence`` or closer: then the agent relays a
