@@ -1485,16 +1485,17 @@ def several_questions(
     best: dict[str, float] = {}
     for words, top, _, feats in qs:
         eid = top.entry_id
+        # (close enough alone, when the author said there are several: read only if needed)
+        close_alone = top.score >= thr.several_questions_min_confidence
+        if eid in unmet and not (close_alone and is_announced()):
+            continue  # none of the words the entry requires: not its question
+        # (after the cheap test above: this one is a second pass over the index)
         if config.faq[eid].category is not Category.HABILITATION and _closer_to_unanswered(
             feats, top.score, config
         ):
             # asks what the FAQ does not answer: no second FAQ question (one about
             # habilitation still tells what the ticket is about)
             continue
-        # (close enough alone, when the author said there are several: read only if needed)
-        close_alone = top.score >= thr.several_questions_min_confidence
-        if eid in unmet and not (close_alone and is_announced()):
-            continue  # none of the words the entry requires: not its question
         # (an entry not for this population is content the FAQ does not answer them,
         # unless the question asks it this closely: a relayed question of its own)
         foreign = (
