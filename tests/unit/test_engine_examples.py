@@ -369,6 +369,24 @@ def test_requires_words_limit_an_entry_to_texts_that_hold_one() -> None:
     )
 
 
+def test_a_required_word_is_met_one_typo_away_unless_the_file_uses_that_word() -> None:
+    strict = SMALL.replace('never = ["certificat signé"]', 'requires = ["téléchargement"]')
+    config = parse_config(strict)
+    # "telechargment": one letter away from the required word, in no example
+    assert decide(make("Le telechargment du modèle de certificat ?"), config).reply_faq == (
+        "telecharger-modele"
+    )
+    # two letters away: not the word
+    d = decide(make("Le telechrgment du modèle de certificat ?"), config)
+    assert d.reply_faq is None
+    [cand] = [c for c in d.explanation.faq_candidates if c.faq_id == "telecharger-modele"]
+    assert cand.blocked == "requires: none of its words"
+    # a word one letter away that an example uses is that word, not a typo
+    known = strict.replace('"le bouton pour télécharger le modèle",', '"le bouton telechargent",')
+    d = decide(make("Le telechargent du modèle de certificat ?"), parse_config(known))
+    assert d.reply_faq is None
+
+
 COLLEAGUE_ENTRY = """
 [faq.habiliter-collegue]
 question = "Comment habiliter un collègue ?"

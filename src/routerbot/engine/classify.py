@@ -1004,15 +1004,21 @@ def _guard(
         apart, hit = hit, None  # the guard is about the question; the others still hold
     if hit is not None:
         return f"never: {hit}", apart
-    if (g.requires.phrases or g.requires.pairs) and g.requires.first_match(plain, gap) is None:
-        return "requires: none of its words", apart
-    if g.requires_also is not None and g.requires_also.first_match(plain, gap) is None:
-        return "requires_also: none of its words", apart
-    if (
-        population in g.requires_when
-        and g.requires_when[population].first_match(plain, gap) is None
-    ):
-        return f"requires_when.{population.value}: none of its words", apart
+    required = [
+        (g.requires, "requires"),
+        (g.requires_also, "requires_also"),
+        (g.requires_when.get(population), f"requires_when.{population.value}"),
+    ]
+    unmet = [
+        (words, name)
+        for words, name in required
+        if words is not None and not words.empty and words.first_match(plain, gap) is None
+    ]
+    if unmet:  # (the text read with its typos: "adminstrateur" is "administrateur")
+        near = g.near.corrected(plain, config.compiled.lexicon)
+        for words, name in unmet:
+            if near is None or words.first_match(near, gap) is None:
+                return f"{name}: none of its words", apart
     return "", apart
 
 

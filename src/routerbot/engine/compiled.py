@@ -10,7 +10,7 @@ result is immutable and travels inside the :class:`~routerbot.config.RoutingConf
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from routerbot.engine.lexicon import (
     CompiledPair,
     CompiledPhrase,
     Lexicon,
+    NearWords,
     PhraseSet,
     compile_phrase,
     light_keys,
@@ -29,7 +30,7 @@ from routerbot.engine.lexicon import (
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Mapping
 
-    from routerbot.config import Evidence, Pair, RoutingConfig
+    from routerbot.config import Evidence, FaqEntry, Pair, RoutingConfig
 
 #: The hidden entry of the FAQ index that holds ``[unanswered]``'s examples (not a
 #: valid FAQ id, so no entry can take it).
@@ -64,6 +65,9 @@ class Guards:
     #: ``never_unless``: (the never words lifted, the phrases that lift them, the never
     #: words left)
     never_unless: tuple[tuple[frozenset[str], PhraseSet, PhraseSet], ...] = ()
+    #: the long words of ``requires``, ``requires_also`` and ``requires_when``: a word of
+    #: the text one typo away from one of them is read as it
+    near: NearWords = field(default_factory=NearWords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,37 @@ def _evidence(lex: Lexicon, ev: Evidence) -> CompiledEvidence:
     return CompiledEvidence(strong, medium, negative, strong.firsts | medium.firsts)
 
 
+def _guards(e: FaqEntry, typo_min_length: int) -> Guards:
+    requires = _light(e.requires)
+    requires_when = MappingProxyType({p: _light(w) for p, w in e.requires_when.items()})
+    requires_also = _light(e.requires_also) if e.requires_also else None
+    return Guards(
+        _light(e.never),
+        requires,
+        requires_when,
+        None
+        if e.takes_over is None
+        else (
+            frozenset(e.takes_over.entries),
+            _light(e.takes_over.when),
+            frozenset(e.takes_over.populations),
+        ),
+        requires_also,
+        tuple(
+            (
+                frozenset(lift.never),
+                _light(lift.when),
+                _light(tuple(w for w in e.never if w not in lift.never)),
+            )
+            for lift in e.never_unless
+        ),
+        NearWords.of(
+            (requires, *requires_when.values(), *([requires_also] if requires_also else [])),
+            typo_min_length,
+        ),
+    )
+
+
 def compile_routing(config: RoutingConfig) -> CompiledRouting:
     """Build the engine's view of a validated routing file."""
     m = config.matching
@@ -228,30 +263,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         else []
         for c in (Category.HABILITATION, Category.ASSISTANCE_OPERATEUR)
     )
-    guards = {
-        fid: Guards(
-            _light(e.never),
-            _light(e.requires),
-            MappingProxyType({p: _light(w) for p, w in e.requires_when.items()}),
-            None
-            if e.takes_over is None
-            else (
-                frozenset(e.takes_over.entries),
-                _light(e.takes_over.when),
-                frozenset(e.takes_over.populations),
-            ),
-            _light(e.requires_also) if e.requires_also else None,
-            tuple(
-                (
-                    frozenset(lift.never),
-                    _light(lift.when),
-                    _light(tuple(w for w in e.never if w not in lift.never)),
-                )
-                for lift in e.never_unless
-            ),
-        )
-        for fid, e in config.faq.items()
-    }
+    guards = {fid: _guards(e, m.typo_min_length) for fid, e in config.faq.items()}
     sides = {
         "sd": pop.services_deconcentres.signature_words,
         "operateur": pop.operateur.signature_words,

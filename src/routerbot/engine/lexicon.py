@@ -242,6 +242,11 @@ class Lexicon:
         self._memo[word] = k
         return k
 
+    def knows(self, word: str) -> bool:
+        """Does the configuration say this (normalised) word, or one of its stem?"""
+        k = raw_key(word)
+        return self._synonym.get(k, k) in self._vocab
+
     def _unknown(self, word: str, k: str, *, glued: bool = True) -> str:
         """The key of a word the configuration does not know: the known stem one edit
         away, else the known word that sounds the same ("sertificat"), else —
@@ -354,6 +359,54 @@ class CompiledPair:
         a = " | ".join(p.text for p in self.first[:3]) + (" …" if len(self.first) > 3 else "")
         b = " | ".join(p.text for p in self.then[:3]) + (" …" if len(self.then) > 3 else "")
         return f"{a} + {b}" if self.anywhere else f"{a} → {b}"
+
+
+@dataclass(frozen=True, slots=True)
+class NearWords:
+    """The long words of some phrase sets (a guard's ``requires``), and each one's
+    one-deletion forms: a text's word one edit away from one of them ("adminstrateur",
+    "habilitaion") is read as it, as the example index reads a typo. A word the
+    configuration knows elsewhere ("admis" beside "admin") is no typo."""
+
+    words: frozenset[str] = frozenset()
+    deletions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    min_length: int = 5
+
+    @classmethod
+    def of(cls, sets: Iterable[PhraseSet], min_length: int) -> NearWords:
+        words: set[str] = set()
+        for s in sets:
+            for p in chain(s.phrases, (q for pair in s.pairs for q in (*pair.first, *pair.then))):
+                words.update(k for k in p.keys if len(k) >= min_length and k.isalpha())
+        index: dict[str, set[str]] = {}
+        for w in words:
+            for d in _deletions(w):
+                index.setdefault(d, set()).add(w)
+        frozen = MappingProxyType({d: frozenset(v) for d, v in index.items()})
+        return cls(frozenset(words), frozen, min_length)
+
+    def corrected(self, words: Words, lexicon: Lexicon) -> Words | None:
+        """The text with each word one edit from one of these read as it (the
+        alphabetically first when two are as near), or None when no word is."""
+        if not self.words:
+            return None
+        fixes: dict[str, str] = {}
+        index, own, n = self.deletions, self.words, self.min_length
+        for w in words.present:
+            if len(w) < n or w in own or not w.isalpha() or lexicon.knows(w):
+                continue
+            best: str | None = None
+            for d in _deletions(w):
+                for v in index.get(d, ()):
+                    if Levenshtein.distance(w, v, score_cutoff=1) <= 1 and (
+                        best is None or v < best
+                    ):
+                        best = v
+            if best is not None:
+                fixes[w] = best
+        if not fixes:
+            return None
+        return Words([fixes.get(k, k) for k in words.keys])
 
 
 class Words:
