@@ -34,6 +34,10 @@ def conversation(*texts: str) -> tuple[str, str | None] | None:
         # hedged ("v121 je crois", "I think 124")
         (("connexion impossible, chrome", "v121 je crois"), ("chrome", "121")),
         (("Firefox", "I think 124"), ("firefox", "124")),
+        # said in words, or after "c'est la"
+        (("j'ai Chrome merci", "cent vingt-deux"), ("chrome", "122")),
+        (("j'ai Chrome merci", "euh cent vingt deux je crois"), ("chrome", "122")),
+        (("Firefox", "c'est la 115"), ("firefox", "115")),
         # alone, or after a complete answer, a number says nothing of a browser
         (("17.2",), None),
         (("Firefox 115", "2"), ("firefox", "115")),
@@ -693,7 +697,12 @@ def test_names_mentioned_reads_the_names_as_the_extractor_does() -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["la version c'est cent dix-huit", "la version est la 118", "the version is 118"],
+    [
+        "la version c'est cent dix-huit",
+        "la version est la 118",
+        "the version is 118",
+        "La version, c'est la 118.",
+    ],
 )
 def test_a_version_said_after_a_verb_completes_the_browser_named_before(answer: str) -> None:
     # the customer named the browser in the ticket, then answers with the version alone

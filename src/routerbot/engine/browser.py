@@ -250,7 +250,8 @@ _ABOUT_TAIL = LazyPattern(
     r"|build officielle|version officiel)[ \t]*\)"
 )
 _BARE_VERSION = LazyPattern(
-    _VERSION_WORD + r"[ \t]*(?:[:=][ \t]*)?"
+    # ("la version, c'est la 115": a comma before what the speaker says it is)
+    _VERSION_WORD + r"[ \t]*(?:[:=][ \t]*|,[ \t]*(?=c'est|c est))?"
     # "la version c'est 121", "la version est la 115", "the version is 120"
     r"(?:(?:c'est|c est|est|is)[ \t]+(?:(?:la|le)[ \t]+)?)?"
     r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
@@ -966,7 +967,10 @@ _HEDGE = (
     r"|sauf erreur|i think|i believe|probably|probablement)"
 )
 _NUMBER_ANSWER = re.compile(
-    rf"\s*(?:{_HEDGE}\s*,?\s*)?v?\.?\s*(\d{{2,3}})(?:[.,]\d{{1,5}}){{0,3}}"
+    rf"\s*(?:{_HEDGE}\s*,?\s*)?(?:(?:euh|heu|alors)\s*,?\s*)?"
+    # "c'est la 122", "la 122"
+    rf"(?:(?:c'est|c est|it's|it is)\s+)?(?:(?:la|le)\s+)?"
+    rf"v?\.?\s*(\d{{2,3}})(?:[.,]\d{{1,5}}){{0,3}}"
     rf"\s*,?\s*(?:{_HEDGE}\s*)?[.!]?\s*",
     re.IGNORECASE,
 )
@@ -974,6 +978,8 @@ _NUMBER_ANSWER = re.compile(
 
 def _number_answer(text: str) -> tuple[_Mention, ...]:
     m = _NUMBER_ANSWER.fullmatch(text) if len(text) <= 40 else None
+    if m is None and len(text) <= 60 and _says_number_folded(_folded(text)):
+        m = _NUMBER_ANSWER.fullmatch(_spoken_to_digits(text))  # "cent vingt-deux"
     if m is None or m.group(1).startswith("0"):
         return ()
     return (_Mention(0, None, m.group(1), text.strip()),)
