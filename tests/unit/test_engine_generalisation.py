@@ -212,6 +212,14 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         "bonjour deux questions première question comment je donne l'accès à mon collègue "
         "je suis administrateur local deuxième question comment on télécharge le modèle "
         "de certificat merci",
+        # "et euh comment …" (dictated)
+        "bonjour deux questions comment on sait quel modèle est en ligne pour le Japon et "
+        "euh comment on télécharge le modèle du certificat merci",
+        # "…, et par quel formulaire …": the question word after a preposition
+        "Bonjour, deux choses : comment savoir quel modèle est en ligne pour la Corée, et par "
+        "quel formulaire vous contacter par téléphone ? Merci.",
+        # "… ? Et comment le télécharger ?": short, but no ellipsis
+        "Modèle Japon en ligne ? Et comment le télécharger ?",
     ],
 )
 def test_two_questions_without_a_question_mark_between_them_are_two(
@@ -1057,3 +1065,18 @@ def test_an_english_login_failure_told_by_its_symptom(config: RoutingConfig) -> 
     )
     assert d.ask_browser, render_checklist(d)
     assert d.reply_faq == "connexion-impossible"
+
+
+def test_a_short_follow_up_opened_by_et_goes_on_with_the_question_before(
+    config: RoutingConfig,
+) -> None:
+    # "Et par quel moyen ?" hangs on the question before it, as "Par quel moyen ?" would
+    d = decide(
+        make(
+            "J'ai reçu de la DDPP les documents pour l'habilitation. Je ne comprends pas à qui "
+            "je dois les renvoyer une fois signés : à eux ou à vous ? Et par quel moyen ? "
+            "Quelle est la procédure exacte ?"
+        ),
+        config,
+    )
+    assert d.reply_faq == "procedure-habilitation", render_checklist(d)

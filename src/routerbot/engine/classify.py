@@ -1224,7 +1224,16 @@ _ANNOUNCED_NEXT = re.compile(
 _JOINED_QUESTION = re.compile(
     r",?\s+(?:et|puis|and|sinon|ainsi que|as well as)"
     r"(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then|si oui,?|if so,?"
-    r"|au passage,?|par ailleurs,?|d['’]autre part,?))?\s+",
+    r"|au passage,?|par ailleurs,?|d['’]autre part,?))?"
+    # "… et euh comment on télécharge …" (dictated)
+    r"(?:\s+(?:euh|heu|hum),?)?\s+",
+    re.IGNORECASE,
+)
+#: "…, et par quel formulaire vous contacter ?": a question word after a preposition
+#: ("et dans quel délai" hangs on the question before it)
+_PREPOSED_QUESTION = re.compile(
+    r"(?:par|avec|sur|à|a|by|with|on)\s+(?:quel|quelle|quels|quelles|qui|what"
+    r"|which|whom)\b",
     re.IGNORECASE,
 )
 _JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ")
@@ -1265,7 +1274,10 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     cuts = [
         (m.start(), found)
         for m in _JOINED_QUESTION.finditer(part)
-        if (found := _second_question_at(part, m.end(), respell)) is not None
+        # (a join that opens the part joins it to the question before: "… ? Et comment
+        # le télécharger ?" keeps its "et", which tells it is no ellipsis)
+        if (part[: m.start()].strip() or not _AND_FIRST.match(part.lstrip()))
+        and (found := _second_question_at(part, m.end(), respell)) is not None
     ]
     if enumerated:
         cuts = sorted([*cuts, *((m.start(), m.end()) for m in _OTHER_PART.finditer(part))])
@@ -1290,7 +1302,11 @@ def _second_question_at(part: str, at: int, respell: Callable[[str], str]) -> in
     """Where the question joined at ``at`` starts: there when a question word follows
     the join, a few words further when a clause of time comes first ("et une fois la
     demande lancée comment …"), else None."""
-    if _question_word_at(part, at, respell) or _WHERE_JOINED.match(part, at):
+    if (
+        _question_word_at(part, at, respell)
+        or _WHERE_JOINED.match(part, at)
+        or _PREPOSED_QUESTION.match(part, at)
+    ):
         return at
     if not _LATER.match(part, at) or len(part[:at].split()) < _LATER_AFTER_WORDS:
         return None  # (a clause of time that opens the part belongs to its question)
@@ -1355,8 +1371,10 @@ def questions(own: str, config: RoutingConfig) -> Iterator[AskedQuestion]:
         if n < 3:  # "Et ?", "Merci." ask nothing
             continue
         # "À quelle adresse ?" goes on with the last one; a list's member ("2. comment
-        # télécharger ce modèle") is a question of its own
-        if asked and n < ELLIPTICAL_WORDS and len(part) == len(stripped):
+        # télécharger ce modèle") is a question of its own; so is "Et comment le
+        # télécharger ?" (the "et" a join opening the part keeps is not counted)
+        short = n - 1 < ELLIPTICAL_WORDS if _AND_FIRST.match(part) else n < ELLIPTICAL_WORDS
+        if asked and short and len(part) == len(stripped) and not _and_asks(part):
             continue
         norm = text.normalise(part)
         heard = c.lexicon.respell(norm)
@@ -1374,6 +1392,21 @@ def questions(own: str, config: RoutingConfig) -> Iterator[AskedQuestion]:
         if best is not None:
             asked = True
             yield AskedQuestion(plain, best, part, feats)
+
+
+#: "… ? Et comment le télécharger ?": a short question that adds, not goes on
+_AND_FIRST = re.compile(r"(?:et|and)\s", re.IGNORECASE)
+_AND_ASKS = re.compile(
+    r"(?:et|and)\s+(?:(?:euh|heu|aussi|also),?\s+)?(?:comment|o[uù]|pourquoi|how|where|why)\b",
+    re.IGNORECASE,
+)
+
+
+def _and_asks(part: str) -> bool:
+    """Does the short part open with "et" and "comment", "où"… ("Et comment le
+    télécharger ?", "And where do I find it?"): a question of its own, where "À quelle
+    adresse ?" or "Et par quel moyen ?" goes on with the one before."""
+    return _AND_ASKS.match(part) is not None
 
 
 def own_questions(tt: TicketText, config: RoutingConfig) -> list[AskedQuestion]:
