@@ -214,6 +214,8 @@ ASKED_FOR_ONESELF = (
     "faudrait le rôle demandeur merci",
     "Bonjour, je change de société et j'aurais besoin du même accès au module Certificats "
     "pour mon nouvel employeur.",
+    "Hi, I only have the demandeur role. Our former admin has left, so I also need the "
+    "local administrator role for our company. Could you add it to my account please?",
 )
 
 

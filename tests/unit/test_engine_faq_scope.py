@@ -1709,6 +1709,25 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="rights-to-check-are-no-agrement-question",
         ),
+        # "j'habilite Manon": the local admin habilitates someone else
+        pytest.param(
+            "Bonjour, Julien part à la retraite en mars et c'est Claire qui fera les "
+            "demandes. Je suis administratrice locale : comment est-ce que j'habilite "
+            "Claire de mon côté ?",
+            "Passation",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="j-habilite-someone-else",
+        ),
+        # a file chased in English: where it stands is the agents' to say
+        pytest.param(
+            "Hello, our habilitation documents for Certificats went to you on 3 March. "
+            "Could you tell us where our application stands?",
+            "Habilitation forms",
+            OPERATOR,
+            [],
+            id="where-our-application-stands",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
