@@ -672,6 +672,12 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
             "Certificats. Could you check where it stands?",
             "Access pending",
         ),
+        # a problem "identifié" (known) is no identification
+        (
+            "Chaque ouverture de certificat prend une minute depuis la nouvelle version. "
+            "Pouvez-vous nous dire si le problème est identifié ?",
+            "Lenteurs",
+        ),
     ],
 )
 def test_a_login_that_works_is_not_a_login_failure(
@@ -694,6 +700,7 @@ def test_a_login_that_works_is_not_a_login_failure(
         "Les vétérinaires du service ne peuvent plus se connecter à Expadon depuis lundi.",
         "Nous sommes deux agents à ne plus pouvoir nous connecter ce matin.",
         "Ça plante à la connexion sur Expadon depuis hier.",
+        "Problème d'identification sur Expadon depuis ce matin.",
         "I have a problem with Certificats, a blank page when connecting.",
         "Toujours pas de connexion possible depuis vendredi.",
         # a browser named "Internet" is not one's internet connection
