@@ -1728,6 +1728,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="where-our-application-stands",
         ),
+        # a contact told, not asked
+        pytest.param(
+            "bonjour on a contacté la DDT comme prévu ils nous ont envoyé les papiers on les "
+            "a remplis et je vous les mets en pièce jointe le tampon est un peu pâle est-ce "
+            "que ça passe",
+            "habilitation",
+            OPERATOR,
+            [],
+            id="a-contact-told-not-asked",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
