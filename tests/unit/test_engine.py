@@ -672,6 +672,11 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
             "Certificats. Could you check where it stands?",
             "Access pending",
         ),
+        # signing fails once in
+        (
+            "Je suis connectée mais impossible de signer : le bouton reste grisé.",
+            "Signature",
+        ),
         # a problem "identifié" (known) is no identification
         (
             "Chaque ouverture de certificat prend une minute depuis la nouvelle version. "
@@ -701,6 +706,9 @@ def test_a_login_that_works_is_not_a_login_failure(
         "Nous sommes deux agents à ne plus pouvoir nous connecter ce matin.",
         "Ça plante à la connexion sur Expadon depuis hier.",
         "Problème d'identification sur Expadon depuis ce matin.",
+        # what one must log in for is no failure once in
+        "Je n'arrive plus à me connecter depuis ce matin et j'ai deux certificats à signer "
+        "avant midi.",
         "I have a problem with Certificats, a blank page when connecting.",
         "Toujours pas de connexion possible depuis vendredi.",
         # a browser named "Internet" is not one's internet connection
