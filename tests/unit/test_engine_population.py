@@ -250,3 +250,18 @@ def test_a_state_agent_named_as_someone_elses_is_not_the_writer(
     d = decide(make(text, email="contact@chocolats-berard.fr", where="3/86"), config)
     assert d.population is Population.OPERATEUR, d.reason
     assert not any(isinstance(a, Reroute) for a in d.actions)
+
+
+def test_an_agent_saying_as_a_certifying_vet_in_the_operators_portal_is_one(
+    config: RoutingConfig,
+) -> None:
+    d = decide(
+        make(
+            "Hi, as a certifying vet for the DDPP 22 I must sign certificates today but the "
+            "list of requests to sign stays empty.",
+            email="vet.perso@gmail.com",
+            where="3/86",
+        ),
+        config,
+    )
+    assert d.population is Population.SERVICES_DECONCENTRES
