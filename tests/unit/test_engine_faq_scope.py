@@ -1719,6 +1719,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["habiliter-collegue"],
             id="j-habilite-someone-else",
         ),
+        pytest.param(
+            "Bonjour, je suis administratrice locale de la cave sur Expadon 2. Comment "
+            "est-ce que je donne accès au module Certificats à notre technicienne du chai, "
+            "Mme Petit ?",
+            "Accès technicien",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="je-donne-acces-a-notre-technicien",
+        ),
         # a file chased in English: where it stands is the agents' to say
         pytest.param(
             "Hello, our habilitation documents for Certificats went to you on 3 March. "
