@@ -216,6 +216,8 @@ ASKED_FOR_ONESELF = (
     "pour mon nouvel employeur.",
     "Hi, I only have the demandeur role. Our former admin has left, so I also need the "
     "local administrator role for our company. Could you add it to my account please?",
+    "Bonjour, nouvelle assistante export chez nous, pourriez-vous m'ouvrir un accès au "
+    "module Certificats ? Mon identifiant mon compte est c.roux.",
 )
 
 

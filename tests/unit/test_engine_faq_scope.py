@@ -1747,6 +1747,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="a-contact-told-not-asked",
         ),
+        # access asked of the desk: the agents open it, the procedure is not the answer
+        pytest.param(
+            "Bonjour, je viens de rejoindre le service export. Merci de bien vouloir "
+            "m'habiliter au module Certificats en tant que demandeur, quelle est la suite ?",
+            "Habilitation",
+            OPERATOR,
+            [],
+            id="habilitate-me-asks-the-desk",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
