@@ -220,6 +220,9 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         "quel formulaire vous contacter par téléphone ? Merci.",
         # "… ? Et comment le télécharger ?": short, but no ellipsis
         "Modèle Japon en ligne ? Et comment le télécharger ?",
+        # a login failure asked beside another FAQ question: the browser answers half
+        "Bonjour, deux choses :\n1) pourquoi je n'arrive plus à me connecter depuis hier ?\n"
+        "2) comment savoir si le modèle pour la Corée est en ligne ?\nMerci",
     ],
 )
 def test_two_questions_without_a_question_mark_between_them_are_two(
@@ -1080,3 +1083,17 @@ def test_a_short_follow_up_opened_by_et_goes_on_with_the_question_before(
         config,
     )
     assert d.reply_faq == "procedure-habilitation", render_checklist(d)
+
+
+def test_a_login_failure_told_beside_a_question_still_asks_the_browser(
+    config: RoutingConfig,
+) -> None:
+    # told, not asked: the failure is the ticket's matter, the question an aside
+    d = decide(
+        make(
+            "Bonjour, je n'arrive plus à me connecter depuis hier. Au passage, comment savoir "
+            "si le modèle pour la Corée est en ligne ?"
+        ),
+        config,
+    )
+    assert d.ask_browser, render_checklist(d)

@@ -499,9 +499,11 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         # question closest to it — "en attente de signature depuis trois jours, est-ce
         # normal ?" — asks none of its answer)
         unmet |= {config.login_failure.faq}
+    # (a login failure asked as one of several questions counts as one: "1) pourquoi je
+    # n'arrive pas à me connecter ? 2) comment savoir quel modèle est en ligne ?")
     asked = (
         several_questions(tt, config, pop.population, blocked, taken, unmet=unmet)
-        if close and (not login_failure or faq_decides)
+        if (close and (not login_failure or faq_decides)) or (login_failure and not faq_decides)
         else ()
     )
     # (a question counted only because the author announced several is no reason to
@@ -757,7 +759,10 @@ def _new_ticket(
     # (two questions each closest to another entry say why there is no answer, also
     # when the two entries are too close to call)
     too_close = top is None and rival is not None and not a.login_failure and not a.withdrawn
-    asked = a.asked if faq_wins or (too_close and a.held_back is None) else ()
+    # (a login failure beside another FAQ question: two questions, one answer would answer
+    # half)
+    beside_login = a.login_failure and not faq_wins and config.login_failure.faq in dict(a.asked)
+    asked = a.asked if faq_wins or (too_close and a.held_back is None) or beside_login else ()
     ask = False
     reply_faq: str | None = None
     if asked:
