@@ -1756,6 +1756,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="habilitate-me-asks-the-desk",
         ),
+        # whether the desk is open on a day is the agents' to say
+        pytest.param(
+            "Bonjour, serez-vous joignables le lundi de Pâques ? Nous avons trois départs "
+            "d'agneaux ce jour-là.",
+            "Lundi de Pâques",
+            OPERATOR,
+            [],
+            id="open-on-a-bank-holiday",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
