@@ -220,6 +220,9 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         "quel formulaire vous contacter par téléphone ? Merci.",
         # "… ? Et comment le télécharger ?": short, but no ellipsis
         "Modèle Japon en ligne ? Et comment le télécharger ?",
+        # asked in case the answer to the first is no: a second question
+        "Bonjour, étant habilitée à Agrément, est-ce que je le suis aussi à Certificats ? "
+        "Si ce n'est pas le cas, quelle est la procédure à suivre ?",
         # a login failure asked beside another FAQ question: the browser answers half
         "Bonjour, deux choses :\n1) pourquoi je n'arrive plus à me connecter depuis hier ?\n"
         "2) comment savoir si le modèle pour la Corée est en ligne ?\nMerci",

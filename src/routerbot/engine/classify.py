@@ -1522,8 +1522,16 @@ def several_questions(
 
     takers = taken or {}
     best: dict[str, float] = {}
-    for words, top, _, feats in qs:
+    otherwise = False  # a question asked in case the answer to the one before is no
+    for words, top, asked_text, feats in qs:
         eid = top.entry_id
+        # ("… ? Si ce n'est pas le cas, quelle est la procédure ?": a second question,
+        # announced by its own words)
+        if _OTHERWISE.match(asked_text):
+            otherwise = True
+            if eid in blocked and top.score >= thr.announced_question_min_confidence:
+                best[eid] = max(best.get(eid, 0.0), top.score)
+                continue
         # (close enough alone, when the author said there are several: read only if needed)
         close_alone = top.score >= thr.several_questions_min_confidence
         if eid in unmet and not (close_alone and is_announced()):
@@ -1561,12 +1569,20 @@ def several_questions(
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
     second = (
         thr.announced_question_min_confidence
-        if is_announced()
+        if otherwise or is_announced()
         else thr.several_questions_min_confidence
     )
     if ranked[0][1] < thr.several_questions_min_confidence or ranked[1][1] < second:
         return ()
     return tuple((fid, round(v, 3)) for fid, v in ranked if v >= second)
+
+
+#: A question asked in case the answer to the one before is no ("Si ce n'est pas le
+#: cas, quelle est la procédure ?", "If not, what …"; not "sinon", as often "by the way")
+_OTHERWISE = re.compile(
+    r"\s*(?:si non|si ce n['’]est pas le cas|dans le cas contraire|if not|and if not)\b",
+    re.IGNORECASE,
+)
 
 
 # --------------------------------------------------------------------------- subjects
