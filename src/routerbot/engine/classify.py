@@ -1502,7 +1502,9 @@ def several_questions(
     whose required words the ticket lacks (``unmet``: the caller adds the login entry
     when no login failure is told) asks none, unless it is announced so ("deux
     questions : 1) comment télécharger le modèle ? 2) comment savoir quel modèle est en
-    vigueur ?").
+    vigueur ?"). A question asked in case the answer to the one before is no ("… ? Si
+    ce n'est pas le cas, quelle est la procédure ?") is announced by its own words: it
+    counts as one, though the ticket's guards forbid its entry.
     """
     c = config.compiled
     thr = config.thresholds
