@@ -177,6 +177,10 @@ class TicketText:
     #: the mail replies to the desk's advice or question for a login failure, quoted
     #: below it ("C'est Chrome" above "pourriez-vous nous indiquer le navigateur … ?")
     after_login_advice: bool = False
+    #: ``plain`` with each word a typo from a required word read as it (None: no such
+    #: word), once :func:`_typos_read` has read it
+    plain_typos: Words | None = None
+    typos_read: bool = False
 
 
 def prepare(
@@ -1015,11 +1019,21 @@ def _guard(
         if words is not None and not words.empty and words.first_match(plain, gap) is None
     ]
     if unmet:  # (the text read with its typos: "adminstrateur" is "administrateur")
-        near = g.near.corrected(plain, config.compiled.lexicon)
+        near = _typos_read(tt, config)
         for words, name in unmet:
             if near is None or words.first_match(near, gap) is None:
                 return f"{name}: none of its words", apart
     return "", apart
+
+
+def _typos_read(tt: TicketText, config: RoutingConfig) -> Words | None:
+    """The guards' words with each one a typo from a required word read as it, or None
+    when none is (read once per ticket, on first need)."""
+    if not tt.typos_read:
+        c = config.compiled
+        tt.typos_read = True
+        tt.plain_typos = c.required_near.corrected(tt.plain, c.lexicon)
+    return tt.plain_typos
 
 
 def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) -> list[FaqScore]:

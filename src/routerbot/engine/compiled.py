@@ -10,7 +10,7 @@ result is immutable and travels inside the :class:`~routerbot.config.RoutingConf
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -65,9 +65,6 @@ class Guards:
     #: ``never_unless``: (the never words lifted, the phrases that lift them, the never
     #: words left)
     never_unless: tuple[tuple[frozenset[str], PhraseSet, PhraseSet], ...] = ()
-    #: the long words of ``requires``, ``requires_also`` and ``requires_when``: a word of
-    #: the text one typo away from one of them is read as it
-    near: NearWords = field(default_factory=NearWords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +98,9 @@ class CompiledRouting:
     #: habilitation (side A) against assistance (side B): the category examples' words
     category_vocabulary: TwoSidedVocabulary
     guards: Mapping[str, Guards]
+    #: the long words of every entry's ``requires``, ``requires_also`` and
+    #: ``requires_when``: a word of the text one typo away from one of them is read as it
+    required_near: NearWords
     never_answer: PhraseSet  # no FAQ entry is answered when one of these is in the text
     follow_quoted: PhraseSet  # the author's words point at the quoted mail below
     several_questions: PhraseSet  # the author announces several questions
@@ -178,7 +178,7 @@ def _evidence(lex: Lexicon, ev: Evidence) -> CompiledEvidence:
     return CompiledEvidence(strong, medium, negative, strong.firsts | medium.firsts)
 
 
-def _guards(e: FaqEntry, typo_min_length: int) -> Guards:
+def _guards(e: FaqEntry) -> Guards:
     requires = _light(e.requires)
     requires_when = MappingProxyType({p: _light(w) for p, w in e.requires_when.items()})
     requires_also = _light(e.requires_also) if e.requires_also else None
@@ -201,10 +201,6 @@ def _guards(e: FaqEntry, typo_min_length: int) -> Guards:
                 _light(tuple(w for w in e.never if w not in lift.never)),
             )
             for lift in e.never_unless
-        ),
-        NearWords.of(
-            (requires, *requires_when.values(), *([requires_also] if requires_also else [])),
-            typo_min_length,
         ),
     )
 
@@ -263,7 +259,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         else []
         for c in (Category.HABILITATION, Category.ASSISTANCE_OPERATEUR)
     )
-    guards = {fid: _guards(e, m.typo_min_length) for fid, e in config.faq.items()}
+    guards = {fid: _guards(e) for fid, e in config.faq.items()}
     sides = {
         "sd": pop.services_deconcentres.signature_words,
         "operateur": pop.operateur.signature_words,
@@ -276,6 +272,15 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         category_index=category_index,
         category_vocabulary=TwoSidedVocabulary.of(hab_features, assist_features),
         guards=MappingProxyType(guards),
+        required_near=NearWords.of(
+            (
+                s
+                for g in guards.values()
+                for s in (g.requires, g.requires_also, *g.requires_when.values())
+                if s is not None
+            ),
+            m.typo_min_length,
+        ),
         never_answer=_light(m.never_answer),
         follow_quoted=_light(m.follow_quoted),
         several_questions=_light(m.several_questions),

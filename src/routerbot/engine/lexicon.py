@@ -361,6 +361,10 @@ class CompiledPair:
         return f"{a} + {b}" if self.anywhere else f"{a} → {b}"
 
 
+#: Not yet looked up (None means: looked up, no near word).
+_UNSEEN = ""
+
+
 @dataclass(frozen=True, slots=True)
 class NearWords:
     """The long words of some phrase sets (a guard's ``requires``), and each one's
@@ -371,6 +375,8 @@ class NearWords:
     words: frozenset[str] = frozenset()
     deletions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     min_length: int = 5
+    #: word → the word it is read as, or None (per word, bounded as the lexicon's memo)
+    _memo: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, sets: Iterable[PhraseSet], min_length: int) -> NearWords:
@@ -391,22 +397,33 @@ class NearWords:
         if not self.words:
             return None
         fixes: dict[str, str] = {}
-        index, own, n = self.deletions, self.words, self.min_length
+        own, n, memo = self.words, self.min_length, self._memo
         for w in words.present:
-            if len(w) < n or w in own or not w.isalpha() or lexicon.knows(w):
+            if len(w) < n or w in own:
                 continue
-            best: str | None = None
-            for d in _deletions(w):
-                for v in index.get(d, ()):
-                    if Levenshtein.distance(w, v, score_cutoff=1) <= 1 and (
-                        best is None or v < best
-                    ):
-                        best = v
-            if best is not None:
-                fixes[w] = best
+            fix = memo.get(w, _UNSEEN)
+            if fix is _UNSEEN:
+                fix = self._nearest(w, lexicon)
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[w] = fix
+            if fix is not None:
+                fixes[w] = fix
         if not fixes:
             return None
         return Words([fixes.get(k, k) for k in words.keys])
+
+    def _nearest(self, w: str, lexicon: Lexicon) -> str | None:
+        if not w.isalpha():
+            return None
+        best: str | None = None
+        index = self.deletions
+        for d in _deletions(w):
+            for v in index.get(d, ()):
+                if Levenshtein.distance(w, v, score_cutoff=1) <= 1 and (best is None or v < best):
+                    best = v
+        # (stemmed only for the few words near one: a word the file knows is no typo)
+        return None if best is None or lexicon.knows(w) else best
 
 
 class Words:
