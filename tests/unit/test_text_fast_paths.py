@@ -319,7 +319,7 @@ PLAIN_VERSION_BEFORE_NAME = re.compile(
     r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
 )
 PLAIN_BARE_VERSION = re.compile(
-    r"(?<![\w.])(?:version|vers\.|v\.|v(?=\d))[ \t]*(?:[:=][ \t]*)?"
+    r"(?<![\w.])(?:version|vers\.|v\.|v(?=\d))[ \t]*(?:[:=][ \t]*|,[ \t]*(?=c'est|c est))?"
     r"(?:(?:c'est|c est|est|is)[ \t]+(?:(?:la|le)[ \t]+)?)?(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
     r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
 )
