@@ -54,7 +54,8 @@ class CompiledEvidence:
 @dataclass(frozen=True, slots=True)
 class Guards:
     """An FAQ entry's plain-word guards, matched on words as written (plurals aside),
-    not on stems or synonyms."""
+    not on stems or synonyms; a required word is also met one typo away
+    (:attr:`CompiledRouting.required_near`)."""
 
     never: PhraseSet
     requires: PhraseSet

@@ -243,7 +243,7 @@ class Lexicon:
         return k
 
     def knows(self, word: str) -> bool:
-        """Does the configuration say this (normalised) word, or one of its stem?"""
+        """Does the configuration say this (normalised) word, or a word of its stem?"""
         k = raw_key(word)
         return self._synonym.get(k, k) in self._vocab
 
