@@ -1008,11 +1008,11 @@ def _guard(
         apart, hit = hit, None  # the guard is about the question; the others still hold
     if hit is not None:
         return f"never: {hit}", apart
-    required = [
+    required = (
         (g.requires, "requires"),
         (g.requires_also, "requires_also"),
-        (g.requires_when.get(population), f"requires_when.{population.value}"),
-    ]
+        (g.requires_when.get(population), "requires_when"),
+    )
     unmet = [
         (words, name)
         for words, name in required
@@ -1022,7 +1022,8 @@ def _guard(
         near = _typos_read(tt, config)
         for words, name in unmet:
             if near is None or words.first_match(near, gap) is None:
-                return f"{name}: none of its words", apart
+                where = f".{population.value}" if name == "requires_when" else ""
+                return f"{name}{where}: none of its words", apart
     return "", apart
 
 
@@ -1387,7 +1388,7 @@ def questions(own: str, config: RoutingConfig) -> Iterator[AskedQuestion]:
         # "À quelle adresse ?" goes on with the last one; a list's member ("2. comment
         # télécharger ce modèle") is a question of its own; so is "Et comment le
         # télécharger ?" (the "et" a join opening the part keeps is not counted)
-        short = n - 1 < ELLIPTICAL_WORDS if _AND_FIRST.match(part) else n < ELLIPTICAL_WORDS
+        short = n - bool(_AND_FIRST.match(part)) < ELLIPTICAL_WORDS
         if asked and short and len(part) == len(stripped) and not _and_asks(part):
             continue
         norm = text.normalise(part)

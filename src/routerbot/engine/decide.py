@@ -503,7 +503,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     # n'arrive pas à me connecter ? 2) comment savoir quel modèle est en ligne ?")
     asked = (
         several_questions(tt, config, pop.population, blocked, taken, unmet=unmet)
-        if (close and (not login_failure or faq_decides)) or (login_failure and not faq_decides)
+        if close or (login_failure and not faq_decides)
         else ()
     )
     # (a question counted only because the author announced several is no reason to
