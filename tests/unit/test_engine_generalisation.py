@@ -223,6 +223,15 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         # asked in case the answer to the first is no: a second question
         "Bonjour, étant habilitée à Agrément, est-ce que je le suis aussi à Certificats ? "
         "Si ce n'est pas le cas, quelle est la procédure à suivre ?",
+        # the same, opened by "et"
+        "Bonjour, notre société a déjà Agrément : cela nous donne-t-il Certificats ? Et si "
+        "ce n'est pas le cas, comment faire la demande d'habilitation ?",
+        # an indirect question, the second joined by "et où" without a question mark
+        "Bonjour, j'aimerais savoir comment télécharger le PDF du modèle de certificat et "
+        "où je vois les modèles qui sont en ligne.",
+        # a question mark closing an aside ends no question; "et aussi où consulter …"
+        "Bonjour, je voudrais savoir comment joindre l'assistance (un numéro direct ?) et "
+        "aussi où consulter les modèles de certificats en ligne.",
         # a login failure asked beside another FAQ question: the browser answers half
         "Bonjour, deux choses :\n1) pourquoi je n'arrive plus à me connecter depuis hier ?\n"
         "2) comment savoir si le modèle pour la Corée est en ligne ?\nMerci",

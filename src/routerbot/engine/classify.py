@@ -1176,6 +1176,10 @@ _ASIDE_ONLY = re.compile(r"^[^?(]*\(\s*\w+\s*\?\s*\)?[^?]*$")
 RELAY_WORDS = 10
 
 
+#: a question mark that ends no question: it closes a parenthesis
+_ASIDE_MARK = re.compile(r"\?(?!\s?\))")
+
+
 def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
     """The text cut where one question ends and the next may begin: after "?" (kept
     with its question), at a line break, where a second question is joined to the
@@ -1190,7 +1194,10 @@ def _question_parts(own: str, respell: Callable[[str], str]) -> list[str]:
         lines = [p for line in lines for p in _plus_joined(line, respell)]
     for line in lines:
         if "?" in line:
-            *asked, rest = line.split("?")
+            # (a "?" closing an aside, "(un formulaire dédié ?)", ends no question)
+            *asked, rest = (
+                _ASIDE_MARK.split(line) if "?)" in line or "? )" in line else line.split("?")
+            )
             for p in asked:
                 out += _clauses(p + "?", respell)
             out += _clauses(rest, respell)
@@ -1262,7 +1269,10 @@ _LATER_AFTER_WORDS = 4
 #: "… et où je vois la liste ?": "où" asks, but unaccented it is "ou" (or), which the
 #: question words leave out; after "et", before a subject or a verb, it asks.
 _WHERE_JOINED = re.compile(
-    r"o[uù] (?:je|j['’]|on|nous|vous|peut|puis|trouv|voi|est|se|sont)"
+    r"o[uù] (?:je|j['’]|on|nous|vous|peut|puis|trouv|voi|est|se|sont"
+    # "… et aussi où consulter la liste": where to do it
+    r"|consult|t[ée]l[ée]charg|obten|r[ée]cup[ée]r|envoy|adress|d[ée]pos|v[ée]rifi"
+    r"|regard|acc[ée]d|[ée]cri)"
     # an indirect question: "pouvez-vous me dire à quoi sert X, et si un opérateur …"
     r"|si (?:un|une|le|la|les|l['’]|on|je|j['’]|nous|vous|il|elle|ils|elles|mon|ma|mes"
     r"|notre|nos|son|sa|ses|leur|leurs|cet|cette|ce|ces|c['’]est|ça|cela)\b"
@@ -1281,7 +1291,8 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     modèles sont en ligne, et quelle est la procédure ?", "coman on telecharge le
     modele et coman on sai les modele qui sont en ligne" (question words spelt by ear
     read as the configuration's), "…, d'une part, X et, d'autre part, Y". A question's
-    pieces each end with "?" (those of an enumeration asked without "?" too)."""
+    pieces each end with "?", and so do those of a part whose first piece asks without
+    one ("j'aimerais savoir comment X et où je vois Y")."""
     low = part.lower()
     enumerated = "autre part" in low
     if not enumerated and not any(j in low for j in _JOINS):
@@ -1305,9 +1316,7 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
         pieces.append(part[at:start])
         at = end
     pieces.append(part[at:])
-    asked = part.rstrip().endswith("?") or (
-        enumerated and _asks(respell(text.normalise(pieces[0])))
-    )
+    asked = part.rstrip().endswith("?") or _asks(respell(text.normalise(pieces[0])))
     if asked:
         return [p if p.rstrip().endswith("?") else p + " ?" for p in pieces]
     return pieces
@@ -1595,9 +1604,11 @@ def several_questions(
 
 
 #: A question asked in case the answer to the one before is no ("Si ce n'est pas le
-#: cas, quelle est la procédure ?", "If not, what …"; not "sinon", as often "by the way")
+#: cas, quelle est la procédure ?", "Et si non, …", "If not, what …"; not "sinon", as
+#: often "by the way")
 _OTHERWISE = re.compile(
-    r"\s*(?:si non|si ce n['’]est pas le cas|dans le cas contraire|if not|and if not)\b",
+    r"\s*(?:(?:et|mais|and|but),?\s+)?"
+    r"(?:si non|si ce n['’]est pas le cas|dans le cas contraire|if not)\b",
     re.IGNORECASE,
 )
 
