@@ -744,6 +744,9 @@ def test_a_login_that_works_is_not_a_login_failure(
         "marchait hier.",
         "When I log in it says I am not authorised to access this page.",
         "bonjour ça se connecte pas depuis ce matin sur le portable du bureau",
+        # the portal's message quoted; a message met while trying to log in
+        "Depuis lundi Expadon m'affiche « Authentification échouée ».",
+        "It says 'compte bloqué' when I try to log in.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
