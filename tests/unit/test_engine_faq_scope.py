@@ -1765,6 +1765,25 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="open-on-a-bank-holiday",
         ),
+        # reaching the DD's vet is not reaching the desk
+        pytest.param(
+            "Hi, what is the best way to contact the DDPP veterinarian who signs our "
+            "certificates? We only have a general switchboard number.",
+            "DDPP vet",
+            OPERATOR,
+            [],
+            id="contact-the-dd-vet",
+        ),
+        # documents sent: a contact named in them is no question
+        pytest.param(
+            "Hello,\nplease find attached the habilitation file for the company Vergers du "
+            "Lot (contact: Mrs Roque), which I have checked for our service.\nRegards\n"
+            "DDPP 46",
+            "Dossier habilitation",
+            AGENT,
+            [],
+            id="documents-sent-with-a-contact",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
