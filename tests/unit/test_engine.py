@@ -130,6 +130,20 @@ def test_documents_sent_with_a_thank_you_are_no_thanks(config: RoutingConfig) ->
     assert d.reroute is not None and str(d.reroute.target) == "3/84"
 
 
+def test_documents_sent_beside_a_login_failure_file_a_habilitation(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "Bonjour, vous trouverez en pièce jointe mon dossier d'habilitation rempli avec la "
+        "DDPP de l'Orne. Autre chose : je n'arrive pas à me connecter à mon espace, "
+        "« identifiant ou mot de passe incorrect »."
+    )
+    d = decide(make(text, summary="Dossier d'habilitation", where="3/84"), config)
+    assert d.category is Category.HABILITATION, d.reason
+    assert d.reroute is None
+    assert d.login_failure and d.ask_browser  # the failure still gets the browser question
+
+
 def test_thanks_alone_say_so(config: RoutingConfig) -> None:
     d = decide(make("Parfait, merci beaucoup pour votre aide, c'est réglé !"), config)
     assert not d.public_replies

@@ -435,6 +435,17 @@ def _habilitation_documents(tt: TicketText, ticket: Ticket, config: RoutingConfi
     return f"documents sent ({said}) with a habilitation ({hab:.2f} vs {assist:.2f})"
 
 
+def _login_failure_category(
+    tt: TicketText, ticket: Ticket, config: RoutingConfig
+) -> tuple[Category, str]:
+    """An operator's login failure is assistance, unless the author also sends the
+    habilitation documents or asks the desk for access: then it files a habilitation
+    (the failure still gets its answer)."""
+    if sent := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config):
+        return Category.HABILITATION, sent
+    return Category.ASSISTANCE_OPERATEUR, "a login failure is assistance"
+
+
 def _answered_category(
     tt: TicketText,
     ticket: Ticket,
@@ -526,9 +537,9 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         conf = min(pop.confidence, decided)
         signals.append(Signal("category.rule", True, f"one question asks {hab_q}", conf))
     elif login_failure:
-        category = Category.ASSISTANCE_OPERATEUR
         conf = min(pop.confidence, max(login.value, decided))
-        signals.append(Signal("category.rule", True, "a login failure is assistance", conf))
+        category, why = _login_failure_category(tt, ticket, config)
+        signals.append(Signal("category.rule", True, why, conf))
     else:
         category, conf, more, category_examples = _by_examples(
             tt, ticket, config, pop.confidence, faqs
