@@ -357,6 +357,11 @@ def test_clean_body_removes_mobile_signature() -> None:
         "Message automatique : je suis en congés du 10 au 21 juillet.",
         "Je suis en congés du 2 au 13 août. En mon absence, vous pouvez contacter le "
         "secrétariat de la DDPP.",
+        # read receipts
+        "Votre message\n\n  À : Paul Roux\n  Objet : TR: Connexion impossible\n  Envoyé : "
+        "mardi 5 mars 2024 09:12\n\na été lu le mardi 5 mars 2024 09:40.",
+        "Your message\n\n  To: Helpdesk\n  Subject: Login issue\n  Sent: 5 March 2024 09:12\n"
+        "\nwas read on 5 March 2024 09:40.",
     ],
 )
 def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
@@ -387,6 +392,7 @@ def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
         "suis en déplacement jusqu'à jeudi.\nEnvoyé de mon iPhone",
         "Je suis en déplacement jusqu'à vendredi et l'export ne marche pas sur la tablette",
         "Pendant mon absence, ma collègue n'a pas pu se connecter, pouvez-vous vérifier ?",
+        "Bonjour, mon dossier a-t-il été lu ? Je n'ai aucune réponse depuis trois semaines.",
     ],
 )
 def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:

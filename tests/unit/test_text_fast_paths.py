@@ -138,7 +138,8 @@ PLAIN_BROWSER_HINT = re.compile(
 PLAIN_AUTO_HINT = re.compile(
     r"automat|auto.?repl|auto.?respon|absen|office|cong[eé]|vacanc|d[ée]placement|hors du bureau"
     r"|arr[eê]t|formation|deliver|d[ée]livr|remis|mailer|daemon|accus[ée]|away|leave|undeliv"
-    r"|failure|returned|distribu|connaissance|my return|limit[ée]|restreint"
+    r"|failure|returned|distribu|connaissance|my return|limit[ée]|restreint|(?:été|ete) lu le"
+    r"|was read on"
 )
 PLAIN_AUTO_HEADER_WORDS = re.compile("auto|precedence", re.IGNORECASE)
 PLAIN_WORD_HINT_LOOSE = re.compile(r"opera(?![a-z_@])|(?<![\w.])vers(?:ion|\.)|pale[ \t]?moon")

@@ -1206,7 +1206,9 @@ _AUTO_STRONG = LazyPattern(
     r"|(?:en|pendant) mon absence,? (?:vous pouvez|merci de|veuillez) (?:contacter|joindre"
     r"|vous adresser|ecrire)|(?:during|in) my absence,? (?:please )?(?:contact|write)"
     r"|(?:avec un )?acces (?:tres )?(?:limite|restreint) a (?:ma|mes)"
-    r" (?:messagerie|mails|e mails|courriels))"
+    r" (?:messagerie|mails|e mails|courriels)"
+    # a read receipt ("Votre message … Objet : … a été lu le lundi 18 mars 2024")
+    r"|a ete lu le|was read on)"
 )
 _AUTO_ABSENCE = LazyPattern(
     r"\b(?:i am (?:currently )?(?:out of the office|away from the office|on (?:annual )?leave)"
@@ -1240,7 +1242,8 @@ _AUTO_HINTS = (
     "automat", "absen", "office", "conge", "congé", "vacanc", "deplacement", "déplacement",
     "hors du bureau", "arret", "arrêt", "formation", "deliver", "delivr", "délivr", "remis",
     "mailer", "daemon", "accuse", "accusé", "away", "leave", "undeliv", "failure", "returned",
-    "distribu", "connaissance", "my return", "limite", "limité", "restreint",
+    "distribu", "connaissance", "my return", "limite", "limité", "restreint", "été lu le",
+    "ete lu le", "was read on",
 )  # fmt: skip
 _AUTO_HINT_REPLY = re.compile(r"auto.?re(?:pl|spon)")
 #: The hints again, those with a part in common behind it ("cong" for "conge" and
@@ -1255,6 +1258,7 @@ _AUTO_HINT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("daemon", ()), ("accus", ("accuse", "accusé")), ("away", ()), ("leave", ()),
     ("failure", ()), ("return", ("returned", "my return")), ("distribu", ()),
     ("connaissance", ()), ("limit", ("limite", "limité")), ("restreint", ()),
+    ("lu le", ("été lu le", "ete lu le")), ("was read on", ()),
 )  # fmt: skip
 
 
