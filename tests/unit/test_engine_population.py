@@ -158,6 +158,8 @@ def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
         "BORDEREAU DE TRANSMISSION\nExpéditeur : DDETSPP de la Vienne\nObjet : dossier "
         "d'habilitation de l'opérateur SCEA Ribault",
         "c'est Lise de la DDPP 84, je vous écris de mon adresse perso. Plus rien ne marche.",
+        "Hello, DDPP de la Gironde here: how do our exporters get habilitated?",
+        "SIVEP Roissy speaking, which form should we use to write to you?",
     ],
 )
 def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
@@ -198,11 +200,25 @@ def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
         "Firefox 115.",
         "Ancien agent de la DDPP, j'ai rejoint une société de salaisons comme responsable "
         "export : comment être habilité au module Certificats côté opérateur ?",
+        # the DD named beside "here", but not speaking
+        "Thank you. Our DDPP sent the habilitation forms, here they are, signed.",
+        "Hello, the DDPP told me to write here to be given access to Certificats.",
     ],
 )
 def test_an_operator_naming_a_state_agent_is_not_one(config: RoutingConfig, body: str) -> None:
     d = decide(make(body, email="t.grange@salaisons-du-lyonnais.fr"), config)
     assert d.population is Population.OPERATEUR
+
+
+def test_an_agent_who_gave_an_operator_the_local_admin_role_is_no_operator(
+    config: RoutingConfig,
+) -> None:
+    text = (
+        "J'ai donné le rôle admin local à un opérateur pour qu'il gère ses salariés. "
+        "Il peut se connecter à Certificats avec ce rôle ?"
+    )
+    d = decide(make(text, email="l.morel@deux-sevres.gouv.fr", where="3/86"), config)
+    assert d.population is Population.SERVICES_DECONCENTRES, d.reason
 
 
 @pytest.mark.parametrize(
