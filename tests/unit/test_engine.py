@@ -120,28 +120,34 @@ def test_operator_sending_habilitation_forms_goes_to_the_habilitation_form(
     assert d.reply_faq is None
 
 
-def test_documents_sent_with_a_thank_you_are_no_thanks(config: RoutingConfig) -> None:
-    text = (
-        "bonjour je vous envoie les documents que la DDPP m'a donnés pour l'habilitation "
-        "aux certificats ils sont en pièce jointe merci Odile Marchand"
-    )
-    d = decide(make(text, summary="documents DD"), config)
+@pytest.mark.parametrize(
+    ("text", "summary", "login_failure"),
+    [
+        # documents sent with a thank-you are no thanks
+        (
+            "bonjour je vous envoie les documents que la DDPP m'a donnés pour l'habilitation "
+            "aux certificats ils sont en pièce jointe merci Odile Marchand",
+            "documents DD",
+            False,
+        ),
+        # beside a login failure: a habilitation, and the failure still gets the browser
+        # question
+        (
+            "Bonjour, vous trouverez en pièce jointe mon dossier d'habilitation rempli avec "
+            "la DDPP de l'Orne. Autre chose : je n'arrive pas à me connecter à mon espace, "
+            "« identifiant ou mot de passe incorrect ».",
+            "Dossier d'habilitation",
+            True,
+        ),
+    ],
+)
+def test_documents_sent_file_a_habilitation(
+    config: RoutingConfig, text: str, summary: str, login_failure: bool
+) -> None:
+    d = decide(make(text, summary=summary), config)
     assert d.category is Category.HABILITATION, d.reason
     assert d.reroute is not None and str(d.reroute.target) == "3/84"
-
-
-def test_documents_sent_beside_a_login_failure_file_a_habilitation(
-    config: RoutingConfig,
-) -> None:
-    text = (
-        "Bonjour, vous trouverez en pièce jointe mon dossier d'habilitation rempli avec la "
-        "DDPP de l'Orne. Autre chose : je n'arrive pas à me connecter à mon espace, "
-        "« identifiant ou mot de passe incorrect »."
-    )
-    d = decide(make(text, summary="Dossier d'habilitation", where="3/84"), config)
-    assert d.category is Category.HABILITATION, d.reason
-    assert d.reroute is None
-    assert d.login_failure and d.ask_browser  # the failure still gets the browser question
+    assert d.login_failure is d.ask_browser is login_failure
 
 
 def test_thanks_alone_say_so(config: RoutingConfig) -> None:

@@ -123,6 +123,15 @@ def test_first_person_business_statement_outweighs_the_agents_portal(
             "4/87",
             Population.SERVICES_DECONCENTRES,
         ),
+        # a role's name said of someone else says nothing of the writer: the address
+        # decides
+        (
+            "J'ai donné le rôle admin local à un opérateur pour qu'il gère ses salariés. "
+            "Il peut se connecter à Certificats avec ce rôle ?",
+            "l.morel@deux-sevres.gouv.fr",
+            "3/86",
+            Population.SERVICES_DECONCENTRES,
+        ),
     ],
 )
 def test_what_the_writer_says_of_themselves_outweighs_the_address(
@@ -208,17 +217,6 @@ def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
 def test_an_operator_naming_a_state_agent_is_not_one(config: RoutingConfig, body: str) -> None:
     d = decide(make(body, email="t.grange@salaisons-du-lyonnais.fr"), config)
     assert d.population is Population.OPERATEUR
-
-
-def test_an_agent_who_gave_an_operator_the_local_admin_role_is_no_operator(
-    config: RoutingConfig,
-) -> None:
-    text = (
-        "J'ai donné le rôle admin local à un opérateur pour qu'il gère ses salariés. "
-        "Il peut se connecter à Certificats avec ce rôle ?"
-    )
-    d = decide(make(text, email="l.morel@deux-sevres.gouv.fr", where="3/86"), config)
-    assert d.population is Population.SERVICES_DECONCENTRES, d.reason
 
 
 @pytest.mark.parametrize(
