@@ -393,6 +393,7 @@ def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
         "Je suis en déplacement jusqu'à vendredi et l'export ne marche pas sur la tablette",
         "Pendant mon absence, ma collègue n'a pas pu se connecter, pouvez-vous vérifier ?",
         "Bonjour, mon dossier a-t-il été lu ? Je n'ai aucune réponse depuis trois semaines.",
+        "Bonjour, mon mail a été lu le 3 mars d'après l'accusé de lecture, toujours rien.",
     ],
 )
 def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:

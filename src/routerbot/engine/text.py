@@ -1207,8 +1207,9 @@ _AUTO_STRONG = LazyPattern(
     r"|vous adresser|ecrire)|(?:during|in) my absence,? (?:please )?(?:contact|write)"
     r"|(?:avec un )?acces (?:tres )?(?:limite|restreint) a (?:ma|mes)"
     r" (?:messagerie|mails|e mails|courriels)"
-    # a read receipt ("Votre message … Objet : … a été lu le lundi 18 mars 2024")
-    r"|a ete lu le|was read on)"
+    # a read receipt ("Votre message … Objet : … a été lu le lundi 18 mars 2024"; not a
+    # person's "mon mail a été lu le 3 mars, toujours rien")
+    r"|(?:votre|your) message .{0,300}(?:a ete lu le|was read on))"
 )
 _AUTO_ABSENCE = LazyPattern(
     r"\b(?:i am (?:currently )?(?:out of the office|away from the office|on (?:annual )?leave)"
