@@ -186,6 +186,15 @@ def _bot_comments(sb: Any, key: str, *, public: bool | None = None) -> list[dict
     return out
 
 
+def _public_replies_within(sb: Any, key: str, seconds: float) -> list[dict[str, Any]]:
+    """The bot's public comments on ``key`` once there is one, or none after ``seconds``
+    (a ticket's actions are separate writes: its internal note may land first)."""
+    deadline = time.monotonic() + seconds
+    while not (found := _bot_comments(sb, key, public=True)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
 def _writes(sb: Any) -> int:
     counts = requests.get(sb.url + "/_sandbox/requests", timeout=10).json()["requests"]
     return sum(
@@ -333,11 +342,12 @@ def test_hot_reload_swaps_a_good_file_and_refuses_a_bad_one(
         good.replace("[faq.nous-contacter]", "[faq.nous-contacter"), encoding="utf-8"
     )
     at = daemon.wait_for("config.reload_refused")
-    [first] = _add(empty_sandbox, CONTACT)
-    deadline = time.monotonic() + 30
-    while not _bot_comments(empty_sandbox, first) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    [reply] = _bot_comments(empty_sandbox, first, public=True)
+    # (created now, as a customer's new ticket is: the sandbox backdates a loaded ticket
+    # by default, behind a cursor that a poll in between may already have moved past)
+    [first] = _add(empty_sandbox, {**CONTACT, "minutes_ago": 0})
+    replies = _public_replies_within(empty_sandbox, first, 60)
+    assert len(replies) == 1, (_bot_comments(empty_sandbox, first), daemon.output[-3000:])
+    [reply] = replies
     assert "Vous pouvez nous écrire via ce formulaire" in reply["body"]  # old config kept
 
     routing_file.write_text(
@@ -347,10 +357,9 @@ def test_hot_reload_swaps_a_good_file_and_refuses_a_bad_one(
         encoding="utf-8",
     )
     daemon.wait_for("config.reloaded", after=at)
-    [second] = _add(empty_sandbox, {**CONTACT, "id": "T-contact-2"})
-    deadline = time.monotonic() + 30
-    while not _bot_comments(empty_sandbox, second) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    [reply] = _bot_comments(empty_sandbox, second, public=True)
+    [second] = _add(empty_sandbox, {**CONTACT, "id": "T-contact-2", "minutes_ago": 0})
+    replies = _public_replies_within(empty_sandbox, second, 60)
+    assert len(replies) == 1, (_bot_comments(empty_sandbox, second), daemon.output[-3000:])
+    [reply] = replies
     assert "Nouveau : écrivez-nous via ce formulaire" in reply["body"]
     assert daemon.stop() == 0
