@@ -270,7 +270,7 @@ def _by_examples(
     all are (if only as candidates for the note), else habilitation or assistance by the
     category examples."""
     thr = config.thresholds
-    if why := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config):
+    if why := _files_habilitation(tt, ticket, config):
         conf = min(pop_confidence, thr.decided_category_confidence)
         return Category.HABILITATION, conf, [Signal("category.rule", True, why, conf)], ()
     if _candidates_agree(faqs, config):
@@ -435,13 +435,19 @@ def _habilitation_documents(tt: TicketText, ticket: Ticket, config: RoutingConfi
     return f"documents sent ({said}) with a habilitation ({hab:.2f} vs {assist:.2f})"
 
 
+def _files_habilitation(tt: TicketText, ticket: Ticket, config: RoutingConfig) -> str:
+    """Why an operator's ticket files a habilitation whatever else it asks (access asked
+    of the desk for oneself, or the documents sent); else ""."""
+    return _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config)
+
+
 def _login_failure_category(
     tt: TicketText, ticket: Ticket, config: RoutingConfig
 ) -> tuple[Category, str]:
     """An operator's login failure is assistance, unless the author also sends the
     habilitation documents or asks the desk for access: then it files a habilitation
     (the failure still gets its answer)."""
-    if sent := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config):
+    if sent := _files_habilitation(tt, ticket, config):
         return Category.HABILITATION, sent
     return Category.ASSISTANCE_OPERATEUR, "a login failure is assistance"
 
@@ -466,7 +472,7 @@ def _answered_category(
         decider = asked[0][0]
     category = config.faq[decider].category
     if category is Category.ASSISTANCE_OPERATEUR and (
-        sent := _habilitation_requested(tt, config) or _habilitation_documents(tt, ticket, config)
+        sent := _files_habilitation(tt, ticket, config)
     ):
         return Category.HABILITATION, sent
     return category, f"FAQ {decider} decides"

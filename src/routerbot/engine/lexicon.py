@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from types import MappingProxyType
@@ -161,6 +161,27 @@ def _deletions(word: str) -> set[str]:
     return out
 
 
+def _one_edit_index(words: Iterable[str]) -> dict[str, set[str]]:
+    """Each word's one-deletion forms (the word itself among them) → the words: what
+    :func:`_one_edit_nearest` looks a word up in."""
+    index: dict[str, set[str]] = {}
+    for w in words:
+        for d in _deletions(w):
+            index.setdefault(d, set()).add(w)
+    return index
+
+
+def _one_edit_nearest(word: str, index: Mapping[str, Collection[str]]) -> str | None:
+    """The indexed word one edit from ``word`` (the alphabetically first when two are as
+    near), or None."""
+    best: str | None = None
+    for d in _deletions(word):
+        for v in index.get(d, ()):
+            if Levenshtein.distance(word, v, score_cutoff=1) <= 1 and (best is None or v < best):
+                best = v
+    return best
+
+
 class Lexicon:
     """Word → key for one configuration (synonyms, stems, one typo)."""
 
@@ -209,12 +230,9 @@ class Lexicon:
             self._written[heard, k] = w
 
     def freeze(self) -> None:
-        most_digits = 0
-        for v in self._vocab:
-            if len(v) >= self.typo_min_length:
-                most_digits = max(most_digits, sum(ch.isdigit() for ch in v))
-                for d in _deletions(v):
-                    self._deletion_index.setdefault(d, set()).add(v)
+        long_words = [v for v in self._vocab if len(v) >= self.typo_min_length]
+        most_digits = max((sum(ch.isdigit() for ch in v) for v in long_words), default=0)
+        self._deletion_index = _one_edit_index(long_words)
         #: one edit changes the count of digits by one at most: a word with more digits
         #: than this plus one (a file reference "a123456", a phone number) has no known
         #: word one edit away
@@ -307,12 +325,7 @@ class Lexicon:
     def _closest(self, k: str) -> str:
         if not k.isalpha() and sum(ch.isdigit() for ch in k) > self._most_digits + 1:
             return k
-        best: str | None = None
-        for d in _deletions(k):
-            for v in self._deletion_index.get(d, ()):
-                if Levenshtein.distance(k, v, score_cutoff=1) <= 1 and (best is None or v < best):
-                    best = v
-        return best if best is not None else k
+        return _one_edit_nearest(k, self._deletion_index) or k
 
     def keys(self, norm: str) -> list[str]:
         """Keys of every word of a normalised text, in order."""
@@ -361,10 +374,6 @@ class CompiledPair:
         return f"{a} + {b}" if self.anywhere else f"{a} → {b}"
 
 
-#: Not yet looked up (None means: looked up, no near word).
-_UNSEEN = ""
-
-
 @dataclass(frozen=True, slots=True)
 class NearWords:
     """The long words of some phrase sets (a guard's ``requires``), and each one's
@@ -384,10 +393,7 @@ class NearWords:
         for s in sets:
             for p in chain(s.phrases, (q for pair in s.pairs for q in (*pair.first, *pair.then))):
                 words.update(k for k in p.keys if len(k) >= min_length and k.isalpha())
-        index: dict[str, set[str]] = {}
-        for w in words:
-            for d in _deletions(w):
-                index.setdefault(d, set()).add(w)
+        index = _one_edit_index(words)
         frozen = MappingProxyType({d: frozenset(v) for d, v in index.items()})
         return cls(frozenset(words), frozen, min_length)
 
@@ -401,8 +407,9 @@ class NearWords:
         for w in words.present:
             if len(w) < n or w in own:
                 continue
-            fix = memo.get(w, _UNSEEN)
-            if fix is _UNSEEN:
+            if w in memo:
+                fix = memo[w]
+            else:
                 fix = self._nearest(w, lexicon)
                 if len(memo) >= MEMO_LIMIT:
                     memo.clear()
@@ -416,12 +423,7 @@ class NearWords:
     def _nearest(self, w: str, lexicon: Lexicon) -> str | None:
         if not w.isalpha():
             return None
-        best: str | None = None
-        index = self.deletions
-        for d in _deletions(w):
-            for v in index.get(d, ()):
-                if Levenshtein.distance(w, v, score_cutoff=1) <= 1 and (best is None or v < best):
-                    best = v
+        best = _one_edit_nearest(w, self.deletions)
         # (stemmed only for the few words near one: a word the file knows is no typo)
         return None if best is None or lexicon.knows(w) else best
 
