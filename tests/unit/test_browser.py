@@ -38,6 +38,13 @@ def conversation(*texts: str) -> tuple[str, str | None] | None:
         (("j'ai Chrome merci", "cent vingt-deux"), ("chrome", "122")),
         (("j'ai Chrome merci", "euh cent vingt deux je crois"), ("chrome", "122")),
         (("Firefox", "c'est la 115"), ("firefox", "115")),
+        # a short sentence that ends on the version ("et la version, il me dit dix-sept")
+        (
+            ("c'est safari sur le mac", "et la version mon collègue me dit dix sept"),
+            ("safari", "17"),
+        ),
+        (("Edge", "la version c'est la 121"), ("edge", "121")),
+        (("Safari", "la version je sais pas"), ("safari", None)),
         # alone, or after a complete answer, a number says nothing of a browser
         (("17.2",), None),
         (("Firefox 115", "2"), ("firefox", "115")),

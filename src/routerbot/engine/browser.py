@@ -976,10 +976,25 @@ _NUMBER_ANSWER = re.compile(
 )
 
 
+#: ... or a short sentence that ends on the version ("et la version, mon collègue me dit
+#: dix-sept", "la version c'est la 17")
+_VERSION_ANSWER = re.compile(
+    rf"\bversion\b[^\d\n]{{0,40}}?\bv?(\d{{2,3}})(?:[.,]\d{{1,5}}){{0,3}}"
+    rf"\s*,?\s*(?:{_HEDGE}\s*)?[.!]?\s*$",
+    re.IGNORECASE,
+)
+#: the longest comment read as a version answer
+_VERSION_ANSWER_CHARS = 80
+
+
 def _number_answer(text: str) -> tuple[_Mention, ...]:
     m = _NUMBER_ANSWER.fullmatch(text) if len(text) <= 40 else None
     if m is None and len(text) <= 60 and _says_number_folded(_folded(text)):
         m = _NUMBER_ANSWER.fullmatch(_spoken_to_digits(text))  # "cent vingt-deux"
+    if m is None and len(text) <= _VERSION_ANSWER_CHARS and "version" in text.lower():
+        m = _VERSION_ANSWER.search(text)
+        if m is None and _says_number_folded(_folded(text)):
+            m = _VERSION_ANSWER.search(_spoken_to_digits(text))
     if m is None or m.group(1).startswith("0"):
         return ()
     return (_Mention(0, None, m.group(1), text.strip()),)
