@@ -436,6 +436,9 @@ def _forwarded(top: str, sender: str, sender_mail: str, quoted: str) -> str:
         "Peux-tu regarder ? Je vous transmets la question de Gérard, je n'ai pas la réponse."
         "\n\nMerci,",
         "FYI, can you handle? Our colleague in the Cork office is stuck.\n\nKind regards,",
+        # someone else's trouble passed on ("me signale ceci")
+        "Bonjour,\nMon adjoint au dépôt de Gaillac me signale ceci ce matin, merci d'avance "
+        "pour votre aide.",
     ],
 )
 def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, top: str) -> None:
@@ -767,6 +770,8 @@ def test_a_login_that_works_is_not_a_login_failure(
         # the portal's message quoted; a message met while trying to log in
         "Depuis lundi Expadon m'affiche « Authentification échouée ».",
         "It says 'compte bloqué' when I try to log in.",
+        # the portal refusing one in
+        "Ludovic, Expadon refuse de me connecter depuis le Mac. Tu peux faire remonter ?",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:

@@ -1784,6 +1784,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="documents-sent-with-a-contact",
         ),
+        # a local admin asks how a new colleague, with no account yet, makes one
+        pytest.param(
+            "bonjour je suis administrateur local et je voudrais habiliter mon nouveau "
+            "collègue dans gestion des utilisateurs mais il a pas encore de compte mon compte "
+            "comment il fait pour le créer",
+            "compte pour un collègue",
+            OPERATOR,
+            ["creer-mon-compte"],
+            id="local-admin-asks-how-a-colleague-makes-an-account",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
