@@ -702,6 +702,11 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
             "Je suis connectée mais impossible de signer : le bouton reste grisé.",
             "Signature",
         ),
+        # ... whoever writes it ("connecté … impossible" is no "connexion impossible")
+        (
+            "Je suis connecté mais impossible de signer : le bouton reste grisé.",
+            "Signature",
+        ),
         # a problem "identifié" (known) is no identification
         (
             "Chaque ouverture de certificat prend une minute depuis la nouvelle version. "
@@ -1735,3 +1740,35 @@ def test_english_no_way_to_reads_english_verbs_only(config: RoutingConfig) -> No
     ).login_failure
     field = make("There is no way to enter a second seal number in the form.", email=english)
     assert not decide(field, config).login_failure
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # the account is a step towards one's own habilitation: a habilitation
+        (
+            "Bonjour, je commence à exporter des confitures et je dois obtenir l'accès à "
+            "Certificats. Mon DD me dit qu'il faut d'abord un « mon compte » : comment le "
+            "crée-t-on ?",
+            Category.HABILITATION,
+        ),
+        # no habilitation in view: the account's own assistance
+        (
+            "Bonjour, on m'a dit qu'il faut d'abord créer un « mon compte » avant tout, "
+            "comment on fait ?",
+            Category.ASSISTANCE_OPERATEUR,
+        ),
+        # a colleague's account before a role is given: assistance
+        (
+            "Bonjour, notre nouvelle assistante doit d'abord avoir un compte personnel avant "
+            "que je puisse lui donner des droits : où doit-elle créer ce compte ?",
+            Category.ASSISTANCE_OPERATEUR,
+        ),
+    ],
+)
+def test_an_account_to_make_first_is_answered_and_keeps_the_habilitation_in_view(
+    config: RoutingConfig, text: str, category: Category
+) -> None:
+    d = decide(make(text, summary="Création compte"), config)
+    assert d.reply_faq == "creer-mon-compte", d.reason
+    assert d.category is category, d.reason

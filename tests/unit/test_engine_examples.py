@@ -443,6 +443,10 @@ def test_an_entry_its_never_words_forbid_takes_nothing_over() -> None:
         ('entries = ["nope"]\nwhen = ["lui"]', "unknown FAQ id"),
         ('entries = ["habiliter-collegue"]\nwhen = ["lui"]', "cannot take itself over"),
         ('entries = ["telecharger-modele"]\nwhen = []', "needs entries and when"),
+        (
+            'entries = ["telecharger-modele"]\nwhen = ["lui"]\nkeeps_category_at = 1.5',
+            "keeps_category_at .*less than or equal to 1",
+        ),
     ],
 )
 def test_a_take_over_naming_no_other_entry_is_refused(takes_over: str, error: str) -> None:

@@ -460,9 +460,11 @@ def _answered_category(
     hab_q: str | None,
     *,
     asked: tuple[tuple[str, float], ...] = (),
+    faqs: Sequence[FaqScore] = (),
 ) -> tuple[Category, str]:
     """An operator's category when an FAQ answer decides it, and why; ``asked``: the
-    entries of the author's questions read one by one, when there are several."""
+    entries of the author's questions read one by one, when there are several; ``faqs``:
+    every entry's score (the entries the answer took over)."""
     if hab_q is not None:  # someone not habilitated yet asks several things: that first
         return Category.HABILITATION, f"one question asks {hab_q}"
     decider = top.faq_id
@@ -475,7 +477,27 @@ def _answered_category(
         sent := _files_habilitation(tt, ticket, config)
     ):
         return Category.HABILITATION, sent
+    if (way := _on_the_way(decider, faqs, config)) is not None:
+        return config.faq[way].category, f"FAQ {decider} answers a step towards {way}"
     return category, f"FAQ {decider} decides"
+
+
+def _on_the_way(decider: str, faqs: Sequence[FaqScore], config: RoutingConfig) -> str | None:
+    """The entry whose category the ticket keeps when the answer took entries over with
+    ``keeps_category_at`` (its answer is a step on the way: "pour être habilitée il me
+    faut d'abord un compte, comment le créer ?" files a habilitation): the closest entry
+    taken over, when the ticket is that close to it and its own guards allow it; else
+    None ("on m'a dit qu'il faut d'abord un compte, comment on fait ?" names no
+    habilitation; the procedure beside "avant que je puisse lui donner des droits" is
+    forbidden by its own guards: a colleague's account is assistance)."""
+    over = config.faq[decider].takes_over
+    taken = [f for f in faqs if f.taken_by == decider]
+    if over is None or over.keeps_category_at is None or not taken:
+        return None
+    best = max(taken, key=lambda f: f.confidence)
+    if best.confidence < over.keeps_category_at or not best.blocked.startswith("taken over"):
+        return None
+    return best.faq_id
 
 
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:  # noqa: PLR0915 - each reading of the ticket in turn, flat on purpose
@@ -536,7 +558,9 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         signals.append(Signal("category.rule", True, "the requester is a state agent", conf))
     elif top is not None and faq_decides:
         conf = min(pop.confidence, max(top.confidence, decided))
-        category, why = _answered_category(tt, ticket, config, top, hab_q, asked=open_asked)
+        category, why = _answered_category(
+            tt, ticket, config, top, hab_q, asked=open_asked, faqs=faqs
+        )
         signals.append(Signal("category.rule", True, why, conf))
     elif hab_q is not None:  # several questions, one about habilitation
         category = Category.HABILITATION
