@@ -426,8 +426,7 @@ NEIGHBOURS = [
     # asked of the FAQ: see test_a_departed_colleagues_access_to_remove_gets_no_public_answer)
     (
         "gestion-utilisateurs",
-        "Je suis administratrice locale : à quoi me sert l'application gestion des "
-        "utilisateurs ?",
+        "Je suis administratrice locale : à quoi me sert l'application gestion des utilisateurs ?",
     ),
     # no account yet
     ("creer-mon-compte", "je n'ai aucun identifiant, où faut-il s'inscrire ?"),
