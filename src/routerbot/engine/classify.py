@@ -937,6 +937,17 @@ class FaqScore(NamedTuple):
     def answerable(self) -> bool:
         return self.eligible and not self.blocked
 
+    @property
+    def only_taken_over(self) -> bool:
+        """Another entry took this one's question over, and its own guards allow it
+        (``blocked`` is the take-over's reason, not a ``never`` or ``requires`` of its
+        own)."""
+        return bool(self.taken_by) and self.blocked.startswith(TAKEN_OVER)
+
+
+#: how ``FaqScore.blocked`` starts for an entry another one took over
+TAKEN_OVER = "taken over by"
+
 
 def example_blocked(example: str, fid: str, config: RoutingConfig) -> str:
     """Why entry ``fid``'s own guards would forbid answering its ``example`` ("never:
@@ -1150,7 +1161,7 @@ def _taken_or_lifted(  # noqa: PLR0917 - one score and what the take-over says o
 ) -> FaqScore:
     """``f`` after entry ``fid`` took over the entries ``taken`` (``hit`` said)."""
     if f.faq_id in taken:
-        why = f"taken over by {fid}: {hit}"
+        why = f"{TAKEN_OVER} {fid}: {hit}"
         guard = Signal(f"faq.{f.faq_id}.guard", True, why, 0.0)
         return f._replace(blocked=f.blocked or why, signals=(*f.signals, guard), taken_by=fid)
     if f.faq_id == fid:

@@ -495,7 +495,7 @@ def _on_the_way(decider: str, faqs: Sequence[FaqScore], config: RoutingConfig) -
     if over is None or over.keeps_category_at is None or not taken:
         return None
     best = max(taken, key=lambda f: f.confidence)
-    if best.confidence < over.keeps_category_at or not best.blocked.startswith("taken over"):
+    if best.confidence < over.keeps_category_at or not best.only_taken_over:
         return None
     return best.faq_id
 
