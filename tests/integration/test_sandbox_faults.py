@@ -11,7 +11,7 @@ import requests
 
 from routerbot.errors import InputError
 from routerbot.sandbox import FaultPlan, SandboxModel
-from routerbot.sandbox.server import RequestLog
+from routerbot.sandbox.server import KILL_GRACE_SECONDS, RequestLog
 
 COMMENT = "/rest/servicedeskapi/request/OPE-1/comment"
 
@@ -208,3 +208,23 @@ def test_bad_fault_specs_are_refused(spec: str) -> None:
 def test_unknown_scripted_outcome_is_refused() -> None:
     with pytest.raises(InputError):
         FaultPlan().script("GET *", ["explode"])
+
+
+def test_a_retry_after_served_just_before_a_kill_does_not_hold_the_restarted_process() -> None:
+    """The killed process may have died before it read the 503 or saved its wait: its
+    successor cannot honour it. A wait served earlier than the grace still holds it."""
+    bot, conn = "bot@example.org", ("127.0.0.1", 50001)
+    log = RequestLog()
+    log.must_wait(bot, time.time() + 10, "503 on POST /x", conn)
+    log.killed()  # served a moment ago: maybe never read
+    log.arrive(bot, "GET /rest/api/2/myself", ("127.0.0.1", 50009))
+    assert log.summary()["early_retry_count"] == 0
+    assert log.summary()["retry_after_unread_at_kill"] == 1
+    # served well before the kill: the dead process had saved it, the new one must wait
+    log.must_wait(bot, time.time() + 10, "503 on POST /x", conn)
+    until, cause, _served, c, others = log.deadlines[bot]
+    log.deadlines[bot] = (until, cause, time.time() - 2 * KILL_GRACE_SECONDS, c, others)
+    log.killed()
+    log.arrive(bot, "GET /rest/api/2/myself", ("127.0.0.1", 50010))
+    assert log.summary()["early_retry_count"] == 1
+    assert log.summary()["retry_after_unread_at_kill"] == 1

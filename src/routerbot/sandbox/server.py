@@ -150,6 +150,9 @@ class Route:
 
 
 ON_THE_WIRE_SECONDS = 0.05
+#: A Retry-After served this shortly before the client's process was killed may never
+#: have been read (nor saved to the store) by it: see :meth:`RequestLog.killed`
+KILL_GRACE_SECONDS = 0.5
 
 
 class RequestLog:
@@ -164,7 +167,12 @@ class RequestLog:
     Jira too. The same holds for a client that runs as several processes on one account
     (``several_processes``: replicas): the others learn of the 429 through their shared
     store, which takes the first a few milliseconds to write. A sequential client's
-    retry, or one on the connection that got the 429, is always early.
+    retry, or one on the connection that got the 429, is always early. And when the
+    harness kills the client's process (:meth:`killed`), a Retry-After served within
+    ``KILL_GRACE_SECONDS`` before the kill is dropped and counted in
+    ``unread_at_kill``: the process may have died before it read the answer or wrote the
+    wait to its store, and its successor cannot honour a wait nobody told it of (as with
+    Jira). One served earlier than that still holds the restarted process.
     """
 
     #: the client runs as several processes (replicas) sharing one account
@@ -183,6 +191,7 @@ class RequestLog:
             self.deadlines: dict[str, tuple[float, str, float, object, int]] = {}
             self.early: list[dict[str, Any]] = []
             self.on_the_wire = 0
+            self.unread_at_kill = 0
             self.in_flight = 0
             self.in_flight_max = 0
             self.in_flight_by: Counter[str] = Counter()
@@ -229,6 +238,16 @@ class RequestLog:
             others = max(0, self.in_flight_by[client] - 1)  # besides the one answered
             self.deadlines[client] = (until, cause, time.time(), connection, others)
 
+    def killed(self) -> None:
+        """The client's process was just killed (by a soak harness): forget the
+        Retry-After deadlines served within ``KILL_GRACE_SECONDS`` before now."""
+        now = time.time()
+        with self.lock:
+            for client, deadline in list(self.deadlines.items()):
+                if now - deadline[2] <= KILL_GRACE_SECONDS:
+                    del self.deadlines[client]
+                    self.unread_at_kill += 1
+
     def summary(self) -> dict[str, Any]:
         with self.lock:
             return {
@@ -239,6 +258,7 @@ class RequestLog:
                 "early_retries": list(self.early),
                 "early_retry_count": len(self.early),
                 "on_the_wire_at_retry_after": self.on_the_wire,
+                "retry_after_unread_at_kill": self.unread_at_kill,
                 "in_flight_max": self.in_flight_max,
             }
 

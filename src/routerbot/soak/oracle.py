@@ -36,6 +36,9 @@ class OracleReport:
     loops: list[str] = field(default_factory=list)  # I4
     early_retries: int = 0
     early_detail: list[Any] = field(default_factory=list)
+    #: Retry-Afters served just before a kill, which the dead process may never have read
+    #: (not counted as early; see ``RequestLog.killed``)
+    unread_at_kill: int = 0
     needs_human: list[str] = field(default_factory=list)  # FAILED actions (with reasons)
 
     @property
@@ -228,6 +231,7 @@ def check_invariants(  # noqa: PLR0912, PLR0915  # one pass, four invariants
     if requests is not None:
         report.early_retries = int(requests.get("early_retry_count", 0))
         report.early_detail = list(requests.get("early_retries", []))[:10]
+        report.unread_at_kill = int(requests.get("retry_after_unread_at_kill", 0))
     return report
 
 

@@ -267,6 +267,7 @@ class SoakReport:
             ("leaks (I3)", len(o.leaks)),
             ("loops (I4)", len(o.loops)),
             ("requests before Retry-After expired", o.early_retries),
+            ("Retry-After served just before a kill", o.unread_at_kill),
             ("actions needing a human (FAILED)", len(o.needs_human)),
             ("replicas", self.options.replicas),
             ("clock skew", self._skew_text()),
@@ -360,9 +361,15 @@ def _lost(sb: Any, planned: Mapping[str, PlannedTicket], store: Any) -> int:
 class _Replicas:
     """The daemon subprocesses: kills pick one at random, every stopped one restarts."""
 
-    def __init__(self, daemons: list[DaemonProcess], rng: random.Random) -> None:
+    def __init__(
+        self,
+        daemons: list[DaemonProcess],
+        rng: random.Random,
+        on_kill: Callable[[], None] | None = None,
+    ) -> None:
         self.daemons = daemons
         self.rng = rng
+        self.on_kill = on_kill  # tells the sandbox's request log a process just died
         self.exit_codes: list[int] = []
 
     def start(self) -> None:
@@ -373,6 +380,8 @@ class _Replicas:
         running = [d for d in self.daemons if d.running]
         if running:
             self.rng.choice(running).kill()
+            if self.on_kill is not None:
+                self.on_kill()
         self.keep_running()
 
     def keep_running(self) -> None:
@@ -453,7 +462,7 @@ def run_soak(options: SoakOptions) -> SoakReport:  # noqa: PLR0912, PLR0915  # o
         if i == options.replicas and skew_env:
             env.update(skew_env)
         daemons.append(DaemonProcess(sb.url, sb.email, token, state_url, work, env=env))
-    replicas = _Replicas(daemons, rng)
+    replicas = _Replicas(daemons, rng, on_kill=sb.app.log.killed if sb.app is not None else None)
     planned = {p.source_id: p for p in plan_tickets(options.tickets, rng)}
     rows = [p.row for p in planned.values()]
     answers = 0
