@@ -491,8 +491,10 @@ def _on_the_way(decider: str, faqs: Sequence[FaqScore], config: RoutingConfig) -
     habilitation; the procedure beside "avant que je puisse lui donner des droits" is
     forbidden by its own guards: a colleague's account is assistance)."""
     over = config.faq[decider].takes_over
+    if over is None or over.keeps_category_at is None:
+        return None  # (most answers: nothing taken over to look through)
     taken = [f for f in faqs if f.taken_by == decider]
-    if over is None or over.keeps_category_at is None or not taken:
+    if not taken:
         return None
     best = max(taken, key=lambda f: f.confidence)
     if best.confidence < over.keeps_category_at or not best.only_taken_over:
