@@ -308,6 +308,9 @@ class Matching(_Model):
     #: can you ask the Expadon helpdesk?", "peux-tu faire remonter à l'assistance ?"): a
     #: question to the colleague, not one the desk answers
     relay_requests: Phrases = ()
+    #: a note over a message passed on asks what to tell its sender ("merci de me dire
+    #: quoi lui répondre"): the author wants the answer, so the ticket stays theirs
+    asks_what_to_reply: Phrases = ()
     #: …when, besides pointing, they hold at most this many content words…
     pointer_text_words: Annotated[int, _Bounds(ge=0, le=100)] = 12
     #: …and so it is when the author's own words hold at most this many content words
@@ -773,6 +776,7 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
     check_phrases(("matching", "several_questions"), config.matching.several_questions, "phrase")
     check_phrases(("matching", "transfer_notes"), config.matching.transfer_notes, "phrase")
     check_phrases(("matching", "relay_requests"), config.matching.relay_requests, "phrase")
+    check_phrases(("matching", "asks_what_to_reply"), config.matching.asks_what_to_reply, "phrase")
     for i, group in enumerate(config.matching.synonyms):
         check_phrases(("matching", "synonyms", i), group, "word")
         if len(group) < 2:

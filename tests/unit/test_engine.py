@@ -1508,6 +1508,31 @@ def test_an_agent_passing_a_message_on_keeps_the_ticket(
     assert d.reply_faq == faq_id
 
 
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Je vous fais suivre le message d'une entreprise, merci de me dire quoi lui répondre.",
+        "Je vous transfère sa demande, je ne sais pas quoi lui répondre.",
+        "Forwarding the question from an importer, not sure what to tell him.",
+    ],
+)
+def test_an_agent_who_asks_what_to_reply_keeps_the_ticket(note: str, config: RoutingConfig) -> None:
+    """A note that passes a message on and asks what to tell its sender wants the answer
+    for its author: with no signature above the forward, the agent's mailbox still
+    decides who is writing (``matching.asks_what_to_reply``)."""
+    body = (
+        f"Bonjour,\n{note}\n\n---------- Forwarded message ---------\n"
+        "From: Export Noix Delmas <contact@noix-delmas.fr>\nSubject: accès\n\n"
+        "Bonjour, quelle est la marche à suivre pour être habilités au module Certificats ?\n"
+        "\n-- \nMarc Aubert, DDETSPP du Lot"
+    )
+    t = make(body, summary="TR: question opérateur", email="marc.aubert@lot.gouv.fr", where="3/84")
+    d = decide(t, config)
+    assert d.population is Population.SERVICES_DECONCENTRES
+    assert d.category is Category.ASSISTANCE_SD
+    assert not any(s.name == "population.transferred" for s in d.signals)
+
+
 def test_an_operator_passing_on_their_dds_mail_keeps_the_ticket(config: RoutingConfig) -> None:
     """An operator who forwards what their DD wrote (named in the note, the DD's mail
     without an address) sends their own habilitation papers: the ticket is theirs."""

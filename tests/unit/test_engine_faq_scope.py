@@ -929,6 +929,12 @@ def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfi
         # an indirect question joined by "et si"
         "Pourriez-vous m'expliquer à quoi sert l'application gestion des utilisateurs, et "
         "si un exportateur administrateur local peut aussi aller dans Certificats ?",
+        # a list dictated as "un …, et deux …"
+        "bonjour alors deux questions virgule un comment on habilite une collègue qui "
+        "arrive lundi virgule et deux comment je télécharge le modèle pour le japon point",
+        # the first question diluted by a sentence of context before it
+        "Bonjour, je m'occupe des expéditions chez un grossiste en volailles. Comment "
+        "peut-on vous joindre et comment télécharge-t-on le modèle du certificat ?",
     ],
 )
 def test_two_questions_run_together_get_no_half_answer(config: RoutingConfig, text: str) -> None:
@@ -1818,3 +1824,35 @@ def test_a_departed_colleagues_access_to_remove_gets_no_public_answer(
     d = decide(make(text, summary="Départ d'un collègue", email=OPERATOR), config)
     assert d.reply_faq is None, d.reason
     assert d.category is Category.ASSISTANCE_OPERATEUR, d.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "answered"),
+    [
+        # the desk's answer quoted back under papers sent as it said: nothing to answer
+        (
+            "Bonjour,\nComme indiqué ci-dessous, nous avons fait viser les formulaires par la "
+            "DDETSPP : vous les trouverez en pièce jointe.\nCordialement",
+            [],
+        ),
+        # the same question again, about another product: the quote says which
+        (
+            "Merci. Même question pour le fromage vers le Canada, comment savoir s'il est "
+            "en ligne ?",
+            ["modeles-en-ligne"],
+        ),
+    ],
+)
+def test_the_desks_answer_quoted_back_is_settled(
+    note: str, answered: list[str], config: RoutingConfig
+) -> None:
+    """A reply over the desk's own answer reads the quoted mail only when the author asks
+    again or says it still fails: the old question the answer quotes is settled."""
+    body = (
+        f"{note}\n\nDe : Assistance Expadon 2\nEnvoyé : lundi 3 mars 2025 10:15\n"
+        "Objet : RE: modèle en ligne ?\n\nBonjour,\nLa liste des modèles en ligne est "
+        "publiée sur Info.Com.\n\nDe : Martine Girard\nEnvoyé : vendredi 28 février 2025 "
+        "17:02\nObjet : modèle en ligne ?\n\nComment savoir si le modèle pour le lait en "
+        "poudre vers l'Algérie est en ligne ?"
+    )
+    assert replied(make(body, summary="RE: modèle en ligne ?"), config) == answered

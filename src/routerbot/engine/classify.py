@@ -440,7 +440,11 @@ def _transferred(
         return None
     norm = text.normalise(parts.body)
     said = _says_transfer(norm, config)
-    if _asks(norm) or not _passes_on(norm, said, parts, ticket, config):
+    # ("merci de me dire quoi lui répondre": the answer is for the author, the ticket theirs)
+    asks_reply = config.compiled.asks_what_to_reply.first_match(
+        Words.of(light_keys(norm)), config.matching.phrase_gap
+    )
+    if _asks(norm) or asks_reply or not _passes_on(norm, said, parts, ticket, config):
         return None
     if (not said or not _state_mailbox(ticket, config)) and (
         score_login_failure(prepare_text(parts.body, config), config).value
@@ -612,6 +616,17 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str 
         return ""
     if _NO_REPLY_SENDER.search(parts.quoted):
         return ""  # a newsletter or a notice passed on ("FYI") asks the desk nothing
+    if (
+        "?" not in own
+        and not _asks(norm)
+        and _from_the_desk(parts)
+        and not _still_failing(own, norm, config)
+    ):
+        # the desk's answer quoted back under words that ask nothing ("Suite à votre
+        # réponse ci-dessous, vous trouverez les documents en pièces jointes"): what it
+        # answered is settled, unless the author says it still fails or gives the
+        # browser it asked for ("même question pour …?" asks again: read on)
+        return ""
     lines: list[str] = []
     last = 0  # where the last message quoted in the quote starts
     for raw in parts.quoted.splitlines():
@@ -630,6 +645,17 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str 
         if _asks_anything(deeper):
             return deeper
     return found
+
+
+def _still_failing(own: str, norm: str, config: RoutingConfig) -> bool:
+    """The author's words over the desk's quoted answer say the trouble goes on ("rien
+    n'y fait", "still not working": ``conversation.thanks.negative``) or name the browser
+    the desk asked for ("Voici : Chrome 96")."""
+    c = config.compiled
+    words = Words.of(c.lexicon.keys(norm))
+    if c.thanks.negative.first_match(words, config.matching.phrase_gap) is not None:
+        return True
+    return browser_mod.extract_browser(own) is not None
 
 
 def _from_the_desk(parts: text.BodyParts) -> bool:
@@ -1257,7 +1283,9 @@ _ANNOUNCED_NEXT = re.compile(
 _JOINED_QUESTION = re.compile(
     r",?\s+(?:et|puis|and|sinon|ainsi que|as well as)"
     r"(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then|si oui,?|if so,?"
-    r"|au passage,?|par ailleurs,?|d['’]autre part,?))?"
+    r"|au passage,?|par ailleurs,?|d['’]autre part,?"
+    # "…, et deux comment je sais quels modèles sont en ligne" (a dictated list)
+    r"|deux,?|trois,?|deuxi[eè]mement,?|secundo,?|secondly,?|two,?))?"
     # "… et euh comment on télécharge …" (dictated)
     r"(?:\s+(?:euh|heu|hum),?)?\s+",
     re.IGNORECASE,
@@ -1429,6 +1457,37 @@ def questions(own: str, config: RoutingConfig) -> Iterator[AskedQuestion]:
             yield AskedQuestion(plain, best, part, feats)
 
 
+def _sharpened(top: EntryScore, asked_text: str, config: RoutingConfig) -> EntryScore:
+    """A question's closest entry as close as its last sentence alone is to it, when
+    that is closer: what the sentences before it tell ("Bonjour, je suis exportateur de
+    fromages.") dilutes the question, though they may also make it ("Nous sommes
+    habilités Agrément. Est-ce valable pour Certificats ?": then the whole is closer)."""
+    last = _last_sentence(asked_text)
+    if not last:
+        return top
+    c = config.compiled
+    alone = c.faq_index.best(c.faq_index_features(c.lexicon.keys(text.normalise(last))))
+    if alone is None or alone.entry_id != top.entry_id or alone.score <= top.score:
+        return top
+    return alone
+
+
+#: the end of a sentence before the last one of a part: ". ", "! " and what follows
+_SENTENCE_BREAK = re.compile(r"[.!]\s+(?=\S)")
+
+
+def _last_sentence(part: str) -> str:
+    """The part's last sentence when it asks ("?") after another one and holds at least
+    three words, else ""."""
+    if "?" not in part:
+        return ""
+    ends = list(_SENTENCE_BREAK.finditer(part))
+    if not ends:
+        return ""
+    last = part[ends[-1].end() :]
+    return last if len(last.split()) >= 3 else ""
+
+
 #: "… ? Et comment le télécharger ?": a short question that adds, not goes on
 _AND_FIRST = re.compile(r"(?:et|and)\s", re.IGNORECASE)
 _AND_ASKS = re.compile(
@@ -1560,7 +1619,10 @@ def several_questions(
     takers = taken or {}
     best: dict[str, float] = {}
     otherwise = False  # a question asked in case the answer to the one before is no
-    for words, top, asked_text, feats in qs:
+    for words, closest, asked_text, feats in qs:
+        # ("Bonjour, je suis exportateur de fromages. Comment peut-on vous joindre ?": as
+        # close as its last sentence alone is to the same entry)
+        top = _sharpened(closest, asked_text, config)
         eid = top.entry_id
         # ("… ? Si ce n'est pas le cas, quelle est la procédure ?": a second question,
         # announced by its own words)

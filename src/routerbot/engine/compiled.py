@@ -107,6 +107,7 @@ class CompiledRouting:
     several_questions: PhraseSet  # the author announces several questions
     transfer_notes: PhraseSet  # the author passes someone else's message on
     relay_requests: PhraseSet  # a note asks a colleague to pass the mail on to the desk
+    asks_what_to_reply: PhraseSet  # a note asks what to tell the sender of the mail below
     #: habilitation's documents_words: documents come with the ticket
     habilitation_documents: PhraseSet
     #: habilitation's request_words: the author asks for access or a role for themselves
@@ -287,6 +288,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         several_questions=_light(m.several_questions),
         transfer_notes=_light(m.transfer_notes),
         relay_requests=_light(m.relay_requests),
+        asks_what_to_reply=_light(m.asks_what_to_reply),
         habilitation_documents=_light(
             config.categories[Category.HABILITATION].documents_words
             if Category.HABILITATION in config.categories
