@@ -1777,6 +1777,18 @@ def test_english_no_way_to_reads_english_verbs_only(config: RoutingConfig) -> No
             "crée-t-on ?",
             Category.HABILITATION,
         ),
+        # the same, in English, and with the account missing told as a "mais"
+        (
+            "Dear support, I would like to get habilitated on the Certificats module for our "
+            'walnut exports. Our DD told me I must first create a "mon compte" account. How '
+            "do I create it please?",
+            Category.HABILITATION,
+        ),
+        (
+            "Bonjour, je voudrais être habilitée sur Certificats mais je n'ai pas de compte. "
+            "Comment créer mon compte ?",
+            Category.HABILITATION,
+        ),
         # no habilitation in view: the account's own assistance
         (
             "Bonjour, on m'a dit qu'il faut d'abord créer un « mon compte » avant tout, "
