@@ -1235,6 +1235,21 @@ def test_a_subject_that_asks_two_questions_over_a_silent_description_asks_both(
     assert replied(one, config) == ["creer-mon-compte"]
 
 
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Certificat Japon en ligne + comment télécharger le modèle ?",
+        "modèle Corée disponible + télécharger le pdf pour mon client ?",
+    ],
+)
+def test_a_subject_joining_two_questions_with_a_plus_asks_both(
+    summary: str, config: RoutingConfig
+) -> None:
+    # "X + Y ?": the piece before "+" asks what the line asks, and a verb after it opens
+    # the second question
+    assert replied(make("", summary=summary), config) == []
+
+
 def test_asking_whether_a_role_lets_one_in_is_no_login_failure(config: RoutingConfig) -> None:
     t = make(
         "Bonjour,\nOn m'a donné le rôle administrateur local hier mais je ne vois pas le "

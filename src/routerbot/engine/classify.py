@@ -68,7 +68,7 @@ _QUESTION_ALTERNATIVES = (
     "can you", "can we", "would you", "do we", "is it possible",
     "asks? (?:how|whether|if|what|where)",
     "point d interrogation", "savoir si", "savoir comment", "savoir ou", "savoir quel",
-    "savoir a qui",
+    "savoir a qui", "savoir lequel", "savoir laquelle", "savoir lesquels", "savoir lesquelles",
     # where, and what to do, asked without "?" ("la liste elle est ou", "c ou", "que faire")
     "est ou", "sont ou", "c ou", "ou est", "ou sont", "ou se trouve", "ou faut il",
     "ou dois je", "ou doit on", "que faire", "que dois je", "que doit on",
@@ -1249,14 +1249,24 @@ def _plus_joined(line: str, respell: Callable[[str], str]) -> list[str]:
     follows it, and "+" is the second question's list marker ("un formulaire + une
     liste de pièces" joins no question)."""
     out = [line]
+    asks = line.rstrip().endswith("?")
     for m in reversed(list(_PLUS.finditer(line))):
-        if _question_word_at(line, m.end(), respell):
+        # (in a line that asks, a verb after "+" opens a question too: "modèles en ligne
+        # + télécharger le pdf ?"; the piece before it asks what the line asks)
+        if _question_word_at(line, m.end(), respell) or (
+            asks and _INFINITIVE.match(line, m.end()) is not None
+        ):
             head = out.pop(0)
-            out[:0] = [head[: m.start()], head[m.start() :].lstrip()]
+            first = head[: m.start()]
+            if asks and "?" not in first:
+                first += " ?"
+            out[:0] = [first, head[m.start() :].lstrip()]
     return out
 
 
 _PLUS = re.compile(r"\s+\+\s+")
+#: a verb's infinitive ("télécharger", "savoir", "créer")
+_INFINITIVE = re.compile(r"\w{2,}(?:er|ir|re)\b", re.IGNORECASE)
 
 
 #: A sentence that opens with words announcing another matter ("… solliciter. Par
