@@ -256,6 +256,9 @@ class Thresholds(_Model):
     #: a question closest to an entry not for the requester's population is a
     #: question of its own (two questions, no half answer) at this similarity or more
     foreign_question_min_confidence: Unit = 0.5
+    #: a login failure told beside a question closest to another entry at this
+    #: similarity or more is two FAQ questions: no public answer, both in the note
+    question_beside_login_min_confidence: Unit = 0.5
     #: no public answer when the closest of ``[unanswered]``'s examples is this close
     #: to the best entry's confidence or closer (0: as close or closer; 0.1: even 0.1
     #: behind it)

@@ -1871,3 +1871,31 @@ def test_the_desks_answer_quoted_back_is_settled(
         "poudre vers l'Algérie est en ligne ?"
     )
     assert replied(make(body, summary="RE: modèle en ligne ?"), config) == answered
+
+
+def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
+    config: RoutingConfig,
+) -> None:
+    """A failure told as a statement and another FAQ question asked beside it are two FAQ
+    questions (ROUTING.md: no public answer); the failure still decides the category,
+    and ``question_beside_login_min_confidence = 1`` turns the rule off."""
+    text = (
+        "Bonjour,\nMon collègue du quai n'arrive plus à se connecter à Expadon depuis lundi. "
+        "Et par la même occasion, comment j'habilite la stagiaire qui arrive ?\nMerci"
+    )
+    d = decide(make(text), config)
+    assert replied(make(text), config) == []
+    assert not d.ask_browser
+    assert d.category is Category.ASSISTANCE_OPERATEUR
+    assert "several questions" in d.reason
+    off = config.model_copy(
+        update={
+            "thresholds": config.thresholds.model_copy(
+                update={"question_beside_login_min_confidence": 1.0}
+            )
+        }
+    )
+    assert decide(make(text), off).ask_browser
+    # a failure asked about alone is still answered
+    alone = make("Bonjour, je n'arrive plus à me connecter depuis lundi, que faire ?")
+    assert decide(alone, config).ask_browser

@@ -1686,6 +1686,34 @@ def several_questions(
     return tuple((fid, round(v, 3)) for fid, v in ranked if v >= second)
 
 
+def question_beside(
+    tt: TicketText,
+    config: RoutingConfig,
+    population: Population | None,
+    entry: str,
+    excluded: frozenset[str],
+) -> tuple[str, float] | None:
+    """The first of the author's questions, read alone, closest to an entry other than
+    ``entry`` (told as a statement: the login failure) at
+    ``question_beside_login_min_confidence`` or closer, for this population and not
+    ``excluded`` (forbidden by the guards, taken over, missing its required words), when
+    none of the questions is closest to ``entry`` itself: a second FAQ question asked
+    beside what is told. None otherwise."""
+    floor = config.thresholds.question_beside_login_min_confidence
+    qs = own_questions(tt, config) if tt.own_text else []
+    if any(q.top.entry_id == entry for q in qs):
+        return None  # the failure is asked about: the questions decide as usual
+    for q in qs:
+        eid = q.top.entry_id
+        if (
+            q.top.score >= floor
+            and eid not in excluded
+            and population in config.faq[eid].populations
+        ):
+            return eid, round(q.top.score, 3)
+    return None
+
+
 #: A question asked in case the answer to the one before is no ("Si ce n'est pas le
 #: cas, quelle est la procédure ?", "Et si non, …", "If not, what …"; not "sinon", as
 #: often "by the way")

@@ -62,6 +62,7 @@ from routerbot.engine.classify import (
     detect_population,
     prepare,
     prepare_text,
+    question_beside,
     score_category,
     score_faqs,
     score_login_failure,
@@ -502,6 +503,23 @@ def _on_the_way(decider: str, faqs: Sequence[FaqScore], config: RoutingConfig) -
     return best.faq_id
 
 
+def _beside_login(
+    tt: TicketText,
+    config: RoutingConfig,
+    population: Population | None,
+    login: Score | None,
+    excluded: frozenset[str],
+) -> tuple[tuple[str, float], ...]:
+    """A login failure told (``login``: its score, None when there is none or an answer
+    decides), and another FAQ question asked beside it: two questions, the failure's
+    first; else ``()``."""
+    if login is None:
+        return ()
+    lf = config.login_failure.faq
+    beside = question_beside(tt, config, population, lf, excluded)
+    return () if beside is None else ((lf, round(login.value, 3)), beside)
+
+
 def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _Analysis:  # noqa: PLR0915 - each reading of the ticket in turn, flat on purpose
     tt = prepare(ticket, config, conv.customer_texts)
     pop = detect_population(ticket, tt, config)
@@ -577,6 +595,14 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
             tt, ticket, config, pop.confidence, faqs
         )
         signals += more
+    # (after the category: the failure keeps deciding it)
+    asked = asked or _beside_login(
+        tt,
+        config,
+        pop.population,
+        login if login_failure and not faq_decides else None,
+        blocked | set(taken) | unmet,
+    )
     if top is not None and faq_decides and _below_a_guarded_entry(faqs, top, config):
         # the category it says stands; the answer is the agents' to give
         why = f"{top.faq_id} ({top.confidence:.2f}) ranks below an entry its guards forbid"
