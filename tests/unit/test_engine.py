@@ -1533,6 +1533,25 @@ def test_an_agent_who_asks_what_to_reply_keeps_the_ticket(note: str, config: Rou
     assert not any(s.name == "population.transferred" for s in d.signals)
 
 
+def test_an_agent_signing_the_last_lines_of_an_unmarked_note_keeps_the_ticket(
+    config: RoutingConfig,
+) -> None:
+    """A state mailbox's note whose signature the mail app did not mark (the service on
+    its last line, right under the text) is still the agent's: its last lines are read
+    as the signature."""
+    body = (
+        "Bonjour,\nJe vous fais suivre le souci d'un mytiliculteur qui ne parvient pas à "
+        "se connecter depuis jeudi. D'après lui il est sous Chrome.\nLaure Kerbrat\n"
+        "DDTM du Finistère – Délégation à la mer et au littoral\n\n"
+        "-------- Message transféré --------\nDe : Moules Kerlann <moules.kerlann@orange.fr>"
+        "\nObjet : Expadon\n\nBonjour, impossible de me connecter, la page reste blanche."
+    )
+    t = make(body, summary="TR: connexion", email="laure.kerbrat@finistere.gouv.fr", where="4/87")
+    d = decide(t, config)
+    assert d.population is Population.SERVICES_DECONCENTRES
+    assert d.category is Category.ASSISTANCE_SD
+
+
 def test_an_operator_passing_on_their_dds_mail_keeps_the_ticket(config: RoutingConfig) -> None:
     """An operator who forwards what their DD wrote (named in the note, the DD's mail
     without an address) sends their own habilitation papers: the ticket is theirs."""

@@ -508,10 +508,19 @@ def _passes_on(
         # / DDPP de la Vendée / Liberté / Égalité …"); a state help desk's note names the
         # DD of the operator it passes on ("formulaire signé par la DDPP 35")
         signature = f"{signature} {norm}"
+    elif len(lines := parts.body.rstrip().splitlines()) >= _UNMARKED_SIGNATURE_LINES + 1:
+        # a state mailbox's note signed on its last lines, with no mark the mail app
+        # sees ("… sur son Mac.\nMarc-Antoine Lebon\nDDTM de la Charente-Maritime")
+        tail = " ".join(lines[-_UNMARKED_SIGNATURE_LINES:])
+        signature = f"{signature} {text.normalise(tail)}"
     words = set(signature.split())
     padded = f" {signature} "
     hit = _signature_hit(c.signature_entries["sd"], c.signature_single["sd"], words, padded)
     return not says and hit is None
+
+
+#: the last lines of a note read as its signature when the mail app marked none
+_UNMARKED_SIGNATURE_LINES = 2
 
 
 def prepare_text(body: str, config: RoutingConfig) -> TicketText:
