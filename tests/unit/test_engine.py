@@ -759,6 +759,7 @@ def test_a_login_that_works_is_not_a_login_failure(
         # what happens once the password is typed
         "I try to login on my tablet and after the password the screen is blank.",
         "Always appears the message 'Une erreur technique est survenue' after I put my password.",
+        "Trying from the tablet on the quay: nothing happens after my password, it just sits.",
         # second-language English: "enter the system", "not opening after login"
         "Since Monday I cannot to enter in the system, every time the same page comes.",
         "THE SITE IS NOT OPENING AFTER LOGIN SINCE YESTERDAY, KINDLY HELP.",
