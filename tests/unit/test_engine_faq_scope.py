@@ -929,6 +929,9 @@ def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfi
         # an indirect question joined by "et si"
         "Pourriez-vous m'expliquer à quoi sert l'application gestion des utilisateurs, et "
         "si un exportateur administrateur local peut aussi aller dans Certificats ?",
+        # the second question's word after what it is about ("et avec ce rôle, est-ce que")
+        "Bonjour, comment savoir quels modèles de certificats sont en ligne, et pour le "
+        "téléchargement du pdf du modèle est-ce qu'il y a un bouton quelque part ?",
         # a list dictated as "un …, et deux …"
         "bonjour alors deux questions virgule un comment on habilite une collègue qui "
         "arrive lundi virgule et deux comment je télécharge le modèle pour le japon point",

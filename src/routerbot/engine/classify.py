@@ -1317,6 +1317,11 @@ _PREPOSED_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ")
+#: "…, et avec le rôle d'administrateur local est-ce que je peux …": a complement, then
+#: "est-ce que" (within the same clause)
+_ASKED_AFTER_A_COMPLEMENT = re.compile(
+    r"(?:avec|pour|sur|dans|concernant|quant [àa])\s[^,;:?.!]{0,60}?\best[- ]ce qu", re.IGNORECASE
+)
 #: "… en ligne et une fois la demande lancée comment on télécharge le modèle": a clause of
 #: time between the join and the second question's word
 _LATER = re.compile(r"(?:une fois|apr[eè]s|ensuite|once|after)\b", re.IGNORECASE)
@@ -1389,6 +1394,10 @@ def _second_question_at(part: str, at: int, respell: Callable[[str], str]) -> in
         or _WHERE_JOINED.match(part, at)
         or _PREPOSED_QUESTION.match(part, at)
     ):
+        return at
+    if _ASKED_AFTER_A_COMPLEMENT.match(part, at) and _asks(text.normalise(part[:at])):
+        # "à quoi sert X, et avec le rôle Y est-ce que je peux …": the second question's
+        # word comes after what it is about
         return at
     if not _LATER.match(part, at) or len(part[:at].split()) < _LATER_AFTER_WORDS:
         return None  # (a clause of time that opens the part belongs to its question)
