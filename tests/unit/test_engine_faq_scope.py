@@ -1902,3 +1902,32 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
     # a failure asked about alone is still answered
     alone = make("Bonjour, je n'arrive plus à me connecter depuis lundi, que faire ?")
     assert decide(alone, config).ask_browser
+
+
+@pytest.mark.parametrize(
+    ("text", "answered", "ask"),
+    [
+        # the first question taken back, the second asked: only the second is read
+        (
+            "Bonjour,\nComment ajouter une collègue comme demandeur ? Oubliez ma première "
+            "question, je ne suis pas administrateur local, c'est ma cheffe qui s'en occupe. "
+            "Du coup : à quoi sert l'application gestion des utilisateurs ?\nMerci",
+            ["gestion-utilisateurs"],
+            False,
+        ),
+        # the first question taken back, then a login failure told: the browser is asked
+        (
+            "Bonjour, comment vous joindre par téléphone ? Ah non oubliez ma question, j'ai "
+            "le numéro. Mon vrai souci : je n'arrive plus à me connecter à Expadon depuis "
+            "hier soir.\nMerci",
+            ["connexion-impossible"],
+            True,
+        ),
+    ],
+)
+def test_a_question_taken_back_leaves_what_comes_after_it(
+    text: str, answered: list[str], ask: bool, config: RoutingConfig
+) -> None:
+    t = make(text, summary="Question")
+    assert replied(t, config) == answered
+    assert decide(t, config).ask_browser is ask

@@ -238,9 +238,14 @@ def prepare(
     own = text.without_denials(
         "\n".join([summary, _without_salutation(parts.body), *customer_texts])
     )
-    own, withdrawn = _latest_turn(own)
+    said = own
+    own, withdrawn = _latest_turn(own, config)
     body = f"{own}\n{quoted}" if quoted else own
     tt = _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
+    if own is not said:
+        # the author corrected themselves ("Oubliez ma première question … Du coup : à
+        # quoi sert … ?"): their questions are the ones asked after the correction
+        tt.own_text = own
     if quoted:  # the quoted mail's questions are the author's, one by one
         tt.own_text = f"{tt.own_text}\n{quoted}"
     tt.withdrawn = withdrawn
@@ -384,11 +389,12 @@ def _may_turn(own: str) -> bool:
 _TURN_MIN_WORDS = 5
 
 
-def _latest_turn(own: str) -> tuple[str, bool]:
+def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
     """The author's words from their last correction that still asks something on
     ("EDIT : en fait c'est bon pour la connexion. Par contre, comment télécharger… ?"
-    is a question about downloading); and whether they took everything back ("laissez
-    tomber, j'ai trouvé") with nothing asked after."""
+    is a question about downloading) or tells a login failure ("Oubliez ma première
+    question. Mon vrai problème : je n'arrive pas à me connecter"); and whether they
+    took everything back ("laissez tomber, j'ai trouvé") with nothing asked after."""
     if not own or not _may_turn(own):
         return own, False
     turns = sorted(m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own))
@@ -396,11 +402,21 @@ def _latest_turn(own: str) -> tuple[str, bool]:
         return own, False
     for at in reversed(turns):
         after = own[at:]
-        if len(after.split()) >= _TURN_MIN_WORDS and _asks_or_requests(after):
+        if len(after.split()) >= _TURN_MIN_WORDS and (
+            _asks_or_requests(after) or _tells_login_failure(after, config)
+        ):
             return after, False
     last = turns[-1]
     taken_back = _WITHDRAWN.search(own, last) is not None
     return own, taken_back and not _asks_or_requests(own[last:])
+
+
+def _tells_login_failure(said: str, config: RoutingConfig) -> bool:
+    """The words tell a login failure (read as a ticket's would be)."""
+    return (
+        score_login_failure(prepare_text(said, config), config).value
+        >= config.thresholds.login_failure_min_confidence
+    )
 
 
 def _asks_or_requests(said: str) -> bool:
