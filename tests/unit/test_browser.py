@@ -335,6 +335,8 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         ("la v115 de firefox sur le poste du quai", ("firefox", "115")),
         # dictation's Chrome
         ("je n'arrive pas à me connecter avec krom ça met erreur", ("chrome", None)),
+        # a phone keyboard's slip
+        ("pb de connexion, je suis sur firefix 118 (tablette du service)", ("firefox", "118")),
         # a phone's platform between the name and its version
         ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),
         ("mon iPad, Safari iOS 16", ("safari", "16")),

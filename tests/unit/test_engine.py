@@ -760,6 +760,10 @@ def test_a_login_that_works_is_not_a_login_failure(
         "I try to login on my tablet and after the password the screen is blank.",
         "Always appears the message 'Une erreur technique est survenue' after I put my password.",
         "Trying from the tablet on the quay: nothing happens after my password, it just sits.",
+        # the portal unwilling, and sending one back to the start page
+        "Bonjour, Expadon ne veut plus me connecter depuis vendredi, c'est pénible.",
+        "quand je me connecte à Expadon ça me renvoie sur la page d'accueil à chaque fois",
+        "J'ai toujours « Erreur technique » dès que je veux me connecter au module.",
         # second-language English: "enter the system", "not opening after login"
         "Since Monday I cannot to enter in the system, every time the same page comes.",
         "THE SITE IS NOT OPENING AFTER LOGIN SINCE YESTERDAY, KINDLY HELP.",

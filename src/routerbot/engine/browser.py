@@ -161,7 +161,8 @@ _NAMES = LazyPattern(
     # recognition hears them)
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|google[ \t]+crom|crome"
     r"|chorme|krom)"
-    r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|mozilla(?![ \t]*/)"
+    r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|firefix"
+    r"|mozilla(?![ \t]*/)"
     r"|fa(?:ille|yer|ire)[ \t]?fox"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explor(?:er|ateur)|(?<!windows )(?<!file )explorer"
@@ -183,7 +184,8 @@ _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
         "krom",
-        "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "faille", "faillefox",
+        "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "firefix", "faille",
+        "faillefox",
         "fayer", "fayerfox", "faire", "fairefox",
         "ff", "internet",
         "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
