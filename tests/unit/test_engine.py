@@ -1513,48 +1513,56 @@ def test_an_agent_passing_a_message_on_keeps_the_ticket(
     assert d.reply_faq == faq_id
 
 
-@pytest.mark.parametrize(
-    "note",
-    [
-        "Je vous fais suivre le message d'une entreprise, merci de me dire quoi lui répondre.",
-        "Je vous transfère sa demande, je ne sais pas quoi lui répondre.",
-        "Forwarding the question from an importer, not sure what to tell him.",
-    ],
-)
-def test_an_agent_who_asks_what_to_reply_keeps_the_ticket(note: str, config: RoutingConfig) -> None:
-    """A note that passes a message on and asks what to tell its sender wants the answer
-    for its author: with no signature above the forward, the agent's mailbox still
-    decides who is writing (``matching.asks_what_to_reply``)."""
-    body = (
+def _asking_note(note: str) -> str:
+    """An agent's note over an operator's forwarded question, signed below the forward."""
+    return (
         f"Bonjour,\n{note}\n\n---------- Forwarded message ---------\n"
         "From: Export Noix Delmas <contact@noix-delmas.fr>\nSubject: accès\n\n"
         "Bonjour, quelle est la marche à suivre pour être habilités au module Certificats ?\n"
         "\n-- \nMarc Aubert, DDETSPP du Lot"
     )
-    t = make(body, summary="TR: question opérateur", email="marc.aubert@lot.gouv.fr", where="3/84")
-    d = decide(t, config)
+
+
+@pytest.mark.parametrize(
+    ("body", "email"),
+    [
+        # a note that asks what to tell the sender wants the answer for its author, though
+        # no signature sits above the forward (``matching.asks_what_to_reply``)
+        (
+            _asking_note(
+                "Je vous fais suivre le message d'une entreprise, merci de me dire quoi lui "
+                "répondre."
+            ),
+            "marc.aubert@lot.gouv.fr",
+        ),
+        (
+            _asking_note("Je vous transfère sa demande, je ne sais pas quoi lui répondre."),
+            "marc.aubert@lot.gouv.fr",
+        ),
+        (
+            _asking_note("Forwarding the question from an importer, not sure what to tell him."),
+            "marc.aubert@lot.gouv.fr",
+        ),
+        # a note whose signature the mail app did not mark (the service on its last line,
+        # right under the text): its last lines are read as the signature
+        (
+            "Bonjour,\nJe vous fais suivre le souci d'un mytiliculteur qui ne parvient pas à "
+            "se connecter depuis jeudi. D'après lui il est sous Chrome.\nLaure Kerbrat\n"
+            "DDTM du Finistère – Délégation à la mer et au littoral\n\n"
+            "-------- Message transféré --------\nDe : Moules Kerlann "
+            "<moules.kerlann@orange.fr>\nObjet : Expadon\n\nBonjour, impossible de me "
+            "connecter, la page reste blanche.",
+            "laure.kerbrat@finistere.gouv.fr",
+        ),
+    ],
+)
+def test_an_agent_forwarding_an_operators_mail_stays_the_requester(
+    body: str, email: str, config: RoutingConfig
+) -> None:
+    d = decide(make(body, summary="TR: question opérateur", email=email, where="3/84"), config)
     assert d.population is Population.SERVICES_DECONCENTRES
     assert d.category is Category.ASSISTANCE_SD
     assert not any(s.name == "population.transferred" for s in d.signals)
-
-
-def test_an_agent_signing_the_last_lines_of_an_unmarked_note_keeps_the_ticket(
-    config: RoutingConfig,
-) -> None:
-    """A state mailbox's note whose signature the mail app did not mark (the service on
-    its last line, right under the text) is still the agent's: its last lines are read
-    as the signature."""
-    body = (
-        "Bonjour,\nJe vous fais suivre le souci d'un mytiliculteur qui ne parvient pas à "
-        "se connecter depuis jeudi. D'après lui il est sous Chrome.\nLaure Kerbrat\n"
-        "DDTM du Finistère – Délégation à la mer et au littoral\n\n"
-        "-------- Message transféré --------\nDe : Moules Kerlann <moules.kerlann@orange.fr>"
-        "\nObjet : Expadon\n\nBonjour, impossible de me connecter, la page reste blanche."
-    )
-    t = make(body, summary="TR: connexion", email="laure.kerbrat@finistere.gouv.fr", where="4/87")
-    d = decide(t, config)
-    assert d.population is Population.SERVICES_DECONCENTRES
-    assert d.category is Category.ASSISTANCE_SD
 
 
 def test_an_operator_passing_on_their_dds_mail_keeps_the_ticket(config: RoutingConfig) -> None:
