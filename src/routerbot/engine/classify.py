@@ -242,7 +242,7 @@ def prepare(
     own, withdrawn = _latest_turn(own, config)
     body = f"{own}\n{quoted}" if quoted else own
     tt = _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
-    if own is not said:
+    if own != said:
         # the author corrected themselves ("Oubliez ma première question … Du coup : à
         # quoi sert … ?"): their questions are the ones asked after the correction
         tt.own_text = own
@@ -1290,8 +1290,8 @@ def _plus_joined(line: str, respell: Callable[[str], str]) -> list[str]:
 
 
 _PLUS = re.compile(r"\s+\+\s+")
-#: a verb's infinitive ("télécharger", "savoir", "créer")
-_INFINITIVE = re.compile(r"\w{2,}(?:er|ir|re)\b", re.IGNORECASE)
+#: a verb's infinitive ("télécharger", "savoir", "créer"; not "notre", "votre", "autre")
+_INFINITIVE = re.compile(r"(?!(?:notre|votre|autre|entre)\b)\w{2,}(?:er|ir|re)\b", re.IGNORECASE)
 
 
 #: A sentence that opens with words announcing another matter ("… solliciter. Par
