@@ -1931,3 +1931,17 @@ def test_a_question_taken_back_leaves_what_comes_after_it(
     t = make(text, summary="Question")
     assert replied(t, config) == answered
     assert decide(t, config).ask_browser is ask
+
+
+def test_a_colleague_to_give_the_role_to_takes_the_role_question_over(
+    config: RoutingConfig,
+) -> None:
+    # "pour qu'elle ait le rôle demandeur": the role is for a colleague, so the question is
+    # how to habilitate her, not what the local administrator's role allows
+    text = (
+        "Bonjour,\nMerci pour votre réponse. Pour ma collègue Léa qui commence lundi, je "
+        "fais comment pour qu'elle ait le rôle demandeur ? Je suis administratrice locale."
+    )
+    d = decide(make(text, summary="Rôle demandeur"), config)
+    assert d.reply_faq == "habiliter-collegue", d.reason
+    assert d.category is Category.ASSISTANCE_OPERATEUR

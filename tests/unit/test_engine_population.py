@@ -169,6 +169,8 @@ def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
         "c'est Lise de la DDPP 84, je vous écris de mon adresse perso. Plus rien ne marche.",
         "Hello, DDPP de la Gironde here: how do our exporters get habilitated?",
         "SIVEP Roissy speaking, which form should we use to write to you?",
+        # a newcomer who says where she arrived
+        "nouvelle arrivante au SIVEP du Havre, comment je crée mon compte ? merci",
     ],
 )
 def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
