@@ -1880,7 +1880,7 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
     config: RoutingConfig,
 ) -> None:
     """A failure told as a statement and another FAQ question asked beside it are two FAQ
-    questions (ROUTING.md: no public answer); the failure still decides the category,
+    questions (the writers' brief: no public answer); the failure still decides the category,
     and ``question_beside_login_min_confidence = 1`` turns the rule off."""
     text = (
         "Bonjour,\nMon collègue du quai n'arrive plus à se connecter à Expadon depuis lundi. "
