@@ -318,8 +318,7 @@ def _only_thanks(body: str, config: RoutingConfig) -> bool:
         return False
     # "« vous n'avez pas les droits » alors que tout marchait hier": what worked is the
     # past, the failure told is today's
-    failure = score_login_failure(prepare_text(body, config), config)
-    return failure.value < config.thresholds.login_failure_min_confidence
+    return not _tells_login_failure(body, config)
 
 
 #: words that turn from thanks to another matter
@@ -456,15 +455,14 @@ def _transferred(
         return None
     norm = text.normalise(parts.body)
     said = _says_transfer(norm, config)
-    # ("merci de me dire quoi lui répondre": the answer is for the author, the ticket theirs)
-    asks_reply = config.compiled.asks_what_to_reply.first_match(
-        Words.of(light_keys(norm)), config.matching.phrase_gap
-    )
-    if _asks(norm) or asks_reply or not _passes_on(norm, said, parts, ticket, config):
+    if (
+        _asks(norm)
+        or _asks_what_to_reply(norm, config)
+        or not _passes_on(norm, said, parts, ticket, config)
+    ):
         return None
-    if (not said or not _state_mailbox(ticket, config)) and (
-        score_login_failure(prepare_text(parts.body, config), config).value
-        >= config.thresholds.login_failure_min_confidence
+    if (not said or not _state_mailbox(ticket, config)) and _tells_login_failure(
+        parts.body, config
     ):
         # a customer who tells their own login failure over a colleague's mail: their
         # words are the ticket (a help desk's note tells the user's, in its own words,
@@ -485,6 +483,16 @@ def _transferred(
     # neither the reporter's own earlier message nor the support's answer quoted back
     support = "expadon" in f"{forwarded.name} {forwarded.email}".lower()
     return None if own or support else forwarded
+
+
+def _asks_what_to_reply(norm: str, config: RoutingConfig) -> bool:
+    """The note asks what to tell the sender of the mail it passes on ("merci de me dire
+    quoi lui répondre", ``matching.asks_what_to_reply``): the answer is for the author,
+    the ticket theirs."""
+    note = Words.of(light_keys(norm))
+    return (
+        config.compiled.asks_what_to_reply.first_match(note, config.matching.phrase_gap) is not None
+    )
 
 
 def _says_transfer(norm: str, config: RoutingConfig) -> bool:
