@@ -430,6 +430,14 @@ class FaqEntry(_Model):
     #: an operator's behalf ("un exportateur me demande…") gets the operators' answer,
     #: an agent asking for their own service does not
     requires_when: dict[Population, Phrases] = field(default_factory=dict)
+    #: per population, words that forbid this entry to them: an agent who asks what
+    #: their own service sends the operator ("quels documents dois-je lui transmettre ?")
+    #: asks what the operators' answer does not tell
+    never_when: dict[Population, Phrases] = field(default_factory=dict)
+    #: per population, the closeness below which this entry is not answered to them (an
+    #: agent passing on an operator's question gets the operators' answer only when the
+    #: question is plainly the operators' one)
+    min_confidence_when: dict[Population, Unit] = field(default_factory=dict)
     #: only answer when the text asks something (a "?", "comment", "how"…)
     requires_question: bool = True
     #: the entry explains a login failure (no account, wrong role): its answer wins
@@ -760,6 +768,17 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         check_phrases(("faq", fid, "requires_also"), entry.requires_also, "phrase")
         for pop, words in entry.requires_when.items():
             check_phrases(("faq", fid, "requires_when", pop.value), words, "phrase")
+        for pop, words in entry.never_when.items():
+            check_phrases(("faq", fid, "never_when", pop.value), words, "phrase")
+        for key in ("requires_when", "never_when", "min_confidence_when"):
+            for pop in getattr(entry, key):
+                if pop not in entry.populations:
+                    problems.append(
+                        loc.message(
+                            ("faq", fid, key, pop.value),
+                            f"{pop.value} is not one of the entry's populations",
+                        )
+                    )
         check_template(("faq", fid, "answer"), entry.answer)
         for i, lift in enumerate(entry.never_unless):
             check_phrases(("faq", fid, "never_unless", i, "when"), lift.when, "phrase")

@@ -819,3 +819,116 @@ def test_a_ticket_filed_as_a_habilitation_stays_when_its_candidates_are_habilita
     assert d.reroute is None
     # filed elsewhere, the same weak likeness moves nothing
     assert decide(make(text, where="3/86"), config).category is Category.ASSISTANCE_OPERATEUR
+
+
+# ------------------------------------------------ who may get an entry's answer
+
+RELAYED_ENTRY = """
+[faq.procedure]
+question = "Opérateur : quelle est la procédure pour être habilité ?"
+answer = "Contactez votre DD : {habilitation_link}"
+populations = ["operateur", "services_deconcentres"]
+requires_when = { services_deconcentres = ["exportateur"] }
+never_when = { services_deconcentres = ["lui transmettre"] }
+min_confidence_when = { services_deconcentres = 0.9 }
+examples = [
+  "quelle est la procédure pour être habilité au module certificats",
+  "comment être habilité au module certificats",
+  "démarche pour obtenir l'habilitation certificats",
+]
+"""
+
+AGENT = {"email": "agent@agriculture.gouv.fr", "where": "4/87"}
+
+
+def test_an_agent_passing_on_an_operators_question_gets_the_operators_answer() -> None:
+    config = small(RELAYED_ENTRY)
+    asked = "Quelle est la procédure pour être habilité au module certificats ?"
+    # an operator asking gets it; an agent naming the exporter they ask for gets it too
+    assert decide(make(asked), config).reply_faq == "procedure"
+    relayed = f"Bonjour, un exportateur me demande : {asked[0].lower()}{asked[1:]}"
+    assert decide(make(relayed, **AGENT), config).reply_faq == "procedure"
+    # an agent asking for themselves says no exporter: no answer
+    assert decide(make(asked, **AGENT), config).reply_faq is None
+
+
+def test_never_when_keeps_an_entry_and_every_other_from_that_population() -> None:
+    """ "Quels documents dois-je lui transmettre ?" asks what the agent's own service
+    does: the operators' procedure is not answered to them, and no other entry is
+    answered in its place (the ticket is about the procedure)."""
+    config = small(RELAYED_ENTRY)
+    text = (
+        "Bonjour, un exportateur veut savoir quelle est la procédure pour être habilité au "
+        "module certificats, et comment vous contacter. Que dois-je lui transmettre ?"
+    )
+    d = decide(make(text, **AGENT), config)
+    assert d.reply_faq is None, d.reason
+    [cand] = [c for c in d.explanation.faq_candidates if c.faq_id == "procedure"]
+    assert not cand.eligible and not cand.blocked
+    why = [s.detail for s in d.signals if s.name == "faq.procedure.population"]
+    assert why == ["never_when.services_deconcentres: lui transmettre"]
+    # an operator saying the same words still gets the answer
+    assert decide(make(text.replace("un exportateur", "notre société")), config).reply_faq in (
+        "procedure",
+        None,  # (two questions: the rule of several questions may hold it back)
+    )
+
+
+def test_min_confidence_when_asks_a_relayed_question_to_be_plainly_the_entrys() -> None:
+    config = small(RELAYED_ENTRY)
+    loose = "Bonjour, un exportateur voudrait être habilité, que faire pour le module ?"
+    d_agent = decide(make(loose, **AGENT), config)
+    [cand] = [c for c in d_agent.explanation.faq_candidates if c.faq_id == "procedure"]
+    assert cand.confidence < 0.9
+    assert d_agent.reply_faq is None
+    why = [s.detail for s in d_agent.signals if s.name == "faq.procedure.population"]
+    assert why and why[0].startswith("min_confidence_when.services_deconcentres: ")
+    # a lower floor lets the same relayed question through
+    lowered = small(
+        RELAYED_ENTRY.replace("services_deconcentres = 0.9", "services_deconcentres = 0.3")
+    )
+    assert decide(make(loose, **AGENT), lowered).reply_faq == "procedure"
+
+
+@pytest.mark.parametrize("key", ["requires_when", "never_when", "min_confidence_when"])
+def test_a_per_population_key_must_name_one_of_the_entrys_populations(key: str) -> None:
+    from routerbot.errors import ConfigError  # noqa: PLC0415
+
+    broken = RELAYED_ENTRY.replace(
+        'populations = ["operateur", "services_deconcentres"]', 'populations = ["operateur"]'
+    )
+    others = {"requires_when", "never_when", "min_confidence_when"} - {key}
+    lines = [ln for ln in broken.splitlines() if ln.split(" =")[0] not in others]
+    with pytest.raises(ConfigError, match="not one of the entry's populations"):
+        small("\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an agent passing on an exporter's question gets the operators' procedure
+        (
+            "Bonjour, une conserverie de mon département me demande quelle est la "
+            "procédure pour qu'un opérateur soit habilité au module Certificats. Merci",
+            "procedure-habilitation",
+        ),
+        # what the agent's own service must send is not in the operators' answer
+        (
+            "Bonjour, un exportateur veut être habilité au module Certificats : quelle est "
+            "la procédure, et quels documents dois-je lui transmettre ? Merci",
+            None,
+        ),
+        # an agent asking for their own access names no operator
+        (
+            "Bonjour, je viens d'arriver à la DDPP, quelle est la procédure pour être "
+            "habilitée au module Certificats ? Merci",
+            None,
+        ),
+    ],
+)
+def test_the_shipped_procedure_answers_an_agent_only_for_an_operator(
+    shipped: RoutingConfig, text: str, expected: str | None
+) -> None:
+    d = decide(make(text, summary="Habilitation", **AGENT), shipped)
+    assert d.category is Category.ASSISTANCE_SD
+    assert d.reply_faq == expected, d.reason

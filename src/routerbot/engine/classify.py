@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import NamedTuple
 
-from routerbot.config import RoutingConfig
+from routerbot.config import FaqEntry, RoutingConfig
 from routerbot.domain import Category, NearestExample, Person, Population, Signal, Ticket
 from routerbot.engine import browser as browser_mod
 from routerbot.engine import text
@@ -1161,9 +1161,41 @@ def score_faqs(tt: TicketText, population: Population, config: RoutingConfig) ->
         )
     out = _asked_alone(out, tt, config)
     out = _take_over(out, tt, population, config)
+    out = [_for_population(f, tt, population, config) if f.eligible else f for f in out]
     # best first; equal confidences keep the index's order (a stable sort, reversed)
     out.sort(key=_confidence, reverse=True)
     return out
+
+
+def _for_population(
+    f: FaqScore, tt: TicketText, population: Population, config: RoutingConfig
+) -> FaqScore:
+    """``f``, not eligible when its entry's ``min_confidence_when`` or ``never_when``
+    keeps its answer from this population: the ticket is about the entry, and no other
+    entry is answered in its place."""
+    entry = config.faq[f.faq_id]
+    why = ""
+    if not answered_to(entry, population, f.confidence):
+        floor = entry.min_confidence_when[population]
+        why = f"min_confidence_when.{population.value}: {f.confidence:.2f} < {floor:.2f}"
+    elif words := config.compiled.guards[f.faq_id].never_when.get(population):
+        hit = words.first_match(tt.plain, config.matching.phrase_gap)
+        why = f"never_when.{population.value}: {hit}" if hit is not None else ""
+    if not why:
+        return f
+    sig = Signal(f"faq.{f.faq_id}.population", False, why, 0.0)
+    return f._replace(eligible=False, signals=(*f.signals, sig))
+
+
+def answered_to(entry: FaqEntry, population: Population | None, closeness: float) -> bool:
+    """May a ticket of ``population`` this close to ``entry`` get its answer? (Its
+    populations, and its ``min_confidence_when`` for this one.)"""
+    if population is None:
+        return True
+    if population not in entry.populations:
+        return False
+    floor = entry.min_confidence_when.get(population)
+    return floor is None or closeness >= floor - 1e-9
 
 
 def _asked_alone(faqs: list[FaqScore], tt: TicketText, config: RoutingConfig) -> list[FaqScore]:
@@ -1698,7 +1730,7 @@ def several_questions(
         # unless the question asks it this closely: a relayed question of its own)
         foreign = (
             population is not None
-            and population not in config.faq[eid].populations
+            and not answered_to(config.faq[eid], population, top.score)
             and top.score < thr.foreign_question_min_confidence
         )
         # (a question closest to a taken entry asks the taker's, unless it is close to
@@ -1750,7 +1782,7 @@ def question_beside(
         if (
             q.top.score >= floor
             and eid not in excluded
-            and population in config.faq[eid].populations
+            and answered_to(config.faq[eid], population, q.top.score)
         ):
             return eid, round(q.top.score, 3)
     return None

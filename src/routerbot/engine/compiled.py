@@ -10,7 +10,7 @@ result is immutable and travels inside the :class:`~routerbot.config.RoutingConf
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -66,6 +66,8 @@ class Guards:
     #: ``never_unless``: (the never words lifted, the phrases that lift them, the never
     #: words left)
     never_unless: tuple[tuple[frozenset[str], PhraseSet, PhraseSet], ...] = ()
+    #: ``never_when``: per population, words that forbid the entry to it
+    never_when: Mapping[Population, PhraseSet] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,7 @@ def _guards(e: FaqEntry) -> Guards:
             )
             for lift in e.never_unless
         ),
+        MappingProxyType({p: _light(w) for p, w in e.never_when.items()}),
     )
 
 
@@ -218,6 +221,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
         # misspelling learned as a word would no longer be read as the word it misspells)
         texts += [*entry.examples, *entry.never]
         texts += [w for ws in entry.requires_when.values() for w in ws]
+        texts += [w for ws in entry.never_when.values() for w in ws]
     texts += [*m.never_answer, *m.follow_quoted, *m.several_questions]
     for cc in config.categories.values():
         texts += cc.examples
