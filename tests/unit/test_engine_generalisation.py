@@ -220,6 +220,9 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         "quel formulaire vous contacter par téléphone ? Merci.",
         # "… ? Et comment le télécharger ?": short, but no ellipsis
         "Modèle Japon en ligne ? Et comment le télécharger ?",
+        # the same joined in one sentence: "et comment le télécharger" keeps its "et"
+        "Bonjour, je cherche à savoir quel modèle est en ligne pour le Vietnam et comment "
+        "le télécharger. Merci d'avance.",
         # asked in case the answer to the first is no: a second question
         "Bonjour, étant habilitée à Agrément, est-ce que je le suis aussi à Certificats ? "
         "Si ce n'est pas le cas, quelle est la procédure à suivre ?",

@@ -1433,7 +1433,10 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
         if start < at:
             continue  # (overlapping cuts: the first one holds)
         pieces.append(part[at:start])
-        at = end
+        # (a question joined by "et" keeps it: "… en ligne et comment le télécharger"
+        # asks "et comment le télécharger", a question of its own however short)
+        joined = _AND_KEPT.match(part, start)
+        at = joined.start(1) if joined is not None and joined.end() == end else end
     pieces.append(part[at:])
     asked = part.rstrip().endswith("?") or _asks(respell(text.normalise(pieces[0])))
     if asked:
@@ -1514,13 +1517,14 @@ def questions(own: str, config: RoutingConfig) -> Iterator[AskedQuestion]:
     for raw in _question_parts(own, c.lexicon.respell):
         stripped = raw.strip()
         part = _unmarked(stripped)
-        n = len(part.split())
-        if n < 3:  # "Et ?", "Merci." ask nothing
+        # (the "et" a join opening the part keeps is not counted)
+        n = len(part.split()) - bool(_AND_FIRST.match(part))
+        if n < 3:  # "Et ?", "Merci.", "et comment ?" ask nothing
             continue
         # "À quelle adresse ?" goes on with the last one; a list's member ("2. comment
         # télécharger ce modèle") is a question of its own; so is "Et comment le
-        # télécharger ?" (the "et" a join opening the part keeps is not counted)
-        short = n - bool(_AND_FIRST.match(part)) < ELLIPTICAL_WORDS
+        # télécharger ?"
+        short = n < ELLIPTICAL_WORDS
         if asked and short and len(part) == len(stripped) and not _and_asks(part):
             continue
         norm = text.normalise(part)
@@ -1574,6 +1578,8 @@ def _last_sentence(part: str) -> str:
 
 #: "… ? Et comment le télécharger ?": a short question that adds, not goes on
 _AND_FIRST = re.compile(r"(?:et|and)\s", re.IGNORECASE)
+#: a join that is "et" or "and" alone, then the question (group 1: from the join word)
+_AND_KEPT = re.compile(r",?\s+((?:et|and)\s+)(?=\S)", re.IGNORECASE)
 _AND_ASKS = re.compile(
     r"(?:et|and)\s+(?:(?:euh|heu|aussi|also),?\s+)?(?:comment|o[uù]|pourquoi|how|where|why)\b",
     re.IGNORECASE,
