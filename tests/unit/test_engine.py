@@ -782,6 +782,10 @@ def test_a_login_that_works_is_not_a_login_failure(
         "It says 'compte bloqué' when I try to log in.",
         # the portal refusing one in
         "Ludovic, Expadon refuse de me connecter depuis le Mac. Tu peux faire remonter ?",
+        # SMS "se co"; the connection that fails; an error when connecting
+        "slt mon associé arrive pas a se co depuis hier soir, on a un lot qui part",
+        "Depuis la mise à jour du poste, la connexion au module Certificats échoue à chaque essai.",
+        "Good morning, we get an error when connecting to Expadon since this morning.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:

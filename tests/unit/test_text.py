@@ -394,6 +394,9 @@ def test_is_auto_reply_recognises_automatic_replies(body: str) -> None:
         "Pendant mon absence, ma collègue n'a pas pu se connecter, pouvez-vous vérifier ?",
         "Bonjour, mon dossier a-t-il été lu ? Je n'ai aucune réponse depuis trois semaines.",
         "Bonjour, mon mail a été lu le 3 mars d'après l'accusé de lecture, toujours rien.",
+        # someone standing in for an absent colleague tells what fails, asking nothing
+        "Bonjour, je remplace M. Lorin (en congé jusqu'au 28) pour les certificats de la "
+        "criée. J'essaie de me connecter avec mon compte mais j'obtiens « erreur technique ».",
     ],
 )
 def test_is_auto_reply_leaves_real_messages_alone(body: str) -> None:

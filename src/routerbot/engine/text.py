@@ -1230,7 +1230,10 @@ _REQUEST_HINT = LazyPattern(
     r"\b(?:pouvez vous|pourriez vous|je n arrive|j ai besoin|ma demande"
     r"|mon habilitation|impossible de|je ne peux|je voudrais|je souhaite|could you|can you"
     r"|i cannot|i can t|i need|pas moyen de|n arrive (?:pas|plus)"
-    r"|ne (?:marche|fonctionne) (?:pas|plus)|comment (?:je|on|faire|puis je|peut on)|est ce que)\b"
+    r"|ne (?:marche|fonctionne) (?:pas|plus)|comment (?:je|on|faire|puis je|peut on)|est ce que"
+    # someone standing in for an absent colleague, telling what fails ("je remplace Mme X
+    # (en congé jusqu'au 20) … je tente de me connecter … j'obtiens « erreur »")
+    r"|je remplace|je tente|j essaie|j ai essaye|j obtiens|message d erreur)\b"
 )
 
 
