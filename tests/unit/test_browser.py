@@ -251,6 +251,9 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             ("firefox", "124"),
         ),
         ("Firefox version cent vingt, attendez non, cent dix-huit", ("firefox", "118")),
+        # a pause after "version"; a number left hanging, then said whole
+        ("c'est Edge, et la version, attendez, cent dix-neuf", ("edge", "119")),
+        ("c'est Chrome et la version cent vingt... cent vingt-cinq voilà", ("chrome", "125")),
         # "non" after a version that is not corrected
         ("Chrome cent vingt, non ça ne marche toujours pas depuis 3 jours", ("chrome", "120")),
         ("Samsung Internet 22", ("other", "22")),

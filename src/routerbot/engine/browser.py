@@ -206,9 +206,10 @@ _AFTER_NAME = LazyPattern(
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
     # "chrome et la version …" (said on the phone)
     r"(?:(?:en|la|le|sa|de|with|en[ \t]+la|et[ \t]+la|and[ \t]+the)[ \t]+)?"
-    r"(?:(?:versione|version|vers\.?|ver\.?|v\.?)[ \t]*[:.=]?[ \t]*|n[°o][ \t]*)?"
+    # ("et la version, attendez, cent vingt-trois": a comma where the speaker pauses)
+    r"(?:(?:versione|version|vers\.?|ver\.?|v\.?)[ \t]*[:.=,]?[ \t]*|n[°o][ \t]*)?"
     # the words of someone reading it out: "la version attendez euh c'est 123"
-    r"(?:(?:euh|heu|hum|attendez|attends|alors|donc|voila|voilà)[ \t]+){0,3}"
+    r"(?:(?:euh|heu|hum|attendez|attends|alors|donc|voila|voilà)[ \t]*,?[ \t]+){0,3}"
     # "la version c'est 122", "la version est la 115", "the version is 120"
     r"(?:(?:c'est|c est|est|is)[ \t]+(?:(?:la|le)[ \t]+)?)?"
     r"(?:[\"«“][ \t]*)?"  # a version quoted as read out: « cent vingt-deux » → « 122 »
@@ -484,8 +485,14 @@ def _spoken_to_digits(w: str) -> str:
             lambda m: m[1] + "".join(_DIGIT_WORDS[d.lower()] for d in m[2].split()), w
         )
     w = _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
-    # a number corrected as it is said: "version cent vingt, euh non, cent vingt-deux"
+    # a number corrected as it is said: "version cent vingt, euh non, cent vingt-deux",
+    # "cent vingt... cent vingt-trois" (the number trailed off, then said whole)
+    w = _TRAILED_NUMBER.sub(r"\1", w) if ".." in w or "…" in w else w
     return _CORRECTED_NUMBER.sub(r"\1", w) if _CORRECTION_HINT.search(w) else w
+
+
+#: "120... 123" → "123": a number left hanging, then the one meant
+_TRAILED_NUMBER = re.compile(r"\b\d{1,3}[ \t]*(?:\.{2,4}|…)[ \t]*(\d{1,3})\b(?!\.\d)")
 
 
 #: "120, euh non, 122" → "122": the number said last is the one meant
