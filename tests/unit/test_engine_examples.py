@@ -932,3 +932,26 @@ def test_the_shipped_procedure_answers_an_agent_only_for_an_operator(
     d = decide(make(text, summary="Habilitation", **AGENT), shipped)
     assert d.category is Category.ASSISTANCE_SD
     assert d.reply_faq == expected, d.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a cooperative or a forwarder named: the agent asks for an operator
+        (
+            "Bonjour, la coopérative céréalière du secteur me demande comment leur "
+            "administrateur local habilite un nouveau collègue au module Certificats ?",
+            "habiliter-collegue",
+        ),
+        (
+            "Bonjour, je voudrais comprendre ce que permet l'application gestion des "
+            "utilisateurs, pour l'expliquer en réunion. Merci",
+            "gestion-utilisateurs",
+        ),
+    ],
+)
+def test_the_shipped_entries_answer_an_agent_asking_for_operators(
+    shipped: RoutingConfig, text: str, expected: str
+) -> None:
+    d = decide(make(text, summary="Question", **AGENT), shipped)
+    assert d.reply_faq == expected, d.reason
