@@ -220,6 +220,9 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         "quel formulaire vous contacter par téléphone ? Merci.",
         # "… ? Et comment le télécharger ?": short, but no ellipsis
         "Modèle Japon en ligne ? Et comment le télécharger ?",
+        # the second names the model by a pronoun: "lequel est en ligne"
+        "Bonjour, comment récupérer le modèle de certificat en PDF, et comment savoir "
+        "lequel est en ligne en ce moment pour Singapour ?",
         # the same joined in one sentence: "et comment le télécharger" keeps its "et"
         "Bonjour, je cherche à savoir quel modèle est en ligne pour le Vietnam et comment "
         "le télécharger. Merci d'avance.",
