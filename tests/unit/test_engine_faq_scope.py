@@ -1923,6 +1923,28 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["connexion-impossible"],
             True,
         ),
+        # a question the author settled with the FAQ, then another: only the other is read
+        (
+            "Bonjour,\nQuestion 1 : le rôle admin local suffit-il pour faire des demandes ? "
+            "-> réponse trouvée dans votre FAQ, non, il faut le rôle demandeur.\nQuestion 2 : "
+            "comment savoir si le modèle pour l'Égypte est en ligne ?\nMerci",
+            ["modeles-en-ligne"],
+            False,
+        ),
+        (
+            "Bonjour, comment on télécharge le modèle ? -> ok trouvé tout seul, merci. "
+            "Autre chose : par quel formulaire vous contacter pour un souci de signature ?",
+            ["nous-contacter"],
+            False,
+        ),
+        # the FAQ read, but doubted: the question before is still the one asked
+        (
+            "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "
+            "vérifier : c'est bien dans gestion des utilisateurs que je lui donne le rôle "
+            "demandeur ?",
+            ["habiliter-collegue"],
+            False,
+        ),
     ],
 )
 def test_a_question_taken_back_leaves_what_comes_after_it(

@@ -367,6 +367,8 @@ TURN_WORDS = (
     "n'a plus lieu d'être", "plus besoin", "ça marche maintenant", "ca repasse à nouveau",
     "ça refonctionne de nouveau", "ça remarche", "it works now", "C BON", "J'AI TROUVÉ",
     "laıssez tomber", "oublıez", "ſi", "ah ſi", "c'eſt bon", "İt works now", "pardon", "merci",
+    "ok trouvé", "Réponse trouvée", "lu votre FAQ", "vu dans la FAQ", "grâce à la FAQ",
+    "je viens de lire la faq", "vu la FAQ mais",
 )  # fmt: skip
 
 

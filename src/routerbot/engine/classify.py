@@ -347,7 +347,12 @@ _TURN = LazyPattern(
     r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
     r"|ah,? (?:mais )?en fait|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
-    r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée])\b",
+    r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée]"
+    # a question the author settled herself, then another ("Comment télécharger le
+    # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
+    # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
+    r"|(?:ok,? trouv[ée]|r[ée]ponse trouv[ée]e|(?:lu|vu|trouv[ée]e?|lire) (?:dans )?(?:votre|la"
+    r"|vos) faq|gr[âa]ce [àa] (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b",
     re.IGNORECASE,
 )
 
@@ -369,7 +374,7 @@ _TURN_PARTS = (
     "exprim", "voulais dire", "vraie question", "ma question", "laissez tomber", "oubliez",
     "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
     "ai trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
-    "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now",
+    "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "trouv",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
