@@ -251,6 +251,10 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             ("firefox", "124"),
         ),
         ("Firefox version cent vingt, attendez non, cent dix-huit", ("firefox", "118")),
+        # the number said first, as an answer to "which version?" goes
+        ("119 sur chrome", ("chrome", "119")),
+        ("cent vingt-deux sur Edge je crois", ("edge", "122")),
+        ("la 128.0.3 avec firefox", ("firefox", "128")),
         # a pause after "version"; a number left hanging, then said whole
         ("c'est Edge, et la version, attendez, cent dix-neuf", ("edge", "119")),
         ("c'est Chrome et la version cent vingt... cent vingt-cinq voilà", ("chrome", "125")),
@@ -383,6 +387,11 @@ def test_a_dotted_or_esr_version_is_a_version_whatever_word_follows(
         "Edge 3 postes",
         "Edge de 2019",
         "Chrome-2",
+        # a number before the name that is not its version: machines, a date, a system
+        "3 sur chrome",
+        "le 12.05 sur chrome",
+        "Je suis sous Windows 11 avec Chrome.",
+        "iOS 17 with Safari",
     ],
 )
 def test_names_the_browser_without_a_version_when_the_number_is_not_its_version(

@@ -226,8 +226,14 @@ _NOT_A_VERSION_AFTER = LazyPattern(
 # a "v" instead of trying every position)
 _VERSION_WORD = r"v(?<![\w.]v)(?:ersion|ers\.|\.|(?=\d))"
 _VERSION_BEFORE_NAME = LazyPattern(
-    _VERSION_WORD + r"[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
-    r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
+    r"(?:" + _VERSION_WORD + r"[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+(?:de|d'|du|sur|of)"
+    # a bare number said first, the way an answer to "which version?" goes: "119 sur
+    # chrome" (two digits at least: "3 sur chrome" counts machines; a number with one dot
+    # is a date: "le 12.05 sur chrome")
+    # (not a system's number: "Windows 11 avec Chrome")
+    r"|(?<![\w.,])(?<!windows )(?<!win )(?<!ios )(?<!android )(?<!macos )(?<!os )"
+    r"(?P<bare>\d{2,3}(?:(?:\.\d{1,6}){2,3})?)[ \t]+(?:sur|on|avec|with))"
+    r"[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
     r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
 )
 _NEGATED_BEFORE = LazyPattern(
@@ -657,7 +663,7 @@ def _version_before_name(s: str, w: str, used: _Consumed) -> list[_Mention]:
     for m in _VERSION_BEFORE_NAME.finditer(w):
         name = m.group("name")
         name = {"internet explorer": "ie", "vivaldi": "other", "brave": "other"}.get(name, name)
-        major = m.group("v").split(".")[0]
+        major = (m.group("v") or m.group("bare")).split(".")[0]
         if _major_ok(name, major):
             mentions.append(_Mention(m.start(), name, major, s[m.start() : m.end()]))
             used.add(m.start(), m.end())
