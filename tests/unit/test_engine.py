@@ -786,6 +786,11 @@ def test_a_login_that_works_is_not_a_login_failure(
         "slt mon associé arrive pas a se co depuis hier soir, on a un lot qui part",
         "Depuis la mise à jour du poste, la connexion au module Certificats échoue à chaque essai.",
         "Good morning, we get an error when connecting to Expadon since this morning.",
+        # sent back to the home page (feminine); "accès KO"; what follows the credentials
+        "Quand je me connecte je suis redirigée vers la page d'accueil à chaque fois.",
+        "Accès KO depuis lundi, après la saisie de mes identifiants une erreur s'affiche.",
+        # "hasn't been able to log in"
+        "Our buyer hasn't been able to log in to Expadon since Friday, please help.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
