@@ -42,7 +42,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,14 +226,17 @@ _NOT_A_VERSION_AFTER = LazyPattern(
 # a "v" instead of trying every position)
 _VERSION_WORD = r"v(?<![\w.]v)(?:ersion|ers\.|\.|(?=\d))"
 _VERSION_BEFORE_NAME = LazyPattern(
-    r"(?:" + _VERSION_WORD + r"[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+(?:de|d'|du|sur|of)"
-    # a bare number said first, the way an answer to "which version?" goes: "119 sur
-    # chrome" (two digits at least: "3 sur chrome" counts machines; a number with one dot
-    # is a date: "le 12.05 sur chrome")
-    # (not a system's number: "Windows 11 avec Chrome")
-    r"|(?<![\w.,])(?<!windows )(?<!win )(?<!ios )(?<!android )(?<!macos )(?<!os )"
-    r"(?P<bare>\d{2,3}(?:(?:\.\d{1,6}){2,3})?)[ \t]+(?:sur|on|avec|with))"
-    r"[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
+    _VERSION_WORD + r"[ \t]*(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})[ \t]+"
+    r"(?:de|d'|du|sur|of)[ \t]*(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
+    r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
+)
+#: a bare number said first, the way an answer to "which version?" goes: "119 sur
+#: chrome" (two digits at least: "3 sur chrome" counts machines; a number with one dot
+#: is a date, "le 12.05 sur chrome"; not a system's number, "Windows 11 avec Chrome")
+_NUMBER_BEFORE_NAME = LazyPattern(
+    r"(?<![\w.,])(?<!windows )(?<!win )(?<!ios )(?<!android )(?<!macos )(?<!os )"
+    r"(?P<v>\d{2,3}(?:(?:\.\d{1,6}){2,3})?)[ \t]+(?:sur|on|avec|with)[ \t]+"
+    r"(?:google[ \t]+|microsoft[ \t]+|mozilla[ \t]+)?"
     r"(?P<name>chrome|firefox|edge|safari|opera|internet explorer|vivaldi|brave)(?![a-z])"
 )
 _NEGATED_BEFORE = LazyPattern(
@@ -659,15 +662,27 @@ class _Consumed:
 
 
 def _version_before_name(s: str, w: str, used: _Consumed) -> list[_Mention]:
-    mentions = []
-    for m in _VERSION_BEFORE_NAME.finditer(w):
+    mentions: list[_Mention] = []
+    _before_name(s, w, used, _VERSION_BEFORE_NAME.finditer(w), mentions)
+    if " sur " in w or " avec " in w or " on " in w or " with " in w:
+        # (what the version word already read is not read again)
+        bare = [m for m in _NUMBER_BEFORE_NAME.finditer(w) if used.free(m.start(), m.end())]
+        _before_name(s, w, used, bare, mentions)
+    return mentions
+
+
+def _before_name(
+    s: str, w: str, used: _Consumed, found: Iterable[re.Match[str]], out: list[_Mention]
+) -> None:
+    """The mentions of ``found`` (a version, then the name) whose number may be that
+    browser's version, added to ``out`` and to ``used``."""
+    for m in found:
         name = m.group("name")
         name = {"internet explorer": "ie", "vivaldi": "other", "brave": "other"}.get(name, name)
-        major = (m.group("v") or m.group("bare")).split(".")[0]
+        major = m.group("v").split(".")[0]
         if _major_ok(name, major):
-            mentions.append(_Mention(m.start(), name, major, s[m.start() : m.end()]))
+            out.append(_Mention(m.start(), name, major, s[m.start() : m.end()]))
             used.add(m.start(), m.end())
-    return mentions
 
 
 #: "on the edge of missing the vessel", "cutting-edge": the English word, not the browser
