@@ -164,6 +164,7 @@ PLAIN_QUESTION_WORDS = re.compile(
     r"|kindly (?:share|send|explain|tell|advise|clarify|confirm|guide|inform|let)"
     r"|can you|can we|would you|do we|is it possible"
     r"|point d interrogation|savoir si|savoir comment|savoir ou|savoir quel|savoir a qui"
+    r"|savoir lequel|savoir laquelle|savoir lesquels|savoir lesquelles"
     r"|est ou|sont ou|c ou|ou est|ou sont|ou se trouve|ou faut il|ou dois je|ou doit on"
     r"|que faire|que dois je|que doit on|qu est ce qu|koi|kelle|kels"
     r"|ou pas|ou non|(?<! c )est il|est elle|sont ils|sont elles)\b"
