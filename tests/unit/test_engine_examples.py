@@ -867,11 +867,12 @@ def test_never_when_keeps_an_entry_and_every_other_from_that_population() -> Non
     assert not cand.eligible and not cand.blocked
     why = [s.detail for s in d.signals if s.name == "faq.procedure.population"]
     assert why == ["never_when.services_deconcentres: lui transmettre"]
-    # an operator saying the same words still gets the answer
-    assert decide(make(text.replace("un exportateur", "notre société")), config).reply_faq in (
-        "procedure",
-        None,  # (two questions: the rule of several questions may hold it back)
+    # the words keep the answer from agents only: an operator who says them gets it
+    said = (
+        "Bonjour, notre DD nous a dit de lui transmettre le dossier : quelle est la "
+        "procédure pour être habilité au module certificats ?"
     )
+    assert decide(make(said), config).reply_faq == "procedure"
 
 
 def test_min_confidence_when_asks_a_relayed_question_to_be_plainly_the_entrys() -> None:
