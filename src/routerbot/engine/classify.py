@@ -368,13 +368,14 @@ _WITHDRAWN = LazyPattern(
 )
 
 #: A part of every text the two patterns above find, lower-cased ("est bon" for "c'est
-#: bon", "ai trouv" for "j'ai trouvé", "e maintenant" for "ça marche maintenant"): a text
-#: without one is not scanned with them (two alternations tried at every character).
+#: bon", "trouv" for "j'ai trouvé" and "réponse trouvée", "e maintenant" for "ça marche
+#: maintenant"): a text without one is not scanned with them (two alternations tried at
+#: every character).
 _TURN_PARTS = (
     "exprim", "voulais dire", "vraie question", "ma question", "laissez tomber", "oubliez",
     "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
-    "ai trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
-    "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "trouv",
+    "trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
+    "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
