@@ -1080,6 +1080,20 @@ def test_a_postscript_after_the_signature_is_a_second_question(config: RoutingCo
     assert decide(ticket, config).public_replies == ()
 
 
+@pytest.mark.parametrize("mark", ["P.-S. :", "P-S :", "P.S.:", "PS-", "Post-scriptum :"])
+def test_a_postscript_in_any_spelling_after_the_signature_is_the_authors_words(
+    config: RoutingConfig, mark: str
+) -> None:
+    # a remark above, the question in a postscript below the signature
+    ticket = make(
+        "Bonjour,\n\nTrois jours pour obtenir une signature, c'est trop long. Je tenais à "
+        f"le signaler.\n\nCordialement,\nVéronique Adam\nAdam Primeurs\n\n{mark} à quoi "
+        "sert le menu « gestion des utilisateurs » ?"
+    )
+    assert "gestion des utilisateurs" in classify.prepare(ticket, config).own_text
+    assert decide(ticket, config).reply_faq == "gestion-utilisateurs"
+
+
 def test_an_english_login_failure_told_by_its_symptom(config: RoutingConfig) -> None:
     d = decide(
         make(

@@ -498,8 +498,10 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     return lines, []
 
 
-#: A postscript's first line: "PS : …", "P.S. …", "PS- …".
-_POSTSCRIPT = re.compile(r"\s*p\.?\s?s\.?\s*[:.-]?\s", re.IGNORECASE)
+#: A postscript's first line: "PS : …", "P.S. …", "PS- …", "P.-S. : …", "Post-scriptum : …".
+_POSTSCRIPT = re.compile(
+    r"\s*(?:p\.?\s?-?\s?s\.?|post-?scriptum)\s*[:.-]?\s", re.IGNORECASE
+)
 
 
 def _postscript_back(body: list[str], signature: list[str]) -> tuple[list[str], list[str]]:
