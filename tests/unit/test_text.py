@@ -682,6 +682,11 @@ def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
             "Merci, c'était bien le cache, tout fonctionne. Comment ajouter un stagiaire ?",
             "Comment ajouter un stagiaire ?",
         ),
+        # a colon ends the denial: what follows it is what the ticket is about
+        (
+            "En fait ce n'est pas pour les modèles : je n'arrive pas à me connecter.",
+            "je n'arrive pas à me connecter.",
+        ),
     ],
 )
 def test_what_the_author_says_the_ticket_is_not_about_is_not_read(said: str, left: str) -> None:

@@ -857,10 +857,11 @@ _FORM_REMARK = LazyPattern(
     re.IGNORECASE,
 )
 
-#: Where such a clause ends: a stop, a line's end, or a "mais" / "but" / ", c'est"
-#: that turns it.
+#: Where such a clause ends: a stop, a line's end, a colon (not a time's: "ce n'est pas
+#: pour les modèles : je n'arrive pas à me connecter" tells what it is for after it), or
+#: a "mais" / "but" / ", c'est" that turns it.
 _CLAUSE_END = LazyPattern(
-    r"[.;!?\n]|,?\s*\bmais\b|,\s*c['’]est\b|,\s*(?:but|it['’]s)\b", re.IGNORECASE
+    r"[.;!?\n]|:(?!\d)|,?\s*\bmais\b|,\s*c['’]est\b|,\s*(?:but|it['’]s)\b", re.IGNORECASE
 )
 
 #: Words saying the problem itself is settled ("c'est réglé", "is now fixed"):
