@@ -1937,6 +1937,14 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["nous-contacter"],
             False,
         ),
+        # a question the author found the answer to while writing, then another
+        (
+            "Bonjour, je me demandais comment télécharger le modèle, mais j'ai fini par "
+            "trouver le bouton en haut à droite. Par contre, comment savoir quel modèle est "
+            "en ligne pour le Canada ?",
+            ["modeles-en-ligne"],
+            False,
+        ),
         # the FAQ read, but doubted: the question before is still the one asked
         (
             "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "

@@ -369,7 +369,7 @@ TURN_WORDS = (
     "ça refonctionne de nouveau", "ça remarche", "it works now", "C BON", "J'AI TROUVÉ",
     "laıssez tomber", "oublıez", "ſi", "ah ſi", "c'eſt bon", "İt works now", "pardon", "merci",
     "ok trouvé", "Réponse trouvée", "lu votre FAQ", "vu dans la FAQ", "grâce à la FAQ",
-    "je viens de lire la faq", "vu la FAQ mais",
+    "je viens de lire la faq", "vu la FAQ mais", "j'ai fini par trouver", "mais j'ai trouvé le",
 )  # fmt: skip
 
 

@@ -348,6 +348,9 @@ _TURN = LazyPattern(
     r"|ah,? (?:mais )?en fait|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
     r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée]"
+    # "je me demandais comment télécharger le modèle, mais j'ai fini par trouver le
+    # bouton. Par contre, …"
+    r"|j['’]ai fini par (?:le |la |les )?trouver|mais j['’]ai trouv[ée] (?:le|la|les|comment|o[uù])"
     # a question the author settled herself, then another ("Comment télécharger le
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
