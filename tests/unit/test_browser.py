@@ -251,6 +251,13 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             ("firefox", "124"),
         ),
         ("Firefox version cent vingt, attendez non, cent dix-huit", ("firefox", "118")),
+        # the device between the name and "version": the version is the browser's
+        ("Bonjour c'est Safari sur l'iPad, version seize point six.", ("safari", "16")),
+        ("Chrome sur mon Mac version 120", ("chrome", "120")),
+        # without the word "version", a number after the device is not read as it
+        ("Safari sur l'iPad 16", ("safari", None)),
+        # a mail wrapped after "version"
+        ("he say it is Chrome, version\none hundred twenty. Please help.", ("chrome", "120")),
         # the number said first, as an answer to "which version?" goes
         ("119 sur chrome", ("chrome", "119")),
         ("cent vingt-deux sur Edge je crois", ("edge", "122")),

@@ -201,13 +201,17 @@ _AFTER_NAME = LazyPattern(
     r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     # the platform between the name and its version: "Chrome android 121", "Safari iOS 17"
     # ("chrome sous android version 126": the version word says whose number it is)
-    r"(?:(?:android|ios|mobile)[ \t]+|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]+(?=v))?"
+    r"(?:(?:android|ios|mobile)[ \t]+|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]+(?=v)"
+    # the device between them, before the version word: "Safari sur l'iPad, version 16"
+    r"|(?:sur|on)[ \t]+(?:l'|mon[ \t]+|ma[ \t]+|my[ \t]+|the[ \t]+)?(?:ipad|iphone|mac|macbook"
+    r"|tablette|tablet)[ \t]*,?[ \t]*(?=v))?"
     r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
     # "chrome et la version …" (said on the phone)
     r"(?:(?:en|la|le|sa|de|with|en[ \t]+la|et[ \t]+la|and[ \t]+the)[ \t]+)?"
     # ("et la version, attendez, cent vingt-trois": a comma where the speaker pauses)
-    r"(?:(?:versione|version|vers\.?|ver\.?|v\.?)[ \t]*[:.=,]?[ \t]*|n[°o][ \t]*)?"
+    # (a mail wrapped after the word: "Chrome, version\n120")
+    r"(?:(?:versione|version|vers\.?|ver\.?|v\.?)[ \t]*[:.=,]?[ \t]*\n?[ \t]*|n[°o][ \t]*)?"
     # the words of someone reading it out: "la version attendez euh c'est 123"
     r"(?:(?:euh|heu|hum|attendez|attends|alors|donc|voila|voilà)[ \t]*,?[ \t]+){0,3}"
     # "la version c'est 122", "la version est la 115", "the version is 120"
