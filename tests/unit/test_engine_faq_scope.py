@@ -1098,6 +1098,12 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "société, il me faut un accès pour la nouvelle merci",
         "Hi, could you please change my role from demandeur to administrateur local "
         "opérateur? Our admin retired last month.",
+        "Hello, I'd like to get habilitated for Certificats. The DDPP told me I first need "
+        "a 'mon compte' account. How do I create one?",
+        "Bonjour, je dois créer un compte « mon compte » pour moi et pour mon intérimaire, "
+        "pour pouvoir ensuite demander notre habilitation. Comment on fait ?",
+        "Bonjour, mon associé et moi souhaitons accéder au module Certificats. Nous n'avons "
+        "pas de compte « mon compte » : comment le crée-t-on ?",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
