@@ -1951,6 +1951,14 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["modeles-en-ligne"],
             False,
         ),
+        # what was found is told in the same sentence: it asks nothing
+        (
+            "Bonjour, j'avais une question sur le modèle en PDF mais j'ai trouvé le bouton "
+            "« télécharger les documents » en haut à droite, merci. Autre chose : comment "
+            "habiliter une collègue ? Je suis administratrice locale.",
+            ["habiliter-collegue"],
+            False,
+        ),
         # the FAQ read, but doubted: the question before is still the one asked
         (
             "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "

@@ -347,10 +347,18 @@ _TURN = LazyPattern(
     r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
     r"|ah,? (?:mais )?en fait|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
-    r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée]"
+    r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée])\b",
+    re.IGNORECASE,
+)
+
+#: Words that say the author found the answer to the question before them: a turn read
+#: from the end of their sentence, which tells what was found ("j'ai trouvé le bouton «
+#: télécharger les documents », merci. Mon autre question : …" asks about a colleague).
+_FOUND = LazyPattern(
     # "je me demandais comment télécharger le modèle, mais j'ai fini par trouver le
     # bouton. Par contre, …"
-    r"|j['’]ai fini par (?:le |la |les )?trouver|mais j['’]ai trouv[ée] (?:le|la|les|comment|o[uù])"
+    r"\b(?:j['’]ai fini par (?:le |la |les )?trouver|mais j['’]ai trouv[ée] (?:le|la|les|comment"
+    r"|o[uù])"
     # a question the author settled herself, then another ("Comment télécharger le
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
@@ -358,6 +366,8 @@ _TURN = LazyPattern(
     r"|vos) faq|gr[âa]ce [àa] (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b",
     re.IGNORECASE,
 )
+#: where the sentence of a :data:`_FOUND` ends
+_FOUND_END = re.compile(r"[.!?\n]")
 
 #: Words that take a question back: after them, a ticket that asks nothing more is done.
 _WITHDRAWN = LazyPattern(
@@ -386,7 +396,8 @@ _CASE_ODD = ("ı", "ſ", "İ")
 
 
 def _may_turn(own: str) -> bool:
-    """Could :data:`_TURN` or :data:`_WITHDRAWN` find something in ``own``?"""
+    """Could :data:`_TURN`, :data:`_FOUND` or :data:`_WITHDRAWN` find something in
+    ``own``?"""
     if not own.isascii() and any(c in own for c in _CASE_ODD):
         return True
     low = own.lower()
@@ -405,7 +416,11 @@ def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
     took everything back ("laissez tomber, j'ai trouvé") with nothing asked after."""
     if not own or not _may_turn(own):
         return own, False
-    turns = sorted(m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own))
+    turns = [m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own)]
+    for m in _FOUND.finditer(own):
+        end = _FOUND_END.search(own, m.end())
+        turns.append(end.end() if end else len(own))
+    turns.sort()
     if not turns:
         return own, False
     for at in reversed(turns):
