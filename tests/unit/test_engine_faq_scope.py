@@ -1959,6 +1959,22 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["habiliter-collegue"],
             False,
         ),
+        # the first step done, in English: the next one is the question
+        (
+            "Hi, I figured out how to create my 'mon compte' account, that part is done. "
+            "Now, what is the procedure to get access to the Certificats module as an "
+            "exporter?",
+            ["procedure-habilitation"],
+            False,
+        ),
+        # a login failure over once the cache was cleared, then another question
+        (
+            "Bonjour, je vous écrivais pour un souci de connexion, mais en vidant le cache "
+            "c'est reparti. Du coup autre question : comment télécharger le modèle du "
+            "certificat pour le relire ?",
+            ["telecharger-modele"],
+            False,
+        ),
         # the FAQ read, but doubted: the question before is still the one asked
         (
             "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "

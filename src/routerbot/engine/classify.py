@@ -359,6 +359,8 @@ _FOUND = LazyPattern(
     # bouton. Par contre, …"
     r"\b(?:j['’]ai fini par (?:le |la |les )?trouver|mais j['’]ai trouv[ée] (?:le|la|les|comment"
     r"|o[uù])"
+    # "I figured out how to create my account, that part is done. Now, what is …?"
+    r"|i figured (?:it )?out|(?:that|this) part is (?:done|sorted|ok)"
     # a question the author settled herself, then another ("Comment télécharger le
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
@@ -388,7 +390,8 @@ _TURN_PARTS = (
     "exprim", "voulais dire", "vraie question", "ma question", "laissez tomber", "oubliez",
     "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
     "trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
-    "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq",
+    "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "figured",
+    "part is",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts

@@ -875,7 +875,9 @@ _SETTLED_WORDS = (
 )
 #: Words saying a problem is over, or that all works: their sentence goes.
 _OVER = LazyPattern(
-    rf"\b(?:{_SETTLED_WORDS}|tout\s+(?:re)?(?:fonctionne|marche)|j['’]acc[èe]de\s+bien)\b",
+    rf"\b(?:{_SETTLED_WORDS}|tout\s+(?:re)?(?:fonctionne|marche)|j['’]acc[èe]de\s+bien"
+    # "en vidant le cache c'est reparti, tout va bien"
+    r"|c['’]est\s+reparti|tout\s+va\s+bien\s+maintenant)\b",
     re.IGNORECASE,
 )
 _SETTLED = LazyPattern(rf"\b(?:{_SETTLED_WORDS})\b", re.IGNORECASE)
@@ -902,6 +904,7 @@ _DENIAL_HINTS = (
     "fonctionne",
     "allais",
     "going to ask",
+    "reparti",
 )
 #: One of these is in any text a remark on the form can be found in.
 _FORM_REMARK_HINTS = (
