@@ -791,6 +791,9 @@ def test_a_login_that_works_is_not_a_login_failure(
         "Accès KO depuis lundi, après la saisie de mes identifiants une erreur s'affiche.",
         # "hasn't been able to log in"
         "Our buyer hasn't been able to log in to Expadon since Friday, please help.",
+        # SMS "co" alone
+        "co impossible depuis lundi sur la tablette. Marc",
+        "pb de co sur expadon ce matin, on fait comment ?",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
