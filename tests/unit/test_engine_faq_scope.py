@@ -1819,6 +1819,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["creer-mon-compte"],
             id="local-admin-asks-how-a-colleague-makes-an-account",
         ),
+        # a newcomer whose local admin waits for their account before giving the role
+        pytest.param(
+            "Bonjour, je viens d'arriver au service export. Notre chef, administrateur local, "
+            "me donnera le rôle demandeur, mais il dit que je dois d'abord créer mon « mon "
+            "compte ». Comment on crée ce compte ?",
+            "compte agriculture",
+            OPERATOR,
+            ["creer-mon-compte"],
+            id="newcomer-must-first-make-an-account-for-the-local-admin",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
