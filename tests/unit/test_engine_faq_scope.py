@@ -255,6 +255,17 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
             "Bonjour, quelle est la procédure pour que je sois habilitée sur Certificats ?",
             "procedure-habilitation",
         ),
+        # a colleague added as a requester, in English, by the local admin
+        (
+            "Good day, how can I add my assistant in 'gestion des utilisateurs' so he can "
+            "prepare the certificate requests for our cocoa shipments?",
+            "habiliter-collegue",
+        ),
+        (
+            "Hi folks, what's the process for adding a colleague as 'demandeur'? I'm the "
+            "administrateur local for our company.",
+            "habiliter-collegue",
+        ),
     ],
 )
 def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
