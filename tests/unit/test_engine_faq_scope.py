@@ -255,6 +255,12 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
             "Bonjour, quelle est la procédure pour que je sois habilitée sur Certificats ?",
             "procedure-habilitation",
         ),
+        # the account made, in English: the procedure is what is asked next
+        (
+            "Hi, I created my account on moncompte.agriculture.gouv.fr. Now what? How do I "
+            "get access to the Certificats module?",
+            "procedure-habilitation",
+        ),
         # a colleague added as a requester, in English, by the local admin
         (
             "Good day, how can I add my assistant in 'gestion des utilisateurs' so he can "
