@@ -806,3 +806,22 @@ def test_a_typed_text_keeps_its_points() -> None:
     assert text.spoken_punctuation(typed) == typed
     # one bare "point" is no dictation
     assert text.spoken_punctuation("ça bloque point barre") == "ça bloque point barre"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Ce message a été transcrit automatiquement et peut contenir des erreurs.\n« Oui "
+        "bonjour, je voulais savoir où on télécharge le PDF du certificat. Merci. »",
+        "Transcription automatique (peut contenir des erreurs) :\n« bonjour, je voulais "
+        "savoir où on télécharge le PDF du certificat, merci »",
+        "« bonjour, je voulais savoir où on télécharge le PDF du certificat, merci »\n\n"
+        "— Transcription automatique, peut contenir des erreurs",
+        "Voicemail transcript (may contain errors):\nhello, where do I download the PDF of "
+        "the certificate, thanks",
+    ],
+)
+def test_a_voicemail_transcripts_warning_is_no_error_of_the_callers(raw: str) -> None:
+    body = split_body(raw).body
+    assert "erreur" not in body.lower() and "error" not in body.lower(), body
+    assert "PDF" in body

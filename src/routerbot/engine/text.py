@@ -579,6 +579,8 @@ def _split_body_cached(s: str) -> BodyParts:
         s = _WIKI_BQ.sub("", s)
     s = _strip_wiki(s)
     s = spoken_punctuation(s)
+    if "transcri" in s.lower():
+        s = _without_transcript_warning(s)
     lines = s.split("\n")
     kept, quoted = _split_quoted(lines)
     top_notice: list[str] = []
@@ -608,6 +610,34 @@ def _split_body_cached(s: str) -> BodyParts:
         signature=_tidy([*signature, *notice, *top_notice]),
         quoted=_tidy([*quoted, *quoted_html.split("\n")]),
     )
+
+
+#: The warning a voicemail transcript carries ("Transcription automatique (peut contenir
+#: des erreurs)", "this transcript may contain errors").
+_TRANSCRIPT_WARNING = LazyPattern(
+    r"[(\[]?[ \t]*\b(?:(?:peut|peuvent|pourrait|pourraient)\s+contenir\s+des\s+"
+    r"(?:erreurs|inexactitudes|fautes)|(?:may|might|can)\s+contain\s+(?:errors|mistakes"
+    r"|inaccuracies))[ \t]*[)\]]?",
+    re.IGNORECASE,
+)
+
+
+#: a line of this many words at most that holds a transcript's warning is the warning
+_TRANSCRIPT_WARNING_WORDS = 16
+
+
+def _without_transcript_warning(s: str) -> str:
+    """A voicemail's transcript without its warning ("Ce message a été transcrit
+    automatiquement et peut contenir des erreurs"): no error of the caller's. A short
+    line holding it goes whole; in a longer one only the warning's words go."""
+    out = []
+    for line in s.split("\n"):
+        if _TRANSCRIPT_WARNING.search(line):
+            if len(line.split()) <= _TRANSCRIPT_WARNING_WORDS:
+                continue
+            line = _TRANSCRIPT_WARNING.sub("", line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def _only_notice(lines: list[str]) -> bool:
