@@ -1121,6 +1121,9 @@ def test_a_request_that_stays_the_question_still_gets_no_answer(config: RoutingC
         "pour pouvoir ensuite demander notre habilitation. Comment on fait ?",
         "Bonjour, mon associé et moi souhaitons accéder au module Certificats. Nous n'avons "
         "pas de compte « mon compte » : comment le crée-t-on ?",
+        "Bonjour, notre administrateur local est parti sur un autre site et plus personne "
+        "ne peut gérer les accès. Je souhaiterais être habilitée à sa place : quelle est "
+        "la démarche ?",
     ],
 )
 def test_asking_for_a_role_for_oneself_in_other_words_is_a_habilitation(
