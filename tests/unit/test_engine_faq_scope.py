@@ -1269,6 +1269,9 @@ def test_a_subject_that_asks_two_questions_over_a_silent_description_asks_both(
     [
         "Certificat Japon en ligne + comment télécharger le modèle ?",
         "modèle Corée disponible + télécharger le pdf pour mon client ?",
+        # a short subject joins two matters by "+" whatever follows it
+        "Modèles en ligne + téléchargement du modèle ?",
+        "Procédure d'habilitation + modèles en ligne ?",
     ],
 )
 def test_a_subject_joining_two_questions_with_a_plus_asks_both(

@@ -1345,8 +1345,14 @@ def _plus_joined(line: str, respell: Callable[[str], str]) -> list[str]:
     for m in reversed(list(_PLUS.finditer(line))):
         # (in a line that asks, a verb after "+" opens a question too: "modèles en ligne
         # + télécharger le pdf ?"; the piece before it asks what the line asks)
+        # (a short line that asks, a subject's way, joins two matters by "+" whatever
+        # follows it: "Modèles en ligne + téléchargement du modèle ?")
         if _question_word_at(line, m.end(), respell) or (
-            asks and _INFINITIVE.match(line, m.end()) is not None
+            asks
+            and (
+                _INFINITIVE.match(line, m.end()) is not None
+                or len(line.split()) <= _PLUS_SHORT_LINE
+            )
         ):
             head = out.pop(0)
             first = head[: m.start()]
@@ -1357,6 +1363,8 @@ def _plus_joined(line: str, respell: Callable[[str], str]) -> list[str]:
 
 
 _PLUS = re.compile(r"\s+\+\s+")
+#: a line that asks and has this many words at most is a subject's pair of matters
+_PLUS_SHORT_LINE = 10
 #: a verb's infinitive ("télécharger", "savoir", "créer"; not "notre", "votre", "autre")
 _INFINITIVE = re.compile(r"(?!(?:notre|votre|autre|entre)\b)\w{2,}(?:er|ir|re)\b", re.IGNORECASE)
 
