@@ -682,6 +682,10 @@ def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
             "Merci, c'était bien le cache, tout fonctionne. Comment ajouter un stagiaire ?",
             "Comment ajouter un stagiaire ?",
         ),
+        (
+            "J'ai résolu le problème en passant sur Firefox. Comment télécharger le modèle ?",
+            "Comment télécharger le modèle ?",
+        ),
         # a colon ends the denial: what follows it is what the ticket is about
         (
             "En fait ce n'est pas pour les modèles : je n'arrive pas à me connecter.",

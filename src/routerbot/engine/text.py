@@ -902,6 +902,8 @@ _SETTLED_WORDS = (
     r"(?:r[ée]gl[ée]e?s?|r[ée]solue?s?)"
     r"|(?:[çc]a|cela)\s+(?:re)?(?:fonctionne|marche)\s+(?:maintenant|[àa]\s+nouveau|de\s+nouveau)"
     r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved)"
+    # "j'ai résolu le problème en passant sur Firefox"
+    r"|j['’]ai\s+(?:r[ée]solu|r[ée]gl[ée])\s+(?:le|ce|mon)\s+(?:probl[eè]me|souci)"
 )
 #: Words saying a problem is over, or that all works: their sentence goes.
 _OVER = LazyPattern(
