@@ -2008,6 +2008,14 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["telecharger-modele"],
             False,
         ),
+        # a question the author was about to ask, and did not: only the next one is read
+        (
+            "Bonjour, j'allais vous demander comment vous contacter, mais j'ai vu qu'il "
+            "fallait passer par ce formulaire. Mon dossier d'habilitation est parti il y a "
+            "trois semaines : quel est le délai de traitement habituel ?",
+            [],
+            False,
+        ),
         # the FAQ read, but doubted: the question before is still the one asked
         (
             "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "

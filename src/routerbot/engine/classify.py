@@ -839,7 +839,11 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
         signature,
         domain,
         read_quoted,
-        "\n".join([*_asking_subject(ticket.summary, parts.body), parts.body, *customer_texts]),
+        # (what the author says the ticket is not about asks nothing: "j'allais vous
+        # demander comment vous contacter, mais …")
+        text.without_denials(
+            "\n".join([*_asking_subject(ticket.summary, parts.body), parts.body, *customer_texts])
+        ),
         clean_description=parts.body,
     )
 
