@@ -2046,3 +2046,16 @@ def test_a_colleague_to_give_the_role_to_takes_the_role_question_over(
     d = decide(make(text, summary="Rôle demandeur"), config)
     assert d.reply_faq == "habiliter-collegue", d.reason
     assert d.category is Category.ASSISTANCE_OPERATEUR
+
+
+def test_an_sms_asking_for_ones_own_habilitation_gets_the_procedure(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "slt\n\nmon beau-frere m a donné votre lien. je veu etre abilité pr fair mes certif "
+        "export moi meme (pommes belgique). cmt on fait ???\n\nmerci\nAlex\nEnvoyé de mon "
+        "téléphone Orange",
+        summary="slt pr etre abilité",
+        email="alex.d29@hotmail.fr",
+    )
+    assert replied(t, config) == ["procedure-habilitation"]
