@@ -499,9 +499,7 @@ def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 #: A postscript's first line: "PS : …", "P.S. …", "PS- …", "P.-S. : …", "Post-scriptum : …".
-_POSTSCRIPT = re.compile(
-    r"\s*(?:p\.?\s?-?\s?s\.?|post-?scriptum)\s*[:.-]?\s", re.IGNORECASE
-)
+_POSTSCRIPT = re.compile(r"\s*(?:p\.?\s?-?\s?s\.?|post-?scriptum)\s*[:.-]?\s", re.IGNORECASE)
 
 
 def _postscript_back(body: list[str], signature: list[str]) -> tuple[list[str], list[str]]:
@@ -632,11 +630,10 @@ def _without_transcript_warning(s: str) -> str:
     line holding it goes whole; in a longer one only the warning's words go."""
     out = []
     for line in s.split("\n"):
-        if _TRANSCRIPT_WARNING.search(line):
-            if len(line.split()) <= _TRANSCRIPT_WARNING_WORDS:
-                continue
-            line = _TRANSCRIPT_WARNING.sub("", line)
-        out.append(line)
+        if not _TRANSCRIPT_WARNING.search(line):
+            out.append(line)
+        elif len(line.split()) > _TRANSCRIPT_WARNING_WORDS:
+            out.append(_TRANSCRIPT_WARNING.sub("", line))
     return "\n".join(out)
 
 
