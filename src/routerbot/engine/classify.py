@@ -1346,17 +1346,16 @@ def _plus_joined(line: str, respell: Callable[[str], str]) -> list[str]:
     liste de pièces" joins no question)."""
     out = [line]
     asks = line.rstrip().endswith("?")
+    # (a short line that asks, a subject's way, joins two matters by "+" whatever follows
+    # it: "Modèles en ligne + téléchargement du modèle ?")
+    pair = asks and len(line.split()) <= _PLUS_SHORT_LINE
     for m in reversed(list(_PLUS.finditer(line))):
         # (in a line that asks, a verb after "+" opens a question too: "modèles en ligne
         # + télécharger le pdf ?"; the piece before it asks what the line asks)
-        # (a short line that asks, a subject's way, joins two matters by "+" whatever
-        # follows it: "Modèles en ligne + téléchargement du modèle ?")
-        if _question_word_at(line, m.end(), respell) or (
-            asks
-            and (
-                _INFINITIVE.match(line, m.end()) is not None
-                or len(line.split()) <= _PLUS_SHORT_LINE
-            )
+        if (
+            pair
+            or _question_word_at(line, m.end(), respell)
+            or (asks and _INFINITIVE.match(line, m.end()) is not None)
         ):
             head = out.pop(0)
             first = head[: m.start()]
