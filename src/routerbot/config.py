@@ -391,9 +391,10 @@ class TakeOver(_Model):
     #: whose tickets (an agent telling of an operator says "lui" of the operator)
     populations: tuple[Population, ...] = (Population.OPERATEUR,)
     #: the answer may be a step on the way to the closest entry taken over ("pour être
-    #: habilitée il me faut d'abord un compte : comment le créer ?"): when the ticket is
-    #: at least this close to that entry and its own guards allow it, the ticket keeps
-    #: that entry's category (None: the answer's own category)
+    #: habilitée il me faut d'abord un compte : comment le créer ?"), or to the closest
+    #: of ``entries`` when no take-over word is said: when the ticket is at least this
+    #: close to that entry and its own guards allow it, the ticket keeps that entry's
+    #: category (None: the answer's own category)
     keeps_category_at: Unit | None = None
 
 

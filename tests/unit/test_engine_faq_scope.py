@@ -2059,3 +2059,72 @@ def test_an_sms_asking_for_ones_own_habilitation_gets_the_procedure(
         email="alex.d29@hotmail.fr",
     )
     assert replied(t, config) == ["procedure-habilitation"]
+
+
+def test_an_account_to_make_before_ones_own_habilitation_files_a_habilitation(
+    config: RoutingConfig,
+) -> None:
+    # the account is a step towards the author's own access, though none of the
+    # take-over words ("il me faut d'abord un compte") is said
+    t = make(
+        "Bonjour,\nAvant de remplir le dossier d'habilitation, la DDPP me demande d'avoir un "
+        "compte « mon compte ». Comment est-ce que je le crée ? Je ne trouve pas le site.\n"
+        "Merci\nJulie Vasseur\nVasseur Primeurs",
+        summary="Création de compte",
+    )
+    d = decide(t, config)
+    assert d.reply_faq == "creer-mon-compte", d.reason
+    assert d.category is Category.HABILITATION, d.reason
+
+
+def test_an_account_for_a_colleague_stays_assistance(config: RoutingConfig) -> None:
+    # the procedure's own guards (a colleague) forbid it: the account is a colleague's
+    t = make(
+        "Bonjour,\nNotre nouvelle collègue n'a pas encore de compte « mon compte ». Comment le "
+        "crée-t-elle, avant que je lui donne le rôle demandeur ?\nMerci\nJulie Vasseur",
+        summary="Compte pour une collègue",
+    )
+    d = decide(t, config)
+    assert d.category is Category.ASSISTANCE_OPERATEUR, d.reason
+
+
+@pytest.mark.parametrize(
+    "email", ["cellule.certif@daaf.gouv.nc", "agent.export@biosecurite.gov.pf"]
+)
+def test_overseas_services_domains_are_state_agents(email: str, config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, je n'arrive pas à valider les certificats de ce matin, le bouton reste grisé. "
+        "Merci",
+        summary="Validation",
+        email=email,
+        where="3/86",
+    )
+    assert decide(t, config).category is Category.ASSISTANCE_SD
+
+
+def test_a_mandated_vet_signing_from_a_personal_mailbox_is_a_state_agent(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour, la signature des certificats ne marche pas depuis hier soir, le bouton ne "
+        "répond pas.\nMerci\nDr Anne Cordier - vétérinaire mandatée, clinique des Tilleuls",
+        summary="Signature",
+        email="anne.cordier56@free.fr",
+        where="4/87",
+    )
+    assert decide(t, config).category is Category.ASSISTANCE_SD
+
+
+def test_others_who_ne_parviennent_pas_to_log_in_are_a_login_failure(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour, les agents du poste ne parviennent pas à se connecter depuis les tablettes. "
+        "Merci de regarder.",
+        summary="Connexion tablettes",
+        email=AGENT,
+        where="4/87",
+    )
+    d = decide(t, config)
+    assert d.login_failure, d.reason
+    assert d.ask_browser, d.reason

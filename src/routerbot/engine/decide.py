@@ -484,10 +484,12 @@ def _answered_category(
 
 
 def _on_the_way(decider: str, faqs: Sequence[FaqScore], config: RoutingConfig) -> str | None:
-    """The entry whose category the ticket keeps when the answer took entries over with
+    """The entry whose category the ticket keeps when the answer takes entries over with
     ``keeps_category_at`` (its answer is a step on the way: "pour être habilitée il me
     faut d'abord un compte, comment le créer ?" files a habilitation): the closest entry
-    taken over, when the ticket is that close to it and its own guards allow it; else
+    taken over, or, when the take-over words are not said ("la DDPP me demande de créer
+    un compte avant de remplir le dossier d'habilitation"), the closest of the entries
+    it takes over that its own guards allow; when the ticket is that close to it; else
     None ("on m'a dit qu'il faut d'abord un compte, comment on fait ?" names no
     habilitation; the procedure beside "avant que je puisse lui donner des droits" is
     forbidden by its own guards: a colleague's account is assistance)."""
@@ -495,10 +497,16 @@ def _on_the_way(decider: str, faqs: Sequence[FaqScore], config: RoutingConfig) -
     if over is None or over.keeps_category_at is None:
         return None  # (most answers: nothing taken over to look through)
     taken = [f for f in faqs if f.taken_by == decider]
-    if not taken:
-        return None
-    best = max(taken, key=lambda f: f.confidence)
-    if best.confidence < over.keeps_category_at or not best.only_taken_over:
+    if taken:
+        best = max(taken, key=lambda f: f.confidence)
+        if not best.only_taken_over:
+            return None
+    else:
+        steps = [f for f in faqs if f.faq_id in over.entries and f.answerable]
+        if not steps:
+            return None
+        best = max(steps, key=lambda f: f.confidence)
+    if best.confidence < over.keeps_category_at:
         return None
     return best.faq_id
 
