@@ -2128,3 +2128,64 @@ def test_others_who_ne_parviennent_pas_to_log_in_are_a_login_failure(
     d = decide(t, config)
     assert d.login_failure, d.reason
     assert d.ask_browser, d.reason
+
+
+def test_cannot_enter_the_module_and_a_page_that_stays_white_is_a_login_failure(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Hello, I cannot enter in Certificats since Monday, the screen stays blank. Chrome 98. "
+        "Regards, Paulo",
+        summary="Certificats access",
+        email="paulo@andina-trading.com",
+    )
+    d = decide(t, config)
+    assert d.login_failure, d.reason
+    assert d.reply_faq == "connexion-impossible", d.reason
+
+
+def test_a_login_failure_told_as_back_to_normal_leaves_the_other_question(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour, lundi je n'arrivais plus à me connecter, mais j'ai vidé le cache du navigateur "
+        "et c'est revenu, donc tout va bien de ce côté. En revanche, comment je sais quel modèle "
+        "de certificat est en ligne pour le Japon ?\nCordialement\nPaul Morel",
+        summary="Modèle Japon",
+    )
+    d = decide(t, config)
+    assert d.reply_faq == "modeles-en-ligne", d.reason
+    assert not d.ask_browser
+
+
+def test_a_question_the_author_meant_to_ask_but_found_leaves_the_next_one(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Hello,\nI wanted to ask how to download the certificate model, but I found the button "
+        "on the request page. What is the procedure to get habilitated as an exporter?\nBest,\n"
+        "Tom",
+        summary="Habilitation",
+        email="tom@greenvale-foods.co.uk",
+    )
+    assert replied(t, config) == ["procedure-habilitation"]
+
+
+def test_i_wanted_to_ask_with_no_turn_still_asks(config: RoutingConfig) -> None:
+    # a polite opener, not a question taken back
+    t = make(
+        "Hello, I wanted to ask how to download the certificate model from Expadon. Thanks, Tom",
+        summary="Model",
+        email="tom@greenvale-foods.co.uk",
+    )
+    assert replied(t, config) == ["telecharger-modele"]
+
+
+def test_a_state_mailbox_at_gouv_nc_itself_is_a_state_agent(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, la signature des certificats ne marche pas ce matin. Merci",
+        summary="Signature",
+        email="certification@gouv.nc",
+        where="3/86",
+    )
+    assert decide(t, config).category is Category.ASSISTANCE_SD

@@ -361,6 +361,8 @@ _FOUND = LazyPattern(
     r"|o[uù])"
     # "I figured out how to create my account, that part is done. Now, what is …?"
     r"|i figured (?:it )?out|(?:that|this) part is (?:done|sorted|ok)"
+    # "I wanted to ask how to create an account, but I found the site and it worked."
+    r"|but i (?:found|figured)\b"
     # a question the author settled herself, then another ("Comment télécharger le
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
@@ -391,7 +393,7 @@ _TURN_PARTS = (
     "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
     "trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
     "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "figured",
-    "part is",
+    "part is", "i found",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts

@@ -864,7 +864,11 @@ _DENIAL = LazyPattern(
     r"|i(?:['’]m|\s+am)\s+not\s+asking\b|no\s+need\s+to\b|i\s+don['’]t\s+need\b"
     # a question taken back as it is told: "j'allais vous demander comment créer un
     # compte, mais j'ai trouvé le lien"
-    r"|j['’]\s*allais\s+(?:vous\s+|te\s+)?(?:demander|poser)\b|i\s+was\s+going\s+to\s+ask\b)",
+    r"|j['’]\s*allais\s+(?:vous\s+|te\s+)?(?:demander|poser)\b|i\s+was\s+going\s+to\s+ask\b"
+    # ... and when a "but" turns it in the same sentence: "I wanted to ask how to create
+    # an account, but I found the site" (not "I wanted to ask how to create an account")
+    r"|(?:i\s+wanted|i\s+was\s+about)\s+to\s+ask\b(?=[^.?!\n]{0,200}?\bbut\b)"
+    r"|je\s+voulais\s+(?:vous\s+)?demander\b(?=[^.?!\n]{0,200}?\bmais\b))",
     re.IGNORECASE,
 )
 
@@ -905,8 +909,10 @@ _SETTLED_WORDS = (
 #: Words saying a problem is over, or that all works: their sentence goes.
 _OVER = LazyPattern(
     rf"\b(?:{_SETTLED_WORDS}|tout\s+(?:re)?(?:fonctionne|marche)|j['’]acc[èe]de\s+bien"
-    # "en vidant le cache c'est reparti, tout va bien"
-    r"|c['’]est\s+reparti|tout\s+va\s+bien\s+maintenant)\b",
+    # "en vidant le cache c'est reparti, tout va bien"; "j'ai vidé le cache et c'est
+    # revenu, donc tout va bien de ce côté"
+    r"|c['’]est\s+(?:reparti|revenu)|tout\s+va\s+bien\s+(?:maintenant|de\s+ce\s+c[ôo]t[ée])"
+    r"|(?:works|working)\s+again)\b",
     re.IGNORECASE,
 )
 _SETTLED = LazyPattern(rf"\b(?:{_SETTLED_WORDS})\b", re.IGNORECASE)
@@ -933,7 +939,11 @@ _DENIAL_HINTS = (
     "fonctionne",
     "allais",
     "going to ask",
+    "to ask",
+    "voulais",
     "reparti",
+    "revenu",
+    "again",
 )
 #: One of these is in any text a remark on the form can be found in.
 _FORM_REMARK_HINTS = (
