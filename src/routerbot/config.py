@@ -427,6 +427,10 @@ class FaqEntry(_Model):
     #: and, besides, one of these (the entry's subject: "Agrément" for the question
     #: whether an Agrément habilitation opens Certificats)
     requires_also: Phrases = ()
+    #: when the text asks nothing (no "?", no question word), one of these words must be
+    #: in it: "Demande d'accès au module Certificats" alone asks for access, not for the
+    #: procedure; "procédure habilitation certificats" names what it asks
+    requires_when_unasked: Phrases = ()
     #: per population, more words one of which must be in the text: an agent asking on
     #: an operator's behalf ("un exportateur me demande…") gets the operators' answer,
     #: an agent asking for their own service does not
@@ -767,6 +771,7 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         check_phrases(("faq", fid, "never"), entry.never, "phrase")
         check_phrases(("faq", fid, "requires"), entry.requires, "phrase")
         check_phrases(("faq", fid, "requires_also"), entry.requires_also, "phrase")
+        check_phrases(("faq", fid, "requires_when_unasked"), entry.requires_when_unasked, "phrase")
         for pop, words in entry.requires_when.items():
             check_phrases(("faq", fid, "requires_when", pop.value), words, "phrase")
         for pop, words in entry.never_when.items():

@@ -469,6 +469,50 @@ def test_requires_also_asks_for_a_second_word_besides_requires() -> None:
     assert any("requires_also" in s.detail for s in d.signals), d.signals
 
 
+def test_requires_when_unasked_holds_a_text_that_asks_nothing_and_names_none() -> None:
+    extra = 'requires_when_unasked = ["pdf", "bouton"]\n'
+    cfg = parse_config(SMALL.replace('never = ["certificat signé"]', extra))
+    # a text that asks keeps the entry's answer, whatever its words
+    asked = decide(make("comment télécharger le modèle de certificat ?"), cfg)
+    assert asked.reply_faq == "telecharger-modele", asked.reason
+    # a text that asks nothing needs one of the words
+    d = decide(make("Téléchargement du modèle de certificat.", summary="Modèle"), cfg)
+    assert d.reply_faq is None
+    assert any("requires_when_unasked" in s.detail for s in d.signals), d.signals
+    named = decide(
+        make("Le bouton de téléchargement du modèle de certificat.", summary="Modèle"), cfg
+    )
+    assert not any("requires_when_unasked" in s.detail for s in named.signals), named.signals
+
+
+def test_requires_when_unasked_words_are_checked() -> None:
+    from routerbot.errors import ConfigError  # noqa: PLC0415
+
+    broken = SMALL.replace('never = ["certificat signé"]', 'requires_when_unasked = [""]')
+    with pytest.raises(ConfigError, match="requires_when_unasked"):
+        parse_config(broken)
+
+
+def test_an_access_request_that_asks_nothing_gets_no_procedure_answer(
+    shipped: RoutingConfig,
+) -> None:
+    """'Demande d'accès au module Certificats' alone asks for access, not for how to get
+    it: a habilitation for the agents; naming the procedure asks it."""
+    request = decide(
+        make(
+            "Bonjour,\nJe souhaiterais être habilité comme demandeur sur le module "
+            "Certificats pour notre coopérative.\nCordialement\nMarc Tessier",
+            summary="Demande d'accès module Certificats",
+            where="3/84",
+        ),
+        shipped,
+    )
+    assert request.category is Category.HABILITATION
+    assert request.reply_faq is None, request.reason
+    named = decide(make("", summary="procédure d'habilitation au module certificats"), shipped)
+    assert named.reply_faq == "procedure-habilitation", named.reason
+
+
 def test_the_agrement_entry_needs_agrement_said(shipped: RoutingConfig) -> None:
     """Asked whether to go through the DD or the desk to be habilitated, with no word
     of Agrément: the procedure's question, not whether Agrément opens Certificats."""

@@ -1115,6 +1115,9 @@ def _guard(
         (g.requires, "requires"),
         (g.requires_also, "requires_also"),
         (g.requires_when.get(population), "requires_when"),
+        # (named so that no take-over lifts it: its words say whom a question is about,
+        # not that the text asks one)
+        (None if tt.is_question else g.requires_unasked, "unasked: requires_when_unasked"),
     )
     unmet = [
         (words, name)

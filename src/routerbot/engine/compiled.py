@@ -68,6 +68,8 @@ class Guards:
     never_unless: tuple[tuple[frozenset[str], PhraseSet, PhraseSet], ...] = ()
     #: ``never_when``: per population, words that forbid the entry to it
     never_when: Mapping[Population, PhraseSet] = field(default_factory=dict)
+    #: ``requires_when_unasked``: words one of which a text that asks nothing must hold
+    requires_unasked: PhraseSet | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,7 @@ def _guards(e: FaqEntry) -> Guards:
             for lift in e.never_unless
         ),
         MappingProxyType({p: _light(w) for p, w in e.never_when.items()}),
+        _light(e.requires_when_unasked) if e.requires_when_unasked else None,
     )
 
 
@@ -282,7 +285,12 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
             (
                 s
                 for g in guards.values()
-                for s in (g.requires, g.requires_also, *g.requires_when.values())
+                for s in (
+                    g.requires,
+                    g.requires_also,
+                    g.requires_unasked,
+                    *g.requires_when.values(),
+                )
                 if s is not None
             ),
             m.typo_min_length,
