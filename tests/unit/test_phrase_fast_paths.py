@@ -48,6 +48,7 @@ def _sets(config: RoutingConfig) -> list[PhraseSet]:
         out += [ev.strong, ev.medium, ev.negative]
     for g in c.guards.values():
         out += [g.never, g.requires, *g.requires_when.values()]
+        out += [s for s in (g.requires_also, g.requires_unasked) if s is not None]
         if g.takes_over is not None:
             out.append(g.takes_over[1])
     return [ps for ps in out if not ps.empty]
