@@ -2189,3 +2189,19 @@ def test_a_state_mailbox_at_gouv_nc_itself_is_a_state_agent(config: RoutingConfi
         where="3/86",
     )
     assert decide(t, config).category is Category.ASSISTANCE_SD
+
+
+def test_the_local_admin_role_and_a_colleagues_access_asked_apart_are_two_questions(
+    config: RoutingConfig,
+) -> None:
+    # "ce rôle" read alone is not very close to the role's entry (0.4-0.6), but it is its
+    # question, and the colleague's access is another: one answer would answer half
+    t = make(
+        "Bonjour,\n\nJe suis administrateur local chez nous. Est-ce que ce rôle suffit pour "
+        "aller dans Certificats ? Et comment je donne l'accès à notre nouvelle stagiaire ?\n\n"
+        "Merci\nPaul Roche",
+        summary="Accès",
+    )
+    d = decide(t, config)
+    assert replied(t, config) == [], d.reason
+    assert "several questions" in d.reason
