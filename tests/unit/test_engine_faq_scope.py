@@ -2205,3 +2205,32 @@ def test_the_local_admin_role_and_a_colleagues_access_asked_apart_are_two_questi
     d = decide(t, config)
     assert replied(t, config) == [], d.reason
     assert "several questions" in d.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "summary", "email", "where"),
+    [
+        # a chase of the documents sent: the agents answer it
+        (
+            "Bonjour, nos papiers d'habilitation sont-ils bien arrivés ? Nous les avons "
+            "envoyés jeudi via le formulaire. Merci. Marc",
+            "Papiers habilitation",
+            OPERATOR,
+            "3/84",
+        ),
+        # a call note that only informs
+        (
+            "Note d'appel du standard. M. Perrin, apiculteur, voulait savoir comment contacter "
+            "l'assistance Expadon : je lui ai transmis le lien du formulaire des opérateurs. "
+            "Pour information, rien à faire de votre côté.",
+            "Note d'appel",
+            AGENT,
+            "4/87",
+        ),
+    ],
+)
+def test_a_chase_of_documents_sent_or_a_note_for_information_gets_no_answer(
+    text: str, summary: str, email: str, where: str, config: RoutingConfig
+) -> None:
+    t = make(text, summary=summary, email=email, where=where)
+    assert replied(t, config) == [], decide(t, config).reason
