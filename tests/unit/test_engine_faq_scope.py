@@ -2234,3 +2234,20 @@ def test_a_chase_of_documents_sent_or_a_note_for_information_gets_no_answer(
 ) -> None:
     t = make(text, summary=summary, email=email, where=where)
     assert replied(t, config) == [], decide(t, config).reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour, merci beaucoup pour vos explications sur l'application gestion des "
+        "utilisateurs. Par contre avec mon rôle d'administrateur local, est-ce que je peux "
+        "aussi aller dans Certificats ?\nCordialement\nHugo Marin",
+        "Hello, thank you for the explanation about user management. With the local admin "
+        "role, can I also log in to the Certificats module?\nBest, Hugo",
+    ],
+)
+def test_thanks_for_an_earlier_answer_on_a_subject_are_not_the_question(
+    text: str, config: RoutingConfig
+) -> None:
+    t = make(text, summary="Rôle")
+    assert replied(t, config) == ["role-admin-local"], decide(t, config).reason

@@ -864,6 +864,13 @@ _DENIAL = LazyPattern(
     r"|i(?:['’]m|\s+am)\s+not\s+asking\b|no\s+need\s+to\b|i\s+don['’]t\s+need\b"
     # a question taken back as it is told: "j'allais vous demander comment créer un
     # compte, mais j'ai trouvé le lien"
+    # thanks for an earlier answer, naming its subject: "merci pour l'explication sur
+    # gestion des utilisateurs. Est-ce qu'avec l'admin local …"
+    r"|merci\s+(?:beaucoup\s+|bien\s+)?(?:pour|de)\s+(?:votre|vos|l['’]\s*|la|les|cette|ces)\s*"
+    r"(?:explication|explications|r[ée]ponse|r[ée]ponses|aide|retour|info|infos|information|informations|pr[ée]cisions?)\s+"
+    r"(?:sur|concernant|au\s+sujet\s+de|[àa]\s+propos\s+de|pour)\b"
+    r"|thanks?\s+(?:you\s+)?(?:for|4)\s+(?:the|your)\s+(?:explanation|answer|reply|help|info|information)\s+"
+    r"(?:on|about|regarding|for)\b"
     r"|j['’]\s*allais\s+(?:vous\s+|te\s+)?(?:demander|poser)\b|i\s+was\s+going\s+to\s+ask\b"
     # ... and when a "but" turns it in the same sentence: "I wanted to ask how to create
     # an account, but I found the site" (not "I wanted to ask how to create an account")
@@ -941,6 +948,8 @@ _DENIAL_HINTS = (
     "going to ask",
     "to ask",
     "voulais",
+    "merci",
+    "thank",
     "reparti",
     "revenu",
     "again",
