@@ -2251,3 +2251,18 @@ def test_thanks_for_an_earlier_answer_on_a_subject_are_not_the_question(
 ) -> None:
     t = make(text, summary="Rôle")
     assert replied(t, config) == ["role-admin-local"], decide(t, config).reason
+
+
+def test_an_operators_manager_next_to_the_dd_named_is_no_state_agent(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Je remplace Mme Roux au poste de responsable qualité. La DDETSPP de l'Aude m'a "
+        "transmis les documents d'habilitation, les voici remplis.",
+        summary="Habilitation nouvelle responsable",
+        email="export@conserverie-lafitte.fr",
+        where="3/84",
+    )
+    d = decide(t, config)
+    assert d.population is not None and d.population.value == "operateur", d.reason
+    assert d.category is Category.HABILITATION
