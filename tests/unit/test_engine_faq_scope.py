@@ -2266,3 +2266,17 @@ def test_an_operators_manager_next_to_the_dd_named_is_no_state_agent(
     d = decide(t, config)
     assert d.population is not None and d.population.value == "operateur", d.reason
     assert d.category is Category.HABILITATION
+
+
+def test_still_no_access_after_the_papers_went_to_the_dd_files_a_habilitation(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "BONJOUR NOUS N'AVONS TOUJOURS PAS ACCES AU MODULE CERTIFICATS, NOS PAPIERS SONT PARTIS "
+        "A LA DDPP IL Y A TROIS SEMAINES. MERCI DE FAIRE LE NECESSAIRE\nJ. MOREL",
+        summary="ACCES CERTIFICATS",
+        email="jmorel@orange.fr",
+    )
+    d = decide(t, config)
+    assert d.category is Category.HABILITATION, d.reason
+    assert replied(t, config) == []
