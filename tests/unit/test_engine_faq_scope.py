@@ -2280,3 +2280,15 @@ def test_still_no_access_after_the_papers_went_to_the_dd_files_a_habilitation(
     d = decide(t, config)
     assert d.category is Category.HABILITATION, d.reason
     assert replied(t, config) == []
+
+
+def test_an_earlier_answer_found_then_another_subject_reads_the_new_one(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Merci pour votre réponse, j'ai bien trouvé le bouton « télécharger les documents ».\n\n"
+        "Autre chose : notre nouvel apprenti doit faire des demandes. Comment est-ce que je "
+        "l'habilite comme demandeur ? Je suis administrateur local.\n\nJulien",
+        summary="RE: Téléchargement du modèle",
+    )
+    assert replied(t, config) == ["habiliter-collegue"], decide(t, config).reason

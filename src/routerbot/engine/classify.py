@@ -357,8 +357,9 @@ _TURN = LazyPattern(
 _FOUND = LazyPattern(
     # "je me demandais comment télécharger le modèle, mais j'ai fini par trouver le
     # bouton. Par contre, …"
+    # ("merci, j'ai bien trouvé le bouton. Autre sujet : …")
     r"\b(?:j['’]ai fini par (?:le |la |les )?trouver|mais j['’]ai trouv[ée] (?:le|la|les|comment"
-    r"|o[uù])"
+    r"|o[uù])|j['’]ai bien trouv[ée] (?:le|la|les|comment|o[uù])"
     # "I figured out how to create my account, that part is done. Now, what is …?"
     r"|i figured (?:it )?out|(?:that|this) part is (?:done|sorted|ok)"
     # "I wanted to ask how to create an account, but I found the site and it worked."
