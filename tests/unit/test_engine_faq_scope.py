@@ -2292,3 +2292,16 @@ def test_an_earlier_answer_found_then_another_subject_reads_the_new_one(
         summary="RE: Téléchargement du modèle",
     )
     assert replied(t, config) == ["habiliter-collegue"], decide(t, config).reason
+
+
+def test_an_account_to_make_before_the_role_is_given_asks_the_account(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        'Hello, our new staff member Maria must first create her "mon compte" before I can '
+        'add her as demandeur in "gestion des utilisateurs" (I am local admin). Where does '
+        "she create it? Thank you, Jorge",
+        summary="mon compte for Maria",
+        email="jorge@limatrade.pe",
+    )
+    assert replied(t, config) == ["creer-mon-compte"], decide(t, config).reason
