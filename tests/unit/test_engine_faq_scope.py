@@ -2305,3 +2305,17 @@ def test_an_account_to_make_before_the_role_is_given_asks_the_account(
         email="jorge@limatrade.pe",
     )
     assert replied(t, config) == ["creer-mon-compte"], decide(t, config).reason
+
+
+def test_an_account_needed_before_using_the_module_asks_the_account(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Hi, the DDPP told me that before I can use the Certificats module I need a mon "
+        "compte. How do I create one? Thanks, Rhys Evans",
+        summary="mon compte",
+        email="rhys@valleylamb.co.uk",
+    )
+    d = decide(t, config)
+    assert replied(t, config) == ["creer-mon-compte"], d.reason
+    assert d.category is Category.HABILITATION
