@@ -2319,3 +2319,27 @@ def test_an_account_needed_before_using_the_module_asks_the_account(
     d = decide(t, config)
     assert replied(t, config) == ["creer-mon-compte"], d.reason
     assert d.category is Category.HABILITATION
+
+
+@pytest.mark.parametrize(
+    ("text", "answered"),
+    [
+        # Info.Com heard of: where the list is, the entry's question
+        (
+            "bonjour un client m'a parlé d'info point com pour voir quels modèles de "
+            "certificats sont en ligne mais je la trouve pas cette liste merci",
+            ["modeles-en-ligne"],
+        ),
+        # Info.Com read, the model missing from it: a problem for the agents
+        (
+            "Bonjour, j'ai consulté la liste Info.Com : le modèle pour les fromages vers le "
+            "Vietnam n'y est pas. Comment savoir quel modèle est en ligne pour ce pays ?",
+            [],
+        ),
+    ],
+)
+def test_info_com_heard_of_asks_where_the_list_is_info_com_read_does_not(
+    text: str, answered: list[str], config: RoutingConfig
+) -> None:
+    t = make(text, summary="Liste des modèles")
+    assert replied(t, config) == answered, decide(t, config).reason
