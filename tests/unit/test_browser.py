@@ -245,6 +245,10 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             ("chrome", "124"),
         ),
         ("Firefox cent quinze, non pardon, cent vingt-huit", ("firefox", "128")),
+        # a misreading owned before the number meant
+        ("Chrome, version quatre-vingt-dix... non pardon, je lis mal, cent dix", ("chrome", "110")),
+        # a mail wrapped inside the number
+        ("c'est Firefox, version cent\nvingt-six je crois, c'est marqué", ("firefox", "126")),
         (
             "c'est Firefox version quatre-vingt-dix-huit non attendez je regarde mieux c'est "
             "cent vingt-quatre voilà",

@@ -402,8 +402,10 @@ def _says_number(s: str) -> bool:
 
 
 _NUMBER_ALT = "|".join(sorted([*_NUMBER_WORDS, *_NUMBER_INNER], key=len, reverse=True))
+#: (a mail wrapped inside a number keeps it whole: "version cent\nvingt-trois")
 _SPOKEN_RUN = LazyPattern(
-    rf"\b(?:{_NUMBER_ALT})(?:(?:[ \t]+|-)(?:(?:et|and)(?:[ \t]+|-))?(?:{_NUMBER_ALT}))*\b",
+    rf"\b(?:{_NUMBER_ALT})"
+    rf"(?:(?:[ \t]*\n[ \t]*|[ \t]+|-)(?:(?:et|and)(?:[ \t]+|-))?(?:{_NUMBER_ALT}))*\b",
     re.IGNORECASE,
 )
 _SANS_FOR_CENT = LazyPattern(
@@ -516,6 +518,8 @@ _CORRECTED_NUMBER = re.compile(
     # what is said while looking again: "non attendez je regarde mieux c'est 124"
     r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|euh|heu|attendez|attends|wait"
     r"|je regarde(?: mieux)?|je vérifie|je me suis trompée?|en fait|c'est|c est|voilà"
+    # "quatre-vingt-dix... non pardon, je lis mal, cent dix"
+    r"|je lis mal|j'ai mal lu|je relis|je me trompe"
     # what the About window says: "ah non attendez, c'est écrit quatre-vingt-quinze"
     r"|écrit|ecrit|marqué|marque|indiqué|indique"
     r"|la|le)[ \t]*,?[ \t]*){0,5}"
@@ -527,7 +531,7 @@ _CORRECTION_HINT = re.compile(r"\b(?:non|pardon|veux dire|plut[oô]t|enfin|no|so
 
 def _replace_runs(s: str) -> str:
     def one(m: re.Match[str]) -> str:
-        value = _number_value(re.split(r"[ \t]+|-", m.group(0).lower()))
+        value = _number_value(re.split(r"\s+|-", m.group(0).lower()))
         return m.group(0) if value is None else str(value)
 
     return _SPOKEN_RUN.sub(one, s)
