@@ -2343,3 +2343,18 @@ def test_info_com_heard_of_asks_where_the_list_is_info_com_read_does_not(
 ) -> None:
     t = make(text, summary="Liste des modèles")
     assert replied(t, config) == answered, decide(t, config).reason
+
+
+def test_a_question_settled_with_the_faq_and_only_news_after_it_gets_no_answer(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour,\nJe croyais que mon habilitation Agrément valait aussi pour les certificats, "
+        "mais j'ai lu votre FAQ : ce n'est pas le cas. Je vous envoie donc les documents "
+        "remplis avec la DDPP du Cher.\nCordialement\nMarie Perrot",
+        summary="Documents d'habilitation",
+        where="3/84",
+    )
+    d = decide(t, config)
+    assert replied(t, config) == [], d.reason
+    assert d.category is Category.HABILITATION

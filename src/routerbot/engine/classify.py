@@ -419,13 +419,17 @@ def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
     ("EDIT : en fait c'est bon pour la connexion. Par contre, comment télécharger… ?"
     is a question about downloading) or tells a login failure ("Oubliez ma première
     question. Mon vrai problème : je n'arrive pas à me connecter"); and whether they
-    took everything back ("laissez tomber, j'ai trouvé") with nothing asked after."""
+    took everything back ("laissez tomber, j'ai trouvé"; or found the answer, "j'ai lu
+    votre FAQ : ce n'est pas le cas", and only tell something after it) with nothing
+    asked after."""
     if not own or not _may_turn(own):
         return own, False
     turns = [m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own)]
+    found: set[int] = set()
     for m in _FOUND.finditer(own):
         end = _FOUND_END.search(own, m.end())
-        turns.append(end.end() if end else len(own))
+        turns.append(at := end.end() if end else len(own))
+        found.add(at)
     turns.sort()
     if not turns:
         return own, False
@@ -436,7 +440,7 @@ def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
         ):
             return after, False
     last = turns[-1]
-    taken_back = _WITHDRAWN.search(own, last) is not None
+    taken_back = last in found or _WITHDRAWN.search(own, last) is not None
     return own, taken_back and not _asks_or_requests(own[last:])
 
 
