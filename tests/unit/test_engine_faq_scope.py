@@ -2358,3 +2358,17 @@ def test_a_question_settled_with_the_faq_and_only_news_after_it_gets_no_answer(
     d = decide(t, config)
     assert replied(t, config) == [], d.reason
     assert d.category is Category.HABILITATION
+
+
+def test_whether_certificates_are_paid_for_is_no_question_for_the_contact_entry(
+    config: RoutingConfig,
+) -> None:
+    # "une question … me pose la question" is near "à qui poser une question ?", but the
+    # question is the price, which the FAQ does not answer
+    t = make(
+        "Bonjour,\n\nMerci, c'est réglé. Par ailleurs, une question : la délivrance des "
+        "certificats via Expadon est-elle payante ? Notre comptable me pose la question.\n\n"
+        "Cordialement,\nPaul Morin",
+        summary="RE: erreur de connexion",
+    )
+    assert replied(t, config) == [], decide(t, config).reason
