@@ -2372,3 +2372,27 @@ def test_whether_certificates_are_paid_for_is_no_question_for_the_contact_entry(
         summary="RE: erreur de connexion",
     )
     assert replied(t, config) == [], decide(t, config).reason
+
+
+@pytest.mark.parametrize(
+    ("text", "answered"),
+    [
+        # a re-export named beside the entry's own question
+        (
+            "Hello, we re-export Norwegian salmon from our Boulogne warehouse to Morocco. How "
+            "can I know which certificate model is online in Expadon 2 for that?",
+            ["modeles-en-ligne"],
+        ),
+        # whether a re-export certificate is made in Expadon at all: not the FAQ's answer
+        (
+            "Bonjour, un certificat de réexportation pour un lot entré par le poste frontalier "
+            "peut-il être établi dans Expadon 2, ou faut-il rester sur le papier ?",
+            [],
+        ),
+    ],
+)
+def test_a_re_export_named_beside_which_model_is_online_asks_the_models_question(
+    text: str, answered: list[str], config: RoutingConfig
+) -> None:
+    t = make(text, summary="Re-export")
+    assert replied(t, config) == answered, decide(t, config).reason
