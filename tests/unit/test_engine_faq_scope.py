@@ -2396,3 +2396,15 @@ def test_a_re_export_named_beside_which_model_is_online_asks_the_models_question
 ) -> None:
     t = make(text, summary="Re-export")
     assert replied(t, config) == answered, decide(t, config).reason
+
+
+def test_a_refusal_told_before_the_login_is_a_login_failure(config: RoutingConfig) -> None:
+    t = make(
+        "Hello, our packer gets 'accès refusé' when logging in to Expadon 2 this morning. He "
+        "uses Chrome, I don't know the version yet. Regards, Tom",
+        summary="Expadon access",
+        email="tom@greenvale-foods.co.uk",
+    )
+    d = decide(t, config)
+    assert d.login_failure, d.reason
+    assert d.ask_browser
