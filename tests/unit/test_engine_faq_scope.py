@@ -2089,29 +2089,39 @@ def test_an_account_for_a_colleague_stays_assistance(config: RoutingConfig) -> N
 
 
 @pytest.mark.parametrize(
-    "email", ["cellule.certif@daaf.gouv.nc", "agent.export@biosecurite.gov.pf"]
+    ("text", "email", "where"),
+    [
+        # overseas services' domains, subdomains and the domain itself
+        (
+            "Bonjour, je n'arrive pas à valider les certificats de ce matin, le bouton reste "
+            "grisé. Merci",
+            "cellule.certif@daaf.gouv.nc",
+            "3/86",
+        ),
+        (
+            "Bonjour, je n'arrive pas à valider les certificats de ce matin, le bouton reste "
+            "grisé. Merci",
+            "agent.export@biosecurite.gov.pf",
+            "3/86",
+        ),
+        (
+            "Bonjour, la signature des certificats ne marche pas ce matin. Merci",
+            "certification@gouv.nc",
+            "3/86",
+        ),
+        # a mandated vet signing from a personal mailbox
+        (
+            "Bonjour, la signature des certificats ne marche pas depuis hier soir, le bouton ne "
+            "répond pas.\nMerci\nDr Anne Cordier - vétérinaire mandatée, clinique des Tilleuls",
+            "anne.cordier56@free.fr",
+            "4/87",
+        ),
+    ],
 )
-def test_overseas_services_domains_are_state_agents(email: str, config: RoutingConfig) -> None:
-    t = make(
-        "Bonjour, je n'arrive pas à valider les certificats de ce matin, le bouton reste grisé. "
-        "Merci",
-        summary="Validation",
-        email=email,
-        where="3/86",
-    )
-    assert decide(t, config).category is Category.ASSISTANCE_SD
-
-
-def test_a_mandated_vet_signing_from_a_personal_mailbox_is_a_state_agent(
-    config: RoutingConfig,
+def test_who_writes_is_a_state_agent(
+    text: str, email: str, where: str, config: RoutingConfig
 ) -> None:
-    t = make(
-        "Bonjour, la signature des certificats ne marche pas depuis hier soir, le bouton ne "
-        "répond pas.\nMerci\nDr Anne Cordier - vétérinaire mandatée, clinique des Tilleuls",
-        summary="Signature",
-        email="anne.cordier56@free.fr",
-        where="4/87",
-    )
+    t = make(text, summary="Certificats", email=email, where=where)
     assert decide(t, config).category is Category.ASSISTANCE_SD
 
 
@@ -2156,39 +2166,6 @@ def test_a_login_failure_told_as_back_to_normal_leaves_the_other_question(
     d = decide(t, config)
     assert d.reply_faq == "modeles-en-ligne", d.reason
     assert not d.ask_browser
-
-
-def test_a_question_the_author_meant_to_ask_but_found_leaves_the_next_one(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Hello,\nI wanted to ask how to download the certificate model, but I found the button "
-        "on the request page. What is the procedure to get habilitated as an exporter?\nBest,\n"
-        "Tom",
-        summary="Habilitation",
-        email="tom@greenvale-foods.co.uk",
-    )
-    assert replied(t, config) == ["procedure-habilitation"]
-
-
-def test_i_wanted_to_ask_with_no_turn_still_asks(config: RoutingConfig) -> None:
-    # a polite opener, not a question taken back
-    t = make(
-        "Hello, I wanted to ask how to download the certificate model from Expadon. Thanks, Tom",
-        summary="Model",
-        email="tom@greenvale-foods.co.uk",
-    )
-    assert replied(t, config) == ["telecharger-modele"]
-
-
-def test_a_state_mailbox_at_gouv_nc_itself_is_a_state_agent(config: RoutingConfig) -> None:
-    t = make(
-        "Bonjour, la signature des certificats ne marche pas ce matin. Merci",
-        summary="Signature",
-        email="certification@gouv.nc",
-        where="3/86",
-    )
-    assert decide(t, config).category is Category.ASSISTANCE_SD
 
 
 def test_the_local_admin_role_and_a_colleagues_access_asked_apart_are_two_questions(
@@ -2282,31 +2259,6 @@ def test_still_no_access_after_the_papers_went_to_the_dd_files_a_habilitation(
     assert replied(t, config) == []
 
 
-def test_an_earlier_answer_found_then_another_subject_reads_the_new_one(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Merci pour votre réponse, j'ai bien trouvé le bouton « télécharger les documents ».\n\n"
-        "Autre chose : notre nouvel apprenti doit faire des demandes. Comment est-ce que je "
-        "l'habilite comme demandeur ? Je suis administrateur local.\n\nJulien",
-        summary="RE: Téléchargement du modèle",
-    )
-    assert replied(t, config) == ["habiliter-collegue"], decide(t, config).reason
-
-
-def test_an_account_to_make_before_the_role_is_given_asks_the_account(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        'Hello, our new staff member Maria must first create her "mon compte" before I can '
-        'add her as demandeur in "gestion des utilisateurs" (I am local admin). Where does '
-        "she create it? Thank you, Jorge",
-        summary="mon compte for Maria",
-        email="jorge@limatrade.pe",
-    )
-    assert replied(t, config) == ["creer-mon-compte"], decide(t, config).reason
-
-
 def test_an_account_needed_before_using_the_module_asks_the_account(
     config: RoutingConfig,
 ) -> None:
@@ -2318,6 +2270,21 @@ def test_an_account_needed_before_using_the_module_asks_the_account(
     )
     d = decide(t, config)
     assert replied(t, config) == ["creer-mon-compte"], d.reason
+    assert d.category is Category.HABILITATION
+
+
+def test_a_question_settled_with_the_faq_and_only_news_after_it_gets_no_answer(
+    config: RoutingConfig,
+) -> None:
+    t = make(
+        "Bonjour,\nJe croyais que mon habilitation Agrément valait aussi pour les certificats, "
+        "mais j'ai lu votre FAQ : ce n'est pas le cas. Je vous envoie donc les documents "
+        "remplis avec la DDPP du Cher.\nCordialement\nMarie Perrot",
+        summary="Documents d'habilitation",
+        where="3/84",
+    )
+    d = decide(t, config)
+    assert replied(t, config) == [], d.reason
     assert d.category is Category.HABILITATION
 
 
@@ -2336,47 +2303,6 @@ def test_an_account_needed_before_using_the_module_asks_the_account(
             "Vietnam n'y est pas. Comment savoir quel modèle est en ligne pour ce pays ?",
             [],
         ),
-    ],
-)
-def test_info_com_heard_of_asks_where_the_list_is_info_com_read_does_not(
-    text: str, answered: list[str], config: RoutingConfig
-) -> None:
-    t = make(text, summary="Liste des modèles")
-    assert replied(t, config) == answered, decide(t, config).reason
-
-
-def test_a_question_settled_with_the_faq_and_only_news_after_it_gets_no_answer(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Bonjour,\nJe croyais que mon habilitation Agrément valait aussi pour les certificats, "
-        "mais j'ai lu votre FAQ : ce n'est pas le cas. Je vous envoie donc les documents "
-        "remplis avec la DDPP du Cher.\nCordialement\nMarie Perrot",
-        summary="Documents d'habilitation",
-        where="3/84",
-    )
-    d = decide(t, config)
-    assert replied(t, config) == [], d.reason
-    assert d.category is Category.HABILITATION
-
-
-def test_whether_certificates_are_paid_for_is_no_question_for_the_contact_entry(
-    config: RoutingConfig,
-) -> None:
-    # "une question … me pose la question" is near "à qui poser une question ?", but the
-    # question is the price, which the FAQ does not answer
-    t = make(
-        "Bonjour,\n\nMerci, c'est réglé. Par ailleurs, une question : la délivrance des "
-        "certificats via Expadon est-elle payante ? Notre comptable me pose la question.\n\n"
-        "Cordialement,\nPaul Morin",
-        summary="RE: erreur de connexion",
-    )
-    assert replied(t, config) == [], decide(t, config).reason
-
-
-@pytest.mark.parametrize(
-    ("text", "answered"),
-    [
         # a re-export named beside the entry's own question
         (
             "Hello, we re-export Norwegian salmon from our Boulogne warehouse to Morocco. How "
@@ -2391,10 +2317,10 @@ def test_whether_certificates_are_paid_for_is_no_question_for_the_contact_entry(
         ),
     ],
 )
-def test_a_re_export_named_beside_which_model_is_online_asks_the_models_question(
+def test_modeles_en_ligne_never_words_lifted_only_beside_its_own_question(
     text: str, answered: list[str], config: RoutingConfig
 ) -> None:
-    t = make(text, summary="Re-export")
+    t = make(text, summary="Liste des modèles")
     assert replied(t, config) == answered, decide(t, config).reason
 
 
@@ -2408,3 +2334,62 @@ def test_a_refusal_told_before_the_login_is_a_login_failure(config: RoutingConfi
     d = decide(t, config)
     assert d.login_failure, d.reason
     assert d.ask_browser
+
+
+@pytest.mark.parametrize(
+    ("text", "summary", "email", "answered"),
+    [
+        # a question the author meant to ask but found: the next one is asked
+        (
+            "Hello,\nI wanted to ask how to download the certificate model, but I found the button "
+            "on the request page. What is the procedure to get habilitated as an exporter?\nBest,\n"
+            "Tom",
+            "Habilitation",
+            "tom@greenvale-foods.co.uk",
+            ["procedure-habilitation"],
+        ),
+        # "I wanted to ask" with no turn is a polite opener, not a question taken back
+        (
+            "Hello, I wanted to ask how to download the certificate model from Expadon. "
+            "Thanks, Tom",
+            "Model",
+            "tom@greenvale-foods.co.uk",
+            ["telecharger-modele"],
+        ),
+        # an earlier answer found, then another subject: the new one is asked
+        (
+            "Merci pour votre réponse, j'ai bien trouvé le bouton « télécharger les "
+            "documents ».\n\nAutre chose : notre nouvel apprenti doit faire des demandes. "
+            "Comment est-ce que je l'habilite comme demandeur ? Je suis administrateur "
+            "local.\n\nJulien",
+            "RE: Téléchargement du modèle",
+            OPERATOR,
+            ["habiliter-collegue"],
+        ),
+        # an account to make before the role is given: the account is asked
+        (
+            'Hello, our new staff member Maria must first create her "mon compte" before I can '
+            'add her as demandeur in "gestion des utilisateurs" (I am local admin). Where does '
+            "she create it? Thank you, Jorge",
+            "mon compte for Maria",
+            "jorge@limatrade.pe",
+            ["creer-mon-compte"],
+        ),
+        # whether certificates are paid for: "une question … me pose la question" is near
+        # "à qui poser une question ?", but the question is the price, which the FAQ does
+        # not answer
+        (
+            "Bonjour,\n\nMerci, c'est réglé. Par ailleurs, une question : la délivrance des "
+            "certificats via Expadon est-elle payante ? Notre comptable me pose la question.\n\n"
+            "Cordialement,\nPaul Morin",
+            "RE: erreur de connexion",
+            OPERATOR,
+            [],
+        ),
+    ],
+)
+def test_wordings_of_rounds_44_and_45_get_the_answer_they_ask(
+    text: str, summary: str, email: str, answered: list[str], config: RoutingConfig
+) -> None:
+    t = make(text, summary=summary, email=email)
+    assert replied(t, config) == answered, decide(t, config).reason
