@@ -2356,6 +2356,21 @@ def test_a_refusal_told_before_the_login_is_a_login_failure(config: RoutingConfi
             "tom@greenvale-foods.co.uk",
             ["telecharger-modele"],
         ),
+        # ... nor with a "but" that still asks
+        (
+            "Hello, I wanted to ask how to create a mon compte account, but I can't find the "
+            "link anywhere. Where is it? Tom",
+            "Account",
+            "tom@greenvale-foods.co.uk",
+            ["creer-mon-compte"],
+        ),
+        (
+            "Bonjour, je voulais vous demander comment créer un compte mon compte mais je ne "
+            "trouve pas le lien. Merci",
+            "Compte",
+            OPERATOR,
+            ["creer-mon-compte"],
+        ),
         # an earlier answer found, then another subject: the new one is asked
         (
             "Merci pour votre réponse, j'ai bien trouvé le bouton « télécharger les "

@@ -872,10 +872,14 @@ _DENIAL = LazyPattern(
     r"|thanks?\s+(?:you\s+)?(?:for|4)\s+(?:the|your)\s+(?:explanation|answer|reply|help|info|information)\s+"
     r"(?:on|about|regarding|for)\b"
     r"|j['’]\s*allais\s+(?:vous\s+|te\s+)?(?:demander|poser)\b|i\s+was\s+going\s+to\s+ask\b"
-    # ... and when a "but" turns it in the same sentence: "I wanted to ask how to create
-    # an account, but I found the site" (not "I wanted to ask how to create an account")
-    r"|(?:i\s+wanted|i\s+was\s+about)\s+to\s+ask\b(?=[^.?!\n]{0,200}?\bbut\b)"
-    r"|je\s+voulais\s+(?:vous\s+)?demander\b(?=[^.?!\n]{0,200}?\bmais\b))",
+    # ... and when the same sentence says it was found: "I wanted to ask how to create
+    # an account, but I found the site", "je voulais vous demander …, mais en fouillant
+    # j'ai trouvé" (not "I wanted to ask how to create an account", nor "…, but I can't
+    # find the link", which still asks)
+    r"|(?:i\s+wanted|i\s+was\s+about)\s+to\s+ask\b"
+    r"(?=[^.?!\n]{0,200}?\bbut\b[^.?!\n]{0,40}?\bi\s+(?:found|figured|managed)\b)"
+    r"|je\s+voulais\s+(?:vous\s+)?demander\b"
+    r"(?=[^.?!\n]{0,200}?\bmais\b[^.?!\n]{0,40}?(?:j['’]ai\s+(?:trouv|fini\s+par)|c['’]est\s+fait)))",
     re.IGNORECASE,
 )
 
