@@ -2061,33 +2061,6 @@ def test_an_sms_asking_for_ones_own_habilitation_gets_the_procedure(
     assert replied(t, config) == ["procedure-habilitation"]
 
 
-def test_an_account_to_make_before_ones_own_habilitation_files_a_habilitation(
-    config: RoutingConfig,
-) -> None:
-    # the account is a step towards the author's own access, though none of the
-    # take-over words ("il me faut d'abord un compte") is said
-    t = make(
-        "Bonjour,\nAvant de remplir le dossier d'habilitation, la DDPP me demande d'avoir un "
-        "compte « mon compte ». Comment est-ce que je le crée ? Je ne trouve pas le site.\n"
-        "Merci\nJulie Vasseur\nVasseur Primeurs",
-        summary="Création de compte",
-    )
-    d = decide(t, config)
-    assert d.reply_faq == "creer-mon-compte", d.reason
-    assert d.category is Category.HABILITATION, d.reason
-
-
-def test_an_account_for_a_colleague_stays_assistance(config: RoutingConfig) -> None:
-    # the procedure's own guards (a colleague) forbid it: the account is a colleague's
-    t = make(
-        "Bonjour,\nNotre nouvelle collègue n'a pas encore de compte « mon compte ». Comment le "
-        "crée-t-elle, avant que je lui donne le rôle demandeur ?\nMerci\nJulie Vasseur",
-        summary="Compte pour une collègue",
-    )
-    d = decide(t, config)
-    assert d.category is Category.ASSISTANCE_OPERATEUR, d.reason
-
-
 @pytest.mark.parametrize(
     ("text", "email", "where"),
     [
@@ -2123,35 +2096,6 @@ def test_who_writes_is_a_state_agent(
 ) -> None:
     t = make(text, summary="Certificats", email=email, where=where)
     assert decide(t, config).category is Category.ASSISTANCE_SD
-
-
-def test_others_who_ne_parviennent_pas_to_log_in_are_a_login_failure(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Bonjour, les agents du poste ne parviennent pas à se connecter depuis les tablettes. "
-        "Merci de regarder.",
-        summary="Connexion tablettes",
-        email=AGENT,
-        where="4/87",
-    )
-    d = decide(t, config)
-    assert d.login_failure, d.reason
-    assert d.ask_browser, d.reason
-
-
-def test_cannot_enter_the_module_and_a_page_that_stays_white_is_a_login_failure(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Hello, I cannot enter in Certificats since Monday, the screen stays blank. Chrome 98. "
-        "Regards, Paulo",
-        summary="Certificats access",
-        email="paulo@andina-trading.com",
-    )
-    d = decide(t, config)
-    assert d.login_failure, d.reason
-    assert d.reply_faq == "connexion-impossible", d.reason
 
 
 def test_a_login_failure_told_as_back_to_normal_leaves_the_other_question(
@@ -2245,49 +2189,6 @@ def test_an_operators_manager_next_to_the_dd_named_is_no_state_agent(
     assert d.category is Category.HABILITATION
 
 
-def test_still_no_access_after_the_papers_went_to_the_dd_files_a_habilitation(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "BONJOUR NOUS N'AVONS TOUJOURS PAS ACCES AU MODULE CERTIFICATS, NOS PAPIERS SONT PARTIS "
-        "A LA DDPP IL Y A TROIS SEMAINES. MERCI DE FAIRE LE NECESSAIRE\nJ. MOREL",
-        summary="ACCES CERTIFICATS",
-        email="jmorel@orange.fr",
-    )
-    d = decide(t, config)
-    assert d.category is Category.HABILITATION, d.reason
-    assert replied(t, config) == []
-
-
-def test_an_account_needed_before_using_the_module_asks_the_account(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Hi, the DDPP told me that before I can use the Certificats module I need a mon "
-        "compte. How do I create one? Thanks, Rhys Evans",
-        summary="mon compte",
-        email="rhys@valleylamb.co.uk",
-    )
-    d = decide(t, config)
-    assert replied(t, config) == ["creer-mon-compte"], d.reason
-    assert d.category is Category.HABILITATION
-
-
-def test_a_question_settled_with_the_faq_and_only_news_after_it_gets_no_answer(
-    config: RoutingConfig,
-) -> None:
-    t = make(
-        "Bonjour,\nJe croyais que mon habilitation Agrément valait aussi pour les certificats, "
-        "mais j'ai lu votre FAQ : ce n'est pas le cas. Je vous envoie donc les documents "
-        "remplis avec la DDPP du Cher.\nCordialement\nMarie Perrot",
-        summary="Documents d'habilitation",
-        where="3/84",
-    )
-    d = decide(t, config)
-    assert replied(t, config) == [], d.reason
-    assert d.category is Category.HABILITATION
-
-
 @pytest.mark.parametrize(
     ("text", "answered"),
     [
@@ -2322,18 +2223,6 @@ def test_modeles_en_ligne_never_words_lifted_only_beside_its_own_question(
 ) -> None:
     t = make(text, summary="Liste des modèles")
     assert replied(t, config) == answered, decide(t, config).reason
-
-
-def test_a_refusal_told_before_the_login_is_a_login_failure(config: RoutingConfig) -> None:
-    t = make(
-        "Hello, our packer gets 'accès refusé' when logging in to Expadon 2 this morning. He "
-        "uses Chrome, I don't know the version yet. Regards, Tom",
-        summary="Expadon access",
-        email="tom@greenvale-foods.co.uk",
-    )
-    d = decide(t, config)
-    assert d.login_failure, d.reason
-    assert d.ask_browser
 
 
 @pytest.mark.parametrize(
@@ -2408,3 +2297,132 @@ def test_wordings_of_rounds_44_and_45_get_the_answer_they_ask(
 ) -> None:
     t = make(text, summary=summary, email=email)
     assert replied(t, config) == answered, decide(t, config).reason
+
+
+@pytest.mark.parametrize(
+    ("text", "summary", "email", "where", "category", "answered"),
+    [
+        # an account to make before one's own habilitation: a step towards the author's
+        # own access, though none of the take-over words ("il me faut d'abord un compte")
+        # is said
+        (
+            "Bonjour,\nAvant de remplir le dossier d'habilitation, la DDPP me demande d'avoir "
+            "un compte « mon compte ». Comment est-ce que je le crée ? Je ne trouve pas le "
+            "site.\nMerci\nJulie Vasseur\nVasseur Primeurs",
+            "Création de compte",
+            OPERATOR,
+            "3/86",
+            Category.HABILITATION,
+            ["creer-mon-compte"],
+        ),
+        # ... and in English, with "I need a mon compte"
+        (
+            "Hi, the DDPP told me that before I can use the Certificats module I need a mon "
+            "compte. How do I create one? Thanks, Rhys Evans",
+            "mon compte",
+            "rhys@valleylamb.co.uk",
+            "3/86",
+            Category.HABILITATION,
+            ["creer-mon-compte"],
+        ),
+        # an account for a colleague: the procedure's own guards (a colleague) forbid it
+        (
+            "Bonjour,\nNotre nouvelle collègue n'a pas encore de compte « mon compte ». "
+            "Comment le crée-t-elle, avant que je lui donne le rôle demandeur ?\nMerci\n"
+            "Julie Vasseur",
+            "Compte pour une collègue",
+            OPERATOR,
+            "3/86",
+            Category.ASSISTANCE_OPERATEUR,
+            None,  # (the category only)
+        ),
+        # still no access after the papers went to the DD, in capitals, asking nothing
+        (
+            "BONJOUR NOUS N'AVONS TOUJOURS PAS ACCES AU MODULE CERTIFICATS, NOS PAPIERS SONT "
+            "PARTIS A LA DDPP IL Y A TROIS SEMAINES. MERCI DE FAIRE LE NECESSAIRE\nJ. MOREL",
+            "ACCES CERTIFICATS",
+            "jmorel@orange.fr",
+            "3/86",
+            Category.HABILITATION,
+            [],
+        ),
+        # a question settled with the FAQ, and only news after it
+        (
+            "Bonjour,\nJe croyais que mon habilitation Agrément valait aussi pour les "
+            "certificats, mais j'ai lu votre FAQ : ce n'est pas le cas. Je vous envoie donc les "
+            "documents remplis avec la DDPP du Cher.\nCordialement\nMarie Perrot",
+            "Documents d'habilitation",
+            OPERATOR,
+            "3/84",
+            Category.HABILITATION,
+            [],
+        ),
+    ],
+)
+def test_category_and_answer_of_habilitation_wordings(  # noqa: PLR0917 - one table row
+    text: str,
+    summary: str,
+    email: str,
+    where: str,
+    category: Category,
+    answered: list[str] | None,
+    config: RoutingConfig,
+) -> None:
+    t = make(text, summary=summary, email=email, where=where)
+    d = decide(t, config)
+    assert d.category is category, d.reason
+    if answered is not None:
+        assert replied(t, config) == answered, d.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "summary", "email", "where", "faq", "ask"),
+    [
+        # others who "ne parviennent pas" to log in
+        (
+            "Bonjour, les agents du poste ne parviennent pas à se connecter depuis les "
+            "tablettes. Merci de regarder.",
+            "Connexion tablettes",
+            AGENT,
+            "4/87",
+            None,
+            True,
+        ),
+        # "cannot enter in Certificats", and a screen that stays blank
+        (
+            "Hello, I cannot enter in Certificats since Monday, the screen stays blank. "
+            "Chrome 98. Regards, Paulo",
+            "Certificats access",
+            "paulo@andina-trading.com",
+            "3/86",
+            "connexion-impossible",
+            None,
+        ),
+        # the refusal told before the login
+        (
+            "Hello, our packer gets 'accès refusé' when logging in to Expadon 2 this morning. "
+            "He uses Chrome, I don't know the version yet. Regards, Tom",
+            "Expadon access",
+            "tom@greenvale-foods.co.uk",
+            "3/86",
+            None,
+            True,
+        ),
+    ],
+)
+def test_login_failures_told_in_new_words(  # noqa: PLR0917 - one table row
+    text: str,
+    summary: str,
+    email: str,
+    where: str,
+    faq: str | None,
+    ask: bool | None,
+    config: RoutingConfig,
+) -> None:
+    # (None: not what the row checks)
+    d = decide(make(text, summary=summary, email=email, where=where), config)
+    assert d.login_failure, d.reason
+    if faq is not None:
+        assert d.reply_faq == faq, d.reason
+    if ask is not None:
+        assert d.ask_browser is ask, d.reason
