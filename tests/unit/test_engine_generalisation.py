@@ -232,6 +232,13 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         # the same, opened by "et"
         "Bonjour, notre société a déjà Agrément : cela nous donne-t-il Certificats ? Et si "
         "ce n'est pas le cas, comment faire la demande d'habilitation ?",
+        # the same joined in one sentence: ", et si non quelle …"
+        "Bonjour, notre laiterie est habilitée Agrément : est-ce que cela vaut pour le "
+        "module Certificats, et si non quelle est la démarche à suivre ?",
+        # "? Et sinon comment …" (no comma after "sinon": in case the answer is no)
+        "Bonjour c'est Paul du haras Morel, euh on est habilités pour l'agrément, est-ce "
+        "que ça vaut pour les certificats ? Et sinon comment on fait pour être habilité, "
+        "c'est quoi la marche à suivre, on appelle qui ? Merci",
         # an indirect question, the second joined by "et où" without a question mark
         "Bonjour, j'aimerais savoir comment télécharger le PDF du modèle de certificat et "
         "où je vois les modèles qui sont en ligne.",
@@ -734,6 +741,19 @@ def test_habilitation_documents_sent_decide_the_category(
 def test_ca_marche_pas_takes_nothing_back(config: RoutingConfig) -> None:
     d = decide(_operator("je n'arrive pas à me connecter à Expadon, ça marche pas, merci"), config)
     assert d.ask_browser, d.reason
+
+
+def test_sinon_with_a_comma_is_by_the_way_not_a_second_question(config: RoutingConfig) -> None:
+    # "Sinon, …" opens another matter (here one the FAQ does not answer), not a question
+    # asked in case the answer to the first is no: the FAQ question keeps its answer
+    d = decide(
+        _operator(
+            "Bonjour, comment savoir quel modèle est en ligne pour le Japon ? Sinon, "
+            "pourquoi l'aperçu avant impression reste-t-il vide depuis hier ?"
+        ),
+        config,
+    )
+    assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
 
 
 def test_another_question_adds_to_the_first(config: RoutingConfig) -> None:

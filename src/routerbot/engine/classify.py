@@ -1447,6 +1447,14 @@ _WHERE_JOINED = re.compile(
     r"|s['’]ils? ",
     re.IGNORECASE,
 )
+#: ", et si non, quelle …", ", and if not, what …": a question asked in case the answer
+#: to the one before is no, joined to it in one sentence (group 1: its own words, which
+#: :data:`_OTHERWISE` reads; then the question word)
+_JOINED_OTHERWISE = re.compile(
+    r"[,;]?\s+(?:(?:et|mais|and|but),?\s+)?"
+    r"((?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not)),?\s+",
+    re.IGNORECASE,
+)
 #: "d'une part …, et, d'autre part, …": an enumeration of what is asked, each member a
 #: question of the sentence's question word ("je souhaiterais savoir, d'une part, où
 #: vérifier…, et, d'autre part, comment obtenir…")
@@ -1462,7 +1470,7 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     one ("j'aimerais savoir comment X et où je vois Y")."""
     low = part.lower()
     enumerated = "autre part" in low
-    if not enumerated and not any(j in low for j in _JOINS):
+    if not enumerated and not any(j in low for j in _JOINS) and not _JOINED_OTHERWISE.search(part):
         return [part]
     cuts = [
         (m.start(), found)
@@ -1472,6 +1480,15 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
         if (part[: m.start()].strip() or not _AND_FIRST.match(part.lstrip()))
         and (found := _second_question_at(part, m.end(), respell)) is not None
     ]
+    # "… est-ce valable pour Certificats, et si non quelle est la démarche ?": a question
+    # asked in case the answer to the first is no, cut where its own words start (they
+    # tell :func:`several_questions` it is one)
+    cuts += [
+        (m.start(), m.start(1))
+        for m in _JOINED_OTHERWISE.finditer(part)
+        if part[: m.start()].strip() and _question_word_at(part, m.end(), respell)
+    ]
+    cuts.sort()
     if enumerated:
         cuts = sorted([*cuts, *((m.start(), m.end()) for m in _OTHER_PART.finditer(part))])
     if not cuts:
@@ -1843,11 +1860,12 @@ def question_beside(
 
 
 #: A question asked in case the answer to the one before is no ("Si ce n'est pas le
-#: cas, quelle est la procédure ?", "Et si non, …", "If not, what …"; not "sinon", as
-#: often "by the way")
+#: cas, quelle est la procédure ?", "Et si non, …", "Et sinon comment …", "If not, what
+#: …"; not "Sinon, …" with its comma, as often "by the way": measured, "sinon" with a
+#: comma too lost four labelled answers to "Et sinon, que signifie …" for as many gained)
 _OTHERWISE = re.compile(
     r"\s*(?:(?:et|mais|and|but),?\s+)?"
-    r"(?:si non|si ce n['’]est pas le cas|dans le cas contraire|if not)\b",
+    r"(?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not)\b",
     re.IGNORECASE,
 )
 
