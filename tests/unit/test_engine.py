@@ -1657,18 +1657,20 @@ def test_it_works_now_after_the_browser_question_needs_no_advice(
     assert not d.ask_browser
 
 
-def test_a_new_question_instead_of_the_browser_gets_its_answer(config: RoutingConfig) -> None:
-    t = make(
-        "je n'arrive pas à me connecter",
-        comments=(
-            ("bot", ASK),
-            (
-                "customer",
-                "C'est réglé, j'ai vidé le cache. Par contre, une fois ma demande commencée, "
-                "comment je télécharge le modèle du certificat ?",
-            ),
-        ),
-    )
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "C'est réglé, j'ai vidé le cache. Par contre, une fois ma demande commencée, "
+        "comment je télécharge le modèle du certificat ?",
+        # the browser named is the one that works now: no version is wanted any more
+        "Merci, avec Firefox ça marche. Par contre, une fois ma demande lancée, comment "
+        "je récupère le modèle du certificat ?",
+    ],
+)
+def test_a_new_question_instead_of_the_browser_gets_its_answer(
+    config: RoutingConfig, answer: str
+) -> None:
+    t = make("je n'arrive pas à me connecter", comments=(("bot", ASK), ("customer", answer)))
     d = decide(t, config)
     assert d.reply_faq == "telecharger-modele" and not d.ask_browser, render_checklist(d)
 

@@ -928,17 +928,34 @@ def _only_thanks_now(new_text: str, config: RoutingConfig) -> bool:
     )
 
 
+def _works_now(new_text: str, config: RoutingConfig) -> bool:
+    """The customer's new words say it works now ("Merci, ça marche avec Firefox"), a
+    strong word of ``conversation.thanks`` and not only a "merci", whatever else they
+    ask."""
+    thanks = score_thanks(prepare_text(new_text, config).words, config)
+    return thanks.value >= config.thresholds.thanks_min_confidence and any(
+        s.name.endswith(".strong") for s in thanks.signals
+    )
+
+
 def _after_ask(
     ticket: Ticket, config: RoutingConfig, conv: ConversationView, a: _Analysis, d: Decision
 ) -> Decision:
     """The customer wrote after the bot asked for the browser: it works now (back to
-    the agents, no advice on a browser they no longer need), the browser is given (a
-    note, and advice on a browser that is not fine), a new question the FAQ answers
-    (that answer), or still no browser (ask again, at most ``max_asks`` times)."""
+    the agents, no advice on a browser they no longer need; a new question the FAQ
+    answers asked beside it gets that answer), the browser is given (a note, and advice
+    on a browser that is not fine), a new question the FAQ answers (that answer), or
+    still no browser (ask again, at most ``max_asks`` times)."""
     login_faq = config.login_failure.faq
     b = a.browser
     new_text = _new_words(conv)
-    if _only_thanks_now(new_text, config):
+    only_thanks = _only_thanks_now(new_text, config)
+    if only_thanks or _works_now(new_text, config):
+        # ("Merci, ça marche avec Firefox. Par contre, comment télécharger le modèle ?":
+        # the browser named is the one that works, the question is the ticket's now)
+        follow = None if only_thanks else _next_question(ticket, config, conv, new_text)
+        if follow is not None and follow.reply_faq != login_faq:
+            return follow
         d = replace(d, reason="the customer says it works now: back to the agents")
         return replace(
             d,
