@@ -439,6 +439,10 @@ def _forwarded(top: str, sender: str, sender_mail: str, quoted: str) -> str:
         # someone else's trouble passed on ("me signale ceci")
         "Bonjour,\nMon adjoint au dépôt de Gaillac me signale ceci ce matin, merci d'avance "
         "pour votre aide.",
+        # a one-line pointer over a member's mail
+        "Bonjour,\nQuestion de l'un de nos affineurs, merci de lui répondre directement (il "
+        "est en copie).\n\nBien à vous,",
+        "Salut, tu peux leur transmettre ?\n\nEnvoyé de mon Samsung",
     ],
 )
 def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, top: str) -> None:

@@ -417,6 +417,13 @@ def test_several_questions_one_about_habilitation_go_to_the_habilitation_desk(
 # ------------------------------------------------------------------ near neighbours
 
 NEIGHBOURS = [
+    # sees only the user-management application: does the role open Certificats?
+    (
+        "role-admin-local",
+        "Depuis ma nomination, quand je me connecte je ne vois que l'application gestion "
+        "des utilisateurs. Ce rôle d'administrateur local permet-il d'entrer dans le module "
+        "Certificats ?",
+    ),
     # has the local admin role, cannot get into Certificats / which role is needed
     (
         "role-admin-local",
