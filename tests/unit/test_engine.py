@@ -754,6 +754,8 @@ def test_a_login_that_works_is_not_a_login_failure(
         "déjà écrit, sans réponse.",
         # SMS "pa" for "pas": not "j'arrive à me connecter"
         "bjr jarrive pa a me connecte a expadon ca fai 2 jour",
+        # dictation glues the pronoun to the verb
+        "bonjour impossible de meconnecter au module certificats depuis lundi point merci",
         # the page comes back to the start (dictated)
         "je me connecte avec safari sur la tablette ça charge ça charge et ça revient au début",
         "quand je veux me connecter à Expadon ça tourne et ça revient sur la page du début",

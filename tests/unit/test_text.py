@@ -48,6 +48,7 @@ def test_normalise_turns_punctuation_into_single_spaces() -> None:
         ("jarrive pas a me co pr les certifs", "j arrive pas a me co pour les certificats"),
         ("j'arrive pas", "j arrive pas"),
         ("narrive pas", "n arrive pas"),
+        ("impossible de meconnecter", "impossible de me connecter"),
         ("Connection refusée", "connexion refusee"),
     ],
 )

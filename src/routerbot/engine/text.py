@@ -1096,6 +1096,9 @@ ABBREVIATIONS: dict[str, str] = {
     "dhabilitation": "d habilitation", "lapplication": "l application",
     "lapplie": "l appli", "lappli": "l appli", "maider": "m aider", "mindiquer": "m indiquer",
     "sidentifier": "s identifier", "midentifier": "m identifier", "mauthentifier": "m authentifier",
+    # dictation glues the pronoun to the verb ("impossible de meconnecter")
+    "meconnecter": "me connecter", "seconnecter": "se connecter", "meconnecte": "me connecte",
+    "seconnecte": "se connecte", "nousconnecter": "nous connecter",
     "sauthentifier": "s authentifier", "nest": "n est", "cest": "c est", "quil": "qu il",
     "quon": "qu on", "jamais": "jamais", "aujourdhui": "aujourd hui",
     "habilitee": "habilitee", "identifient": "identifiant", "identifiants": "identifiants",
