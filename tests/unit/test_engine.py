@@ -1250,14 +1250,33 @@ def test_a_new_faq_question_after_an_agents_answer_gets_its_answer(config: Routi
     [
         "Merci beaucoup, tout fonctionne.",
         "Il est encore bloqué chez moi, pouvez-vous revérifier ?",
-        # a login failure told to the agent is the agent's to follow
-        "Merci. Par contre je n'arrive plus à me connecter, page blanche.",
     ],
 )
 def test_anything_else_after_an_agents_answer_stays_the_agents(
     config: RoutingConfig, comment: str
 ) -> None:
     d = _after_an_agent(config, comment)
+    assert d.skip_reason == "an agent is already talking with the customer", render_checklist(d)
+
+
+def test_a_new_login_failure_after_an_agents_answer_on_another_matter_is_asked_about(
+    config: RoutingConfig,
+) -> None:
+    # (until the twenty-ninth session it stayed the agent's: the writers of two families
+    # label it a login failure to ask about, and no labelled ticket the other way)
+    d = _after_an_agent(config, "Merci. Par contre je n'arrive plus à me connecter, page blanche.")
+    assert d.ask_browser and d.reply_faq == "connexion-impossible", render_checklist(d)
+
+
+def test_a_login_failure_the_agent_is_answering_stays_the_agents(config: RoutingConfig) -> None:
+    t = make(
+        "Bonjour, impossible de me connecter à Expadon depuis ce matin.",
+        comments=(
+            ("agent", "Bonjour, nous regardons votre compte. Cordialement, l'assistance"),
+            ("customer", "Merci. Toujours impossible de me connecter, page blanche."),
+        ),
+    )
+    d = decide(t, config)
     assert d.skip_reason == "an agent is already talking with the customer", render_checklist(d)
 
 

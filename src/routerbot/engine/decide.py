@@ -1021,16 +1021,34 @@ def _after_answer(
 def _after_agent(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> Decision | None:
     """An agent answered, and the customer's new comment asks another question that the
     FAQ answers ("Merci, c'est débloqué. Et comment savoir quel modèle est en ligne ?"):
-    that answer, decided as after the bot's answer (:func:`_next_question`). Anything
-    else — thanks, a reply to the agent, a login failure (the agent is on it) — stays
-    the agent's: ``None``."""
+    that answer, decided as after the bot's answer (:func:`_next_question`), or tells a
+    new login failure after an answer on another matter (the question for the browser).
+    Anything else — thanks, a reply to the agent, the failure the agent is answering —
+    stays the agent's: ``None``."""
     new_text = _new_words(conv)
     if not new_text.strip() or _only_thanks_now(new_text, config):
         return None
     follow = _next_question(ticket, config, conv, new_text, after="an agent's")
-    if follow is None or follow.ask_browser or follow.reply_faq == config.login_failure.faq:
+    if follow is None:
         return None
+    if (follow.ask_browser or follow.reply_faq == config.login_failure.faq) and _told_failure(
+        ticket, config
+    ):
+        return None  # the failure the agent is answering
     return follow
+
+
+def _told_failure(ticket: Ticket, config: RoutingConfig) -> bool:
+    """The ticket's first message, or an agent's answer, tells a login failure: one the
+    new comment tells is the one the agent is on ("toujours pas", "voici mon
+    navigateur"), not a new matter after an answer about something else."""
+    before = "\n".join(
+        [ticket.summary, ticket.description]
+        + [c.body for c in ticket.comments if c.author is AuthorRole.AGENT]
+    )
+    first = replace(ticket, summary="", description=before, comments=())
+    tt = prepare(first, config, ())
+    return score_login_failure(tt, config).raw > 0
 
 
 def _answered(ticket: Ticket, config: RoutingConfig) -> set[str]:
