@@ -1976,6 +1976,15 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["nous-contacter"],
             False,
         ),
+        # each answer the author found written after an arrow, then "trouvé": only the
+        # last question is read (and the FAQ does not answer it)
+        (
+            "Bonjour,\nQuels modèles sont en ligne pour le Maroc ? -> vu sur Info.Com, "
+            "trouvé.\nReste une question : pourquoi ma demande d'hier n'apparaît plus dans "
+            "la liste ?",
+            [],
+            False,
+        ),
         # a question the author found the answer to while writing, then another
         (
             "Bonjour, je me demandais comment télécharger le modèle, mais j'ai fini par "

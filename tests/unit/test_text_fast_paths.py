@@ -370,7 +370,7 @@ TURN_WORDS = (
     "laıssez tomber", "oublıez", "ſi", "ah ſi", "c'eſt bon", "İt works now", "pardon", "merci",
     "ok trouvé", "Réponse trouvée", "lu votre FAQ", "vu dans la FAQ", "grâce à la FAQ",
     "je viens de lire la faq", "vu la FAQ mais", "j'ai fini par trouver", "mais j'ai trouvé le",
-    "I figured it out", "that part is done", "this part is OK",
+    "I figured it out", "that part is done", "this part is OK", "-> Info.Com, trouvé",
 )  # fmt: skip
 
 

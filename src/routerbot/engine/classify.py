@@ -368,7 +368,11 @@ _FOUND = LazyPattern(
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
     r"|(?:ok,? trouv[ée]|r[ée]ponse trouv[ée]e|(?:lu|vu|trouv[ée]e?|lire) (?:dans )?(?:votre|la"
-    r"|vos) faq|gr[âa]ce [àa] (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b",
+    r"|vos) faq|gr[âa]ce [àa] (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b"
+    # the answer written after an arrow, then "trouvé" ("Comment savoir quel modèle est
+    # en ligne ? -> Info.Com, trouvé.")
+    # (a dot may be in the answer's name: "Info.Com")
+    r"|(?:->|→|=>)[^?!\n]{0,60}?,\s*trouv[ée]e?s?\b",
     re.IGNORECASE,
 )
 #: where the sentence of a :data:`_FOUND` ends
