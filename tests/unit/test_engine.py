@@ -1225,15 +1225,19 @@ def test_thanks_after_the_browser_advice_gets_no_second_advice(
     assert d.public_replies == (), render_checklist(d)
 
 
-def _after_an_agent(config: RoutingConfig, comment: str) -> Decision:
-    """A bug an agent fixed and said so, then the customer's comment."""
-    t = make(
-        "Bonjour, notre certificat EXP2-2026-007731 est bloqué en statut « en cours ».",
-        comments=(
-            ("agent", "Bonjour, le certificat est débloqué. Cordialement, l'assistance"),
-            ("customer", comment),
-        ),
-    )
+#: a bug, and the agent's answer saying it is fixed
+_FIXED_BUG = (
+    "Bonjour, notre certificat EXP2-2026-007731 est bloqué en statut « en cours ».",
+    "Bonjour, le certificat est débloqué. Cordialement, l'assistance",
+)
+
+
+def _after_an_agent(
+    config: RoutingConfig, comment: str, first: tuple[str, str] = _FIXED_BUG
+) -> Decision:
+    """The ticket's message and an agent's answer (a bug fixed, by default), then the
+    customer's comment."""
+    t = make(first[0], comments=(("agent", first[1]), ("customer", comment)))
     return decide(t, config)
 
 
@@ -1246,16 +1250,24 @@ def test_a_new_faq_question_after_an_agents_answer_gets_its_answer(config: Routi
 
 
 @pytest.mark.parametrize(
-    "comment",
+    ("comment", "first"),
     [
-        "Merci beaucoup, tout fonctionne.",
-        "Il est encore bloqué chez moi, pouvez-vous revérifier ?",
+        ("Merci beaucoup, tout fonctionne.", _FIXED_BUG),
+        ("Il est encore bloqué chez moi, pouvez-vous revérifier ?", _FIXED_BUG),
+        # the login failure the agent is answering
+        (
+            "Merci. Toujours impossible de me connecter, page blanche.",
+            (
+                "Bonjour, impossible de me connecter à Expadon depuis ce matin.",
+                "Bonjour, nous regardons votre compte. Cordialement, l'assistance",
+            ),
+        ),
     ],
 )
 def test_anything_else_after_an_agents_answer_stays_the_agents(
-    config: RoutingConfig, comment: str
+    config: RoutingConfig, comment: str, first: tuple[str, str]
 ) -> None:
-    d = _after_an_agent(config, comment)
+    d = _after_an_agent(config, comment, first)
     assert d.skip_reason == "an agent is already talking with the customer", render_checklist(d)
 
 
@@ -1266,18 +1278,6 @@ def test_a_new_login_failure_after_an_agents_answer_on_another_matter_is_asked_a
     # label it a login failure to ask about, and no labelled ticket the other way)
     d = _after_an_agent(config, "Merci. Par contre je n'arrive plus à me connecter, page blanche.")
     assert d.ask_browser and d.reply_faq == "connexion-impossible", render_checklist(d)
-
-
-def test_a_login_failure_the_agent_is_answering_stays_the_agents(config: RoutingConfig) -> None:
-    t = make(
-        "Bonjour, impossible de me connecter à Expadon depuis ce matin.",
-        comments=(
-            ("agent", "Bonjour, nous regardons votre compte. Cordialement, l'assistance"),
-            ("customer", "Merci. Toujours impossible de me connecter, page blanche."),
-        ),
-    )
-    d = decide(t, config)
-    assert d.skip_reason == "an agent is already talking with the customer", render_checklist(d)
 
 
 def test_an_elliptical_second_question_is_not_a_second_question(config: RoutingConfig) -> None:
