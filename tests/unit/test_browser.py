@@ -225,6 +225,9 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("Chrome on Android version 124", ("chrome", "124")),
         # without the word "version", a number after the platform is the platform's
         ("chrome sur android 14", ("chrome", None)),
+        # but the app's own name, "Firefox pour Android", is followed by its version
+        ("Impossible depuis Firefox pour Android 121 sur le téléphone", ("firefox", "121")),
+        ("Chrome for Android 120 on my work phone", ("chrome", "120")),
         # the version word in Italian: "Chrome versione 118"
         ("Uso Chrome versione 118, grazie", ("chrome", "118")),
         # "à jour" between the name and its version in brackets

@@ -201,7 +201,9 @@ _AFTER_NAME = LazyPattern(
     r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
     # the platform between the name and its version: "Chrome android 121", "Safari iOS 17"
     # ("chrome sous android version 126": the version word says whose number it is)
-    r"(?:(?:android|ios|mobile)[ \t]+|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]+(?=v)"
+    # ("Firefox pour Android 121", "Chrome for Android 120": the app's own name)
+    r"(?:(?:android|ios|mobile)[ \t]+|(?:pour|for)[ \t]+(?:android|ios)[ \t]+"
+    r"|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]+(?=v)"
     # the device between them, before the version word: "Safari sur l'iPad, version 16"
     r"|(?:sur|on)[ \t]+(?:l'|mon[ \t]+|ma[ \t]+|my[ \t]+|the[ \t]+)?(?:ipad|iphone|mac|macbook"
     r"|tablette|tablet)[ \t]*,?[ \t]*(?=v))?"
