@@ -1976,8 +1976,8 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["nous-contacter"],
             False,
         ),
-        # each answer the author found written after an arrow, then "trouvé": only the
-        # last question is read (and the FAQ does not answer it)
+        # the answer the author found written after an arrow, then "trouvé": only the
+        # question after it is read (and the FAQ does not answer it)
         (
             "Bonjour,\nQuels modèles sont en ligne pour le Maroc ? -> vu sur Info.Com, "
             "trouvé.\nReste une question : pourquoi ma demande d'hier n'apparaît plus dans "
