@@ -383,3 +383,22 @@ def test_texts_without_a_turn_part_hold_no_turn() -> None:
     for t in [*TEXTS, *TURN_WORDS, *extra]:
         if classify._TURN.search(t) or classify._WITHDRAWN.search(t) or classify._FOUND.search(t):
             assert classify._may_turn(t), t
+
+
+#: the words a question asked in case the answer is no opens with (and near-misses)
+OTHERWISE_WORDS = (
+    "si non", "Si Non", "sinon", "SINON", "ſinon", "si ce n'est pas le cas",
+    "si ce n’est pas le cas", "dans le cas contraire", "if not", "IF NOT", "İf not", "et",
+    "mais", "but", ",", ";", "non", "si", "pas", "cas", "if", "quelle", "comment", "how",
+)  # fmt: skip
+
+
+def test_parts_without_an_otherwise_hint_hold_no_joined_otherwise() -> None:
+    rng = random.Random(7)
+    extra = [
+        " ".join(rng.choice((*OTHERWISE_WORDS, *WORDS)) for _ in range(rng.randint(1, 8)))
+        for _ in range(20_000)
+    ]
+    for t in [*TEXTS, *OTHERWISE_WORDS, *extra]:
+        if classify._JOINED_OTHERWISE.search(t):
+            assert classify._may_hold_otherwise(t), t

@@ -1459,6 +1459,19 @@ _JOINED_OTHERWISE = re.compile(
     r"((?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not)),?\s+",
     re.IGNORECASE,
 )
+#: one of these is in any text :data:`_JOINED_OTHERWISE` can match (most parts hold none:
+#: they are not scanned)
+_OTHERWISE_HINTS = (" non", "sinon", "pas le cas", "contraire", "if not")
+
+
+def _may_hold_otherwise(part: str) -> bool:
+    """Could :data:`_JOINED_OTHERWISE` find something in ``part``?"""
+    if not part.isascii() and any(c in part for c in _CASE_ODD):
+        return True  # ("ſinon": the pattern reads it in any case, lower() does not)
+    low = part.lower()
+    return any(h in low for h in _OTHERWISE_HINTS)
+
+
 #: "d'une part …, et, d'autre part, …": an enumeration of what is asked, each member a
 #: question of the sentence's question word ("je souhaiterais savoir, d'une part, où
 #: vérifier…, et, d'autre part, comment obtenir…")
@@ -1474,7 +1487,7 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     one ("j'aimerais savoir comment X et où je vois Y")."""
     low = part.lower()
     enumerated = "autre part" in low
-    if not enumerated and not any(j in low for j in _JOINS) and not _JOINED_OTHERWISE.search(part):
+    if not enumerated and not any(j in low for j in _JOINS) and not _may_hold_otherwise(part):
         return [part]
     cuts = [
         (m.start(), found)
