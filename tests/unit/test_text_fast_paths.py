@@ -374,17 +374,6 @@ TURN_WORDS = (
 )  # fmt: skip
 
 
-def test_texts_without_a_turn_part_hold_no_turn() -> None:
-    rng = random.Random(5)
-    extra = [
-        " ".join(rng.choice((*TURN_WORDS, *WORDS)) for _ in range(rng.randint(1, 6)))
-        for _ in range(20_000)
-    ]
-    for t in [*TEXTS, *TURN_WORDS, *extra]:
-        if classify._TURN.search(t) or classify._WITHDRAWN.search(t) or classify._FOUND.search(t):
-            assert classify._may_turn(t), t
-
-
 #: the words a question asked in case the answer is no opens with (and near-misses)
 OTHERWISE_WORDS = (
     "si non", "Si Non", "sinon", "SINON", "ſinon", "si ce n'est pas le cas",
@@ -393,12 +382,36 @@ OTHERWISE_WORDS = (
 )  # fmt: skip
 
 
-def test_parts_without_an_otherwise_hint_hold_no_joined_otherwise() -> None:
-    rng = random.Random(7)
+def _turns(t: str) -> bool:
+    return bool(
+        classify._TURN.search(t) or classify._WITHDRAWN.search(t) or classify._FOUND.search(t)
+    )
+
+
+def _joins_otherwise(t: str) -> bool:
+    return classify._JOINED_OTHERWISE.search(t) is not None
+
+
+@pytest.mark.parametrize(
+    ("finds", "prefilter", "words", "seed", "longest"),
+    [
+        (_turns, classify._may_turn, TURN_WORDS, 5, 6),
+        (_joins_otherwise, classify._may_hold_otherwise, OTHERWISE_WORDS, 7, 8),
+    ],
+    ids=["turn", "joined-otherwise"],
+)
+def test_texts_the_prefilter_skips_hold_nothing_the_pattern_finds(
+    finds: Callable[[str], bool],
+    prefilter: Callable[[str], bool],
+    words: tuple[str, ...],
+    seed: int,
+    longest: int,
+) -> None:
+    rng = random.Random(seed)
     extra = [
-        " ".join(rng.choice((*OTHERWISE_WORDS, *WORDS)) for _ in range(rng.randint(1, 8)))
+        " ".join(rng.choice((*words, *WORDS)) for _ in range(rng.randint(1, longest)))
         for _ in range(20_000)
     ]
-    for t in [*TEXTS, *OTHERWISE_WORDS, *extra]:
-        if classify._JOINED_OTHERWISE.search(t):
-            assert classify._may_hold_otherwise(t), t
+    for t in [*TEXTS, *words, *extra]:
+        if finds(t):
+            assert prefilter(t), t
