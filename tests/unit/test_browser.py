@@ -44,6 +44,12 @@ def conversation(*texts: str) -> tuple[str, str | None] | None:
             ("safari", "17"),
         ),
         (("Edge", "la version c'est la 121"), ("edge", "121")),
+        # dictated with "point": a lone "un" after it is a digit ("quinze point six point un")
+        (
+            ("c'est sur le mac virgule Safari", "la version c'est quinze point six point un"),
+            ("safari", "15"),
+        ),
+        (("Safari", "la version c'est quinze point un"), ("safari", "15")),
         (("Safari", "la version je sais pas"), ("safari", None)),
         # alone, or after a complete answer, a number says nothing of a browser
         (("17.2",), None),

@@ -2025,6 +2025,29 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             [],
             False,
         ),
+        # "j'ai trouvé comment …": that step is done, the question after it is asked
+        (
+            "Bonjour,\n\nJ'ai trouvé comment créer mon compte (merci le lien sur "
+            "l'intranet). Question : comment signe-t-on électroniquement un certificat quand "
+            "le vétérinaire habituel est absent ?\n\nCordialement,\nDDPP du Nord",
+            [],
+            False,
+        ),
+        # …but "j'ai trouvé comment X, mais comment Y ?" still asks Y
+        (
+            "Bonjour, je débute. J'ai trouvé comment ouvrir la demande, mais comment on sort "
+            "le PDF du modèle de certificat ? La seule fois où je l'ai ouvert, il était vide.",
+            ["telecharger-modele"],
+            False,
+        ),
+        # the FAQ read again ("en relisant votre FAQ"): the question after it is asked
+        (
+            "Bonjour,\n\nJe pensais que notre habilitation Agrément suffisait, mais en "
+            "relisant votre FAQ j'ai vu que les deux modules sont indépendants. Donc comment "
+            "on fait pour être habilité à Certificats ?\n\nBien à vous",
+            ["procedure-habilitation"],
+            False,
+        ),
         # the FAQ read, but doubted: the question before is still the one asked
         (
             "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "

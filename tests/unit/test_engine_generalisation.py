@@ -235,6 +235,14 @@ def test_two_questions_at_once_get_a_note_with_both_not_a_public_answer(
         # the same joined in one sentence: ", et si non quelle …"
         "Bonjour, notre laiterie est habilitée Agrément : est-ce que cela vaut pour le "
         "module Certificats, et si non quelle est la démarche à suivre ?",
+        # asked in case the answer is yes, the same: "Question 2 : si oui, quelle …"
+        "Bonjour,\n\nQuestion 1 : notre entreprise est habilitée sur Agrément, faut-il "
+        "faire une nouvelle demande pour Certificats ?\nQuestion 2 : si oui, quelle est la "
+        "procédure ?\n\nCordialement",
+        # "… et si oui, comment …" (an enumeration)
+        "Bonjour,\n1) comment savoir si le certificat pour l'export de foin vers l'Arabie "
+        "saoudite existe sur Expadon ?\n2) et si oui, comment on récupère le modèle pour le "
+        "montrer à notre client ?\nMerci",
         # "? Et sinon comment …" (no comma after "sinon": in case the answer is no)
         "Bonjour c'est Paul du haras Morel, euh on est habilités pour l'agrément, est-ce "
         "que ça vaut pour les certificats ? Et sinon comment on fait pour être habilité, "

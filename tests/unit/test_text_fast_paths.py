@@ -371,13 +371,15 @@ TURN_WORDS = (
     "ok trouvé", "Réponse trouvée", "lu votre FAQ", "vu dans la FAQ", "grâce à la FAQ",
     "je viens de lire la faq", "vu la FAQ mais", "j'ai fini par trouver", "mais j'ai trouvé le",
     "I figured it out", "that part is done", "this part is OK", "-> Info.Com, trouvé",
+    "j'ai trouvé comment", "en relisant votre FAQ", "relu la FAQ",
 )  # fmt: skip
 
 
 #: the words a question asked in case the answer is no opens with (and near-misses)
 OTHERWISE_WORDS = (
     "si non", "Si Non", "sinon", "SINON", "ſinon", "si ce n'est pas le cas",
-    "si ce n’est pas le cas", "dans le cas contraire", "if not", "IF NOT", "İf not", "et",
+    "si ce n’est pas le cas", "dans le cas contraire", "if not", "IF NOT", "İf not",
+    "si oui", "Si Oui", "if so", "If yes", "dans ce cas", "ſi oui", "et",
     "mais", "but", ",", ";", "non", "si", "pas", "cas", "if", "quelle", "comment", "how",
 )  # fmt: skip
 

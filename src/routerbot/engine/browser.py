@@ -437,6 +437,8 @@ _DIGIT_BY_DIGIT = LazyPattern(
 )
 _SPELLED_ESR = LazyPattern(r"\be[ \t.]s[ \t.]r\b\.?", re.IGNORECASE)
 _DOT_BETWEEN = LazyPattern(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?=\d)", re.IGNORECASE)
+#: "quinze point six point un": a lone "un" is read as a number only after "point"
+_POINT_ONE = LazyPattern(r"(?<=\d)[ \t]+(?:point|dot)[ \t]+(?:un|one)\b", re.IGNORECASE)
 
 
 def _number_value(words: Sequence[str]) -> int | None:
@@ -502,6 +504,7 @@ def _spoken_to_digits(w: str) -> str:
             lambda m: m[1] + "".join(_DIGIT_WORDS[d.lower()] for d in m[2].split()), w
         )
     w = _DOT_BETWEEN.sub(".", _replace_runs(_SPELLED_ESR.sub("esr", w)))
+    w = _POINT_ONE.sub(".1", w) if "point" in w.lower() or "dot" in w.lower() else w
     # a number corrected as it is said: "version cent vingt, euh non, cent vingt-deux",
     # "cent vingt... cent vingt-trois" (the number trailed off, then said whole)
     w = _TRAILED_NUMBER.sub(r"\1", w) if ".." in w or "…" in w else w

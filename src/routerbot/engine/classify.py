@@ -358,7 +358,8 @@ _FOUND = LazyPattern(
     # "je me demandais comment télécharger le modèle, mais j'ai fini par trouver le
     # bouton. Par contre, …"
     # ("merci, j'ai bien trouvé le bouton. Autre sujet : …")
-    r"\b(?:j['’]ai fini par (?:le |la |les )?trouver|mais j['’]ai trouv[ée] (?:le|la|les|comment"
+    r"\b(?:j['’]ai fini par (?:le |la |les )?trouver|j['’]ai trouv[ée] comment(?![^.?!\n]*\bmais\b)"
+    r"|mais j['’]ai trouv[ée] (?:le|la|les|comment"
     r"|o[uù])|j['’]ai bien trouv[ée] (?:le|la|les|comment|o[uù])"
     # "I figured out how to create my account, that part is done. Now, what is …?"
     r"|i figured (?:it )?out|(?:that|this) part is (?:done|sorted|ok)"
@@ -367,8 +368,9 @@ _FOUND = LazyPattern(
     # a question the author settled herself, then another ("Comment télécharger le
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
-    r"|(?:ok,? trouv[ée]|r[ée]ponse trouv[ée]e|(?:lu|vu|trouv[ée]e?|lire) (?:dans )?(?:votre|la"
-    r"|vos) faq|gr[âa]ce [àa] (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b"
+    r"|(?:ok,? trouv[ée]|r[ée]ponse trouv[ée]e"
+    r"|(?:lu|relu|vu|trouv[ée]e?|lire|(?:re)?lisant) (?:dans )?(?:votre|la|vos) faq"
+    r"|gr[âa]ce [àa] (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b"
     # the answer written after an arrow, then "trouvé" ("Comment savoir quel modèle est
     # en ligne ? -> Info.Com, trouvé.")
     # (a dot may be in the answer's name: "Info.Com")
@@ -1456,12 +1458,15 @@ _WHERE_JOINED = re.compile(
 #: :data:`_OTHERWISE` reads; then the question word)
 _JOINED_OTHERWISE = re.compile(
     r"[,;]?\s+(?:(?:et|mais|and|but),?\s+)?"
-    r"((?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not)),?\s+",
+    r"((?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not"
+    r"|si oui|if so|if yes|dans ce cas)),?\s+",
     re.IGNORECASE,
 )
 #: one of these is in any text :data:`_JOINED_OTHERWISE` can match (most parts hold none:
 #: they are not scanned)
-_OTHERWISE_HINTS = (" non", "sinon", "pas le cas", "contraire", "if not")
+_OTHERWISE_HINTS = (
+    " non", "sinon", "pas le cas", "contraire", "if not", "si oui", "if so", "if yes", "ce cas",
+)  # fmt: skip
 
 
 def _may_hold_otherwise(part: str) -> bool:
@@ -1882,7 +1887,8 @@ def question_beside(
 #: comma too lost four labelled answers to "Et sinon, que signifie …" for as many gained)
 _OTHERWISE = re.compile(
     r"\s*(?:(?:et|mais|and|but),?\s+)?"
-    r"(?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not)\b",
+    r"(?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not"
+    r"|si oui|if so|if yes|dans ce cas)\b",
     re.IGNORECASE,
 )
 
