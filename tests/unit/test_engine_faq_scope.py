@@ -272,6 +272,17 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
             "administrateur local for our company.",
             "habiliter-collegue",
         ),
+        # access wanted, and "what must I do?" (no "procédure", no "habilité")
+        (
+            "Bonjour,\nJe fais du miel en Lozère et un client suisse me demande un "
+            "certificat. J'aimerais avoir accès à Certificats : qu'est-ce que je dois faire ?",
+            "procedure-habilitation",
+        ),
+        (
+            "Bonjour, je commence à exporter des noix vers la Norvège. Que dois-je faire "
+            "pour avoir accès au module Certificats ? Cordialement",
+            "procedure-habilitation",
+        ),
     ],
 )
 def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
