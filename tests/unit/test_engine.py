@@ -443,6 +443,8 @@ def _forwarded(top: str, sender: str, sender_mail: str, quoted: str) -> str:
         "Bonjour,\nQuestion de l'un de nos affineurs, merci de lui répondre directement (il "
         "est en copie).\n\nBien à vous,",
         "Salut, tu peux leur transmettre ?\n\nEnvoyé de mon Samsung",
+        "Bonjour,\nTransféré pour action, merci d'avance.",
+        "Pouvez-vous voir avec lui ? Merci.",
     ],
 )
 def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, top: str) -> None:
