@@ -443,8 +443,6 @@ def _forwarded(top: str, sender: str, sender_mail: str, quoted: str) -> str:
         "Bonjour,\nQuestion de l'un de nos affineurs, merci de lui répondre directement (il "
         "est en copie).\n\nBien à vous,",
         "Salut, tu peux leur transmettre ?\n\nEnvoyé de mon Samsung",
-        "Bonjour,\nTransféré pour action, merci d'avance.",
-        "Pouvez-vous voir avec lui ? Merci.",
     ],
 )
 def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, top: str) -> None:
@@ -468,6 +466,23 @@ def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, 
         config,
     )
     assert d.login_failure and d.ask_browser
+
+
+@pytest.mark.parametrize(
+    "top", ["Bonjour,\nTransféré pour action, merci d'avance.", "Tu peux voir avec elle stp."]
+)
+def test_a_one_line_pointer_reads_the_question_forwarded_below(
+    config: RoutingConfig, top: str
+) -> None:
+    body = (
+        f"{top}\nMarc Ollier\nUnion des Semenciers du Gard – Export\n\n"
+        "________________________________\nDe : Odile Brun <odile.brun@graines-brun.fr>\n"
+        "Envoyé : lundi 3 novembre 2025 09:12\nÀ : Marc Ollier <m.ollier@semenciers-gard.org>"
+        "\nObjet : modèle\n\nMarc, une fois la demande lancée, comment on télécharge le "
+        "modèle du certificat en PDF ?\nOdile"
+    )
+    d = decide(make(body, summary="TR: modèle", email="m.ollier@semenciers-gard.org"), config)
+    assert d.reply_faq == "telecharger-modele", d.reason
 
 
 def test_the_version_of_a_browser_named_in_the_subject_is_read_below(
