@@ -272,6 +272,17 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
             "administrateur local for our company.",
             "habiliter-collegue",
         ),
+        # the channel asked in English ("which e-mail address or channel")
+        (
+            "Hello, which e-mail address or channel should our team use to reach the "
+            "Expadon support from now on? Regards",
+            "nous-contacter",
+        ),
+        # a country the synonyms did not list is a country ("vers les Comores")
+        (
+            "bonjour le modele reunion vers les comores pour les caprins est il en ligne svp",
+            "modeles-en-ligne",
+        ),
         # access wanted, and "what must I do?" (no "procédure", no "habilité")
         (
             "Bonjour,\nJe fais du miel en Lozère et un client suisse me demande un "
