@@ -687,6 +687,12 @@ def test_the_message_a_transfer_passes_on_and_its_sender() -> None:
             "J'ai résolu le problème en passant sur Firefox. Comment télécharger le modèle ?",
             "Comment télécharger le modèle ?",
         ),
+        # what settled it is the subject: "vider le cache a résolu mon problème"
+        (
+            "Vider le cache a résolu mon problème de connexion ! Comment télécharger le modèle ?",
+            "Comment télécharger le modèle ?",
+        ),
+        ("Clearing the cache fixed my issue. Where is the list?", "Where is the list?"),
         # a colon ends the denial: what follows it is what the ticket is about
         (
             "En fait ce n'est pas pour les modèles : je n'arrive pas à me connecter.",

@@ -916,6 +916,9 @@ _SETTLED_WORDS = (
     r"|(?:is|was|has\s+been)\s+(?:now\s+)?(?:solved|fixed|resolved)"
     # "j'ai résolu le problème en passant sur Firefox"
     r"|j['’]ai\s+(?:r[ée]solu|r[ée]gl[ée])\s+(?:le|ce|mon)\s+(?:probl[eè]me|souci)"
+    # "merci, vider le cache a résolu mon problème de connexion !", "that fixed my issue"
+    r"|(?:a|ont)\s+(?:r[ée]solu|r[ée]gl[ée])\s+(?:le|ce|mon|notre)\s+(?:probl[eè]me|souci)"
+    r"|(?:fixed|solved|resolved)\s+(?:the|my|our)\s+(?:problem|issue)"
 )
 #: Words saying a problem is over, or that all works: their sentence goes.
 _OVER = LazyPattern(
