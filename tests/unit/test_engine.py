@@ -238,6 +238,9 @@ ASKED_FOR_ONESELF = (
     "local administrator role for our company. Could you add it to my account please?",
     "Bonjour, nouvelle assistante export chez nous, pourriez-vous m'ouvrir un accès au "
     "module Certificats ? Mon identifiant mon compte est c.roux.",
+    # the requester's role for a second company ("je voudrais être demandeur aussi")
+    "bonjour c'est Paul Mercier euh j'ai l'accès pour la SARL mais je voudrais être "
+    "demandeur aussi pour notre autre société qu'est-ce qu'il faut faire",
 )
 
 
