@@ -300,6 +300,18 @@ def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: Routin
     assert replied(make(text), config) == [faq]
 
 
+def test_access_for_oneself_and_a_colleague_asks_the_procedure(config: RoutingConfig) -> None:
+    # the author is not habilitated yet: nobody can habilitate the colleague
+    ticket = make(
+        "Bonjour,\n\nJe souhaite être habilitée au module Certificats, ainsi que notre "
+        "nouvelle collègue qui travaille sur notre site de Brive (elle arrive jeudi). Quelle "
+        "est la démarche à suivre pour nous deux ?\n\nMerci,\nAnne Roux",
+        summary="Habilitation pour moi et une collègue de Brive",
+        where="3/84",
+    )
+    assert replied(ticket, config) == ["procedure-habilitation"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
