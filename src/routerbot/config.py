@@ -249,6 +249,11 @@ class Thresholds(_Model):
     #: not in it ("le rôle admin local suffit-il ? Et ma collègue, comment je lui
     #: donne l'accès ?" asks two things)
     taken_question_min_confidence: Unit = 0.6
+    #: an entry's ``never`` word said in the sentences before a question does not hold
+    #: back its answer when the question's own sentence, read alone and without the
+    #: word, asks the entry at least this closely ("(la messagerie pro ne marche pas).
+    #: Comment télécharger le modèle … ?"); 1 turns it off
+    guard_before_question_min_confidence: Unit = 1.0
     #: a ``never_answer`` phrase ("merci de corriger", "où en est") does not hold back
     #: an entry that one of the author's questions, read alone and without the phrase,
     #: asks at least this closely (a question and a request beside it)

@@ -300,6 +300,26 @@ def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: Routin
     assert replied(make(text), config) == [faq]
 
 
+def test_a_guard_word_before_the_asking_sentence_does_not_block_it(config: RoutingConfig) -> None:
+    # "ne marche pas" is said of the mailbox, in the sentence before the question's own
+    ticket = make(
+        "Bonjour,\nJe suis vétérinaire mandaté auprès de la DDPP du Cantal (j'écris de ma "
+        "boîte perso, la messagerie pro ne marche pas depuis lundi). Comment télécharger le "
+        "modèle du certificat d'une demande pour le vérifier ?\nDr Anne Vidal",
+        email="anne.vidal@gmail.com",
+        where="4/87",
+    )
+    assert replied(ticket, config) == ["telecharger-modele"]
+    off = config.model_copy(
+        update={
+            "thresholds": config.thresholds.model_copy(
+                update={"guard_before_question_min_confidence": 1.0}
+            )
+        }
+    )
+    assert replied(ticket, off) == []
+
+
 def test_access_for_oneself_and_a_colleague_asks_the_procedure(config: RoutingConfig) -> None:
     # the author is not habilitated yet: nobody can habilitate the colleague
     ticket = make(

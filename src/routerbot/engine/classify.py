@@ -1073,16 +1073,36 @@ def _asked_apart(
 ) -> bool:
     """One of the author's questions, read alone, asks this entry (at least ``floor``
     close, ``several_questions_min_confidence`` by default), and the guard word sits
-    elsewhere ("ci-joint mes documents. Au passage, à quoi sert … ?"): the guard is
-    about the question, not about everything else the ticket says."""
+    elsewhere ("ci-joint mes documents. Au passage, à quoi sert … ?"), or only before
+    the question's own sentence, which asks the entry at least
+    ``guard_before_question_min_confidence`` close: the guard is about the question, not
+    about everything else the ticket says."""
     if not tt.own_text:
         return False
     floor = config.thresholds.several_questions_min_confidence if floor is None else floor
     gap = config.matching.phrase_gap
-    return any(
+    asked = own_questions(tt, config)
+    if any(
         q.top.entry_id == fid and q.top.score >= floor and never.first_match(q.words, gap) is None
-        for q in own_questions(tt, config)
-    )
+        for q in asked
+    ):
+        return True
+    # the guard word in a sentence before the question's own, which asks the entry
+    # closely alone: "(la messagerie pro ne marche pas). Comment télécharger le modèle … ?"
+    c = config.compiled
+    close = max(floor, config.thresholds.guard_before_question_min_confidence)
+    if close >= 1.0:
+        return False  # (turned off: a similarity is at most 1)
+    for q in asked:
+        if q.top.entry_id != fid or not (last := _last_sentence(q.text)):
+            continue
+        norm = text.normalise(last)
+        if never.first_match(Words.of(light_keys(c.lexicon.respell(norm))), gap) is not None:
+            continue
+        alone = c.faq_index.best(c.faq_index_features(c.lexicon.keys(norm)))
+        if alone is not None and alone.entry_id == fid and alone.score >= close:
+            return True
+    return False
 
 
 def _lifted(hit: str, g: Guards, plain: Words, gap: int) -> str | None:
