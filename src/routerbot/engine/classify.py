@@ -1075,8 +1075,10 @@ def _asked_apart(
     close, ``several_questions_min_confidence`` by default), and the guard word sits
     elsewhere ("ci-joint mes documents. Au passage, à quoi sert … ?"), or only before
     the question's own sentence, which asks the entry at least
-    ``guard_before_question_min_confidence`` close: the guard is about the question, not
-    about everything else the ticket says."""
+    ``guard_before_question_min_confidence`` close (unless the word is one the entry's
+    answer says: "j'ai consulté Info.Com : le modèle n'y est pas. Comment savoir quel
+    modèle est en ligne ?" has done what the answer would tell): the guard is about the
+    question, not about everything else the ticket says."""
     if not tt.own_text:
         return False
     floor = config.thresholds.several_questions_min_confidence if floor is None else floor
@@ -1093,9 +1095,13 @@ def _asked_apart(
     close = max(floor, config.thresholds.guard_before_question_min_confidence)
     if close >= 1.0:
         return False  # (turned off: a similarity is at most 1)
+    answer = f" {text.normalise(config.faq[fid].answer)} " if fid in config.faq else ""
     for q in asked:
         if q.top.entry_id != fid or not (last := _last_sentence(q.text)):
             continue
+        hit = never.first_match(q.words, gap)
+        if hit is not None and f" {text.normalise(hit)} " in answer:
+            continue  # (what the answer would tell them: "j'ai consulté Info.Com : …")
         norm = text.normalise(last)
         if never.first_match(Words.of(light_keys(c.lexicon.respell(norm))), gap) is not None:
             continue
