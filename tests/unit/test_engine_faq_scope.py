@@ -300,16 +300,38 @@ def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: Routin
     assert replied(make(text), config) == [faq]
 
 
-def test_a_guard_word_before_the_asking_sentence_does_not_block_it(config: RoutingConfig) -> None:
-    # "ne marche pas" is said of the mailbox, in the sentence before the question's own
-    ticket = make(
-        "Bonjour,\nJe suis vétérinaire mandaté auprès de la DDPP du Cantal (j'écris de ma "
-        "boîte perso, la messagerie pro ne marche pas depuis lundi). Comment télécharger le "
-        "modèle du certificat d'une demande pour le vérifier ?\nDr Anne Vidal",
-        email="anne.vidal@gmail.com",
-        where="4/87",
-    )
-    assert replied(ticket, config) == ["telecharger-modele"]
+#: a guard word said of something else, in the sentence before the question's own:
+#: "ne marche pas" is the mailbox's (``guard_before_question_min_confidence``)
+GUARD_BEFORE_THE_QUESTION = (
+    "Bonjour,\nJe suis vétérinaire mandaté auprès de la DDPP du Cantal (j'écris de ma "
+    "boîte perso, la messagerie pro ne marche pas depuis lundi). Comment télécharger le "
+    "modèle du certificat d'une demande pour le vérifier ?\nDr Anne Vidal"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "summary", "faq"),
+    [
+        (GUARD_BEFORE_THE_QUESTION, "4/87", "Question", "telecharger-modele"),
+        # access for oneself and a colleague: nobody can habilitate the colleague yet
+        (
+            "Bonjour,\n\nJe souhaite être habilitée au module Certificats, ainsi que notre "
+            "nouvelle collègue qui travaille sur notre site de Brive (elle arrive jeudi). "
+            "Quelle est la démarche à suivre pour nous deux ?\n\nMerci,\nAnne Roux",
+            "3/84",
+            "Habilitation pour moi et une collègue de Brive",
+            "procedure-habilitation",
+        ),
+    ],
+)
+def test_whole_tickets_get_their_answer(
+    text: str, where: str, summary: str, faq: str, config: RoutingConfig
+) -> None:
+    ticket = make(text, summary=summary, email="anne.vidal@gmail.com", where=where)
+    assert replied(ticket, config) == [faq]
+
+
+def test_the_guard_before_the_question_can_be_turned_off(config: RoutingConfig) -> None:
     off = config.model_copy(
         update={
             "thresholds": config.thresholds.model_copy(
@@ -317,19 +339,8 @@ def test_a_guard_word_before_the_asking_sentence_does_not_block_it(config: Routi
             )
         }
     )
+    ticket = make(GUARD_BEFORE_THE_QUESTION, email="anne.vidal@gmail.com", where="4/87")
     assert replied(ticket, off) == []
-
-
-def test_access_for_oneself_and_a_colleague_asks_the_procedure(config: RoutingConfig) -> None:
-    # the author is not habilitated yet: nobody can habilitate the colleague
-    ticket = make(
-        "Bonjour,\n\nJe souhaite être habilitée au module Certificats, ainsi que notre "
-        "nouvelle collègue qui travaille sur notre site de Brive (elle arrive jeudi). Quelle "
-        "est la démarche à suivre pour nous deux ?\n\nMerci,\nAnne Roux",
-        summary="Habilitation pour moi et une collègue de Brive",
-        where="3/84",
-    )
-    assert replied(ticket, config) == ["procedure-habilitation"]
 
 
 @pytest.mark.parametrize(
