@@ -1479,9 +1479,10 @@ _WHERE_JOINED = re.compile(
     r"|s['’]ils? ",
     re.IGNORECASE,
 )
-#: ", et si non, quelle …", ", and if not, what …": a question asked in case the answer
-#: to the one before is no, joined to it in one sentence (group 1: its own words, which
-#: :data:`_OTHERWISE` reads; then the question word)
+#: ", et si non, quelle …", ", and if not, what …", ", et si oui, comment …": a question
+#: asked in case the answer to the one before is no (or yes), joined to it in one
+#: sentence (group 1: its own words, which :data:`_OTHERWISE` reads; then the question
+#: word)
 _JOINED_OTHERWISE = re.compile(
     r"[,;]?\s+(?:(?:et|mais|and|but),?\s+)?"
     r"((?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not"
@@ -1911,6 +1912,8 @@ def question_beside(
 #: cas, quelle est la procédure ?", "Et si non, …", "Et sinon comment …", "If not, what
 #: …"; not "Sinon, …" with its comma, as often "by the way": measured, "sinon" with a
 #: comma too lost four labelled answers to "Et sinon, que signifie …" for as many gained)
+#: or yes ("Question 2 : si oui, quelle est la procédure ?", "If so, how …", "Dans ce
+#: cas, …")
 _OTHERWISE = re.compile(
     r"\s*(?:(?:et|mais|and|but),?\s+)?"
     r"(?:si non|sinon(?!\s*,)|si ce n['’]est pas le cas|dans le cas contraire|if not"
