@@ -1095,20 +1095,24 @@ def _asked_apart(
     close = max(floor, config.thresholds.guard_before_question_min_confidence)
     if close >= 1.0:
         return False  # (turned off: a similarity is at most 1)
-    answer = f" {text.normalise(config.faq[fid].answer)} " if fid in config.faq else ""
     for q in asked:
         if q.top.entry_id != fid or not (last := _last_sentence(q.text)):
             continue
         hit = never.first_match(q.words, gap)
-        if hit is not None and f" {text.normalise(hit)} " in answer:
+        if hit is not None and _says_in_answer(hit, fid, config):
             continue  # (what the answer would tell them: "j'ai consulté Info.Com : …")
         norm = text.normalise(last)
         if never.first_match(Words.of(light_keys(c.lexicon.respell(norm))), gap) is not None:
             continue
-        alone = c.faq_index.best(c.faq_index_features(c.lexicon.keys(norm)))
+        alone = _closest_to(norm, config)
         if alone is not None and alone.entry_id == fid and alone.score >= close:
             return True
     return False
+
+
+def _says_in_answer(phrase: str, fid: str, config: RoutingConfig) -> bool:
+    """Does entry ``fid``'s answer say ``phrase`` (whole words)?"""
+    return f" {text.normalise(phrase)} " in f" {text.normalise(config.faq[fid].answer)} "
 
 
 def _lifted(hit: str, g: Guards, plain: Words, gap: int) -> str | None:
@@ -1667,11 +1671,16 @@ def _sharpened(top: EntryScore, asked_text: str, config: RoutingConfig) -> Entry
     last = _last_sentence(asked_text)
     if not last:
         return top
-    c = config.compiled
-    alone = c.faq_index.best(c.faq_index_features(c.lexicon.keys(text.normalise(last))))
+    alone = _closest_to(text.normalise(last), config)
     if alone is None or alone.entry_id != top.entry_id or alone.score <= top.score:
         return top
     return alone
+
+
+def _closest_to(norm: str, config: RoutingConfig) -> EntryScore | None:
+    """The FAQ entry closest to a normalised text read alone (a question's sentence)."""
+    c = config.compiled
+    return c.faq_index.best(c.faq_index_features(c.lexicon.keys(norm)))
 
 
 #: the end of a sentence before the last one of a part: ". ", "! " and what follows
