@@ -254,6 +254,12 @@ class Thresholds(_Model):
     #: word, asks the entry at least this closely ("(la messagerie pro ne marche pas).
     #: Comment télécharger le modèle … ?"); 1 turns it off
     guard_before_question_min_confidence: Unit = 1.0
+    #: a short note over a forwarded mail (a forward's subject or banner, at most
+    #: ``matching.pointer_text_words`` content words) that tells no login failure and
+    #: is less close than this to every entry asks nothing of its own: the forwarded
+    #: mail is the question ("Vous pouvez le rappeler ?", "Could you look into it?");
+    #: 0 turns it off
+    forward_note_max_confidence: Unit = 0.0
     #: a ``never_answer`` phrase ("merci de corriger", "où en est") does not hold back
     #: an entry that one of the author's questions, read alone and without the phrase,
     #: asks at least this closely (a question and a request beside it)

@@ -471,21 +471,60 @@ def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, 
     assert d.login_failure and d.ask_browser
 
 
+#: a forwarded question under a few words of the author's (the subject says "TR:")
+FORWARDED_UNDER = (
+    "{top}\nMarc Ollier\nUnion des Semenciers du Gard – Export\n\n"
+    "________________________________\nDe : Odile Brun <odile.brun@graines-brun.fr>\n"
+    "Envoyé : lundi 3 novembre 2025 09:12\nÀ : Marc Ollier <m.ollier@semenciers-gard.org>"
+    "\nObjet : modèle\n\nMarc, une fois la demande lancée, comment on télécharge le "
+    "modèle du certificat en PDF ?\nOdile"
+)
+
+
 @pytest.mark.parametrize(
-    "top", ["Bonjour,\nTransféré pour action, merci d'avance.", "Tu peux voir avec elle stp."]
+    "top",
+    [
+        "Bonjour,\nTransféré pour action, merci d'avance.",
+        "Tu peux voir avec elle stp.",
+        # a short note that asks nothing the desk answers (forward_note_max_confidence)
+        "Vous pouvez la rappeler ? Elle est au dépôt toute la journée.",
+        "Forwarding this from our seed buyer. Could you look into it?",
+        "Bonjour, de la part de notre comptable, merci.",
+    ],
 )
 def test_a_one_line_pointer_reads_the_question_forwarded_below(
     config: RoutingConfig, top: str
 ) -> None:
-    body = (
-        f"{top}\nMarc Ollier\nUnion des Semenciers du Gard – Export\n\n"
-        "________________________________\nDe : Odile Brun <odile.brun@graines-brun.fr>\n"
-        "Envoyé : lundi 3 novembre 2025 09:12\nÀ : Marc Ollier <m.ollier@semenciers-gard.org>"
-        "\nObjet : modèle\n\nMarc, une fois la demande lancée, comment on télécharge le "
-        "modèle du certificat en PDF ?\nOdile"
-    )
+    body = FORWARDED_UNDER.format(top=top)
     d = decide(make(body, summary="TR: modèle", email="m.ollier@semenciers-gard.org"), config)
     assert d.reply_faq == "telecharger-modele", d.reason
+
+
+@pytest.mark.parametrize(
+    ("top", "summary", "off"),
+    [
+        # the note asks a question of its own: it is the ticket's
+        ("Et sinon, comment savoir quels modèles sont en ligne ?", "TR: modèle", False),
+        # a reply's quote is no forward ("RE:", no banner)
+        ("Vous pouvez la rappeler ? Elle est au dépôt toute la journée.", "RE: modèle", False),
+        # 0 turns the rule off
+        ("Vous pouvez la rappeler ? Elle est au dépôt toute la journée.", "TR: modèle", True),
+    ],
+)
+def test_a_note_that_asks_or_a_reply_keeps_the_forwarded_question_out(
+    config: RoutingConfig, top: str, summary: str, off: bool
+) -> None:
+    if off:
+        config = config.model_copy(
+            update={
+                "thresholds": config.thresholds.model_copy(
+                    update={"forward_note_max_confidence": 0.0}
+                )
+            }
+        )
+    body = FORWARDED_UNDER.format(top=top)
+    d = decide(make(body, summary=summary, email="m.ollier@semenciers-gard.org"), config)
+    assert d.reply_faq != "telecharger-modele", d.reason
 
 
 def test_the_version_of_a_browser_named_in_the_subject_is_read_below(

@@ -662,7 +662,9 @@ def _thin(own: str, config: RoutingConfig) -> bool:
     return len(content) <= config.matching.thin_text_words
 
 
-def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str = "") -> str:
+def _quoted_question(  # noqa: PLR0912 - one branch per way of pointing at the mail below
+    parts: text.BodyParts, config: RoutingConfig, summary: str = ""
+) -> str:
     """The quoted mail's own words, when the author's words point at it (or are only a
     signature block, under a subject that asks nothing)."""
     own = parts.body
@@ -685,6 +687,8 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str 
     elif pointer is not None:
         if content > m.pointer_text_words:
             return ""  # the author asks something of their own as well
+    elif _forward_note(parts, summary, above, content, config):
+        pass  # "Vous pouvez le rappeler ?" over a forwarded mail asks nothing of its own
     elif "?" in own or content > m.thin_text_words:
         return ""
     if _NO_REPLY_SENDER.search(parts.quoted):
@@ -718,6 +722,50 @@ def _quoted_question(parts: text.BodyParts, config: RoutingConfig, summary: str 
         if _asks_anything(deeper):
             return deeper
     return found
+
+
+#: A forward's subject: "TR: …", "Fwd: …", "RE: TR: …"
+_FORWARD_SUBJECT = re.compile(
+    r"^\s*(?:(?:re|rép|rep|aw)\s*(?:\[\d+\])?\s*:\s*)*(?:tr|fw|fwd|wg)\s*(?:\[\d+\])?\s*:",
+    re.IGNORECASE,
+)
+#: A forward's banner at the top of the quoted mail ("-------- Message transféré
+#: --------", "---------- Forwarded message ---------", "-----Message d'origine-----")
+_FORWARD_BANNER = re.compile(
+    r"transf[ée]r[ée]|forwarded|message d'origine|original message", re.IGNORECASE
+)
+#: how far into the quote its banner is looked for
+_FORWARD_BANNER_CHARS = 300
+
+
+def _forward_note(
+    parts: text.BodyParts, summary: str, said: str, content: int, config: RoutingConfig
+) -> bool:
+    """The author's few words over a mail they forward ask nothing the desk answers (no
+    login failure, no entry as close as ``thresholds.forward_note_max_confidence``:
+    "Vous pouvez le rappeler ?", "Forwarding this. Could you look into it?"), and the
+    forwarded mail asks or tells a login failure. Not a reply's quote (the author's own
+    earlier mail, the desk's answer), nor a signature under a subject that asks."""
+    limit = config.thresholds.forward_note_max_confidence
+    if limit <= 0 or content > config.matching.pointer_text_words:
+        return False
+    forward = _FORWARD_SUBJECT.match(summary) is not None or (
+        _FORWARD_BANNER.search(parts.quoted[:_FORWARD_BANNER_CHARS]) is not None
+    )
+    mail = text.forwarded_message(parts)
+    if (
+        not forward
+        or mail is None
+        or _from_the_desk(parts)
+        or _subject_asks_over_a_signature(summary, parts.body)
+        or _tells_login_failure(said, config)
+        # (a mail that asks nothing and tells no failure is news passed on: "votre
+        # société doit demander son habilitation", a DD's answer)
+        or not (_asks_anything(mail.body) or _tells_login_failure(mail.body, config))
+    ):
+        return False
+    closest = _closest_to(text.normalise(said), config)
+    return closest is None or closest.score < limit
 
 
 def _still_failing(own: str, norm: str, config: RoutingConfig) -> bool:
