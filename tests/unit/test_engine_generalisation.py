@@ -522,6 +522,7 @@ RECALL = [
     ),
     ("modeles-en-ligne", "Where do you announce new certificate models when they go live?"),
     ("modeles-en-ligne", "Y a-t-il une liste complète des certificats dématérialisés ?"),
+    ("modeles-en-ligne", "How can we tell which health certificate templates are live?"),
     (
         "agrement-vs-certificat",
         "We are registered in the Agrément module. Is that valid for the certificates "
