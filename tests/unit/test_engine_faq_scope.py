@@ -2113,6 +2113,15 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["procedure-habilitation"],
             False,
         ),
+        # a question answered in parentheses ("(trouvé, merci la FAQ)"): the next one is
+        # asked, and the FAQ does not answer it
+        (
+            "Bonjour, comment savoir quel modèle est en ligne ? (trouvé, merci la FAQ). Par "
+            "contre pourquoi le Japon n'apparaît pas dans la liste des destinations pour le "
+            "foie gras ?",
+            [],
+            False,
+        ),
         # the FAQ read, but doubted: the question before is still the one asked
         (
             "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "
