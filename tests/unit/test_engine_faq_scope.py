@@ -1020,6 +1020,9 @@ def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfi
         # the first question diluted by a sentence of context before it
         "Bonjour, je m'occupe des expéditions chez un grossiste en volailles. Comment "
         "peut-on vous joindre et comment télécharge-t-on le modèle du certificat ?",
+        # "ni … ni …": two things the author does not know
+        "Bonjour, je ne sais ni comment habiliter mon nouveau collègue ni comment "
+        "télécharger le modèle du certificat. Merci de votre aide.",
     ],
 )
 def test_two_questions_run_together_get_no_half_answer(config: RoutingConfig, text: str) -> None:

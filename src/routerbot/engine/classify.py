@@ -1490,7 +1490,7 @@ _ANNOUNCED_NEXT = re.compile(
 #: ", et …", " and also …", " et sinon …", ", et si oui …": where a second question may
 #: be joined to the first; it is one when a question word follows (:func:`_clauses`).
 _JOINED_QUESTION = re.compile(
-    r",?\s+(?:et|puis|and|sinon|ainsi que|as well as)"
+    r",?\s+(?:et|puis|and|sinon|ainsi que|as well as|ni|nor)"
     r"(?:\s+(?:aussi|puis|sinon|ensuite|[ée]galement|also|then|si oui,?|if so,?"
     r"|au passage,?|par ailleurs,?|d['’]autre part,?"
     # "…, et deux comment je sais quels modèles sont en ligne" (a dictated list)
@@ -1506,7 +1506,7 @@ _PREPOSED_QUESTION = re.compile(
     r"|which|whom)\b",
     re.IGNORECASE,
 )
-_JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ")
+_JOINS = (" et ", " and ", " puis ", " sinon ", " ainsi que ", " as well as ", " ni ", " nor ")
 #: "…, et avec le rôle d'administrateur local est-ce que je peux …": a complement, then
 #: "est-ce que" (within the same clause)
 _ASKED_AFTER_A_COMPLEMENT = re.compile(
