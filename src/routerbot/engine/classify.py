@@ -372,7 +372,7 @@ _FOUND = LazyPattern(
     # dit que …" is no such turn: "… Mais laquelle ?" asks on from it)
     r"|(?:ok,? trouv[ée]|r[ée]ponse trouv[ée]e|\(\s*(?:ok,?\s*)?trouv[ée]"
     r"|(?:lu|relu|vu|trouv[ée]e?|lire|(?:re)?lisant) (?:dans )?(?:votre|la|vos) faq"
-    r"|(?:gr[âa]ce [àa]|merci (?:[àa] )?) ?(?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b"
+    r"|(?:gr[âa]ce [àa]|merci(?: [àa])?) (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b"
     # the answer written after an arrow, then "trouvé" ("Comment savoir quel modèle est
     # en ligne ? -> Info.Com, trouvé.")
     # (a dot may be in the answer's name: "Info.Com")
