@@ -754,11 +754,12 @@ def _forward_note(
     forward = _FORWARD_SUBJECT.match(summary) is not None or (
         _FORWARD_BANNER.search(parts.quoted[:_FORWARD_BANNER_CHARS]) is not None
     )
+    if not forward:
+        return False
     mail = text.forwarded_message(parts)
     if (
-        not forward
-        or mail is None
-        or _from_the_desk(parts)
+        mail is None
+        or _sent_by_the_desk(mail)
         or _subject_asks_over_a_signature(summary, parts.body)
         or _tells_login_failure(said, config)
         # (a mail that asks nothing and tells no failure is news passed on: "votre
@@ -784,7 +785,12 @@ def _still_failing(own: str, norm: str, config: RoutingConfig) -> bool:
 def _from_the_desk(parts: text.BodyParts) -> bool:
     """The first quoted mail's sender is the desk (its name or its mailbox)."""
     first = text.forwarded_message(parts)
-    return first is not None and _DESK_QUOTED.search(f"{first.name} {first.email}") is not None
+    return first is not None and _sent_by_the_desk(first)
+
+
+def _sent_by_the_desk(mail: text.Forwarded) -> bool:
+    """The quoted mail's sender is the desk (its name or its mailbox)."""
+    return _DESK_QUOTED.search(f"{mail.name} {mail.email}") is not None
 
 
 def _asks_anything(said: str) -> bool:
