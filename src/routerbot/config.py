@@ -459,6 +459,10 @@ class FaqEntry(_Model):
     #: the entry explains a login failure (no account, wrong role): its answer wins
     #: over the question for the browser
     explains_login_failure: bool = False
+    #: ...except when one of these is said: the account or the role the answer explains
+    #: is someone else's ("je n'arrive pas à me connecter. Et comment ma collègue
+    #: crée-t-elle son compte ?" tells a failure and asks a second question)
+    explains_login_failure_unless: Phrases = ()
     #: when its guards forbid this entry, the ticket has gone past its matter ("son compte
     #: est déjà créé": the account exists, the colleague's habilitation is next), so an
     #: entry below it is answered as if it were not there
@@ -783,6 +787,15 @@ def _semantic_problems(config: RoutingConfig, loc: _Locator) -> list[str]:  # no
         check_phrases(("faq", fid, "requires"), entry.requires, "phrase")
         check_phrases(("faq", fid, "requires_also"), entry.requires_also, "phrase")
         check_phrases(("faq", fid, "requires_when_unasked"), entry.requires_when_unasked, "phrase")
+        unless = entry.explains_login_failure_unless
+        check_phrases(("faq", fid, "explains_login_failure_unless"), unless, "phrase")
+        if unless and not entry.explains_login_failure:
+            problems.append(
+                loc.message(
+                    ("faq", fid, "explains_login_failure_unless"),
+                    "the entry does not explain a login failure (explains_login_failure)",
+                )
+            )
         for pop, words in entry.requires_when.items():
             check_phrases(("faq", fid, "requires_when", pop.value), words, "phrase")
         for pop, words in entry.never_when.items():

@@ -223,6 +223,7 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("Vivaldi 6.4", ("other", "6")),
         ("j'utilise Brave", ("other", None)),
         ("I am using the Brave browser.", ("other", None)),
+        ("Impossible d'accéder à Certificats via Brave, l'écran reste blanc", ("other", None)),
         # browsers of other markets
         ("I use Coc Coc browser version 117.", ("other", "117")),
         ("When I login it is white page. I use QQ Browser 12.", ("other", "12")),
@@ -264,6 +265,12 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             ("firefox", "124"),
         ),
         ("Firefox version cent vingt, attendez non, cent dix-huit", ("firefox", "118")),
+        # the pauses written as ellipses between the two numbers
+        (
+            "J'ai Firefox version quatre-vingt-onze… non attendez je regarde… "
+            "quatre-vingt-dix-neuf.",
+            ("firefox", "99"),
+        ),
         # the device between the name and "version": the version is the browser's
         ("Bonjour c'est Safari sur l'iPad, version seize point six.", ("safari", "16")),
         ("Chrome sur mon Mac version 120", ("chrome", "120")),
@@ -299,6 +306,47 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("Google Chrome est à jour\nVersion 121.0.6167.185 (Build officiel)", ("chrome", "121")),
         ("sur сhrоmе 120", ("chrome", "120")),  # Cyrillic homoglyphs
         ("Ch\u200brome 120", ("chrome", "120")),  # zero-width space inside the name
+        # a few words said between the version word and its number
+        ("je suis sur Chrome, version… attendez… cent dix-neuf. Voilà.", ("chrome", "119")),
+        ("le poste est sous chrome mais une vieille version, la cent huit", ("chrome", "108")),
+        ("c'est chrome version numéro cent vingt-quatre point zéro je crois", ("chrome", "124")),
+        ("J'utilise Chrome. La version ? 120 je crois.", ("chrome", "120")),
+        ("Firefox, et la version d'après le menu à propos c'est 121.0.6167", ("firefox", "121")),
+        ("elle est sur Chrome, elle m'a lu la version au téléphone : 122.0.x", ("chrome", "122")),
+        # corrected while looking again, whatever is said between
+        (
+            "Chrome version cent dix… non attendez, c'est le vieux poste, c'est 98.",
+            ("chrome", "98"),
+        ),
+        ("Chrome version 121 je crois non attendez c'est marqué 122", ("chrome", "122")),
+        (
+            "Chrome version 108, enfin 118 ? Non attendez je regarde... si c'est bien 108.",
+            ("chrome", "108"),
+        ),
+        ("Chrome, version cent... attendez... cent neuf, oui cent neuf.", ("chrome", "109")),
+        ("Navigateur Chrome 122.0, euh, pardon, 126.", ("chrome", "126")),
+        # a number said twice, and a hundred typed apart by the dictation
+        ("c'est Firefox et la version c'est cent un cent un voilà", ("firefox", "101")),
+        ("j'ai chrome version 100 22 point merci", ("chrome", "122")),
+        # the device between the name and the version word
+        ("Chrome sur l'iPhone (version 119 d'après les réglages)", ("chrome", "119")),
+        ("C'est Safari sur un iPad, version 16.7 d'après les réglages.", ("safari", "16")),
+        # a user agent read out on the phone
+        (
+            "apple web kit barre oblique cinq cent trente-sept point trente-six Chrome barre "
+            "oblique cent dix-neuf point zéro point zéro point zéro Safari barre oblique cinq "
+            "cent trente-sept point trente-six",
+            ("chrome", "119"),
+        ),
+        (
+            "alors mozilla cinq. zéro windows NT dix. zéro win soixante-quatre apple web kit "
+            "chrome slash cent dix-neuf. zéro. zéro. zéro safari slash cinq cent trente-sept. "
+            "trente-six voilà",
+            ("chrome", "119"),
+        ),
+        # names as a phone or a dictation spells them
+        ("écran blanc. Chrom 120 à jour.", ("chrome", "120")),
+        ("j'utilise fer fox version cent quinze point zéro", ("firefox", "115")),
     ],
 )
 def test_reads_browser_and_major_version_from_words(
@@ -390,6 +438,34 @@ def test_a_dotted_or_esr_version_is_a_version_whatever_word_follows(
 ) -> None:
     found = extract_browser(sentence)
     assert found is not None and found.version == major
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the version word, then another thing's number, or a number not said whole
+        ("Testé sous Edge au bureau.\nV. Lopez, DDPP 66", ("edge", None)),
+        (
+            "c'est Chrome et la version je l'ai pas sous les yeux c'est cent et quelque",
+            ("chrome", None),
+        ),
+        ("Chrome, la version de Windows 10", ("chrome", None)),
+        ("Firefox 115 non ESR, 64 bits", ("firefox", "115")),
+        ("Chrome 120 non, rien sur Firefox", ("chrome", "120")),
+        ("Chrome version 100 sur 22 postes", ("chrome", "100")),
+        ("après vérification, c'est Chrome 102 et non 120.", ("chrome", "102")),
+        ("C'est Firefox, la version c'est 100 quelque chose, je ne sais plus", ("firefox", None)),
+        (
+            "elle est sur Firefox « version 60 quelque chose », le poste est ancien",
+            ("firefox", "60"),
+        ),
+        ("le chrom de la voiture, fer forgé, version 120", None),
+    ],
+)
+def test_a_number_near_the_version_word_that_is_not_its_version(
+    sentence: str, expected: tuple[str, str | None] | None
+) -> None:
+    assert named(sentence) == expected
 
 
 @pytest.mark.parametrize(

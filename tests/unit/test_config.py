@@ -106,6 +106,19 @@ def test_login_failure_must_name_a_known_faq() -> None:
     assert problems_of(text) == [f"login_failure → faq (line {line}): unknown FAQ id 'connexion'"]
 
 
+def test_words_that_lift_an_explanation_need_an_entry_that_explains() -> None:
+    # explains_login_failure_unless on an entry that explains no login failure says
+    # nothing: the lead is told so
+    text = shipped_text().replace(
+        "explains_login_failure = true   # having no account is the cause: this answer wins",
+        "explains_login_failure = false",
+        1,
+    )
+    [problem] = problems_of(text)
+    assert problem.startswith("faq → creer-mon-compte → explains_login_failure_unless (line ")
+    assert "does not explain a login failure" in problem
+
+
 def test_broken_template_placeholder_is_refused() -> None:
     text = shipped_text().replace("formulaire : {contact_link}", "formulaire : {contact_lien}")
     start = text.index("[faq.nous-contacter]")

@@ -656,6 +656,10 @@ def test_valid_in_english_is_not_an_agent_validating(config: RoutingConfig) -> N
         "Hi, I try to login on my phone and it keeps loading and going back to login.",
         "Hello, I'm an importer's agent in Toronto. I get an error when logging in with Firefox.",
         "Hi, trying to log in on my iPad with Safari and it just keeps reloading the login page.",
+        "bonjour depuis ce matin je suis déconnectée en boucle sur expadon merci",
+        "Le poste du quai reste bloqué à la connexion depuis mardi, on ne peut rien faire.",
+        "Notre préparatrice ne passe plus l'écran de connexion depuis la mise à jour.",
+        "Impossible d'ouvrir ma session Expadon depuis ce matin, merci de votre aide.",
     ],
 )
 def test_login_failures_told_by_their_symptom(said: str, config: RoutingConfig) -> None:
@@ -1328,6 +1332,26 @@ def test_anything_else_after_an_agents_answer_stays_the_agents(
 ) -> None:
     d = _after_an_agent(config, comment, first)
     assert d.skip_reason == "an agent is already talking with the customer", render_checklist(d)
+
+
+def test_a_misfiled_ticket_an_agent_talks_on_is_moved_and_nothing_said(
+    config: RoutingConfig,
+) -> None:
+    # a state agent's ticket in the operators' form: the agent answered, the customer
+    # chases; the bot says nothing but moves it where the agents' queue will see it
+    t = make(
+        "Bonjour, les certificats signés hier n'apparaissent pas dans l'historique.",
+        email="c.dupont@correze.gouv.fr",
+        name="Claire Dupont",
+        comments=(
+            ("agent", "Bonjour, nous transmettons à l'équipe technique."),
+            ("customer", "Toujours rien après une semaine, avez-vous des nouvelles ?"),
+        ),
+    )
+    d = decide(t, config)
+    assert d.skip_reason is None and d.public_replies == (), render_checklist(d)
+    assert d.reroute is not None and str(d.reroute.target) == "4/87"
+    assert "an agent is already talking" in d.reason
 
 
 def test_a_new_login_failure_after_an_agents_answer_on_another_matter_is_asked_about(

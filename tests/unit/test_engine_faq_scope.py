@@ -2125,6 +2125,13 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             [],
             False,
         ),
+        # settled after a dash ("— trouvé, …"): the question after it is the one asked
+        (
+            "Bonjour, je me demandais comment télécharger le modèle — trouvé, c'est le bouton "
+            "en haut à droite. Par contre, comment savoir quels modèles sont en ligne ?",
+            ["modeles-en-ligne"],
+            False,
+        ),
         # the FAQ read, but doubted: the question before is still the one asked
         (
             "Bonjour, comment j'habilite une collègue ? J'ai lu la FAQ mais je préfère "

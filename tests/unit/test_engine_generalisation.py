@@ -152,8 +152,55 @@ def test_after_a_login_failure_only_an_entry_that_explains_it_competes(
     config: RoutingConfig,
 ) -> None:
     faqs = [_faq("gestion-utilisateurs", 0.9), _faq("role-admin-local", 0.7)]
-    top, _ = reply_choice(faqs, config, login_failure=True)
+    explains = frozenset(fid for fid, e in config.faq.items() if e.explains_login_failure)
+    top, _ = reply_choice(faqs, config, login_failure=True, explaining=explains)
     assert top is not None and top.faq_id == "role-admin-local"
+
+
+FAILURE_AND_A_COLLEAGUES_ACCOUNT = (
+    "Bonjour,\nDepuis jeudi je n'arrive plus à me connecter à Expadon, la page reste "
+    "blanche.\nAutre chose : notre nouvelle assistante commence lundi, comment "
+    "crée-t-elle son compte « mon compte » ?\nMerci\nPaul"
+)
+
+
+@pytest.mark.parametrize(("unless", "replied"), [(None, []), ("[]", ["creer-mon-compte"])])
+def test_an_account_that_is_someone_elses_explains_no_login_failure(
+    unless: str | None, replied: list[str]
+) -> None:
+    # creer-mon-compte explains a failure (no account yet), not the author's failure
+    # beside a question about a colleague's account: two questions, the note has both
+    text = SHIPPED.read_text(encoding="utf-8")
+    if unless is not None:
+        text = shipped_with("explains_login_failure_unless", unless)
+    config = parse_config(text, source="test.toml")
+    d = decide(make(FAILURE_AND_A_COLLEAGUES_ACCOUNT), config)
+    assert [a.faq_id for a in d.public_replies] == replied, d.reason
+    assert d.login_failure
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        # the author's own missing account still explains their login failure
+        (
+            "Bonjour, impossible de me connecter à Expadon : je crois que je n'ai pas "
+            "encore de compte. Comment est-ce que je le crée ?\nMerci",
+            "creer-mon-compte",
+        ),
+        # a statement before "et je voudrais savoir" is no question of its own
+        (
+            "Bonjour,\nJe viens d'arriver au service logistique et je voudrais savoir "
+            "comment contacter le support si on a un problème : quel formulaire ?\nMerci",
+            "nous-contacter",
+        ),
+    ],
+)
+def test_one_question_beside_what_is_told_is_answered(
+    text: str, faq: str, config: RoutingConfig
+) -> None:
+    d = decide(make(text), config)
+    assert [a.faq_id for a in d.public_replies] == [faq], d.reason
 
 
 def test_margin_zero_answers_a_tie() -> None:
@@ -397,6 +444,21 @@ def test_a_joined_clause_without_a_question_word_stays_one_question(
             "Que dois-je lui répondre ?\nCordialement",
             "paul.renaud@haute-garonne.gouv.fr",
             "4/87",
+        ),
+        # a login failure told, then a question joined by "et je voudrais aussi savoir"
+        (
+            "Bonjour, impossible de me connecter depuis mardi et je voudrais aussi savoir "
+            "comment habiliter ma nouvelle collègue au module.\nMerci",
+            "contact@laiterie-des-monts.fr",
+            "3/86",
+        ),
+        # the failure and the question share a line: the question's own sentence, read
+        # alone, asks another entry
+        (
+            "Bonjour, je n'arrive pas à me connecter depuis mardi. Et puisque je vous "
+            "écris, comment savoir quels modèles sont disponibles en ligne ?\nMerci",
+            "contact@laiterie-des-monts.fr",
+            "3/86",
         ),
     ],
 )

@@ -281,3 +281,28 @@ def test_an_agent_saying_as_a_certifying_vet_in_the_operators_portal_is_one(
         config,
     )
     assert d.population is Population.SERVICES_DECONCENTRES
+
+
+@pytest.mark.parametrize(
+    ("text", "email", "population"),
+    [
+        # "le transitaire" is someone else's trade, told by the agent
+        (
+            "Bonjour, poste de contrôle du port. Le transitaire du quai m'envoie les "
+            "documents en photo : où est le bouton pour avoir le certificat en PDF ?",
+            "l.castel@agriculture.gouv.fr",
+            Population.SERVICES_DECONCENTRES,
+        ),
+        # a trade said in the first person, from a personal mailbox
+        (
+            "bonjour je suis ostréiculteur on commence à exporter et il paraît qu'il faut "
+            "être habilité certificateur sur expadon comment on fait merci",
+            "ostreiculture.leblanc@orange.fr",
+            Population.OPERATEUR,
+        ),
+    ],
+)
+def test_whose_trade_the_words_tell(
+    config: RoutingConfig, text: str, email: str, population: Population
+) -> None:
+    assert decide(make(text, email=email, where="3/86"), config).population is population

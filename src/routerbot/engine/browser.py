@@ -160,10 +160,11 @@ _NAMES = LazyPattern(
     # ("google crom", "microsoft ange", "faille fox", "fayer fox", "faire fox": as speech
     # recognition hears them)
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|google[ \t]+crom|crome"
-    r"|chorme|krom)"
+    r"|chorme|krom|chrom(?=[ \t]+v?\d))"
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|firefix"
-    r"|mozilla(?![ \t]*/)"
-    r"|fa(?:ille|yer|ire)[ \t]?fox"
+    # (not "Mozilla/5.0", nor the same read out: "mozilla cinq point zéro")
+    r"|mozilla(?![ \t]*/)(?![ \t]+(?:slash[ \t]+|barre[ \t]+oblique[ \t]+)?(?:5|cinq)\b)"
+    r"|fa(?:ille|yer|ire)[ \t]?fox|fer[ \t]?fox"
     r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explor(?:er|ateur)|(?<!windows )(?<!file )explorer"
     r"|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
@@ -183,7 +184,7 @@ _NAMES = LazyPattern(
 _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
-        "krom",
+        "krom", "chrom", "fer", "ferfox",
         "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "firefix", "faille",
         "faillefox",
         "fayer", "fayerfox", "faire", "fairefox",
@@ -205,8 +206,9 @@ _AFTER_NAME = LazyPattern(
     r"(?:(?:android|ios|mobile)[ \t]+|(?:pour|for)[ \t]+(?:android|ios)[ \t]+"
     r"|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]+(?=v)"
     # the device between them, before the version word: "Safari sur l'iPad, version 16"
-    r"|(?:sur|on)[ \t]+(?:l'|mon[ \t]+|ma[ \t]+|my[ \t]+|the[ \t]+)?(?:ipad|iphone|mac|macbook"
-    r"|tablette|tablet)[ \t]*,?[ \t]*(?=v))?"
+    # ("Chrome sur l'iPhone (version 119 …)", "Safari sur un iPad, version 16.7")
+    r"|(?:sur|on)[ \t]+(?:l'|(?:mon|ma|un|une|son|sa|my|the|a|an|her|his)[ \t]+)?"
+    r"(?:ipad|iphone|mac|macbook|tablette|tablet)[ \t]*[,(]?[ \t]*(?=v))?"
     r"(?:(?:la[ \t]+)?(?:derniere|last|latest)[ \t]+)?"
     r"(?:(?:est|is)[ \t]+)?"  # "mon Firefox est le 101.0.1", "my Chrome is 118"
     # "chrome et la version …" (said on the phone)
@@ -225,7 +227,10 @@ _IE_VERSION = LazyPattern(r"[ \t]?-?(?P<v>\d{1,2})(?:\.\d+)*(?![\d/])")
 _NOT_A_VERSION_AFTER = LazyPattern(
     r"[ \t]*(?:-?[ \t]*bits?\b|h\b|heures?\b|min\b|mn\b|jours?\b|ans\b|%|€|euros?\b|fois\b"
     r"|postes?\b|pc\b|utilisateurs?\b|agents?\b|personnes?\b|onglets?\b|fenetres?\b"
-    r"|[ \t]\d{2}[ \t]\d{2})"
+    r"|[ \t]\d{2}[ \t]\d{2}"
+    # "c'est cent et quelque", "a hundred and something": not said whole (but "125
+    # quelque chose" is 125)
+    r"|(?<=100)[ \t]+(?:et[ \t]+)?quelques?\b|(?<=100)[ \t]+(?:and[ \t]+)?something\b)"
 )
 # "version", "vers.", "v." or a bare "v" on its digits ("v120 de chrome"), not preceded
 # by a word character or a dot (checked once the "v" is read, so that the scan looks for
@@ -275,6 +280,22 @@ _BARE_VERSION = LazyPattern(
     r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
     r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
 )
+#: the version word, then a few words said before the number: "version… attendez…
+#: 119", "une vieille version, la 108", "la version d'après le menu à propos c'est
+#: 121.0.6167", "la version ? 120 je crois", "version numéro 124" (no digit, no line
+#: break and no full stop between; see :data:`_NOT_BROWSER_GAP`)
+_LOOSE_VERSION = LazyPattern(
+    r"(?<![\w.])versione?(?P<gap>(?:[ \t]*(?:[,:?(]|\.{2,4}|…)|[ \t]+[a-z'’°]+){1,8}?)[ \t]*"
+    r"(?P<v>\d{1,3}(?:\.\d{1,6}){0,3})"
+    r"(?P<esr>esr)?(?![\d/]|\.\d|[a-z])"
+)
+#: words that say the number after "version" is another thing's (the system's, the
+#: form's, the portal's)
+_NOT_BROWSER_GAP = LazyPattern(
+    r"windows|\bwin\b|\bios\b|android|mac|expadon|adobe|acrobat|reader|office|pdf|certificat"
+    r"|modele|formulaire|appli|logiciel|document|excel|word|outlook|\bos\b|systeme|firmware"
+    r"|java|portail|site|norme|page|etape|jour|depuis|avant|ancienne"
+)
 # (a full stop may end the sentence after it: "il y a marqué 78.15.0esr.")
 _BARE_ESR = LazyPattern(r"(?<![\w.])(?P<v>\d{2,3}(?:\.\d{1,2}){1,2})(?P<esr>[ \t]?esr)(?!\w|\.\w)")
 _BARE_BUILD = LazyPattern(
@@ -286,7 +307,7 @@ _NOT_BROWSER_CONTEXT = LazyPattern(
     r"|\bos|systeme|firmware|\bip|adresse)[^.\n]{0,12}$"
 )
 _BRAVE_CONTEXT = LazyPattern(
-    r"(?:sur|avec|utilise|navig\w*|browser|using|use)\W*(?:(?:the|le|la)[ \t]+)?$"
+    r"(?:sur|avec|via|depuis|utilise|navig\w*|browser|using|use)\W*(?:(?:the|le|la)[ \t]+)?$"
 )
 #: "the Brave browser", "le navigateur Brave": the browser, not the adjective
 _BRAVE_BROWSER = re.compile(r"[ \t]+(?:browser|navigateur)\b")
@@ -508,38 +529,87 @@ def _spoken_to_digits(w: str) -> str:
     # a number corrected as it is said: "version cent vingt, euh non, cent vingt-deux",
     # "cent vingt... cent vingt-trois" (the number trailed off, then said whole)
     w = _TRAILED_NUMBER.sub(r"\1", w) if ".." in w or "…" in w else w
-    return _CORRECTED_NUMBER.sub(r"\1", w) if _CORRECTION_HINT.search(w) else w
+    return _as_corrected(w)
+
+
+def _as_corrected(w: str) -> str:
+    """Each number corrected as it is said replaced by the one meant (also in digits:
+    "Chrome 121, non pardon, 122")."""
+    if _CORRECTION_HINT.search(w):
+        # (corrected again: "108, enfin 118 ? Non attendez… si c'est bien 108")
+        for _ in range(3):
+            again = _CORRECTED_NUMBER.sub(_corrected, w)
+            if again == w:
+                break
+            w = again
+    return w
 
 
 #: "120... 123" → "123": a number left hanging, then the one meant
 _TRAILED_NUMBER = re.compile(r"\b\d{1,3}[ \t]*(?:\.{2,4}|…)[ \t]*(\d{1,3})\b(?!\.\d)")
 
 
-#: "120, euh non, 122" → "122": the number said last is the one meant
-_CORRECTED_NUMBER = re.compile(
-    r"\b\d{1,3}[ \t]*(?:,|\.{2,4}|…)?[ \t]*"
-    r"(?:(?:euh|heu|ah|oh|oups|oops|attendez|attends|wait)[ \t]*,?[ \t]*){0,2}"
-    r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean)[ \t]*,?[ \t]*"
-    # what is said while looking again: "non attendez je regarde mieux c'est 124"
-    r"(?:(?:non|pardon|je veux dire|plutôt|plutot|enfin|euh|heu|attendez|attends|wait"
-    r"|je regarde(?: mieux)?|je vérifie|je me suis trompée?|en fait|c'est|c est|voilà"
-    # "quatre-vingt-dix... non pardon, je lis mal, cent dix"
-    r"|je lis mal|j'ai mal lu|je relis|je me trompe"
-    # what the About window says: "ah non attendez, c'est écrit quatre-vingt-quinze"
-    r"|écrit|ecrit|marqué|marque|indiqué|indique"
-    r"|la|le)[ \t]*,?[ \t]*){0,5}"
-    r"(\d{1,3})\b",
+#: "120, euh non, 122" → "122": the number said last is the one meant. A correction
+#: word comes soon after the first number ("121 je crois, non attendez…", "118 ? Non…",
+#: "122.0, euh, pardon, 126", "100… attendez… 109") and the number meant a little
+#: after it, whatever is said while looking again ("c'est le vieux poste, c'est 98",
+#: "je regarde… si c'est bien 108"); no browser is named and no sentence ends between
+#: the two (see :func:`_corrected`).
+_CORRECTED_NUMBER = LazyPattern(
+    r"(?<![\d.])\d{1,3}(?:\.\d{1,6}){0,3}"
+    r"[^\d\n]{0,20}?"
+    # (not "102 et non 120", "102 and not 120", "ou non": the first number stands)
+    r"(?<![\w'])(?<!et )(?<!ou )(?<!mais )(?<!and )(?<!or )"
+    r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean|attendez"
+    r"|attends|wait)(?![\w'])"
+    r"[^\d\n]{0,45}?"
+    r"(?<![\d.])(?P<last>[1-9]\d{1,2})(?![\d]|\.\d)",
     re.IGNORECASE,
 )
-_CORRECTION_HINT = re.compile(r"\b(?:non|pardon|veux dire|plut[oô]t|enfin|no|sorry|i mean)\b", re.I)
+_CORRECTION_HINT = re.compile(
+    r"\b(?:non|pardon|veux dire|plut[oô]t|enfin|no|sorry|i mean|attendez|attends|wait)\b", re.I
+)
+#: what may not lie between a number and its correction: a browser's name, a sentence's
+#: end (a full stop alone, not an ellipsis)
+_NOT_BETWEEN = LazyPattern(
+    r"chrom|crome|fire ?fox|edge|safari|opera|explor|brave|vivaldi|(?<!\.)\.(?!\.)\s|!",
+    re.IGNORECASE,
+)
+
+
+def _corrected(m: re.Match[str]) -> str:
+    """:data:`_CORRECTED_NUMBER`'s match as the number meant, or as it was."""
+    whole = m.group(0)
+    between = whole[: m.start("last") - m.start()]
+    if _NOT_BETWEEN.search(between) or _NOT_A_VERSION_AFTER.match(m.string, m.end()):
+        return whole
+    return m.group("last")
 
 
 def _replace_runs(s: str) -> str:
     def one(m: re.Match[str]) -> str:
-        value = _number_value(re.split(r"\s+|-", m.group(0).lower()))
-        return m.group(0) if value is None else str(value)
+        words = re.split(r"\s+|-", m.group(0).lower())
+        values = [_number_value(part) for part in _said_again(words)]
+        if any(v is None for v in values):
+            return m.group(0)
+        return " ".join(map(str, values))
 
     return _SPOKEN_RUN.sub(one, s)
+
+
+def _said_again(words: list[str]) -> list[list[str]]:
+    """A run of number words cut where a French number starts again: "cent un cent un"
+    (said twice, as one repeats a number on the phone) is 101 and 101, not 10101 — a
+    "cent" after a hundred already said begins another number (French says no "un"
+    before "cent")."""
+    if words.count("cent") < 2:
+        return [words]
+    parts: list[list[str]] = [[]]
+    for word in words:
+        if word == "cent" and "cent" in parts[-1] and parts[-1][-1] != "cent":
+            parts.append([])
+        parts[-1].append(word)
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -777,6 +847,7 @@ def _bare_version_ok(w: str, m: re.Match[str], rx: LazyPattern) -> bool:
         or major.startswith("0")
         or _NOT_BROWSER_CONTEXT.search(w[max(0, m.start() - 40) : m.start()])
         or _NOT_A_VERSION_AFTER.match(w, m.end())
+        or (rx is _LOOSE_VERSION and _NOT_BROWSER_GAP.search(m.group("gap")))
     ):
         return False
     if rx is _BARE_ESR:
@@ -788,7 +859,7 @@ def _bare_version_ok(w: str, m: re.Match[str], rx: LazyPattern) -> bool:
     if _DE_AFTER.match(w, m.end()) is not None:
         return False
     # a small major ("Safari on my Mac, version 17.2") only right after a browser name
-    near = _name_just_before(w, m.start()) if rx is _BARE_VERSION else None
+    near = _name_just_before(w, m.start()) if rx in (_BARE_VERSION, _LOOSE_VERSION) else None
     return 40 <= int(major) <= 200 or (near is not None and _major_ok(near, major))
 
 
@@ -812,7 +883,7 @@ _MENU_NAMES = 3
 
 def _bare_mentions(s: str, w: str, used: _Consumed) -> list[_Mention]:
     mentions: list[_Mention] = []
-    for rx in (_BARE_VERSION, _BARE_BUILD, _BARE_ESR):
+    for rx in (_BARE_VERSION, _LOOSE_VERSION, _BARE_BUILD, _BARE_ESR):
         if (rx is _BARE_BUILD and w.count(".") < 3) or (rx is _BARE_ESR and "esr" not in w):
             continue  # a build number has three dots; an ESR version says "esr"
         for m in rx.finditer(w):
@@ -902,12 +973,53 @@ def _client_hint_mentions(s: str) -> list[_Mention]:
     return out
 
 
+#: a user agent read out on the phone: "Chrome slash cent dix-neuf point zéro…",
+#: "AppleWebKit barre oblique 537.36", "apple web kit"
+_SAID_SLASH = LazyPattern(r"[ \t]+(?:slash|barre[ \t]+oblique)[ \t]+(?=\d)", re.IGNORECASE)
+_SPACED_DOTS = LazyPattern(r"(?<=\d)\.[ \t]+(?=\d)")
+_SAID_PRODUCT = LazyPattern(
+    r"\b(mozilla|apple[ \t]?web[ \t]?kit|chrome|safari|firefox|gecko|edg|edge|opr)(?=/\d)",
+    re.IGNORECASE,
+)
+_PRODUCT_SPELLING = {
+    "mozilla": "Mozilla",
+    "chrome": "Chrome",
+    "safari": "Safari",
+    "firefox": "Firefox",
+    "gecko": "Gecko",
+    "edg": "Edg",
+    "edge": "Edge",
+    "opr": "OPR",
+}
+
+
+def _read_out_agent(s: str) -> str:
+    """A user agent read out, as it is written: "chrome slash 119.0.0.0 safari slash
+    537.36" → "Chrome/119.0.0.0 Safari/537.36" (the numbers are digits by now)."""
+    # (a dictation's "point" may have become a full stop: "119. 0. 0. 0")
+    s = _SPACED_DOTS.sub(".", _SAID_SLASH.sub("/", s))
+    # ("apple web kit", "applewebkit", … as the agent writes it)
+    return _SAID_PRODUCT.sub(lambda m: _PRODUCT_SPELLING.get(m.group(1).lower(), "AppleWebKit"), s)
+
+
+#: "version 100 22": a hundred and a two-digit number typed apart by a dictation
+_HUNDRED_APART = LazyPattern(r"(\bversion[ \t]+)100[ \t]+([1-9]\d)\b(?![ \t]*\d)", re.IGNORECASE)
+
+
 def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
     s = bounded(text)
     w = _folded(s)
     hinted = _hinted(w)
     if hinted and _says_number_folded(w):  # a version dictated in words: read it as digits
         s = _spoken_to_digits(s)
+        w = _folded(s)
+    elif hinted and (corrected := _as_corrected(s)) != s:  # "Chrome 121, non pardon, 122"
+        s, w = corrected, _folded(corrected)
+    if hinted and ("slash" in w or "barre oblique" in w):  # a user agent read out
+        s = _read_out_agent(s)
+        w = _folded(s)
+    if "100 " in s and hinted:  # "version 100 22": "cent vingt-deux" as dictation typed it
+        s = _HUNDRED_APART.sub(r"\g<1>1\g<2>", s)
         w = _folded(s)
     mentions: list[_Mention] = []
     if "ch-ua" in s or "CH-UA" in s or "Ch-Ua" in s:

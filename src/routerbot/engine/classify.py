@@ -45,7 +45,7 @@ _QUESTION_ALTERNATIVES = (
     # indirect and reported questions: call notes, dictation ("il demande si", "elle
     # cherche où", "c'est pour savoir comment", "wants to know whether")
     *(
-        f"{w} savoir"
+        f"{w} (?:aussi |egalement )?savoir"
         for w in ("voudrai[st]?", "voudraient", "veu[xt]", "aimerai[st]?", "souhaite", "pour",
                   "besoin de")
     ),
@@ -370,7 +370,8 @@ _FOUND = LazyPattern(
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
     # ("Comment télécharger le modèle ? (trouvé, merci la FAQ). Par contre …"; "la FAQ
     # dit que …" is no such turn: "… Mais laquelle ?" asks on from it)
-    r"|(?:ok,? trouv[ée]|r[ée]ponse trouv[ée]e|\(\s*(?:ok,?\s*)?trouv[ée]"
+    # ("Je cherchais comment créer mon compte — trouvé, c'est sur moncompte. Par contre …")
+    r"|(?:ok,? trouv[ée]|r[ée]ponse trouv[ée]e|\(\s*(?:ok,?\s*)?trouv[ée]|(?<=[—–]\s)trouv[ée]"
     r"|(?:lu|relu|vu|trouv[ée]e?|lire|(?:re)?lisant) (?:dans )?(?:votre|la|vos) faq"
     r"|(?:gr[âa]ce [àa]|merci(?: [àa])?) (?:votre|la|vos) faq)(?![^.?!\n]{0,20}\bmais\b))\b"
     # the answer written after an arrow, then "trouvé" ("Comment savoir quel modèle est
@@ -1602,11 +1603,20 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
         cuts = sorted([*cuts, *((m.start(), m.end()) for m in _OTHER_PART.finditer(part))])
     if not cuts:
         return [part]
-    pieces, at = [], 0
+    pieces: list[str] = []
+    at = 0
+    told: set[int] = set()  # pieces that tell, before "et je voudrais savoir …"
     for start, end in cuts:
         if start < at:
             continue  # (overlapping cuts: the first one holds)
-        pieces.append(part[at:start])
+        piece = part[at:start]
+        if (
+            _ASKER.match(part, end)
+            and not _question_word_at(part, end, respell)
+            and not _asks(respell(text.normalise(piece)))
+        ):
+            told.add(len(pieces))
+        pieces.append(piece)
         # (a question joined by "et" keeps it: "… en ligne et comment le télécharger"
         # asks "et comment le télécharger", a question of its own however short)
         joined = _AND_KEPT.match(part, start)
@@ -1614,7 +1624,9 @@ def _clauses(part: str, respell: Callable[[str], str]) -> list[str]:
     pieces.append(part[at:])
     asked = part.rstrip().endswith("?") or _asks(respell(text.normalise(pieces[0])))
     if asked:
-        return [p if p.rstrip().endswith("?") else p + " ?" for p in pieces]
+        return [
+            p if p.rstrip().endswith("?") or i in told else p + " ?" for i, p in enumerate(pieces)
+        ]
     return pieces
 
 
@@ -1628,6 +1640,11 @@ def _second_question_at(part: str, at: int, respell: Callable[[str], str]) -> in
         or _PREPOSED_QUESTION.match(part, at)
     ):
         return at
+    # "… depuis lundi et je voudrais aussi savoir comment …": the author asks it
+    if (said := _ASKER.match(part, at)) is not None and _question_word_at(
+        part, said.end(), respell
+    ):
+        return at
     if _ASKED_AFTER_A_COMPLEMENT.match(part, at) and _asks(text.normalise(part[:at])):
         # "à quoi sert X, et avec le rôle Y est-ce que je peux …": the second question's
         # word comes after what it is about
@@ -1638,6 +1655,11 @@ def _second_question_at(part: str, at: int, respell: Callable[[str], str]) -> in
         if _question_word_at(part, start := at + gap.end(), respell):
             return start
     return None
+
+
+#: the author as the subject of a second question ("et je voudrais savoir …", "and I
+#: would like to know …")
+_ASKER = re.compile(r"(?:(?:je|nous|i|we)\b\s*|j['’])", re.IGNORECASE)
 
 
 def _question_word_at(part: str, at: int, respell: Callable[[str], str]) -> bool:
@@ -1960,17 +1982,35 @@ def question_beside(
     beside what is told. None otherwise."""
     floor = config.thresholds.question_beside_login_min_confidence
     qs = own_questions(tt, config) if tt.own_text else []
-    if any(q.top.entry_id == entry for q in qs):
+    asked = [_asked_after_the_failure(q, entry, config) for q in qs]
+    tops = [top for top in asked if top is not None]
+    if len(tops) < len(asked):
         return None  # the failure is asked about: the questions decide as usual
-    for q in qs:
-        eid = q.top.entry_id
+    for top in tops:
+        eid = top.entry_id
         if (
-            q.top.score >= floor
+            top.score >= floor
             and eid not in excluded
-            and answered_to(config.faq[eid], population, q.top.score)
+            and answered_to(config.faq[eid], population, top.score)
         ):
-            return eid, round(q.top.score, 3)
+            return eid, round(top.score, 3)
     return None
+
+
+def _asked_after_the_failure(
+    q: AskedQuestion, entry: str, config: RoutingConfig
+) -> EntryScore | None:
+    """The entry a question asks, or None when it asks of the failure (``entry``). A
+    question closest to the failure whose last sentence, read alone, asks another entry
+    tells the failure first, then asks ("Je n'arrive pas à me connecter depuis hier. Et
+    puisque je vous écris : comment savoir quels modèles sont en ligne ?")."""
+    if q.top.entry_id != entry:
+        return q.top
+    last = _last_sentence(q.text)
+    alone = _closest_to(text.normalise(last), config) if last else None
+    if alone is None or alone.entry_id == entry:
+        return None
+    return alone
 
 
 #: A question asked in case the answer to the one before is no ("Si ce n'est pas le

@@ -70,6 +70,9 @@ class Guards:
     never_when: Mapping[Population, PhraseSet] = field(default_factory=dict)
     #: ``requires_when_unasked``: words one of which a text that asks nothing must hold
     requires_unasked: PhraseSet | None = None
+    #: ``explains_login_failure_unless``: words that say the failure is not this
+    #: answer's to explain
+    unexplained: PhraseSet | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +213,7 @@ def _guards(e: FaqEntry) -> Guards:
         ),
         MappingProxyType({p: _light(w) for p, w in e.never_when.items()}),
         _light(e.requires_when_unasked) if e.requires_when_unasked else None,
+        _light(e.explains_login_failure_unless) if e.explains_login_failure_unless else None,
     )
 
 
@@ -222,7 +226,7 @@ def compile_routing(config: RoutingConfig) -> CompiledRouting:
     for entry in config.faq.values():
         # (not `requires`: it may list misspellings on purpose, "abilitation", and a
         # misspelling learned as a word would no longer be read as the word it misspells)
-        texts += [*entry.examples, *entry.never]
+        texts += [*entry.examples, *entry.never, *entry.explains_login_failure_unless]
         texts += [w for ws in entry.requires_when.values() for w in ws]
         texts += [w for ws in entry.never_when.values() for w in ws]
     texts += [*m.never_answer, *m.follow_quoted, *m.several_questions]

@@ -5,9 +5,10 @@ The rules, in order (ROUTING.md, "What the bot does"):
 
 1. **Skip** tickets assigned to a person, tickets whose last word is the bot's or an
    agent's, automatic replies, tickets an agent is already talking on (unless the
-   customer's new comment asks another question the FAQ answers: that answer), and a
-   customer's thanks after the bot's answer. A skipped decision has no action but
-   still says what the bot thinks (category, browser) for ``triage`` and the eval.
+   customer's new comment asks another question the FAQ answers: that answer; a
+   misfiled one is still moved, nothing said), and a customer's thanks after the bot's
+   answer. A skipped decision has no action but still says what the bot thinks
+   (category, browser) for ``triage`` and the eval.
 2. **Answer to a question for the browser**: the customer's comments are read with
    the description; complete → internal note (+ the ``connexion-impossible`` answer
    when the browser is not recommended or too old) and back to the agents;
@@ -104,6 +105,8 @@ class _Analysis:
     #: :func:`reply_choice` of the scores (the entry that would answer, its rival),
     #: made once; (None, None) when the author took the question back
     choice: tuple[FaqScore | None, FaqScore | None] = (None, None)
+    #: the entries whose answer explains this ticket's login failure (:func:`explaining`)
+    explaining: frozenset[str] = frozenset()
 
 
 def browser_verdict(b: Browser, config: RoutingConfig) -> tuple[bool, str]:
@@ -129,6 +132,7 @@ def reply_choice(
     login_failure: bool = False,
     login_evidence: bool = False,
     asked: bool = True,
+    explaining: frozenset[str] = frozenset(),
 ) -> tuple[FaqScore | None, FaqScore | None]:
     """(the entry to answer in public or None, the rival that made it too close).
 
@@ -149,8 +153,9 @@ def reply_choice(
         for f in faqs
         if not f.blocked
         and (f.faq_id != login_faq or login_evidence)
-        # after a login failure, only an entry that explains it may take its place
-        and (not login_failure or config.faq[f.faq_id].explains_login_failure)
+        # after a login failure, only an entry that explains it (:func:`explaining`) may
+        # take its place
+        and (not login_failure or f.faq_id in explaining)
     ]
     allowed = [f for f in rivals if f.faq_id != login_faq]
     if not allowed or not allowed[0].eligible:
@@ -373,7 +378,11 @@ def _all_recommended(texts: Sequence[str], config: RoutingConfig) -> bool:
 
 
 def _failure_and_answer(
-    tt: TicketText, faqs: list[FaqScore], login: Score, config: RoutingConfig
+    tt: TicketText,
+    faqs: list[FaqScore],
+    login: Score,
+    config: RoutingConfig,
+    explaining: frozenset[str],
 ) -> tuple[bool, tuple[FaqScore | None, FaqScore | None]]:
     """Is it a login failure, and which FAQ entry would answer it (and its rival)?
     Neither when the author took the question back ("laissez tomber, j'ai trouvé")."""
@@ -385,7 +394,12 @@ def _failure_and_answer(
         login.value > 0 and _told_like_login(faqs, config)
     )
     choice = reply_choice(
-        faqs, config, login_failure=failure, login_evidence=login.raw > 0, asked=tt.is_question
+        faqs,
+        config,
+        login_failure=failure,
+        login_evidence=login.raw > 0,
+        asked=tt.is_question,
+        explaining=explaining,
     )
     if (
         not failure
@@ -397,9 +411,32 @@ def _failure_and_answer(
         # beside a browser and its version ("page blanche sur Chrome 96"): a failure
         failure = True
         choice = reply_choice(
-            faqs, config, login_failure=True, login_evidence=True, asked=tt.is_question
+            faqs,
+            config,
+            login_failure=True,
+            login_evidence=True,
+            asked=tt.is_question,
+            explaining=explaining,
         )
     return failure, choice
+
+
+def explaining(tt: TicketText, config: RoutingConfig) -> frozenset[str]:
+    """The entries whose answer explains this ticket's login failure
+    (``explains_login_failure``: no account, the wrong role), but for those whose
+    ``explains_login_failure_unless`` words are said: "comment mon assistante crée-t-elle
+    son compte ?" beside "je n'arrive pas à me connecter" asks of another person's
+    account, a second question."""
+    gap = config.matching.phrase_gap
+    return frozenset(
+        fid
+        for fid, entry in config.faq.items()
+        if entry.explains_login_failure
+        and (
+            (unless := config.compiled.guards[fid].unexplained) is None
+            or unless.first_match(tt.plain, gap) is None
+        )
+    )
 
 
 def _names_a_version(tt: TicketText) -> bool:
@@ -535,10 +572,9 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
     faqs = score_faqs(tt, pop.population, config)
     login = score_login_failure(tt, config)
     signals += login.signals or (Signal("login_failure", False, "no login-failure words", 0.0),)
-    login_failure, choice = _failure_and_answer(tt, faqs, login, config)
-    faq_decides = (top := choice[0]) is not None and (
-        not login_failure or config.faq[top.faq_id].explains_login_failure
-    )
+    explains = explaining(tt, config)
+    login_failure, choice = _failure_and_answer(tt, faqs, login, config, explains)
+    faq_decides = (top := choice[0]) is not None and (not login_failure or top.faq_id in explains)
     held_back: FaqScore | None = None
     unanswered: NearestExample | None = None
     if faq_decides and top is not None:
@@ -651,6 +687,7 @@ def _analyse(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> _
         held_back=held_back,
         withdrawn=tt.withdrawn,
         choice=choice,
+        explaining=explains,
     )
 
 
@@ -728,7 +765,7 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         follow = _after_agent(ticket, config, conv)
         if follow is not None:
             return follow
-        return _skip(d, "an agent is already talking with the customer")
+        return _agent_talking(ticket, config, a, d)
     if config.labels.handled in ticket.labels and not conv.new_customer:
         return _skip(d, "already handled, nothing new from the customer")
 
@@ -750,17 +787,35 @@ def _moved_if_misplaced(
     not sure enough to move it when it first read it is moved with the answer, as a
     first reading would move it: the customer's answer says more. A ticket the bot
     moved once and that sits elsewhere now was moved back by a person: it stays."""
-    if d.reroute is not None:
+    if d.reroute is not None or not d.actions:
         return d  # (a new question read alone already moves it: one move)
-    place, where = _placement(ticket, config, a)
-    if not place or not d.actions:
+    place, where = _misplaced(ticket, config, a)
+    if not place:
         return d
-    if any(
+    return replace(d, actions=(*place, *d.actions), reason=f"{where}; {d.reason}")
+
+
+def _misplaced(ticket: Ticket, config: RoutingConfig, a: _Analysis) -> tuple[list[Action], str]:
+    """:func:`_placement`'s move of a ticket already in a conversation, unless the bot
+    moved it once: then a person moved it back, and it stays."""
+    place, where = _placement(ticket, config, a)
+    if place and any(
         c.author is AuthorRole.BOT and not c.public and moved_by_the_bot(c.body)
         for c in ticket.comments
     ):
-        return d
-    return replace(d, actions=(*place, *d.actions), reason=f"{where}; {d.reason}")
+        return [], ""
+    return place, where
+
+
+def _agent_talking(ticket: Ticket, config: RoutingConfig, a: _Analysis, d: Decision) -> Decision:
+    """An agent is already talking with the customer: the bot says nothing, but a ticket
+    filed in the wrong form still goes where it belongs (the customer's new comment
+    reaches the right queue; a move is no reply)."""
+    why = "an agent is already talking with the customer"
+    place, where = _misplaced(ticket, config, a)
+    if not place:
+        return _skip(d, why)
+    return replace(d, actions=tuple(place), reason=f"{why}: nothing said; {where}")
 
 
 def _stays_in_its_form(
@@ -831,7 +886,7 @@ def _new_ticket(
         top is not None
         and not a.withdrawn
         and a.held_back is None
-        and (not a.login_failure or config.faq[top.faq_id].explains_login_failure)
+        and (not a.login_failure or top.faq_id in a.explaining)
     )
     # (two questions each closest to another entry say why there is no answer, also
     # when the two entries are too close to call)
