@@ -347,6 +347,12 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         # names as a phone or a dictation spells them
         ("écran blanc. Chrom 120 à jour.", ("chrome", "120")),
         ("j'utilise fer fox version cent quinze point zéro", ("firefox", "115")),
+        # words the dictation glued together
+        ("je suis surchrome version centvingt et ça me renvoie", ("chrome", "120")),
+        ("firefox version quatrevingtonze", ("firefox", "91")),
+        ("sur chrome version centvingtdeux", ("chrome", "122")),
+        # the name Firefox went by, between the name and the version
+        ("ton ordinateur a Firefox Quantum 68, c'est très vieux", ("firefox", "68")),
     ],
 )
 def test_reads_browser_and_major_version_from_words(

@@ -660,6 +660,9 @@ def test_valid_in_english_is_not_an_agent_validating(config: RoutingConfig) -> N
         "Le poste du quai reste bloqué à la connexion depuis mardi, on ne peut rien faire.",
         "Notre préparatrice ne passe plus l'écran de connexion depuis la mise à jour.",
         "Impossible d'ouvrir ma session Expadon depuis ce matin, merci de votre aide.",
+        # the portal as the subject; logging in again after a break
+        "allô oui c'est Muriel je suis sur google chrome et ça veut pas se connecter voilà",
+        "Bonjour, après le pont de l'Ascension impossible de me reconnecter. Merci",
     ],
 )
 def test_login_failures_told_by_their_symptom(said: str, config: RoutingConfig) -> None:

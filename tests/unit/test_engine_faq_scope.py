@@ -894,17 +894,23 @@ def test_a_forwarded_failure_said_to_work_again_on_top_gets_no_ask(
     assert not d.ask_browser and d.public_replies == (), d.reason
 
 
-def test_a_session_that_times_out_while_a_form_is_filled_is_not_a_login_failure(
-    config: RoutingConfig,
+@pytest.mark.parametrize(
+    "said",
+    [
+        # a session that times out while a form is filled
+        "Les lenteurs sont intenables : hier j'ai perdu deux fois ma saisie parce que la "
+        "session a expiré pendant que je remplissais, et les scellés sont à ressaisir "
+        "à chaque fois.",
+        # a printer that no longer joins the network
+        "Notre imprimante du service export ne veut plus se connecter au réseau depuis le "
+        "changement de box, donc impossible d'imprimer les certificats sur papier sécurisé. "
+        "Vous avez une autre manière d'imprimer depuis Expadon ?",
+    ],
+)
+def test_what_fails_once_logged_in_or_off_the_portal_is_not_a_login_failure(
+    config: RoutingConfig, said: str
 ) -> None:
-    d = decide(
-        make(
-            "Les lenteurs sont intenables : hier j'ai perdu deux fois ma saisie parce que la "
-            "session a expiré pendant que je remplissais, et les scellés sont à ressaisir "
-            "à chaque fois."
-        ),
-        config,
-    )
+    d = decide(make(said), config)
     assert not d.login_failure and d.public_replies == (), d.reason
 
 

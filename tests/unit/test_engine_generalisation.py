@@ -460,6 +460,15 @@ def test_a_joined_clause_without_a_question_word_stays_one_question(
             "contact@laiterie-des-monts.fr",
             "3/86",
         ),
+        # numbered questions: the first, which the second's words would take over, is
+        # one of its own
+        (
+            "Bonjour,\nJe viens d'être nommé administrateur local pour notre société.\n"
+            "1) Avec ce rôle, est-ce que je peux me connecter aux Certificats ?\n"
+            "2) Comment j'habilite mes collègues ?\nMerci d'avance",
+            "s.lopez@lopez-agrumes.fr",
+            "3/86",
+        ),
     ],
 )
 def test_announced_questions_each_close_to_an_entry_are_several(
@@ -663,16 +672,35 @@ def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig
     assert (d.reply_faq, d.ask_browser) == ("telecharger-modele", False), d.reason
 
 
-def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig) -> None:
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Comment habiliter ma collègue qui vient d'arriver ?\n\n... laissez tomber, "
+        "j'ai trouvé : je lui ai mis le rôle demandeur, elle a bien accès. Désolée.",
+        "Bonjour, je cherchais comment télécharger le modèle de certificat avant de remplir "
+        "la demande... Bon, en fait je viens de trouver le bouton « télécharger les "
+        "documents » en haut à droite, c'est bon. Désolé pour le dérangement !",
+    ],
+)
+def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig, said: str) -> None:
+    d = decide(_operator(said), config)
+    assert d.public_replies == (), d.reason
+    assert "took the question back" in d.reason
+
+
+def test_what_follows_ma_vraie_question_is_the_matter_though_it_only_tells(
+    config: RoutingConfig,
+) -> None:
     d = decide(
         _operator(
-            "Comment habiliter ma collègue qui vient d'arriver ?\n\n... laissez tomber, "
-            "j'ai trouvé : je lui ai mis le rôle demandeur, elle a bien accès. Désolée."
+            "Bonjour,\nJe cherchais comment vous contacter... ah je vois que c'est ce "
+            "formulaire-ci, très bien. Donc ma vraie question : l'opérateur n'arrive pas à "
+            "soumettre sa demande, il a le message « modèle indisponible » alors que le "
+            "modèle était utilisé la semaine dernière."
         ),
         config,
     )
     assert d.public_replies == (), d.reason
-    assert "took the question back" in d.reason
 
 
 @pytest.mark.parametrize(

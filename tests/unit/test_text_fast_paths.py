@@ -372,6 +372,7 @@ TURN_WORDS = (
     "je viens de lire la faq", "vu la FAQ mais", "j'ai fini par trouver", "mais j'ai trouvé le",
     "I figured it out", "that part is done", "this part is OK", "-> Info.Com, trouvé",
     "j'ai trouvé comment", "en relisant votre FAQ", "relu la FAQ",
+    "Bon, en fait je viens de trouver", "ok je viens de le trouver",
 )  # fmt: skip
 
 

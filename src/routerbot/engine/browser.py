@@ -199,7 +199,8 @@ _LETTER_RUN = re.compile("[a-z]+")
 _AFTER_NAME = LazyPattern(
     # "Chrome à jour (122)", "Firefox up to date (121)": the version said after it
     r"(?:[ \t]+(?:[aà][ \t]+jour|up[ \t-]to[ \t-]date)(?=[ \t]*[(\[:,=-]))?"
-    r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:esr[ \t]+)?"
+    # ("Firefox Quantum 68": the name Firefox went by, before the version)
+    r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:(?:esr|quantum)[ \t]+)?"
     # the platform between the name and its version: "Chrome android 121", "Safari iOS 17"
     # ("chrome sous android version 126": the version word says whose number it is)
     # ("Firefox pour Android 121", "Chrome for Android 120": the app's own name)
@@ -1002,6 +1003,35 @@ def _read_out_agent(s: str) -> str:
     return _SAID_PRODUCT.sub(lambda m: _PRODUCT_SPELLING.get(m.group(1).lower(), "AppleWebKit"), s)
 
 
+#: Words a dictation glued together: "surchrome" (sur Chrome), "centvingt" (cent vingt),
+#: "quatrevingtonze": each word of the run, apart. A number run starts with a hundred or
+#: a ten (the first look, :data:`_GLUED_HINTS`, is made of them).
+_GLUED = LazyPattern(
+    r"\b(?:sur(?=(?:chrome|firefox|edge|safari|opera)\b)"
+    r"|(?:cent|vingt|trente|quarante|cinquante|soixante|septante|huitante|octante|nonante"
+    r"|quatre|dix)(?=(?:cent|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente"
+    r"|quarante|cinquante|soixante|deux|trois|quatre|cinq|six|sept|huit|neuf|et|un)+\b))",
+    re.IGNORECASE,
+)
+_GLUED_HINTS = (
+    "surchrome", "surfirefox", "suredge", "sursafari", "suropera",
+    "cent", "vingt", "trente", "ante", "quatre", "dix",
+)  # fmt: skip
+
+
+def _unglued(s: str) -> str:
+    """:data:`_GLUED` runs apart: "surchrome version centvingt" → "sur chrome version cent
+    vingt"."""
+    if not any(h in s.lower() for h in _GLUED_HINTS):
+        return s
+    for _ in range(4):  # "centvingtdeux": one word taken off the front each time
+        apart = _GLUED.sub(lambda m: m.group(0) + " ", s)
+        if apart == s:
+            break
+        s = apart
+    return s
+
+
 #: "version 100 22": a hundred and a two-digit number typed apart by a dictation
 _HUNDRED_APART = LazyPattern(r"(\bversion[ \t]+)100[ \t]+([1-9]\d)\b(?![ \t]*\d)", re.IGNORECASE)
 
@@ -1010,6 +1040,8 @@ def _mentions_uncached(text: str) -> tuple[_Mention, ...]:
     s = bounded(text)
     w = _folded(s)
     hinted = _hinted(w)
+    if hinted and (apart := _unglued(s)) != s:  # "surchrome version centvingt"
+        s, w = apart, _folded(apart)
     if hinted and _says_number_folded(w):  # a version dictated in words: read it as digits
         s = _spoken_to_digits(s)
         w = _folded(s)

@@ -365,6 +365,9 @@ _FOUND = LazyPattern(
     r"|i figured (?:it )?out|(?:that|this) part is (?:done|sorted|ok)"
     # "I wanted to ask how to create an account, but I found the site and it worked."
     r"|but i (?:found|figured)\b"
+    # "je cherchais comment télécharger le modèle… Bon, en fait je viens de trouver le
+    # bouton, c'est bon."
+    r"|(?:en fait|ah|bon|ok|finalement),? je viens de (?:le |la |les )?trouver"
     # a question the author settled herself, then another ("Comment télécharger le
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
@@ -421,6 +424,13 @@ def _may_turn(own: str) -> bool:
 
 #: A turn is read from when it leaves a question of this many words at least after it.
 _TURN_MIN_WORDS = 5
+#: Turns that say what follows is the matter, asked or told ("ah je vois que c'est ce
+#: formulaire-ci. Donc ma vraie question : l'opérateur a le message « modèle
+#: indisponible »"): read from, though what follows only tells.
+_MATTER_FOLLOWS = LazyPattern(
+    r"\b(?:ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc))\b",
+    re.IGNORECASE,
+)
 
 
 def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
@@ -442,10 +452,11 @@ def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
     turns.sort()
     if not turns:
         return own, False
+    told = {m.start() for m in _MATTER_FOLLOWS.finditer(own)}
     for at in reversed(turns):
         after = own[at:]
         if len(after.split()) >= _TURN_MIN_WORDS and (
-            _asks_or_requests(after) or _tells_login_failure(after, config)
+            at in told or _asks_or_requests(after) or _tells_login_failure(after, config)
         ):
             return after, False
     last = turns[-1]
@@ -1850,6 +1861,18 @@ def _says_take_over(words: Words, taker: str, config: RoutingConfig) -> bool:
     return over is not None and over[1].first_match(words, config.matching.phrase_gap) is not None
 
 
+#: the first and second items of a numbered list, each at a line's start ("1) Avec ce
+#: rôle, est-ce que je peux me connecter ? 2) Comment j'habilite mes collègues ?")
+_FIRST_ITEM = LazyPattern(r"^[ \t]*1[ \t]*[).-][ \t]+\S", re.MULTILINE)
+_SECOND_ITEM = LazyPattern(r"^[ \t]*2[ \t]*[).-][ \t]+\S", re.MULTILINE)
+
+
+def _numbered(own: str) -> bool:
+    """The author numbers what they ask: as plain as "deux questions"."""
+    first = _FIRST_ITEM.search(own)
+    return first is not None and _SECOND_ITEM.search(own, first.end()) is not None
+
+
 def several_questions(
     tt: TicketText,
     config: RoutingConfig,
@@ -1949,7 +1972,9 @@ def several_questions(
         folded = foreign or eid in blocked or taken_here
         # a question close on its own, when the author said there are several, keeps its
         # entry; else a forbidden one is part of another, a taken one asks the taker's
-        if folded and not (close_alone and is_announced()):
+        # (a numbered list keeps such a question too, but asks as much as unannounced
+        # questions of the others: its items are often what the FAQ does not answer)
+        if folded and not (close_alone and (is_announced() or _numbered(tt.own_text))):
             if foreign or eid in blocked:
                 continue
             eid = takers[eid]
