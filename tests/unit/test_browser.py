@@ -353,6 +353,7 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         ("sur chrome version centvingtdeux", ("chrome", "122")),
         # the name Firefox went by, between the name and the version
         ("ton ordinateur a Firefox Quantum 68, c'est très vieux", ("firefox", "68")),
+        ("bonjour ff esr 115 au bureau, impossible de me connecter", ("firefox", "115")),
     ],
 )
 def test_reads_browser_and_major_version_from_words(

@@ -272,6 +272,8 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
             "administrateur local for our company.",
             "habiliter-collegue",
         ),
+        # "on s'y prend comment ?" (no "comment habiliter")
+        ("Pour habiliter notre nouvelle recrue, on s'y prend comment ?", "habiliter-collegue"),
         # the channel asked in English ("which e-mail address or channel")
         (
             "Hello, which e-mail address or channel should our team use to reach the "

@@ -469,6 +469,13 @@ def test_a_joined_clause_without_a_question_word_stays_one_question(
             "s.lopez@lopez-agrumes.fr",
             "3/86",
         ),
+        # the second question in a postscript
+        (
+            "Bonjour,\nPuis-je accéder au module Certificats avec le rôle administrateur "
+            "local ? Merci\n\nPS : et pour habiliter mon collègue, comment je fais ?",
+            "contact@laiterie-des-monts.fr",
+            "3/86",
+        ),
     ],
 )
 def test_announced_questions_each_close_to_an_entry_are_several(

@@ -165,7 +165,7 @@ _NAMES = LazyPattern(
     # (not "Mozilla/5.0", nor the same read out: "mozilla cinq point zéro")
     r"|mozilla(?![ \t]*/)(?![ \t]+(?:slash[ \t]+|barre[ \t]+oblique[ \t]+)?(?:5|cinq)\b)"
     r"|fa(?:ille|yer|ire)[ \t]?fox|fer[ \t]?fox"
-    r"|ff(?=[ \t]?(?:v\.?[ \t]?)?\d{2,3}\b))"
+    r"|ff(?=[ \t]?(?:esr[ \t]+)?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explor(?:er|ateur)|(?<!windows )(?<!file )explorer"
     r"|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
     r"|(?P<safari>safari)"
