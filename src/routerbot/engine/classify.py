@@ -1868,7 +1868,8 @@ _SECOND_ITEM = LazyPattern(r"^[ \t]*2[ \t]*[).-][ \t]+\S", re.MULTILINE)
 
 
 def _numbered(own: str) -> bool:
-    """The author numbers what they ask: as plain as "deux questions"."""
+    """The author numbers what they ask ("1) … 2) …"): each item is a question of its
+    own, though the second needs as much as an unannounced one."""
     first = _FIRST_ITEM.search(own)
     return first is not None and _SECOND_ITEM.search(own, first.end()) is not None
 
