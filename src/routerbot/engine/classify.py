@@ -341,9 +341,11 @@ def turns_to_another_matter(said: str) -> bool:
 #: mal exprimée", "pardon, je voulais dire : comment…", "laissez tomber", "ah, c'est
 #: bon"); "erratum" and "correction" are not among them: they mostly fix a detail (a
 #: country, a version), not the question.
+#: the turns that say what follows is the matter (:data:`_MATTER_FOLLOWS`)
+_MATTER_WORDS = r"ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
 _TURN = LazyPattern(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
-    r"|quel|quelle)|ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
+    rf"|quel|quelle)|{_MATTER_WORDS}"
     r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
     r"|ah,? (?:mais )?en fait|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
@@ -427,10 +429,7 @@ _TURN_MIN_WORDS = 5
 #: Turns that say what follows is the matter, asked or told ("ah je vois que c'est ce
 #: formulaire-ci. Donc ma vraie question : l'opérateur a le message « modèle
 #: indisponible »"): read from, though what follows only tells.
-_MATTER_FOLLOWS = LazyPattern(
-    r"\b(?:ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc))\b",
-    re.IGNORECASE,
-)
+_MATTER_FOLLOWS = LazyPattern(rf"\b(?:{_MATTER_WORDS})\b", re.IGNORECASE)
 
 
 def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
