@@ -471,6 +471,91 @@ def test_a_bare_request_to_look_reads_the_forwarded_mail(config: RoutingConfig, 
     assert d.login_failure and d.ask_browser
 
 
+@pytest.mark.parametrize(
+    ("top", "browser"),
+    [
+        (
+            "Bonjour,\nCi-dessous le souci remonté par l'équipe de nuit. Le poste est un PC "
+            "partagé au bureau d'expédition, resté sous Windows 7 avec Chrome 108. Cache vidé, "
+            "sans effet.",
+            ("chrome", "108"),
+        ),
+        (
+            "Forwarding our night shift's issue below. The shared PC at the dispatch office "
+            "runs Edge 125 on Windows 10; clearing the cache changed nothing.",
+            ("edge", "125"),
+        ),
+    ],
+)
+def test_a_note_giving_the_browser_over_a_forwarded_failure_reads_the_failure(
+    config: RoutingConfig, top: str, browser: tuple[str, str]
+) -> None:
+    body = _forwarded(
+        f"{top}\n\nLéa Fontaine\nInformatique\nFromageries du Haut-Doubs",
+        "Gérard Vuillemin",
+        "g.vuillemin@fromageries-hautdoubs.fr",
+        "Léa, encore impossible de me connecter à Expadon cette nuit, ça revient sur l'écran "
+        "de connexion.\n\nGérard",
+    )
+    d = decide(
+        make(body, summary="TR: connexion", email="l.fontaine@fromageries-hautdoubs.fr"), config
+    )
+    assert d.browser is not None and (d.browser.name, d.browser.version) == browser
+    assert d.login_failure and not d.ask_browser
+    assert d.reply_faq == "connexion-impossible", d.reason
+
+
+def test_a_reply_over_the_authors_own_old_failure_is_no_forwarded_failure(
+    config: RoutingConfig,
+) -> None:
+    body = _forwarded(
+        "Merci, la connexion fonctionne de nouveau avec Firefox.\nAutre question : notre "
+        "entreprise est habilitée sur le module Agrément. Faut-il refaire une demande pour "
+        "Certificats ?\n\nLéa Fontaine",
+        "Léa Fontaine",
+        "l.fontaine@fromageries-hautdoubs.fr",
+        "Bonjour, je n'arrive pas à me connecter à Expadon depuis vendredi, page blanche.",
+    )
+    d = decide(
+        make(
+            body,
+            summary="RE: connexion",
+            email="l.fontaine@fromageries-hautdoubs.fr",
+            name="Léa Fontaine",
+        ),
+        config,
+    )
+    assert not d.login_failure and d.reply_faq == "agrement-vs-certificat", d.reason
+
+
+@pytest.mark.parametrize(
+    "relay",
+    [
+        "Agnès, tu peux passer ça au support Expadon ? Je ne sais pas faire. Merci. Rémi",
+        "Agnès, can you ask the French helpdesk? Thx",
+    ],
+)
+@pytest.mark.parametrize(
+    "top",
+    [
+        "Encore une pour vous, merci ! (chaîne en dessous)",
+        "Hello,\nForwarding the question from our member below.",
+    ],
+)
+def test_a_colleagues_note_asking_to_pass_it_on_leaves_the_question_below(
+    config: RoutingConfig, relay: str, top: str
+) -> None:
+    body = (
+        f"{top}\n\nDe : Service export <export@coteaux-layon.coop>\n"
+        "Envoyé : vendredi 25 juillet 2025 11:40\nÀ : Agnès Ternier\nObjet : TR: modèle\n"
+        f"{relay}\n\nDe : Patrice Gaudin <patrice.gaudin@earl-gaudin.fr>\n"
+        "Envoyé : jeudi 24 juillet 2025 21:12\nObjet : modèle\nBonsoir,\nLa demande est "
+        "lancée pour la Suisse. Comment je télécharge le modèle du certificat ?\nPatrice"
+    )
+    d = decide(make(body, summary="TR: TR: modèle", email="a.ternier@coteaux-layon.coop"), config)
+    assert d.reply_faq == "telecharger-modele", d.reason
+
+
 #: a forwarded question under a few words of the author's (the subject says "TR:")
 FORWARDED_UNDER = (
     "{top}\nMarc Ollier\nUnion des Semenciers du Gard – Export\n\n"

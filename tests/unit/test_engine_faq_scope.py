@@ -296,6 +296,12 @@ def test_attaching_a_file_by_mail_is_not_contacting_the_support(config: RoutingC
             "pour avoir accès au module Certificats ? Cordialement",
             "procedure-habilitation",
         ),
+        # a newcomer asking for herself ("comment je peux être habilitée ?")
+        (
+            "Bonjour, je suis en alternance chez un négociant en vins jusqu'en septembre et "
+            "je vais préparer les certificats pour la Chine. Comment je peux être habilitée ?",
+            "procedure-habilitation",
+        ),
     ],
 )
 def test_more_new_phrasings_get_their_answer(text: str, faq: str, config: RoutingConfig) -> None:
@@ -1514,6 +1520,24 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             OPERATOR,
             ["modeles-en-ligne"],
             id="subject-matter-settled",
+        ),
+        # the author says the subject is wrong: it asks nothing
+        pytest.param(
+            "Ce n'est pas un problème de connexion en fait, je me suis trompée d'objet. Je "
+            "voudrais savoir quel modèle est en ligne pour les ovins vers Israël.",
+            "Problème de connexion",
+            OPERATOR,
+            ["modeles-en-ligne"],
+            id="subject-said-wrong",
+        ),
+        # a numbered question settled by the author ("-> trouvé sur …"), then another
+        pytest.param(
+            "Bonjour,\n1) comment savoir quel modèle est en ligne -> trouvé sur Info.Com, "
+            "merci à votre doc\n2) comment télécharger le modèle une fois la demande lancée ?",
+            "modèles",
+            OPERATOR,
+            ["telecharger-modele"],
+            id="numbered-question-found-then-another",
         ),
         # ...while "tout fonctionne" said of something else leaves the subject asking
         pytest.param(

@@ -687,12 +687,42 @@ def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig
         "Bonjour, je cherchais comment télécharger le modèle de certificat avant de remplir "
         "la demande... Bon, en fait je viens de trouver le bouton « télécharger les "
         "documents » en haut à droite, c'est bon. Désolé pour le dérangement !",
+        # settled by the author below the question ("c'est fait")
+        "Comment crée-t-on un compte « mon compte » ? ... Je viens de voir que ça se fait "
+        "sur moncompte.agriculture.gouv.fr, c'est fait.\nMerci quand même.",
+        "Est-ce que le rôle administrateur local suffit pour faire les demandes ?\n\nBon, en "
+        "écrivant j'ai fini par comprendre : je me suis mis demandeur dans gestion des "
+        "utilisateurs.",
     ],
 )
 def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig, said: str) -> None:
     d = decide(_operator(said), config)
     assert d.public_replies == (), d.reason
     assert "took the question back" in d.reason
+
+
+@pytest.mark.parametrize(
+    ("said", "faq"),
+    [
+        # "c'est fait" with no question above it tells, it takes nothing back
+        (
+            "Impossible de me connecter, l'écran reste blanc. J'utilise Chrome version 104.\n"
+            "PS : merci pour l'habilitation de mon collègue, c'est fait.",
+            "connexion-impossible",
+        ),
+        # "dès que c'est fait" tells what comes next
+        (
+            "On me dit qu'il faut d'abord un « mon compte ». Comment je le crée ? Je vous "
+            "envoie les documents dès que c'est fait.",
+            "creer-mon-compte",
+        ),
+    ],
+)
+def test_done_said_with_no_question_above_or_ahead_takes_nothing_back(
+    config: RoutingConfig, said: str, faq: str
+) -> None:
+    d = decide(_operator(said), config)
+    assert d.reply_faq == faq, d.reason
 
 
 def test_what_follows_ma_vraie_question_is_the_matter_though_it_only_tells(

@@ -171,6 +171,9 @@ def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
         "SIVEP Roissy speaking, which form should we use to write to you?",
         # a newcomer who says where she arrived
         "nouvelle arrivante au SIVEP du Havre, comment je crée mon compte ? merci",
+        # a practice vet, in a few words ("vet" for "vétérinaire")
+        "Plus d acces a certificats depuis firefox, ecran blanc apres l authentification. "
+        "Vet certificateur liberal, cabinet de Mauriac",
     ],
 )
 def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(

@@ -372,7 +372,9 @@ TURN_WORDS = (
     "je viens de lire la faq", "vu la FAQ mais", "j'ai fini par trouver", "mais j'ai trouvé le",
     "I figured it out", "that part is done", "this part is OK", "-> Info.Com, trouvé",
     "j'ai trouvé comment", "en relisant votre FAQ", "relu la FAQ",
-    "Bon, en fait je viens de trouver", "ok je viens de le trouver",
+    "Bon, en fait je viens de trouver", "ok je viens de le trouver", "c'est fait",
+    "C’EST FAIT", "c'est fait et ça", "j'ai fini par comprendre", "dès que c'est fait",
+    "-> trouvé sur", "→ ok trouvé",
 )  # fmt: skip
 
 
@@ -387,7 +389,10 @@ OTHERWISE_WORDS = (
 
 def _turns(t: str) -> bool:
     return bool(
-        classify._TURN.search(t) or classify._WITHDRAWN.search(t) or classify._FOUND.search(t)
+        classify._TURN.search(t)
+        or classify._WITHDRAWN.search(t)
+        or classify._FOUND.search(t)
+        or classify._DONE.search(t)
     )
 
 

@@ -217,10 +217,11 @@ def prepare(
     domain = ticket.reporter.email.rpartition("@")[2].strip().lower()
     company = "" if config.compiled.personal_domains.holds(domain) else domain
     quoted = text.relaunched_message(parts, reporter, company)
-    if parts.quoted and (not quoted or not _asks_anything(quoted)):
+    if parts.quoted and (not quoted or not _asks_anything(quoted) or _only_relays(quoted, config)):
         # (a relaunched message that asks nothing — a DD's answer sent to the reporter,
-        # "cette question relève de l'assistance" — leaves the question further down)
-        quoted = _quoted_question(parts, config, ticket.summary) or quoted
+        # "cette question relève de l'assistance" — or only asks to pass it on leaves
+        # the question further down)
+        quoted = _quoted_question(parts, config, ticket.summary, ticket.reporter) or quoted
     summary = ticket.summary
     if (
         not quoted
@@ -229,9 +230,10 @@ def prepare(
         and not _subject_asks_over_a_signature(summary, parts.body)
     ):
         summary = ""  # a reply's subject is the old question's; the new words say more
-    elif summary and text.says_over(parts.body):
+    elif summary and (text.says_over(parts.body) or _says_wrong_subject(parts.body)):
         # the description says the subject's matter is over ("Impossible de me connecter"
-        # above "finalement c'est réglé. Par contre, …"): the subject is no question
+        # above "finalement c'est réglé. Par contre, …") or that the subject is wrong
+        # ("je me suis trompée d'objet"): the subject is no question
         summary = ""
     # (what the author says the ticket is not about is not read, nor what they asked
     # before they corrected themselves)
@@ -255,6 +257,22 @@ def prepare(
         bool(parts.quoted) and _quotes_login_advice(parts.quoted) and _tells_browser(parts.body)
     )
     return tt
+
+
+#: The author says the subject is wrong ("je me suis trompée d'objet", "ignorez l'objet",
+#: "wrong subject line")
+_WRONG_SUBJECT = LazyPattern(
+    r"\b(?:tromp[ée]e?s? d['’]objet|mauvais objet|objet (?:est )?(?:erron[ée]|faux|incorrect)"
+    r"|(?:ignorez|oubliez|ne tenez pas compte de) l['’]objet|wrong subject"
+    r"|(?:ignore|disregard) the subject)\b",
+    re.IGNORECASE,
+)
+
+
+def _says_wrong_subject(body: str) -> bool:
+    """:data:`_WRONG_SUBJECT` is said (looked for only where "objet" or "subject" is)."""
+    low = body.lower()
+    return ("objet" in low or "subject" in low) and _WRONG_SUBJECT.search(body) is not None
 
 
 #: The desk's own message quoted below a reply: its header names the desk (its name or
@@ -360,7 +378,9 @@ _FOUND = LazyPattern(
     # "je me demandais comment télécharger le modèle, mais j'ai fini par trouver le
     # bouton. Par contre, …"
     # ("merci, j'ai bien trouvé le bouton. Autre sujet : …")
-    r"\b(?:j['’]ai fini par (?:le |la |les )?trouver|j['’]ai trouv[ée] comment(?![^.?!\n]*\bmais\b)"
+    # ("en écrivant ce message j'ai fini par comprendre : …")
+    r"\b(?:j['’]ai fini par (?:le |la |les )?(?:trouver|comprendre)"
+    r"|j['’]ai trouv[ée] comment(?![^.?!\n]*\bmais\b)"
     r"|mais j['’]ai trouv[ée] (?:le|la|les|comment"
     r"|o[uù])|j['’]ai bien trouv[ée] (?:le|la|les|comment|o[uù])"
     # "I figured out how to create my account, that part is done. Now, what is …?"
@@ -382,7 +402,9 @@ _FOUND = LazyPattern(
     # the answer written after an arrow, then "trouvé" ("Comment savoir quel modèle est
     # en ligne ? -> Info.Com, trouvé.")
     # (a dot may be in the answer's name: "Info.Com")
-    r"|(?:->|→|=>)[^?!\n]{0,60}?,\s*trouv[ée]e?s?\b",
+    r"|(?:->|→|=>)[^?!\n]{0,60}?,\s*trouv[ée]e?s?\b"
+    # ("1) comment savoir quel modèle est en ligne -> trouvé sur Info.Com, merci")
+    r"|(?:->|→|=>)\s*(?:ok,?\s*)?trouv[ée]e?s?\b",
     re.IGNORECASE,
 )
 #: where the sentence of a :data:`_FOUND` ends
@@ -399,7 +421,19 @@ _WITHDRAWN = LazyPattern(
     re.IGNORECASE,
 )
 
-#: A part of every text the two patterns above find, lower-cased ("est bon" for "c'est
+#: Words that say the matter is done ("c'est fait"): a question asked above them is
+#: taken back ("Comment crée-t-on un compte ? ... Je viens de voir que c'est sur
+#: moncompte, c'est fait."); with no question above they only tell ("PS : merci pour
+#: l'habilitation de mon collègue, c'est fait"), and "dès que c'est fait" tells what
+#: comes next. ("c'est réglé" never reaches them: :func:`text.without_denials` cuts
+#: its sentence.)
+_DONE = LazyPattern(
+    r"(?<!\bque )(?<!\bquand )(?<!\blorsque )"
+    r"\bc['’]est fait(?= *(?:[.!\n]|$| et [çc]a))",
+    re.IGNORECASE,
+)
+
+#: A part of every text the patterns above find, lower-cased ("est bon" for "c'est
 #: bon", "trouv" for "j'ai trouvé" and "réponse trouvée", "e maintenant" for "ça marche
 #: maintenant"): a text without one is not scanned with them (two alternations tried at
 #: every character).
@@ -408,7 +442,7 @@ _TURN_PARTS = (
     "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
     "trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
     "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "figured",
-    "part is", "i found",
+    "part is", "i found", "est fait", "fini par",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
@@ -443,6 +477,8 @@ def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
     if not own or not _may_turn(own):
         return own, False
     turns = [m.start() for p in (_TURN, _WITHDRAWN) for m in p.finditer(own)]
+    done = {m.start() for m in _DONE.finditer(own) if "?" in own[: m.start()]}
+    turns += done
     found: set[int] = set()
     for m in _FOUND.finditer(own):
         end = _FOUND_END.search(own, m.end())
@@ -459,7 +495,7 @@ def _latest_turn(own: str, config: RoutingConfig) -> tuple[str, bool]:
         ):
             return after, False
     last = turns[-1]
-    taken_back = last in found or _WITHDRAWN.search(own, last) is not None
+    taken_back = last in found or last in done or _WITHDRAWN.search(own, last) is not None
     return own, taken_back and not _asks_or_requests(own[last:])
 
 
@@ -523,6 +559,10 @@ def _transferred(
         # failure over its chief's mail is an agent's own ticket)
         return None
     forwarded = text.forwarded_message(parts)
+    if forwarded is not None and _only_relays(forwarded.body, config):
+        # a colleague's note that only asks to pass it on ("Pauline, can you ask the
+        # French helpdesk? Thx"): the message passed on is the one it forwards
+        forwarded = text.forwarded_message(parts, below=1)
     if forwarded is None:
         return None
     if _from_a_state_service(forwarded.email, config) and not _state_mailbox(ticket, config):
@@ -676,7 +716,7 @@ def _thin(own: str, config: RoutingConfig) -> bool:
 
 
 def _quoted_question(  # noqa: PLR0912 - one branch per way of pointing at the mail below
-    parts: text.BodyParts, config: RoutingConfig, summary: str = ""
+    parts: text.BodyParts, config: RoutingConfig, summary: str, reporter: Person
 ) -> str:
     """The quoted mail's own words, when the author's words point at it (or are only a
     signature block, under a subject that asks nothing)."""
@@ -695,7 +735,9 @@ def _quoted_question(  # noqa: PLR0912 - one branch per way of pointing at the m
     said = norm if above is own else text.normalise(above)
     content = len([k for k in c.lexicon.keys(said) if k not in c.ignore and not k.isdigit()])
     passed_on = c.transfer_notes.first_match(plain, m.phrase_gap) is not None
-    if passed_on and "?" not in own and not _asks(norm):
+    if _browser_over_a_failure(parts, own, reporter, config):
+        pass  # the failure below is the ticket's; the author's words give its browser
+    elif passed_on and "?" not in own and not _asks(norm):
         pass  # a message passed on (an agent's colleague's): its question is the ticket's
     elif pointer is not None:
         if content > m.pointer_text_words:
@@ -727,14 +769,43 @@ def _quoted_question(  # noqa: PLR0912 - one branch per way of pointing at the m
         elif any(ln.strip() for ln in lines[last:]):
             last = len(lines)
     found = text.split_body("\n".join(lines)).body
-    if last and not _asks_anything(found) and not _from_the_desk(parts):
+    if (
+        last
+        and (
+            not _asks_anything(found)
+            or _only_relays(text.split_body("\n".join(lines[:last])).body, config)
+        )
+        and not _from_the_desk(parts)
+    ):
         # the mail passed on asks nothing ("Ce point relève de l'assistance, merci de
-        # les contacter"): the question is the one it quotes (unless that mail is the
+        # les contacter") or only asks a colleague to pass it on ("Agnès, tu peux passer
+        # ça au support ?"): the question is the one it quotes (unless that mail is the
         # desk's answer: what it quotes is answered)
         deeper = text.split_body("\n".join(lines[last:])).body
         if _asks_anything(deeper):
             return deeper
     return found
+
+
+def _browser_over_a_failure(
+    parts: text.BodyParts, own: str, reporter: Person, config: RoutingConfig
+) -> bool:
+    """The author passes on someone's login failure and gives its browser in their own
+    words, telling no failure themselves ("Ci-dessous le souci remonté par l'équipe de
+    nuit. Le poste est resté sous Chrome 108." over "impossible de me connecter"): the
+    mail below is the ticket's matter. Not the desk's answer quoted back, nor the
+    author's own earlier mail (a reply: "Merci, ça fonctionne de nouveau avec Firefox.
+    Autre question : …" over their old failure)."""
+    if browser_mod.extract_browser(own) is None or _tells_login_failure(own, config):
+        return False
+    mail = text.forwarded_message(parts)
+    if mail is None or _sent_by_the_desk(mail):
+        return False
+    if (mail.email and mail.email == reporter.email.strip().lower()) or (
+        mail.name and text.normalise(mail.name) == text.normalise(reporter.display_name)
+    ):
+        return False
+    return _tells_login_failure(parts.quoted, config)
 
 
 #: A forward's subject: "TR: …", "Fwd: …", "RE: TR: …"
@@ -802,6 +873,21 @@ def _from_the_desk(parts: text.BodyParts) -> bool:
 def _sent_by_the_desk(mail: text.Forwarded) -> bool:
     """The quoted mail's sender is the desk (its name or its mailbox)."""
     return _DESK_QUOTED.search(f"{mail.name} {mail.email}") is not None
+
+
+#: a mail this short at most may only relay another ("Pauline, can you ask the French
+#: helpdesk? Thx")
+_RELAY_MAIL_WORDS = 20
+
+
+def _only_relays(said: str, config: RoutingConfig) -> bool:
+    """A short mail that asks a colleague to pass the message on to the desk
+    (``matching.relay_requests``) and asks the desk nothing else."""
+    if len(said.split()) > _RELAY_MAIL_WORDS:
+        return False
+    c = config.compiled
+    plain = Words.of(light_keys(c.lexicon.respell(text.normalise(said))))
+    return c.relay_requests.first_match(plain, config.matching.phrase_gap) is not None
 
 
 def _asks_anything(said: str) -> bool:

@@ -793,13 +793,18 @@ def _first_quoted(quoted: str, limit: int) -> tuple[list[str], list[str], str]:
     return header, content, ""
 
 
-def forwarded_message(parts: BodyParts) -> Forwarded | None:
+def forwarded_message(parts: BodyParts, below: int = 0) -> Forwarded | None:
     """The first message below the author's words (a forward, a transfer, a quoted
-    mail), or None when nothing is quoted. Never raises."""
+    mail), or the one ``below`` messages further down; None when there is none. Never
+    raises."""
     try:
         if not parts.quoted:
             return None
-        header, content, _earlier = _first_quoted(parts.quoted, 300)
+        header, content, earlier = _first_quoted(parts.quoted, 300)
+        for _ in range(below):
+            if not earlier:
+                return None
+            header, content, earlier = _first_quoted(earlier, 300)
         if not content:
             return None
         name, email = _sender(header)
