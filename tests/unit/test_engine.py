@@ -748,6 +748,11 @@ def test_valid_in_english_is_not_an_agent_validating(config: RoutingConfig) -> N
         # the portal as the subject; logging in again after a break
         "allô oui c'est Muriel je suis sur google chrome et ça veut pas se connecter voilà",
         "Bonjour, après le pont de l'Ascension impossible de me reconnecter. Merci",
+        # the sign-in step that will not pass; a password that does not work
+        "Sur Edge impossible de passer l authentification, ca revient au debut. Merci",
+        "mot de passe expadon marche pas",
+        "Hi, trying to log in from my iPad. After the password screen it just comes back "
+        "to 'Se connecter'. Is there something I'm missing?",
     ],
 )
 def test_login_failures_told_by_their_symptom(said: str, config: RoutingConfig) -> None:

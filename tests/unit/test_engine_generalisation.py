@@ -159,14 +159,15 @@ def test_after_a_login_failure_only_an_entry_that_explains_it_competes(
 
 FAILURE_AND_A_COLLEAGUES_ACCOUNT = (
     "Bonjour,\nDepuis jeudi je n'arrive plus à me connecter à Expadon, la page reste "
-    "blanche.\nAutre chose : notre nouvelle assistante commence lundi, comment "
-    "crée-t-elle son compte « mon compte » ?\nMerci\nPaul"
+    "blanche.\nAutre chose : {who} commence lundi, comment crée-t-elle son compte « mon "
+    "compte » ?\nMerci\nPaul"
 )
 
 
+@pytest.mark.parametrize("who", ["notre nouvelle assistante", "notre nouvelle vacataire"])
 @pytest.mark.parametrize(("unless", "replied"), [(None, []), ("[]", ["creer-mon-compte"])])
 def test_an_account_that_is_someone_elses_explains_no_login_failure(
-    unless: str | None, replied: list[str]
+    unless: str | None, replied: list[str], who: str
 ) -> None:
     # creer-mon-compte explains a failure (no account yet), not the author's failure
     # beside a question about a colleague's account: two questions, the note has both
@@ -174,7 +175,7 @@ def test_an_account_that_is_someone_elses_explains_no_login_failure(
     if unless is not None:
         text = shipped_with("explains_login_failure_unless", unless)
     config = parse_config(text, source="test.toml")
-    d = decide(make(FAILURE_AND_A_COLLEAGUES_ACCOUNT), config)
+    d = decide(make(FAILURE_AND_A_COLLEAGUES_ACCOUNT.format(who=who)), config)
     assert [a.faq_id for a in d.public_replies] == replied, d.reason
     assert d.login_failure
 
@@ -693,6 +694,9 @@ def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig
         "Est-ce que le rôle administrateur local suffit pour faire les demandes ?\n\nBon, en "
         "écrivant j'ai fini par comprendre : je me suis mis demandeur dans gestion des "
         "utilisateurs.",
+        # "ignorez ma question", then only a remark
+        "Comment savoir quel modèle est en ligne ? Ah, je viens de voir la liste sur "
+        "Info.Com, ignorez ma question. Le modèle Corée y est bien marqué en ligne.",
     ],
 )
 def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig, said: str) -> None:

@@ -184,6 +184,17 @@ def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
     assert d.category is Category.ASSISTANCE_SD
 
 
+def test_a_vets_title_in_the_signature_line_says_who_writes(config: RoutingConfig) -> None:
+    ticket = make(
+        "Bjr, je n'arrive pas à me connecter avec Internet Explorer 11 sur le poste de la "
+        "mairie où je tiens la permanence pour la foire aux bestiaux. Merci\n"
+        "Dr Lucie Blanchard, vétérinaire certificatrice",
+        email="lucie.blanchard@wanadoo.fr",
+        where="4/87",
+    )
+    assert decide(ticket, config).population is Population.SERVICES_DECONCENTRES
+
+
 def test_certifying_vet_signing_from_a_practice_is_not_a_business(config: RoutingConfig) -> None:
     ticket = make(
         "Bonjour,\nEn tant que vétérinaire sanitaire, je ne vois pas le bouton Signer "

@@ -374,7 +374,8 @@ TURN_WORDS = (
     "j'ai trouvé comment", "en relisant votre FAQ", "relu la FAQ",
     "Bon, en fait je viens de trouver", "ok je viens de le trouver", "c'est fait",
     "C’EST FAIT", "c'est fait et ça", "j'ai fini par comprendre", "dès que c'est fait",
-    "-> trouvé sur", "→ ok trouvé",
+    "-> trouvé sur", "→ ok trouvé", "ignorez ma question", "IGNOREZ CETTE DEMANDE",
+    "please ignore my question", "ignore this request", "ignorez",
 )  # fmt: skip
 
 

@@ -365,6 +365,7 @@ _TURN = LazyPattern(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     rf"|quel|quelle)|{_MATTER_WORDS}"
     r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
+    r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
     r"|ah,? (?:mais )?en fait|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
     r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée])\b",
@@ -413,6 +414,7 @@ _FOUND_END = re.compile(r"[.!?\n]")
 #: Words that take a question back: after them, a ticket that asks nothing more is done.
 _WITHDRAWN = LazyPattern(
     r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait),? c['’]?est bon|c['’]est bon j['’]ai"
+    r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
     r"|(?:ah|bon|ok),? c bon|c bon j|(?:ah|ok|bon|c['’]est bon),? j['’]?ai trouv[ée]"
     r"|j['’]ai trouv[ée],? (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"
     r"|vous pouvez (?:cl[ôo]turer|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin"
@@ -442,7 +444,7 @@ _TURN_PARTS = (
     "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
     "trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
     "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "figured",
-    "part is", "i found", "est fait", "fini par",
+    "part is", "i found", "est fait", "fini par", "ignore",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
