@@ -195,6 +195,18 @@ def test_an_account_that_is_someone_elses_explains_no_login_failure(
             "comment contacter le support si on a un problème : quel formulaire ?\nMerci",
             "nous-contacter",
         ),
+        # "c'est fait" with no question above it tells, it takes nothing back
+        (
+            "Impossible de me connecter, l'écran reste blanc. J'utilise Chrome version 104.\n"
+            "PS : merci pour l'habilitation de mon collègue, c'est fait.",
+            "connexion-impossible",
+        ),
+        # "dès que c'est fait" tells what comes next
+        (
+            "On me dit qu'il faut d'abord un « mon compte ». Comment je le crée ? Je vous "
+            "envoie les documents dès que c'est fait.",
+            "creer-mon-compte",
+        ),
     ],
 )
 def test_one_question_beside_what_is_told_is_answered(
@@ -703,30 +715,6 @@ def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig, said
     d = decide(_operator(said), config)
     assert d.public_replies == (), d.reason
     assert "took the question back" in d.reason
-
-
-@pytest.mark.parametrize(
-    ("said", "faq"),
-    [
-        # "c'est fait" with no question above it tells, it takes nothing back
-        (
-            "Impossible de me connecter, l'écran reste blanc. J'utilise Chrome version 104.\n"
-            "PS : merci pour l'habilitation de mon collègue, c'est fait.",
-            "connexion-impossible",
-        ),
-        # "dès que c'est fait" tells what comes next
-        (
-            "On me dit qu'il faut d'abord un « mon compte ». Comment je le crée ? Je vous "
-            "envoie les documents dès que c'est fait.",
-            "creer-mon-compte",
-        ),
-    ],
-)
-def test_done_said_with_no_question_above_or_ahead_takes_nothing_back(
-    config: RoutingConfig, said: str, faq: str
-) -> None:
-    d = decide(_operator(said), config)
-    assert d.reply_faq == faq, d.reason
 
 
 def test_what_follows_ma_vraie_question_is_the_matter_though_it_only_tells(

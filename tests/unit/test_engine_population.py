@@ -184,25 +184,30 @@ def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
     assert d.category is Category.ASSISTANCE_SD
 
 
-def test_a_vets_title_in_the_signature_line_says_who_writes(config: RoutingConfig) -> None:
-    ticket = make(
-        "Bjr, je n'arrive pas à me connecter avec Internet Explorer 11 sur le poste de la "
-        "mairie où je tiens la permanence pour la foire aux bestiaux. Merci\n"
-        "Dr Lucie Blanchard, vétérinaire certificatrice",
-        email="lucie.blanchard@wanadoo.fr",
-        where="4/87",
-    )
-    assert decide(ticket, config).population is Population.SERVICES_DECONCENTRES
-
-
-def test_certifying_vet_signing_from_a_practice_is_not_a_business(config: RoutingConfig) -> None:
-    ticket = make(
-        "Bonjour,\nEn tant que vétérinaire sanitaire, je ne vois pas le bouton Signer "
-        "sur les certificats qui me sont affectés.\nDr Anne Morel\n"
-        "Clinique vétérinaire du Château - 72000",
-        email="contact@clinique-veto-chateau.fr",
-        where="3/86",
-    )
+@pytest.mark.parametrize(
+    ("body", "email", "where"),
+    [
+        (
+            "Bonjour,\nEn tant que vétérinaire sanitaire, je ne vois pas le bouton Signer "
+            "sur les certificats qui me sont affectés.\nDr Anne Morel\n"
+            "Clinique vétérinaire du Château - 72000",
+            "contact@clinique-veto-chateau.fr",
+            "3/86",
+        ),
+        # the title in the signature line, from a personal mailbox
+        (
+            "Bjr, je n'arrive pas à me connecter avec Internet Explorer 11 sur le poste de la "
+            "mairie où je tiens la permanence pour la foire aux bestiaux. Merci\n"
+            "Dr Lucie Blanchard, vétérinaire certificatrice",
+            "lucie.blanchard@wanadoo.fr",
+            "4/87",
+        ),
+    ],
+)
+def test_certifying_vet_signing_from_a_practice_is_not_a_business(
+    config: RoutingConfig, body: str, email: str, where: str
+) -> None:
+    ticket = make(body, email=email, where=where)
     assert decide(ticket, config).population is Population.SERVICES_DECONCENTRES
 
 
