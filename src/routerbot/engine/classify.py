@@ -571,13 +571,17 @@ def _transferred(
         # an operator passes on what their DD wrote to them ("je vous transfère le
         # message de la DDETSPP ainsi que les documents remplis"): the ticket is theirs
         return None
-    reporter = ticket.reporter
-    own = (forwarded.email and forwarded.email == reporter.email.strip().lower()) or (
-        forwarded.name and text.normalise(forwarded.name) == text.normalise(reporter.display_name)
-    )
     # neither the reporter's own earlier message nor the support's answer quoted back
     support = "expadon" in f"{forwarded.name} {forwarded.email}".lower()
-    return None if own or support else forwarded
+    return None if _written_by(forwarded, ticket.reporter) or support else forwarded
+
+
+def _written_by(mail: text.Forwarded, person: Person) -> bool:
+    """The quoted mail's header names ``person`` (their mailbox or their name)."""
+    return bool(
+        (mail.email and mail.email == person.email.strip().lower())
+        or (mail.name and text.normalise(mail.name) == text.normalise(person.display_name))
+    )
 
 
 def _asks_what_to_reply(norm: str, config: RoutingConfig) -> bool:
@@ -801,11 +805,7 @@ def _browser_over_a_failure(
     if browser_mod.extract_browser(own) is None or _tells_login_failure(own, config):
         return False
     mail = text.forwarded_message(parts)
-    if mail is None or _sent_by_the_desk(mail):
-        return False
-    if (mail.email and mail.email == reporter.email.strip().lower()) or (
-        mail.name and text.normalise(mail.name) == text.normalise(reporter.display_name)
-    ):
+    if mail is None or _sent_by_the_desk(mail) or _written_by(mail, reporter):
         return False
     return _tells_login_failure(parts.quoted, config)
 
@@ -883,8 +883,9 @@ _RELAY_MAIL_WORDS = 20
 
 
 def _only_relays(said: str, config: RoutingConfig) -> bool:
-    """A short mail that asks a colleague to pass the message on to the desk
-    (``matching.relay_requests``) and asks the desk nothing else."""
+    """A short mail (``_RELAY_MAIL_WORDS`` at most) that asks a colleague to pass the
+    message on to the desk (``matching.relay_requests``): too short to ask the desk
+    anything of its own beside that."""
     if len(said.split()) > _RELAY_MAIL_WORDS:
         return False
     c = config.compiled
