@@ -189,6 +189,12 @@ def test_an_account_that_is_someone_elses_explains_no_login_failure(
             "encore de compte. Comment est-ce que je le crée ?\nMerci",
             "creer-mon-compte",
         ),
+        # ("temps" is no temp's: the account is still the author's)
+        (
+            "Bonjour, impossible de me connecter à Expadon depuis quelque temps : je crois "
+            "que je n'ai pas encore de compte. Comment est-ce que je le crée ?\nMerci",
+            "creer-mon-compte",
+        ),
         # a statement before "et je voudrais savoir" is no question of its own
         (
             "Bonjour,\nJe viens d'arriver au service logistique et je voudrais savoir "
