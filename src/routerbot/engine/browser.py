@@ -161,7 +161,7 @@ _NAMES = LazyPattern(
     # recognition hears them)
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|google[ \t]+crom|crome"
     r"|chorme|krom|chrom(?=[ \t]+v?\d))"
-    r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?fox|firfox|fierfox|firefow|firefix"
+    r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?foxe?|firfox|fierfox|firefow|firefix"
     # (not "Mozilla/5.0", nor the same read out: "mozilla cinq point zéro")
     r"|mozilla(?![ \t]*/)(?![ \t]+(?:slash[ \t]+|barre[ \t]+oblique[ \t]+)?(?:5|cinq)\b)"
     r"|fa(?:ille|yer|ire)[ \t]?fox|fer[ \t]?fox"
@@ -185,8 +185,8 @@ _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
         "krom", "chrom", "fer", "ferfox",
-        "mozilla", "fire", "firefox", "firfox", "fierfox", "firefow", "firefix", "faille",
-        "faillefox",
+        "mozilla", "fire", "firefox", "firefoxe", "firfox", "fierfox", "firefow", "firefix",
+        "faille", "faillefox",
         "fayer", "fayerfox", "faire", "fairefox",
         "ff", "internet",
         "explorer", "ie", "safari", "opera", "vivaldi", "samsung", "yandex", "duckduckgo",
@@ -200,7 +200,9 @@ _AFTER_NAME = LazyPattern(
     # "Chrome à jour (122)", "Firefox up to date (121)": the version said after it
     r"(?:[ \t]+(?:[aà][ \t]+jour|up[ \t-]to[ \t-]date)(?=[ \t]*[(\[:,=-]))?"
     # ("Firefox Quantum 68": the name Firefox went by, before the version)
-    r"[ \t]*(?:[(\[:,=-][ \t]*)?(?:(?:esr|quantum)[ \t]+)?"
+    # ("Firefox/121.0": the product token of a user agent, copied alone or read out as
+    # "Firefox slash cent vingt et un")
+    r"[ \t]*(?:[(\[:,=/-][ \t]*)?(?:(?:esr|quantum)[ \t]+)?"
     # the platform between the name and its version: "Chrome android 121", "Safari iOS 17"
     # ("chrome sous android version 126": the version word says whose number it is)
     # ("Firefox pour Android 121", "Chrome for Android 120": the app's own name)

@@ -360,7 +360,7 @@ def turns_to_another_matter(said: str) -> bool:
 #: bon"); "erratum" and "correction" are not among them: they mostly fix a detail (a
 #: country, a version), not the question.
 #: the turns that say what follows is the matter (:data:`_MATTER_FOLLOWS`)
-_MATTER_WORDS = r"ma vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
+_MATTER_WORDS = r"ma (?:seule )?vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
 _TURN = LazyPattern(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     rf"|quel|quelle)|{_MATTER_WORDS}"
@@ -390,7 +390,19 @@ _FOUND = LazyPattern(
     r"|but i (?:found|figured)\b"
     # "je cherchais comment télécharger le modèle… Bon, en fait je viens de trouver le
     # bouton, c'est bon."
-    r"|(?:en fait|ah|bon|ok|finalement),? je viens de (?:le |la |les )?trouver"
+    # ("ah pardon je viens de trouver la liste sur Info.Com")
+    r"|(?:en fait|ah|oh|bon|ok|finalement|pardon),? je viens de (?:le |la |les )?trouver"
+    # the office that was to send the papers sent them, or answered, meanwhile ("Mise à
+    # jour : ma DDPP m'a répondu entre-temps, elle m'envoie les documents"; "je vois que
+    # la DDPP m'a déjà envoyé les documents"; not "entre-temps personne ne m'a répondu")
+    r"|(?<!\bne )(?<!\bn')m['’]a d[ée]j[àa] (?:envoy[ée]|transmis|fait parvenir)"
+    r" (?:les|le|tous les) (?:documents|formulaires?|papiers|dossier|pi[èe]ces)"
+    r"(?![^.?!\n]*\bmais\b)"
+    r"|entre[- ]temps,? [^.?!\n]{0,40}?(?<!\bne )(?<!\bn')m['’]a (?:r[ée]pondu|rappel[ée]e?"
+    r"|envoy[ée]|transmis)(?![^.?!\n]*\bmais\b)"
+    r"|(?<!\bne )(?<!\bn')m['’]a (?:r[ée]pondu|rappel[ée]e?) entre[- ]temps(?![^.?!\n]*\bmais\b)"
+    # "Edit : trouvé, c'est le bouton en haut à droite."
+    r"|\b(?:edit|update|maj|mise [àa] jour)\b[^:\n]{0,12}:\s*(?:ok,?\s*)?trouv[ée]"
     # a question the author settled herself, then another ("Comment télécharger le
     # modèle ? -> ok trouvé. Par contre …", "j'ai bien compris grâce à la FAQ")
     # ("j'ai vu la FAQ question 4 mais je veux être sûr : …" doubts it: no turn)
@@ -417,9 +429,9 @@ _WITHDRAWN = LazyPattern(
     r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
     r"|(?:ah|bon|ok),? c bon|c bon j|(?:ah|ok|bon|c['’]est bon),? j['’]?ai trouv[ée]"
     r"|j['’]ai trouv[ée],? (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"
-    r"|vous pouvez (?:cl[ôo]turer|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin"
+    r"|vous pouvez (?:cl[ôo]turer|clore|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin"
     r"|never mind|[çc]a (?:re)?(?:marche|passe|fonctionne) (?:maintenant|[àa] nouveau|de nouveau)"
-    r"|[çc]a remarche|it works now)\b",
+    r"|(?:[çc]a|tout) remarche|it works now)\b",
     re.IGNORECASE,
 )
 
@@ -444,7 +456,9 @@ _TURN_PARTS = (
     "never mind", "est bon", "ah si", "ah, si", "en fait", "finalement", "c bon", "pardon",
     "trouv", "turer", "fermer", "annuler", "plus lieu", "plus besoin", "e maintenant",
     "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "figured",
-    "part is", "i found", "est fait", "fini par", "ignore",
+    "part is", "i found", "est fait", "fini par", "ignore", "clore", "entre-temps",
+    "entre temps", "ja envoy", "jà envoy", "ja transmis", "jà transmis", "ja fait parvenir",
+    "jà fait parvenir",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
