@@ -202,12 +202,13 @@ _AFTER_NAME = LazyPattern(
     # ("Firefox Quantum 68": the name Firefox went by, before the version)
     # ("Firefox/121.0": the product token of a user agent, copied alone or read out as
     # "Firefox slash cent vingt et un")
-    r"[ \t]*(?:[(\[:,=/-][ \t]*)?(?:(?:esr|quantum)[ \t]+)?"
+    # ("« À propos de Google Chrome » : 125.0": the menu's name quoted, then its number)
+    r"[ \t]*(?:[»”\"][ \t]*)?(?:[(\[:,=/-][ \t]*)?(?:(?:esr|quantum)[ \t]+)?"
     # the platform between the name and its version: "Chrome android 121", "Safari iOS 17"
     # ("chrome sous android version 126": the version word says whose number it is)
     # ("Firefox pour Android 121", "Chrome for Android 120": the app's own name)
     r"(?:(?:android|ios|mobile)[ \t]+|(?:pour|for)[ \t]+(?:android|ios)[ \t]+"
-    r"|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]+(?=v)"
+    r"|(?:sous|sur|on|under)[ \t]+(?:android|ios)[ \t]*,?[ \t]*(?=v)"
     # the device between them, before the version word: "Safari sur l'iPad, version 16"
     # ("Chrome sur l'iPhone (version 119 …)", "Safari sur un iPad, version 16.7")
     r"|(?:sur|on)[ \t]+(?:l'|(?:mon|ma|un|une|son|sa|my|the|a|an|her|his)[ \t]+)?"
