@@ -230,6 +230,15 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
         # the platform between the name and "version": the version is the browser's
         ("chrome sous android version cent vingt-six", ("chrome", "126")),
         ("Chrome on Android version 124", ("chrome", "124")),
+        ("impossible depuis mon tel, chrome sur android, version 129.", ("chrome", "129")),
+        ("Chrome sous Android, version 120", ("chrome", "120")),
+        # a user agent's product token alone, written or read out
+        ("mon navigateur : Firefox/121.0", ("firefox", "121")),
+        ("c'est Firefox slash cent vingt et un point zéro point merci", ("firefox", "121")),
+        # the About menu's name quoted, then its number
+        ("la version dans « À propos de Google Chrome » : 125.0.6422", ("chrome", "125")),
+        # a misspelt name
+        ("cnx KO sur firefoxe v115, vide le cache", ("firefox", "115")),
         # without the word "version", a number after the platform is the platform's
         ("chrome sur android 14", ("chrome", None)),
         # but the app's own name, "Firefox pour Android", is followed by its version

@@ -1952,6 +1952,23 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["creer-mon-compte"],
             id="newcomer-must-first-make-an-account-for-the-local-admin",
         ),
+        # an agent asks the desk to publish a model: not whether it is online
+        pytest.param(
+            "Bonjour, pourriez-vous mettre en ligne le modèle de certificat pour les agneaux "
+            "vers la Jordanie ? Nos exportateurs en ont besoin en janvier.",
+            "publication modele",
+            AGENT,
+            [],
+            id="agent-asks-to-publish-a-model",
+        ),
+        # an agent asks, tersely, what the application is
+        pytest.param(
+            "gestion des utilisateurs = quoi exactement ?",
+            "gestion des utilisateurs ?",
+            AGENT,
+            ["gestion-utilisateurs"],
+            id="agent-asks-what-user-management-is-exactly",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(

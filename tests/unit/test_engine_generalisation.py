@@ -488,6 +488,14 @@ def test_a_joined_clause_without_a_question_word_stays_one_question(
             "s.lopez@lopez-agrumes.fr",
             "3/86",
         ),
+        # the second question announced by "separately"
+        (
+            "Hi, I was given administrateur local, can I use it to get into Certificats? "
+            "And separately, how do I create a mon compte account for the colleague who "
+            "joins us on Monday? Thanks, Gareth",
+            "contact@laiterie-des-monts.fr",
+            "3/86",
+        ),
         # the second question in a postscript
         (
             "Bonjour,\nPuis-je accéder au module Certificats avec le rôle administrateur "
@@ -699,6 +707,30 @@ def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig
 
 
 @pytest.mark.parametrize(
+    ("said", "faq"),
+    [
+        # the papers came, "mais" a question follows in the same sentence
+        (
+            "Bonjour, la DDPP m'a déjà envoyé les papiers pour l'habilitation, mais il me "
+            "faut d'abord un compte « mon compte » : comment le créer ? Merci",
+            "creer-mon-compte",
+        ),
+        # nobody answered meanwhile: the question stands
+        (
+            "Bonjour, j'ai écrit à la DDPP il y a trois semaines, entre-temps personne ne "
+            "m'a répondu. Quelle est la procédure pour être habilité au module Certificats ?",
+            "procedure-habilitation",
+        ),
+    ],
+)
+def test_news_from_the_dd_that_settles_nothing_leaves_the_question(
+    config: RoutingConfig, said: str, faq: str
+) -> None:
+    d = decide(_operator(said), config)
+    assert d.reply_faq == faq, d.reason
+
+
+@pytest.mark.parametrize(
     "said",
     [
         "Comment habiliter ma collègue qui vient d'arriver ?\n\n... laissez tomber, "
@@ -715,6 +747,20 @@ def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig
         # "ignorez ma question", then only a remark
         "Comment savoir quel modèle est en ligne ? Ah, je viens de voir la liste sur "
         "Info.Com, ignorez ma question. Le modèle Corée y est bien marqué en ligne.",
+        # the office that was to send the papers sent them, or answered, meanwhile
+        "Quelle est la procédure pour être habilitée au module Certificats ?\n\nMise à "
+        "jour : la DDETSPP m'a répondu entre-temps, elle m'envoie le formulaire. Je "
+        "reviendrai vers vous avec le dossier rempli.",
+        "Bonjour, comment on fait pour être habilité sur Certificats ?\n... en relisant mes "
+        "mails je vois que la DDPP m'a déjà envoyé les documents lundi, désolé. Je les "
+        "remplis et je vous les renvoie.",
+        # an edit that says it was found, a ticket closed by its author
+        "Où est le bouton pour télécharger le modèle du certificat ?\n\nEdit : trouvé, il "
+        "est en haut à droite de la demande. Désolé !",
+        "Je n'arrive plus à me connecter depuis ce matin, message d'erreur.\n\nMise à jour "
+        "14h : après avoir vidé le cache, tout remarche. Vous pouvez clore.",
+        "Comment savoir si le modèle pour le Japon est en ligne ? ... oh pardon je viens de "
+        "trouver la liste sur Info.Com. Désolée pour le dérangement.",
     ],
 )
 def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig, said: str) -> None:
@@ -723,18 +769,22 @@ def test_a_question_taken_back_gets_no_public_answer(config: RoutingConfig, said
     assert "took the question back" in d.reason
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Bonjour,\nJe cherchais comment vous contacter... ah je vois que c'est ce "
+        "formulaire-ci, très bien. Donc ma vraie question : l'opérateur n'arrive pas à "
+        "soumettre sa demande, il a le message « modèle indisponible » alors que le "
+        "modèle était utilisé la semaine dernière.",
+        "Bonjour, quel modèle est en ligne pour le Vietnam ? Bon, je l'ai sous les yeux sur "
+        "Info.Com. Ma seule vraie question : le champ « quantité » refuse les décimales "
+        "avec une virgule, c'est un bug ?",
+    ],
+)
 def test_what_follows_ma_vraie_question_is_the_matter_though_it_only_tells(
-    config: RoutingConfig,
+    config: RoutingConfig, said: str
 ) -> None:
-    d = decide(
-        _operator(
-            "Bonjour,\nJe cherchais comment vous contacter... ah je vois que c'est ce "
-            "formulaire-ci, très bien. Donc ma vraie question : l'opérateur n'arrive pas à "
-            "soumettre sa demande, il a le message « modèle indisponible » alors que le "
-            "modèle était utilisé la semaine dernière."
-        ),
-        config,
-    )
+    d = decide(_operator(said), config)
     assert d.public_replies == (), d.reason
 
 

@@ -376,6 +376,11 @@ TURN_WORDS = (
     "C’EST FAIT", "c'est fait et ça", "j'ai fini par comprendre", "dès que c'est fait",
     "-> trouvé sur", "→ ok trouvé", "ignorez ma question", "IGNOREZ CETTE DEMANDE",
     "please ignore my question", "ignore this request", "ignorez",
+    "vous pouvez clore", "tout remarche", "pardon je viens de trouver", "oh, je viens de trouver",
+    "ma seule vraie question", "Edit : trouvé", "MAJ : ok trouvé", "mise à jour 11h : trouvé",
+    "m'a déjà envoyé les documents", "m’a deja transmis le dossier", "m'a déja envoyé les papiers",
+    "entre-temps la DDPP m'a répondu", "Entre temps, ma DD m'a rappelée", "m'a répondu entre-temps",
+    "ne m'a répondu entre-temps", "entre-temps personne ne m'a répondu", "m'a déjà", "entre-temps",
 )  # fmt: skip
 
 
