@@ -566,8 +566,10 @@ _CORRECTED_NUMBER = LazyPattern(
     r"(?<![\w'])(?<!et )(?<!ou )(?<!mais )(?<!and )(?<!or )"
     r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean|attendez"
     r"|attends|wait)(?![\w'])"
-    r"[^\d\n]{0,45}?"
-    r"(?<![\d.])(?P<last>[1-9]\d{1,2})(?![\d]|\.\d)",
+    r"[^\d\n]{0,70}?"
+    # (a full version is the number meant, "c'est la version 122.0.6261.69"; one dot
+    # alone may be a date, "le 12.05")
+    r"(?<![\d.])(?P<last>[1-9]\d{1,2})(?![\d]|\.\d+(?![\d.]))",
     re.IGNORECASE,
 )
 _CORRECTION_HINT = re.compile(

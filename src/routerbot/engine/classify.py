@@ -759,6 +759,8 @@ def _quoted_question(  # noqa: PLR0912 - one branch per way of pointing at the m
         pass  # the failure below is the ticket's; the author's words give its browser
     elif passed_on and "?" not in own and not _asks(norm):
         pass  # a message passed on (an agent's colleague's): its question is the ticket's
+    elif "?" not in own and _asks_what_to_reply(norm, config):
+        pass  # "ma collègue me demande (voir ci-dessous) et je ne sais pas lui répondre"
     elif pointer is not None:
         if content > m.pointer_text_words:
             return ""  # the author asks something of their own as well

@@ -364,11 +364,25 @@ def _browser_named(
             return fuller
         return found
     found = browser_mod.extract_browser_from_conversation(everything)
-    if found is not None and found.version is None and _all_recommended(everything, config):
+    if (
+        found is not None
+        and found.version is None
+        and (_all_recommended(everything, config) or _only_signed(everything, found.name))
+    ):
         # a bare name beside the other recommended ones is the quoted support's advice
-        # ("testez sous Chrome ou Firefox"), not the customer's browser
+        # ("testez sous Chrome ou Firefox"), not the customer's browser; a bare name in a
+        # signature is a company's ("Safari Avocado Import SARL")
         return None
     return found
+
+
+def _only_signed(texts: Sequence[str], name: str) -> bool:
+    """The browser ``name`` is named in these texts' signatures only."""
+    unsigned = []
+    for t in texts:
+        parts = text.split_body(t)
+        unsigned += [parts.body, parts.quoted]
+    return name not in browser_mod.names_mentioned(unsigned)
 
 
 def _all_recommended(texts: Sequence[str], config: RoutingConfig) -> bool:
