@@ -264,6 +264,12 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             ("chrome", "124"),
         ),
         ("Firefox cent quinze, non pardon, cent vingt-huit", ("firefox", "128")),
+        # corrected after a look in the settings, the full version given
+        (
+            "J'utilise Chrome version 98... pardon, je viens de vérifier dans les paramètres, "
+            "c'est la version 122.0.6261.69.",
+            ("chrome", "122"),
+        ),
         # a misreading owned before the number meant
         ("Chrome, version quatre-vingt-dix... non pardon, je lis mal, cent dix", ("chrome", "110")),
         # a mail wrapped inside the number

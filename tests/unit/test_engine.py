@@ -753,6 +753,8 @@ def test_valid_in_english_is_not_an_agent_validating(config: RoutingConfig) -> N
         "mot de passe expadon marche pas",
         "Hi, trying to log in from my iPad. After the password screen it just comes back "
         "to 'Se connecter'. Is there something I'm missing?",
+        # an error on the way in
+        "Good morning, error when entering Certificats since Monday. Regards",
     ],
 )
 def test_login_failures_told_by_their_symptom(said: str, config: RoutingConfig) -> None:
@@ -1285,6 +1287,32 @@ def test_the_quoted_supports_advice_names_no_browser_of_the_customers(
     )
     found = decide(make(own, summary="RE: connexion"), config).browser
     assert found is not None and found.name == "firefox"
+
+
+def test_a_question_quoted_under_i_do_not_know_what_to_answer_is_read(
+    config: RoutingConfig,
+) -> None:
+    body = (
+        "Bonjour,\nMon collègue du service export me demande ça (voir ci-dessous) et je ne "
+        "sais pas lui répondre.\nMerci, Léa - export Fromageries du Haut-Doubs\n\n"
+        "> De : Gérard\n> Léa, à quoi sert l'application « gestion des utilisateurs » ? On "
+        "en parle dans un mail."
+    )
+    d = decide(make(body, summary="TR: question"), config)
+    assert d.reply_faq == "gestion-utilisateurs", d.reason
+
+
+def test_a_browser_named_only_in_a_signature_is_a_companys(config: RoutingConfig) -> None:
+    body = (
+        "Hello,\n\nI cannot log in to Certificats since this morning, error after my "
+        "password.\n\nBest regards,\nAmina Otieno\nSafari Fresh Produce SARL – Rungis"
+    )
+    d = decide(make(body, summary="login"), config)
+    assert d.browser is None and d.ask_browser, d.reason
+    # named in the author's own words, the browser is theirs
+    own = body.replace("error after my password", "error after my password on Safari")
+    found = decide(make(own, summary="login"), config).browser
+    assert found is not None and found.name == "safari"
 
 
 def test_skips_out_of_office_answers(config: RoutingConfig) -> None:

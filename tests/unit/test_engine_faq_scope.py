@@ -1969,6 +1969,22 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["gestion-utilisateurs"],
             id="agent-asks-what-user-management-is-exactly",
         ),
+        pytest.param(
+            "c koi l appli gestion des utilisateurs svp",
+            "gestion utilisateurs ??",
+            AGENT,
+            ["gestion-utilisateurs"],
+            id="agent-asks-what-user-management-is-in-sms-spelling",
+        ),
+        # a password to reset is not what the application's answer tells
+        pytest.param(
+            "Bonjour, je suis administrateur local. Notre nouvelle stagiaire a oublié son mot "
+            "de passe : puis-je le réinitialiser dans gestion des utilisateurs ?",
+            "mot de passe stagiaire",
+            OPERATOR,
+            [],
+            id="local-admin-asks-to-reset-a-password",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
