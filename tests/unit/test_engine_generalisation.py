@@ -213,6 +213,18 @@ def test_an_account_that_is_someone_elses_explains_no_login_failure(
             "envoie les documents dès que c'est fait.",
             "creer-mon-compte",
         ),
+        # news from the DD that settles nothing: the papers came, "mais" a question
+        # follows in the same sentence; nobody answered meanwhile
+        (
+            "Bonjour, la DDPP m'a déjà envoyé les papiers pour l'habilitation, mais il me "
+            "faut d'abord un compte « mon compte » : comment le créer ? Merci",
+            "creer-mon-compte",
+        ),
+        (
+            "Bonjour, j'ai écrit à la DDPP il y a trois semaines, entre-temps personne ne "
+            "m'a répondu. Quelle est la procédure pour être habilité au module Certificats ?",
+            "procedure-habilitation",
+        ),
     ],
 )
 def test_one_question_beside_what_is_told_is_answered(
@@ -704,30 +716,6 @@ def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig
         config,
     )
     assert (d.reply_faq, d.ask_browser) == ("telecharger-modele", False), d.reason
-
-
-@pytest.mark.parametrize(
-    ("said", "faq"),
-    [
-        # the papers came, "mais" a question follows in the same sentence
-        (
-            "Bonjour, la DDPP m'a déjà envoyé les papiers pour l'habilitation, mais il me "
-            "faut d'abord un compte « mon compte » : comment le créer ? Merci",
-            "creer-mon-compte",
-        ),
-        # nobody answered meanwhile: the question stands
-        (
-            "Bonjour, j'ai écrit à la DDPP il y a trois semaines, entre-temps personne ne "
-            "m'a répondu. Quelle est la procédure pour être habilité au module Certificats ?",
-            "procedure-habilitation",
-        ),
-    ],
-)
-def test_news_from_the_dd_that_settles_nothing_leaves_the_question(
-    config: RoutingConfig, said: str, faq: str
-) -> None:
-    d = decide(_operator(said), config)
-    assert d.reply_faq == faq, d.reason
 
 
 @pytest.mark.parametrize(
