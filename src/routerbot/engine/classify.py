@@ -372,6 +372,12 @@ _TURN = LazyPattern(
     re.IGNORECASE,
 )
 
+#: no "mais" later in the sentence: what was found settles it ("j'ai trouvé comment …,
+#: mais …" goes on asking)
+_NO_MAIS_AFTER = r"(?![^.?!\n]*\bmais\b)"
+#: someone "m'a" (told, sent, called back) the author; not "ne m'a", "n'm'a"
+_TO_ME = r"(?<!\bne )(?<!\bn')m['’]a "
+
 #: Words that say the author found the answer to the question before them: a turn read
 #: from the end of their sentence, which tells what was found ("j'ai trouvé le bouton «
 #: télécharger les documents », merci. Mon autre question : …" asks about a colleague).
@@ -381,7 +387,7 @@ _FOUND = LazyPattern(
     # ("merci, j'ai bien trouvé le bouton. Autre sujet : …")
     # ("en écrivant ce message j'ai fini par comprendre : …")
     r"\b(?:j['’]ai fini par (?:le |la |les )?(?:trouver|comprendre)"
-    r"|j['’]ai trouv[ée] comment(?![^.?!\n]*\bmais\b)"
+    rf"|j['’]ai trouv[ée] comment{_NO_MAIS_AFTER}"
     r"|mais j['’]ai trouv[ée] (?:le|la|les|comment"
     r"|o[uù])|j['’]ai bien trouv[ée] (?:le|la|les|comment|o[uù])"
     # "I figured out how to create my account, that part is done. Now, what is …?"
@@ -395,12 +401,11 @@ _FOUND = LazyPattern(
     # the office that was to send the papers sent them, or answered, meanwhile ("Mise à
     # jour : ma DDPP m'a répondu entre-temps, elle m'envoie les documents"; "je vois que
     # la DDPP m'a déjà envoyé les documents"; not "entre-temps personne ne m'a répondu")
-    r"|(?<!\bne )(?<!\bn')m['’]a d[ée]j[àa] (?:envoy[ée]|transmis|fait parvenir)"
-    r" (?:les|le|tous les) (?:documents|formulaires?|papiers|dossier|pi[èe]ces)"
-    r"(?![^.?!\n]*\bmais\b)"
-    r"|entre[- ]temps,? [^.?!\n]{0,40}?(?<!\bne )(?<!\bn')m['’]a (?:r[ée]pondu|rappel[ée]e?"
-    r"|envoy[ée]|transmis)(?![^.?!\n]*\bmais\b)"
-    r"|(?<!\bne )(?<!\bn')m['’]a (?:r[ée]pondu|rappel[ée]e?) entre[- ]temps(?![^.?!\n]*\bmais\b)"
+    rf"|{_TO_ME}d[ée]j[àa] (?:envoy[ée]|transmis|fait parvenir)"
+    rf" (?:les|le|tous les) (?:documents|formulaires?|papiers|dossier|pi[èe]ces){_NO_MAIS_AFTER}"
+    rf"|entre[- ]temps,? [^.?!\n]{{0,40}}?{_TO_ME}(?:r[ée]pondu|rappel[ée]e?|envoy[ée]|transmis)"
+    rf"{_NO_MAIS_AFTER}"
+    rf"|{_TO_ME}(?:r[ée]pondu|rappel[ée]e?) entre[- ]temps{_NO_MAIS_AFTER}"
     # "Edit : trouvé, c'est le bouton en haut à droite."
     r"|\b(?:edit|update|maj|mise [àa] jour)\b[^:\n]{0,12}:\s*(?:ok,?\s*)?trouv[ée]"
     # a question the author settled herself, then another ("Comment télécharger le
