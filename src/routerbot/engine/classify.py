@@ -366,7 +366,7 @@ _TURN = LazyPattern(
     rf"|quel|quelle)|{_MATTER_WORDS}"
     r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
     r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
-    r"|ah,? (?:mais )?en fait|finalement"
+    r"|ah,? (?:mais )?en fait|en fait,? non|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
     r"|pardon,? (?:je voulais|ma question)|(?:ah|en fait),? j['’]ai trouv[ée])\b",
     re.IGNORECASE,
@@ -1609,7 +1609,8 @@ _ANNOUNCED_NEXT = re.compile(
     # comment …"
     r"|\s+(?=(?:deuxi[eè]me|seconde?|troisi[eè]me|second|third) question\b)"
     # "… j'ai deux questions. Un, comment … Deux, comment …" (dictated numbers)
-    r"|(?<=[,;.])\s+(?=(?:deux|trois|two|three)\s*[,:])",
+    r"|(?<=[,;.])\s+(?=(?:deux|trois|two|three)(?:\s*[,:]|\s+(?:comment|o[uù]|quels?|quelles?"
+    r"|pourquoi|combien|est[- ]ce|qui|how|what|where|which|why)\b))",
     re.IGNORECASE,
 )
 
