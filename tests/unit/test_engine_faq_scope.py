@@ -1985,6 +1985,25 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="local-admin-asks-to-reset-a-password",
         ),
+        # an importer asks whether Agrément brings Certificats "too" (no word of access)
+        pytest.param(
+            "Hi, our Lyon office is on Agrément since 2022. Certificats too? Or do we also "
+            "have to ask for it? Regards, Mei",
+            "Agrement and Certificats",
+            OPERATOR,
+            ["agrement-vs-certificat"],
+            id="importer-asks-if-agrement-brings-certificats-too",
+        ),
+        # a new manager who must be habilitated in turn asks what to do
+        pytest.param(
+            "Bonjour, je prends la direction de la fromagerie ce mois-ci et mon prédécesseur "
+            "faisait les certificats. Je dois donc être habilité à mon tour : que dois-je "
+            "faire ?",
+            "nouveau gérant",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="new-manager-to-be-habilitated-in-turn-asks-what-to-do",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
@@ -2195,6 +2214,14 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             "Bonjour, je me demandais comment télécharger le modèle — trouvé, c'est le bouton "
             "en haut à droite. Par contre, comment savoir quels modèles sont en ligne ?",
             ["modeles-en-ligne"],
+            False,
+        ),
+        # "en fait non": the author corrects the start of the mail, and asks after it
+        (
+            "Bonjour, je souhaiterais être habilitée au module Certificats... En fait non, je "
+            "viens de regarder, je suis habilitée depuis l'an dernier, c'est mon collègue qui "
+            "ne l'est pas. Comment puis-je lui donner l'accès ?",
+            ["habiliter-collegue"],
             False,
         ),
         # the FAQ read, but doubted: the question before is still the one asked

@@ -508,6 +508,16 @@ def test_a_joined_clause_without_a_question_word_stays_one_question(
             "contact@laiterie-des-monts.fr",
             "3/86",
         ),
+        # dictated questions numbered aloud with no comma ("deux questions point un
+        # comment … point deux comment …")
+        (
+            "bonjour virgule c'est pour ma mère virgule deux questions point un comment on "
+            "sait quel modèle de certificat est en ligne pour les noix vers le Canada point "
+            "deux comment on télécharge le modèle de certificat une fois qu'on l'a trouvé "
+            "point merci",
+            "contact@laiterie-des-monts.fr",
+            "3/86",
+        ),
         # the second question in a postscript
         (
             "Bonjour,\nPuis-je accéder au module Certificats avec le rôle administrateur "

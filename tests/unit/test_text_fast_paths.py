@@ -371,7 +371,7 @@ TURN_WORDS = (
     "ok trouvé", "Réponse trouvée", "lu votre FAQ", "vu dans la FAQ", "grâce à la FAQ",
     "je viens de lire la faq", "vu la FAQ mais", "j'ai fini par trouver", "mais j'ai trouvé le",
     "I figured it out", "that part is done", "this part is OK", "-> Info.Com, trouvé",
-    "j'ai trouvé comment", "en relisant votre FAQ", "relu la FAQ",
+    "j'ai trouvé comment", "en relisant votre FAQ", "relu la FAQ", "EN FAIT NON",
     "Bon, en fait je viens de trouver", "ok je viens de le trouver", "c'est fait",
     "C’EST FAIT", "c'est fait et ça", "j'ai fini par comprendre", "dès que c'est fait",
     "-> trouvé sur", "→ ok trouvé", "ignorez ma question", "IGNOREZ CETTE DEMANDE",
