@@ -397,7 +397,9 @@ _FOUND = LazyPattern(
     # "je cherchais comment télécharger le modèle… Bon, en fait je viens de trouver le
     # bouton, c'est bon."
     # ("ah pardon je viens de trouver la liste sur Info.Com")
-    r"|(?:en fait|ah|oh|bon|ok|finalement|pardon),? je viens de (?:le |la |les )?trouver"
+    r"|(?:en fait|ah|oh|bon|ok|finalement|pardon),? je viens de (?:(?:le |la |les )?trouver"
+    # ("… ah je viens de voir le bouton « télécharger les documents », désolée.")
+    r"|voir (?:le|la|les) (?:bouton|lien|onglet|menu|rubrique))"
     # the office that was to send the papers sent them, or answered, meanwhile ("Mise à
     # jour : ma DDPP m'a répondu entre-temps, elle m'envoie les documents"; "je vois que
     # la DDPP m'a déjà envoyé les documents"; not "entre-temps personne ne m'a répondu")
@@ -463,7 +465,7 @@ _TURN_PARTS = (
     "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "figured",
     "part is", "i found", "est fait", "fini par", "ignore", "clore", "entre-temps",
     "entre temps", "ja envoy", "jà envoy", "ja transmis", "jà transmis", "ja fait parvenir",
-    "jà fait parvenir",
+    "jà fait parvenir", "viens de voir l",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
