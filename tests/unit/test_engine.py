@@ -755,6 +755,8 @@ def test_valid_in_english_is_not_an_agent_validating(config: RoutingConfig) -> N
         "to 'Se connecter'. Is there something I'm missing?",
         # an error on the way in
         "Good morning, error when entering Certificats since Monday. Regards",
+        # an account the sign-in page does not know
+        "bjr, depuis hier il me dit 'compte inconnu' à la connexion sur expadon, merci",
     ],
 )
 def test_login_failures_told_by_their_symptom(said: str, config: RoutingConfig) -> None:

@@ -2004,6 +2004,36 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["procedure-habilitation"],
             id="new-manager-to-be-habilitated-in-turn-asks-what-to-do",
         ),
+        # the FAQ's question about a company, in a longer mail
+        pytest.param(
+            "Bonjour, je comprends que nous devrons désormais faire nous-mêmes les demandes de "
+            "certificats dans Expadon 2, ce que nous n'avons jamais fait. Quelle est la "
+            "procédure pour que notre société soit habilitée ? Et faut-il prévoir un délai "
+            "particulier ? Notre premier envoi de cognac pour Singapour est prévu le 2 avril.",
+            "Question",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="company-to-be-habilitated-asks-the-procedure-in-a-long-mail",
+        ),
+        # a habilitation that did not go through: why is the agents' to say
+        pytest.param(
+            "Bonjour, on m'écrit que ma demande d'habilitation au module Certificats n'a pas pu "
+            "aboutir, sans plus d'explication. J'avais pourtant envoyé les documents de ma "
+            "DDPP. Pouvez-vous m'en dire plus ?",
+            "habilitation",
+            OPERATOR,
+            [],
+            id="habilitation-that-did-not-go-through",
+        ),
+        # the certificates waiting for an absent colleague's signature are not models
+        pytest.param(
+            "Bonjour, je remplace un collègue absent cette semaine à la DDPP. Où trouver la "
+            "liste des certificats en attente de validation qui lui étaient attribués ?",
+            "certificats collègue",
+            AGENT,
+            [],
+            id="agent-looks-for-certificates-waiting-for-a-colleague",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
