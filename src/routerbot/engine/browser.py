@@ -219,7 +219,9 @@ _AFTER_NAME = LazyPattern(
     r"(?:(?:en|la|le|sa|de|with|en[ \t]+la|et[ \t]+la|and[ \t]+the)[ \t]+)?"
     # ("et la version, attendez, cent vingt-trois": a comma where the speaker pauses)
     # (a mail wrapped after the word: "Chrome, version\n120")
-    r"(?:(?:versione|version|vers\.?|ver\.?|v\.?)[ \t]*[:.=,]?[ \t]*\n?[ \t]*|n[°o][ \t]*)?"
+    # (the word mistyped on a phone: "chrome versio 124", "firefox verison 121")
+    r"(?:(?:versione|version|versio|verison|vesion|verion|vers\.?|ver\.?|v\.?)[ \t]*[:.=,]?[ \t]*"
+    r"\n?[ \t]*|n[°o][ \t]*)?"
     # the words of someone reading it out: "la version attendez euh c'est 123"
     r"(?:(?:euh|heu|hum|attendez|attends|alors|donc|voila|voilà)[ \t]*,?[ \t]+){0,3}"
     # "la version c'est 122", "la version est la 115", "the version is 120"
