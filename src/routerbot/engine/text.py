@@ -1159,7 +1159,21 @@ def _normalise(s: str) -> str:
     if _SPELLED_HINT.search(f" {out} ") is not None:
         # an acronym read out letter by letter ("la d d p p du morbihan"): one word
         out = _SPELLED_OUT.sub(_spelled_word, out)
+    if any(h in out for h in _MISHEARD_HINTS):
+        out = _MISHEARD.sub(lambda m: _MISHEARD_WORDS[m.group(0)], out)
     return out
+
+
+#: The application's words as voice typing hears them ("je me connecte à ex pas don",
+#: "le module à gré ment", "être habilité au module certifie cas"), read as the words.
+_MISHEARD_WORDS = {
+    "ex pas don": "expadon", "expas don": "expadon", "expa don": "expadon",
+    "ex pa don": "expadon", "a grement": "agrement", "a gre ment": "agrement",
+    "agre ment": "agrement", "certifie cas": "certificats", "certi ficat": "certificat",
+}  # fmt: skip
+_MISHEARD = re.compile(r"\b(?:" + "|".join(_MISHEARD_WORDS) + r")\b")
+#: a part of each (found by ``in``, in C): a text without one is not scanned
+_MISHEARD_HINTS = ("pas don", "pa don", "as don", "grement", "gre ment", "fie cas", "ti ficat")
 
 
 #: Three or more single letters in a row: an acronym spelt out by voice to text
