@@ -438,6 +438,9 @@ _WITHDRAWN = LazyPattern(
     r"|j['’]ai trouv[ée],? (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"
     r"|vous pouvez (?:cl[ôo]turer|clore|fermer|annuler)|n['’]a plus lieu d['’][êe]tre|plus besoin"
     r"|never mind|[çc]a (?:re)?(?:marche|passe|fonctionne) (?:maintenant|[àa] nouveau|de nouveau)"
+    # "EDIT : c'était le cache, ça marche après l'avoir vidé. Mais du coup, … ?"
+    r"|[çc]a (?:re)?(?:marche|passe|fonctionne) apr[èe]s (?:avoir|l['’]avoir)"
+    r"|c['’]?[ée]tait (?:juste |simplement )?(?:le|les) caches?|it was (?:just )?the cache"
     r"|(?:[çc]a|tout) remarche|it works now)\b",
     re.IGNORECASE,
 )
@@ -465,7 +468,8 @@ _TURN_PARTS = (
     "e a nouveau", "e à nouveau", "e de nouveau", "remarche", "works now", "faq", "figured",
     "part is", "i found", "est fait", "fini par", "ignore", "clore", "entre-temps",
     "entre temps", "ja envoy", "jà envoy", "ja transmis", "jà transmis", "ja fait parvenir",
-    "jà fait parvenir", "viens de voir l",
+    "jà fait parvenir", "viens de voir l", "e apres", "e après", "tait le cache",
+    "tait les cache", "tait juste", "tait simplement", "s the cache",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
@@ -2055,6 +2059,13 @@ def several_questions(
         # announced by its own words)
         if _OTHERWISE.match(asked_text):
             otherwise = True
+            # ("… ? Et si non, combien de temps faut-il ?": far from every entry but the
+            # habilitation's, it asks what the FAQ does not tell)
+            if (
+                top.score < thr.several_questions_min_confidence
+                and config.faq[eid].category is not Category.HABILITATION
+            ):
+                continue
             if eid in blocked and top.score >= thr.announced_question_min_confidence:
                 best[eid] = max(best.get(eid, 0.0), top.score)
                 continue
