@@ -434,6 +434,9 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         ("je n'arrive pas à me connecter avec krom ça met erreur", ("chrome", None)),
         # a phone keyboard's slip
         ("pb de connexion, je suis sur firefix 118 (tablette du service)", ("firefox", "118")),
+        # the version word mistyped on a phone
+        ("connexion impossible au bureau, firefox versio 121 sur le poste", ("firefox", "121")),
+        ("chrome verison 126 et toujours la page blanche", ("chrome", "126")),
         # a phone's platform between the name and its version
         ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),
         ("mon iPad, Safari iOS 16", ("safari", "16")),

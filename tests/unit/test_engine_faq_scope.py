@@ -2034,6 +2034,57 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="agent-looks-for-certificates-waiting-for-a-colleague",
         ),
+        # what the local administrator's role allows, asked in English: not what the user
+        # management application is for
+        pytest.param(
+            "Hello, I am the local administrator of our company. I see only the application "
+            "'gestion des utilisateurs', not Certificats. With this role, can I enter "
+            "Certificats?",
+            "Local admin",
+            OPERATOR,
+            [],
+            id="english-local-admin-seeing-only-user-management-is-not-asked-what-it-is",
+        ),
+        # the local administrator's role named: a country to export to does not make it a
+        # question about the models online
+        pytest.param(
+            "Bonjour, la DD m'a mis administrateur local sur Expadon. Est-ce que ça suffit "
+            "pour aller dans Certificats faire nos certificats pour la Corée ou il faut autre "
+            "chose ?",
+            "Question",
+            OPERATOR,
+            ["role-admin-local"],
+            id="local-admin-role-named-with-a-country-is-not-models-online",
+        ),
+        # machine-translated English: "enabled" is habilitated
+        pytest.param(
+            "Dear sir, our firm wishes to be enabled on the Certificates module of Expadon. "
+            "Which is the procedure, please?",
+            "Certificates module",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="english-firm-to-be-enabled-asks-the-procedure",
+        ),
+        # dictation: Agrément and Expadon heard in pieces
+        pytest.param(
+            "Bonjour, nous avons l'accès au module à gré ment sur ex pas don deux. Est-ce que "
+            "ça suffit pour faire les certificats ?",
+            "question",
+            OPERATOR,
+            ["agrement-vs-certificat"],
+            id="dictated-agrement-question",
+        ),
+        # "et si non, combien de temps ?": a delay the FAQ does not tell, not a second
+        # FAQ question
+        pytest.param(
+            "Bonjour, nous avons l'habilitation Agrément depuis l'an dernier. Sommes-nous "
+            "pour autant habilités aux Certificats ? Et si non, combien de temps faut-il "
+            "compter pour l'accès ?",
+            "Agrément",
+            OPERATOR,
+            ["agrement-vs-certificat"],
+            id="agrement-question-and-a-delay-if-not",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
@@ -2252,6 +2303,14 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             "viens de regarder, je suis habilitée depuis l'an dernier, c'est mon collègue qui "
             "ne l'est pas. Comment puis-je lui donner l'accès ?",
             ["habiliter-collegue"],
+            False,
+        ),
+        # a login failure the author solved (the cache) before asking something else
+        (
+            "Bonjour, je n'arrivais pas à me connecter ce matin. Edit : c'était le cache, ça "
+            "marche après l'avoir vidé. Par contre, à quoi sert l'application gestion des "
+            "utilisateurs que je vois dans le menu ?",
+            ["gestion-utilisateurs"],
             False,
         ),
         # the FAQ read, but doubted: the question before is still the one asked

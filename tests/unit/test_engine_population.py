@@ -247,6 +247,9 @@ def test_an_operator_naming_a_state_agent_is_not_one(config: RoutingConfig, body
         "validation de notre demande de certificat.",
         "Je suis responsable export chez Charcuteries du Béarn : notre demande de certificat "
         "reste bloquée au statut brouillon.",
+        # pressing « Valider la demande » is the operator's own act, not an agent's validation
+        "Bonjour, dans ma demande de certificat pour des pommes vers l'Inde, le bouton "
+        "« Valider la demande » ne réagit pas alors que tout est rempli. Merci de regarder.",
     ],
 )
 def test_an_operator_saying_what_the_business_is_is_one(config: RoutingConfig, body: str) -> None:

@@ -64,15 +64,28 @@ def test_normalise_expands_sms_style_and_abbreviations(sms: str, expected: str) 
         ("à la D.D.T. de l'Aude", "a la ddt de l aude"),
         # three letters with a vowel are words: "y a-t-il"
         ("Y a-t-il une hotline ?", "y a t il une hotline"),
+        # the application's words as voice typing hears them
+        ("je me connecte sur ex pas don deux", "je me connecte sur expadon deux"),
+        ("habilité au module à gré ment", "habilite au module agrement"),
+        ("le module certifie cas virgule", "le module certificats virgule"),
+        # (the same pieces inside other words are left alone)
+        ("un grand pas donné", "un grand pas donne"),
     ],
 )
-def test_normalise_joins_an_acronym_spelt_out(spoken: str, expected: str) -> None:
+def test_normalise_joins_what_voice_typing_spells_or_splits(spoken: str, expected: str) -> None:
     assert normalise(spoken) == expected
 
 
 @pytest.mark.parametrize(
     "raw",
-    ["Bjr, PB de cnx !", "L’œuvre", "jarrive pas ds l'appli", "ÉCOLE\u00a0d'été", "mdp"],
+    [
+        "Bjr, PB de cnx !",
+        "L’œuvre",
+        "jarrive pas ds l'appli",
+        "ÉCOLE\u00a0d'été",
+        "mdp",
+        "Expa don",
+    ],
 )
 def test_normalise_is_idempotent(raw: str) -> None:
     once = normalise(raw)
