@@ -364,7 +364,8 @@ _MATTER_WORDS = r"ma (?:seule )?vraie question|ma question (?:est|c['’]est) (?
 _TURN = LazyPattern(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     rf"|quel|quelle)|{_MATTER_WORDS}"
-    r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait),? c['’]?est bon|ah,? si\b"
+    r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait)(?:,? non)?,? c['’]?est bon"
+    r"|ah,? si\b"
     r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
     r"|ah,? (?:mais )?en fait|en fait,? non|finalement"
     r"|c['’]est bon j['’]ai|(?:ah|bon|ok),? c bon"
@@ -432,7 +433,8 @@ _FOUND_END = re.compile(r"[.!?\n]")
 
 #: Words that take a question back: after them, a ticket that asks nothing more is done.
 _WITHDRAWN = LazyPattern(
-    r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait),? c['’]?est bon|c['’]est bon j['’]ai"
+    r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait)(?:,? non)?,? c['’]?est bon"
+    r"|c['’]est bon j['’]ai"
     r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
     r"|(?:ah|bon|ok),? c bon|c bon j|(?:ah|ok|bon|c['’]est bon),? j['’]?ai trouv[ée]"
     r"|j['’]ai trouv[ée],? (?:tout seul|toute seule|la solution|la r[ée]ponse|merci)"
