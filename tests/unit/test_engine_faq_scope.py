@@ -2085,6 +2085,66 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["agrement-vs-certificat"],
             id="agrement-question-and-a-delay-if-not",
         ),
+        # the newcomer is the author ("mon propre accès"): the procedure, not a colleague's
+        pytest.param(
+            "Bonjour, je suis embauchée pour l'été chez un producteur de melons et on me "
+            "demande d'avoir mon propre accès au module Certificats. Quelle est la démarche "
+            "pour être habilitée ?",
+            "Question",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="seasonal-newcomer-asks-for-her-own-access",
+        ),
+        # the local administrator's role already taken over: how to habilitate colleagues
+        pytest.param(
+            "Bonjour, je viens de reprendre le rôle d'administrateur local après le départ de "
+            "notre directeur. Comment est-ce que j'habilite nos deux préparateurs comme "
+            "demandeurs ?",
+            "Question",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="new-local-admin-who-took-the-role-over-habilitates-colleagues",
+        ),
+        # the FAQ's answer already known, a detail of it asked: the agents answer
+        pytest.param(
+            "Bonjour, on m'a dit qu'il faut contacter sa DD pour être habilité. Mais "
+            "laquelle, celle du siège ou celle de l'entrepôt ?",
+            "Question",
+            OPERATOR,
+            [],
+            id="which-dd-when-the-procedure-is-known",
+        ),
+        # a forwarded mail: the local administrator asks how to habilitate "tu"
+        pytest.param(
+            "Bonjour, question de M. Roux ci-dessous.\n"
+            "Lucie Perrot, secrétariat\n"
+            "\n"
+            "-----Message d'origine-----\n"
+            "De : Alain Roux\n"
+            "Envoyé : lundi 3 juin 2024 08:10\n"
+            "À : Lucie Perrot\n"
+            "Objet : Expadon\n"
+            "\n"
+            "Lucie,\n"
+            "Je suis administrateur local de la SCEA sur Expadon. Je voudrais que tu puisses "
+            "faire les demandes de certificats pendant mes congés. Demande au support comment "
+            "je t'habilite comme demandeur, je le ferai avant de partir.\n"
+            "Alain",
+            "TR: Expadon",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="forwarded-local-admin-asks-how-to-habilitate-the-secretary",
+        ),
+        # an agent: the operator tried user management and it fails
+        pytest.param(
+            "Bonjour, l'opérateur (une fromagerie de Vitré) est admin local mais il n'arrive "
+            "pas à se donner le rôle demandeur dans gestion des utilisateurs, message « droit "
+            "insuffisant ». DDPP 35",
+            "appli gestion des utilisateurs",
+            AGENT,
+            [],
+            id="agent-reports-user-management-failing",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
@@ -2303,6 +2363,14 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             "viens de regarder, je suis habilitée depuis l'an dernier, c'est mon collègue qui "
             "ne l'est pas. Comment puis-je lui donner l'accès ?",
             ["habiliter-collegue"],
+            False,
+        ),
+        # "ah non c'est bon": the failure taken back, the question after it is asked
+        (
+            "Bonjour, je me connecte pas... ah non c'est bon, j'avais tapé le mauvais "
+            "identifiant. Par contre, comment je télécharge le modèle une fois la demande "
+            "commencée ?",
+            ["telecharger-modele"],
             False,
         ),
         # a login failure the author solved (the cache) before asking something else

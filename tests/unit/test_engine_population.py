@@ -233,6 +233,9 @@ def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
         # the DD named beside "here", but not speaking
         "Thank you. Our DDPP sent the habilitation forms, here they are, signed.",
         "Hello, the DDPP told me to write here to be given access to Certificats.",
+        # "As asked by our DDPP, here are…": not "DDPP here"
+        "Hello, as asked by our DDPP, here are the habilitation forms for my access to "
+        "Certificats, signed, with the Kbis.",
     ],
 )
 def test_an_operator_naming_a_state_agent_is_not_one(config: RoutingConfig, body: str) -> None:
