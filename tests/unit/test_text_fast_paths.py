@@ -116,7 +116,10 @@ def plain_normalise(s: str) -> str:
     # English "sign in" is a login, every time
     out = re.sub(r"\bsign(?:ing|ed)? (?:in|on)\b", "login", out)
     # an acronym spelt out ("d d p p") is one word; three letters with a vowel stay words
-    return re.sub(r"(?<![a-z0-9])[a-z](?: [a-z]){2,}(?![a-z0-9])", _spelled, out)
+    out = re.sub(r"(?<![a-z0-9])[a-z](?: [a-z]){2,}(?![a-z0-9])", _spelled, out)
+    # the application's words as voice typing hears them ("ex pas don"), every time
+    heard = "|".join(map(re.escape, text._MISHEARD_WORDS))
+    return re.sub(rf"\b(?:{heard})\b", lambda m: text._MISHEARD_WORDS[m.group(0)], out)
 
 
 def _spelled(m: re.Match[str]) -> str:
