@@ -2365,6 +2365,14 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             ["habiliter-collegue"],
             False,
         ),
+        # the same in English, "just" before "the cache"
+        (
+            "Hello, I could not log in this morning. Edit: it was just the cache, fine after "
+            "clearing it. But what is the application gestion des utilisateurs in my menu "
+            "for?",
+            ["gestion-utilisateurs"],
+            False,
+        ),
         # "ah non c'est bon": the failure taken back, the question after it is asked
         (
             "Bonjour, je me connecte pas... ah non c'est bon, j'avais tapé le mauvais "

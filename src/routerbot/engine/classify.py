@@ -471,7 +471,7 @@ _TURN_PARTS = (
     "part is", "i found", "est fait", "fini par", "ignore", "clore", "entre-temps",
     "entre temps", "ja envoy", "jà envoy", "ja transmis", "jà transmis", "ja fait parvenir",
     "jà fait parvenir", "viens de voir l", "e apres", "e après", "tait le cache",
-    "tait les cache", "tait juste", "tait simplement", "s the cache",
+    "tait les cache", "tait juste", "tait simplement", "the cache",
 )  # fmt: skip
 #: the characters a case-insensitive pattern reads as "i" or "s" that lower() does not
 #: lower-case to them: a text holding one is scanned whatever its parts
