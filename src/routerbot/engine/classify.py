@@ -361,10 +361,13 @@ def turns_to_another_matter(said: str) -> bool:
 #: country, a version), not the question.
 #: the turns that say what follows is the matter (:data:`_MATTER_FOLLOWS`)
 _MATTER_WORDS = r"ma (?:seule )?vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
+#: "ah c'est bon", "ok, c'est bon", "ah non c'est bon": the author settles what came before
+#: (a turn, and what takes a question back: :data:`_WITHDRAWN`)
+_SETTLED = r"(?:ah|bon|ok|en fait)(?:,? non)?,? c['’]?est bon"
 _TURN = LazyPattern(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     rf"|quel|quelle)|{_MATTER_WORDS}"
-    r"|laissez tomber|oubliez|never mind|(?:ah|bon|ok|en fait)(?:,? non)?,? c['’]?est bon"
+    rf"|laissez tomber|oubliez|never mind|{_SETTLED}"
     r"|ah,? si\b"
     r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
     r"|ah,? (?:mais )?en fait|en fait,? non|finalement"
@@ -433,7 +436,7 @@ _FOUND_END = re.compile(r"[.!?\n]")
 
 #: Words that take a question back: after them, a ticket that asks nothing more is done.
 _WITHDRAWN = LazyPattern(
-    r"\b(?:laissez tomber|oubliez|(?:ah|bon|ok|en fait)(?:,? non)?,? c['’]?est bon"
+    rf"\b(?:laissez tomber|oubliez|{_SETTLED}"
     r"|c['’]est bon j['’]ai"
     r"|ignorez (?:ma|cette) (?:question|demande)|ignore (?:my|this) (?:question|request)"
     r"|(?:ah|bon|ok),? c bon|c bon j|(?:ah|ok|bon|c['’]est bon),? j['’]?ai trouv[ée]"
