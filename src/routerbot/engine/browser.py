@@ -157,14 +157,14 @@ _NAMES = LazyPattern(
     r"(?<![a-z0-9_@./-])(?:"
     # ("Microsoft hedge": Edge as speech recognition hears it)
     r"(?P<edge>(?:microsoft[ \t]+|ms[ \t]+)?h?edge(?:[ \t]+chromium)?|microsoft[ \t]+ange)"
-    # ("google crom", "microsoft ange", "faille fox", "fayer fox", "faire fox": as speech
-    # recognition hears them)
+    # ("google crom", "microsoft ange", "faille fox", "fayer fox", "faire fox", "feu refox":
+    # as speech recognition hears them)
     r"|(?P<chrome>google[ \t]+chrome|chrome|chromium|google[ \t]+chrom|google[ \t]+crom|crome"
     r"|chorme|krom|chrom(?=[ \t]+v?\d))"
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?foxe?|firfox|fierfox|firefow|firefix"
     # (not "Mozilla/5.0", nor the same read out: "mozilla cinq point zéro")
     r"|mozilla(?![ \t]*/)(?![ \t]+(?:slash[ \t]+|barre[ \t]+oblique[ \t]+)?(?:5|cinq)\b)"
-    r"|fa(?:ille|yer|ire)[ \t]?fox|fer[ \t]?fox"
+    r"|fa(?:ille|yer|ire)[ \t]?fox|fer[ \t]?fox|feu[ \t]?re[ \t]?fox"
     r"|ff(?=[ \t]?(?:esr[ \t]+)?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explor(?:er|ateur)|(?<!windows )(?<!file )explorer"
     r"|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
@@ -184,7 +184,7 @@ _NAMES = LazyPattern(
 _NAME_FIRST_WORDS = frozenset(
     {
         "microsoft", "ms", "edge", "hedge", "google", "chrome", "chromium", "crome", "chorme",
-        "krom", "chrom", "fer", "ferfox",
+        "krom", "chrom", "fer", "ferfox", "feu", "feurefox", "feure",
         "mozilla", "fire", "firefox", "firefoxe", "firfox", "fierfox", "firefow", "firefix",
         "faille", "faillefox",
         "fayer", "fayerfox", "faire", "fairefox",
@@ -438,7 +438,7 @@ _SPOKEN_RUN = LazyPattern(
     re.IGNORECASE,
 )
 _SANS_FOR_CENT = LazyPattern(
-    r"\bsans(?=[ \t]+(?:dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|quarante"
+    r"\b(?:sans|sang)(?=[ \t]+(?:dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|quarante"
     r"|cinquante|soixante|deux|trois|quatre|cinq|six|sept|huit|neuf)\b)",
     re.IGNORECASE,
 )
@@ -520,7 +520,8 @@ def _spoken_to_digits(w: str) -> str:
     "chrome 119.0"; "e s r" → "esr". Texts without a number word are returned as is."""
     if not _says_number(w):
         return w
-    # "chrome sans vingt-deux": voice to text hears "cent" as "sans" before a number
+    # "chrome sans vingt-deux", "version sang vingt-huit": voice to text hears "cent" as
+    # "sans" or "sang" before a number
     w = _SANS_FOR_CENT.sub("cent", w)
     if "hundred" in w.lower():
         w = _A_HUNDRED.sub("one", w)
@@ -1174,7 +1175,8 @@ _NUMBER_ANSWER = re.compile(
 #: dix-sept", "la version c'est la 17")
 _VERSION_ANSWER = re.compile(
     rf"\bversion\b[^\d\n]{{0,40}}?\bv?(\d{{2,3}})(?:[.,]\d{{1,5}}){{0,3}}"
-    rf"\s*,?\s*(?:{_HEDGE}\s*)?[.!]?\s*$",
+    # (an aside in brackets after it: "version 16.6 (mac du bureau)")
+    rf"\s*,?\s*(?:{_HEDGE}\s*)?(?:\([^()\n\d]{{0,40}}\)\s*)?[.!]?\s*$",
     re.IGNORECASE,
 )
 #: the longest comment read as a version answer
