@@ -237,11 +237,17 @@ def prepare(
         summary = ""
     # (what the author says the ticket is not about is not read, nor what they asked
     # before they corrected themselves)
-    own = text.without_denials(
-        "\n".join([summary, _without_salutation(parts.body), *customer_texts])
-    )
+    written = "\n".join([summary, _without_salutation(parts.body), *customer_texts])
+    own = text.without_denials(written)
     said = own
     own, withdrawn = _latest_turn(own, config)
+    if own == said and not withdrawn and said != written:
+        # the turn was in a sentence that says a problem is over, cut above ("je
+        # n'arrivais pas à me connecter. EDIT : c'était le cache, c'est reparti. Du coup :
+        # comment savoir quel modèle est en ligne ?"): read from it all the same
+        after, _ = _latest_turn(written, config)
+        if after != written:
+            own = text.without_denials(after)
     body = f"{own}\n{quoted}" if quoted else own
     tt = _prepare(body, own, parts, ticket, config, customer_texts, bool(quoted))
     if own != said:
@@ -457,8 +463,8 @@ _WITHDRAWN = LazyPattern(
 #: comes next. ("c'est réglé" never reaches them: :func:`text.without_denials` cuts
 #: its sentence.)
 _DONE = LazyPattern(
-    r"(?<!\bque )(?<!\bquand )(?<!\blorsque )"
-    r"\bc['’]est fait(?= *(?:[.!\n]|$| et [çc]a))",
+    r"(?<!\bque )(?<!\bquand )(?<!\blorsque )(?<!\bsi )"
+    r"\bc['’]est fait(?= *(?:[.!\n]|$| et [çc]a|, je l['’]ai\b|, j['’]ai\b))",
     re.IGNORECASE,
 )
 
