@@ -288,13 +288,17 @@ _GREETING_ONLY = re.compile(
 
 #: A legal notice appended by a mail server ("Ce message et ses pièces jointes sont
 #: confidentiels…", "This e-mail is intended only for…", "Pensez à l'environnement
-#: avant d'imprimer"): it is never the author's words and often runs long.
+#: avant d'imprimer", "L'abus d'alcool est dangereux pour la santé"): it is never the
+#: author's words and often runs long.
 _DISCLAIMER = LazyPattern(
     r"\b(?:ce (?:message|courriel|mail|e-mail|courrier)|cet e-?mail|this (?:e-?mail|message)"
     r"|les informations contenues|the information contained)\b[^\n]{0,300}?"
     r"(?:confidenti|destinataire|intended|recipient|interdit|prohibited)"
     r"|avant d'imprimer|before printing|think before you print"
     r"|pensez (?:[àa] )?l'environnement|please consider the environment"
+    # the health notice wine and spirits houses sign with ("L'abus d'alcool est dangereux
+    # pour la santé, à consommer avec modération")
+    r"|l['’]abus d['’]alcool est dangereux"
     # the same notice from a parent company abroad (German, Dutch, Spanish, Italian)
     r"|\b(?:diese (?:e-?mail|nachricht)|dit (?:e-?mail ?)?bericht|deze e-?mail"
     r"|este (?:mensaje|correo)|questo messaggio|questa e-?mail)\b[^\n]{0,300}?"
@@ -319,6 +323,7 @@ _DISCLAIMER_HINTS = (
     "confidencial",
     "destinatari",
     "riservat",
+    "alcool",
 )
 #: only the last lines of a message are looked at for a legal notice
 _DISCLAIMER_TAIL_LINES = 12
@@ -1165,15 +1170,19 @@ def _normalise(s: str) -> str:
 
 
 #: The application's words as voice typing hears them ("je me connecte à ex pas don",
-#: "le module à gré ment", "être habilité au module certifie cas"), read as the words.
+#: "le module à gré ment", "a grès ment", "être habilité au module certifie cas"), read
+#: as the words.
 _MISHEARD_WORDS = {
     "ex pas don": "expadon", "expas don": "expadon", "expa don": "expadon",
     "ex pa don": "expadon", "a grement": "agrement", "a gre ment": "agrement",
-    "agre ment": "agrement", "certifie cas": "certificats", "certi ficat": "certificat",
+    "agre ment": "agrement", "a gres ment": "agrement", "agres ment": "agrement",
+    "certifie cas": "certificats", "certi ficat": "certificat",
 }  # fmt: skip
 _MISHEARD = re.compile(r"\b(?:" + "|".join(_MISHEARD_WORDS) + r")\b")
 #: a part of each (found by ``in``, in C): a text without one is not scanned
-_MISHEARD_HINTS = ("pas don", "pa don", "as don", "grement", "gre ment", "fie cas", "ti ficat")
+_MISHEARD_HINTS = (
+    "pas don", "pa don", "as don", "grement", "gre ment", "gres ment", "fie cas", "ti ficat",
+)  # fmt: skip
 
 
 #: Three or more single letters in a row: an acronym spelt out by voice to text
