@@ -266,9 +266,10 @@ def prepare(
 
 
 #: The author says the subject is wrong ("je me suis trompée d'objet", "ignorez l'objet",
-#: "wrong subject line")
+#: "l'objet n'est pas le bon", "wrong subject line")
 _WRONG_SUBJECT = LazyPattern(
     r"\b(?:tromp[ée]e?s? d['’]objet|mauvais objet|objet (?:est )?(?:erron[ée]|faux|incorrect)"
+    r"|l['’]objet n['’]est pas (?:le )?bon|pas le bon objet"
     r"|(?:ignorez|oubliez|ne tenez pas compte de) l['’]objet|wrong subject"
     r"|(?:ignore|disregard) the subject)\b",
     re.IGNORECASE,
@@ -2077,7 +2078,13 @@ def several_questions(
                 and config.faq[eid].category is not Category.HABILITATION
             ):
                 continue
-            if eid in blocked and top.score >= thr.announced_question_min_confidence:
+            # (its own words announce it past the ticket's guards, not past the words
+            # its entry requires: "Dans ce cas, où est le bouton … ?" asks no procedure)
+            if (
+                eid in blocked
+                and eid not in unmet
+                and top.score >= thr.announced_question_min_confidence
+            ):
                 best[eid] = max(best.get(eid, 0.0), top.score)
                 continue
         # (close enough alone, when the author said there are several: read only if needed)
