@@ -1154,10 +1154,16 @@ def _next_question(
         return None
     if nd.reply_faq is not None and nd.reply_faq in _answered(ticket, config):
         return None
+    # (the browser the ticket named before stays its browser: "je n'arrive pas à me
+    # connecter depuis Chrome 138" … "c'est bon ! Par contre, comment … ?")
+    browser = nd.browser or _browser_named(
+        ticket, conv, prepare(ticket, config, conv.customer_texts), config
+    )
     return replace(
         nd,
         key=ticket.key,
         trigger_id=conv.trigger_id,
+        browser=browser,
         reason=f"a new question after {after} answer: {nd.reason}",
     )
 
