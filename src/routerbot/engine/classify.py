@@ -368,9 +368,10 @@ def turns_to_another_matter(said: str) -> bool:
 #: country, a version), not the question.
 #: the turns that say what follows is the matter (:data:`_MATTER_FOLLOWS`)
 _MATTER_WORDS = r"ma (?:seule )?vraie question|ma question (?:est|c['’]est) (?:plut[ôo]t|donc)"
-#: "ah c'est bon", "ok, c'est bon", "ah non c'est bon": the author settles what came before
+#: "ah c'est bon", "ok, c'est bon", "ah non c'est bon", "Edit : c'est bon": the author
+#: settles what came before
 #: (a turn, and what takes a question back: :data:`_WITHDRAWN`)
-_SETTLED = r"(?:ah|bon|ok|en fait)(?:,? non)?,? c['’]?est bon"
+_SETTLED = r"(?:ah|bon|ok|en fait|edit ?:)(?:,? non)?,? c['’]?est bon"
 _TURN = LazyPattern(
     r"\b(?:je me suis mal exprim[ée]e?|je voulais dire\s*:?\s*(?:comment|que|qu|si|est-ce|o[uù]"
     rf"|quel|quelle)|{_MATTER_WORDS}"
@@ -408,7 +409,9 @@ _FOUND = LazyPattern(
     # "je cherchais comment télécharger le modèle… Bon, en fait je viens de trouver le
     # bouton, c'est bon."
     # ("ah pardon je viens de trouver la liste sur Info.Com")
-    r"|(?:en fait|ah|oh|bon|ok|finalement|pardon),? je viens de (?:(?:le |la |les )?trouver"
+    # ("je voulais vous demander comment télécharger le modèle mais je viens de trouver
+    # le bouton")
+    r"|(?:en fait|ah|oh|bon|ok|finalement|pardon|mais),? je viens de (?:(?:le |la |les )?trouver"
     # ("… ah je viens de voir le bouton « télécharger les documents », désolée.")
     r"|voir (?:le|la|les) (?:bouton|lien|onglet|menu|rubrique))"
     # the office that was to send the papers sent them, or answered, meanwhile ("Mise à
