@@ -51,6 +51,8 @@ def conversation(*texts: str) -> tuple[str, str | None] | None:
         ),
         (("Safari", "la version c'est quinze point un"), ("safari", "15")),
         (("Safari", "la version je sais pas"), ("safari", None)),
+        # an aside in brackets after it ("version 16.6 (mac du bureau)")
+        (("safari", "version 16.6 (mac du bureau)"), ("safari", "16")),
         # alone, or after a complete answer, a number says nothing of a browser
         (("17.2",), None),
         (("Firefox 115", "2"), ("firefox", "115")),
@@ -436,6 +438,8 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         ("pb de connexion, je suis sur firefix 118 (tablette du service)", ("firefox", "118")),
         # the version word mistyped on a phone
         ("connexion impossible au bureau, firefox versio 121 sur le poste", ("firefox", "121")),
+        # voice typing's Firefox, and its "sang" for "cent"
+        ("je suis sur feu refox version sang vingt-huit", ("firefox", "128")),
         ("chrome verison 126 et toujours la page blanche", ("chrome", "126")),
         # a phone's platform between the name and its version
         ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),

@@ -871,6 +871,18 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
             "Je suis connecté mais impossible de signer : le bouton reste grisé.",
             "Signature",
         ),
+        # "frozen" in a company's name is no frozen page ("after login" anywhere before it)
+        (
+            "Hello. After login I see a tile called Gestion des utilisateurs. What is it "
+            "for exactly?\nRegards, Kofi Mensah, agent of Accra Frozen Foods",
+            "Question",
+        ),
+        # access to give someone that nobody can give any more
+        (
+            "Bonjour, notre administratrice locale est partie et plus personne ne peut "
+            "donner l'accès à notre nouveau commercial. Comment fait-on ?",
+            "Accès",
+        ),
         # a problem "identifié" (known) is no identification
         (
             "Chaque ouverture de certificat prend une minute depuis la nouvelle version. "
@@ -960,6 +972,10 @@ def test_a_login_that_works_is_not_a_login_failure(
         # SMS "co" alone
         "co impossible depuis lundi sur la tablette. Marc",
         "pb de co sur expadon ce matin, on fait comment ?",
+        "pas de co sur expadon depuis la tablette du port, je fais quoi ?",
+        "j'arrive plus a me log depuis hier soir, c'est bloquant",
+        # the symptom a few words after "le login"
+        "vieux poste du quai, ça affiche rien après le login, merci de voir",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:
@@ -1484,6 +1500,18 @@ def test_a_new_login_failure_after_an_agents_answer_on_another_matter_is_asked_a
     # label it a login failure to ask about, and no labelled ticket the other way)
     d = _after_an_agent(config, "Merci. Par contre je n'arrive plus à me connecter, page blanche.")
     assert d.ask_browser and d.reply_faq == "connexion-impossible", render_checklist(d)
+
+
+def test_a_new_question_after_an_agents_answer_keeps_the_browser_the_ticket_named(
+    config: RoutingConfig,
+) -> None:
+    d = _after_an_agent(
+        config,
+        "Merci, ça remarche ! Par contre, comment savoir quel modèle est en ligne pour le Chili ?",
+        ("Je n'arrive pas à me connecter depuis Firefox 128.", "Nous avons relancé votre session."),
+    )
+    assert d.reply_faq == "modeles-en-ligne", render_checklist(d)
+    assert d.browser is not None and (d.browser.name, d.browser.version) == ("firefox", "128")
 
 
 def test_an_elliptical_second_question_is_not_a_second_question(config: RoutingConfig) -> None:

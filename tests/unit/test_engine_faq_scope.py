@@ -1530,6 +1530,35 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["modeles-en-ligne"],
             id="subject-said-wrong",
         ),
+        pytest.param(
+            "L'objet n'est pas le bon, désolée. Je voudrais savoir quel modèle est en ligne "
+            "pour les ovins vers la Jordanie.",
+            "Problème de connexion",
+            OPERATOR,
+            ["modeles-en-ligne"],
+            id="subject-not-the-right-one",
+        ),
+        # a question settled by the author ("c'est fait, je l'ai …"), then another matter
+        pytest.param(
+            "Bonjour, comment habiliter une collègue sur Certificats ?\n\n... Ah, je viens de "
+            "voir dans la FAQ qu'il faut passer par gestion des utilisateurs, c'est fait, je "
+            "l'ai mise demandeur. Par contre elle ne reçoit pas le mail d'activation. "
+            "Pouvez-vous regarder ?",
+            "Collègue",
+            OPERATOR,
+            [],
+            id="question-done-then-another-matter",
+        ),
+        # a question "in that case" needs its entry's words: no second question
+        pytest.param(
+            "Bonjour, j'ai téléchargé le modèle au début de ma demande et le PDF est vide. "
+            "Ah, en relisant la doc je crois comprendre qu'il se remplit au fil de la "
+            "saisie ? Dans ce cas où est le bouton pour le récupérer une fois tout rempli ?",
+            "PDF vide",
+            OPERATOR,
+            ["telecharger-modele"],
+            id="in-that-case-question-of-the-same-matter",
+        ),
         # a numbered question settled by the author ("-> trouvé sur …"), then another
         pytest.param(
             "Bonjour,\n1) comment savoir quel modèle est en ligne -> trouvé sur Info.Com, "
@@ -2135,6 +2164,90 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["habiliter-collegue"],
             id="forwarded-local-admin-asks-how-to-habilitate-the-secretary",
         ),
+        # the role given to the one the author writes for, who asks what it allows
+        pytest.param(
+            "Bonjour, je vous écris pour mon père : on lui a donné le rôle administrateur "
+            "local et il voudrait savoir si avec ça il peut aller dans le module Certificats "
+            "pour faire ses certificats.",
+            "Question",
+            OPERATOR,
+            ["role-admin-local"],
+            id="role-given-to-the-one-the-author-writes-for",
+        ),
+        # the role just received: what does it allow?
+        pytest.param(
+            "Bonjour, mon souci de connexion est réglé, merci. Autre chose : je viens de "
+            "récupérer le rôle administrateur local, est-ce qu'avec ce rôle j'accède aussi "
+            "au module Certificats ?",
+            "Suite",
+            OPERATOR,
+            ["role-admin-local"],
+            id="role-just-received-what-does-it-allow",
+        ),
+        # the role held, the question about the newcomer
+        pytest.param(
+            "Bonjour, comment je fais pour mettre le nouveau magasinier en demandeur ? J'ai "
+            "le rôle admin local mais je ne trouve pas où ça se passe.",
+            "Question",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="role-held-newcomer-to-make-demandeur",
+        ),
+        # the desk asked to do it for a newcomer
+        pytest.param(
+            "Bonjour, notre administratrice locale est en congés jusqu'à la rentrée et nous "
+            "avons un nouveau commercial. Pouvez-vous lui attribuer le rôle demandeur "
+            "directement de votre côté ?",
+            "Accès",
+            OPERATOR,
+            [],
+            id="desk-asked-to-give-the-role-itself",
+        ),
+        # the author is the newcomer (a seasonal worker, newly hired)
+        pytest.param(
+            "Bonjour, je suis saisonnière à la coopérative jusqu'en novembre et je dois "
+            "préparer les certificats. Quelle est la procédure pour être habilitée ?",
+            "Accès",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="seasonal-worker-asks-for-herself",
+        ),
+        pytest.param(
+            "Bonjour, je suis stagiaire pour l'été chez nous, on m'a demandé de préparer les "
+            "certificats. Quelle est la procédure pour être habilitée ?",
+            "Stage été - accès",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="intern-asks-for-herself",
+        ),
+        # someone else's seasonal worker: a colleague to habilitate
+        pytest.param(
+            "Bonjour, pouvez-vous expliquer à notre gérant, qui est administrateur local, "
+            "comment habiliter notre saisonnier pour les certificats ?",
+            "Accès saisonnier",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="seasonal-worker-to-habilitate",
+        ),
+        # documents sent, and a question about the account
+        pytest.param(
+            "Bonjour, je vous envoie mes pièces pour l'habilitation (formulaire de la DD et "
+            "carte d'identité). Question : faut-il aussi un compte « mon compte » avant, et si "
+            "oui comment on le crée ?",
+            "Habilitation",
+            OPERATOR,
+            ["creer-mon-compte"],
+            id="documents-sent-account-asked",
+        ),
+        # a new address, an account to make again
+        pytest.param(
+            "Bonjour, comme j'ai changé d'adresse mail il faut que je recrée un mon compte, "
+            "comment on crée un mon compte ?",
+            "mon compte",
+            OPERATOR,
+            ["creer-mon-compte"],
+            id="new-address-account-to-make-again",
+        ),
         # an agent: the operator tried user management and it fails
         pytest.param(
             "Bonjour, l'opérateur (une fromagerie de Vitré) est admin local mais il n'arrive "
@@ -2387,6 +2500,22 @@ def test_a_login_failure_told_beside_another_faq_question_gets_no_half_answer(
             "marche après l'avoir vidé. Par contre, à quoi sert l'application gestion des "
             "utilisateurs que je vois dans le menu ?",
             ["gestion-utilisateurs"],
+            False,
+        ),
+        # the turn inside the sentence that says the failure is over
+        (
+            "Bonjour, je n'arrivais pas à me connecter sous Firefox hier. EDIT : c'était le "
+            "cache, je l'ai vidé et c'est reparti. Du coup j'en profite : comment savoir "
+            "quel modèle est en ligne pour le Canada ?",
+            ["modeles-en-ligne"],
+            False,
+        ),
+        # "Edit : c'est bon" settles the failure above
+        (
+            "Bonjour, impossible de me connecter ce matin...\n\nEdit : c'est bon, "
+            "j'avais inversé deux lettres du mot de passe. Par contre, comment savoir si "
+            "le modèle pour le Japon est en ligne ?",
+            ["modeles-en-ligne"],
             False,
         ),
         # the FAQ read, but doubted: the question before is still the one asked

@@ -759,6 +759,9 @@ def test_a_question_asked_after_a_correction_is_the_ticket(config: RoutingConfig
         "14h : après avoir vidé le cache, tout remarche. Vous pouvez clore.",
         "Comment savoir si le modèle pour le Japon est en ligne ? ... oh pardon je viens de "
         "trouver la liste sur Info.Com. Désolée pour le dérangement.",
+        # "mais je viens de trouver": found while writing
+        "Bonjour, je voulais vous demander où télécharger le modèle mais je viens de "
+        "trouver le bouton en haut à droite. Tout est bon, merci quand même !",
         # the button seen after all, and only a remark about the PDF after it
         "Bonjour, où est-ce qu'on télécharge le modèle du certificat ?\nAh je viens de voir "
         "le bouton « télécharger les documents », pardon. Par contre le logo du ministère "

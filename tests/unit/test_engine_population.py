@@ -202,6 +202,13 @@ def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
             "lucie.blanchard@wanadoo.fr",
             "4/87",
         ),
+        # the title shortened in the signature, in the operators' portal
+        (
+            "Bonjour, page blanche après le mot de passe depuis ce matin, sous Chrome 126.\n"
+            "Cdlt\nVet certificateur - cabinet des Trois Vallées",
+            "trois.vallees@orange.fr",
+            "3/86",
+        ),
     ],
 )
 def test_certifying_vet_signing_from_a_practice_is_not_a_business(
@@ -259,6 +266,18 @@ def test_an_operator_saying_what_the_business_is_is_one(config: RoutingConfig, b
     d = decide(make(body, email="contact@example-export.fr"), config)
     assert d.population is Population.OPERATEUR
     assert d.reroute is not None and str(d.reroute.target) == "3/86"
+
+
+def test_an_agent_naming_the_local_admins_role_for_an_operator_is_no_operator(
+    config: RoutingConfig,
+) -> None:
+    # "le rôle administrateur local opérateur" named in a question, not held
+    body = (
+        "Bonjour, question pour une laiterie de mon secteur : avec le rôle administrateur "
+        "local opérateur, est-ce qu'elle peut se connecter au module Certificats ? Merci"
+    )
+    d = decide(make(body, email="c.favre@haute-savoie.gouv.fr", where="3/86"), config)
+    assert d.population is Population.SERVICES_DECONCENTRES, d.reason
 
 
 def test_an_agents_question_for_an_operators_entry_is_not_a_second_question(
