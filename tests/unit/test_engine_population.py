@@ -209,13 +209,21 @@ def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
             "trois.vallees@orange.fr",
             "3/86",
         ),
+        # an agent naming the local admin's role for an operator: named, not held
+        (
+            "Bonjour, question pour une laiterie de mon secteur : avec le rôle administrateur "
+            "local opérateur, est-ce qu'elle peut se connecter au module Certificats ? Merci",
+            "c.favre@haute-savoie.gouv.fr",
+            "3/86",
+        ),
     ],
 )
-def test_certifying_vet_signing_from_a_practice_is_not_a_business(
+def test_a_certifying_vet_or_an_agent_is_not_a_business(
     config: RoutingConfig, body: str, email: str, where: str
 ) -> None:
     ticket = make(body, email=email, where=where)
-    assert decide(ticket, config).population is Population.SERVICES_DECONCENTRES
+    d = decide(ticket, config)
+    assert d.population is Population.SERVICES_DECONCENTRES, d.reason
 
 
 def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
@@ -266,18 +274,6 @@ def test_an_operator_saying_what_the_business_is_is_one(config: RoutingConfig, b
     d = decide(make(body, email="contact@example-export.fr"), config)
     assert d.population is Population.OPERATEUR
     assert d.reroute is not None and str(d.reroute.target) == "3/86"
-
-
-def test_an_agent_naming_the_local_admins_role_for_an_operator_is_no_operator(
-    config: RoutingConfig,
-) -> None:
-    # "le rôle administrateur local opérateur" named in a question, not held
-    body = (
-        "Bonjour, question pour une laiterie de mon secteur : avec le rôle administrateur "
-        "local opérateur, est-ce qu'elle peut se connecter au module Certificats ? Merci"
-    )
-    d = decide(make(body, email="c.favre@haute-savoie.gouv.fr", where="3/86"), config)
-    assert d.population is Population.SERVICES_DECONCENTRES, d.reason
 
 
 def test_an_agents_question_for_an_operators_entry_is_not_a_second_question(
