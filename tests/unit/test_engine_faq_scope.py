@@ -2220,6 +2220,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["procedure-habilitation"],
             id="intern-asks-for-herself",
         ),
+        # ... but the new local administrator habilitates the others
+        pytest.param(
+            "Bonjour, je suis la nouvelle administratrice locale de notre société : comment "
+            "j'habilite mes collègues comme demandeurs ?",
+            "Habiliter",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="new-local-admin-habilitates-the-others",
+        ),
         # someone else's seasonal worker: a colleague to habilitate
         pytest.param(
             "Bonjour, pouvez-vous expliquer à notre gérant, qui est administrateur local, "
