@@ -2174,6 +2174,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["role-admin-local"],
             id="role-given-to-the-one-the-author-writes-for",
         ),
+        # ... who then asks how to habilitate someone: the colleague answer
+        pytest.param(
+            "Bonjour, j'écris pour ma mère qui est gérante : on lui a donné le rôle "
+            "administrateur local. Comment elle fait pour habiliter sa nouvelle employée "
+            "comme demandeur ?",
+            "Habiliter",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="role-given-then-how-to-habilitate-someone",
+        ),
         # the role just received: what does it allow?
         pytest.param(
             "Bonjour, mon souci de connexion est réglé, merci. Autre chose : je viens de "
