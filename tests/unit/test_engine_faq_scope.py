@@ -2239,6 +2239,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["habiliter-collegue"],
             id="new-local-admin-habilitates-the-others",
         ),
+        # "not found" said of the way, not of a search that finds nobody
+        pytest.param(
+            "Hello, I am the local admin and I have not found how to add my colleague as "
+            "demandeur, can you explain how to habilitate him?",
+            "Colleague",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="way-not-found-is-no-search-without-result",
+        ),
         # someone else's seasonal worker: a colleague to habilitate
         pytest.param(
             "Bonjour, pouvez-vous expliquer à notre gérant, qui est administrateur local, "
