@@ -2248,6 +2248,23 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             ["habiliter-collegue"],
             id="way-not-found-is-no-search-without-result",
         ),
+        # access for one's own business, a role for one's own account: no colleague's case
+        pytest.param(
+            "Bonjour, comment donner l'accès à ma société au module Certificats ? Nous "
+            "n'avons jamais été habilités.",
+            "Accès",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="access-for-ones-own-business",
+        ),
+        pytest.param(
+            "Bonjour, je suis administrateur local. Comment mettre le nouveau rôle demandeur "
+            "sur mon propre compte pour faire les certificats ?",
+            "Rôle",
+            OPERATOR,
+            ["role-admin-local"],
+            id="role-for-ones-own-account",
+        ),
         # someone else's seasonal worker: a colleague to habilitate
         pytest.param(
             "Bonjour, pouvez-vous expliquer à notre gérant, qui est administrateur local, "
