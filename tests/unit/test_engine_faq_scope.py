@@ -2258,6 +2258,14 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             id="access-for-ones-own-business",
         ),
         pytest.param(
+            "Hello, we created a new subsidiary. How do I give our new company access to the "
+            "Certificats module?",
+            "Access",
+            OPERATOR,
+            [],
+            id="access-for-a-new-company",
+        ),
+        pytest.param(
             "Bonjour, je suis administrateur local. Comment mettre le nouveau rôle demandeur "
             "sur mon propre compte pour faire les certificats ?",
             "Rôle",
