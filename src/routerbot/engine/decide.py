@@ -776,7 +776,7 @@ def decide(ticket: Ticket, config: RoutingConfig) -> Decision:  # noqa: PLR0911 
         _, d = _stays_in_its_form(ticket, config, a, d)
         return _skip(d, "the ticket is an automatic reply")
     if conv.agent_spoke:
-        follow = _after_agent(ticket, config, conv)
+        follow = _after_agent(ticket, config, conv, a.browser)
         if follow is not None:
             return follow
         return _agent_talking(ticket, config, a, d)
@@ -1022,7 +1022,7 @@ def _after_ask(
     if only_thanks or _works_now(new_text, config):
         # ("Merci, ça marche avec Firefox. Par contre, comment télécharger le modèle ?":
         # the browser named is the one that works, the question is the ticket's now)
-        follow = None if only_thanks else _next_question(ticket, config, conv, new_text)
+        follow = None if only_thanks else _next_question(ticket, config, conv, new_text, b)
         if follow is not None and follow.reply_faq != login_faq:
             return follow
         d = replace(d, reason="the customer says it works now: back to the agents")
@@ -1043,7 +1043,7 @@ def _after_ask(
         ]
         return replace(d, actions=tuple(actions))
     # no browser named at all: the comment may be about something else now
-    follow = _next_question(ticket, config, conv, new_text) if b is None else None
+    follow = _next_question(ticket, config, conv, new_text, b) if b is None else None
     if follow is not None and follow.reply_faq != login_faq:
         return follow
     if conv.bot_asks < config.conversation.max_asks:
@@ -1078,7 +1078,7 @@ def _after_answer(
     new_text = _new_words(conv)
     if _only_thanks_now(new_text, config):
         return _skip(d, "the customer thanks for the bot's answer")
-    follow = _next_question(ticket, config, conv, new_text)
+    follow = _next_question(ticket, config, conv, new_text, d.browser)
     if follow is not None:
         return follow
     d = replace(d, reason="the customer wrote again after the bot's answer: for the agents")
@@ -1087,7 +1087,9 @@ def _after_answer(
     )
 
 
-def _after_agent(ticket: Ticket, config: RoutingConfig, conv: ConversationView) -> Decision | None:
+def _after_agent(
+    ticket: Ticket, config: RoutingConfig, conv: ConversationView, named: Browser | None
+) -> Decision | None:
     """An agent answered, and the customer's new comment asks another question that the
     FAQ answers ("Merci, c'est débloqué. Et comment savoir quel modèle est en ligne ?"):
     that answer, decided as after the bot's answer (:func:`_next_question`), or tells a
@@ -1097,7 +1099,7 @@ def _after_agent(ticket: Ticket, config: RoutingConfig, conv: ConversationView) 
     new_text = _new_words(conv)
     if not new_text.strip() or _only_thanks_now(new_text, config):
         return None
-    follow = _next_question(ticket, config, conv, new_text, after="an agent's")
+    follow = _next_question(ticket, config, conv, new_text, named, after="an agent's")
     if follow is None:
         return None
     if (follow.ask_browser or follow.reply_faq == config.login_failure.faq) and _told_failure(
@@ -1135,14 +1137,16 @@ def _next_question(
     config: RoutingConfig,
     conv: ConversationView,
     new_text: str,
+    named: Browser | None,
     *,
     after: str = "the bot's",
 ) -> Decision | None:
     """The customer's comment after the bot's (or, ``after``, an agent's) answer asks
     something else that the FAQ answers, or tells a login failure: it is decided as a
     ticket of its own (a new answer, or the question for the browser), keyed on that
-    comment. The same answer is never given twice, nor a second question for the
-    browser; anything else goes to the agents (the caller).
+    comment, with the browser the whole ticket ``named`` when the comment names none. The
+    same answer is never given twice, nor a second question for the browser; anything
+    else goes to the agents (the caller).
     ``loop_guard.max_public_replies_per_ticket`` still caps the ticket's public
     replies."""
     alone = replace(ticket, summary="", description=new_text, comments=(), labels=())
@@ -1154,16 +1158,13 @@ def _next_question(
         return None
     if nd.reply_faq is not None and nd.reply_faq in _answered(ticket, config):
         return None
-    # (the browser the ticket named before stays its browser: "je n'arrive pas à me
-    # connecter depuis Chrome 138" … "c'est bon ! Par contre, comment … ?")
-    browser = nd.browser or _browser_named(
-        ticket, conv, prepare(ticket, config, conv.customer_texts), config
-    )
     return replace(
         nd,
         key=ticket.key,
         trigger_id=conv.trigger_id,
-        browser=browser,
+        # (the browser the ticket ``named`` before stays its browser: "je n'arrive pas à
+        # me connecter depuis Chrome 138" … "c'est bon ! Par contre, comment … ?")
+        browser=nd.browser or named,
         reason=f"a new question after {after} answer: {nd.reason}",
     )
 
