@@ -440,6 +440,10 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         ("connexion impossible au bureau, firefox versio 121 sur le poste", ("firefox", "121")),
         # voice typing's Firefox, and its "sang" for "cent"
         ("je suis sur feu refox version sang vingt-huit", ("firefox", "128")),
+        ("navigateur faille air fox version cent deux point merci", ("firefox", "102")),
+        # the name, the version word and the number glued by the dictation
+        ("depuis ce matin point firefoxversion cent quinze point je roule", ("firefox", "115")),
+        ("Jesuis sur Firefox versioncent trente. Merci.", ("firefox", "130")),
         ("chrome verison 126 et toujours la page blanche", ("chrome", "126")),
         # a phone's platform between the name and its version
         ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),

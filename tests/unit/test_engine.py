@@ -976,6 +976,8 @@ def test_a_login_that_works_is_not_a_login_failure(
         "j'arrive plus a me log depuis hier soir, c'est bloquant",
         # the symptom a few words after "le login"
         "vieux poste du quai, ça affiche rien après le login, merci de voir",
+        # glued by the dictation
+        "bonjour jenarrivepas à me connecter à expadon depuis ce matin point",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:

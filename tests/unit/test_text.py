@@ -69,6 +69,8 @@ def test_normalise_expands_sms_style_and_abbreviations(sms: str, expected: str) 
         ("habilité au module à gré ment", "habilite au module agrement"),
         ("habilité sur le module a grès ment", "habilite sur le module agrement"),
         ("le module certifie cas virgule", "le module certificats virgule"),
+        ("avoir la bilitation sur expa donc", "avoir la habilitation sur expadon"),
+        ("jenarrivepas à me connecter", "je n arrive pas a me connecter"),
         # (the same pieces inside other words are left alone)
         ("un grand pas donné", "un grand pas donne"),
     ],

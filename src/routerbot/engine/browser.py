@@ -164,7 +164,7 @@ _NAMES = LazyPattern(
     r"|(?P<firefox>(?:mozilla[ \t]+)?fire[ \t]?foxe?|firfox|fierfox|firefow|firefix"
     # (not "Mozilla/5.0", nor the same read out: "mozilla cinq point zéro")
     r"|mozilla(?![ \t]*/)(?![ \t]+(?:slash[ \t]+|barre[ \t]+oblique[ \t]+)?(?:5|cinq)\b)"
-    r"|fa(?:ille|yer|ire)[ \t]?fox|fer[ \t]?fox|feu[ \t]?re[ \t]?fox"
+    r"|fa(?:ille|yer|ire)[ \t]?(?:air[ \t]+)?fox|fer[ \t]?fox|feu[ \t]?re[ \t]?fox"
     r"|ff(?=[ \t]?(?:esr[ \t]+)?(?:v\.?[ \t]?)?\d{2,3}\b))"
     r"|(?P<ie>internet[ \t]+explor(?:er|ateur)|(?<!windows )(?<!file )explorer"
     r"|ie(?=[ \t]?-?\d{1,2}\b)|ie)"
@@ -1011,18 +1011,24 @@ def _read_out_agent(s: str) -> str:
     return _SAID_PRODUCT.sub(lambda m: _PRODUCT_SPELLING.get(m.group(1).lower(), "AppleWebKit"), s)
 
 
-#: Words a dictation glued together: "surchrome" (sur Chrome), "centvingt" (cent vingt),
-#: "quatrevingtonze": each word of the run, apart. A number run starts with a hundred or
-#: a ten (the first look, :data:`_GLUED_HINTS`, is made of them).
+#: Words a dictation glued together: "surchrome" (sur Chrome), "firefoxversion",
+#: "versioncent", "centvingt" (cent vingt), "quatrevingtonze": each word of the run,
+#: apart. A number run starts with a hundred or a ten (the first look,
+#: :data:`_GLUED_HINTS`, is made of them).
 _GLUED = LazyPattern(
     r"\b(?:sur(?=(?:chrome|firefox|edge|safari|opera)\b)"
+    r"|(?:chrome|firefox|edge|safari|opera)(?=version)"
+    r"|version(?=(?:cent|vingt|trente|quarante|cinquante|soixante|septante|nonante|quatre"
+    r"|dix)[a-z]*\b)"
     r"|(?:cent|vingt|trente|quarante|cinquante|soixante|septante|huitante|octante|nonante"
     r"|quatre|dix)(?=(?:cent|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente"
     r"|quarante|cinquante|soixante|deux|trois|quatre|cinq|six|sept|huit|neuf|et|un)+\b))",
     re.IGNORECASE,
 )
 _GLUED_HINTS = (
-    "surchrome", "surfirefox", "suredge", "sursafari", "suropera",
+    "surchrome", "surfirefox", "suredge", "sursafari", "suropera", "eversion", "iversion",
+    "aversion", "versioncent", "versionvingt", "versiont", "versionq", "versionc",
+    "versions", "versionn", "versiond",
     "cent", "vingt", "trente", "ante", "quatre", "dix",
 )  # fmt: skip
 

@@ -1100,12 +1100,16 @@ ABBREVIATIONS: dict[str, str] = {
     "mci": "merci", "mrc": "merci", "mr6": "merci", "cdt": "cordialement",
     "cdlt": "cordialement", "slts": "salutations", "ajourd": "aujourd",
     "jarrive": "j arrive", "narrive": "n arrive", "jarrivais": "j arrivais",
+    # (dictation glues the whole failure: "jenarrivepas à me connecter")
+    "jenarrive": "je n arrive", "jenarrivepas": "je n arrive pas",
+    "jenarriveplus": "je n arrive plus", "jarrivepas": "j arrive pas",
+    "jarriveplus": "j arrive plus", "narrivepas": "n arrive pas", "narriveplus": "n arrive plus",
     "narrivais": "n arrivais", "narrivons": "n arrivons", "narrivent": "n arrivent",
     "jai": "j ai", "jy": "j y", "jen": "j en", "jsuis": "je suis", "chui": "je suis",
     "jsui": "je suis", "jessaie": "j essaie", "jessaye": "j essaye", "jutilise": "j utilise",
     "jobtiens": "j obtiens", "jaurais": "j aurais", "jvoudrais": "je voudrais",
     "ya": "il y a", "yen": "il y en", "lacces": "l acces", "dacces": "d acces",
-    "dacceder": "d acceder", "lhabilitation": "l habilitation",
+    "dacceder": "d acceder", "lhabilitation": "l habilitation", "bilitation": "habilitation",
     "dhabilitation": "d habilitation", "lapplication": "l application",
     "lapplie": "l appli", "lappli": "l appli", "maider": "m aider", "mindiquer": "m indiquer",
     "sidentifier": "s identifier", "midentifier": "m identifier", "mauthentifier": "m authentifier",
@@ -1170,12 +1174,14 @@ def _normalise(s: str) -> str:
 
 
 #: The application's words as voice typing hears them ("je me connecte à ex pas don",
+#: "expa donc",
 #: "le module à gré ment", "a grès ment", "être habilité au module certifie cas"), read
 #: as the words.
 _MISHEARD_WORDS = {
     "ex pas don": "expadon", "expas don": "expadon", "expa don": "expadon",
-    "ex pa don": "expadon", "a grement": "agrement", "a gre ment": "agrement",
-    "agre ment": "agrement", "a gres ment": "agrement", "agres ment": "agrement",
+    "ex pa don": "expadon", "expa donc": "expadon", "a grement": "agrement",
+    "a gre ment": "agrement", "agre ment": "agrement", "a gres ment": "agrement",
+    "agres ment": "agrement",
     "certifie cas": "certificats", "certi ficat": "certificat",
 }  # fmt: skip
 _MISHEARD = re.compile(r"\b(?:" + "|".join(_MISHEARD_WORDS) + r")\b")
