@@ -889,6 +889,20 @@ def test_a_statement_saying_cest_ce_que_is_not_a_question(config: RoutingConfig)
             "Pouvez-vous nous dire si le problème est identifié ?",
             "Lenteurs",
         ),
+        # a cow's ear tag is no login loop (the number is an identification one)
+        (
+            "Sur le certificat bovins vivants, le champ « numéro d'identification » "
+            "n'accepte que 10 caractères alors que les numéros de boucle en comptent 12. "
+            "Les opérateurs sont bloqués.",
+            "Certificat bovins Algérie",
+        ),
+        # a failure the author took back after an ellipsis, then a new question
+        (
+            "Bonjour, je n'arrivais pas à me connecter ce matin... en fait je viens de "
+            "vider le cache et c'est reparti, désolé. Du coup j'en profite : comment je "
+            "peux savoir si le modèle pour la viande bovine vers le Japon est en ligne ?",
+            "Connexion",
+        ),
     ],
 )
 def test_a_login_that_works_is_not_a_login_failure(

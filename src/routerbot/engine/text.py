@@ -985,6 +985,24 @@ _FORM_REMARK_HINTS = (
 )
 
 
+#: After an ellipsis, words that take back what it ended ("je n'arrivais pas à me
+#: connecter ce matin... en fait je viens de vider le cache et c'est reparti")
+_TAKEN_BACK = LazyPattern(r"\.\.\.\s*(?:en\s+fait|finalement|ah|oh|bon|enfin|non)\b", re.IGNORECASE)
+
+
+def _over_start(body: str, at: int) -> int:
+    """Where the sentence that says a problem is over starts (its first character's
+    index minus one): after the last stop, line end or colon before ``at``; when that
+    stop ends an ellipsis the author goes on from to take it back ("... en fait c'est
+    reparti"), the sentence before it is over too."""
+    low = max(0, at - _CLAUSE_REACH)
+    first = max(body.rfind(c, low, at) for c in ".!?\n:")
+    if first >= 2 and body[first] == "." and _TAKEN_BACK.match(body, first - 2) is not None:
+        dots = first - 2
+        first = max(body.rfind(c, low, dots) for c in ".!?\n:")
+    return first
+
+
 def says_over(body: str) -> bool:
     """The text says a problem is over ("finalement c'est réglé", "is now fixed"), not
     only that something else works ("pour l'Agrément tout fonctionne")."""
@@ -1016,7 +1034,7 @@ def without_denials(body: str) -> str:
     for o in _OVER.finditer(body) if denials else ():
         # from the sentence's start (or a colon's: "dans gestion des utilisateurs tout
         # fonctionne" is one clause) to where it ends or turns ("…, mais quand je clique")
-        first = max(body.rfind(c, max(0, o.start() - _CLAUSE_REACH), o.start()) for c in ".!?\n:")
+        first = _over_start(body, o.start())
         turn = _CLAUSE_END.search(body, o.end(), o.end() + _CLAUSE_REACH)
         cuts.append((first + 1, turn.start() if turn else min(len(body), o.end() + _CLAUSE_REACH)))
     if not cuts:
