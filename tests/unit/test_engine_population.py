@@ -174,6 +174,9 @@ def test_personal_mailbox_alone_in_the_agents_portal_is_moved_to_the_operators(
         # a practice vet, in a few words ("vet" for "vétérinaire")
         "Plus d acces a certificats depuis firefox, ecran blanc apres l authentification. "
         "Vet certificateur liberal, cabinet de Mauriac",
+        # a service's secretary, who says so
+        "Je suis secrétaire au service santé et protection animales de la DDETSPP de la "
+        "Dordogne. Depuis le télétravail je n'arrive pas à me connecter à Expadon 2.",
     ],
 )
 def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
@@ -216,6 +219,13 @@ def test_agent_who_says_so_from_a_personal_mailbox_stays_services_deconcentres(
             "c.favre@haute-savoie.gouv.fr",
             "3/86",
         ),
+        # ... or held by someone else ("un expéditeur … a le rôle")
+        (
+            "un expediteur de volailles de Bresse a le role administrateur local operateur, "
+            "est-ce qu il peut se connecter au module certificats avec ce role ?",
+            "isabelle.chardon@ain.gouv.fr",
+            "3/84",
+        ),
     ],
 )
 def test_a_certifying_vet_or_an_agent_is_not_a_business(
@@ -251,6 +261,9 @@ def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
         # "As asked by our DDPP, here are…": not "DDPP here"
         "Hello, as asked by our DDPP, here are the habilitation forms for my access to "
         "Certificats, signed, with the Kbis.",
+        # a business's secretary, with the DDPP named after it
+        "Bonjour, je suis secrétaire chez Bétail Martins, notre DDPP nous a conseillé de "
+        "vous écrire : je n'arrive pas à me connecter.",
     ],
 )
 def test_an_operator_naming_a_state_agent_is_not_one(config: RoutingConfig, body: str) -> None:
