@@ -2311,6 +2311,46 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="agent-reports-user-management-failing",
         ),
+        # access given to someone named: not what the local admin's role allows
+        pytest.param(
+            "Bonjour,\nVoir la demande de notre maître de chai. Je suis administratrice "
+            "locale de notre société sur Expadon 2 : comment puis-je donner à Kevin l'accès "
+            "pour saisir les demandes de certificats ?\nMerci",
+            "accès Expadon pour Kevin",
+            OPERATOR,
+            [],
+            id="access-for-someone-named-is-no-role-question",
+        ),
+        # the role asked for the one the author writes for: the habilitation form
+        pytest.param(
+            "Merci pour votre réponse. Notre directeur me dit qu'il n'a pas l'application "
+            "« gestion des utilisateurs » : il n'a que le rôle demandeur. Il voudrait avoir "
+            "le rôle administrateur local pour pouvoir gérer les accès de l'équipe.",
+            "Habiliter un collègue",
+            OPERATOR,
+            [],
+            id="role-wanted-for-the-director-is-no-user-management-question",
+        ),
+        # the list read: a model it says online is missing from the application
+        pytest.param(
+            "Bonjour, le modèle volaille vers la Chine est indiqué « en ligne » sur Info.Com "
+            "mais je ne le vois pas dans Expadon. Est-ce normal ?",
+            "Question modèle",
+            AGENT,
+            [],
+            id="model-listed-online-but-missing",
+        ),
+        # English: newcomers to habilitate ("habilitate them"), by the local admin
+        pytest.param(
+            "Dear Expadon team,\nI manage the export desk of our cooperative and have the "
+            "local administrator role. Three new colleagues started this month. What is the "
+            'way to habilitate them on Certificats? Do I do it myself in "gestion des '
+            'utilisateurs" or do they each have to send documents to you?\nThank you',
+            "Giving access to my team",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="english-newcomers-to-habilitate",
+        ),
     ],
 )
 def test_what_the_author_asks_decides_the_answer(
