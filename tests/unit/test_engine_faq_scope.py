@@ -1037,6 +1037,10 @@ def test_a_call_note_that_reports_what_is_asked_for_asks_it(config: RoutingConfi
         # "ni … ni …": two things the author does not know
         "Bonjour, je ne sais ni comment habiliter mon nouveau collègue ni comment "
         "télécharger le modèle du certificat. Merci de votre aide.",
+        # dictated: the second one after a stop, "et puis aussi"
+        "bonjour virgule alors j'aimerais savoir comment on habilite un collègue parce que "
+        "mon associé voudrait faire les certificats aussi point et puis aussi comment on "
+        "télécharge le modèle du certificat avant de l'envoyer point merci",
     ],
 )
 def test_two_questions_run_together_get_no_half_answer(config: RoutingConfig, text: str) -> None:

@@ -1622,6 +1622,8 @@ _ANNOUNCED_NEXT = re.compile(
     r"(?<=[.!])\s+(?=(?:par ailleurs|au passage|(?:et )?au fait|by the way|autre question"
     r"|d['’]autre part|de plus|enfin|sinon|autre chose|also|another question"
     r"|(?:et )?de (?:notre|mon) c[ôo]t[ée]"
+    # (dictated: "… faire les certificats aussi point et puis aussi comment on télécharge …")
+    r"|et (?:puis )?aussi|puis aussi"
     r"|autre (?:point|sujet)|en revanche|par contre|on (?:a|another) (?:note|matter))\b)"
     # "j'ai deux questions, la première comment …, la deuxième comment …" (dictated)
     r"|(?<=[,;.])\s+(?=(?:la|le|en)\s+(?:deuxi[eè]me|seconde?|troisi[eè]me)\s"
