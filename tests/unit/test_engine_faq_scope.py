@@ -2344,6 +2344,17 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="model-listed-online-but-missing",
         ),
+        # access for the author and a colleague: nobody is there to habilitate yet
+        pytest.param(
+            "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "
+            "French supplier asked that we handle the export certificates on Expadon from "
+            "our Paris office. Kindly advise the procedure for myself and one colleague to "
+            "be habilitated to the Certificats module.\nBest Regards",
+            "Habilitation - export live cattle",
+            OPERATOR,
+            [],
+            id="procedure-for-myself-and-a-colleague-is-no-colleagues-question",
+        ),
         # English: newcomers to habilitate ("habilitate them"), by the local admin
         pytest.param(
             "Dear Expadon team,\nI manage the export desk of our cooperative and have the "
