@@ -2344,6 +2344,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="model-listed-online-but-missing",
         ),
+        # the subject announces the questions the description lists
+        pytest.param(
+            "Bonjour,\n- Quelle est la procédure pour être habilité en tant qu'opérateur ?\n"
+            "- Et comment crée-t-on un compte « mon compte », c'est le même que pour "
+            "Télépac ?\nMerci",
+            "Plusieurs questions habilitation",
+            OPERATOR,
+            [],
+            id="subject-announces-several-questions",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "

@@ -160,6 +160,8 @@ class TicketText:
     own_text: str = ""  # the author's own words as written (their questions, one by one)
     #: the description's own words (``clean_body``), as split once by :func:`prepare`
     clean_description: str = ""
+    #: the ticket's subject as written (it may announce the questions: "Deux questions")
+    subject: str = ""
     #: each of the author's questions read alone (its words for the guards), with its
     #: closest entry: computed on first need by :func:`own_questions`, then shared by
     #: every guard and rule
@@ -1056,6 +1058,7 @@ def _prepare(  # noqa: PLR0917 - the parts of one ticket, prepared once
             "\n".join([*_asking_subject(ticket.summary, parts.body), parts.body, *customer_texts])
         ),
         clean_description=parts.body,
+        subject=ticket.summary,
     )
 
 
@@ -2057,10 +2060,15 @@ def several_questions(
 
     def is_announced() -> bool:
         if not announced:
-            norm = c.lexicon.respell(text.normalise(tt.own_text))
-            hit = c.several_questions.first_match(
-                Words.of(light_keys(norm)), config.matching.phrase_gap
-            )
+            # (the subject may say it: "Deux questions" over a list of two)
+            hit = None
+            for said in (tt.own_text, tt.subject):
+                norm = c.lexicon.respell(text.normalise(said))
+                hit = c.several_questions.first_match(
+                    Words.of(light_keys(norm)), config.matching.phrase_gap
+                )
+                if hit is not None:
+                    break
             announced.append(hit is not None)
         return announced[0]
 
