@@ -2354,6 +2354,25 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="subject-announces-several-questions",
         ),
+        # the documents put here, or asked of the desk: no procedure to explain
+        pytest.param(
+            "Bonjour,\nje n'ai pas trouvé le bon formulaire pour envoyer mes documents "
+            "d'habilitation remplis avec la DDETSPP, je les mets ici. J'ai eu une erreur en "
+            "essayant de les déposer dans l'autre formulaire (fichier trop lourd ?).",
+            "Documents habilitation + erreur formulaire",
+            OPERATOR,
+            [],
+            id="habilitation-documents-put-here",
+        ),
+        pytest.param(
+            "Bonjour,\nJ'ai appelé deux fois la DDPP de l'Aude pour obtenir les documents "
+            "d'habilitation, sans réponse. Est-ce que vous pouvez me les envoyer directement ? "
+            "C'est urgent, j'ai des brebis à expédier vers la Tunisie.",
+            "Documents d'habilitation introuvables",
+            OPERATOR,
+            [],
+            id="habilitation-documents-asked-of-the-desk",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "
