@@ -2373,6 +2373,24 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="habilitation-documents-asked-of-the-desk",
         ),
+        # an agent for an operator named by its trade ("la fromagerie", "un mareyeur")
+        pytest.param(
+            "Bonjour, la fromagerie Bouchet a un nouveau salarié qui doit faire les demandes "
+            "de certificats. Le responsable est déjà admin local. Comment il fait pour "
+            "habiliter son collègue ? Merci. Olivier Blanc DDETSPP 73",
+            "nouveau salarié fromagerie",
+            AGENT,
+            ["habiliter-collegue"],
+            id="agent-for-a-cheese-dairy-colleague",
+        ),
+        pytest.param(
+            "Bonjour, je suis a la DDPP 62. Un mareyeur a le role admin local : peut-il se "
+            "connecter a certificats avec ? et comment il habilite son collegue ? Merci",
+            "admin local / collegue",
+            AGENT,
+            [],
+            id="agent-relays-two-questions-of-a-fish-merchant",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "
