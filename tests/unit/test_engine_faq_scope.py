@@ -2391,6 +2391,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="agent-relays-two-questions-of-a-fish-merchant",
         ),
+        # ... but an agent's own new colleague, who will follow the breeders, is none
+        pytest.param(
+            "Bonjour, un nouveau collègue arrive à la DDPP, il suivra les éleveurs de "
+            "bovins. Comment lui donner l'accès au module Certificats ?",
+            "accès collègue",
+            AGENT,
+            [],
+            id="agents-own-colleague-who-follows-breeders",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "
