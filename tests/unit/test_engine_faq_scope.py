@@ -2400,6 +2400,37 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="agents-own-colleague-who-follows-breeders",
         ),
+        # an old message reused: its subject is no longer the question
+        pytest.param(
+            "(j'ai réutilisé un ancien message, le sujet n'est plus d'actualité, la "
+            "connexion marche)\nComment savoir quel modèle de certificat est en ligne pour "
+            "l'export de volailles vers Singapour ?",
+            "Connexion impossible",
+            OPERATOR,
+            ["modeles-en-ligne"],
+            id="old-message-reused-subject-no-longer-current",
+        ),
+        # the list found while searching; a model missing from it is for the agents
+        pytest.param(
+            "Bonjour, comment savoir quel modèle est en ligne ?\n... Bon, en fouillant j'ai "
+            "trouvé la liste sur Info.Com, désolé. Par contre le modèle « produits laitiers – "
+            "Vietnam » n'y figure pas alors que notre DD nous dit qu'il existe. Pouvez-vous "
+            "vérifier ?",
+            "Modèle Vietnam",
+            OPERATOR,
+            [],
+            id="list-found-while-searching-then-a-model-missing",
+        ),
+        # the local admin's role asked of the desk for the boss
+        pytest.param(
+            "Bonjour,\nM. Vabre, qui est déjà demandeur sur Expadon, souhaite aussi avoir le "
+            "rôle administrateur local pour gérer les accès de l'équipe. Pourriez-vous le "
+            "lui attribuer ?",
+            "TR: rôle administrateur local pour M. Vabre",
+            OPERATOR,
+            [],
+            id="local-admin-role-asked-of-the-desk-for-the-boss",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "

@@ -273,15 +273,21 @@ _WRONG_SUBJECT = LazyPattern(
     r"\b(?:tromp[ée]e?s? d['’]objet|mauvais objet|objet (?:est )?(?:erron[ée]|faux|incorrect)"
     r"|l['’]objet n['’]est pas (?:le )?bon|pas le bon objet"
     r"|(?:ignorez|oubliez|ne tenez pas compte de) l['’]objet|wrong subject"
-    r"|(?:ignore|disregard) the subject)\b",
+    r"|(?:ignore|disregard) the subject"
+    # an old message reused ("le sujet n'est plus d'actualité, la connexion marche")
+    r"|(?:le sujet|l['’]objet) n['’]est plus d['’]actualit[ée]"
+    r"|(?:the )?subject is (?:no longer|not) (?:relevant|current|valid))\b",
     re.IGNORECASE,
 )
 
 
 def _says_wrong_subject(body: str) -> bool:
-    """:data:`_WRONG_SUBJECT` is said (looked for only where "objet" or "subject" is)."""
+    """:data:`_WRONG_SUBJECT` is said (looked for only where "objet", "sujet" or
+    "subject" is)."""
     low = body.lower()
-    return ("objet" in low or "subject" in low) and _WRONG_SUBJECT.search(body) is not None
+    return ("objet" in low or "subject" in low or "sujet" in low) and (
+        _WRONG_SUBJECT.search(body) is not None
+    )
 
 
 #: The desk's own message quoted below a reply: its header names the desk (its name or
@@ -413,6 +419,9 @@ _FOUND = LazyPattern(
     # ("ah pardon je viens de trouver la liste sur Info.Com")
     # ("je voulais vous demander comment télécharger le modèle mais je viens de trouver
     # le bouton")
+    # ("... Bon, en fouillant j'ai trouvé la liste sur Info.Com, désolé. Par contre …")
+    r"|(?:en fait|ah|oh|bon|ok|finalement|pardon),? en (?:fouillant|cherchant|regardant)"
+    r",? j['’]ai trouv[ée] (?:le|la|les|comment|o[uù])"
     r"|(?:en fait|ah|oh|bon|ok|finalement|pardon|mais),? je viens de (?:(?:le |la |les )?trouver"
     # ("… ah je viens de voir le bouton « télécharger les documents », désolée.")
     r"|voir (?:le|la|les) (?:bouton|lien|onglet|menu|rubrique))"
