@@ -444,6 +444,8 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         # the name, the version word and the number glued by the dictation
         ("depuis ce matin point firefoxversion cent quinze point je roule", ("firefox", "115")),
         ("Jesuis sur Firefox versioncent trente. Merci.", ("firefox", "130")),
+        # digit by digit after "la version c'est"
+        ("j'ai Firefox virgule la version c'est un deux huit point voilà", ("firefox", "128")),
         ("chrome verison 126 et toujours la page blanche", ("chrome", "126")),
         # a phone's platform between the name and its version
         ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),

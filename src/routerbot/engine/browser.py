@@ -457,7 +457,9 @@ _DIGIT_WORDS = {
 }
 _DIGIT_ALT = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
 _DIGIT_BY_DIGIT = LazyPattern(
-    rf"\b(version[ \t]+)((?:{_DIGIT_ALT})(?:[ \t]+(?:{_DIGIT_ALT})){{1,2}})\b"
+    # ("la version c'est un deux huit": the version said digit by digit after "c'est")
+    rf"\b(version[ \t]+(?:c['’]est[ \t]+(?:la[ \t]+)?)?)"
+    rf"((?:{_DIGIT_ALT})(?:[ \t]+(?:{_DIGIT_ALT})){{1,2}})\b"
     rf"(?![ \t]+(?:{_DIGIT_ALT}|cent|cents|hundred|dix|vingt|trente|quarante|cinquante"
     r"|soixante)\b)",
     re.IGNORECASE,
