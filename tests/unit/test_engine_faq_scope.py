@@ -2431,6 +2431,17 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="local-admin-role-asked-of-the-desk-for-the-boss",
         ),
+        # the local admin's role asked of the desk for oneself, the admin being away
+        pytest.param(
+            "Bonjour,\nNotre administratrice locale est en arrêt maladie pour plusieurs "
+            "semaines. Nous avons une nouvelle assistante export qui doit être habilitée "
+            "rapidement. Est-il possible de me donner le rôle d'administrateur local à sa "
+            "place, au moins temporairement ? Je suis déjà demandeur.",
+            "Administrateur local absent",
+            OPERATOR,
+            [],
+            id="local-admin-role-asked-of-the-desk-for-oneself",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "
