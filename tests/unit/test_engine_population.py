@@ -264,6 +264,9 @@ def test_my_personal_mailbox_is_not_my_company(config: RoutingConfig) -> None:
         # a business's secretary, with the DDPP named after it
         "Bonjour, je suis secrétaire chez Bétail Martins, notre DDPP nous a conseillé de "
         "vous écrire : je n'arrive pas à me connecter.",
+        # ... or with no business named, the DDPP right after
+        "Bonjour, je suis secrétaire, la DDPP nous a demandé de vous écrire : comment "
+        "télécharger le modèle ?",
     ],
 )
 def test_an_operator_naming_a_state_agent_is_not_one(config: RoutingConfig, body: str) -> None:
