@@ -2364,6 +2364,15 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="habilitation-documents-put-here",
         ),
+        # ... but asking whether here is the place is the procedure's question
+        pytest.param(
+            "Bonjour, j'ai rempli les documents d'habilitation de la DDPP : je les envoie "
+            "ici ou à la DD ?",
+            "documents",
+            OPERATOR,
+            ["procedure-habilitation"],
+            id="habilitation-documents-here-or-to-the-dd",
+        ),
         pytest.param(
             "Bonjour,\nJ'ai appelé deux fois la DDPP de l'Aude pour obtenir les documents "
             "d'habilitation, sans réponse. Est-ce que vous pouvez me les envoyer directement ? "
