@@ -2440,6 +2440,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="local-admin-role-asked-of-the-desk-for-the-boss",
         ),
+        # ... but the local admin asking how to give a colleague the role asks the
+        # colleague's question
+        pytest.param(
+            "Bonjour, je suis administrateur local. Mon nouveau collègue a besoin du rôle "
+            "demandeur : comment le lui attribuer ?",
+            "rôle demandeur",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="local-admin-asks-how-to-give-the-role",
+        ),
         # the local admin's role asked of the desk for oneself, the admin being away
         pytest.param(
             "Bonjour,\nNotre administratrice locale est en arrêt maladie pour plusieurs "
