@@ -992,6 +992,9 @@ def test_a_login_that_works_is_not_a_login_failure(
         "vieux poste du quai, ça affiche rien après le login, merci de voir",
         # glued by the dictation
         "bonjour jenarrivepas à me connecter à expadon depuis ce matin point",
+        # after an ellipsis, something else that works does not take the failure back
+        "Je n'arrive pas à me connecter à Certificats... bon, sur Agrément tout "
+        "fonctionne, mais pas sur Certificats.",
     ],
 )
 def test_login_failures_told_in_other_words(said: str, config: RoutingConfig) -> None:

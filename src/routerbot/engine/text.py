@@ -990,14 +990,29 @@ _FORM_REMARK_HINTS = (
 _TAKEN_BACK = LazyPattern(r"\.\.\.\s*(?:en\s+fait|finalement|ah|oh|bon|enfin|non)\b", re.IGNORECASE)
 
 
-def _over_start(body: str, at: int) -> int:
+#: What says the problem itself is over, not that something else works ("sur Agrément
+#: tout fonctionne"): only these reach back past an ellipsis
+_BACK_OVER = LazyPattern(
+    rf"(?:{_SETTLED_WORDS}|c['’]est\s+(?:reparti|revenu)|(?:works|working)\s+again)",
+    re.IGNORECASE,
+)
+
+
+def _over_start(body: str, over: re.Match[str]) -> int:
     """Where the sentence that says a problem is over starts (its first character's
-    index minus one): after the last stop, line end or colon before ``at``; when that
+    index minus one): after the last stop, line end or colon before ``over``; when that
     stop ends an ellipsis the author goes on from to take it back ("... en fait c'est
-    reparti"), the sentence before it is over too."""
+    reparti"), the sentence before it is over too (not "... bon, sur Agrément tout
+    fonctionne", which says something else works)."""
+    at = over.start()
     low = max(0, at - _CLAUSE_REACH)
     first = max(body.rfind(c, low, at) for c in ".!?\n:")
-    if first >= 2 and body[first] == "." and _TAKEN_BACK.match(body, first - 2) is not None:
+    if (
+        first >= 2
+        and body[first] == "."
+        and _TAKEN_BACK.match(body, first - 2) is not None
+        and _BACK_OVER.fullmatch(over.group(0)) is not None
+    ):
         dots = first - 2
         first = max(body.rfind(c, low, dots) for c in ".!?\n:")
     return first
@@ -1034,7 +1049,7 @@ def without_denials(body: str) -> str:
     for o in _OVER.finditer(body) if denials else ():
         # from the sentence's start (or a colon's: "dans gestion des utilisateurs tout
         # fonctionne" is one clause) to where it ends or turns ("…, mais quand je clique")
-        first = _over_start(body, o.start())
+        first = _over_start(body, o)
         turn = _CLAUSE_END.search(body, o.end(), o.end() + _CLAUSE_REACH)
         cuts.append((first + 1, turn.start() if turn else min(len(body), o.end() + _CLAUSE_REACH)))
     if not cuts:
