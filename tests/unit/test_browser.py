@@ -446,6 +446,12 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         ("Jesuis sur Firefox versioncent trente. Merci.", ("firefox", "130")),
         # digit by digit after "la version c'est"
         ("j'ai Firefox virgule la version c'est un deux huit point voilà", ("firefox", "128")),
+        # corrected after looking it up in the menu that names the browser again
+        (
+            "Je suis sous Chrome 98... non pardon, je viens de regarder dans « À propos de "
+            "Google Chrome », c'est la version 121.",
+            ("chrome", "121"),
+        ),
         ("chrome verison 126 et toujours la page blanche", ("chrome", "126")),
         # a phone's platform between the name and its version
         ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),

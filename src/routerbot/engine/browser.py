@@ -571,7 +571,7 @@ _CORRECTED_NUMBER = LazyPattern(
     r"(?<![\w'])(?<!et )(?<!ou )(?<!mais )(?<!and )(?<!or )"
     r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean|attendez"
     r"|attends|wait)(?![\w'])"
-    r"[^\d\n]{0,70}?"
+    r"[^\d\n]{0,90}?"
     # (a full version is the number meant, "c'est la version 122.0.6261.69"; one dot
     # alone may be a date, "le 12.05")
     r"(?<![\d.])(?P<last>[1-9]\d{1,2})(?![\d]|\.\d+(?![\d.]))",
@@ -588,10 +588,21 @@ _NOT_BETWEEN = LazyPattern(
 )
 
 
+#: the menu one looks the version up in ("je viens de vérifier dans « À propos de
+#: Firefox », c'est la version 121"): the browser it names is the one already named
+_ABOUT_MENU = LazyPattern(
+    r"(?:[àa] propos de|about)[ \t«»\"“”']*(?:google[ \t]+|mozilla[ \t]+)?"
+    r"(?:chrome|firefox|edge|safari|opera)",
+    re.IGNORECASE,
+)
+
+
 def _corrected(m: re.Match[str]) -> str:
     """:data:`_CORRECTED_NUMBER`'s match as the number meant, or as it was."""
     whole = m.group(0)
     between = whole[: m.start("last") - m.start()]
+    if "propos" in between or "bout" in between:
+        between = _ABOUT_MENU.sub(" ", between)
     if _NOT_BETWEEN.search(between) or _NOT_A_VERSION_AFTER.match(m.string, m.end()):
         return whole
     return m.group("last")
