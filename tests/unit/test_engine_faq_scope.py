@@ -2461,6 +2461,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="local-admin-role-asked-of-the-desk-for-oneself",
         ),
+        # the local admin away and nobody else holding the role: nobody can habilitate
+        pytest.param(
+            "Bonjour,\nNotre administratrice locale est en congé longue durée depuis mars et "
+            "personne d'autre chez nous n'a ce rôle. Un nouveau collègue doit pouvoir faire "
+            "des demandes de certificats. Comment pouvons-nous faire dans cette situation ?",
+            "Administrateur local absent - nouveau collègue à habiliter",
+            OPERATOR,
+            [],
+            id="nobody-else-holds-the-local-admin-role",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "
