@@ -272,6 +272,12 @@ def test_unknown_user_agent_is_not_a_browser() -> None:
             "c'est la version 122.0.6261.69.",
             ("chrome", "122"),
         ),
+        # ... or in the menu that names the browser again
+        (
+            "Je suis sous Chrome 98... non pardon, je viens de regarder dans « À propos de "
+            "Google Chrome », c'est la version 121.",
+            ("chrome", "121"),
+        ),
         # a misreading owned before the number meant
         ("Chrome, version quatre-vingt-dix... non pardon, je lis mal, cent dix", ("chrome", "110")),
         # a mail wrapped inside the number
@@ -446,12 +452,6 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         ("Jesuis sur Firefox versioncent trente. Merci.", ("firefox", "130")),
         # digit by digit after "la version c'est"
         ("j'ai Firefox virgule la version c'est un deux huit point voilà", ("firefox", "128")),
-        # corrected after looking it up in the menu that names the browser again
-        (
-            "Je suis sous Chrome 98... non pardon, je viens de regarder dans « À propos de "
-            "Google Chrome », c'est la version 121.",
-            ("chrome", "121"),
-        ),
         ("chrome verison 126 et toujours la page blanche", ("chrome", "126")),
         # a phone's platform between the name and its version
         ("sur le quai, Chrome android 120, impossible d'entrer", ("chrome", "120")),
