@@ -495,6 +495,12 @@ def test_a_dotted_or_esr_version_is_a_version_whatever_word_follows(
         ("Chrome 120 non, rien sur Firefox", ("chrome", "120")),
         ("Chrome version 100 sur 22 postes", ("chrome", "100")),
         ("après vérification, c'est Chrome 102 et non 120.", ("chrome", "102")),
+        # a "non" that answers something else, a date far after it
+        (
+            "Firefox 115, non rien à voir avec le navigateur, le problème est arrivé après "
+            "la mise à jour du 18 mars",
+            ("firefox", "115"),
+        ),
         ("C'est Firefox, la version c'est 100 quelque chose, je ne sais plus", ("firefox", None)),
         (
             "elle est sur Firefox « version 60 quelque chose », le poste est ancien",

@@ -571,7 +571,9 @@ _CORRECTED_NUMBER = LazyPattern(
     r"(?<![\w'])(?<!et )(?<!ou )(?<!mais )(?<!and )(?<!or )"
     r"(?:non|pardon|je veux dire|plutôt|plutot|enfin|no|sorry|i mean|attendez"
     r"|attends|wait)(?![\w'])"
-    r"[^\d\n]{0,90}?"
+    # (or longer when the author looks it up in a menu: "… vérifier dans « À propos de
+    # Firefox », c'est la version 121")
+    r"(?:[^\d\n]{0,70}?|[^\d\n]{0,40}?(?:[àa] propos de|about)[^\d\n]{0,60}?)"
     # (a full version is the number meant, "c'est la version 122.0.6261.69"; one dot
     # alone may be a date, "le 12.05")
     r"(?<![\d.])(?P<last>[1-9]\d{1,2})(?![\d]|\.\d+(?![\d.]))",
