@@ -2471,6 +2471,16 @@ def test_a_colleague_whose_account_exists_asks_how_to_habilitate_him(
             [],
             id="nobody-else-holds-the-local-admin-role",
         ),
+        # ... but "personne d'autre" about who did the certificates so far is not that
+        pytest.param(
+            "Bonjour, je suis administratrice locale et jusqu'ici personne d'autre ne "
+            "faisait les certificats. Comment habiliter ma nouvelle collègue comme "
+            "demandeur ?",
+            "collègue",
+            OPERATOR,
+            ["habiliter-collegue"],
+            id="nobody-else-did-the-certificates-so-far",
+        ),
         # access for the author and a colleague: nobody is there to habilitate yet
         pytest.param(
             "Dear Support,\nWe are the logistics desk of a Kuwaiti livestock importer. Our "
