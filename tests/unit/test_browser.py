@@ -450,6 +450,7 @@ def test_reads_versions_dictated_in_words(sentence: str, expected: tuple[str, st
         # the name, the version word and the number glued by the dictation
         ("depuis ce matin point firefoxversion cent quinze point je roule", ("firefox", "115")),
         ("Jesuis sur Firefox versioncent trente. Merci.", ("firefox", "130")),
+        ("je suis sur firefoxversion 115 au bureau", ("firefox", "115")),
         # digit by digit after "la version c'est"
         ("j'ai Firefox virgule la version c'est un deux huit point voilà", ("firefox", "128")),
         ("chrome verison 126 et toujours la page blanche", ("chrome", "126")),

@@ -564,6 +564,8 @@ _TRAILED_NUMBER = re.compile(r"\b\d{1,3}[ \t]*(?:\.{2,4}|…)[ \t]*(\d{1,3})\b(?
 #: after it, whatever is said while looking again ("c'est le vieux poste, c'est 98",
 #: "je regarde… si c'est bien 108"); no browser is named and no sentence ends between
 #: the two (see :func:`_corrected`).
+#: the words before the menu one looks a version up in ("à propos de Firefox")
+_ABOUT = r"(?:[àa] propos de|about)"
 _CORRECTED_NUMBER = LazyPattern(
     r"(?<![\d.])\d{1,3}(?:\.\d{1,6}){0,3}"
     r"[^\d\n]{0,20}?"
@@ -573,7 +575,7 @@ _CORRECTED_NUMBER = LazyPattern(
     r"|attends|wait)(?![\w'])"
     # (or longer when the author looks it up in a menu: "… vérifier dans « À propos de
     # Firefox », c'est la version 121")
-    r"(?:[^\d\n]{0,70}?|[^\d\n]{0,40}?(?:[àa] propos de|about)[^\d\n]{0,60}?)"
+    rf"(?:[^\d\n]{{0,70}}?|[^\d\n]{{0,40}}?{_ABOUT}[^\d\n]{{0,60}}?)"
     # (a full version is the number meant, "c'est la version 122.0.6261.69"; one dot
     # alone may be a date, "le 12.05")
     r"(?<![\d.])(?P<last>[1-9]\d{1,2})(?![\d]|\.\d+(?![\d.]))",
@@ -593,7 +595,7 @@ _NOT_BETWEEN = LazyPattern(
 #: the menu one looks the version up in ("je viens de vérifier dans « À propos de
 #: Firefox », c'est la version 121"): the browser it names is the one already named
 _ABOUT_MENU = LazyPattern(
-    r"(?:[àa] propos de|about)[ \t«»\"“”']*(?:google[ \t]+|mozilla[ \t]+)?"
+    rf"{_ABOUT}[ \t«»\"“”']*(?:google[ \t]+|mozilla[ \t]+)?"
     r"(?:chrome|firefox|edge|safari|opera)",
     re.IGNORECASE,
 )
@@ -603,7 +605,7 @@ def _corrected(m: re.Match[str]) -> str:
     """:data:`_CORRECTED_NUMBER`'s match as the number meant, or as it was."""
     whole = m.group(0)
     between = whole[: m.start("last") - m.start()]
-    if "propos" in between or "bout" in between:
+    if "propos" in between or "about" in between.lower():
         between = _ABOUT_MENU.sub(" ", between)
     if _NOT_BETWEEN.search(between) or _NOT_A_VERSION_AFTER.match(m.string, m.end()):
         return whole
@@ -1041,9 +1043,9 @@ _GLUED = LazyPattern(
     re.IGNORECASE,
 )
 _GLUED_HINTS = (
-    "surchrome", "surfirefox", "suredge", "sursafari", "suropera", "eversion", "iversion",
-    "aversion", "versioncent", "versionvingt", "versiont", "versionq", "versionc",
-    "versions", "versionn", "versiond",
+    "surchrome", "surfirefox", "suredge", "sursafari", "suropera",
+    "chromeversion", "foxversion", "edgeversion", "safariversion", "operaversion",
+    # (the number words: "versioncent" holds "cent" already)
     "cent", "vingt", "trente", "ante", "quatre", "dix",
 )  # fmt: skip
 
